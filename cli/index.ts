@@ -13,7 +13,9 @@ const program = new Command()
   .showHelpAfterError();
 
 // Each command module registers itself; keep this list in the order `--help` should show.
-const commandModules: Array<() => { register(program: Command): void }> = [];
+const commandModules: Array<() => { register(program: Command): void }> = [
+  () => require('./commands/run'),
+];
 
 for (const load of commandModules) load().register(program);
 

@@ -1,0 +1,56 @@
+# Two commands on a fresh machine:
+#   make run    the whole pipeline locally, end to end, on embedded defaults
+#   make test   every test suite (types, jest, pytest, synth, security scan, workflow lint)
+# Both install what is missing first (npm packages, the Python venv) and skip what is already installed.
+
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+# Spark 3.5 (Glue 5.1) needs Java 17; use the machine's Java 17 unless JAVA_HOME is set.
+JAVA_HOME ?= $(firstword $(wildcard /usr/lib/jvm/java-17-openjdk-amd64 /usr/lib/jvm/*17*))
+export JAVA_HOME
+
+NODE_STAMP := node_modules/.installed-from-lock
+VENV_STAMP := $(VENV)/.installed-from-requirements
+
+.PHONY: install run test test-types test-jest test-python test-infra bench query status clean-local help
+
+help:
+	@echo "make run      run the whole pipeline locally (embedded fake Spotify unless credentials are set)"
+	@echo "make test     run every test suite"
+	@echo "make bench    measure a local run (wall time, peak memory) and the component benchmarks"
+	@echo "make query NAME=<analysis>   run one analysis on the local warehouse"
+	@echo "make status   what the local warehouse holds"
+	@echo "make clean-local   delete the local bucket folder and warehouse"
+
+install: $(NODE_STAMP) $(VENV_STAMP)
+
+# npm ci only when the lock file changed since the last install.
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+$(VENV_STAMP): requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is needed (Glue 5.1 runs 3.11); set PYTHON=/path/to/python3.11")'
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+run: install
+	npx tsx cli/index.ts run $(ARGS)
+
+test: install
+	@mkdir -p build/test-results
+	npx tsx scripts/test-all.ts
+
+bench: install
+	npx tsx bench/local-run-bench.ts
+
+query: install
+	npx tsx cli/index.ts query $(NAME)
+
+status: install
+	npx tsx cli/index.ts status
+
+clean-local:
+	rm -rf .local/bucket .local/warehouse.duckdb .local/warehouse.duckdb.wal

@@ -1,0 +1,30 @@
+/** Plain-text rendering shared by the CLI commands: aligned tables that survive any terminal and CI logs. */
+
+/** Renders a cell: null as an empty-set marker, dates as ISO dates, long text cut with an ellipsis. */
+export function formatCell(value: unknown, maxWidth = 40): string {
+  let text: string;
+  if (value === null || value === undefined) text = '∅';
+  else if (value instanceof Date) text = value.toISOString().replace('T00:00:00.000Z', '');
+  else if (typeof value === 'number') text = Number.isInteger(value) ? String(value) : value.toFixed(2);
+  else if (typeof value === 'bigint') text = value.toString();
+  else if (typeof value === 'object') text = JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+  else text = String(value);
+  text = text.replace(/\s*\n\s*/g, ' ⏎ ');
+  return text.length > maxWidth ? `${text.slice(0, maxWidth - 1)}…` : text;
+}
+
+export function formatTable(columns: string[], rows: unknown[][], indent = '  '): string {
+  const cells = rows.map((row) => row.map((value) => formatCell(value)));
+  const widths = columns.map((column, i) => Math.max(column.length, ...cells.map((row) => row[i]?.length ?? 0)));
+  const numeric = columns.map((_c, i) => rows.length > 0 && rows.every((row) => row[i] === null || typeof row[i] === 'number' || typeof row[i] === 'bigint'));
+  const line = (values: string[]) =>
+    indent +
+    values
+      .map((value, i) => (numeric[i] ? value.padStart(widths[i]) : value.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
+  const out = [line(columns), indent + widths.map((w) => '-'.repeat(w)).join('  ')];
+  for (const row of cells) out.push(line(row));
+  if (rows.length === 0) out.push(`${indent}(no rows)`);
+  return out.join('\n');
+}

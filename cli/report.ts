@@ -1,0 +1,49 @@
+/** The short report printed at the end of a local run: what each stage did, the analyses, where things are. */
+import { join, relative } from 'node:path';
+import type { LocalRunContext } from '../local/run-pipeline';
+import { STAGES } from '../local/run-pipeline';
+import { formatTable } from './format';
+
+export function formatRunReport(ctx: LocalRunContext, summaries: Record<string, string>): string {
+  const total = Object.values(ctx.seconds).reduce((a, b) => a + b, 0);
+  const here = process.cwd();
+  const show = (path: string) => (relative(here, path).startsWith('..') ? path : relative(here, path) || '.');
+  const out: string[] = [];
+  out.push('', `Local run ${ctx.runId} finished in ${total.toFixed(1)} s`, '');
+  out.push(
+    formatTable(
+      ['stage', 'result', 'seconds'],
+      STAGES.filter((s) => summaries[s.id] !== undefined).map((s) => [s.id, summaries[s.id], Number(ctx.seconds[s.id]?.toFixed(1))]),
+    ),
+  );
+
+  if (ctx.manifest) {
+    const m = ctx.manifest;
+    out.push('', `Extracted  ${m.counts.playlists} playlists, ${m.counts.playlist_items} playlist items, ${m.counts.top_items} top items in ${m.counts.api_calls} API calls (status ${m.status})`);
+    for (const error of m.errors) out.push(`  ! ${error.kind} ${error.entity_id}: HTTP ${error.http_status ?? '-'} ${error.message}`);
+    if (m.stopped_early) out.push(`  ! stopped early: ${JSON.stringify(m.stopped_early)}`);
+  }
+  if (ctx.transform) {
+    const rows = Object.entries(ctx.transform.tables).map(([t, v]) => `${t} ${v.rows}`);
+    out.push(`Processed  ${rows.join(', ')}${ctx.transform.rejects ? `; ${ctx.transform.rejects} rejects` : ''}`);
+  }
+  if (ctx.load) {
+    out.push(`Loaded     ${ctx.load.loaded.length} new files, ${ctx.load.skipped.length} skipped as already loaded`);
+  }
+  if (ctx.checks) {
+    const failed = ctx.checks.filter((c) => !c.passed);
+    out.push(`Checks     ${ctx.checks.length - failed.length} passed, ${failed.length} failed`);
+    for (const c of failed) out.push(`  ! ${c.table}: ${c.check}: ${c.detail}`);
+  }
+
+  for (const analysis of ctx.analyses ?? []) {
+    out.push('', `${analysis.question}  [${analysis.name}]`, formatTable(analysis.columns, analysis.rows));
+  }
+
+  out.push('', 'Where things are');
+  out.push(`  bucket folder  ${show(ctx.bucketDir)}  (raw/, processed/, rejects/ as in S3)`);
+  if (ctx.manifestKey) out.push(`  manifest       ${show(join(ctx.bucketDir, ctx.manifestKey))}`);
+  out.push(`  warehouse      ${show(ctx.warehouseFile)}  (DuckDB; try \`make query NAME=<analysis>\` or \`npm run pipeline -- query <analysis>\`)`);
+  out.push('');
+  return out.join('\n');
+}

@@ -1,0 +1,273 @@
+/**
+ * The local run: the whole pipeline on one machine, with the same code as in AWS.
+ *
+ *   Spotify (real API, or the embedded fake on loopback)
+ *     -> extract handler code        -> <bucketDir>/raw/.../_manifest.json (written last)
+ *     -> Glue script on local Spark  -> <bucketDir>/processed/<table>/...
+ *     -> DuckDB with Snowpipe's rules (each file once) -> data-quality checks -> analysis SQL
+ *
+ * The stages are one ordered list. The CLI shows them with a progress display; tests and benchmarks call
+ * runLocalPipeline(), which walks the same list.
+ */
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { PipelineConfig } from '../config/pipeline-config';
+import { extractRun, newRunId } from '../handlers/extract/extract-run';
+import type { RunManifest } from '../handlers/shared/manifest';
+import { LocalFolderWriter } from '../handlers/shared/raw-writer';
+import { runTransform, type TransformResult } from './spark/run-transform';
+import { openSpotifySource, type SpotifySource, type SpotifySourceMode } from './spotify-source';
+import { LocalWarehouse, type CheckResult, type LoadReport } from './warehouse/local-warehouse';
+
+export interface LocalRunOptions {
+  config: PipelineConfig;
+  spotify?: SpotifySourceMode;
+  apiBaseUrl?: string;
+  accountsBaseUrl?: string;
+  /** Rows of each analysis kept for the report. */
+  analysisRows?: number;
+  now?: () => Date;
+}
+
+export interface AnalysisPreview {
+  name: string;
+  question: string;
+  columns: string[];
+  rows: unknown[][];
+}
+
+export interface LocalRunContext {
+  options: LocalRunOptions;
+  bucketDir: string;
+  warehouseFile: string;
+  runId: string;
+  startedAt: Date;
+  source?: SpotifySource;
+  manifest?: RunManifest;
+  manifestKey?: string;
+  rawPrefix?: string;
+  transform?: TransformResult;
+  load?: LoadReport;
+  checks?: CheckResult[];
+  analyses?: AnalysisPreview[];
+  seconds: Record<string, number>;
+}
+
+/** A failure that names the stage, the cause and what to do about it. */
+export class StageError extends Error {
+  constructor(
+    readonly stage: string,
+    readonly causeMessage: string,
+    readonly hint: string,
+    readonly detail?: string,
+  ) {
+    super(`${stage} failed: ${causeMessage}\n  what to do: ${hint}`);
+    this.name = 'StageError';
+  }
+}
+
+export interface Stage {
+  id: 'source' | 'extract' | 'transform' | 'load' | 'check' | 'analyse';
+  title: string;
+  run(ctx: LocalRunContext, progress: (message: string) => void): Promise<string>;
+}
+
+const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+export const STAGES: Stage[] = [
+  {
+    id: 'source',
+    title: 'Spotify source',
+    async run(ctx) {
+      try {
+        ctx.source = await openSpotifySource(ctx.options.config, {
+          mode: ctx.options.spotify ?? 'auto',
+          apiBaseUrl: ctx.options.apiBaseUrl,
+          accountsBaseUrl: ctx.options.accountsBaseUrl,
+        });
+      } catch (error) {
+        throw new StageError(
+          'source',
+          errorMessage(error),
+          'run `pipeline authorize` to store Spotify credentials, or use `--spotify fake` for the embedded sample catalog',
+        );
+      }
+      return ctx.source.describe;
+    },
+  },
+  {
+    id: 'extract',
+    title: 'Extract (Spotify -> raw/)',
+    async run(ctx, progress) {
+      const { config } = ctx.options;
+      const source = ctx.source!;
+      let playlists = 0;
+      let items = 0;
+      try {
+        const result = await extractRun({
+          spotify: { ...config.spotify, apiBaseUrl: source.apiBaseUrl, accountsBaseUrl: source.accountsBaseUrl },
+          timeBudgetSeconds: config.extract.timeBudgetSeconds,
+          credentials: source.credentials,
+          onRefreshTokenRotated: source.persistRotatedRefreshToken,
+          writer: new LocalFolderWriter(ctx.bucketDir),
+          runId: ctx.runId,
+          startedAt: ctx.startedAt,
+          onProgress: (event) => {
+            if (event.type === 'playlist-done') {
+              playlists += 1;
+              items += event.items;
+              progress(`${playlists} playlists, ${items} items: ${event.name ?? event.playlistId}`);
+            } else if (event.type === 'top-done') {
+              progress(`top ${event.itemType} (${event.timeRange}): ${event.items}`);
+            }
+          },
+        });
+        ctx.manifest = result.manifest;
+        ctx.manifestKey = result.manifestKey;
+        ctx.rawPrefix = result.prefix;
+      } catch (error) {
+        throw new StageError(
+          'extract',
+          errorMessage(error),
+          `check that the Spotify server at ${source.apiBaseUrl} is up and the credentials are valid, then run again: ` +
+            'no manifest was written, so nothing downstream will read this incomplete run',
+        );
+      }
+      const m = ctx.manifest;
+      return `${m.counts.playlists} playlists, ${m.counts.playlist_items} items, ${m.counts.top_items} top items, ${m.errors.length} errors (${m.status})`;
+    },
+  },
+  {
+    id: 'transform',
+    title: 'Transform (Glue script on local Spark -> processed/)',
+    async run(ctx, progress) {
+      progress('starting Spark');
+      try {
+        ctx.transform = await runTransform({
+          bucketDir: ctx.bucketDir,
+          rawRunPrefix: ctx.rawPrefix!,
+          runId: ctx.runId,
+          sparkMaster: ctx.options.config.glue.localSparkMaster,
+          onLog: (line) => {
+            const step = /^\[transform\] (.*)$/.exec(line);
+            if (step) progress(step[1]);
+          },
+        });
+      } catch (error) {
+        throw new StageError(
+          'transform',
+          errorMessage(error),
+          'read the job output above; the raw run is intact and nothing was published to processed/, so ' +
+            '`pipeline transform --run-id ' + ctx.runId + '` (or the next run) can process it again',
+          (error as { stderrTail?: string }).stderrTail,
+        );
+      }
+      const rows = Object.values(ctx.transform.tables).reduce((sum, t) => sum + t.rows, 0);
+      return `${Object.keys(ctx.transform.tables).length} tables, ${rows} rows, ${ctx.transform.rejects} rejects`;
+    },
+  },
+  {
+    id: 'load',
+    title: 'Load (processed/ -> local warehouse, Snowpipe rules)',
+    async run(ctx) {
+      const warehouse = await LocalWarehouse.open(ctx.warehouseFile);
+      try {
+        ctx.load = await warehouse.loadProcessed(ctx.bucketDir);
+      } catch (error) {
+        throw new StageError(
+          'load',
+          errorMessage(error),
+          'files already loaded stay loaded; fix the cause and run again: the loader loads each file once',
+        );
+      } finally {
+        await warehouse.close();
+      }
+      const rows = ctx.load.loaded.reduce((sum, f) => sum + f.rows, 0);
+      return `${ctx.load.loaded.length} files loaded (${rows} rows), ${ctx.load.skipped.length} already loaded`;
+    },
+  },
+  {
+    id: 'check',
+    title: 'Data quality checks',
+    async run(ctx) {
+      const expectedRows = Object.fromEntries(Object.entries(ctx.transform!.tables).map(([t, v]) => [t, v.rows]));
+      const warehouse = await LocalWarehouse.open(ctx.warehouseFile);
+      try {
+        ctx.checks = await warehouse.runChecks({ runId: ctx.runId, expectedRows });
+      } finally {
+        await warehouse.close();
+      }
+      const failed = ctx.checks.filter((c) => !c.passed);
+      if (failed.length > 0) {
+        throw new StageError(
+          'check',
+          failed.map((c) => `${c.table}: ${c.check} (${c.detail})`).join('; '),
+          'the data is loaded but fails the checks above; inspect it with `pipeline query` before trusting the analyses',
+        );
+      }
+      return `${ctx.checks.length} checks passed`;
+    },
+  },
+  {
+    id: 'analyse',
+    title: 'Analyses (snowflake-sql/analysis)',
+    async run(ctx) {
+      const warehouse = await LocalWarehouse.open(ctx.warehouseFile);
+      try {
+        ctx.analyses = [];
+        for (const analysis of warehouse.listAnalyses()) {
+          const result = await warehouse.runAnalysis(analysis.name, { limit: ctx.options.analysisRows ?? 5 });
+          ctx.analyses.push({ name: analysis.name, question: analysis.question, columns: result.columns, rows: result.rows });
+        }
+      } finally {
+        await warehouse.close();
+      }
+      return `${ctx.analyses.length} analyses`;
+    },
+  },
+];
+
+export function newLocalRunContext(options: LocalRunOptions): LocalRunContext {
+  const startedAt = (options.now ?? (() => new Date()))();
+  const bucketDir = resolve(options.config.local.bucketDir);
+  mkdirSync(bucketDir, { recursive: true });
+  return {
+    options,
+    bucketDir,
+    warehouseFile: resolve(options.config.local.warehouseFile),
+    runId: newRunId(startedAt),
+    startedAt,
+    seconds: {},
+  };
+}
+
+export async function runStage(stage: Stage, ctx: LocalRunContext, progress: (message: string) => void = () => {}) {
+  const started = performance.now();
+  try {
+    return await stage.run(ctx, progress);
+  } finally {
+    ctx.seconds[stage.id] = (performance.now() - started) / 1000;
+  }
+}
+
+/** Closes what the run opened (the embedded fake Spotify server). */
+export async function closeLocalRun(ctx: LocalRunContext): Promise<void> {
+  await ctx.source?.close();
+}
+
+/** Runs every stage in order without a progress display; throws StageError on the first failure. */
+export async function runLocalPipeline(
+  options: LocalRunOptions,
+  onStage?: (stage: Stage, summary: string) => void,
+): Promise<LocalRunContext> {
+  const ctx = newLocalRunContext(options);
+  try {
+    for (const stage of STAGES) {
+      const summary = await runStage(stage, ctx);
+      onStage?.(stage, summary);
+    }
+    return ctx;
+  } finally {
+    await closeLocalRun(ctx);
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * Runs the Glue job's script (glue/transform_job.py) on local Spark for one raw run: the same script AWS Glue
+ * runs, with local folder paths in place of s3:// prefixes. The script prints one `TRANSFORM_RESULT {json}`
+ * line on success; anything else on stderr is Spark's or the job's diagnostics.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+export const REPO_ROOT = resolve(__dirname, '..', '..');
+
+export interface TransformResult {
+  run_id: string;
+  tables: Record<string, { rows: number; files: number }>;
+  rejects: number;
+  input_objects: number;
+  seconds: number;
+  [extra: string]: unknown;
+}
+
+export interface RunTransformOptions {
+  bucketDir: string;
+  /** Bucket-relative prefix of the raw run, e.g. raw/extract_date=2026-11-25/run_id=.../ */
+  rawRunPrefix: string;
+  runId: string;
+  sparkMaster?: string;
+  python?: string;
+  /** Called with each stderr line the job prints (Spark start-up, stages), for progress displays. */
+  onLog?: (line: string) => void;
+}
+
+export class TransformError extends Error {
+  constructor(
+    message: string,
+    readonly stderrTail: string,
+  ) {
+    super(message);
+    this.name = 'TransformError';
+  }
+}
+
+/** The interpreter of the project's virtual environment (made by `make install`), unless overridden. */
+export function pythonPath(): string {
+  return process.env.PIPELINE_PYTHON ?? join(REPO_ROOT, '.venv', 'bin', 'python');
+}
+
+/** Spark 3.5 needs Java 17; prefer an explicit JAVA_HOME, then a Java 17 under /usr/lib/jvm. */
+export function resolveJavaHome(): string | undefined {
+  const fromEnv = process.env.JAVA_HOME;
+  if (fromEnv && existsSync(join(fromEnv, 'bin', 'java'))) return fromEnv;
+  const jvmRoot = '/usr/lib/jvm';
+  if (!existsSync(jvmRoot)) return undefined;
+  const candidate = readdirSync(jvmRoot)
+    .filter((name) => /(^|-)17(-|\.|$)/.test(name))
+    .map((name) => join(jvmRoot, name))
+    .find((dir) => existsSync(join(dir, 'bin', 'java')));
+  return candidate;
+}
+
+const RESULT_PREFIX = 'TRANSFORM_RESULT ';
+
+export function runTransform(options: RunTransformOptions): Promise<TransformResult> {
+  const python = options.python ?? pythonPath();
+  if (!existsSync(python)) {
+    return Promise.reject(
+      new TransformError(
+        `the Python environment is missing (${python}). Run \`make install\` (or \`make run\`, which installs it).`,
+        '',
+      ),
+    );
+  }
+  const bucketDir = resolve(options.bucketDir);
+  const args = [
+    join(REPO_ROOT, 'glue', 'transform_job.py'),
+    '--JOB_NAME',
+    'local-transform',
+    '--RAW_RUN_PREFIX',
+    join(bucketDir, options.rawRunPrefix) + '/',
+    '--PROCESSED_PREFIX',
+    join(bucketDir, 'processed') + '/',
+    '--REJECTS_PREFIX',
+    join(bucketDir, 'rejects') + '/',
+    '--RUN_ID',
+    options.runId,
+    '--SPARK_MASTER',
+    options.sparkMaster ?? 'local[2]',
+  ];
+  const javaHome = resolveJavaHome();
+  const env = { ...process.env, PYSPARK_PYTHON: python, ...(javaHome ? { JAVA_HOME: javaHome } : {}) };
+
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(python, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    const stderrLines: string[] = [];
+    let stderrBuffer = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderrBuffer += chunk;
+      const lines = stderrBuffer.split('\n');
+      stderrBuffer = lines.pop() ?? '';
+      for (const line of lines) {
+        stderrLines.push(line);
+        if (stderrLines.length > 200) stderrLines.shift();
+        if (line.trim()) options.onLog?.(line);
+      }
+    });
+    child.on('error', (error) => reject(new TransformError(`could not start ${python}: ${error.message}`, '')));
+    child.on('close', (code, signal) => {
+      const tail = [...stderrLines, stderrBuffer].filter((l) => l.trim()).slice(-15).join('\n');
+      const resultLine = stdout.split('\n').find((line) => line.startsWith(RESULT_PREFIX));
+      if (code === 0 && resultLine) {
+        try {
+          resolvePromise(JSON.parse(resultLine.slice(RESULT_PREFIX.length)) as TransformResult);
+        } catch (error) {
+          reject(new TransformError(`the job's TRANSFORM_RESULT line is not JSON: ${(error as Error).message}`, tail));
+        }
+        return;
+      }
+      const why = signal ? `was killed by ${signal}` : code === 0 ? 'printed no TRANSFORM_RESULT line' : `exited with code ${code}`;
+      const lastError = [...stderrLines].reverse().find((l) => /error|exception|failed/i.test(l));
+      reject(new TransformError(`glue/transform_job.py ${why}${lastError ? `: ${lastError.trim()}` : ''}`, tail));
+    });
+  });
+}
