@@ -1,0 +1,81 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig, parseConfig, parsePlaylistRef, resourceNames } from '../../config/pipeline-config';
+
+const minimal = {
+  environment: 'dev',
+  project: 'spotify-pipeline',
+  aws: { region: 'eu-west-1', accountId: '123456789012' },
+  spotify: { playlists: ['4rOoJ6Egrf8K2IrywzwOMk'] },
+};
+
+describe('configuration', () => {
+  it.each(['local', 'dev', 'prod'])('the shipped %s.json validates', (env) => {
+    const config = loadConfig(env);
+    expect(config.environment).toBe(env);
+    expect(config.spotify.pageSize).toBeLessThanOrEqual(50);
+  });
+
+  it('fills defaults the stacks and the extract rely on', () => {
+    const config = parseConfig(minimal);
+    expect(config.spotify.apiBaseUrl).toBe('https://api.spotify.com/v1');
+    expect(config.spotify.accountsBaseUrl).toBe('https://accounts.spotify.com');
+    expect(config.spotify.authMode).toBe('user');
+    expect(config.spotify.topItems.timeRanges).toEqual(['short_term', 'medium_term', 'long_term']);
+    expect(config.extract.schedule).toBe('cron(0 6 ? * MON *)');
+    expect(config.glue.glueVersion).toBe('5.1');
+  });
+
+  it('normalises playlist URLs and URIs to ids', () => {
+    expect(parsePlaylistRef('https://open.spotify.com/playlist/1h0CEZCm6IbFTbxThn6Xcs?si=abc')).toBe('1h0CEZCm6IbFTbxThn6Xcs');
+    expect(parsePlaylistRef('https://open.spotify.com/intl-de/playlist/1h0CEZCm6IbFTbxThn6Xcs')).toBe('1h0CEZCm6IbFTbxThn6Xcs');
+    expect(parsePlaylistRef('spotify:playlist:6UeSakyzhiEt4NB3UAd6NQ')).toBe('6UeSakyzhiEt4NB3UAd6NQ');
+    expect(() => parsePlaylistRef('https://open.spotify.com/album/1h0CEZCm6IbFTbxThn6Xcs')).toThrow(/not a Spotify playlist id/);
+  });
+
+  it('names every problem with its path and says what to do', () => {
+    const bad = {
+      ...minimal,
+      aws: { region: 'Ireland' },
+      spotify: { playlists: ['not-a-playlist'], pageSize: 100 },
+    };
+    let error: unknown;
+    try {
+      parseConfig(bad, 'dev.json');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).toContain('dev.json is invalid');
+    expect(message).toContain('aws.region: region must look like eu-west-1');
+    expect(message).toContain('spotify.playlists.0');
+    expect(message).toContain('spotify.pageSize');
+    expect(message).toContain('Fix the file and run again.');
+  });
+
+  it('rejects /v1/me/playlists with an app-only token, and a run with nothing to extract', () => {
+    expect(() =>
+      parseConfig({ ...minimal, spotify: { authMode: 'client-credentials', includeMyPlaylists: true } }),
+    ).toThrow(/includeMyPlaylists needs authMode "user"/);
+    expect(() => parseConfig({ ...minimal, spotify: { playlists: [], topItems: { enabled: false } } })).toThrow(
+      /nothing to extract/,
+    );
+  });
+
+  it('reports a missing or broken file by path', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'config-'));
+    expect(() => loadConfig(join(dir, 'missing.json'))).toThrow(/No configuration at .*missing\.json/);
+    const broken = join(dir, 'broken.json');
+    writeFileSync(broken, '{ "environment": ');
+    expect(() => loadConfig(broken)).toThrow(/broken\.json is not valid JSON/);
+  });
+
+  it('derives resource names in one place', () => {
+    const names = resourceNames(parseConfig(minimal));
+    expect(names.bucket).toBe('spotify-pipeline-dev-123456789012');
+    expect(names.glueDatabase).toBe('spotify_pipeline_dev');
+    expect(names.extractFunction).toBe('spotify-pipeline-dev-extract');
+  });
+});
