@@ -15,6 +15,8 @@ const program = new Command()
 // Each command module registers itself; keep this list in the order `--help` should show.
 const commandModules: Array<() => { register(program: Command): void }> = [
   () => require('./commands/run'),
+  () => require('./commands/transform'),
+  () => require('./commands/fake-spotify'),
 ];
 
 for (const load of commandModules) load().register(program);
