@@ -1,0 +1,437 @@
+/**
+ * The embedded local warehouse: a DuckDB file with the same tables, views and analysis SQL as Snowflake.
+ *
+ * Loading follows Snowpipe's rules: every processed Parquet file is loaded once, identified by its path and
+ * checksum (Snowpipe uses the name and ETag); a file seen before is skipped and reported, a rewritten file (new
+ * checksum) loads again, and a file that fails is recorded with its error (Snowpipe's ON_ERROR = SKIP_FILE) and
+ * not retried until it changes. Rows carry source_file and loaded_at like the pipes' INCLUDE_METADATA.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { DuckDBConnection, DuckDBInstance, DuckDBTypeId, type DuckDBResultReader } from '@duckdb/node-api';
+import { TABLES, duckdbType, loadedColumns, LOAD_METADATA_COLUMNS, type TableSpec } from '../../schemas/table-schemas';
+import { analysisSql, listAnalysisFiles, viewDefinitions, type AnalysisInfo } from './snowflake-sql';
+
+export type { AnalysisInfo } from './snowflake-sql';
+
+export interface LoadReport {
+  loaded: Array<{ table: string; file: string; rows: number }>;
+  skipped: Array<{ table: string; file: string; reason: string }>;
+}
+
+export interface CheckResult {
+  table: string;
+  check: string;
+  passed: boolean;
+  detail: string;
+}
+
+export interface QueryResult {
+  columns: string[];
+  rows: unknown[][];
+}
+
+export interface TableStatus {
+  table: string;
+  rows: number;
+  files: number;
+  lastLoadedAt: string | null;
+}
+
+/** The load ledger: Snowpipe's load metadata, kept in the warehouse itself. */
+export const LEDGER_TABLE = 'load_history';
+
+/** Per dimension-like table, the view that must hold one row per entity key. */
+export const CURRENT_VIEWS: Record<string, string> = {
+  playlist_snapshots: 'current_playlists',
+  tracks: 'current_tracks',
+  albums: 'current_albums',
+  artists: 'current_artists',
+};
+
+const PROCESSED_FILE = /^extract_date=(\d{4}-\d{2}-\d{2})\/run_id=([^/]+)\/[^/]+\.parquet$/;
+
+const quote = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
+
+export class LocalWarehouse {
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly connection: DuckDBConnection,
+    readonly file: string,
+  ) {}
+
+  /** Opens (or creates) the warehouse file; creates missing tables, columns and the ledger, and (re)creates the views. */
+  static async open(file: string): Promise<LocalWarehouse> {
+    const path = file === ':memory:' ? file : resolve(file);
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(path);
+    } catch (error) {
+      throw new Error(
+        `Cannot open the local warehouse ${path}: ${(error as Error).message}. ` +
+          'Another process may hold it (DuckDB allows one writer): close it, or point local.warehouseFile elsewhere.',
+      );
+    }
+    const connection = await instance.connect();
+    const warehouse = new LocalWarehouse(instance, connection, path);
+    await warehouse.createSchema();
+    return warehouse;
+  }
+
+  private async createSchema(): Promise<void> {
+    for (const spec of TABLES) {
+      const columns = loadedColumns(spec);
+      const definitions = columns.map(
+        (c) => `${quote(c.name)} ${duckdbType(c.type)}${c.nullable ? '' : ' NOT NULL'}`,
+      );
+      await this.connection.run(`CREATE TABLE IF NOT EXISTS ${quote(spec.name)} (${definitions.join(', ')})`);
+      // A column added to tables.json after the file was created: add it (nullable, as old rows lack it).
+      const existing = new Set(
+        (await this.rows(`SELECT column_name FROM information_schema.columns WHERE table_name = $1`, [spec.name])).map(
+          (r) => String(r[0]).toLowerCase(),
+        ),
+      );
+      for (const column of columns) {
+        if (!existing.has(column.name)) {
+          await this.connection.run(`ALTER TABLE ${quote(spec.name)} ADD COLUMN ${quote(column.name)} ${duckdbType(column.type)}`);
+        }
+      }
+    }
+    await this.connection.run(`CREATE TABLE IF NOT EXISTS ${LEDGER_TABLE} (
+      file VARCHAR NOT NULL,
+      checksum VARCHAR NOT NULL,
+      table_name VARCHAR NOT NULL,
+      bytes BIGINT NOT NULL,
+      row_count BIGINT NOT NULL,
+      status VARCHAR NOT NULL,
+      error VARCHAR,
+      run_id VARCHAR,
+      extract_date DATE,
+      loaded_at TIMESTAMP NOT NULL,
+      PRIMARY KEY (file, checksum)
+    )`);
+    for (const view of viewDefinitions('duckdb')) {
+      try {
+        await this.connection.run(view.createStatement);
+      } catch (error) {
+        throw new Error(`View ${view.name} (${view.file}) does not run on DuckDB: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  /** Loads every processed file not loaded before, table by table; reports what it loaded and what it skipped. */
+  async loadProcessed(bucketDir: string): Promise<LoadReport> {
+    const root = resolve(bucketDir);
+    const processed = join(root, 'processed');
+    const report: LoadReport = { loaded: [], skipped: [] };
+    if (!existsSync(processed)) {
+      throw new Error(
+        `No processed/ folder in ${root}. Run the transform first (it writes processed/<table>/...), or check local.bucketDir.`,
+      );
+    }
+    const known = new Map(TABLES.map((t) => [t.name, t]));
+    for (const entry of readdirSync(processed, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      if (!entry.isDirectory()) continue;
+      const tableDir = join(processed, entry.name);
+      const spec = known.get(entry.name);
+      if (!spec) {
+        for (const file of walk(tableDir)) {
+          report.skipped.push({ table: entry.name, file: toKey(root, file), reason: `no table "${entry.name}" in schemas/tables.json` });
+        }
+        continue;
+      }
+      for (const file of walk(tableDir)) {
+        const key = toKey(root, file);
+        const inTable = relative(tableDir, file).split(sep).join('/');
+        if (!file.endsWith('.parquet')) continue; // _SUCCESS markers, .crc files: not data
+        const match = PROCESSED_FILE.exec(inTable);
+        if (!match) {
+          report.skipped.push({
+            table: spec.name,
+            file: key,
+            reason: 'not in the processed layout processed/<table>/extract_date=YYYY-MM-DD/run_id=<id>/<file>.parquet',
+          });
+          continue;
+        }
+        const outcome = await this.loadFile(spec, file, key, match[1], match[2]);
+        if ('rows' in outcome) report.loaded.push({ table: spec.name, file: key, rows: outcome.rows });
+        else report.skipped.push({ table: spec.name, file: key, reason: outcome.reason });
+      }
+    }
+    return report;
+  }
+
+  private async loadFile(
+    spec: TableSpec,
+    path: string,
+    key: string,
+    extractDate: string,
+    runId: string,
+  ): Promise<{ rows: number } | { reason: string }> {
+    const checksum = await sha256File(path);
+    const bytes = statSync(path).size;
+    const seen = await this.rows(
+      `SELECT status, error, CAST(loaded_at AS VARCHAR) FROM ${LEDGER_TABLE} WHERE file = $1 AND checksum = $2`,
+      [key, checksum],
+    );
+    if (seen.length > 0) {
+      const [status, error, at] = seen[0] as [string, string | null, string];
+      return status === 'LOADED'
+        ? { reason: `already loaded at ${at} (same path and checksum)` }
+        : { reason: `failed at ${at} and is not retried until the file changes: ${error}` };
+    }
+    const loadedAt = new Date();
+    const loadedAtSql = loadedAt.toISOString().replace('T', ' ').replace('Z', '');
+    try {
+      const fileColumns = new Set(
+        (await this.rows(`DESCRIBE SELECT * FROM read_parquet($1, hive_partitioning = false)`, [path])).map((r) =>
+          String(r[0]).toLowerCase(),
+        ),
+      );
+      const missingRequired = spec.columns.filter((c) => !c.nullable && !fileColumns.has(c.name)).map((c) => c.name);
+      if (missingRequired.length > 0) {
+        throw new Error(`missing required column(s) ${missingRequired.join(', ')} (schemas/tables.json)`);
+      }
+      const metadata = new Set(LOAD_METADATA_COLUMNS.map((c) => c.name));
+      const columns = loadedColumns(spec).filter((c) => !metadata.has(c.name));
+      // Match by name, case-insensitively (MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE); absent nullable columns load as NULL.
+      const select = columns.map((c) =>
+        fileColumns.has(c.name) ? `CAST(${quote(c.name)} AS ${duckdbType(c.type)})` : `CAST(NULL AS ${duckdbType(c.type)})`,
+      );
+      await this.connection.run('BEGIN TRANSACTION');
+      try {
+        const result = await this.connection.run(
+          `INSERT INTO ${quote(spec.name)} (${[...columns.map((c) => quote(c.name)), 'source_file', 'loaded_at'].join(', ')})
+           SELECT ${select.join(', ')}, $1, CAST($2 AS TIMESTAMP) FROM read_parquet($3, hive_partitioning = false)`,
+          [key, loadedAtSql, path],
+        );
+        const rows = result.rowsChanged;
+        await this.record(key, checksum, spec.name, bytes, rows, 'LOADED', null, runId, extractDate, loadedAtSql);
+        await this.connection.run('COMMIT');
+        return { rows };
+      } catch (error) {
+        await this.connection.run('ROLLBACK');
+        throw error;
+      }
+    } catch (error) {
+      const message = (error as Error).message.split('\n')[0];
+      await this.record(key, checksum, spec.name, bytes, 0, 'LOAD_FAILED', message, runId, extractDate, loadedAtSql);
+      return { reason: `load failed: ${message}` };
+    }
+  }
+
+  private async record(
+    file: string,
+    checksum: string,
+    table: string,
+    bytes: number,
+    rows: number,
+    status: 'LOADED' | 'LOAD_FAILED',
+    error: string | null,
+    runId: string,
+    extractDate: string,
+    loadedAt: string,
+  ): Promise<void> {
+    await this.connection.run(
+      `INSERT INTO ${LEDGER_TABLE} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CAST($9 AS DATE), CAST($10 AS TIMESTAMP))`,
+      [file, checksum, table, bytes, rows, status, error, runId, extractDate, loadedAt],
+    );
+  }
+
+  /**
+   * Data quality after a load: per table, the run's row count against what the transform wrote (expectedRows),
+   * keys unique and not null per run in the loaded tables, entity keys unique and not null in the current views.
+   * Without runId the key checks cover every run.
+   */
+  async runChecks(opts: { runId?: string; expectedRows?: Record<string, number> } = {}): Promise<CheckResult[]> {
+    const { runId, expectedRows } = opts;
+    if (expectedRows && !runId) {
+      throw new Error('runChecks: expectedRows are the row counts of one run; pass runId with them.');
+    }
+    for (const table of Object.keys(expectedRows ?? {})) {
+      if (!TABLES.some((t) => t.name === table)) {
+        throw new Error(`runChecks: expectedRows names "${table}", which is not a table in schemas/tables.json.`);
+      }
+    }
+    const results: CheckResult[] = [];
+    const runFilter = runId ? 'WHERE run_id = $1' : '';
+    const params = runId ? [runId] : [];
+    const scope = runId ? `run ${runId}` : 'all runs';
+    for (const spec of TABLES) {
+      const name = quote(spec.name);
+      if (expectedRows && expectedRows[spec.name] !== undefined) {
+        const [[count]] = await this.rows(`SELECT COUNT(*) FROM ${name} ${runFilter}`, params);
+        const expected = expectedRows[spec.name];
+        results.push({
+          table: spec.name,
+          check: 'row_count',
+          passed: Number(count) === expected,
+          detail: `${count} rows loaded for ${scope}; the transform wrote ${expected}`,
+        });
+      }
+      const keyList = spec.key.map(quote).join(', ');
+      const [[duplicates, example]] = await this.rows(
+        `SELECT COUNT(*), MIN(k) FROM (
+           SELECT CAST(ROW(${keyList}) AS VARCHAR) AS k FROM ${name} ${runFilter}
+           GROUP BY ${keyList} HAVING COUNT(*) > 1) AS d`,
+        params,
+      );
+      results.push({
+        table: spec.name,
+        check: 'key_unique',
+        passed: Number(duplicates) === 0,
+        detail:
+          Number(duplicates) === 0
+            ? `(${spec.key.join(', ')}) unique in ${scope}`
+            : `${duplicates} duplicated (${spec.key.join(', ')}) in ${scope}, e.g. ${example}`,
+      });
+      const nullCondition = spec.key.map((k) => `${quote(k)} IS NULL`).join(' OR ');
+      const [[nullKeys]] = await this.rows(
+        `SELECT COUNT(*) FROM ${name} ${runFilter ? `${runFilter} AND` : 'WHERE'} (${nullCondition})`,
+        params,
+      );
+      results.push({
+        table: spec.name,
+        check: 'key_not_null',
+        passed: Number(nullKeys) === 0,
+        detail: Number(nullKeys) === 0 ? `no null in (${spec.key.join(', ')})` : `${nullKeys} rows with a null in (${spec.key.join(', ')})`,
+      });
+      const view = CURRENT_VIEWS[spec.name];
+      if (view && spec.entityKey) {
+        const entity = spec.entityKey.map(quote).join(', ');
+        const [[dupEntities, dupExample]] = await this.rows(
+          `SELECT COUNT(*), MIN(k) FROM (SELECT CAST(ROW(${entity}) AS VARCHAR) AS k FROM ${view} GROUP BY ${entity} HAVING COUNT(*) > 1) AS d`,
+        );
+        results.push({
+          table: view,
+          check: 'entity_key_unique',
+          passed: Number(dupEntities) === 0,
+          detail:
+            Number(dupEntities) === 0
+              ? `one row per (${spec.entityKey.join(', ')})`
+              : `${dupEntities} (${spec.entityKey.join(', ')}) with more than one current row, e.g. ${dupExample}`,
+        });
+        const [[nullEntities]] = await this.rows(
+          `SELECT COUNT(*) FROM ${view} WHERE ${spec.entityKey.map((k) => `${quote(k)} IS NULL`).join(' OR ')}`,
+        );
+        results.push({
+          table: view,
+          check: 'entity_key_not_null',
+          passed: Number(nullEntities) === 0,
+          detail: Number(nullEntities) === 0 ? `no null ${spec.entityKey.join(', ')}` : `${nullEntities} rows with a null ${spec.entityKey.join(', ')}`,
+        });
+      }
+    }
+    const [[chartDuplicates]] = await this.rows(
+      `SELECT COUNT(*) FROM (SELECT 1 FROM playlist_chart GROUP BY playlist_id, chart_week, position HAVING COUNT(*) > 1) AS d`,
+    );
+    results.push({
+      table: 'playlist_chart',
+      check: 'position_unique',
+      passed: Number(chartDuplicates) === 0,
+      detail:
+        Number(chartDuplicates) === 0
+          ? 'one row per (playlist_id, chart_week, position)'
+          : `${chartDuplicates} (playlist_id, chart_week, position) counted more than once`,
+    });
+    return results;
+  }
+
+  listAnalyses(): AnalysisInfo[] {
+    return listAnalysisFiles();
+  }
+
+  async runAnalysis(name: string, opts: { limit?: number } = {}): Promise<QueryResult> {
+    const result = await this.query(analysisSql(name, 'duckdb'));
+    return opts.limit === undefined ? result : { columns: result.columns, rows: result.rows.slice(0, opts.limit) };
+  }
+
+  /** Runs any SQL and returns plain values: numbers, strings, booleans, null; dates as YYYY-MM-DD, timestamps as ISO. */
+  async query(sql: string, params: unknown[] = []): Promise<QueryResult> {
+    const reader = await this.connection.runAndReadAll(sql, params as never);
+    return { columns: reader.columnNames(), rows: plainRows(reader) };
+  }
+
+  async tableStatus(): Promise<TableStatus[]> {
+    const out: TableStatus[] = [];
+    for (const spec of TABLES) {
+      const [[rows, files, last]] = await this.rows(
+        `SELECT COUNT(*), COUNT(DISTINCT source_file), MAX(loaded_at) FROM ${quote(spec.name)}`,
+      );
+      out.push({ table: spec.name, rows: Number(rows), files: Number(files), lastLoadedAt: (last as string | null) ?? null });
+    }
+    return out;
+  }
+
+  /** The ledger: every file the loader saw, with status and error (COPY_HISTORY's local counterpart). */
+  async loadHistory(): Promise<QueryResult> {
+    return this.query(
+      `SELECT table_name, file, row_count, status, error, loaded_at FROM ${LEDGER_TABLE} ORDER BY loaded_at, file`,
+    );
+  }
+
+  async close(): Promise<void> {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+
+  private async rows(sql: string, params: unknown[] = []): Promise<unknown[][]> {
+    return (await this.query(sql, params)).rows;
+  }
+}
+
+/** DuckDB values as plain JSON-friendly values (BIGINT and DECIMAL as numbers, dates and timestamps as strings). */
+function plainRows(reader: DuckDBResultReader): unknown[][] {
+  const types = reader.columnTypes().map((t) => t.typeId);
+  return reader.getRowsJson().map((row) =>
+    row.map((value, i) => {
+      if (value === null) return null;
+      switch (types[i]) {
+        case DuckDBTypeId.BIGINT:
+        case DuckDBTypeId.HUGEINT:
+        case DuckDBTypeId.UBIGINT:
+        case DuckDBTypeId.DECIMAL: {
+          const n = Number(value);
+          return Number.isFinite(n) && (!Number.isInteger(n) || Number.isSafeInteger(n)) ? n : value;
+        }
+        case DuckDBTypeId.TIMESTAMP:
+        case DuckDBTypeId.TIMESTAMP_MS:
+        case DuckDBTypeId.TIMESTAMP_S:
+          return toIsoTimestamp(String(value));
+        default:
+          return value;
+      }
+    }),
+  );
+}
+
+/** '2026-11-25 06:00:00.123456' -> '2026-11-25T06:00:00.123Z' (UTC, as every timestamp in the pipeline). */
+export function toIsoTimestamp(text: string): string {
+  const [date, time = '00:00:00'] = text.split(' ');
+  const [hms, fraction = ''] = time.split('.');
+  return `${date}T${hms}.${(fraction + '000').slice(0, 3)}Z`;
+}
+
+function* walk(dir: string): Generator<string> {
+  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) yield* walk(path);
+    else if (entry.isFile()) yield path;
+  }
+}
+
+function toKey(root: string, file: string): string {
+  return relative(root, file).split(sep).join('/');
+}
+
+function sha256File(path: string): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    const hash = createHash('sha256');
+    createReadStream(path)
+      .on('data', (chunk) => hash.update(chunk))
+      .on('error', reject)
+      .on('end', () => resolvePromise(hash.digest('hex')));
+  });
+}

@@ -1,0 +1,193 @@
+/**
+ * Reads snowflake-sql/: the pipes' COPY statements, the views and the analysis questions. The warehouse stack
+ * (Snowflake), the local warehouse (DuckDB) and the fake Snowflake stand-in all take their SQL from here, so
+ * there is one copy of every statement.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { TABLE_NAMES } from '../../schemas/table-schemas';
+
+export const SQL_DIR = resolve(__dirname, '..', '..', 'snowflake-sql');
+
+export type SqlDialect = 'snowflake' | 'duckdb';
+
+/** Fully qualified Snowflake object names the pipes' COPY statements refer to. */
+export interface SnowflakeObjectNames {
+  database: string;
+  schema: string;
+  /** External stage whose URL is s3://<bucket>/processed/. */
+  stage: string;
+  /** Parquet file format. */
+  fileFormat: string;
+}
+
+/** Fills `{{name}}` placeholders; a placeholder without a value is an error, never a silent blank. */
+export function renderTemplate(sql: string, values: Record<string, string>, source = 'SQL'): string {
+  return sql.replace(/\{\{\s*([a-z_]+)\s*\}\}/g, (_match, key: string) => {
+    const value = values[key];
+    if (value === undefined) {
+      throw new Error(`${source} uses the placeholder {{${key}}} but no value was given for it; pass ${key}.`);
+    }
+    return value;
+  });
+}
+
+/** Drops `--` comment lines and the trailing semicolon: the form a CREATE PIPE ... AS or a driver call takes. */
+export function statementBody(sql: string): string {
+  return sql
+    .split('\n')
+    .filter((line) => !line.trimStart().startsWith('--'))
+    .join('\n')
+    .trim()
+    .replace(/;\s*$/, '');
+}
+
+function assertIdentifier(what: string, value: string): void {
+  if (!/^[A-Za-z_][A-Za-z0-9_$]*$/.test(value)) {
+    throw new Error(`${what} "${value}" is not a plain Snowflake identifier (letters, digits, _ and $).`);
+  }
+}
+
+/**
+ * The COPY INTO statement of a table's pipe (snowflake-sql/pipes/<table>.copy.sql) with its fully qualified
+ * names filled in, ready for `CREATE PIPE ... AUTO_INGEST = TRUE AS <this>`.
+ */
+export function renderCopyStatement(table: string, names: SnowflakeObjectNames): string {
+  if (!TABLE_NAMES.includes(table)) {
+    throw new Error(`No pipe for table "${table}": known tables are ${TABLE_NAMES.join(', ')} (schemas/tables.json).`);
+  }
+  assertIdentifier('database', names.database);
+  assertIdentifier('schema', names.schema);
+  assertIdentifier('stage', names.stage);
+  assertIdentifier('fileFormat', names.fileFormat);
+  const file = join(SQL_DIR, 'pipes', `${table}.copy.sql`);
+  const sql = readFileSync(file, 'utf8');
+  return statementBody(
+    renderTemplate(
+      sql,
+      { database: names.database, schema: names.schema, stage: names.stage, file_format: names.fileFormat },
+      file,
+    ),
+  );
+}
+
+/** roles.sql with its placeholders filled, split into single statements (without comments). */
+export function renderRoleStatements(values: {
+  database: string;
+  schema: string;
+  stage: string;
+  fileFormat: string;
+  warehouse: string;
+  loaderRole: string;
+  analystRole: string;
+}): string[] {
+  for (const [key, value] of Object.entries(values)) assertIdentifier(key, value);
+  const file = join(SQL_DIR, 'roles.sql');
+  const sql = renderTemplate(
+    readFileSync(file, 'utf8'),
+    {
+      database: values.database,
+      schema: values.schema,
+      stage: values.stage,
+      file_format: values.fileFormat,
+      warehouse: values.warehouse,
+      loader_role: values.loaderRole,
+      analyst_role: values.analystRole,
+    },
+    file,
+  );
+  return splitStatements(sql);
+}
+
+/** Splits a file of statements on semicolons that end a line (none of our statements has one inside a string). */
+export function splitStatements(sql: string): string[] {
+  return sql
+    .split(/;\s*(?:\n|$)/)
+    .map(statementBody)
+    .filter((statement) => statement.length > 0);
+}
+
+/** Path of the file for a dialect: `<name>.duckdb.sql` beside `<name>.sql` where the two cannot share. */
+function dialectFile(dir: string, name: string, dialect: SqlDialect): string {
+  const specific = join(dir, `${name}.${dialect}.sql`);
+  return existsSync(specific) ? specific : join(dir, `${name}.sql`);
+}
+
+function sqlNames(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((file) => file.endsWith('.sql') && !/\.(duckdb|snowflake)\.sql$/.test(file))
+    .map((file) => file.slice(0, -'.sql'.length))
+    .sort();
+}
+
+export interface ViewDefinition {
+  name: string;
+  file: string;
+  /** The whole `CREATE OR REPLACE VIEW <name> AS ...` statement, without comments or semicolon. */
+  createStatement: string;
+  /** The SELECT after `AS`: what a Terraform snowflake_view `statement` takes. */
+  select: string;
+  /** Other views this one reads. */
+  dependsOn: string[];
+}
+
+/**
+ * The views of snowflake-sql/views/ in creation order (each after the views it reads). View names are the
+ * file names; table and view names inside are unqualified and resolve in the view's own schema.
+ */
+export function viewDefinitions(dialect: SqlDialect = 'snowflake'): ViewDefinition[] {
+  const dir = join(SQL_DIR, 'views');
+  const names = sqlNames(dir);
+  const views = new Map<string, ViewDefinition>();
+  for (const name of names) {
+    const file = dialectFile(dir, name, dialect);
+    const createStatement = statementBody(readFileSync(file, 'utf8'));
+    const header = new RegExp(`^CREATE OR REPLACE VIEW ${name} AS\\s+`, 'i');
+    if (!header.test(createStatement)) {
+      throw new Error(`${file} must start with "CREATE OR REPLACE VIEW ${name} AS" (the view is named after its file).`);
+    }
+    const body = createStatement.replace(header, '');
+    const dependsOn = names.filter((other) => other !== name && new RegExp(`\\b${other}\\b`, 'i').test(body));
+    views.set(name, { name, file, createStatement, select: body, dependsOn });
+  }
+  const ordered: ViewDefinition[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (name: string, path: string[]) => {
+    if (state.get(name) === 'done') return;
+    if (state.get(name) === 'visiting') throw new Error(`Views depend on each other in a cycle: ${[...path, name].join(' -> ')}`);
+    state.set(name, 'visiting');
+    const view = views.get(name)!;
+    for (const dep of view.dependsOn) visit(dep, [...path, name]);
+    state.set(name, 'done');
+    ordered.push(view);
+  };
+  for (const name of names) visit(name, []);
+  return ordered;
+}
+
+export interface AnalysisInfo {
+  name: string;
+  /** The first-line `-- Question: ...` of the file. */
+  question: string;
+  file: string;
+}
+
+export function listAnalysisFiles(): AnalysisInfo[] {
+  const dir = join(SQL_DIR, 'analysis');
+  return sqlNames(dir).map((name) => {
+    const file = join(dir, `${name}.sql`);
+    const firstLine = readFileSync(file, 'utf8').split('\n', 1)[0];
+    const match = /^--\s*Question:\s*(.+?)\s*$/.exec(firstLine);
+    if (!match) throw new Error(`${file} must start with a "-- Question: ..." line saying what it answers.`);
+    return { name, question: match[1], file };
+  });
+}
+
+/** The SELECT of an analysis for a dialect, without comments or semicolon. */
+export function analysisSql(name: string, dialect: SqlDialect = 'snowflake'): string {
+  const known = listAnalysisFiles();
+  if (!known.some((a) => a.name === name)) {
+    throw new Error(`No analysis "${name}". Available: ${known.map((a) => a.name).join(', ')}.`);
+  }
+  return statementBody(readFileSync(dialectFile(join(SQL_DIR, 'analysis'), name, dialect), 'utf8'));
+}

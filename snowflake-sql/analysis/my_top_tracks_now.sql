@@ -1,0 +1,16 @@
+-- Question: What are my top tracks right now, per time range?
+SELECT
+    ti.time_range,
+    ti.rank,
+    COALESCE(t.track_name, ti.item_name, ti.item_id) AS track,
+    n.artist_names
+FROM current_top_items AS ti
+LEFT JOIN current_tracks AS t
+    ON t.track_id = ti.item_id
+LEFT JOIN track_artist_names AS n
+    ON n.track_id = ti.item_id
+WHERE ti.item_type = 'track'
+    AND ti.rank <= 10
+ORDER BY
+    CASE ti.time_range WHEN 'short_term' THEN 1 WHEN 'medium_term' THEN 2 ELSE 3 END ASC,
+    ti.rank ASC;

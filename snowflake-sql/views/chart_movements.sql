@@ -1,0 +1,55 @@
+-- Week over week per playlist: entries, drop-outs and movers, comparing each chart week with the
+-- playlist's previous extracted week. A track listed twice counts at its best rank.
+CREATE OR REPLACE VIEW chart_movements AS
+WITH weekly_tracks AS (
+    SELECT playlist_id, chart_week, track_id, MIN(chart_rank) AS best_rank
+    FROM playlist_chart
+    WHERE track_id IS NOT NULL
+    GROUP BY playlist_id, chart_week, track_id
+),
+weeks AS (
+    SELECT DISTINCT playlist_id, chart_week
+    FROM playlist_chart
+),
+week_pairs AS (
+    SELECT
+        playlist_id,
+        chart_week,
+        LAG(chart_week) OVER (PARTITION BY playlist_id ORDER BY chart_week) AS previous_week
+    FROM weeks
+),
+this_week AS (
+    SELECT wp.playlist_id, wp.chart_week, wp.previous_week, wt.track_id, wt.best_rank
+    FROM week_pairs AS wp
+    JOIN weekly_tracks AS wt
+        ON wt.playlist_id = wp.playlist_id
+        AND wt.chart_week = wp.chart_week
+    WHERE wp.previous_week IS NOT NULL
+),
+last_week AS (
+    SELECT wp.playlist_id, wp.chart_week, wp.previous_week, wt.track_id, wt.best_rank
+    FROM week_pairs AS wp
+    JOIN weekly_tracks AS wt
+        ON wt.playlist_id = wp.playlist_id
+        AND wt.chart_week = wp.previous_week
+)
+SELECT
+    COALESCE(tw.playlist_id, lw.playlist_id) AS playlist_id,
+    COALESCE(tw.chart_week, lw.chart_week) AS chart_week,
+    COALESCE(tw.previous_week, lw.previous_week) AS previous_week,
+    COALESCE(tw.track_id, lw.track_id) AS track_id,
+    lw.best_rank AS previous_rank,
+    tw.best_rank AS current_rank,
+    CASE
+        WHEN lw.track_id IS NULL THEN 'entry'
+        WHEN tw.track_id IS NULL THEN 'drop_out'
+        WHEN tw.best_rank < lw.best_rank THEN 'up'
+        WHEN tw.best_rank > lw.best_rank THEN 'down'
+        ELSE 'same'
+    END AS movement,
+    lw.best_rank - tw.best_rank AS rank_change
+FROM this_week AS tw
+FULL OUTER JOIN last_week AS lw
+    ON lw.playlist_id = tw.playlist_id
+    AND lw.chart_week = tw.chart_week
+    AND lw.track_id = tw.track_id;
