@@ -16,10 +16,10 @@ export type AuthMode = 'user' | 'client-credentials';
 
 /** The logging surface the client needs; Powertools' Logger and console-like objects both fit. */
 export interface MinimalLogger {
-  debug(message: string, extra?: Record<string, unknown>): void;
-  info(message: string, extra?: Record<string, unknown>): void;
-  warn(message: string, extra?: Record<string, unknown>): void;
-  error(message: string, extra?: Record<string, unknown>): void;
+  debug(message: string, ...extra: Array<Record<string, unknown>>): void;
+  info(message: string, ...extra: Array<Record<string, unknown>>): void;
+  warn(message: string, ...extra: Array<Record<string, unknown>>): void;
+  error(message: string, ...extra: Array<Record<string, unknown>>): void;
 }
 
 export const silentLogger: MinimalLogger = { debug() {}, info() {}, warn() {}, error() {} };

@@ -1,0 +1,169 @@
+/**
+ * The extract Lambda: a thin adapter around extractRun(). It reads the configuration from the environment
+ * the compute stack sets, the Spotify credentials from Secrets Manager, derives the run id from the schedule's
+ * event (so a re-delivered event rewrites the same keys), and emits structured logs and one EMF metric set per run.
+ *
+ * Environment: PIPELINE_CONFIG (the validated pipeline configuration, JSON), BUCKET_NAME, SPOTIFY_SECRET_ARN;
+ * optional POWERTOOLS_SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE, POWERTOOLS_LOG_LEVEL.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { Context } from 'aws-lambda';
+import { z } from 'zod';
+import { parseConfig, type PipelineConfig } from '../../config/pipeline-config';
+import { S3ObjectWriter, type RawObjectWriter } from '../shared/raw-writer';
+import { SpotifySecretStore } from '../shared/spotify-secret';
+import { RUN_ID_PATTERN } from '../shared/manifest';
+import { ExtractFailedError, extractRun, newRunId, type BackoffOptions } from './extract-run';
+
+/**
+ * What the function accepts. All fields optional:
+ * - an EventBridge rule event carries `id` and `time`;
+ * - an EventBridge Scheduler target can pass `<aws.scheduler.execution-id>` / `<aws.scheduler.scheduled-time>`
+ *   as `executionId` / `scheduledTime`;
+ * - a manual invoke (backfill, one-off) may set `runId`, `playlists`, `includeMyPlaylists`, `topItems`.
+ */
+export const ExtractEventSchema = z
+  .object({
+    id: z.string().optional(),
+    time: z.iso.datetime({ offset: true }).optional(),
+    executionId: z.string().optional(),
+    scheduledTime: z.iso.datetime({ offset: true }).optional(),
+    runId: z.string().regex(RUN_ID_PATTERN, 'runId must look like 20261125T060000Z-a1b2c3').optional(),
+    playlists: z.array(z.string()).optional(),
+    includeMyPlaylists: z.boolean().optional(),
+    topItems: z.boolean().optional(),
+  })
+  .loose();
+export type ExtractEvent = z.input<typeof ExtractEventSchema>;
+
+export interface ExtractHandlerResult {
+  runId: string;
+  status: 'complete' | 'partial';
+  manifestKey: string;
+  counts: Record<string, number>;
+  errors: number;
+  stoppedEarly: string | null;
+}
+
+export interface ExtractHandlerDeps {
+  config: PipelineConfig;
+  writer: RawObjectWriter;
+  secrets: SpotifySecretStore;
+  logger: Logger;
+  metrics: Metrics;
+  backoff?: BackoffOptions;
+}
+
+/** The run id and its start time, from the event: the same event always gives the same run id. */
+export function runIdentity(event: z.output<typeof ExtractEventSchema>, now = new Date()): { runId: string; startedAt: Date } {
+  const time = event.scheduledTime ?? event.time;
+  const startedAt = time ? new Date(time) : now;
+  if (event.runId) {
+    // An explicit run id (re-running a given run) carries its own start time.
+    const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z/.exec(event.runId)!;
+    return { runId: event.runId, startedAt: new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6])) };
+  }
+  const seed = event.executionId ?? event.id;
+  return { runId: newRunId(startedAt, seed), startedAt };
+}
+
+export function createExtractHandler(deps: ExtractHandlerDeps | (() => ExtractHandlerDeps)) {
+  let resolved: ExtractHandlerDeps | null = null;
+  return async (rawEvent: unknown, context?: Context): Promise<ExtractHandlerResult> => {
+    resolved ??= typeof deps === 'function' ? deps() : deps;
+    const { config, writer, secrets, logger, metrics } = resolved;
+    if (context) logger.addContext(context);
+    const parsed = ExtractEventSchema.safeParse(rawEvent ?? {});
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; ');
+      logger.error('invalid event', { problems });
+      throw new ExtractFailedError(`invalid event: ${problems}`);
+    }
+    const event = parsed.data;
+    const { runId, startedAt } = runIdentity(event);
+    logger.appendKeys({ runId });
+    const override =
+      event.playlists || event.includeMyPlaylists !== undefined || event.topItems !== undefined
+        ? { playlists: event.playlists, includeMyPlaylists: event.includeMyPlaylists, topItems: event.topItems }
+        : undefined;
+    logger.info('extract starting', { writer: writer.describe(), override: override ?? null, authMode: config.spotify.authMode });
+    metrics.addDimension('environment', config.environment);
+    try {
+      const credentials = await secrets.get();
+      const result = await extractRun({
+        spotify: config.spotify,
+        timeBudgetSeconds: config.extract.timeBudgetSeconds,
+        credentials,
+        onRefreshTokenRotated: (token) => secrets.storeRefreshToken(token),
+        writer,
+        runId,
+        startedAt,
+        override,
+        logger,
+        backoff: resolved.backoff,
+      });
+      const { manifest } = result;
+      const c = manifest.counts;
+      metrics.addMetric('Playlists', MetricUnit.Count, c.playlists);
+      metrics.addMetric('PlaylistItems', MetricUnit.Count, c.playlist_items);
+      metrics.addMetric('TopItems', MetricUnit.Count, c.top_items);
+      metrics.addMetric('ApiCalls', MetricUnit.Count, c.api_calls);
+      metrics.addMetric('TokenCalls', MetricUnit.Count, c.token_calls);
+      metrics.addMetric('Retries', MetricUnit.Count, c.retries);
+      metrics.addMetric('RateLimited', MetricUnit.Count, c.rate_limited);
+      metrics.addMetric('EntityErrors', MetricUnit.Count, manifest.errors.length);
+      metrics.addMetric('StoppedEarly', MetricUnit.Count, manifest.stopped_early ? 1 : 0);
+      metrics.addMetric('ExtractFailed', MetricUnit.Count, 0);
+      for (const error of manifest.errors) {
+        logger.warn('entity not extracted', { kind: error.kind, entityId: error.entity_id, httpStatus: error.http_status, message: error.message });
+      }
+      logger.info('extract finished', { status: manifest.status, manifestKey: result.manifestKey, counts: c, stoppedEarly: manifest.stopped_early });
+      return {
+        runId,
+        status: manifest.status,
+        manifestKey: result.manifestKey,
+        counts: { ...c },
+        errors: manifest.errors.length,
+        stoppedEarly: manifest.stopped_early?.message ?? null,
+      };
+    } catch (error) {
+      metrics.addMetric('ExtractFailed', MetricUnit.Count, 1);
+      // A refused token may mean the secret changed under a warm container: read it afresh next time.
+      secrets.invalidate();
+      logger.error('extract failed; no manifest was written', { error: error as Error });
+      throw error;
+    } finally {
+      metrics.publishStoredMetrics();
+    }
+  };
+}
+
+/** Production wiring from the environment; built on the first invocation and reused while the container is warm. */
+export function depsFromEnvironment(env: NodeJS.ProcessEnv = process.env): ExtractHandlerDeps {
+  const missing = ['PIPELINE_CONFIG', 'BUCKET_NAME', 'SPOTIFY_SECRET_ARN'].filter((name) => !env[name]);
+  if (missing.length > 0) {
+    throw new Error(`the extract function is missing environment variables ${missing.join(', ')} (set by the compute stack; see docs/extraction.md)`);
+  }
+  let rawConfig: unknown;
+  try {
+    rawConfig = JSON.parse(env.PIPELINE_CONFIG as string);
+  } catch (error) {
+    throw new Error(`PIPELINE_CONFIG is not valid JSON: ${(error as Error).message}`);
+  }
+  const config = parseConfig(rawConfig, 'PIPELINE_CONFIG');
+  return {
+    config,
+    writer: new S3ObjectWriter(new S3Client({}), env.BUCKET_NAME as string),
+    secrets: new SpotifySecretStore(new SecretsManagerClient({}), env.SPOTIFY_SECRET_ARN as string),
+    logger: new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'spotify-extract' }),
+    metrics: new Metrics({
+      namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? 'SpotifyPipeline',
+      serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'spotify-extract',
+    }),
+  };
+}
+
+export const handler = createExtractHandler(() => depsFromEnvironment());

@@ -1,0 +1,51 @@
+/**
+ * The start-transform Lambda: on the S3 event of a run manifest (raw/.../run_id=X/_manifest.json), start the
+ * Glue job once for that run. Environment: GLUE_JOB_NAME; optional POWERTOOLS_SERVICE_NAME, POWERTOOLS_LOG_LEVEL.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { GlueClient } from '@aws-sdk/client-glue';
+import type { Context, S3Event } from 'aws-lambda';
+import { startTransformForManifest, type StartTransformOutcome } from './start-transform';
+
+export interface StartTransformDeps {
+  glue: GlueClient;
+  jobName: string;
+  logger: Logger;
+}
+
+export function createStartTransformHandler(deps: StartTransformDeps | (() => StartTransformDeps)) {
+  let resolved: StartTransformDeps | null = null;
+  return async (event: S3Event, context?: Context): Promise<StartTransformOutcome[]> => {
+    resolved ??= typeof deps === 'function' ? deps() : deps;
+    const { logger } = resolved;
+    if (context) logger.addContext(context);
+    const records = Array.isArray(event?.Records) ? event.Records : [];
+    if (records.length === 0) logger.warn('event without S3 records ignored');
+    const outcomes: StartTransformOutcome[] = [];
+    const failures: Error[] = [];
+    // Every record is tried; a failure is rethrown at the end so the retry re-sends all of them (the started
+    // ones are then recognised as already started).
+    for (const record of records) {
+      try {
+        outcomes.push(await startTransformForManifest(resolved, record.s3.bucket.name, record.s3.object.key));
+      } catch (error) {
+        logger.error('could not start the transform', { key: record.s3?.object?.key, error: error as Error });
+        failures.push(error as Error);
+      }
+    }
+    if (failures.length === 1) throw failures[0];
+    if (failures.length > 1) throw new AggregateError(failures, failures.map((f) => f.message).join(' | '));
+    return outcomes;
+  };
+}
+
+export function depsFromEnvironment(env: NodeJS.ProcessEnv = process.env): StartTransformDeps {
+  if (!env.GLUE_JOB_NAME) throw new Error('GLUE_JOB_NAME is not set (the compute stack sets it to the transform job name)');
+  return {
+    glue: new GlueClient({}),
+    jobName: env.GLUE_JOB_NAME,
+    logger: new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'spotify-start-transform' }),
+  };
+}
+
+export const handler = createStartTransformHandler(() => depsFromEnvironment());
