@@ -1,0 +1,201 @@
+/**
+ * The AWS code paths of the Lambdas through the real SDK v3 clients, against moto's server mode on loopback:
+ * the S3 writer, the Spotify secret (read, cache, rotated token written back) and the start-transform Lambda
+ * (start once per run id, duplicate events, a busy job).
+ */
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { CreateJobCommand, GetJobRunsCommand, GlueClient } from '@aws-sdk/client-glue';
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { S3Event } from 'aws-lambda';
+import { createHash } from 'node:crypto';
+import { startMotoServer, type MotoServer } from '../../local/moto/moto-server';
+import { S3ObjectWriter } from '../../handlers/shared/raw-writer';
+import { SpotifySecretStore, parseSpotifySecret } from '../../handlers/shared/spotify-secret';
+import { createStartTransformHandler } from '../../handlers/start-transform/index';
+import { JobBusyError } from '../../handlers/start-transform/start-transform';
+
+let moto: MotoServer;
+let s3: S3Client;
+let secretsClient: SecretsManagerClient;
+let glue: GlueClient;
+const quietLogger = () => new Logger({ serviceName: 'test', logLevel: 'SILENT' });
+
+beforeAll(async () => {
+  moto = await startMotoServer();
+  s3 = new S3Client(moto.clientConfig);
+  secretsClient = new SecretsManagerClient(moto.clientConfig);
+  glue = new GlueClient(moto.clientConfig);
+});
+
+afterAll(async () => {
+  s3?.destroy();
+  secretsClient?.destroy();
+  glue?.destroy();
+  await moto?.close();
+});
+
+beforeEach(() => moto.reset());
+
+describe('S3ObjectWriter', () => {
+  test('writes the exact bytes, returns their size and sha256, and rewrites a key in place', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'raw-test', CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }));
+    const writer = new S3ObjectWriter(s3, 'raw-test');
+    const body = JSON.stringify({ kind: 'playlist', name: 'Ünïcødé ♫', items: Array.from({ length: 2000 }, (_, i) => i) });
+    const key = 'raw/extract_date=2026-11-25/run_id=20261125T060000Z-a1b2c3/playlists/x.json';
+
+    const first = await writer.put(key, body, 'application/json');
+    expect(first.bytes).toBe(Buffer.byteLength(body));
+    expect(first.sha256).toBe(createHash('sha256').update(body).digest('hex'));
+    const got = await s3.send(new GetObjectCommand({ Bucket: 'raw-test', Key: key }));
+    expect(await got.Body!.transformToString()).toBe(body);
+    expect(got.ContentType).toBe('application/json');
+
+    await writer.put(key, 'second', 'application/json');
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: 'raw-test', Prefix: 'raw/' }));
+    expect(listed.Contents?.map((o) => o.Key)).toEqual([key]);
+    expect(writer.describe()).toBe('s3://raw-test');
+  });
+
+  test('a missing bucket fails with the bucket, the key and what to check', async () => {
+    const writer = new S3ObjectWriter(s3, 'no-such-bucket');
+    await expect(writer.put('raw/a.json', '{}', 'application/json')).rejects.toThrow(
+      /s3:\/\/no-such-bucket\/raw\/a\.json failed \(HTTP 404\).*NoSuchBucket.*s3:PutObject/s,
+    );
+  });
+
+  test('rejects keys that are not plain relative bucket keys', async () => {
+    const writer = new S3ObjectWriter(s3, 'raw-test');
+    await expect(writer.put('/raw/a.json', '{}', 'application/json')).rejects.toThrow(/not a relative bucket key/);
+    await expect(writer.put('raw/../a.json', '{}', 'application/json')).rejects.toThrow(/not a relative bucket key/);
+  });
+});
+
+describe('SpotifySecretStore', () => {
+  test('reads the secret once, serves it from cache, and writes a rotated refresh token back keeping the rest', async () => {
+    const created = await secretsClient.send(
+      new CreateSecretCommand({
+        Name: 'spotify-pipeline-dev/spotify',
+        SecretString: JSON.stringify({ clientId: 'cid', clientSecret: 'csecret', refreshToken: 'rt-1' }),
+      }),
+    );
+    const store = new SpotifySecretStore(secretsClient, created.ARN!);
+    expect(await store.get()).toEqual({ clientId: 'cid', clientSecret: 'csecret', refreshToken: 'rt-1' });
+
+    // Changed behind the store's back: the cached value is served until the cache is invalidated.
+    await secretsClient.send(
+      new PutSecretValueCommand({ SecretId: created.ARN, SecretString: JSON.stringify({ clientId: 'cid', refreshToken: 'rt-outside' }) }),
+    );
+    expect((await store.get()).refreshToken).toBe('rt-1');
+    store.invalidate();
+    expect((await store.get()).refreshToken).toBe('rt-outside');
+
+    await store.storeRefreshToken('rt-2');
+    const stored = await secretsClient.send(new GetSecretValueCommand({ SecretId: created.ARN }));
+    expect(JSON.parse(stored.SecretString!)).toEqual({ clientId: 'cid', refreshToken: 'rt-2' });
+    expect((await store.get()).refreshToken).toBe('rt-2');
+  });
+
+  test('a missing secret names the secret and the permission to check', async () => {
+    const store = new SpotifySecretStore(secretsClient, 'does-not-exist');
+    await expect(store.get()).rejects.toThrow(/secret does-not-exist failed: ResourceNotFoundException.*GetSecretValue/s);
+  });
+
+  test('bad secret contents are explained without echoing them', () => {
+    expect(() => parseSpotifySecret('not json s3cr3t', 'secret X')).toThrow(/secret X is not JSON/);
+    expect(() => parseSpotifySecret('not json s3cr3t', 'secret X')).not.toThrow(/s3cr3t/);
+    expect(() => parseSpotifySecret('{"refreshToken":"a"}', 'secret X')).toThrow(/no "clientId"/);
+    expect(() => parseSpotifySecret(undefined, 'secret X')).toThrow(/no SecretString/);
+  });
+});
+
+describe('start-transform Lambda', () => {
+  const JOB = 'spotify-pipeline-dev-transform';
+  const BUCKET = 'spotify-pipeline-dev-data';
+  const manifestEvent = (...keys: string[]): S3Event =>
+    ({
+      Records: keys.map((key) => ({
+        eventSource: 'aws:s3',
+        eventName: 'ObjectCreated:Put',
+        s3: { bucket: { name: BUCKET }, object: { key } },
+      })),
+    }) as unknown as S3Event;
+  const keyFor = (runId: string) => `raw/extract_date=2026-11-25/run_id=${runId}/_manifest.json`;
+
+  async function createJob(maxConcurrentRuns: number) {
+    await glue.send(
+      new CreateJobCommand({
+        Name: JOB,
+        Role: 'arn:aws:iam::123456789012:role/glue',
+        Command: { Name: 'glueetl', ScriptLocation: `s3://${BUCKET}/glue/job.py` },
+        ExecutionProperty: { MaxConcurrentRuns: maxConcurrentRuns },
+        GlueVersion: '5.1',
+      }),
+    );
+  }
+  const jobRuns = async () => (await glue.send(new GetJobRunsCommand({ JobName: JOB }))).JobRuns ?? [];
+
+  test('starts the job with the run location and id, and a duplicate event starts nothing', async () => {
+    await createJob(1);
+    const handler = createStartTransformHandler({ glue, jobName: JOB, logger: quietLogger() });
+    const runId = '20261125T060000Z-a1b2c3';
+
+    const first = await handler(manifestEvent(keyFor(runId)));
+    expect(first).toEqual([expect.objectContaining({ outcome: 'started', runId })]);
+    const runs = await jobRuns();
+    expect(runs).toHaveLength(1);
+    expect(runs[0].Arguments).toEqual({
+      '--RAW_RUN_PREFIX': `s3://${BUCKET}/raw/extract_date=2026-11-25/run_id=${runId}/`,
+      '--RUN_ID': runId,
+    });
+
+    // S3 re-delivers the event (and a re-invoked extract rewrites its manifest): no second job run.
+    const again = await handler(manifestEvent(keyFor(runId), keyFor(runId)));
+    expect(again.map((o) => o.outcome)).toEqual(['already-started', 'already-started']);
+    expect(again[0].jobRunId).toBe(runs[0].Id);
+    expect(await jobRuns()).toHaveLength(1);
+  });
+
+  test('a busy job throws so Lambda retries the event, and the retry starts it once the job is free', async () => {
+    await createJob(1);
+    // Keep job runs in STARTING (moto advances them only when told), so the first run occupies the job.
+    await moto.setTransition('glue::job_run', { progression: 'manual', times: 1_000_000 });
+    try {
+      const handler = createStartTransformHandler({ glue, jobName: JOB, logger: quietLogger() });
+      await handler(manifestEvent(keyFor('20261118T060000Z-000001')));
+
+      const busy = handler(manifestEvent(keyFor('20261125T060000Z-000002')));
+      await expect(busy).rejects.toBeInstanceOf(JobBusyError);
+      await expect(busy).rejects.toThrow(/at its concurrent-run limit.*20261125T060000Z-000002.*retried/s);
+      expect(await jobRuns()).toHaveLength(1);
+
+      // The first run finishes; Lambda's retry of the same event now starts the second run, once.
+      await moto.setTransition('glue::job_run', { progression: 'immediate' });
+      const retried = await handler(manifestEvent(keyFor('20261125T060000Z-000002')));
+      expect(retried[0].outcome).toBe('started');
+      const runs = await jobRuns();
+      expect(runs.map((r) => r.Arguments?.['--RUN_ID']).sort()).toEqual(['20261118T060000Z-000001', '20261125T060000Z-000002']);
+    } finally {
+      await moto.setTransition('glue::job_run', { progression: 'immediate' });
+    }
+  });
+
+  test('URL-encoded keys are decoded, and objects that are not run manifests are ignored', async () => {
+    await createJob(3);
+    const handler = createStartTransformHandler({ glue, jobName: JOB, logger: quietLogger() });
+    const outcomes = await handler(
+      manifestEvent(
+        'raw/extract_date%3D2026-11-25/run_id%3D20261125T060000Z-a1b2c3/_manifest.json',
+        'raw/extract_date=2026-11-25/run_id=20261125T060000Z-a1b2c3/playlists/x.json',
+        'processed/tracks/extract_date=2026-11-25/run_id=20261125T060000Z-a1b2c3/_manifest.json',
+      ),
+    );
+    expect(outcomes.map((o) => o.outcome)).toEqual(['started', 'ignored', 'ignored']);
+    expect(await jobRuns()).toHaveLength(1);
+  });
+});
