@@ -1,0 +1,96 @@
+/**
+ * IAM building blocks. Policy documents are plain JSON strings (not `data.aws_iam_policy_document`), so the
+ * synthesised cdk.tf.json shows every statement as written, the stack tests can parse and assert on them,
+ * and checkov reads them without evaluating data sources.
+ */
+import { Construct } from 'constructs';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+
+export interface PolicyStatement {
+  Sid: string;
+  Effect?: 'Allow' | 'Deny';
+  Action: string[];
+  Resource: string[];
+  Condition?: Record<string, Record<string, string | string[] | boolean>>;
+}
+
+export interface PrincipalStatement extends Omit<PolicyStatement, 'Resource'> {
+  Principal: Record<string, string | string[]>;
+  Resource?: string[];
+}
+
+/** Refuses wildcard actions and bare "*" resources unless the statement says why (allowStarResource). */
+export function policyDocument(statements: PolicyStatement[], options: { allowStarResource?: string[] } = {}): string {
+  for (const s of statements) {
+    for (const action of s.Action) {
+      if (action === '*' || action.endsWith(':*')) {
+        throw new Error(`IAM statement ${s.Sid} grants "${action}": name the actions the job needs instead.`);
+      }
+    }
+    if (s.Resource.includes('*') && !(options.allowStarResource ?? []).includes(s.Sid)) {
+      throw new Error(
+        `IAM statement ${s.Sid} uses Resource "*": name the resources, or list the Sid in allowStarResource ` +
+          'when the service has no resource-level permissions for these actions.',
+      );
+    }
+  }
+  return JSON.stringify({ Version: '2012-10-17', Statement: statements.map((s) => ({ Effect: 'Allow', ...s })) });
+}
+
+export function resourcePolicy(statements: PrincipalStatement[]): string {
+  return JSON.stringify({ Version: '2012-10-17', Statement: statements.map((s) => ({ Effect: 'Allow', ...s })) });
+}
+
+/** Trust policy for an AWS service principal, limited to this account (confused-deputy guard). */
+export function serviceTrustPolicy(service: string, accountId?: string): string {
+  return JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { Service: service },
+        Action: 'sts:AssumeRole',
+        ...(accountId ? { Condition: { StringEquals: { 'aws:SourceAccount': accountId } } } : {}),
+      },
+    ],
+  });
+}
+
+export interface ServiceRoleProps {
+  name: string;
+  /** e.g. lambda.amazonaws.com */
+  service: string;
+  accountId?: string;
+  statements: PolicyStatement[];
+  allowStarResource?: string[];
+  description: string;
+}
+
+/** A role for one AWS service with one inline least-privilege policy. */
+export class ServiceRole extends Construct {
+  readonly role: IamRole;
+  readonly policy: IamRolePolicy;
+
+  constructor(scope: Construct, id: string, props: ServiceRoleProps) {
+    super(scope, id);
+    this.role = new IamRole(this, 'role', {
+      name: props.name,
+      description: props.description,
+      assumeRolePolicy: serviceTrustPolicy(props.service, props.accountId),
+    });
+    this.policy = new IamRolePolicy(this, 'policy', {
+      name: `${props.name}-policy`,
+      role: this.role.id,
+      policy: policyDocument(props.statements, { allowStarResource: props.allowStarResource }),
+    });
+  }
+}
+
+/** ARN helpers for the one bucket: key-prefix ARNs are how every policy is narrowed. */
+export function bucketArn(bucket: string): string {
+  return `arn:aws:s3:::${bucket}`;
+}
+export function objectsArn(bucket: string, keyPattern: string): string {
+  return `arn:aws:s3:::${bucket}/${keyPattern}`;
+}

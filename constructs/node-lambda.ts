@@ -1,0 +1,105 @@
+/**
+ * A bundled Node.js Lambda with what it always needs around it: its role (least privilege: its own log
+ * group plus the statements the caller passes), a KMS-encrypted log group with retention, async-invoke
+ * failure destination, and an alarm on errors.
+ */
+import { Construct } from 'constructs';
+import { TerraformAsset, AssetType } from 'cdktf';
+import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
+import { LambdaFunctionEventInvokeConfig } from '@cdktf/provider-aws/lib/lambda-function-event-invoke-config';
+import { ServiceRole, type PolicyStatement } from './iam';
+
+export interface NodeLambdaProps {
+  functionName: string;
+  description: string;
+  /** Folder holding the esbuild output (index.js + map), from handlers/build.ts. */
+  bundleDir: string;
+  runtime: string;
+  memoryMb: number;
+  timeoutSeconds: number;
+  /** Reserved concurrency: 1 makes overlapping runs impossible. */
+  reservedConcurrency?: number;
+  environment: Record<string, string>;
+  statements: PolicyStatement[];
+  accountId: string;
+  region: string;
+  logRetentionDays: number;
+  kmsKeyArn: string;
+  /** SQS queue receiving events whose async invocation failed after retries. */
+  failureQueueArn: string;
+  alarmTopicArn: string;
+}
+
+export class NodeLambda extends Construct {
+  readonly function: LambdaFunction;
+  readonly role: ServiceRole;
+  readonly logGroup: CloudwatchLogGroup;
+  readonly asset: TerraformAsset;
+  readonly errorsAlarm: CloudwatchMetricAlarm;
+
+  constructor(scope: Construct, id: string, props: NodeLambdaProps) {
+    super(scope, id);
+    const logGroupName = `/aws/lambda/${props.functionName}`;
+    this.logGroup = new CloudwatchLogGroup(this, 'logs', {
+      name: logGroupName,
+      retentionInDays: props.logRetentionDays,
+      kmsKeyId: props.kmsKeyArn,
+    });
+    const logGroupArn = `arn:aws:logs:${props.region}:${props.accountId}:log-group:${logGroupName}`;
+    this.role = new ServiceRole(this, 'role', {
+      name: props.functionName,
+      service: 'lambda.amazonaws.com',
+      accountId: props.accountId,
+      description: `Execution role of the ${props.functionName} Lambda`,
+      statements: [
+        // The log group exists (above), so the function never needs logs:CreateLogGroup.
+        { Sid: 'WriteOwnLogs', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: [`${logGroupArn}:*`] },
+        // Async invocations (schedule, S3 events) that still fail after retries go to the failure queue,
+        // which is encrypted with the pipeline key.
+        { Sid: 'SendFailedEvents', Action: ['sqs:SendMessage'], Resource: [props.failureQueueArn] },
+        { Sid: 'EncryptFailedEvents', Action: ['kms:GenerateDataKey', 'kms:Decrypt'], Resource: [props.kmsKeyArn] },
+        ...props.statements,
+      ],
+    });
+    // The zip is made from the folder when the asset is constructed; assetHash changes only with the code.
+    this.asset = new TerraformAsset(this, 'bundle', { path: props.bundleDir, type: AssetType.ARCHIVE });
+    this.function = new LambdaFunction(this, 'function', {
+      functionName: props.functionName,
+      description: props.description,
+      role: this.role.role.arn,
+      runtime: props.runtime,
+      handler: 'index.handler',
+      architectures: ['arm64'],
+      filename: this.asset.path,
+      sourceCodeHash: this.asset.assetHash,
+      memorySize: props.memoryMb,
+      timeout: props.timeoutSeconds,
+      reservedConcurrentExecutions: props.reservedConcurrency,
+      environment: { variables: { NODE_OPTIONS: '--enable-source-maps', ...props.environment } },
+      loggingConfig: { logFormat: 'Text', logGroup: this.logGroup.name },
+      dependsOn: [this.logGroup, this.role.policy],
+    });
+    new LambdaFunctionEventInvokeConfig(this, 'async', {
+      functionName: this.function.functionName,
+      maximumRetryAttempts: 2,
+      maximumEventAgeInSeconds: 6 * 3600,
+      destinationConfig: { onFailure: { destination: props.failureQueueArn } },
+    });
+    this.errorsAlarm = new CloudwatchMetricAlarm(this, 'errors', {
+      alarmName: `${props.functionName}-errors`,
+      alarmDescription: `${props.functionName} failed; see ${logGroupName}.`,
+      namespace: 'AWS/Lambda',
+      metricName: 'Errors',
+      dimensions: { FunctionName: props.functionName },
+      statistic: 'Sum',
+      period: 300,
+      evaluationPeriods: 1,
+      threshold: 1,
+      comparisonOperator: 'GreaterThanOrEqualToThreshold',
+      treatMissingData: 'notBreaching',
+      alarmActions: [props.alarmTopicArn],
+    });
+  }
+}

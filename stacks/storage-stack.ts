@@ -1,0 +1,53 @@
+/**
+ * storage: the one bucket (raw/, processed/, rejects/, plus artifacts/ for deploy assets and glue-temp/ for
+ * Spark), and the Glue Data Catalog database the crawler fills from processed/.
+ *
+ * The bucket's notification configuration is NOT declared here: S3 keeps one per bucket, and its targets
+ * (the start-transform Lambda, Snowpipe's queue) belong to later stacks. The warehouse stack owns it; see
+ * docs/architecture.md.
+ */
+import { Construct } from 'constructs';
+import { TerraformOutput } from 'cdktf';
+import { GlueCatalogDatabase } from '@cdktf/provider-aws/lib/glue-catalog-database';
+import type { PipelineConfig } from '../config/pipeline-config';
+import { SecureBucket } from '../constructs/secure-bucket';
+import { PipelineStack } from './common';
+
+/** Key prefixes of the bucket; every IAM policy is narrowed to these. */
+export const PREFIXES = {
+  raw: 'raw/',
+  processed: 'processed/',
+  rejects: 'rejects/',
+  artifacts: 'artifacts/',
+  glueTemp: 'glue-temp/',
+} as const;
+
+export class StorageStack extends PipelineStack {
+  readonly dataBucket: SecureBucket;
+  readonly glueDatabase: GlueCatalogDatabase;
+
+  constructor(scope: Construct, config: PipelineConfig) {
+    super(scope, 'storage', config);
+    this.dataBucket = new SecureBucket(this, 'data', {
+      bucketName: this.names.bucket,
+      forceDestroy: config.environment !== 'prod',
+      lifecycle: [
+        // raw/ is the bronze layer everything can be rebuilt from: keep it, but move it to cheaper storage.
+        { id: 'raw', prefix: PREFIXES.raw, infrequentAccessAfterDays: 30, noncurrentExpireAfterDays: 30 },
+        // A re-run of a run id replaces its processed/ folder; the replaced versions go after a week.
+        { id: 'processed', prefix: PREFIXES.processed, noncurrentExpireAfterDays: 7 },
+        // Rejected records are for debugging a run, not for keeping.
+        { id: 'rejects', prefix: PREFIXES.rejects, expireAfterDays: 30, noncurrentExpireAfterDays: 1 },
+        { id: 'artifacts', prefix: PREFIXES.artifacts, noncurrentExpireAfterDays: 30 },
+        { id: 'glue-temp', prefix: PREFIXES.glueTemp, expireAfterDays: 7, noncurrentExpireAfterDays: 1 },
+      ],
+    });
+    this.glueDatabase = new GlueCatalogDatabase(this, 'catalog', {
+      name: this.names.glueDatabase,
+      description: `Processed (silver) Spotify tables of ${config.project} ${config.environment}, filled by the crawler.`,
+      locationUri: `s3://${this.names.bucket}/${PREFIXES.processed}`,
+    });
+    new TerraformOutput(this, 'bucket_name', { value: this.dataBucket.bucket.bucket });
+    new TerraformOutput(this, 'glue_database', { value: this.glueDatabase.name });
+  }
+}
