@@ -1,0 +1,129 @@
+"""Every Snowflake SQL file in snowflake-sql/ parses as Snowflake SQL (sqlglot), so a syntax error fails here and
+not in a pipe or a deployed view. Placeholders ({{database}}, ...) are filled before parsing, as the stack does."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import sqlglot
+from sqlglot import exp
+
+SQL_DIR = Path(__file__).resolve().parents[1]
+TABLES = set(json.loads((SQL_DIR.parent / "schemas" / "tables.json").read_text())["tables"])
+VIEWS = {p.name[: -len(".sql")] for p in (SQL_DIR / "views").glob("*.sql") if not p.name.endswith(".duckdb.sql")}
+PLACEHOLDERS = {
+    "database": "SPOTIFY",
+    "schema": "RAW",
+    "stage": "PROCESSED_STAGE",
+    "file_format": "PARQUET_FORMAT",
+    "warehouse": "SPOTIFY_WH",
+    "loader_role": "SPOTIFY_LOADER",
+    "analyst_role": "SPOTIFY_ANALYST",
+}
+
+
+def render(path: Path) -> str:
+    def fill(match: re.Match[str]) -> str:
+        key = match.group(1)
+        assert key in PLACEHOLDERS, f"{path.name}: unknown placeholder {{{{{key}}}}}"
+        return PLACEHOLDERS[key]
+
+    return re.sub(r"\{\{\s*([a-z_]+)\s*\}\}", fill, path.read_text())
+
+
+def parse(path: Path, dialect: str = "snowflake") -> list[exp.Expression]:
+    statements = [s for s in sqlglot.parse(render(path), read=dialect, error_level=sqlglot.ErrorLevel.RAISE) if s]
+    assert statements, f"{path} holds no statement"
+    return statements
+
+
+def snowflake_files(folder: str) -> list[Path]:
+    return sorted(p for p in (SQL_DIR / folder).glob("*.sql") if not p.name.endswith(".duckdb.sql"))
+
+
+def referenced_tables(statement: exp.Expression) -> set[str]:
+    ctes = {cte.alias_or_name.lower() for cte in statement.find_all(exp.CTE)}
+    return {t.name.lower() for t in statement.find_all(exp.Table) if t.name.lower() not in ctes}
+
+
+@pytest.mark.parametrize("path", snowflake_files("pipes"), ids=lambda p: p.name)
+def test_pipe_copy_statement(path: Path) -> None:
+    (statement,) = parse(path)
+    assert isinstance(statement, exp.Copy), f"{path.name} must be one COPY INTO statement"
+    table = path.name[: -len(".copy.sql")]
+    assert table in TABLES, f"{path.name}: {table} is not a table in schemas/tables.json"
+    target = statement.this
+    assert (target.catalog, target.db, target.name) == ("SPOTIFY", "RAW", table), "COPY INTO must be fully qualified"
+    text = render(path)
+    assert f"FROM @SPOTIFY.RAW.PROCESSED_STAGE/{table}/" in text
+    assert "MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE" in text
+    assert "source_file = METADATA$FILENAME" in text and "loaded_at = METADATA$START_SCAN_TIME" in text
+
+
+def test_every_table_has_a_pipe() -> None:
+    assert {p.name[: -len(".copy.sql")] for p in (SQL_DIR / "pipes").glob("*.copy.sql")} == TABLES
+
+
+@pytest.mark.parametrize("path", snowflake_files("views"), ids=lambda p: p.name)
+def test_view(path: Path) -> None:
+    (statement,) = parse(path)
+    assert isinstance(statement, exp.Create) and statement.kind == "VIEW", f"{path.name} must be one CREATE VIEW"
+    assert statement.this.name == path.name[: -len(".sql")], "a view is named after its file"
+    unknown = referenced_tables(statement.expression) - TABLES - VIEWS
+    assert not unknown, f"{path.name} reads {sorted(unknown)}, which are neither tables nor views"
+
+
+@pytest.mark.parametrize("path", snowflake_files("analysis"), ids=lambda p: p.name)
+def test_analysis(path: Path) -> None:
+    first_line = path.read_text().splitlines()[0]
+    assert re.match(r"^-- Question: .+\?$", first_line), f"{path.name} must start with '-- Question: ...?'"
+    (statement,) = parse(path)
+    assert isinstance(statement, exp.Select), f"{path.name} must be one SELECT"
+    unknown = referenced_tables(statement) - TABLES - VIEWS
+    assert not unknown, f"{path.name} reads {sorted(unknown)}, which are neither tables nor views"
+
+
+def test_at_least_six_analyses() -> None:
+    assert len(snowflake_files("analysis")) >= 6
+
+
+@pytest.mark.parametrize(
+    "path", sorted(SQL_DIR.glob("*/*.duckdb.sql")), ids=lambda p: p.name
+)
+def test_duckdb_variants_parse_as_duckdb_and_have_a_snowflake_twin(path: Path) -> None:
+    twin = path.with_name(path.name.replace(".duckdb.sql", ".sql"))
+    assert twin.exists(), f"{path.name} has no Snowflake twin {twin.name}"
+    (statement,) = parse(path, dialect="duckdb")
+    (twin_statement,) = parse(twin)
+    assert type(statement) is type(twin_statement)
+    assert statement.this.name == twin_statement.this.name
+
+
+# sqlglot parses CREATE ROLE and these GRANT forms as opaque commands, so each is held to Snowflake's documented
+# grammar here instead (docs.snowflake.com: CREATE ROLE, GRANT <privileges>, GRANT ROLE).
+IDENT = r"[A-Z_][A-Z0-9_$]*"
+ROLE_GRAMMAR = [
+    rf"CREATE ROLE IF NOT EXISTS {IDENT}( COMMENT = '[^']*')?",
+    rf"GRANT ROLE {IDENT} TO ROLE {IDENT}",
+    rf"GRANT (USAGE|MONITOR|OPERATE)( ?, ?(USAGE|MONITOR|OPERATE))* ON (DATABASE|WAREHOUSE) {IDENT} TO ROLE {IDENT}",
+    rf"GRANT USAGE ON SCHEMA {IDENT}\.{IDENT} TO ROLE {IDENT}",
+    rf"GRANT USAGE ON (STAGE|FILE FORMAT) {IDENT}\.{IDENT}\.{IDENT} TO ROLE {IDENT}",
+    rf"GRANT (SELECT|INSERT|OPERATE|MONITOR)( ?, ?(SELECT|INSERT|OPERATE|MONITOR))* ON (ALL|FUTURE) (TABLES|VIEWS|PIPES) IN SCHEMA {IDENT}\.{IDENT} TO ROLE {IDENT}",
+]
+
+
+def test_roles_and_grants() -> None:
+    path = SQL_DIR / "roles.sql"
+    statements = parse(path)
+    texts = [s.strip() for s in re.split(r";\s*\n", re.sub(r"^--.*$", "", render(path), flags=re.M)) if s.strip()]
+    assert len(texts) == len(statements)
+    for statement, text in zip(statements, texts):
+        if isinstance(statement, exp.Command):
+            assert any(re.fullmatch(rule, text.rstrip(";")) for rule in ROLE_GRAMMAR), f"not Snowflake grant syntax: {text}"
+        else:
+            assert isinstance(statement, exp.Grant), f"unexpected statement in roles.sql: {text}"
+    analyst = [t for t in texts if t.rstrip(";").endswith("TO ROLE SPOTIFY_ANALYST")]
+    assert analyst and not any(re.search(r"\b(INSERT|UPDATE|DELETE|OPERATE|OWNERSHIP)\b", t) for t in analyst)
