@@ -1,0 +1,231 @@
+/**
+ * `pipeline authorize`: the one-time Spotify authorisation (Authorization Code with PKCE) that gives the
+ * extract a refresh token for `authMode: "user"`.
+ *
+ * It listens on a loopback IP redirect URI (Spotify accepts http only for 127.0.0.1 / [::1], never `localhost`),
+ * prints the URL to open, exchanges the code with the PKCE verifier (no client secret needed), and stores the
+ * refresh token: in the git-ignored local secrets file for the local run, or in the AWS secret when deploying.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { Command } from 'commander';
+import { loadConfig, resourceNames } from '../../config/pipeline-config';
+import { readLocalSecrets, writeLocalSecrets } from '../../local/local-secrets';
+
+/** What the extract reads: private and collaborative playlists, and the user's top items. */
+export const SPOTIFY_SCOPES = ['playlist-read-private', 'playlist-read-collaborative', 'user-top-read'];
+
+export interface PkceAuthorizationOptions {
+  accountsBaseUrl: string;
+  clientId: string;
+  /** Loopback port for the redirect URI; register http://127.0.0.1:<port>/callback in the Spotify app. 0 = any free port. */
+  port: number;
+  scopes?: string[];
+  /** Called with the URL the user must open, once the listener is ready. */
+  onAuthorizeUrl: (url: string, redirectUri: string) => void;
+  timeoutMs?: number;
+}
+
+export interface PkceAuthorizationResult {
+  refreshToken: string;
+  accessToken: string;
+  scope: string | null;
+  redirectUri: string;
+}
+
+const base64url = (bytes: Buffer) => bytes.toString('base64').replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+
+/** RFC 7636: a 43-128 character verifier and its S256 challenge. */
+export function createPkcePair(): { verifier: string; challenge: string } {
+  const verifier = base64url(randomBytes(64)); // 86 characters
+  const challenge = base64url(createHash('sha256').update(verifier).digest());
+  return { verifier, challenge };
+}
+
+const PAGE = (title: string, text: string) =>
+  `<!doctype html><meta charset="utf-8"><title>${title}</title><body style="font-family:sans-serif;margin:3em">` +
+  `<h1>${title}</h1><p>${text}</p></body>`;
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+export async function runPkceAuthorization(options: PkceAuthorizationOptions): Promise<PkceAuthorizationResult> {
+  const { verifier, challenge } = createPkcePair();
+  const state = base64url(randomBytes(16));
+  const scopes = options.scopes ?? SPOTIFY_SCOPES;
+  const accounts = options.accountsBaseUrl.replace(/\/+$/, '');
+
+  return new Promise<PkceAuthorizationResult>((resolve, reject) => {
+    let redirectUri = '';
+    let settled = false;
+    const server: Server = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      if (url.pathname !== '/callback') {
+        res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
+        return;
+      }
+      const answer = (status: number, title: string, text: string) =>
+        res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8' }).end(PAGE(title, escapeHtml(text)));
+      if (url.searchParams.get('state') !== state) {
+        // Not our request (or a replay): refuse without ending the wait for the real one.
+        answer(400, 'Authorisation refused', 'The state parameter does not match this authorisation attempt.');
+        return;
+      }
+      const error = url.searchParams.get('error');
+      const code = url.searchParams.get('code');
+      if (error || !code) {
+        answer(400, 'Authorisation not granted', `Spotify said: ${error ?? 'no code in the redirect'}. You can close this tab.`);
+        finish(new Error(`Spotify did not grant access (${error ?? 'no code in the redirect'}). Run \`pipeline authorize\` again and accept.`));
+        return;
+      }
+      exchangeCode(code)
+        .then((result) => {
+          answer(200, 'Spotify authorised', 'The pipeline has its refresh token. You can close this tab.');
+          finish(null, result);
+        })
+        .catch((exchangeError: Error) => {
+          answer(502, 'Authorisation failed', exchangeError.message);
+          finish(exchangeError);
+        });
+    });
+
+    const timer = setTimeout(
+      () => finish(new Error(`no authorisation arrived within ${Math.round((options.timeoutMs ?? 300_000) / 1000)} s; run the command again`)),
+      options.timeoutMs ?? 300_000,
+    );
+
+    function finish(error: Error | null, result?: PkceAuthorizationResult) {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      server.close();
+      server.closeAllConnections();
+      if (error) reject(error);
+      else resolve(result!);
+    }
+
+    async function exchangeCode(code: string): Promise<PkceAuthorizationResult> {
+      const response = await fetch(`${accounts}/api/token`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          code,
+          redirect_uri: redirectUri,
+          client_id: options.clientId,
+          code_verifier: verifier,
+        }).toString(),
+        signal: AbortSignal.timeout(15_000),
+      });
+      const text = await response.text();
+      let body: Record<string, unknown> = {};
+      try {
+        body = JSON.parse(text) as Record<string, unknown>;
+      } catch {
+        // reported below
+      }
+      if (!response.ok || typeof body.refresh_token !== 'string' || typeof body.access_token !== 'string') {
+        const why = typeof body.error === 'string' ? `${body.error}${body.error_description ? `: ${String(body.error_description)}` : ''}` : text.slice(0, 200);
+        throw new Error(
+          `exchanging the authorisation code at ${accounts}/api/token failed (HTTP ${response.status}: ${why}). ` +
+            `Check that ${redirectUri} is a redirect URI of the app in the Spotify dashboard, then run again.`,
+        );
+      }
+      return {
+        refreshToken: body.refresh_token,
+        accessToken: body.access_token,
+        scope: typeof body.scope === 'string' ? body.scope : null,
+        redirectUri,
+      };
+    }
+
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      finish(
+        new Error(
+          error.code === 'EADDRINUSE'
+            ? `port ${options.port} on 127.0.0.1 is in use; pass --port with a free port (and register that redirect URI)`
+            : `could not listen on 127.0.0.1:${options.port}: ${error.message}`,
+        ),
+      );
+    });
+    server.listen(options.port, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : options.port;
+      redirectUri = `http://127.0.0.1:${port}/callback`;
+      const authorizeUrl = new URL(`${accounts}/authorize`);
+      authorizeUrl.search = new URLSearchParams({
+        client_id: options.clientId,
+        response_type: 'code',
+        redirect_uri: redirectUri,
+        code_challenge_method: 'S256',
+        code_challenge: challenge,
+        scope: scopes.join(' '),
+        state,
+      }).toString();
+      options.onAuthorizeUrl(authorizeUrl.toString(), redirectUri);
+    });
+  });
+}
+
+/** Writes the refresh token into the existing AWS secret (created by the compute stack), keeping the client id. */
+async function storeInAws(secretId: string, region: string, clientId: string, refreshToken: string): Promise<void> {
+  const { SecretsManagerClient, PutSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+  const client = new SecretsManagerClient({ region });
+  try {
+    await client.send(new PutSecretValueCommand({ SecretId: secretId, SecretString: JSON.stringify({ clientId, refreshToken }) }));
+  } catch (error) {
+    const err = error as Error;
+    throw new Error(
+      `storing the refresh token in secret ${secretId} (${region}) failed: ${err.name}: ${err.message}. Deploy the compute ` +
+        'stack first (it creates the secret) and use credentials that may secretsmanager:PutSecretValue on it.',
+    );
+  } finally {
+    client.destroy();
+  }
+}
+
+export function register(program: Command): void {
+  program
+    .command('authorize')
+    .description('One-time Spotify authorisation (PKCE): prints a URL to open, then stores the refresh token')
+    .option('--client-id <id>', 'Spotify app client id (default: SPOTIFY_CLIENT_ID or the local secrets file)')
+    .option('--port <n>', 'loopback port of the redirect URI http://127.0.0.1:<port>/callback', '8888')
+    .option('--store <where>', 'local (the git-ignored secrets file) or aws (the Secrets Manager secret)', 'local')
+    .option('--secret-id <id>', 'secret name or ARN for --store aws (default: <project>-<env>/spotify)')
+    .option('--timeout <seconds>', 'how long to wait for the browser', '300')
+    .action(async (options: { clientId?: string; port: string; store: string; secretId?: string; timeout: string }, command: Command) => {
+      const config = loadConfig(command.parent?.opts().env);
+      const port = Number(options.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0-65535 (got ${options.port})`);
+      if (options.store !== 'local' && options.store !== 'aws') throw new Error(`--store must be local or aws (got ${options.store})`);
+      const timeoutSeconds = Number(options.timeout);
+      if (!(timeoutSeconds > 0)) throw new Error(`--timeout must be a positive number of seconds (got ${options.timeout})`);
+      const existing = options.store === 'local' ? readLocalSecrets(config.local.secretsFile) : undefined;
+      const clientId = options.clientId ?? process.env.SPOTIFY_CLIENT_ID ?? existing?.clientId;
+      if (!clientId) {
+        throw new Error('no Spotify client id: pass --client-id (from the app in https://developer.spotify.com/dashboard) or set SPOTIFY_CLIENT_ID');
+      }
+      const result = await runPkceAuthorization({
+        accountsBaseUrl: config.spotify.accountsBaseUrl,
+        clientId,
+        port,
+        timeoutMs: timeoutSeconds * 1000,
+        onAuthorizeUrl: (url, redirectUri) => {
+          process.stdout.write(
+            `Make sure ${redirectUri} is a redirect URI of your Spotify app (dashboard > app > settings).\n` +
+              `Then open this URL in a browser and accept:\n\n  ${url}\n\nWaiting for Spotify to redirect back...\n`,
+          );
+        },
+      });
+      if (options.store === 'local') {
+        writeLocalSecrets(config.local.secretsFile, { clientId, refreshToken: result.refreshToken });
+        process.stdout.write(`Stored the refresh token in ${config.local.secretsFile} (git-ignored, mode 600).\n`);
+      } else {
+        const secretId = options.secretId ?? resourceNames(config).spotifySecret;
+        await storeInAws(secretId, config.aws.region, clientId, result.refreshToken);
+        process.stdout.write(`Stored the refresh token in the AWS secret ${secretId} (${config.aws.region}).\n`);
+      }
+      process.stdout.write(`Granted scopes: ${result.scope ?? '(not reported)'}\n`);
+    });
+}
