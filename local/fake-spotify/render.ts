@@ -1,0 +1,301 @@
+/**
+ * Renders catalog data into the JSON shapes the Spotify Web API answers with, as a development-mode app sees
+ * them after the February 2026 changes: no `popularity`, artist `followers`, album `label` or
+ * `available_markets`; `external_ids` kept; playlist entries carry `item` plus the deprecated `track` alias;
+ * playlist objects carry `items` plus the deprecated `tracks` alias.
+ *
+ * `href`s point at the server's own API base URL so a client can follow them; `external_urls` and images
+ * point at Spotify's public hosts like the real thing.
+ */
+import { createHash } from 'node:crypto';
+import type {
+  CatalogEntry,
+  CatalogLocalFile,
+  CatalogPlaylist,
+  FakeCatalog,
+} from './catalog';
+
+type Json = Record<string, unknown>;
+
+function hex(id: string): string {
+  return createHash('sha1').update(id).digest('hex').slice(0, 24);
+}
+
+function images(id: string, prefix: string, sizes: Array<[string, number]>): Json[] {
+  const h = hex(id);
+  return sizes.map(([variant, size]) => ({ url: `https://i.scdn.co/image/${prefix}${variant}${h}`, height: size, width: size }));
+}
+
+/** Percent-encoding with `+` for spaces, as Spotify writes local-file URIs. */
+function localUriPart(text: string): string {
+  return encodeURIComponent(text).replace(/%20/g, '+');
+}
+
+export class Renderer {
+  constructor(
+    private readonly catalog: FakeCatalog,
+    private readonly apiBaseUrl: string,
+  ) {}
+
+  private link(type: string, id: string): Json {
+    return {
+      external_urls: { spotify: `https://open.spotify.com/${type}/${id}` },
+      href: `${this.apiBaseUrl}/${type}s/${id}`,
+      id,
+    };
+  }
+
+  me(): Json {
+    const user = this.catalog.users[this.catalog.userId];
+    return {
+      display_name: user?.displayName ?? null,
+      external_urls: { spotify: `https://open.spotify.com/user/${this.catalog.userId}` },
+      href: `${this.apiBaseUrl}/users/${this.catalog.userId}`,
+      id: this.catalog.userId,
+      images: images(this.catalog.userId, 'ab6775700000', [['ee85', 300], ['1020', 64]]),
+      type: 'user',
+      uri: `spotify:user:${this.catalog.userId}`,
+      account_id: `acct-${hex(this.catalog.userId).slice(0, 16)}`,
+    };
+  }
+
+  /** Playlist owner: a user reference with display_name. */
+  owner(userId: string): Json {
+    return {
+      display_name: this.catalog.users[userId]?.displayName ?? null,
+      ...this.link('user', userId),
+      type: 'user',
+      uri: `spotify:user:${userId}`,
+    };
+  }
+
+  /** `added_by` on a playlist entry: a user reference without display_name. */
+  addedBy(userId: string): Json {
+    return { ...this.link('user', userId), type: 'user', uri: `spotify:user:${userId}` };
+  }
+
+  simplifiedArtist(id: string): Json {
+    const artist = this.catalog.artists[id];
+    return { ...this.link('artist', id), name: artist?.name ?? null, type: 'artist', uri: `spotify:artist:${id}` };
+  }
+
+  /** Full artist object as /v1/me/top/artists returns it (development mode: no followers, no popularity). */
+  artist(id: string): Json {
+    const artist = this.catalog.artists[id];
+    return {
+      ...this.link('artist', id),
+      genres: artist?.genres ?? [],
+      images: images(id, 'ab676161', [['0000e5eb', 640], ['00005174', 320], ['0000f178', 160]]),
+      name: artist?.name ?? null,
+      type: 'artist',
+      uri: `spotify:artist:${id}`,
+    };
+  }
+
+  simplifiedAlbum(id: string): Json {
+    const album = this.catalog.albums[id];
+    return {
+      album_type: album.albumType,
+      artists: album.artistIds.map((a) => this.simplifiedArtist(a)),
+      ...this.link('album', id),
+      images: images(id, 'ab67616d', [['0000b273', 640], ['00001e02', 300], ['00004851', 64]]),
+      is_playable: true,
+      name: album.name,
+      release_date: album.releaseDate,
+      release_date_precision: album.releaseDatePrecision,
+      total_tracks: album.totalTracks,
+      type: 'album',
+      uri: `spotify:album:${id}`,
+    };
+  }
+
+  track(id: string, inPlaylist = false): Json {
+    const track = this.catalog.tracks[id];
+    const body: Json = {
+      album: this.simplifiedAlbum(track.albumId),
+      artists: track.artistIds.map((a) => this.simplifiedArtist(a)),
+      disc_number: track.discNumber,
+      duration_ms: track.durationMs,
+      explicit: track.explicit,
+      external_ids: { isrc: track.isrc },
+      ...this.link('track', id),
+      is_local: false,
+      is_playable: true,
+      name: track.name,
+      preview_url: null,
+      track_number: track.trackNumber,
+      type: 'track',
+      uri: `spotify:track:${id}`,
+    };
+    // Inside playlists Spotify marks what kind of item this is.
+    if (inPlaylist) Object.assign(body, { episode: false, track: true });
+    return body;
+  }
+
+  episode(id: string): Json {
+    const episode = this.catalog.episodes[id];
+    const show = this.catalog.shows[episode.showId];
+    return {
+      audio_preview_url: null,
+      description: episode.description,
+      duration_ms: episode.durationMs,
+      explicit: episode.explicit,
+      ...this.link('episode', id),
+      html_description: `<p>${episode.description}</p>`,
+      images: images(id, 'ab6765630000', [['ba8a', 640], ['f68d', 300], ['5f1f', 64]]),
+      is_externally_hosted: false,
+      is_playable: true,
+      language: episode.language,
+      languages: [episode.language],
+      name: episode.name,
+      release_date: episode.releaseDate,
+      release_date_precision: 'day',
+      show: {
+        copyrights: [],
+        description: show.description,
+        explicit: false,
+        ...this.link('show', show.id),
+        html_description: `<p>${show.description}</p>`,
+        images: images(show.id, 'ab6765630000', [['ba8a', 640], ['f68d', 300], ['5f1f', 64]]),
+        is_externally_hosted: false,
+        languages: show.languages,
+        media_type: 'audio',
+        name: show.name,
+        publisher: show.publisher,
+        total_episodes: show.totalEpisodes,
+        type: 'show',
+        uri: `spotify:show:${show.id}`,
+      },
+      type: 'episode',
+      uri: `spotify:episode:${id}`,
+      episode: true,
+      track: false,
+    };
+  }
+
+  /** A local file: no ids, no hrefs, a spotify:local:artist:album:title:seconds URI. */
+  localTrack(file: CatalogLocalFile): Json {
+    const seconds = Math.round(file.durationMs / 1000);
+    return {
+      album: {
+        album_type: null,
+        artists: [],
+        external_urls: {},
+        href: null,
+        id: null,
+        images: [],
+        name: file.album,
+        release_date: null,
+        release_date_precision: null,
+        type: 'album',
+        uri: null,
+      },
+      artists: [{ external_urls: {}, href: null, id: null, name: file.artist, type: 'artist', uri: null }],
+      disc_number: 0,
+      duration_ms: file.durationMs,
+      explicit: false,
+      external_ids: {},
+      external_urls: {},
+      href: null,
+      id: null,
+      is_local: true,
+      name: file.name,
+      preview_url: null,
+      track_number: 0,
+      type: 'track',
+      uri: `spotify:local:${localUriPart(file.artist)}:${localUriPart(file.album)}:${localUriPart(file.name)}:${seconds}`,
+      episode: false,
+      track: true,
+    };
+  }
+
+  playlistItem(entry: CatalogEntry): Json {
+    const { content } = entry;
+    let item: Json | null;
+    switch (content.type) {
+      case 'track':
+        item = this.track(content.id, true);
+        break;
+      case 'episode':
+        item = this.episode(content.id);
+        break;
+      case 'local':
+        item = this.localTrack(content.file);
+        break;
+      default:
+        item = null;
+    }
+    return {
+      added_at: entry.addedAt,
+      added_by: entry.addedBy ? this.addedBy(entry.addedBy) : null,
+      is_local: content.type === 'local',
+      primary_color: null,
+      video_thumbnail: { url: null },
+      item,
+      // Deprecated alias kept by Spotify during the migration window: same object.
+      track: item,
+    };
+  }
+
+  page(path: string, items: Json[], offset: number, limit: number, total: number, extraQuery: Record<string, string> = {}): Json {
+    const url = (o: number) => {
+      const query = new URLSearchParams({ offset: String(o), limit: String(limit), ...extraQuery });
+      return `${this.apiBaseUrl}${path}?${query.toString()}`;
+    };
+    return {
+      href: url(offset),
+      items,
+      limit,
+      next: offset + limit < total ? url(offset + limit) : null,
+      offset,
+      previous: offset > 0 ? url(Math.max(0, offset - limit)) : null,
+      total,
+    };
+  }
+
+  playlistItemsPage(playlist: CatalogPlaylist, offset: number, limit: number): Json {
+    const slice = playlist.entries.slice(offset, offset + limit).map((e) => this.playlistItem(e));
+    return this.page(`/playlists/${playlist.id}/items`, slice, offset, limit, playlist.entries.length);
+  }
+
+  private playlistBase(playlist: CatalogPlaylist): Json {
+    return {
+      collaborative: playlist.collaborative,
+      description: playlist.description,
+      external_urls: { spotify: `https://open.spotify.com/playlist/${playlist.id}` },
+      href: `${this.apiBaseUrl}/playlists/${playlist.id}`,
+      id: playlist.id,
+      images:
+        playlist.entries.length === 0
+          ? []
+          : [{ url: `https://image-cdn-ak.spotifycdn.com/image/ab67706c0000da84${hex(playlist.id)}`, height: null, width: null }],
+      name: playlist.name,
+      owner: this.owner(playlist.ownerId),
+      primary_color: null,
+      public: playlist.public,
+      snapshot_id: playlist.snapshotId,
+    };
+  }
+
+  /** As listed by /v1/me/playlists: `items` (and the deprecated `tracks`) is only a reference with the total. */
+  simplifiedPlaylist(playlist: CatalogPlaylist): Json {
+    const ref = { href: `${this.apiBaseUrl}/playlists/${playlist.id}/items`, total: playlist.entries.length };
+    return { ...this.playlistBase(playlist), items: ref, tracks: ref, type: 'playlist', uri: `spotify:playlist:${playlist.id}` };
+  }
+
+  /**
+   * GET /v1/playlists/{id}: with the first page of items embedded when the caller may read them; metadata
+   * only (no `items`/`tracks`) for playlists the user neither owns nor collaborates on.
+   */
+  playlist(playlist: CatalogPlaylist, embedItems: boolean, firstPageLimit: number): Json {
+    const body: Json = { ...this.playlistBase(playlist) };
+    if (embedItems) {
+      const page = this.playlistItemsPage(playlist, 0, firstPageLimit);
+      body.items = page;
+      body.tracks = page;
+    }
+    body.type = 'playlist';
+    body.uri = `spotify:playlist:${playlist.id}`;
+    return body;
+  }
+}
