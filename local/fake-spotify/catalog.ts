@@ -289,7 +289,14 @@ function addPool(g: Gen, catalog: FakeCatalog, counts: { artists: number; tracks
     const used = Math.min(total, g.int(1, 3), counts.tracks - trackIds.length);
     for (let t = 0; t < used; t += 1) {
       const id = g.id();
-      const featured = g.chance(0.2) ? g.shuffle(artistIds.filter((a) => a !== primary)).slice(0, g.int(1, 2)) : [];
+      const featured: string[] = [];
+      if (g.chance(0.2)) {
+        const wanted = g.int(1, 2);
+        while (featured.length < wanted) {
+          const other = g.pick(artistIds);
+          if (other !== primary && !featured.includes(other)) featured.push(other);
+        }
+      }
       n += 1;
       catalog.tracks[id] = {
         id,
