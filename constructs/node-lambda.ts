@@ -60,8 +60,15 @@ export class NodeLambda extends Construct {
         // which is encrypted with the pipeline key.
         { Sid: 'SendFailedEvents', Action: ['sqs:SendMessage'], Resource: [props.failureQueueArn] },
         { Sid: 'EncryptFailedEvents', Action: ['kms:GenerateDataKey', 'kms:Decrypt'], Resource: [props.kmsKeyArn] },
+        {
+          // X-Ray has no resource-level permissions for sending traces.
+          Sid: 'SendTraces',
+          Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+          Resource: ['*'],
+        },
         ...props.statements,
       ],
+      allowStarResource: ['SendTraces'],
     });
     // The zip is made from the folder when the asset is constructed; assetHash changes only with the code.
     this.asset = new TerraformAsset(this, 'bundle', { path: props.bundleDir, type: AssetType.ARCHIVE });
@@ -78,6 +85,8 @@ export class NodeLambda extends Construct {
       timeout: props.timeoutSeconds,
       reservedConcurrentExecutions: props.reservedConcurrency,
       environment: { variables: { NODE_OPTIONS: '--enable-source-maps', ...props.environment } },
+      kmsKeyArn: props.kmsKeyArn,
+      tracingConfig: { mode: 'Active' },
       loggingConfig: { logFormat: 'Text', logGroup: this.logGroup.name },
       dependsOn: [this.logGroup, this.role.policy],
     });

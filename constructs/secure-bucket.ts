@@ -84,8 +84,14 @@ export class SecureBucket extends Construct {
         : undefined,
       expiration: rule.expireAfterDays ? [{ days: rule.expireAfterDays }] : undefined,
       noncurrentVersionExpiration: [{ noncurrentDays: rule.noncurrentExpireAfterDays }],
-      abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
     }));
+    // Bucket-wide: parts of uploads that never completed are billed but unusable.
+    rules.push({
+      id: 'abort-incomplete-uploads',
+      status: 'Enabled',
+      filter: [{}],
+      abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
+    });
     new S3BucketLifecycleConfiguration(this, 'lifecycle', { bucket: this.bucket.id, rule: rules });
   }
 }

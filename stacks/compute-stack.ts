@@ -5,7 +5,8 @@
  */
 import { Construct } from 'constructs';
 import { AssetType, TerraformAsset, TerraformOutput } from 'cdktf';
-import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
 import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
@@ -13,6 +14,7 @@ import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { GlueCrawler } from '@cdktf/provider-aws/lib/glue-crawler';
 import { GlueJob } from '@cdktf/provider-aws/lib/glue-job';
+import { GlueSecurityConfiguration } from '@cdktf/provider-aws/lib/glue-security-configuration';
 import { GlueTrigger } from '@cdktf/provider-aws/lib/glue-trigger';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import { S3Object } from '@cdktf/provider-aws/lib/s3-object';
@@ -57,12 +59,10 @@ function requireSource(relative: string): string {
 
 /**
  * Glue imports the --extra-py-files zip from its root, so the zip must hold spotify_transform/ itself,
- * not its contents: stage the package under build/glue/pkg/ and zip that folder.
+ * not its contents: stage the package in a fresh temporary folder (parallel synths never share it) and zip that.
  */
 function stageGluePackage(): string {
-  const staging = join(ROOT, 'build', 'glue', 'pkg');
-  rmSync(staging, { recursive: true, force: true });
-  mkdirSync(staging, { recursive: true });
+  const staging = mkdtempSync(join(tmpdir(), 'glue-package-'));
   cpSync(requireSource(GLUE_SOURCES.package), join(staging, 'spotify_transform'), {
     recursive: true,
     filter: (source) => !/(__pycache__|\.pyc$|[/\\]tests?([/\\]|$))/.test(source),
@@ -73,6 +73,18 @@ function stageGluePackage(): string {
 /** Terraform reads "${" in a string as interpolation; configuration JSON must stay literal. */
 function literal(value: string): string {
   return value.replace(/\$\{/g, '$${').replace(/%\{/g, '%%{');
+}
+
+/**
+ * The configuration the extract Lambda receives (PIPELINE_CONFIG): the validated configuration without the
+ * sections that mean nothing inside Lambda (local folders, Glue sizing, Snowflake account, state backend); parseConfig()
+ * fills their defaults back in.
+ */
+export function lambdaConfigJson(config: PipelineConfig): string {
+  const { environment, project, aws, spotify, extract } = config;
+  // The account id is left out too: the Lambda does not use it, and a 12-digit number in an environment
+  // variable reads as an AWS credential to secret scanners.
+  return JSON.stringify({ environment, project, aws: { ...aws, accountId: undefined, stateBackend: undefined }, spotify, extract });
 }
 
 export class ComputeStack extends PipelineStack {
@@ -168,7 +180,7 @@ export class ComputeStack extends PipelineStack {
       // One run at a time: two overlapping runs would share Spotify's rate limit and the refresh token.
       reservedConcurrency: 1,
       environment: {
-        PIPELINE_CONFIG: literal(JSON.stringify(config)),
+        PIPELINE_CONFIG: literal(lambdaConfigJson(config)),
         BUCKET_NAME: bucketRef,
         SPOTIFY_SECRET_ARN: this.secret.arn,
         POWERTOOLS_SERVICE_NAME: 'extract',
@@ -201,6 +213,8 @@ export class ComputeStack extends PipelineStack {
       bundleDir: bundle('start-transform'),
       memoryMb: 256,
       timeoutSeconds: 60,
+      // Manifests arrive once a week; one at a time keeps the "already started for this run id?" check simple.
+      reservedConcurrency: 1,
       environment: {
         GLUE_JOB_NAME: names.glueJob,
         BUCKET_NAME: bucketRef,
@@ -238,6 +252,7 @@ export class ComputeStack extends PipelineStack {
       description: 'Weekly Spotify extract.',
       scheduleExpression: config.extract.schedule,
       scheduleExpressionTimezone: 'UTC',
+      kmsKeyArn: keyArn,
       flexibleTimeWindow: { mode: 'OFF' },
       target: {
         arn: this.extract.function.arn,
@@ -324,7 +339,19 @@ export class ComputeStack extends PipelineStack {
         },
       ],
     });
+    // What Glue writes to S3 is encrypted (SSE-S3, like the bucket default). CloudWatch encryption stays with
+    // the log groups themselves (pipeline key): Glue's own SSE-KMS mode would move the logs to groups named
+    // after the configuration. Bookmarks are off, so there is nothing to encrypt there.
+    const glueSecurity = new GlueSecurityConfiguration(this, 'glue-security', {
+      name: `${names.prefix}-glue`,
+      encryptionConfiguration: {
+        s3Encryption: { s3EncryptionMode: 'SSE-S3' },
+        cloudwatchEncryption: { cloudwatchEncryptionMode: 'DISABLED' },
+        jobBookmarksEncryption: { jobBookmarksEncryptionMode: 'DISABLED' },
+      },
+    });
     this.glueJob = new GlueJob(this, 'transform', {
+      securityConfiguration: glueSecurity.name,
       name: names.glueJob,
       description: 'raw/ run -> processed/ Parquet tables (+ rejects/). Driven by --RAW_RUN_PREFIX and --RUN_ID.',
       roleArn: this.glueRole.role.arn,
@@ -408,6 +435,7 @@ export class ComputeStack extends PipelineStack {
       name: names.glueCrawler,
       description: 'Registers the processed/ tables and their extract_date/run_id partitions.',
       role: this.crawlerRole.role.arn,
+      securityConfiguration: glueSecurity.name,
       databaseName: glueDatabase.name,
       s3Target: TABLES.map((table) => ({ path: `s3://${bucket}/${PREFIXES.processed}${table.name}/` })),
       // Only new run folders are crawled; the schemas come from tables.json and do not drift.
