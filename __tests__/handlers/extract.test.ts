@@ -1,0 +1,368 @@
+/**
+ * The extract core against the embedded fake Spotify over real HTTP: paging, the item/track alias, 404/403
+ * recorded, 429s honoured, a quota 429 stopping cleanly, retried 5xx / timeouts / resets / malformed bodies,
+ * token expiry mid-pagination, a dead server (no manifest), run-id idempotency and manifest checksums.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { PipelineConfigSchema } from '../../config/pipeline-config';
+import { extractRun, ExtractFailedError, newRunId, type ExtractRunInput } from '../../handlers/extract/extract-run';
+import type { RunManifest } from '../../handlers/shared/manifest';
+import { LocalFolderWriter, type RawObjectWriter } from '../../handlers/shared/raw-writer';
+import { startFakeSpotify, type FakeSpotifyServer } from '../../local/fake-spotify/server';
+import { SAMPLE_PLAYLIST_IDS } from '../../local/fake-spotify/catalog';
+
+const OWNED = SAMPLE_PLAYLIST_IDS.owned;
+const started: FakeSpotifyServer[] = [];
+const dirs: string[] = [];
+
+afterAll(async () => {
+  await Promise.all(started.map((f) => f.close().catch(() => {})));
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+async function fake(options: Parameters<typeof startFakeSpotify>[0] = {}) {
+  const server = await startFakeSpotify(options);
+  started.push(server);
+  return server;
+}
+
+function bucketDir() {
+  const dir = mkdtempSync(join(tmpdir(), 'extract-test-'));
+  dirs.push(dir);
+  return dir;
+}
+
+function listFiles(root: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else out.push(relative(root, path).split('\\').join('/'));
+    }
+  };
+  if (existsSync(root)) walk(root);
+  return out.sort();
+}
+
+type SpotifyInput = Partial<ExtractRunInput['spotify']> & { topItems?: { enabled: boolean } };
+
+function input(server: FakeSpotifyServer, dir: string, spotify: SpotifyInput = {}, extra: Partial<ExtractRunInput> = {}): ExtractRunInput {
+  const config = PipelineConfigSchema.parse({
+    environment: 'local',
+    project: 'spotify-pipeline',
+    aws: { region: 'eu-west-1' },
+    spotify: {
+      apiBaseUrl: server.apiBaseUrl,
+      accountsBaseUrl: server.accountsBaseUrl,
+      playlists: OWNED.slice(0, 3),
+      includeMyPlaylists: false,
+      topItems: { enabled: false },
+      maxRetries: 4,
+      requestTimeoutMs: 2_000,
+      ...spotify,
+    },
+  });
+  const at = new Date('2026-11-25T06:00:00Z');
+  return {
+    spotify: config.spotify,
+    timeBudgetSeconds: 60,
+    credentials: { ...server.credentials },
+    writer: new LocalFolderWriter(dir),
+    runId: newRunId(at, 'test-event'),
+    startedAt: at,
+    backoff: { baseMs: 20, capMs: 100 },
+    ...extra,
+  };
+}
+
+const readJson = (dir: string, key: string) => JSON.parse(readFileSync(join(dir, key), 'utf8'));
+
+describe('a full run on the sample catalog', () => {
+  let server: FakeSpotifyServer;
+  let dir: string;
+  let manifest: RunManifest;
+  let manifestKey: string;
+  const writeOrder: string[] = [];
+  const rotated: string[] = [];
+
+  beforeAll(async () => {
+    server = await fake({ rotateRefreshToken: true });
+    dir = bucketDir();
+    const local = new LocalFolderWriter(dir);
+    const recording: RawObjectWriter = {
+      put: (key, body, type) => {
+        writeOrder.push(key);
+        return local.put(key, body, type);
+      },
+      describe: () => local.describe(),
+    };
+    const result = await extractRun(
+      input(
+        server,
+        dir,
+        {
+          playlists: [...OWNED.slice(0, 2), SAMPLE_PLAYLIST_IDS.notFound, `https://open.spotify.com/playlist/${SAMPLE_PLAYLIST_IDS.forbidden}`],
+          includeMyPlaylists: true,
+          topItems: { enabled: true },
+        },
+        { writer: recording, onRefreshTokenRotated: async (token) => void rotated.push(token) },
+      ),
+    );
+    manifest = result.manifest;
+    manifestKey = result.manifestKey;
+    expect(result.prefix).toBe(`raw/extract_date=2026-11-25/run_id=${manifest.run_id}/`);
+  });
+
+  test('the manifest is written last, lists every object with its real size and sha256', () => {
+    expect(writeOrder[writeOrder.length - 1]).toBe(manifestKey);
+    expect(readJson(dir, manifestKey)).toEqual(manifest);
+    expect(manifest.objects.map((o) => o.key).sort()).toEqual(writeOrder.slice(0, -1).sort());
+    for (const object of manifest.objects) {
+      const bytes = readFileSync(join(dir, object.key));
+      expect(object.bytes).toBe(bytes.byteLength);
+      expect(object.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+    }
+    // Nothing else in the bucket: no temporary files left by the atomic writes.
+    expect(listFiles(dir)).toEqual([...writeOrder].sort());
+  });
+
+  test('404 and 403 playlists are recorded with Spotify\'s message and the run goes on as partial', () => {
+    expect(manifest.status).toBe('partial');
+    expect(manifest.stopped_early).toBeNull();
+    expect(manifest.errors).toEqual([
+      { kind: 'playlist', entity_id: SAMPLE_PLAYLIST_IDS.notFound, http_status: 404, message: expect.any(String) },
+      { kind: 'playlist', entity_id: SAMPLE_PLAYLIST_IDS.forbidden, http_status: 403, message: expect.any(String) },
+    ].sort((a, b) => a.entity_id.localeCompare(b.entity_id)));
+    expect(manifest.errors.every((e) => e.message.length > 0)).toBe(true);
+  });
+
+  test('every item page is kept verbatim, in order, with the track under item and/or track', () => {
+    const playlists = manifest.objects.filter((o) => o.kind === 'playlist');
+    // Configured ones plus the user's own and collaborative playlists from /v1/me/playlists.
+    expect(playlists.map((o) => o.entity_id)).toEqual(expect.arrayContaining(OWNED.slice(0, 2)));
+    expect(playlists.length).toBeGreaterThan(2);
+    let multiPage = 0;
+    for (const object of playlists) {
+      const raw = readJson(dir, object.key);
+      expect(raw).toMatchObject({ kind: 'playlist', playlist_id: object.entity_id, playlist: { id: object.entity_id } });
+      // Metadata without the embedded items: those come from /items only.
+      expect(raw.playlist.items).toBeUndefined();
+      expect(raw.playlist.tracks).toBeUndefined();
+      const pages = raw.item_pages as Array<{ items: Array<Record<string, unknown>>; offset: number; total: number }>;
+      expect(pages).toHaveLength(Math.max(1, Math.ceil(pages[0].total / 50)));
+      expect(pages.map((p) => p.offset)).toEqual(pages.map((_, i) => i * 50));
+      expect(pages.reduce((n, p) => n + p.items.length, 0)).toBe(pages[0].total);
+      expect(object.items).toBe(pages[0].total);
+      expect(object.pages).toBe(pages.length);
+      for (const entry of pages.flatMap((p) => p.items)) expect('item' in entry || 'track' in entry).toBe(true);
+      if (pages.length > 1) multiPage += 1;
+    }
+    expect(multiPage).toBeGreaterThan(0);
+    expect(manifest.counts.playlist_items).toBe(playlists.reduce((n, o) => n + o.items, 0));
+  });
+
+  test('top tracks and artists for each time range, one object each', () => {
+    const tops = manifest.objects.filter((o) => o.kind === 'top').map((o) => o.entity_id);
+    expect(tops.sort()).toEqual(
+      ['artists_long_term', 'artists_medium_term', 'artists_short_term', 'tracks_long_term', 'tracks_medium_term', 'tracks_short_term'],
+    );
+    const raw = readJson(dir, manifest.objects.find((o) => o.entity_id === 'tracks_short_term')!.key);
+    expect(raw).toMatchObject({ kind: 'top', item_type: 'tracks', time_range: 'short_term', pages: [{ items: expect.any(Array) }] });
+  });
+
+  test('the call count is the minimum: one token, /me + its playlists, metadata + item pages, top lists', () => {
+    const byRoute = server.stats().byRoute;
+    const playlists = manifest.objects.filter((o) => o.kind === 'playlist');
+    const pages = playlists.reduce((n, o) => n + o.pages, 0);
+    expect(byRoute['GET /v1/playlists/{id}/items']).toBe(pages + 2); // + the 404 and the 403 playlist
+    expect(byRoute['GET /v1/playlists/{id}']).toBe(playlists.length + 2);
+    expect(manifest.counts.token_calls).toBe(1);
+    expect(manifest.counts.api_calls).toBe(server.stats().requests - 1);
+    expect(manifest.counts.retries).toBe(0);
+  });
+
+  test('the rotated refresh token is handed over to be stored', () => {
+    expect(rotated).toEqual([server.credentials.refreshToken]);
+  });
+});
+
+test('429 bursts are honoured through Retry-After and the run completes', async () => {
+  const server = await fake({
+    faults: { rules: [{ path: '/v1/playlists/*/items', nth: [1, 2, 3], action: { kind: 'rateLimit', retryAfterSeconds: 1 } }] },
+  });
+  const t0 = Date.now();
+  const { manifest } = await extractRun(input(server, bucketDir()));
+  expect(Date.now() - t0).toBeGreaterThanOrEqual(1_000);
+  expect(manifest.status).toBe('complete');
+  expect(manifest.counts.rate_limited).toBe(3);
+  expect(manifest.counts.playlists).toBe(3);
+});
+
+test('a quota 429 stops the run cleanly, keeping the playlists already complete', async () => {
+  const server = await fake({ faults: { rules: [{ path: '/v1/playlists/*/items', after: 3, action: { kind: 'quota' } }] } });
+  const dir = bucketDir();
+  const t0 = Date.now();
+  const { manifest, manifestKey } = await extractRun(input(server, dir, { maxConcurrentRequests: 1, playlists: OWNED.slice(0, 5) }));
+  expect(Date.now() - t0).toBeLessThan(5_000); // it did not sleep on the day-long Retry-After
+  expect(manifest.status).toBe('partial');
+  expect(manifest.stopped_early).toEqual({ reason: 'quota_exceeded', message: expect.stringMatching(/QUOTA_EXCEEDED.*86400s/), retry_after_seconds: 86_400 });
+  expect(manifest.counts.playlists).toBeGreaterThan(0);
+  expect(manifest.counts.playlists).toBeLessThan(5);
+  expect(listFiles(dir)).toEqual([...manifest.objects.map((o) => o.key), manifestKey].sort());
+});
+
+test('a Retry-After beyond the time budget stops the run instead of sleeping past it', async () => {
+  const server = await fake({
+    faults: { rules: [{ path: `/v1/playlists/${OWNED[2]}/items`, count: 1, action: { kind: 'rateLimit', retryAfterSeconds: 120 } }] },
+  });
+  const { manifest } = await extractRun(input(server, bucketDir(), { maxConcurrentRequests: 1 }, { timeBudgetSeconds: 30 }));
+  expect(manifest.counts.playlists).toBe(2);
+  expect(manifest.stopped_early?.reason).toBe('retry_after_beyond_budget');
+  expect(manifest.stopped_early?.message).toMatch(/wait 120s/);
+  expect(manifest.status).toBe('partial');
+});
+
+test('5xx, connection resets and malformed JSON are retried until they succeed', async () => {
+  const server = await fake({
+    faults: {
+      rules: [
+        { path: '/v1/playlists/*/items', nth: [1, 2], action: { kind: 'serverError', status: 503 } },
+        { path: '/v1/playlists/*', nth: 1, action: { kind: 'reset' } },
+        { path: '/v1/playlists/*/items', nth: [4], action: { kind: 'malformedJson' } },
+        { path: '/v1/me/top/*', nth: 1, action: { kind: 'serverError', status: 500 } },
+      ],
+    },
+  });
+  const { manifest } = await extractRun(input(server, bucketDir(), { topItems: { enabled: true } }));
+  expect(manifest.status).toBe('complete');
+  expect(manifest.counts.retries).toBe(5);
+  expect(server.stats().serverErrors).toBe(3);
+  expect(server.stats().malformedResponses).toBe(1);
+  expect(server.stats().connectionResets).toBe(1);
+});
+
+test('a response slower than the request timeout is abandoned and retried', async () => {
+  const server = await fake({ faults: { rules: [{ path: '/v1/playlists/*/items', nth: 1, action: { kind: 'delay', ms: 1_500 } }] } });
+  const { manifest } = await extractRun(input(server, bucketDir(), { requestTimeoutMs: 300 }));
+  expect(manifest.status).toBe('complete');
+  expect(manifest.counts.retries).toBe(1);
+});
+
+test('an entity whose errors outlast the retries is recorded with the status, the others complete', async () => {
+  const target = OWNED[1];
+  const server = await fake({ faults: { rules: [{ path: `/v1/playlists/${target}/items`, action: { kind: 'serverError', status: 502 } }] } });
+  const { manifest } = await extractRun(input(server, bucketDir(), { maxRetries: 2 }));
+  expect(manifest.status).toBe('partial');
+  expect(manifest.errors).toEqual([
+    { kind: 'playlist', entity_id: target, http_status: 502, message: expect.stringMatching(/HTTP 502.*gave up after 3 attempts/) },
+  ]);
+  expect(manifest.counts.playlists).toBe(2);
+});
+
+test('an access token that expires mid-pagination is renewed once and the paging goes on', async () => {
+  const server = await fake({ faults: { expireTokenAfterApiCalls: 4 } });
+  const { manifest } = await extractRun(input(server, bucketDir()));
+  expect(manifest.status).toBe('complete');
+  expect(manifest.counts.token_calls).toBeGreaterThanOrEqual(2);
+  expect(server.stats().expiredTokenRejections).toBeGreaterThanOrEqual(1);
+  expect(manifest.counts.retries).toBe(0); // a 401 refresh is not a retry
+});
+
+test('short-lived tokens are renewed before they expire', async () => {
+  // Tokens live 3 s and are renewed 0.3 s early: the request after a 2.8 s response gets a fresh token first.
+  const server = await fake({ tokenTtlSeconds: 3, faults: { rules: [{ path: '/v1/playlists/*/items', nth: 2, action: { kind: 'delay', ms: 2_800 } }] } });
+  const { manifest } = await extractRun(input(server, bucketDir(), { maxConcurrentRequests: 1, requestTimeoutMs: 5_000 }));
+  expect(manifest.status).toBe('complete');
+  expect(manifest.counts.token_calls).toBe(2);
+  expect(server.stats().expiredTokenRejections).toBe(0);
+});
+
+test('a dead server fails the run with the endpoint and cause named, and writes no manifest', async () => {
+  const server = await fake();
+  const dir = bucketDir();
+  const run = input(server, dir, { maxRetries: 1 });
+  await server.close();
+  const error = await extractRun(run).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(ExtractFailedError);
+  expect((error as Error).message).toMatch(/wrote no manifest.*access token from http:\/\/127\.0\.0\.1:\d+ failed \(network error: ECONNREFUSED/s);
+  expect(listFiles(dir)).toEqual([]);
+});
+
+test('a server that dies mid-run leaves no manifest; completed objects stay unreferenced', async () => {
+  const server = await fake();
+  const dir = bucketDir();
+  let closing: Promise<void> | null = null;
+  const error = await extractRun(
+    input(server, dir, { maxConcurrentRequests: 1, maxRetries: 1, playlists: OWNED.slice(0, 4) }, {
+      onProgress: (event) => {
+        if (event.type === 'playlist-done') closing ??= server.close();
+      },
+    }),
+  ).catch((e: unknown) => e);
+  await closing;
+  expect(error).toBeInstanceOf(ExtractFailedError);
+  expect((error as Error).message).toMatch(/wrote no manifest.*GET \/v1\/playlists\/\w+.*unreachable.*ECONNREFUSED/s);
+  expect(listFiles(dir).some((f) => f.endsWith('_manifest.json'))).toBe(false);
+});
+
+test('the same run id rewrites the same keys: no second copy', async () => {
+  const server = await fake();
+  const dir = bucketDir();
+  const first = await extractRun(input(server, dir));
+  const filesAfterFirst = listFiles(dir);
+  const second = await extractRun(input(server, dir));
+  expect(second.manifestKey).toBe(first.manifestKey);
+  expect(listFiles(dir)).toEqual(filesAfterFirst);
+  expect(second.manifest.objects.map((o) => o.key)).toEqual(first.manifest.objects.map((o) => o.key));
+  // The files now hold the second run's bytes, as its manifest says.
+  for (const o of second.manifest.objects) {
+    expect(createHash('sha256').update(readFileSync(join(dir, o.key))).digest('hex')).toBe(o.sha256);
+  }
+  expect(newRunId(new Date('2026-11-25T06:00:00Z'), 'evt-1')).toBe(newRunId(new Date('2026-11-25T06:00:00.999Z'), 'evt-1'));
+  expect(newRunId(new Date('2026-11-25T06:00:00Z'), 'evt-1')).toMatch(/^20261125T060000Z-[0-9a-f]{6}$/);
+  expect(newRunId(new Date('2026-11-25T06:00:00Z'), 'evt-2')).not.toBe(newRunId(new Date('2026-11-25T06:00:00Z'), 'evt-1'));
+});
+
+test('bad input fails before any call, with the problem named', async () => {
+  const server = await fake();
+  const dir = bucketDir();
+  await expect(extractRun(input(server, dir, {}, { override: { playlists: ['not a playlist'] } }))).rejects.toThrow(
+    /invalid playlist in the event override: "not a playlist" is not a Spotify playlist id/,
+  );
+  await expect(extractRun(input(server, dir, {}, { runId: 'run-1' }))).rejects.toThrow(/run id "run-1" does not match/);
+  await expect(extractRun(input(server, dir, {}, { credentials: { clientId: 'x' } }))).rejects.toThrow(
+    /authMode "user" needs a refresh token.*pipeline authorize/,
+  );
+  expect(server.stats().requests).toBe(0);
+  expect(listFiles(dir)).toEqual([]);
+});
+
+test('every playlist failing is a failed run with each failure listed, not an empty manifest', async () => {
+  const server = await fake();
+  const dir = bucketDir();
+  const error = await extractRun(input(server, dir, { playlists: [SAMPLE_PLAYLIST_IDS.notFound, SAMPLE_PLAYLIST_IDS.forbidden] })).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(ExtractFailedError);
+  expect((error as Error).message).toMatch(new RegExp(`nothing could be extracted.*${SAMPLE_PLAYLIST_IDS.notFound}: HTTP 404.*${SAMPLE_PLAYLIST_IDS.forbidden}: HTTP 403`, 's'));
+  expect(listFiles(dir)).toEqual([]);
+});
+
+test('client-credentials mode uses the app token and skips /me endpoints', async () => {
+  const server = await fake({ accessMode: 'extended' });
+  const { manifest } = await extractRun(input(server, bucketDir(), { authMode: 'client-credentials', topItems: { enabled: true } }));
+  expect(manifest.status).toBe('complete');
+  expect(manifest.source.auth_mode).toBe('client-credentials');
+  expect(server.stats().tokenCalls).toEqual({ client_credentials: 1 });
+  expect(manifest.counts.top_lists).toBe(0);
+});
+
+test('a backfill override replaces the configured playlists and top items', async () => {
+  const server = await fake();
+  const { manifest } = await extractRun(
+    input(server, bucketDir(), { topItems: { enabled: true } }, { override: { playlists: [`spotify:playlist:${OWNED[4]}`], topItems: false } }),
+  );
+  expect(manifest.objects.map((o) => o.entity_id)).toEqual([OWNED[4]]);
+});
