@@ -354,6 +354,12 @@ export class LocalWarehouse {
     return { columns: reader.columnNames(), rows: plainRows(reader) };
   }
 
+  /** As query, plus each column's DuckDB type (e.g. BIGINT, DECIMAL(18,1), TIMESTAMP): what a SQL server must describe. */
+  async queryWithTypes(sql: string): Promise<QueryResult & { types: string[] }> {
+    const reader = await this.connection.runAndReadAll(sql);
+    return { columns: reader.columnNames(), rows: plainRows(reader), types: reader.columnTypes().map((t) => t.toString()) };
+  }
+
   async tableStatus(): Promise<TableStatus[]> {
     const out: TableStatus[] = [];
     for (const spec of TABLES) {

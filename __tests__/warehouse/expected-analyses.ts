@@ -1,0 +1,72 @@
+/** Every analysis on the fixture runs, worked out by hand (see fixture-data.ts). */
+export const EXPECTED: Record<string, { columns: string[]; rows: unknown[][] }> = {
+  top_artists_across_playlists: {
+    columns: ['artist', 'playlists', 'tracks', 'placements', 'best_rank'],
+    rows: [
+      ['Ada L', 2, 4, 5, 1],
+      ['Cy', 1, 2, 2, 1],
+      ['Bo', 1, 1, 1, 1],
+    ],
+  },
+  new_entries_this_week: {
+    columns: ['playlist', 'chart_week', 'chart_rank', 'track', 'artist_names'],
+    rows: [
+      ['Late Night Drive', '2026-11-23', 2, 'Six', 'Cy, Ada L'],
+      ['Morning Mix', '2026-11-23', 3, 'Five', 'Ada L'],
+    ],
+  },
+  drop_outs_and_movers_this_week: {
+    columns: ['playlist', 'chart_week', 'movement', 'track', 'previous_rank', 'current_rank', 'rank_change'],
+    rows: [
+      ['Late Night Drive', '2026-11-23', 'down', 'One (Remastered)', 2, 3, -1],
+      ['Morning Mix', '2026-11-23', 'drop_out', 'Three', 3, null, null],
+      ['Morning Mix', '2026-11-23', 'down', 'One (Remastered)', 1, 2, -1],
+      ['Morning Mix', '2026-11-23', 'up', 'Two', 2, 1, 1],
+    ],
+  },
+  longest_running_tracks: {
+    columns: ['playlist', 'track', 'weeks_on_chart', 'first_week', 'last_week', 'best_rank'],
+    rows: [
+      ['Late Night Drive', 'Four', 2, '2026-11-16', '2026-11-23', 1],
+      ['Morning Mix', 'One (Remastered)', 2, '2026-11-16', '2026-11-23', 1],
+      ['Morning Mix', 'Two', 2, '2026-11-16', '2026-11-23', 1],
+      ['Late Night Drive', 'One (Remastered)', 2, '2026-11-16', '2026-11-23', 2],
+      ['Late Night Drive', 'Six', 1, '2026-11-23', '2026-11-23', 2],
+      ['Morning Mix', 'Five', 1, '2026-11-23', '2026-11-23', 3],
+      ['Morning Mix', 'Three', 1, '2026-11-16', '2026-11-16', 3],
+    ],
+  },
+  release_year_mix: {
+    columns: ['release_year', 'tracks', 'share_pct'],
+    rows: [
+      ['2024', 3, 60],
+      ['2019', 1, 20],
+      ['unknown', 1, 20],
+    ],
+  },
+  explicit_share: {
+    columns: ['playlist', 'tracks', 'explicit_tracks', 'explicit_pct'],
+    rows: [
+      ['Late Night Drive', 3, 2, 66.7],
+      ['Morning Mix', 3, 1, 33.3],
+    ],
+  },
+  artists_with_most_tracks: {
+    columns: ['artist', 'tracks', 'albums'],
+    rows: [
+      ['Ada L', 4, 2],
+      ['Bo', 2, 2],
+      ['Cy', 2, 2],
+    ],
+  },
+  my_top_tracks_now: {
+    columns: ['time_range', 'rank', 'track', 'artist_names'],
+    rows: [
+      ['short_term', 1, 'Six', 'Cy, Ada L'],
+      ['short_term', 2, 'One (Remastered)', 'Ada L'],
+      ['medium_term', 1, 'Three', 'Bo'],
+      ['long_term', 1, 'Four', 'Cy'],
+    ],
+  },
+};
+
