@@ -70,8 +70,8 @@ function stageGluePackage(): string {
   return staging;
 }
 
-/** Terraform reads "${" in a string as interpolation; configuration JSON must stay literal. */
-function literal(value: string): string {
+/** Terraform reads "${" and "%{" in a string as templates; configuration JSON must stay literal. */
+export function terraformLiteral(value: string): string {
   return value.replace(/\$\{/g, '$${').replace(/%\{/g, '%%{');
 }
 
@@ -180,7 +180,7 @@ export class ComputeStack extends PipelineStack {
       // One run at a time: two overlapping runs would share Spotify's rate limit and the refresh token.
       reservedConcurrency: 1,
       environment: {
-        PIPELINE_CONFIG: literal(lambdaConfigJson(config)),
+        PIPELINE_CONFIG: terraformLiteral(lambdaConfigJson(config)),
         BUCKET_NAME: bucketRef,
         SPOTIFY_SECRET_ARN: this.secret.arn,
         POWERTOOLS_SERVICE_NAME: 'extract',
@@ -371,6 +371,9 @@ export class ComputeStack extends PipelineStack {
         // Lands tables.json in the job's working directory, where spotify_transform looks for it.
         '--extra-files': s3Url(schemasObject),
         '--TempDir': `s3://${bucket}/${PREFIXES.glueTemp}`,
+        // The job writes each table to a staging folder, then swaps it into processed/ (a half-written run is
+        // never visible to Snowpipe); glue-temp/ is writable by the job and expires by lifecycle.
+        '--STAGING_PREFIX': `s3://${bucket}/${PREFIXES.glueTemp}staging/`,
         // Each run is named by --RAW_RUN_PREFIX/--RUN_ID and a re-run must replace that run's output, which
         // bookmarks would skip as "already processed".
         '--job-bookmark-option': 'job-bookmark-disable',

@@ -1,0 +1,115 @@
+/**
+ * Synthesises the three stacks of an environment once, into a temporary folder, and gives the tests the
+ * parsed cdk.tf.json of each stack plus small lookups. Lambda bundles are built into their own temporary
+ * folder so parallel test files never share build output.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Testing } from 'cdktf';
+import { loadConfig, type PipelineConfig } from '../../config/pipeline-config';
+import { buildLambdaBundlesSync, type LambdaBundle } from '../../handlers/build';
+import { buildPipelineApp, type PipelineStacks } from '../../stacks/app';
+
+export type TfJson = {
+  resource: Record<string, Record<string, Record<string, any>>>;
+  data?: Record<string, Record<string, Record<string, any>>>;
+  output?: Record<string, { value: unknown }>;
+  provider?: Record<string, any[]>;
+  terraform?: Record<string, any>;
+};
+
+export interface Synthesised {
+  config: PipelineConfig;
+  stacks: PipelineStacks;
+  storage: TfJson;
+  compute: TfJson;
+  warehouse: TfJson;
+  /** The raw JSON text per stack, for cdktf's matchers. */
+  text: { storage: string; compute: string; warehouse: string };
+}
+
+let bundles: LambdaBundle[] | undefined;
+export function testBundles(): LambdaBundle[] {
+  bundles ??= buildLambdaBundlesSync(mkdtempSync(join(tmpdir(), 'lambda-bundles-')));
+  return bundles;
+}
+
+export function synthPipeline(config: PipelineConfig = loadConfig('dev')): Synthesised {
+  const app = Testing.app();
+  const stacks = buildPipelineApp(config, { app, bundles: testBundles() });
+  // A full app synth prepares every stack, so cross-stack references resolve to remote-state outputs.
+  app.synth();
+  const read = (name: string) => readFileSync(join(app.outdir, 'stacks', name, 'cdk.tf.json'), 'utf8');
+  const text = {
+    storage: read(stacks.storage.node.id),
+    compute: read(stacks.compute.node.id),
+    warehouse: read(stacks.warehouse.node.id),
+  };
+  return {
+    config,
+    stacks,
+    text,
+    storage: JSON.parse(text.storage),
+    compute: JSON.parse(text.compute),
+    warehouse: JSON.parse(text.warehouse),
+  };
+}
+
+/** All resources of one type in a stack. */
+export function resources(tf: TfJson, type: string): Record<string, any>[] {
+  return Object.values(tf.resource[type] ?? {});
+}
+
+/** The single resource of a type matching a predicate; fails with the candidates listed. */
+export function findResource(tf: TfJson, type: string, where: (r: Record<string, any>) => boolean = () => true): Record<string, any> {
+  const matches = resources(tf, type).filter(where);
+  if (matches.length !== 1) {
+    throw new Error(`expected exactly one ${type} matching, found ${matches.length} (of ${resources(tf, type).length})`);
+  }
+  return matches[0];
+}
+
+export interface Statement {
+  Sid?: string;
+  Effect: 'Allow' | 'Deny';
+  Action: string | string[];
+  Resource?: string | string[];
+  Principal?: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+}
+
+export function statements(policyJson: string): Statement[] {
+  return JSON.parse(policyJson).Statement;
+}
+
+const list = (value: string | string[] | undefined) => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+
+/** IAM's wildcard matching ("*" any run of characters, "?" one character). */
+function wildcardMatch(pattern: string, value: string): boolean {
+  const regex = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  return regex.test(value);
+}
+
+/**
+ * Whether a set of Allow statements grants `action` on `resource` (conditions are not evaluated: a
+ * conditional grant counts as a grant, which is the cautious reading for "must not be able to").
+ */
+export function allows(policy: Statement[], action: string, resource: string): boolean {
+  return policy.some(
+    (s) =>
+      s.Effect === 'Allow' &&
+      list(s.Action).some((a) => wildcardMatch(a, action)) &&
+      list(s.Resource).some((r) => wildcardMatch(r, resource)),
+  );
+}
+
+/** The inline policy attached to the role named `roleName` in a stack. */
+export function rolePolicy(tf: TfJson, roleName: string): Statement[] {
+  const roleEntry = Object.entries(tf.resource.aws_iam_role ?? {}).find(([, r]) => r.name === roleName);
+  if (!roleEntry) throw new Error(`no IAM role named ${roleName}`);
+  const [roleId] = roleEntry;
+  const policy = resources(tf, 'aws_iam_role_policy').find((p) => p.role === `\${aws_iam_role.${roleId}.id}`);
+  if (!policy) throw new Error(`no inline policy for ${roleName}`);
+  return statements(policy.policy);
+}
