@@ -48,7 +48,7 @@ function listFiles(root: string): string[] {
   return out.sort();
 }
 
-type SpotifyInput = Partial<ExtractRunInput['spotify']> & { topItems?: { enabled: boolean } };
+type SpotifyInput = Omit<Partial<ExtractRunInput['spotify']>, 'topItems'> & { topItems?: { enabled: boolean } };
 
 function input(server: FakeSpotifyServer, dir: string, spotify: SpotifyInput = {}, extra: Partial<ExtractRunInput> = {}): ExtractRunInput {
   const config = PipelineConfigSchema.parse({
