@@ -17,6 +17,8 @@ const commandModules: Array<() => { register(program: Command): void }> = [
   () => require('./commands/run'),
   () => require('./commands/transform'),
   () => require('./commands/fake-spotify'),
+  () => require('./commands/query'),
+  () => require('./commands/status'),
 ];
 
 for (const load of commandModules) load().register(program);

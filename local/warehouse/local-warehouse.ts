@@ -371,11 +371,17 @@ export class LocalWarehouse {
     return out;
   }
 
-  /** The ledger: every file the loader saw, with status and error (COPY_HISTORY's local counterpart). */
-  async loadHistory(): Promise<QueryResult> {
-    return this.query(
-      `SELECT table_name, file, row_count, status, error, loaded_at FROM ${LEDGER_TABLE} ORDER BY loaded_at, file`,
+  /** Files that failed to load, newest first (the local counterpart of COPY_HISTORY's errors). */
+  async loadFailures(): Promise<Array<{ table: string; file: string; failedAt: string; error: string }>> {
+    const rows = await this.rows(
+      `SELECT table_name, file, loaded_at, error FROM ${LEDGER_TABLE} WHERE status <> 'LOADED' ORDER BY loaded_at DESC, file`,
     );
+    return rows.map(([table, file, failedAt, error]) => ({
+      table: String(table),
+      file: String(file),
+      failedAt: String(failedAt),
+      error: String(error),
+    }));
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,136 @@
+/** `pipeline query` and `pipeline status`, run in-process through commander, on a fixture warehouse and on the Snowflake stand-in. */
+import { generateKeyPairSync } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import * as queryCommand from '../../cli/commands/query';
+import * as statusCommand from '../../cli/commands/status';
+import { LocalWarehouse } from '../../local/warehouse/local-warehouse';
+import { startFakeSnowflake, type FakeSnowflake } from '../../local/fake-snowflake/server';
+import { tempDir, writeRun } from './fixture-data';
+import { EXPECTED } from './expected-analyses';
+
+async function run(configFile: string, ...args: string[]): Promise<string> {
+  const program = new Command().option('-e, --env <name|file>').exitOverride();
+  queryCommand.register(program);
+  statusCommand.register(program);
+  let out = '';
+  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    out += String(chunk);
+    return true;
+  });
+  try {
+    await program.parseAsync(['node', 'pipeline', '-e', configFile, ...args]);
+  } finally {
+    spy.mockRestore();
+  }
+  return out;
+}
+
+describe('pipeline query / status', () => {
+  let dir: string;
+  let configFile: string;
+  let fake: FakeSnowflake;
+  let served: LocalWarehouse;
+  const saved = { ...process.env };
+
+  beforeAll(async () => {
+    dir = tempDir('warehouse-cli');
+    await writeRun(dir, 'A');
+    await writeRun(dir, 'B');
+    const warehouseFile = join(dir, 'warehouse.duckdb');
+    const local = await LocalWarehouse.open(warehouseFile);
+    await local.loadProcessed(dir);
+    await local.close();
+
+    const base = JSON.parse(readFileSync(join(__dirname, '../../config/environments/dev.json'), 'utf8'));
+    configFile = join(dir, 'config.json');
+    writeFileSync(configFile, JSON.stringify({ ...base, local: { bucketDir: dir, warehouseFile } }));
+
+    // The stand-in serves a second warehouse file with the same data (DuckDB allows one writer per file).
+    served = await LocalWarehouse.open(join(dir, 'served.duckdb'));
+    await served.loadProcessed(dir);
+    const { publicKey, privateKey } = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    });
+    fake = await startFakeSnowflake({
+      warehouse: served,
+      account: `${base.snowflake.organizationName}-${base.snowflake.accountName}`,
+      user: base.snowflake.user,
+      publicKeyPem: publicKey,
+      database: base.snowflake.database,
+      schema: 'RAW',
+    });
+    process.env.SNOWFLAKE_PRIVATE_KEY = privateKey;
+    process.env.SNOWFLAKE_ACCESS_URL = fake.url;
+  });
+
+  afterAll(async () => {
+    process.env = saved;
+    await fake?.close();
+    await served?.close();
+  });
+
+  test('without a name, lists every analysis with its whole question', async () => {
+    const out = await run(configFile, 'query');
+    expect(out).toContain('top_artists_across_playlists    Which artists appear on the most playlists right now, and with how many tracks?');
+    expect(out.trim().split('\n')).toHaveLength(Object.keys(EXPECTED).length);
+  });
+
+  test('prints an analysis as a readable table', async () => {
+    const out = await run(configFile, 'query', 'explicit_share');
+    expect(out).toBe(
+      [
+        "What share of each playlist's tracks is explicit right now?  (local)",
+        '',
+        'playlist          tracks  explicit_tracks  explicit_pct',
+        '----------------  ------  ---------------  ------------',
+        'Late Night Drive       3                2         66.70',
+        'Morning Mix            3                1         33.30',
+        '',
+        '2 rows',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  test('CSV and JSON on request, the same rows on local and on Snowflake', async () => {
+    for (const target of ['local', 'snowflake']) {
+      expect(await run(configFile, 'query', 'new_entries_this_week', '--format', 'csv', '--target', target)).toBe(
+        'playlist,chart_week,chart_rank,track,artist_names\r\nLate Night Drive,2026-11-23,2,Six,"Cy, Ada L"\r\nMorning Mix,2026-11-23,3,Five,Ada L\r\n',
+      );
+      expect(JSON.parse(await run(configFile, 'query', 'release_year_mix', '--format', 'json', '--limit', '1', '--target', target))).toEqual([
+        { release_year: '2024', tracks: 3, share_pct: 60 },
+      ]);
+    }
+  });
+
+  test('status on Snowflake shows tables, pipes and COPY errors', async () => {
+    const report = JSON.parse(await run(configFile, 'status', '--target', 'snowflake', '--format', 'json'));
+    expect(report.target).toBe('snowflake');
+    expect(report.tables.find((t: { table: string }) => t.table === 'playlist_tracks')).toMatchObject({ rows: 13, files: 2 });
+    expect(report.pipes).toHaveLength(7);
+    expect(report.copyErrors).toEqual([]);
+    const text = await run(configFile, 'status', '--target', 'snowflake');
+    expect(text).toContain('Warehouse (snowflake): MYORG-MYACCOUNT SPOTIFY_DEV.RAW');
+    expect(text).toMatch(/SPOTIFY_DEV\.RAW\.PLAYLIST_TRACKS_PIPE\s+RUNNING\s+0/);
+    expect(text).toContain('COPY errors in the last 168 h\n  none');
+  });
+
+  test('status on the local warehouse shows tables and failed files', async () => {
+    const text = await run(configFile, 'status');
+    expect(text).toMatch(/playlist_tracks\s+13\s+2\s+\d{4}-\d{2}-\d{2}T/);
+    expect(text).toContain('Files that failed to load (not retried until they change)\n  none');
+  });
+
+  test('bad input is refused with the problem named', async () => {
+    await expect(run(configFile, 'query', 'nope')).rejects.toThrow(/No analysis "nope"\. Available: /);
+    await expect(run(configFile, 'query', 'explicit_share', '--format', 'xml')).rejects.toThrow('--format must be table, csv or json (got "xml")');
+    await expect(run(configFile, 'status', '--target', 'cloud')).rejects.toThrow('--target must be local or snowflake (got "cloud")');
+    const missing = join(dir, 'missing.json');
+    writeFileSync(missing, JSON.stringify({ ...JSON.parse(readFileSync(configFile, 'utf8')), local: { warehouseFile: join(dir, 'none.duckdb') } }));
+    await expect(run(missing, 'status')).rejects.toThrow(/No local warehouse at .*none\.duckdb\. Run `pipeline run` first/);
+  });
+});
