@@ -32,6 +32,18 @@ function localUriPart(text: string): string {
 }
 
 export class Renderer {
+  /** Rendered objects are never mutated after rendering (fields filtering copies), so they can be shared. */
+  private readonly memo = new Map<string, Json>();
+
+  private cached(key: string, build: () => Json): Json {
+    let value = this.memo.get(key);
+    if (!value) {
+      value = build();
+      this.memo.set(key, value);
+    }
+    return value;
+  }
+
   constructor(
     private readonly catalog: FakeCatalog,
     private readonly apiBaseUrl: string,
@@ -81,6 +93,10 @@ export class Renderer {
 
   /** Full artist object as /v1/me/top/artists returns it (development mode: no followers, no popularity). */
   artist(id: string): Json {
+    return this.cached(`artist:${id}`, () => this.buildArtist(id));
+  }
+
+  private buildArtist(id: string): Json {
     const artist = this.catalog.artists[id];
     return {
       ...this.link('artist', id),
@@ -93,6 +109,10 @@ export class Renderer {
   }
 
   simplifiedAlbum(id: string): Json {
+    return this.cached(`album:${id}`, () => this.buildSimplifiedAlbum(id));
+  }
+
+  private buildSimplifiedAlbum(id: string): Json {
     const album = this.catalog.albums[id];
     return {
       album_type: album.albumType,
@@ -110,6 +130,10 @@ export class Renderer {
   }
 
   track(id: string, inPlaylist = false): Json {
+    return this.cached(`track:${inPlaylist}:${id}`, () => this.buildTrack(id, inPlaylist));
+  }
+
+  private buildTrack(id: string, inPlaylist: boolean): Json {
     const track = this.catalog.tracks[id];
     const body: Json = {
       album: this.simplifiedAlbum(track.albumId),
