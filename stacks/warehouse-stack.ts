@@ -171,7 +171,7 @@ export class WarehouseStack extends PipelineStack {
       name: stageName,
       url: processedUrl,
       storageIntegration: this.integration.name,
-      fileFormat: `FORMAT_NAME = ${sf.database}.${sf.schema}.${this.fileFormat.name}`,
+      fileFormat: `FORMAT_NAME = ${this.fileFormat.fullyQualifiedName}`,
       comment: 'processed/ of the pipeline bucket.',
       dependsOn: [this.integrationRole, this.integrationPolicy],
     });

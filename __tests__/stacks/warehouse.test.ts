@@ -1,0 +1,162 @@
+import { Pipe } from '@cdktf/provider-snowflake/lib/pipe';
+import { Warehouse } from '@cdktf/provider-snowflake/lib/warehouse';
+import { resourceNames } from '../../config/pipeline-config';
+import { loadedColumns, snowflakeType, TABLES } from '../../schemas/table-schemas';
+import { SNOWFLAKE_PREVIEW_FEATURES } from '../../stacks/warehouse-stack';
+import { findResource, resources, statements, synthPipeline, type Synthesised } from './synth-helper';
+
+describe('warehouse stack (dev)', () => {
+  let s: Synthesised;
+  let names: ReturnType<typeof resourceNames>;
+  beforeAll(() => {
+    s = synthPipeline();
+    names = resourceNames(s.config);
+  });
+
+  it('configures the Snowflake provider for key-pair auth, with no key in the code', () => {
+    const [provider] = s.warehouse.provider!.snowflake;
+    expect(provider).toMatchObject({
+      organization_name: 'MYORG',
+      account_name: 'MYACCOUNT',
+      user: 'SPOTIFY_PIPELINE_DEPLOYER',
+      authenticator: 'SNOWFLAKE_JWT',
+    });
+    expect(provider.private_key).toBeUndefined();
+    expect(provider.private_key_passphrase).toBeUndefined();
+    expect(s.text.warehouse).not.toMatch(/PRIVATE KEY/);
+  });
+
+  it('enables every preview resource it uses, and only those', () => {
+    const [provider] = s.warehouse.provider!.snowflake;
+    expect([...provider.preview_features_enabled].sort()).toEqual([...SNOWFLAKE_PREVIEW_FEATURES].sort());
+    const previewTypes = ['snowflake_file_format', 'snowflake_storage_integration', 'snowflake_stage', 'snowflake_table', 'snowflake_pipe'];
+    for (const type of Object.keys(s.warehouse.resource).filter((t) => previewTypes.includes(t))) {
+      expect(provider.preview_features_enabled).toContain(`${type}_resource`);
+    }
+  });
+
+  it('creates the database, schema, an XSMALL auto-suspending warehouse and the Parquet file format', () => {
+    expect(findResource(s.warehouse, 'snowflake_database').name).toBe('SPOTIFY_DEV');
+    expect(findResource(s.warehouse, 'snowflake_schema').name).toBe('RAW');
+    expect(s.text.warehouse).toHaveResourceWithProperties(Warehouse, {
+      name: 'SPOTIFY_WH',
+      warehouse_size: 'XSMALL',
+      auto_suspend: 60,
+      auto_resume: 'true',
+      initially_suspended: true,
+    });
+    expect(findResource(s.warehouse, 'snowflake_file_format')).toMatchObject({ name: 'PARQUET_FORMAT', format_type: 'PARQUET' });
+  });
+
+  it('points the storage integration at a predictable role ARN with our external id', () => {
+    const integration = findResource(s.warehouse, 'snowflake_storage_integration');
+    expect(integration).toMatchObject({
+      storage_provider: 'S3',
+      type: 'EXTERNAL_STAGE',
+      enabled: true,
+      storage_aws_role_arn: `arn:aws:iam::123456789012:role/${names.snowflakeIntegrationRole}`,
+      storage_aws_external_id: 'spotify-pipeline-dev-7f3c2a',
+      storage_allowed_locations: [`s3://${names.bucket}/processed/`],
+    });
+  });
+
+  it("trusts only Snowflake's integration user, with the external id", () => {
+    const role = findResource(s.warehouse, 'aws_iam_role', (r) => r.name === names.snowflakeIntegrationRole);
+    const [trust] = statements(role.assume_role_policy);
+    expect(trust).toEqual({
+      Sid: 'SnowflakeIntegrationUser',
+      Effect: 'Allow',
+      Principal: { AWS: expect.stringMatching(/^\$\{snowflake_storage_integration\.integration\.storage_aws_iam_user_arn\}$/) },
+      Action: 'sts:AssumeRole',
+      Condition: { StringEquals: { 'sts:ExternalId': 'spotify-pipeline-dev-7f3c2a' } },
+    });
+  });
+
+  it('puts the external stage on processed/ through the integration, after the role exists', () => {
+    const stage = findResource(s.warehouse, 'snowflake_stage');
+    expect(stage).toMatchObject({
+      name: 'PROCESSED_STAGE',
+      url: `s3://${names.bucket}/processed/`,
+      storage_integration: '${snowflake_storage_integration.integration.name}',
+      file_format: 'FORMAT_NAME = ${snowflake_file_format.parquet.fully_qualified_name}',
+    });
+    expect(stage.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^aws_iam_role\./), expect.stringMatching(/^aws_iam_role_policy\./)]));
+  });
+
+  it('creates every table from the one schema source, with the load columns', () => {
+    const tables = resources(s.warehouse, 'snowflake_table');
+    expect(tables.map((t) => t.name).sort()).toEqual(TABLES.map((t) => t.name.toUpperCase()).sort());
+    for (const spec of TABLES) {
+      const table = tables.find((t) => t.name === spec.name.toUpperCase())!;
+      expect(table.column.map((c: any) => [c.name, c.type, c.nullable])).toEqual(
+        loadedColumns(spec).map((c) => [c.name.toUpperCase(), snowflakeType(c.type), c.nullable]),
+      );
+    }
+  });
+
+  it('loads each table with its own auto-ingest pipe running the COPY from snowflake-sql/, fully qualified', () => {
+    const pipes = resources(s.warehouse, 'snowflake_pipe');
+    expect(pipes).toHaveLength(TABLES.length);
+    for (const spec of TABLES) {
+      const pipe = pipes.find((p) => p.name === `${spec.name.toUpperCase()}_PIPE`)!;
+      expect(pipe.auto_ingest).toBe(true);
+      const copy: string = pipe.copy_statement;
+      expect(copy).toMatch(new RegExp(`^COPY INTO SPOTIFY_DEV\\.RAW\\.${spec.name}\\b`, 'i'));
+      expect(copy).toContain(`@SPOTIFY_DEV.RAW.PROCESSED_STAGE/${spec.name}/`);
+      expect(copy).toContain("FORMAT_NAME = 'SPOTIFY_DEV.RAW.PARQUET_FORMAT'");
+      expect(copy).not.toMatch(/\{\{|--|;\s*$/);
+    }
+    expect(s.text.warehouse).toHaveResourceWithProperties(Pipe, { name: 'TRACKS_PIPE', auto_ingest: true });
+  });
+
+  describe('the bucket notification (the only one of the bucket)', () => {
+    let notification: Record<string, any>;
+    beforeAll(() => {
+      notification = findResource(s.warehouse, 'aws_s3_bucket_notification');
+    });
+
+    it('sends raw/ manifests to the start-transform Lambda of the compute stack', () => {
+      expect(notification.lambda_function).toEqual([
+        expect.objectContaining({ events: ['s3:ObjectCreated:*'], filter_prefix: 'raw/', filter_suffix: '_manifest.json' }),
+      ]);
+    });
+
+    it("sends each processed/<table>/ Parquet file to that table's pipe queue", () => {
+      expect(notification.queue).toHaveLength(TABLES.length);
+      for (const spec of TABLES) {
+        const entry = notification.queue.find((q: any) => q.filter_prefix === `processed/${spec.name}/`);
+        expect(entry).toMatchObject({ events: ['s3:ObjectCreated:*'], filter_suffix: '.parquet' });
+        expect(entry.queue_arn).toMatch(new RegExp(`^\\$\\{snowflake_pipe\\.table-${spec.name}_pipe_\\w+\\.notification_channel\\}$`));
+      }
+      // S3 rejects overlapping filters: no prefix may contain another.
+      const prefixes: string[] = notification.queue.map((q: any) => q.filter_prefix);
+      for (const a of prefixes) for (const b of prefixes) if (a !== b) expect(b.startsWith(a)).toBe(false);
+    });
+
+    it('resolves its cross-stack references to outputs of the storage and compute stacks', () => {
+      const ref = /^\$\{data\.terraform_remote_state\.cross-stack-reference-input-([\w-]+)\.outputs\.([\w-]+)\}$/;
+      const [, bucketStack, bucketOutput] = ref.exec(notification.bucket)!;
+      expect(bucketStack).toBe('spotify-pipeline-dev-storage');
+      expect(s.storage.output![bucketOutput].value).toMatch(/^\$\{aws_s3_bucket\.data_bucket_\w+\.id\}$/);
+      const [, fnStack, fnOutput] = ref.exec(notification.lambda_function[0].lambda_function_arn)!;
+      expect(fnStack).toBe('spotify-pipeline-dev-compute');
+      expect(s.compute.output![fnOutput].value).toMatch(/^\$\{aws_lambda_function\.start-transform_function_\w+\.arn\}$/);
+      expect(Object.keys(s.warehouse.data!.terraform_remote_state).sort()).toEqual([
+        'cross-stack-reference-input-spotify-pipeline-dev-compute',
+        'cross-stack-reference-input-spotify-pipeline-dev-storage',
+      ]);
+    });
+  });
+
+  it('creates the loader and analyst roles under SYSADMIN with only their grants', () => {
+    const roles = resources(s.warehouse, 'snowflake_account_role').map((r) => r.name).sort();
+    expect(roles).toEqual(['SPOTIFY_PIPELINE_DEV_ANALYST', 'SPOTIFY_PIPELINE_DEV_LOADER']);
+    expect(resources(s.warehouse, 'snowflake_grant_account_role').map((g) => g.parent_role_name)).toEqual(['SYSADMIN', 'SYSADMIN']);
+    const grants = resources(s.warehouse, 'snowflake_grant_privileges_to_account_role');
+    const privilegesOf = (roleId: string) =>
+      grants.filter((g) => g.account_role_name === `\${snowflake_account_role.${roleId}.name}`).flatMap((g) => g.privileges);
+    expect(new Set(privilegesOf('analyst-role'))).toEqual(new Set(['USAGE', 'SELECT', 'MONITOR']));
+    expect(new Set(privilegesOf('loader-role'))).toEqual(new Set(['USAGE', 'SELECT', 'INSERT', 'OPERATE', 'MONITOR']));
+    expect(grants.some((g) => g.all_privileges)).toBe(false);
+  });
+});
