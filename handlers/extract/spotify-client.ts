@@ -4,6 +4,7 @@
  * timeouts, resets and malformed bodies, and a clean stop when Spotify asks for more time than the run has.
  * It uses Node's fetch and nothing else, so it behaves the same in Lambda, the local run and the tests.
  */
+import { setMaxListeners } from 'node:events';
 import type { StoppedEarly } from '../shared/manifest';
 
 export interface SpotifyCredentials {
@@ -177,6 +178,8 @@ export class SpotifyClient {
 
   constructor(private readonly options: SpotifyClientOptions) {
     this.semaphore = new Semaphore(options.maxConcurrentRequests);
+    // Every in-flight request and every wait listens on the run's stop signal; hundreds are normal here.
+    setMaxListeners(0, this.stop.signal);
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.logger = options.logger ?? silentLogger;
     this.credentials = { ...options.credentials };
