@@ -56,7 +56,7 @@ describe('fake Spotify accounts service', () => {
       body: JSON.stringify({ grant_type: 'client_credentials' }),
     });
     expect(json.status).toBe(400);
-    expect((await json.json()).error_description).toMatch(/application\/x-www-form-urlencoded/);
+    expect(((await json.json()) as { error_description: string }).error_description).toMatch(/application\/x-www-form-urlencoded/);
   });
 
   it('refreshes without rotation: no refresh_token in the answer, the old one keeps working', async () => {
