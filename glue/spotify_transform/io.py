@@ -1,0 +1,129 @@
+"""File system access through Hadoop's FileSystem API (the same calls for file:// locally and s3:// on Glue),
+and the staged publish that keeps a run's processed output all-or-nothing.
+
+Publishing a run: every table (and the rejects) is first written under <staging>/<run_id>/. Only when all of
+them succeeded is each run folder replaced: the previous folder of the same run id (a re-run) is deleted, then
+the staged folder is renamed into place. Locally a rename is one atomic directory rename. On S3 (EMRFS in Glue)
+a rename is a copy of each object then a delete, so files appear one by one; but they appear only after every
+table was written, and the staging prefix lies outside processed/, so Snowpipe (whose event notification covers
+processed/) never sees the files of a failed run or a half-written Parquet file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+
+
+def to_uri(path: str) -> str:
+    """A local path -> an absolute file:// URI; a URI (s3://, file:/...) is kept. Folders keep their slash."""
+    if _SCHEME.match(path) and not re.match(r"^[a-zA-Z]:[\\/]", path):
+        return path
+    absolute = os.path.abspath(path)
+    if path.endswith(("/", os.sep)) and not absolute.endswith("/"):
+        absolute += "/"
+    return "file://" + absolute
+
+
+def folder_uri(path: str) -> str:
+    uri = to_uri(path)
+    return uri if uri.endswith("/") else uri + "/"
+
+
+def parent_folder(uri: str) -> str:
+    """'s3://bucket/processed/' -> 's3://bucket/'."""
+    stripped = uri.rstrip("/")
+    head, _, _ = stripped.rpartition("/")
+    if not head or head.endswith(":/") and "//" not in stripped:
+        raise ValueError(f"{uri} has no parent folder")
+    return head + "/"
+
+
+def is_local(uri: str) -> bool:
+    return uri.startswith("file:")
+
+
+def local_path(uri: str) -> str:
+    """file:///a/b or file:/a/b -> /a/b."""
+    from urllib.parse import unquote, urlparse
+
+    return unquote(urlparse(uri).path)
+
+
+class HadoopFs:
+    """Thin wrapper over org.apache.hadoop.fs.FileSystem through the session's JVM."""
+
+    def __init__(self, spark: Any):
+        self._jvm = spark.sparkContext._jvm
+        self._conf = spark.sparkContext._jsc.hadoopConfiguration()
+
+    def _path(self, uri: str):
+        return self._jvm.org.apache.hadoop.fs.Path(uri)
+
+    def _fs(self, path):
+        return path.getFileSystem(self._conf)
+
+    def exists(self, uri: str) -> bool:
+        path = self._path(uri)
+        return bool(self._fs(path).exists(path))
+
+    def delete(self, uri: str) -> None:
+        path = self._path(uri)
+        fs = self._fs(path)
+        if fs.exists(path):
+            fs.delete(path, True)
+
+    def mkdirs(self, uri: str) -> None:
+        path = self._path(uri)
+        self._fs(path).mkdirs(path)
+
+    def read_text(self, uri: str) -> str:
+        path = self._path(uri)
+        stream = self._fs(path).open(path)
+        try:
+            return self._jvm.org.apache.commons.io.IOUtils.toString(stream, "UTF-8")
+        finally:
+            stream.close()
+
+    def list_names(self, uri: str) -> list[str]:
+        if is_local(uri):
+            # Python's view of a local folder includes the .crc files Hadoop's local file system hides.
+            folder = local_path(uri)
+            return sorted(os.listdir(folder)) if os.path.isdir(folder) else []
+        path = self._path(uri)
+        fs = self._fs(path)
+        if not fs.exists(path):
+            return []
+        return sorted(status.getPath().getName() for status in fs.listStatus(path))
+
+    def remove_hidden_files(self, uri: str) -> None:
+        """Drops Hadoop's side files (.crc checksums, _SUCCESS) so a folder holds only the data files."""
+        for name in self.list_names(uri):
+            if name.startswith((".", "_")):
+                if is_local(uri):
+                    os.remove(os.path.join(local_path(uri), name))
+                else:
+                    self.delete(uri.rstrip("/") + "/" + name)
+
+    def parquet_row_count(self, uri: str) -> int:
+        """Rows in a Parquet file, from its footer (driver-side, no Spark job)."""
+        hadoop_path = self._path(uri)
+        parquet = self._jvm.org.apache.parquet.hadoop
+        reader = parquet.ParquetFileReader.open(parquet.util.HadoopInputFile.fromPath(hadoop_path, self._conf))
+        try:
+            return int(reader.getRecordCount())
+        finally:
+            reader.close()
+
+    def replace_folder(self, staged_uri: str, target_uri: str) -> None:
+        """Target folder := staged folder (a re-run's old files are removed, never mixed with the new ones)."""
+        target = self._path(target_uri.rstrip("/"))
+        fs = self._fs(target)
+        if fs.exists(target):
+            fs.delete(target, True)
+        fs.mkdirs(target.getParent())
+        if not fs.rename(self._path(staged_uri.rstrip("/")), target):
+            raise OSError(f"could not move {staged_uri} to {target_uri}")

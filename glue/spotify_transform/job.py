@@ -1,0 +1,226 @@
+"""One raw run -> processed Parquet tables and rejects: the whole transform, independent of Glue.
+
+run_transform() is what the Glue entry point (glue/transform_job.py) calls with Glue's SparkSession, what the
+local run calls through the same script with a local SparkSession, and what the tests call directly.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from pyspark import StorageLevel
+from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
+
+from . import io as fsio
+from .manifest import MANIFEST_NAME, ManifestError, parse_manifest, validate_run_id
+from .parse import RunContext
+from .schemas import SchemaError, Schemas, load_schemas
+from .transforms import RunColumns, build_tables, parse_raw_files, record_summary, rejects_frame
+
+# Rows per Parquet file: few, large files per table per run (Snowpipe prefers ~100-250 MB compressed files;
+# a million playlist_tracks rows is a few tens of MB), so nearly every run writes one file per table.
+DEFAULT_ROWS_PER_FILE = 2_000_000
+DEFAULT_JAVA_HOME = "/usr/lib/jvm/java-17-openjdk-amd64"
+GLUE_DIR = Path(__file__).resolve().parent.parent
+
+
+def _log(started: float, message: str) -> None:
+    # Progress on stderr (stdout is reserved for the TRANSFORM_RESULT line); Glue ships stderr to CloudWatch.
+    print(f"transform [{time.monotonic() - started:7.2f}s] {message}", file=sys.stderr, flush=True)
+
+
+class TransformError(Exception):
+    """The run cannot be transformed; the message names the cause and what to do. Nothing was published."""
+
+
+def configure_session(spark: SparkSession) -> None:
+    """Session settings the output depends on (set at runtime, so they apply to Glue's session too)."""
+    spark.conf.set("spark.sql.session.timeZone", "UTC")
+    spark.conf.set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
+    spark.conf.set("spark.sql.parquet.compression.codec", "snappy")
+    # No _SUCCESS marker files next to the data: Snowpipe and the local loader should only see Parquet.
+    spark.sparkContext._jsc.hadoopConfiguration().set("mapreduce.fileoutputcommitter.marksuccessfuljobs", "false")
+
+
+def local_spark_session(master: str = "local[2]", driver_memory: str = "2g", app_name: str = "spotify-transform") -> SparkSession:
+    """A SparkSession for local runs and tests: quick to start (no UI, no Hive, few shuffle partitions)."""
+    if not os.environ.get("JAVA_HOME") and Path(DEFAULT_JAVA_HOME, "bin", "java").exists():
+        os.environ["JAVA_HOME"] = DEFAULT_JAVA_HOME
+    # Python workers import spotify_transform: put glue/ on their path (the JVM passes PYTHONPATH on to them).
+    python_path = [str(GLUE_DIR)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    os.environ["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(python_path))
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    log4j = GLUE_DIR / "log4j2.properties"
+    java_options = f"-Dlog4j2.configurationFile={log4j.as_uri()}" if log4j.exists() else ""
+    spark = (
+        SparkSession.builder.master(master)
+        .appName(app_name)
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.default.parallelism", "4")
+        .config("spark.sql.catalogImplementation", "in-memory")
+        .config("spark.driver.memory", driver_memory)
+        .config("spark.driver.extraJavaOptions", java_options)
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
+        .config("spark.hadoop.mapreduce.fileoutputcommitter.marksuccessfuljobs", "false")
+        .config("spark.executorEnv.PYTHONPATH", os.environ["PYTHONPATH"])
+        .getOrCreate()
+    )
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def _table_folder(prefix: str, table: str | None, extract_date: str, run_id: str) -> str:
+    return f"{prefix}{table + '/' if table else ''}extract_date={extract_date}/run_id={run_id}/"
+
+
+def run_transform(
+    spark: SparkSession,
+    *,
+    raw_run_prefix: str,
+    processed_prefix: str,
+    rejects_prefix: str,
+    run_id: str,
+    staging_prefix: str | None = None,
+    schemas: Schemas | None = None,
+    schema_path: str | None = None,
+    rows_per_file: int = DEFAULT_ROWS_PER_FILE,
+) -> dict[str, Any]:
+    """Transforms one complete raw run; returns the TRANSFORM_RESULT summary. Raises TransformError."""
+    started = time.monotonic()
+    try:
+        validate_run_id(run_id)
+        schemas = schemas or load_schemas(schema_path)
+    except (ManifestError, SchemaError) as error:
+        raise TransformError(str(error)) from error
+    configure_session(spark)
+    fs = fsio.HadoopFs(spark)
+    raw = fsio.folder_uri(raw_run_prefix)
+    processed = fsio.folder_uri(processed_prefix)
+    rejects_root = fsio.folder_uri(rejects_prefix)
+    staging_root = fsio.folder_uri(staging_prefix) if staging_prefix else fsio.parent_folder(processed) + "_staging/"
+    run_staging = f"{staging_root}{run_id}/"
+
+    manifest_uri = raw + MANIFEST_NAME
+    if not fs.exists(manifest_uri):
+        raise TransformError(
+            f"no {MANIFEST_NAME} under {raw}: the extract run is incomplete (or the prefix is wrong); "
+            "nothing was processed. Re-run the extract for this run, or pass the prefix of a complete run"
+        )
+    try:
+        manifest_doc = json.loads(fs.read_text(manifest_uri))
+    except ValueError as error:
+        raise TransformError(f"{manifest_uri} is not valid JSON ({error}); nothing was processed: re-run the extract") from error
+    try:
+        manifest = parse_manifest(manifest_doc, run_id, manifest_uri)
+    except ManifestError as error:
+        raise TransformError(f"{error}; nothing was processed") from error
+
+    extract_date = manifest.extract_date.isoformat()
+    ctx = RunContext(
+        run_id,
+        extract_date,
+        {o.relative_path: {"key": o.key, "sha256": o.sha256, "kind": o.kind, "entity_id": o.entity_id} for o in manifest.objects},
+    )
+    run = RunColumns(run_id, manifest.extract_date, manifest.extracted_at)
+
+    # Read only the folders the manifest lists objects in (a missing folder would fail the whole read).
+    folders = sorted({raw + o.relative_path.rsplit("/", 1)[0] + "/" for o in manifest.objects if "/" in o.relative_path})
+    folders = [f for f in folders if fs.exists(f)]
+    sc = spark.sparkContext
+    if folders:
+        files = sc.binaryFiles(",".join(folders), minPartitions=max(2, sc.defaultParallelism * 2))
+    else:
+        files = sc.emptyRDD()
+
+    _log(started, f"run {run_id}: {len(manifest.objects)} objects listed in the manifest ({manifest.status})")
+    records = parse_raw_files(spark, files, ctx).persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        # The first action parses every file once and fills the cache every table below reads from.
+        tag_counts, statuses = record_summary(records)
+        _log(started, f"parsed {len(statuses)} raw files into {sum(tag_counts.values())} records")
+        seen = {s["relative_path"] for s in statuses}
+        missing = [o for o in manifest.objects if o.relative_path not in seen]
+        missing_rejects = [
+            {
+                "_rank": f"{o.relative_path}|$",
+                "run_id": run_id,
+                "extract_date": extract_date,
+                "object_key": o.key,
+                "locator": "$",
+                "reason": "listed in the manifest but not found under the run prefix; the raw object was deleted "
+                "or never uploaded: re-run the extract",
+                "record": None,
+            }
+            for o in missing
+        ]
+
+        fs.delete(run_staging)
+        tables = build_tables(records, schemas, run)
+        staged: dict[str, str] = {}
+        summary: dict[str, dict[str, Any]] = {}
+        for name, frame in tables.items():
+            table = schemas.table(name)
+            upper_bound = tag_counts.get(name, 0) if name != "track_artists" else tag_counts.get("tracks", 0) * 4
+            file_count = max(1, math.ceil(upper_bound / rows_per_file))
+            target = f"{run_staging}{name}/"
+            frame.coalesce(file_count).sortWithinPartitions(*table.key).write.mode("overwrite").parquet(target)
+            fs.remove_hidden_files(target)
+            _log(started, f"staged {name}")
+            staged[name] = target
+            parts = [n for n in fs.list_names(target) if n.endswith(".parquet")]
+            summary[name] = {
+                "rows": sum(fs.parquet_row_count(target + part) for part in parts),
+                "files": len(parts),
+                "path": _table_folder(processed, name, extract_date, run_id),
+            }
+
+        rejects = rejects_frame(spark, records, missing_rejects)
+        reject_count = tag_counts.get("_reject", 0) + len(missing_rejects)
+        rejects_staged = f"{run_staging}_rejects/"
+        if reject_count:
+            rejects.orderBy("_rank").drop("_rank").coalesce(1).write.mode("overwrite").json(rejects_staged)
+            fs.remove_hidden_files(rejects_staged)
+
+        # Every table is written: publish the run (each run folder replaced as a whole; a re-run never adds).
+        for name, target in staged.items():
+            fs.replace_folder(target, summary[name]["path"])
+        rejects_target = _table_folder(rejects_root, None, extract_date, run_id)
+        fs.delete(rejects_target)
+        if reject_count:
+            fs.replace_folder(rejects_staged, rejects_target)
+        fs.delete(run_staging)
+        _log(started, f"published {len(staged)} tables and {reject_count} rejects")
+    finally:
+        records.unpersist()
+
+    status_counts: dict[str, int] = {}
+    for s in statuses:
+        status_counts[s["status"]] = status_counts.get(s["status"], 0) + 1
+    return {
+        "run_id": run_id,
+        "extract_date": extract_date,
+        "manifest_status": manifest.status,
+        "manifest_errors": manifest.errors,
+        "tables": summary,
+        "rejects": reject_count,
+        "rejects_path": rejects_target if reject_count else None,
+        "input_objects": len(manifest.objects),
+        "objects": {
+            "parsed": status_counts.get("parsed", 0),
+            "rejected": status_counts.get("rejected", 0),
+            "missing": len(missing),
+            "unlisted": status_counts.get("unlisted", 0),
+        },
+        "seconds": round(time.monotonic() - started, 3),
+    }

@@ -1,0 +1,158 @@
+"""A raw run's _manifest.json: what the extract wrote, with checksums (docs/data-contracts.md).
+
+The manifest is written LAST, so its presence is what makes a run complete. The job reads only the objects the
+manifest lists, and only after their bytes hash to the manifest's sha256.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+MANIFEST_NAME = "_manifest.json"
+SUPPORTED_VERSIONS = (1,)
+PROCESSABLE_STATUSES = ("complete", "partial")
+RUN_ID_PATTERN = re.compile(r"^(\d{8})T(\d{6})Z-[0-9a-z]{6}$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+class ManifestError(Exception):
+    """The manifest is missing, unreadable or does not describe the run the job was asked to process."""
+
+
+@dataclass(frozen=True)
+class ManifestObject:
+    key: str
+    # Path below the run's prefix, e.g. "playlists/4rOoJ6Egrf8K2IrywzwOMk.json": how files are matched to entries.
+    relative_path: str
+    kind: str | None
+    entity_id: str | None
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Manifest:
+    run_id: str
+    extract_date: dt.date
+    extracted_at: dt.datetime
+    status: str
+    objects: tuple[ManifestObject, ...]
+    errors: int
+
+    def by_relative_path(self) -> dict[str, ManifestObject]:
+        return {o.relative_path: o for o in self.objects}
+
+
+def validate_run_id(run_id: str) -> str:
+    if not isinstance(run_id, str) or not RUN_ID_PATTERN.match(run_id):
+        raise ManifestError(
+            f'run id "{run_id}" does not match YYYYMMDDTHHMMSSZ-xxxxxx (e.g. 20261125T060000Z-a1b2c3); '
+            "pass the run id the extract wrote (the run_id= folder of the raw run)"
+        )
+    return run_id
+
+
+def run_started_at(run_id: str) -> dt.datetime:
+    """The UTC start time a run id encodes (the fallback when the manifest has no started_at)."""
+    match = RUN_ID_PATTERN.match(run_id)
+    if not match:
+        raise ManifestError(f'run id "{run_id}" does not encode a start time')
+    return dt.datetime.strptime(match.group(1) + match.group(2), "%Y%m%d%H%M%S").replace(tzinfo=dt.timezone.utc)
+
+
+def parse_utc_timestamp(value: Any) -> dt.datetime | None:
+    """ISO 8601 ('2026-11-25T06:00:03.120Z', offsets, or naive = UTC) -> aware UTC datetime; None if not one."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.timezone.utc)
+    return parsed.astimezone(dt.timezone.utc)
+
+
+def relative_path_of_key(key: str, run_id: str) -> str:
+    """'raw/extract_date=D/run_id=R/playlists/x.json' -> 'playlists/x.json'."""
+    marker = f"run_id={run_id}/"
+    index = key.find(marker)
+    if index < 0:
+        raise ManifestError(f'manifest object key "{key}" is not under run_id={run_id}/; the manifest is not this run\'s')
+    return key[index + len(marker):]
+
+
+def relative_path_of_file(path: str) -> str:
+    """A file's path as Spark lists it -> its path below the run prefix (layout: <folder>/<name>.json)."""
+    parts = path.rstrip("/").split("/")
+    return "/".join(parts[-2:])
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def parse_manifest(document: Any, run_id: str, where: str) -> Manifest:
+    """Validates a manifest document against the run the job was asked to process."""
+    if not isinstance(document, Mapping):
+        raise ManifestError(f"{where} is not a JSON object; the extract run wrote a broken manifest: re-run the extract")
+    version = document.get("manifest_version")
+    if version not in SUPPORTED_VERSIONS:
+        raise ManifestError(
+            f"{where} has manifest_version {version!r}; this job reads version(s) {SUPPORTED_VERSIONS}: "
+            "deploy the transform that matches the extract"
+        )
+    if document.get("run_id") != run_id:
+        raise ManifestError(
+            f"{where} is for run {document.get('run_id')!r}, not {run_id!r}: --RUN_ID and --RAW_RUN_PREFIX "
+            "must name the same run"
+        )
+    status = document.get("status")
+    if status not in PROCESSABLE_STATUSES:
+        raise ManifestError(f"{where} has status {status!r}; only {PROCESSABLE_STATUSES} runs are processed")
+
+    try:
+        extract_date = dt.date.fromisoformat(str(document.get("extract_date")))
+    except ValueError:
+        raise ManifestError(f"{where} has no valid extract_date (YYYY-MM-DD): {document.get('extract_date')!r}") from None
+    extracted_at = parse_utc_timestamp(document.get("started_at")) or run_started_at(run_id)
+
+    raw_objects = document.get("objects")
+    if not isinstance(raw_objects, list):
+        raise ManifestError(f"{where} has no 'objects' list; the extract run wrote a broken manifest: re-run the extract")
+    objects = []
+    seen = set()
+    for index, entry in enumerate(raw_objects):
+        if not isinstance(entry, Mapping) or not isinstance(entry.get("key"), str):
+            raise ManifestError(f"{where} objects[{index}] has no key")
+        sha = entry.get("sha256")
+        if not isinstance(sha, str) or not _SHA256.match(sha.lower()):
+            raise ManifestError(f"{where} objects[{index}] ({entry['key']}) has no sha256 hex digest")
+        relative = relative_path_of_key(entry["key"], run_id)
+        if relative in seen:
+            raise ManifestError(f"{where} lists {entry['key']} twice")
+        seen.add(relative)
+        objects.append(
+            ManifestObject(
+                key=entry["key"],
+                relative_path=relative,
+                kind=entry.get("kind") if isinstance(entry.get("kind"), str) else None,
+                entity_id=entry.get("entity_id") if isinstance(entry.get("entity_id"), str) else None,
+                sha256=sha.lower(),
+            )
+        )
+    errors = document.get("errors")
+    return Manifest(
+        run_id=run_id,
+        extract_date=extract_date,
+        extracted_at=extracted_at,
+        status=status,
+        objects=tuple(objects),
+        errors=len(errors) if isinstance(errors, list) else 0,
+    )

@@ -1,0 +1,491 @@
+"""Pure Python: one raw JSON document (docs/data-contracts.md) -> typed records for the processed tables.
+
+Every function here is plain Python so that tests call it without Spark, and so that the executors parse each
+raw file exactly once. Output records are tuples ``(tag, rank, payload_json)``:
+
+- ``tag``: a table name, or REJECT (a record the job could not parse, with the reason), or OBJECT (one per raw
+  file: what happened to it).
+- ``rank``: a sort key; when a table key occurs more than once in a run (the same track in three playlists), the
+  row with the smallest rank wins. Dimension rows rank by completeness first (a full artist object from the top
+  artists beats the id+name credit inside a track), then by file and position, so the choice is deterministic.
+- ``payload_json``: the row as JSON; dates as 'YYYY-MM-DD', timestamps as integer microseconds since the epoch
+  (UTC), so that Spark reads them back without any time zone or format guessing.
+
+Spotify changes its responses under its users: every field beyond ids and names is optional here, values of an
+unexpected type become null, and only a record whose identity cannot be read is rejected.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from typing import Any, Iterable, Iterator, Mapping
+
+from .manifest import parse_utc_timestamp, relative_path_of_file, sha256_hex
+
+REJECT = "_reject"
+OBJECT = "_object"
+
+# Tables whose rows are entities (one row per id per run); the partition-level dedup below applies to these.
+DIMENSION_KEYS = {"tracks": "track_id", "albums": "album_id", "artists": "artist_id"}
+# Field of a tracks row that carries its artist ids in credit order; track_artists is derived from the winning
+# tracks row so that the bridge always agrees with the track it belongs to.
+TRACK_ARTISTS_FIELD = "_artist_ids"
+
+INT32 = (-(2**31), 2**31 - 1)
+INT64 = (-(2**63), 2**63 - 1)
+MAX_REJECT_RECORD_CHARS = 65_536
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+_RELEASE_DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
+
+
+class RunContext:
+    """What every record of a run shares (plain attributes so that it pickles cheaply to executors)."""
+
+    def __init__(self, run_id: str, extract_date: str, manifest_objects: Mapping[str, Mapping[str, Any]]):
+        self.run_id = run_id
+        self.extract_date = extract_date
+        # relative path -> {"key": ..., "sha256": ..., "kind": ..., "entity_id": ...}
+        self.manifest_objects = dict(manifest_objects)
+
+
+# ---------------------------------------------------------------------------------------------- value coercion
+
+
+def as_str(value: Any) -> str | None:
+    """Strings as sent; numbers and booleans as text; objects/arrays as compact JSON (store what comes)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def as_int(value: Any, bounds: tuple[int, int] = INT32) -> int | None:
+    """Integers (or integral floats / digit strings) within the column's range; anything else is null."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, float):
+        if not value.is_integer():
+            return None
+        value = int(value)
+    elif isinstance(value, str):
+        text = value.strip()
+        if not re.fullmatch(r"[+-]?\d+", text):
+            return None
+        value = int(text)
+    elif not isinstance(value, int):
+        return None
+    return value if bounds[0] <= value <= bounds[1] else None
+
+
+def as_bool(value: Any) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return None
+
+
+def as_id(value: Any) -> str | None:
+    """A Spotify id: a non-empty string. Raises ValueError for a present id of another type (unreadable record)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value if value.strip() else None
+    raise ValueError(f"id is a {type(value).__name__}, not a string: {value!r}")
+
+
+def obj(value: Any) -> Mapping[str, Any]:
+    """The value if it is a JSON object, else an empty one (a missing or re-shaped sub-object reads as absent)."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def first_image_url(images: Any) -> str | None:
+    if isinstance(images, list):
+        for image in images:
+            url = obj(image).get("url")
+            if isinstance(url, str) and url:
+                return url
+    return None
+
+
+def timestamp_micros(value: Any) -> int | None:
+    parsed = parse_utc_timestamp(value)
+    if parsed is None:
+        return None
+    delta = parsed - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def normalise_release_date(raw: Any) -> str | None:
+    """'YYYY' -> YYYY-01-01, 'YYYY-MM' -> YYYY-MM-01, 'YYYY-MM-DD' as is; '0000', impossible dates, garbage -> None."""
+    if not isinstance(raw, str):
+        return None
+    match = _RELEASE_DATE.match(raw.strip())
+    if not match:
+        return None
+    year, month, day = int(match.group(1)), int(match.group(2) or 1), int(match.group(3) or 1)
+    try:
+        return dt.date(year, month, day).isoformat()
+    except ValueError:  # year 0 ("0000"), month 13, 31 February...
+        return None
+
+
+def genres_text(value: Any) -> str | None:
+    """Genres as one comma-separated string: null when not sent, '' when Spotify sent an empty list."""
+    if not isinstance(value, list):
+        return None
+    return ",".join(g for g in (as_str(v) for v in value) if g)
+
+
+def dumps(payload: Mapping[str, Any]) -> str:
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+
+
+def completeness(row: Mapping[str, Any]) -> int:
+    return sum(1 for k, v in row.items() if v is not None and not k.startswith("_"))
+
+
+def dimension_rank(row: Mapping[str, Any], path: str, seq: int) -> str:
+    return f"{99 - completeness(row):02d}|{path}|{seq:09d}"
+
+
+def fact_rank(path: str, seq: int) -> str:
+    return f"{path}|{seq:09d}"
+
+
+# ------------------------------------------------------------------------------------------ entity extraction
+
+
+def artist_row(artist: Mapping[str, Any]) -> dict[str, Any] | None:
+    artist_id = as_id(artist.get("id"))
+    if artist_id is None:
+        return None
+    return {
+        "artist_id": artist_id,
+        "artist_name": as_str(artist.get("name")),
+        "genres": genres_text(artist.get("genres")),
+        "followers_total": as_int(obj(artist.get("followers")).get("total"), INT64),
+        "popularity": as_int(artist.get("popularity")),
+        "uri": as_str(artist.get("uri")),
+    }
+
+
+def album_row(album: Mapping[str, Any]) -> dict[str, Any] | None:
+    album_id = as_id(album.get("id"))
+    if album_id is None:
+        return None
+    raw_date = album.get("release_date")
+    return {
+        "album_id": album_id,
+        "album_name": as_str(album.get("name")),
+        "album_type": as_str(album.get("album_type")),
+        "release_date": normalise_release_date(raw_date),
+        "release_date_precision": as_str(album.get("release_date_precision")),
+        "release_date_raw": as_str(raw_date),
+        "total_tracks": as_int(album.get("total_tracks")),
+        "label": as_str(album.get("label")),
+        "upc": as_str(obj(album.get("external_ids")).get("upc")),
+        "uri": as_str(album.get("uri")),
+        "image_url": first_image_url(album.get("images")),
+    }
+
+
+def track_entities(track: Mapping[str, Any], path: str, seq: int) -> Iterator[tuple[str, str, str]]:
+    """A catalog track -> its tracks row (carrying artist ids for the bridge), album row and artist rows."""
+    track_id = as_id(track.get("id"))
+    if track_id is None:
+        return
+    album = obj(track.get("album"))
+    album_id = as_id(album.get("id"))
+    artist_ids: list[str] = []
+    artist_rows = []
+    artists = track.get("artists")
+    for index, artist in enumerate(artists if isinstance(artists, list) else []):
+        row = artist_row(obj(artist))
+        if row is None:
+            continue
+        if row["artist_id"] not in artist_ids:
+            # The index in Spotify's list is the credit order; a credit without an id leaves its slot unused.
+            artist_ids.append(row["artist_id"])
+            artist_rows.append((index, row))
+    track_row = {
+        "track_id": track_id,
+        "track_name": as_str(track.get("name")),
+        "album_id": album_id,
+        "duration_ms": as_int(track.get("duration_ms")),
+        "explicit": as_bool(track.get("explicit")),
+        "popularity": as_int(track.get("popularity")),
+        "track_number": as_int(track.get("track_number")),
+        "disc_number": as_int(track.get("disc_number")),
+        "isrc": as_str(obj(track.get("external_ids")).get("isrc")),
+        "uri": as_str(track.get("uri")),
+    }
+    track_row[TRACK_ARTISTS_FIELD] = [{"artist_id": row["artist_id"], "artist_position": i} for i, row in artist_rows]
+    yield "tracks", dimension_rank(track_row, path, seq), dumps(track_row)
+    if album_id is not None:
+        row = album_row(album)
+        yield "albums", dimension_rank(row, path, seq), dumps(row)
+    for _, row in artist_rows:
+        yield "artists", dimension_rank(row, path, seq), dumps(row)
+
+
+# --------------------------------------------------------------------------------------------------- rejects
+
+
+def reject(ctx: RunContext, path: str, locator: str, reason: str, record: Any) -> tuple[str, str, str]:
+    key = ctx.manifest_objects.get(path, {}).get("key", path)
+    text = record if isinstance(record, str) else as_str(record)
+    if text is not None and len(text) > MAX_REJECT_RECORD_CHARS:
+        text = text[:MAX_REJECT_RECORD_CHARS] + f"...[truncated, {len(text)} chars]"
+    payload = {
+        "run_id": ctx.run_id,
+        "extract_date": ctx.extract_date,
+        "object_key": key,
+        "locator": locator,
+        "reason": reason,
+        "record": text,
+    }
+    return REJECT, f"{path}|{locator}", dumps(payload)
+
+
+def object_status(path: str, status: str, reason: str | None = None) -> tuple[str, str, str]:
+    return OBJECT, path, dumps({"relative_path": path, "status": status, "reason": reason})
+
+
+# ------------------------------------------------------------------------------------------------- playlists
+
+
+def playlist_item_rows(
+    ctx: RunContext, path: str, playlist_id: str, item: Any, position: int, locator: str
+) -> Iterator[tuple[str, str, str]]:
+    if not isinstance(item, Mapping):
+        yield reject(ctx, path, locator, "playlist item is not a JSON object", item)
+        return
+    # The current API carries the track under `item`; `track` is the deprecated alias.
+    media = item.get("item") if item.get("item") is not None else item.get("track")
+    if media is not None and not isinstance(media, Mapping):
+        yield reject(ctx, path, locator, f"playlist item's item/track is a {type(media).__name__}, not an object", item)
+        return
+    media = media or {}
+    try:
+        media_id = as_id(media.get("id"))
+    except ValueError as error:
+        yield reject(ctx, path, locator, f"playlist item: {error}", item)
+        return
+    is_local = as_bool(item.get("is_local")) or as_bool(media.get("is_local")) or False
+    media_type = as_str(media.get("type"))
+    if not media:
+        item_type = "missing"
+    elif is_local:
+        item_type = "local_track"
+    elif media_type in (None, "track"):
+        item_type = "track"
+    else:
+        item_type = media_type.lower()  # "episode", or a type Spotify adds later: kept as sent
+    track_id = media_id if item_type == "track" else None
+    row = {
+        "playlist_id": playlist_id,
+        "position": position,
+        "item_type": item_type,
+        "item_id": media_id,
+        "item_name": as_str(media.get("name")),
+        "track_id": track_id,
+        "is_local": is_local,
+        "added_at": timestamp_micros(item.get("added_at")),
+        "added_by_id": as_str(obj(item.get("added_by")).get("id")),
+    }
+    yield "playlist_tracks", fact_rank(path, position), dumps(row)
+    if track_id is not None:
+        yield from track_entities(media, path, position)
+
+
+def parse_playlist(ctx: RunContext, path: str, doc: Mapping[str, Any]) -> Iterator[tuple[str, str, str]]:
+    playlist = doc.get("playlist")
+    try:
+        playlist_id = as_id(doc.get("playlist_id")) or as_id(obj(playlist).get("id"))
+    except ValueError as error:
+        yield reject(ctx, path, "playlist_id", f"playlist document: {error}", doc.get("playlist_id"))
+        yield object_status(path, "rejected", "unreadable playlist id")
+        return
+    if playlist_id is None:
+        yield reject(ctx, path, "$", "playlist document has neither playlist_id nor playlist.id", None)
+        yield object_status(path, "rejected", "no playlist id")
+        return
+
+    if isinstance(playlist, Mapping):
+        owner = obj(playlist.get("owner"))
+        items_total = None
+        for container in ("items", "tracks"):  # `tracks` is the deprecated name of the items summary
+            items_total = as_int(obj(playlist.get(container)).get("total"))
+            if items_total is not None:
+                break
+        snapshot = {
+            "playlist_id": playlist_id,
+            "playlist_name": as_str(playlist.get("name")),
+            "description": as_str(playlist.get("description")),
+            "owner_id": as_str(owner.get("id")),
+            "owner_display_name": as_str(owner.get("display_name")),
+            "is_public": as_bool(playlist.get("public")),
+            "is_collaborative": as_bool(playlist.get("collaborative")),
+            "snapshot_id": as_str(playlist.get("snapshot_id")),
+            "followers_total": as_int(obj(playlist.get("followers")).get("total"), INT64),
+            "items_total": items_total,
+            "image_url": first_image_url(playlist.get("images")),
+        }
+        yield "playlist_snapshots", fact_rank(path, 0), dumps(snapshot)
+    else:
+        yield reject(ctx, path, "playlist", "playlist metadata is missing or not an object", playlist)
+
+    pages = doc.get("item_pages")
+    if pages is None:
+        pages = []
+    if not isinstance(pages, list):
+        yield reject(ctx, path, "item_pages", "item_pages is not a list", pages)
+        pages = []
+    running = 0
+    for page_index, page in enumerate(pages):
+        items = obj(page).get("items")
+        if not isinstance(items, list):
+            yield reject(ctx, path, f"item_pages[{page_index}]", "items page has no items list", page)
+            continue
+        offset = as_int(obj(page).get("offset"))
+        # The page offset is the playlist position of its first item; count on if a page lacks it.
+        base = offset if offset is not None and offset >= 0 else running
+        for index, item in enumerate(items):
+            locator = f"item_pages[{page_index}].items[{index}]"
+            try:
+                yield from playlist_item_rows(ctx, path, playlist_id, item, base + index, locator)
+            except Exception as error:  # a shape nobody foresaw: reject the item, keep the run going
+                yield reject(ctx, path, locator, f"unexpected {type(error).__name__}: {error}", item)
+        running = base + len(items)
+    yield object_status(path, "parsed")
+
+
+# ------------------------------------------------------------------------------------------------- top lists
+
+TOP_ITEM_TYPES = {"tracks": "track", "artists": "artist"}
+
+
+def parse_top(ctx: RunContext, path: str, doc: Mapping[str, Any]) -> Iterator[tuple[str, str, str]]:
+    item_type = TOP_ITEM_TYPES.get(doc.get("item_type"))  # type: ignore[arg-type]
+    time_range = as_str(doc.get("time_range"))
+    if item_type is None or not time_range:
+        yield reject(
+            ctx, path, "$", f"top document needs item_type tracks|artists and a time_range; got "
+            f"{doc.get('item_type')!r} / {doc.get('time_range')!r}", {k: doc.get(k) for k in ("kind", "item_type", "time_range")}
+        )
+        yield object_status(path, "rejected", "unknown top list")
+        return
+    pages = doc.get("pages")
+    if not isinstance(pages, list):
+        yield reject(ctx, path, "pages", "pages is not a list", pages)
+        pages = []
+    running = 0
+    for page_index, page in enumerate(pages):
+        items = obj(page).get("items")
+        if not isinstance(items, list):
+            yield reject(ctx, path, f"pages[{page_index}]", "top page has no items list", page)
+            continue
+        offset = as_int(obj(page).get("offset"))
+        base = offset if offset is not None and offset >= 0 else running
+        for index, entity in enumerate(items):
+            locator = f"pages[{page_index}].items[{index}]"
+            rank = base + index + 1
+            try:
+                if not isinstance(entity, Mapping):
+                    yield reject(ctx, path, locator, f"top {item_type} is not a JSON object", entity)
+                    continue
+                entity_id = as_id(entity.get("id"))
+                if entity_id is None:
+                    yield reject(ctx, path, locator, f"top {item_type} has no id", entity)
+                    continue
+                row = {
+                    "item_type": item_type,
+                    "time_range": time_range,
+                    "rank": rank,
+                    "item_id": entity_id,
+                    "item_name": as_str(entity.get("name")),
+                }
+                yield "user_top_items", fact_rank(path, rank), dumps(row)
+                if item_type == "track":
+                    yield from track_entities(entity, path, rank)
+                else:
+                    artist = artist_row(entity)
+                    yield "artists", dimension_rank(artist, path, rank), dumps(artist)  # type: ignore[arg-type]
+            except Exception as error:
+                yield reject(ctx, path, locator, f"unexpected {type(error).__name__}: {error}", entity)
+        running = base + len(items)
+    yield object_status(path, "parsed")
+
+
+# ---------------------------------------------------------------------------------------------- whole objects
+
+
+def parse_object(ctx: RunContext, file_path: str, data: bytes) -> Iterator[tuple[str, str, str]]:
+    """One raw file -> records. Unlisted files are skipped; a checksum mismatch rejects the whole object."""
+    path = relative_path_of_file(file_path)
+    entry = ctx.manifest_objects.get(path)
+    if entry is None:
+        # Not in the manifest: not part of this run (e.g. a stray upload); never processed.
+        yield object_status(path, "unlisted")
+        return
+    actual = sha256_hex(data)
+    if actual != entry["sha256"]:
+        yield reject(
+            ctx, path, "$", f"checksum mismatch: the manifest says sha256 {entry['sha256']}, the object hashes to "
+            f"{actual}; the object changed or was corrupted after the extract wrote it: re-run the extract",
+            None,
+        )
+        yield object_status(path, "rejected", "checksum mismatch")
+        return
+    try:
+        doc = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as error:
+        yield reject(ctx, path, "$", f"not valid UTF-8 JSON: {error}", data[:4096].decode("utf-8", "replace"))
+        yield object_status(path, "rejected", "invalid JSON")
+        return
+    kind = obj(doc).get("kind")
+    if kind == "playlist":
+        yield from parse_playlist(ctx, path, doc)
+    elif kind == "top":
+        yield from parse_top(ctx, path, doc)
+    else:
+        yield reject(ctx, path, "kind", f"unknown document kind {kind!r}; expected 'playlist' or 'top'", None)
+        yield object_status(path, "rejected", "unknown kind")
+
+
+def parse_partition(ctx: RunContext, files: Iterable[tuple[str, bytes]]) -> Iterator[tuple[str, str, str]]:
+    """All files of one Spark partition -> records, with dimension rows already reduced to the best per id.
+
+    Reducing here (a dict per partition) shrinks the rows that cross into the JVM: a popular track appears once
+    per partition instead of once per playlist position. The global choice is made again in Spark.
+    """
+    best: dict[tuple[str, str], tuple[str, str]] = {}
+    for file_path, data in files:
+        for tag, rank, payload in parse_object(ctx, file_path, bytes(data)):
+            key_field = DIMENSION_KEYS.get(tag)
+            if key_field is None:
+                yield tag, rank, payload
+                continue
+            entity_id = _entity_id(payload, key_field)
+            current = best.get((tag, entity_id))
+            if current is None or rank < current[0]:
+                best[(tag, entity_id)] = (rank, payload)
+    for (tag, _), (rank, payload) in best.items():
+        yield tag, rank, payload
+
+
+def _entity_id(payload: str, key_field: str) -> str:
+    # The payload starts with its key field ({"track_id":"..."}); decoding just that is cheaper than json.loads.
+    prefix = f'{{"{key_field}":'
+    if payload.startswith(prefix):
+        value, _ = json.JSONDecoder().raw_decode(payload, len(prefix))
+        return value
+    return json.loads(payload)[key_field]

@@ -1,0 +1,195 @@
+"""DataFrame functions: raw files -> parsed records -> one typed, deduplicated DataFrame per processed table.
+
+The raw files are parsed once, in the executors, by plain Python (parse.py) into a narrow record DataFrame
+(tag, rank, payload JSON). Each table is then a filter of that DataFrame, a from_json with the table's schema,
+a dedup on the table key from tables.json, and a select in the schema's column order and types.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Iterable, Mapping
+
+from pyspark.sql import Column, DataFrame, SparkSession, Window
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from .parse import OBJECT, REJECT, TRACK_ARTISTS_FIELD, RunContext, parse_partition
+from .schemas import Schemas, TableSchema, spark_type
+
+RECORD_SCHEMA = T.StructType(
+    [
+        T.StructField("_tag", T.StringType(), False),
+        T.StructField("_rank", T.StringType(), False),
+        T.StructField("_payload", T.StringType(), False),
+    ]
+)
+
+REJECT_SCHEMA = T.StructType(
+    [T.StructField(name, T.StringType(), True) for name in ("run_id", "extract_date", "object_key", "locator", "reason", "record")]
+)
+
+# Tables parse.py emits rows for; track_artists is derived from the deduplicated tracks rows.
+PARSED_TABLES = ("playlist_snapshots", "playlist_tracks", "tracks", "albums", "artists", "user_top_items")
+DERIVED_TABLES = ("track_artists",)
+PRODUCED_TABLES = PARSED_TABLES + DERIVED_TABLES
+
+
+class RunColumns:
+    """Values of the run columns (run_id, extract_date, extracted_at) stamped on every row."""
+
+    def __init__(self, run_id: str, extract_date: dt.date, extracted_at: dt.datetime):
+        self.run_id = run_id
+        self.extract_date = extract_date
+        self.extracted_at = extracted_at.astimezone(dt.timezone.utc)
+
+    def column(self, name: str) -> Column:
+        if name == "run_id":
+            return F.lit(self.run_id)
+        if name == "extract_date":
+            return F.lit(self.extract_date)
+        if name == "extracted_at":
+            micros = int((self.extracted_at - dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)) / dt.timedelta(microseconds=1))
+            return F.expr(f"timestamp_micros({micros}L)")
+        raise ValueError(f"tables.json declares run column {name!r}, which this job does not know how to fill")
+
+
+def parse_raw_files(spark: SparkSession, files: Any, ctx: RunContext) -> DataFrame:
+    """An RDD of (path, bytes) raw files -> the record DataFrame (_tag, _rank, _payload)."""
+    records = files.mapPartitions(lambda part: parse_partition(ctx, part))
+    # verifySchema off: parse.py only emits three non-null strings, and per-row checks cost Python time.
+    return spark.createDataFrame(records, RECORD_SCHEMA, verifySchema=False)
+
+
+def payload_schema(table: TableSchema, run_column_names: Iterable[str]) -> T.StructType:
+    """How parse.py writes a table row as JSON: dates as strings, timestamps as epoch microseconds."""
+    run_names = set(run_column_names)
+    fields = []
+    for column in table.columns:
+        if column.name in run_names:
+            continue
+        if column.type == "date":
+            data_type: T.DataType = T.StringType()
+        elif column.type == "timestamp":
+            data_type = T.LongType()
+        else:
+            data_type = spark_type(column.type)
+        fields.append(T.StructField(column.name, data_type, True))
+    if table.name == "tracks":
+        artist = T.StructType([T.StructField("artist_id", T.StringType()), T.StructField("artist_position", T.IntegerType())])
+        fields.append(T.StructField(TRACK_ARTISTS_FIELD, T.ArrayType(artist), True))
+    return T.StructType(fields)
+
+
+_NEVER_USED_DEFAULTS = {
+    "string": "''",
+    "int": "0",
+    "bigint": "0L",
+    "double": "0D",
+    "boolean": "false",
+    "date": "DATE'1970-01-01'",
+    "timestamp": "TIMESTAMP_MICROS(0)",
+}
+
+
+def typed_column(df_column: Column, logical: str, nullable: bool) -> Column:
+    if logical == "date":
+        value = F.to_date(df_column, "yyyy-MM-dd")
+    elif logical == "timestamp":
+        value = F.timestamp_micros(df_column)
+    else:
+        value = df_column.cast(spark_type(logical))
+    if not nullable:
+        # parse.py never emits a null here (such records are rejected instead); the coalesce only tells Spark
+        # the column is non-null, so the Parquet column is REQUIRED exactly as tables.json says.
+        value = F.coalesce(value, F.expr(_NEVER_USED_DEFAULTS[logical]))
+    return value
+
+
+def conform(df: DataFrame, table: TableSchema, run: RunColumns, run_column_names: Iterable[str]) -> DataFrame:
+    """Columns in tables.json order and types, with the run columns filled in."""
+    run_names = set(run_column_names)
+    columns = []
+    for column in table.columns:
+        if column.name in run_names:
+            value = run.column(column.name)
+            if column.type == "date":
+                value = value.cast(T.DateType())
+        else:
+            value = typed_column(F.col(column.name), column.type, column.nullable)
+        columns.append(value.alias(column.name))
+    return df.select(*columns)
+
+
+def table_rows(records: DataFrame, table: TableSchema, run_column_names: Iterable[str]) -> DataFrame:
+    """A table's payloads parsed and deduplicated: one row per table key (smallest rank wins)."""
+    parsed = (
+        records.where(F.col("_tag") == table.name)
+        .select("_rank", F.from_json("_payload", payload_schema(table, run_column_names)).alias("row"))
+        .select("_rank", "row.*")
+    )
+    if not table.key:
+        return parsed.drop("_rank")
+    window = Window.partitionBy(*table.key).orderBy("_rank")
+    return parsed.withColumn("_n", F.row_number().over(window)).where(F.col("_n") == 1).drop("_n", "_rank")
+
+
+def track_artists_rows(tracks: DataFrame) -> DataFrame:
+    """The bridge from the winning tracks rows: one row per credited artist, in credit order."""
+    return tracks.select("track_id", F.explode(TRACK_ARTISTS_FIELD).alias("a")).select(
+        "track_id", "a.artist_id", "a.artist_position"
+    )
+
+
+def build_tables(records: DataFrame, schemas: Schemas, run: RunColumns) -> dict[str, DataFrame]:
+    """All processed tables of one run, typed per tables.json, keyed by table name."""
+    missing = [name for name in schemas.table_names if name not in PRODUCED_TABLES]
+    if missing:
+        raise ValueError(
+            f"{schemas.path} defines table(s) {missing} that this job does not produce; "
+            "add them to glue/spotify_transform (parse.py and transforms.py) before deploying the schema"
+        )
+    run_names = [c.name for c in schemas.run_columns]
+    frames: dict[str, DataFrame] = {}
+    tracks = table_rows(records, schemas.table("tracks"), run_names)
+    for name in schemas.table_names:
+        table = schemas.table(name)
+        if name == "tracks":
+            rows = tracks
+        elif name == "track_artists":
+            rows = track_artists_rows(tracks)
+        else:
+            rows = table_rows(records, table, run_names)
+        frames[name] = conform(rows, table, run, run_names)
+    return frames
+
+
+def rejects_frame(spark: SparkSession, records: DataFrame, extra: Iterable[Mapping[str, Any]] = ()) -> DataFrame:
+    """Rejected records (plus any the driver found, e.g. objects the manifest lists but that are missing)."""
+    parsed = (
+        records.where(F.col("_tag") == REJECT)
+        .select("_rank", F.from_json("_payload", REJECT_SCHEMA).alias("r"))
+        .select("_rank", "r.*")
+    )
+    extra_rows = [(e["_rank"], *(e.get(f.name) for f in REJECT_SCHEMA.fields)) for e in extra]
+    if extra_rows:
+        schema = T.StructType([T.StructField("_rank", T.StringType())] + REJECT_SCHEMA.fields)
+        parsed = parsed.unionByName(spark.createDataFrame(extra_rows, schema))
+    return parsed
+
+
+def record_summary(records: DataFrame) -> tuple[dict[str, int], list[dict[str, Any]]]:
+    """Records per tag, and what happened to each raw file (parsed / rejected / unlisted), in one Spark job.
+
+    Being the first action on the persisted records, it is also the one pass that parses every raw file.
+    """
+    import json
+
+    rows = (
+        records.groupBy("_tag")
+        .agg(F.count(F.lit(1)).alias("n"), F.collect_list(F.when(F.col("_tag") == OBJECT, F.col("_payload"))).alias("objects"))
+        .collect()
+    )
+    counts = {row["_tag"]: row["n"] for row in rows}
+    statuses = [json.loads(p) for row in rows for p in row["objects"]]
+    return counts, statuses

@@ -1,0 +1,146 @@
+"""AWS Glue entry point of the Spotify transform; also runs locally on plain Spark with the same arguments.
+
+On Glue (5.1: Spark 3.5.6, Python 3.11):
+    --JOB_NAME x --RAW_RUN_PREFIX s3://bucket/raw/extract_date=D/run_id=R/ --PROCESSED_PREFIX s3://bucket/processed/
+    --REJECTS_PREFIX s3://bucket/rejects/ --RUN_ID R  [--STAGING_PREFIX s3://bucket/_staging/] [--SCHEMA_PATH tables.json]
+Locally:
+    .venv/bin/python glue/transform_job.py --RAW_RUN_PREFIX <run folder> --PROCESSED_PREFIX <root>/processed/
+        --REJECTS_PREFIX <root>/rejects/ --RUN_ID R [--SPARK_MASTER local[2]] [--SPARK_DRIVER_MEMORY 2g]
+
+Prints one final stdout line `TRANSFORM_RESULT {json}` on success. On failure it exits non-zero (locally 2 for a
+run that cannot be transformed, 1 for an unexpected error) with the cause on stderr; nothing is published.
+
+Only this file knows about Glue: getResolvedOptions, GlueContext and Job.init/commit. The job does not use Glue
+job bookmarks to choose its input (they only track DynamicFrame reads with a transformation_ctx): the run to
+process is named by --RAW_RUN_PREFIX/--RUN_ID, and a re-run of the same run id replaces that run's output, so
+processing is exactly once per run id whoever starts it. Job.init/commit are still called so that the Glue job
+behaves normally whatever --job-bookmark-option the job is deployed with.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from typing import Callable, Sequence
+
+# Locally the package sits next to this script; on Glue it comes from --extra-py-files (a zip on sys.path).
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+try:  # Present only inside AWS Glue.
+    from awsglue.context import GlueContext  # type: ignore[import-not-found]
+    from awsglue.job import Job  # type: ignore[import-not-found]
+    from awsglue.utils import getResolvedOptions  # type: ignore[import-not-found]
+
+    ON_GLUE = True
+except ImportError:
+    ON_GLUE = False
+
+REQUIRED_ARGS = ("RAW_RUN_PREFIX", "PROCESSED_PREFIX", "REJECTS_PREFIX", "RUN_ID")
+OPTIONAL_ARGS = ("JOB_NAME", "STAGING_PREFIX", "SCHEMA_PATH", "SPARK_MASTER", "SPARK_DRIVER_MEMORY", "ROWS_PER_FILE")
+RESULT_PREFIX = "TRANSFORM_RESULT "
+
+
+class UsageError(Exception):
+    pass
+
+
+def parse_args(
+    argv: Sequence[str], get_resolved_options: Callable[[Sequence[str], list[str]], dict] | None = None
+) -> dict[str, str]:
+    """Glue-style `--NAME value` arguments -> {NAME: value}.
+
+    With Glue's getResolvedOptions when given (it fails on absent names, so optional ones are asked for only when
+    present); otherwise argparse with the same names, ignoring the arguments Glue adds itself (--JOB_ID,
+    --JOB_RUN_ID, --job-bookmark-option, --TempDir, ...).
+    """
+    if get_resolved_options is not None:
+        present = [name for name in OPTIONAL_ARGS if f"--{name}" in argv or name == "JOB_NAME"]
+        return dict(get_resolved_options(list(argv), list(REQUIRED_ARGS) + present))
+    parser = argparse.ArgumentParser(prog="transform_job.py", add_help=True, allow_abbrev=False)
+    for name in REQUIRED_ARGS + OPTIONAL_ARGS:
+        parser.add_argument(f"--{name}", dest=name, default=None)
+    known, _unknown = parser.parse_known_args(list(argv[1:]))
+    values = {k: v for k, v in vars(known).items() if v is not None}
+    missing = [f"--{name}" for name in REQUIRED_ARGS if not values.get(name)]
+    if missing:
+        raise UsageError(
+            f"missing argument(s) {', '.join(missing)}; usage: transform_job.py --RAW_RUN_PREFIX <run prefix> "
+            "--PROCESSED_PREFIX <processed/> --REJECTS_PREFIX <rejects/> --RUN_ID <run id>"
+        )
+    return values
+
+
+def _local_precheck(args: dict[str, str]) -> None:
+    """Fails fast, before starting a JVM, when a local run folder has no manifest."""
+    from spotify_transform.manifest import MANIFEST_NAME
+
+    prefix = args["RAW_RUN_PREFIX"]
+    if "://" in prefix and not prefix.startswith("file://"):
+        return
+    folder = prefix[len("file://"):] if prefix.startswith("file://") else prefix
+    if not os.path.isfile(os.path.join(folder, MANIFEST_NAME)):
+        raise UsageError(
+            f"no {MANIFEST_NAME} under {prefix}: the extract run is incomplete (or the prefix is wrong); "
+            "nothing was processed. Re-run the extract for this run, or pass the folder of a complete run"
+        )
+
+
+def main(argv: Sequence[str]) -> int:
+    from spotify_transform.job import DEFAULT_ROWS_PER_FILE, TransformError, local_spark_session, run_transform
+
+    begun = time.monotonic()
+    try:
+        args = parse_args(argv, getResolvedOptions if ON_GLUE else None)
+        if not ON_GLUE:
+            _local_precheck(args)
+        rows_per_file = int(args.get("ROWS_PER_FILE") or DEFAULT_ROWS_PER_FILE)
+    except (UsageError, ValueError) as error:
+        print(f"transform failed: {error}", file=sys.stderr)
+        return 2
+
+    job = None
+    if ON_GLUE:
+        from pyspark.context import SparkContext
+
+        glue_context = GlueContext(SparkContext.getOrCreate())
+        spark = glue_context.spark_session
+        job = Job(glue_context)
+        job.init(args.get("JOB_NAME", "spotify-transform"), args)
+    else:
+        spark = local_spark_session(
+            master=args.get("SPARK_MASTER") or "local[2]", driver_memory=args.get("SPARK_DRIVER_MEMORY") or "2g"
+        )
+    startup_seconds = time.monotonic() - begun
+
+    try:
+        result = run_transform(
+            spark,
+            raw_run_prefix=args["RAW_RUN_PREFIX"],
+            processed_prefix=args["PROCESSED_PREFIX"],
+            rejects_prefix=args["REJECTS_PREFIX"],
+            run_id=args["RUN_ID"],
+            staging_prefix=args.get("STAGING_PREFIX"),
+            schema_path=args.get("SCHEMA_PATH"),
+            rows_per_file=rows_per_file,
+        )
+    except TransformError as error:
+        if ON_GLUE:
+            raise  # Glue shows the message as the job run's error
+        print(f"transform failed: {error}", file=sys.stderr)
+        spark.stop()
+        return 2
+
+    if job is not None:
+        job.commit()
+    result["startup_seconds"] = round(startup_seconds, 3)
+    print(RESULT_PREFIX + json.dumps(result, sort_keys=True), flush=True)
+    if not ON_GLUE:
+        spark.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
