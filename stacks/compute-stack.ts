@@ -36,6 +36,10 @@ import { PREFIXES, type StorageStack } from './storage-stack';
 
 const ROOT = resolve(__dirname, '..');
 
+/** Powertools metrics of the extract (EMF): namespace, and the service dimension it adds to each metric. */
+export const METRICS_NAMESPACE = 'SpotifyPipeline';
+export const EXTRACT_SERVICE = 'spotify-extract';
+
 /** Files of the Glue job, relative to the repository root. */
 export const GLUE_SOURCES = {
   script: 'glue/transform_job.py',
@@ -72,7 +76,8 @@ function stageGluePackage(): string {
 
 /** Terraform reads "${" and "%{" in a string as templates; configuration JSON must stay literal. */
 export function terraformLiteral(value: string): string {
-  return value.replace(/\$\{/g, '$${').replace(/%\{/g, '%%{');
+  // Replacement functions: in a replacement string "$$" would itself collapse to "$".
+  return value.replace(/\$\{/g, () => '$${').replace(/%\{/g, () => '%%{');
 }
 
 /**
@@ -183,8 +188,8 @@ export class ComputeStack extends PipelineStack {
         PIPELINE_CONFIG: terraformLiteral(lambdaConfigJson(config)),
         BUCKET_NAME: bucketRef,
         SPOTIFY_SECRET_ARN: this.secret.arn,
-        POWERTOOLS_SERVICE_NAME: 'extract',
-        POWERTOOLS_METRICS_NAMESPACE: config.project,
+        POWERTOOLS_SERVICE_NAME: EXTRACT_SERVICE,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       },
       statements: [
         { Sid: 'WriteRaw', Action: ['s3:PutObject', 's3:GetObject'], Resource: [objectsArn(bucket, `${PREFIXES.raw}*`)] },
@@ -205,6 +210,22 @@ export class ComputeStack extends PipelineStack {
       ],
     });
 
+    // A run that stopped early (quota 429, time budget) still succeeds; it is worth a look all the same.
+    new CloudwatchMetricAlarm(this, 'extract-stopped-early', {
+      alarmName: `${names.extractFunction}-stopped-early`,
+      alarmDescription: 'The extract stopped before finishing (quota or time budget); the manifest says why. The next run catches up.',
+      namespace: METRICS_NAMESPACE,
+      metricName: 'StoppedEarly',
+      dimensions: { service: EXTRACT_SERVICE, environment: config.environment },
+      statistic: 'Maximum',
+      period: 3600,
+      evaluationPeriods: 1,
+      threshold: 1,
+      comparisonOperator: 'GreaterThanOrEqualToThreshold',
+      treatMissingData: 'notBreaching',
+      alarmActions: [this.alarms.arn],
+    });
+
     const jobArn = `arn:aws:glue:${region}:${accountId}:job/${names.glueJob}`;
     this.startTransform = new NodeLambda(this, 'start-transform', {
       ...common,
@@ -218,8 +239,8 @@ export class ComputeStack extends PipelineStack {
       environment: {
         GLUE_JOB_NAME: names.glueJob,
         BUCKET_NAME: bucketRef,
-        POWERTOOLS_SERVICE_NAME: 'start-transform',
-        POWERTOOLS_METRICS_NAMESPACE: config.project,
+        POWERTOOLS_SERVICE_NAME: 'spotify-start-transform',
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       },
       statements: [
         { Sid: 'StartTransform', Action: ['glue:StartJobRun', 'glue:GetJobRuns'], Resource: [jobArn] },

@@ -183,6 +183,11 @@ describe('compute stack (dev)', () => {
       );
       for (const a of alarms) expect(a.alarm_actions).toEqual(['${aws_sns_topic.alarms.arn}']);
       expect(alarms.some((a) => a.namespace === 'AWS/SQS' && a.metric_name === 'ApproximateNumberOfMessagesVisible')).toBe(true);
+      // The extract's own EMF metric: Powertools adds the service dimension, the handler the environment.
+      const stopped = alarms.find((a) => a.metric_name === 'StoppedEarly')!;
+      const vars = fn(names.extractFunction).environment.variables;
+      expect(stopped.namespace).toBe(vars.POWERTOOLS_METRICS_NAMESPACE);
+      expect(stopped.dimensions).toEqual({ service: vars.POWERTOOLS_SERVICE_NAME, environment: 'dev' });
     });
 
     it('routes Glue job and crawler failures to the alarm topic', () => {
