@@ -22,7 +22,6 @@ export interface SnowpipeTableProps {
   fileFormat: string;
   /** Objects the pipe's COPY needs to exist first (stage, file format, the integration's role policy). */
   dependsOn: ITerraformDependable[];
-  provider?: import('cdktf').TerraformProvider;
 }
 
 /** Unquoted Snowflake identifiers resolve upper-case; the provider quotes names, so create them upper-case. */
