@@ -17,7 +17,7 @@ fi
 
 OUT=${CDKTF_OUT:-cdktf.out}
 if [[ "${SKIP_SYNTH:-0}" != 1 || ! -d "$OUT/stacks" ]]; then
-  TF_CLI_CONFIG_FILE=${TF_CLI_CONFIG_FILE:-/dev/null} CHECKPOINT_DISABLE=1 PIPELINE_ENV=${PIPELINE_ENV:-dev} npx cdktf synth --output "$OUT" >/dev/null
+  CHECKPOINT_DISABLE=1 PIPELINE_ENV=${PIPELINE_ENV:-dev} npx cdktf synth --output "$OUT" >/dev/null
 fi
 
 status=0

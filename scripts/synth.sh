@@ -4,8 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CHECKPOINT_DISABLE=1
-# Synth only asks Terraform for its version; an empty CLI config keeps its "no ~/.terraformrc" warning out.
-export TF_CLI_CONFIG_FILE=${TF_CLI_CONFIG_FILE:-/dev/null}
 PIPELINE_ENV=dev npx cdktf synth --output cdktf.out >/dev/null
 PIPELINE_ENV=prod PIPELINE_LOCAL_STATE=1 npx cdktf synth --output cdktf.out/prod >/dev/null
 for out in cdktf.out cdktf.out/prod; do
