@@ -1,0 +1,84 @@
+"""Shared by the glue tests: the fixture run's paths and a temporary bucket folder to transform it in.
+
+A uniquely named module rather than conftest, so that imports never collide with other test folders.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+GLUE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(GLUE_DIR))
+
+# Spark 3.5 runs on Java 17; PySpark hands timestamps to Python in the process time zone, so pin it to UTC.
+os.environ.setdefault("JAVA_HOME", "/usr/lib/jvm/java-17-openjdk-amd64")
+os.environ["TZ"] = "UTC"
+time.tzset()
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+RUN_ID = "20261125T060000Z-a1b2c3"
+EXTRACT_DATE = "2026-11-25"
+FIXTURE_RUN = FIXTURES / "raw" / f"extract_date={EXTRACT_DATE}" / f"run_id={RUN_ID}"
+
+
+class Bucket:
+    """A temporary folder laid out like the bucket, holding a copy of a raw run."""
+
+    def __init__(self, root: Path, run_id: str = RUN_ID, extract_date: str = EXTRACT_DATE):
+        self.root = root
+        self.run_id = run_id
+        self.extract_date = extract_date
+        self.run_dir = root / "raw" / f"extract_date={extract_date}" / f"run_id={run_id}"
+        self._rows: dict[str, list[dict]] = {}
+
+    @classmethod
+    def with_fixture_run(cls, root: Path) -> "Bucket":
+        bucket = cls(root)
+        shutil.copytree(FIXTURE_RUN, bucket.run_dir)
+        return bucket
+
+    @property
+    def processed(self) -> Path:
+        return self.root / "processed"
+
+    @property
+    def rejects(self) -> Path:
+        return self.root / "rejects"
+
+    def table_dir(self, table: str) -> Path:
+        return self.processed / table / f"extract_date={self.extract_date}" / f"run_id={self.run_id}"
+
+    def rejects_dir(self) -> Path:
+        return self.rejects / f"extract_date={self.extract_date}" / f"run_id={self.run_id}"
+
+    def transform(self, spark, **overrides):
+        from spotify_transform.job import run_transform
+
+        kwargs = dict(
+            raw_run_prefix=str(self.run_dir) + "/",
+            processed_prefix=str(self.processed) + "/",
+            rejects_prefix=str(self.rejects) + "/",
+            run_id=self.run_id,
+        )
+        kwargs.update(overrides)
+        self._rows.clear()
+        return run_transform(spark, **kwargs)
+
+    def rows(self, spark, table: str) -> list[dict]:
+        """The published rows of a table for this run (read once per transform)."""
+        if table not in self._rows:
+            frame = spark.read.parquet(str(self.table_dir(table)))
+            self._rows[table] = [row.asDict() for row in frame.collect()]
+        return self._rows[table]
+
+    def rejects_lines(self) -> list[dict]:
+        import json
+
+        lines = []
+        for path in sorted(self.rejects_dir().glob("*.json")):
+            lines += [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        return lines

@@ -1,0 +1,120 @@
+"""Golden test: the hand-written fixture run in glue/tests/fixtures/ -> exact rows in every processed table."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from glue_testing import EXTRACT_DATE, RUN_ID
+
+D = dt.date
+T = dt.datetime
+
+# Table columns in tables.json order (the run columns are checked separately below).
+EXPECTED = {
+    "playlist_snapshots": [
+        ("pl1AAAAAAAAAAAAAAAAAAA", "Road Trip", 'Songs for the road, "loud", with commas', "user1", "Ana", True, False,
+         "snap-pl1-1", 42, 7, "https://i.scdn.co/image/pl1-640"),
+        ("pl2BBBBBBBBBBBBBBBBBBB", "東京 Nights", "", "user2", None, None, True, "snap-pl2-9", None, 4, None),
+    ],
+    "playlist_tracks": [
+        ("pl1AAAAAAAAAAAAAAAAAAA", 0, "track", "tr1", 'Déjà Vu, "Live"\nTake 2', "tr1", False, T(2026, 1, 2, 3, 4, 5), "user1"),
+        ("pl1AAAAAAAAAAAAAAAAAAA", 1, "missing", None, None, None, False, None, None),
+        ("pl1AAAAAAAAAAAAAAAAAAA", 2, "episode", "ep1", "Podcast Episode 7", None, False, T(2026, 1, 3), "user2"),
+        ("pl1AAAAAAAAAAAAAAAAAAA", 3, "local_track", None, "My Demo (local)", None, True, T(2026, 1, 4, 10), "user1"),
+        ("pl1AAAAAAAAAAAAAAAAAAA", 4, "track", "tr2", "Песня", "tr2", False, T(2026, 2, 3, 4, 5, 6, 789000), "user2"),
+        ("pl1AAAAAAAAAAAAAAAAAAA", 5, "track", "tr1", 'Déjà Vu, "Live"\nTake 2', "tr1", False, T(2026, 2, 4), "user1"),
+        ("pl2BBBBBBBBBBBBBBBBBBB", 0, "track", "tr1", 'Déjà Vu, "Live"\nTake 2', "tr1", False, T(2025, 12, 31, 23, 59, 59), "user2"),
+        ("pl2BBBBBBBBBBBBBBBBBBB", 1, "track", "tr3", "Old One", "tr3", False, T(2026, 3, 1, 12), "user2"),
+        ("pl2BBBBBBBBBBBBBBBBBBB", 2, "track", "tr4", "Duet", "tr4", False, None, "user1"),
+        ("pl2BBBBBBBBBBBBBBBBBBB", 3, "track", "tr5", "Odd Shapes", "tr5", False, T(2026, 3, 2, 12), "user2"),
+    ],
+    "tracks": [
+        ("tr1", 'Déjà Vu, "Live"\nTake 2', "al1", 215000, False, 55, 3, 1, "USABC9900001", "spotify:track:tr1"),
+        ("tr2", "Песня", "al2", 181234, True, None, 1, 1, "RUXYZ1100002", "spotify:track:tr2"),
+        ("tr3", "Old One", "al3", 99000, None, None, None, None, None, "spotify:track:tr3"),
+        ("tr4", "Duet", "al4", 200000, True, None, 5, 2, None, "spotify:track:tr4"),
+        ("tr5", "Odd Shapes", "al5", None, None, None, None, None, None, None),
+    ],
+    "albums": [
+        ("al1", "Première", "album", D(1999, 1, 1), "year", "1999", 12, None, "00602517", "spotify:album:al1",
+         "https://i.scdn.co/image/al1-300"),
+        ("al2", "Single Month", "single", D(2011, 5, 1), "month", "2011-05", 1, None, None, "spotify:album:al2", None),
+        ("al3", "Zero Year", "compilation", None, "year", "0000", 20, None, None, "spotify:album:al3", None),
+        ("al4", "Exact Day", "album", D(2019, 7, 15), "day", "2019-07-15", 9, "Indie Label", None, "spotify:album:al4", None),
+        ("al5", "Garbage Date", None, None, None, "soon", 7, None, None, None, None),
+    ],
+    "artists": [
+        ("ar1", "Ärtist Üno", "k-pop,dance pop", 1234, 80, "spotify:artist:ar1"),
+        ("ar2", 'Second, "The" Artist', None, None, None, "spotify:artist:ar2"),
+        ("ar3", "Тест Артист", None, None, None, "spotify:artist:ar3"),
+    ],
+    "track_artists": [
+        ("tr1", "ar1", 0),
+        ("tr1", "ar2", 1),
+        ("tr2", "ar3", 0),
+        ("tr3", "ar3", 0),
+        ("tr4", "ar1", 1),
+        ("tr4", "ar2", 0),
+        ("tr5", "ar3", 0),
+    ],
+    "user_top_items": [
+        ("artist", "short_term", 1, "ar1", "Ärtist Üno"),
+        ("track", "short_term", 1, "tr4", "Duet"),
+        ("track", "short_term", 2, "tr3", "Old One"),
+    ],
+}
+
+RUN_VALUES = {"run_id": RUN_ID, "extract_date": D(2026, 11, 25), "extracted_at": T(2026, 11, 25, 6, 0, 0)}
+
+
+def test_every_table_has_exactly_the_expected_rows(spark, golden):
+    bucket, _ = golden
+    from spotify_transform.schemas import load_schemas
+
+    schemas = load_schemas()
+    assert sorted(EXPECTED) == sorted(schemas.table_names)
+    for table, expected in EXPECTED.items():
+        names = [c.name for c in schemas.table(table).columns if c.name not in RUN_VALUES]
+        rows = bucket.rows(spark, table)
+        actual = sorted((tuple(row[n] for n in names) for row in rows), key=repr)
+        assert actual == sorted(expected, key=repr), table
+        for row in rows:
+            assert {k: row[k] for k in RUN_VALUES} == RUN_VALUES, table
+
+
+def test_result_summary_counts_tables_rejects_and_objects(golden):
+    bucket, result = golden
+    assert result["run_id"] == RUN_ID
+    assert result["extract_date"] == EXTRACT_DATE
+    assert result["manifest_status"] == "partial" and result["manifest_errors"] == 1
+    assert {name: t["rows"] for name, t in result["tables"].items()} == {k: len(v) for k, v in EXPECTED.items()}
+    assert all(t["files"] == 1 for t in result["tables"].values())
+    assert result["input_objects"] == 4
+    # stray.json sits in the run folder but not in the manifest: listed as unlisted, never read into a table.
+    assert result["objects"] == {"parsed": 4, "rejected": 0, "missing": 0, "unlisted": 1}
+    assert result["rejects"] == 1
+    assert result["seconds"] > 0
+
+
+def test_the_unparseable_item_goes_to_rejects_with_its_reason(golden):
+    bucket, _ = golden
+    assert bucket.rejects_lines() == [
+        {
+            "run_id": RUN_ID,
+            "extract_date": EXTRACT_DATE,
+            "object_key": f"raw/extract_date={EXTRACT_DATE}/run_id={RUN_ID}/playlists/pl1AAAAAAAAAAAAAAAAAAA.json",
+            "locator": "item_pages[1].items[3]",
+            "reason": "playlist item is not a JSON object",
+            "record": "not an item object",
+        }
+    ]
+
+
+def test_output_folders_hold_only_parquet_and_no_staging_is_left(golden):
+    bucket, result = golden
+    for table in EXPECTED:
+        names = sorted(p.name for p in bucket.table_dir(table).iterdir())
+        assert len(names) == 1 and names[0].startswith("part-") and names[0].endswith(".parquet"), names
+    assert [p.name for p in bucket.rejects_dir().iterdir()][0].endswith(".json")
+    assert not (bucket.root / "_staging" / RUN_ID).exists()
+    assert sorted(p.name for p in bucket.processed.iterdir()) == sorted(EXPECTED)

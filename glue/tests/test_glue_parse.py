@@ -1,0 +1,145 @@
+"""The pure-Python parser (no Spark): value coercion and record shapes, including drift from tables.json."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+
+from spotify_transform import parse
+from spotify_transform.parse import RunContext, normalise_release_date, parse_object
+from spotify_transform.schemas import load_schemas
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("1999", "1999-01-01"),
+        ("2011-05", "2011-05-01"),
+        ("2019-07-15", "2019-07-15"),
+        ("0000", None),
+        ("0000-00-00", None),
+        ("2019-02-30", None),
+        ("2019-13", None),
+        ("soon", None),
+        ("", None),
+        (None, None),
+        (1999, None),
+    ],
+)
+def test_release_date_normalisation(raw, expected):
+    assert normalise_release_date(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [(5, 5), (5.0, 5), ("12", 12), (True, None), (5.5, None), ("n/a", None), (2**31, None), (None, None), ({}, None)],
+)
+def test_as_int_is_lenient_but_never_wrong(value, expected):
+    assert parse.as_int(value) == expected
+
+
+def test_timestamps_become_utc_microseconds():
+    assert parse.timestamp_micros("1970-01-01T00:00:01.5Z") == 1_500_000
+    assert parse.timestamp_micros("1970-01-01T01:00:00+01:00") == 0
+    assert parse.timestamp_micros(None) is None
+    assert parse.timestamp_micros("yesterday") is None
+
+
+def _ctx(path: str, data: bytes) -> RunContext:
+    key = f"raw/extract_date=2026-11-25/run_id=20261125T060000Z-a1b2c3/{path}"
+    return RunContext("20261125T060000Z-a1b2c3", "2026-11-25", {path: {"key": key, "sha256": hashlib.sha256(data).hexdigest()}})
+
+
+def _records(doc, path="playlists/p.json"):
+    data = json.dumps(doc).encode()
+    return [(tag, json.loads(payload)) for tag, _, payload in parse_object(_ctx(path, data), "file:/x/" + path, data)]
+
+
+def test_item_type_classification():
+    items = [
+        {"item": None, "track": None},
+        {"item": {"type": "episode", "id": "e"}},
+        {"is_local": True, "item": {"type": "track", "id": None, "name": "L"}},
+        {"item": {"type": "track", "id": "t", "name": "T"}},
+        {"track": {"type": "track", "id": "t2"}},
+        {"item": {"type": "audiobook_chapter", "id": "c"}},
+    ]
+    doc = {"kind": "playlist", "playlist_id": "p", "playlist": {"id": "p"}, "item_pages": [{"offset": 0, "items": items}]}
+    rows = [p for t, p in _records(doc) if t == "playlist_tracks"]
+    assert [(r["position"], r["item_type"], r["track_id"]) for r in rows] == [
+        (0, "missing", None),
+        (1, "episode", None),
+        (2, "local_track", None),
+        (3, "track", "t"),
+        (4, "track", "t2"),
+        (5, "audiobook_chapter", None),
+    ]
+
+
+def test_a_non_string_id_rejects_the_item_not_the_file():
+    doc = {"kind": "playlist", "playlist_id": "p", "playlist": {"id": "p"},
+           "item_pages": [{"offset": 0, "items": [{"item": {"type": "track", "id": 123}}, {"item": {"id": "ok"}}]}]}
+    records = _records(doc)
+    rejects = [p for t, p in records if t == parse.REJECT]
+    assert [(r["locator"], r["reason"]) for r in rejects] == [
+        ("item_pages[0].items[0]", "playlist item: id is a int, not a string: 123")
+    ]
+    assert [p["track_id"] for t, p in records if t == "playlist_tracks"] == ["ok"]
+
+
+def test_checksum_mismatch_rejects_the_whole_object_without_parsing_it():
+    good = json.dumps({"kind": "playlist", "playlist_id": "p"}).encode()
+    ctx = _ctx("playlists/p.json", good)
+    records = list(parse_object(ctx, "s3://b/raw/x/playlists/p.json", good + b" "))
+    tags = [tag for tag, _, _ in records]
+    assert tags == [parse.REJECT, parse.OBJECT]
+    assert "checksum mismatch" in json.loads(records[0][2])["reason"]
+
+
+def test_a_file_the_manifest_does_not_list_is_never_parsed():
+    ctx = _ctx("playlists/p.json", b"{}")
+    assert [json.loads(p) for _, _, p in parse_object(ctx, "file:/x/playlists/other.json", b"{}")] == [
+        {"relative_path": "playlists/other.json", "status": "unlisted", "reason": None}
+    ]
+
+
+def test_invalid_json_is_rejected_with_the_parser_message():
+    records = list(parse_object(_ctx("top/t.json", b"{nope"), "file:/r/top/t.json", b"{nope"))
+    assert json.loads(records[0][2])["reason"].startswith("not valid UTF-8 JSON")
+
+
+def test_parser_rows_carry_exactly_the_columns_of_tables_json():
+    """Guards drift: a column added to tables.json must be filled by the parser (or it would stay null)."""
+    schemas = load_schemas()
+    run_names = {c.name for c in schemas.run_columns}
+    track = {"id": "t", "name": "n", "type": "track", "album": {"id": "a"}, "artists": [{"id": "r"}]}
+    playlist = {"kind": "playlist", "playlist_id": "p", "playlist": {"id": "p"},
+                "item_pages": [{"offset": 0, "items": [{"item": track}]}]}
+    top_artists = {"kind": "top", "item_type": "artists", "time_range": "long_term", "pages": [{"items": [{"id": "r"}]}]}
+    seen = {}
+    for tag, payload in _records(playlist) + _records(top_artists, "top/artists_long_term.json"):
+        seen.setdefault(tag, set(payload) - {parse.TRACK_ARTISTS_FIELD})
+    for name in schemas.table_names:
+        if name == "track_artists":
+            continue  # derived in Spark from the tracks rows' artist list
+        expected = {c.name for c in schemas.table(name).columns} - run_names
+        assert seen[name] == expected, name
+
+
+def test_partition_dedup_keeps_the_most_complete_entity():
+    thin = {"id": "r", "name": "R"}
+    full = {"id": "r", "name": "R", "genres": ["x"], "followers": {"total": 3}, "popularity": 9, "uri": "u"}
+    files = []
+    manifest = {}
+    for path, doc in (
+        ("top/artists_a.json", {"kind": "top", "item_type": "artists", "time_range": "a", "pages": [{"items": [thin]}]}),
+        ("top/artists_b.json", {"kind": "top", "item_type": "artists", "time_range": "b", "pages": [{"items": [full]}]}),
+    ):
+        data = json.dumps(doc).encode()
+        files.append(("file:/r/" + path, data))
+        manifest[path] = {"key": path, "sha256": hashlib.sha256(data).hexdigest()}
+    ctx = RunContext("20261125T060000Z-a1b2c3", "2026-11-25", manifest)
+    artists = [json.loads(p) for t, _, p in parse.parse_partition(ctx, files) if t == "artists"]
+    assert artists == [{"artist_id": "r", "artist_name": "R", "genres": "x", "followers_total": 3, "popularity": 9, "uri": "u"}]

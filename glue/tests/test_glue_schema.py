@@ -1,0 +1,57 @@
+"""The written Parquet files match schemas/tables.json, the one schema source: names, order, types, nullability."""
+
+from __future__ import annotations
+
+from spotify_transform.schemas import load_schemas
+
+PARQUET_TYPES = {
+    "string": "binary",
+    "int": "int32",
+    "bigint": "int64",
+    "double": "double",
+    "boolean": "boolean",
+    "date": "int32",
+    "timestamp": "int64",
+}
+LOGICAL_ANNOTATIONS = {"string": "(STRING)", "date": "(DATE)", "timestamp": "(TIMESTAMP(MICROS,true))"}
+
+
+def parquet_footer_schema(spark, path) -> list[str]:
+    """The Parquet schema written in a file's footer, one line per column (as parquet-mr prints it)."""
+    jvm = spark.sparkContext._jvm
+    conf = spark.sparkContext._jsc.hadoopConfiguration()
+    hadoop = jvm.org.apache.parquet.hadoop
+    reader = hadoop.ParquetFileReader.open(hadoop.util.HadoopInputFile.fromPath(jvm.org.apache.hadoop.fs.Path("file://" + str(path)), conf))
+    try:
+        text = reader.getFooter().getFileMetaData().getSchema().toString()
+    finally:
+        reader.close()
+    return [line.strip().rstrip(";") for line in text.splitlines()[1:-1]]
+
+
+def test_written_parquet_schema_equals_tables_json(spark, golden):
+    bucket, _ = golden
+    schemas = load_schemas()
+    for name in schemas.table_names:
+        table = schemas.table(name)
+        [part] = list(bucket.table_dir(name).glob("*.parquet"))
+        # Spark's view: names, order, types.
+        read = spark.read.parquet(str(part)).schema
+        assert [(f.name, f.dataType) for f in read.fields] == [(f.name, f.dataType) for f in table.spark_schema().fields], name
+        # The file itself: nullability (REQUIRED/OPTIONAL) and the physical/logical types other readers see.
+        expected = []
+        for column in table.columns:
+            repetition = "optional" if column.nullable else "required"
+            annotation = LOGICAL_ANNOTATIONS.get(column.type)
+            expected.append(
+                f"{repetition} {PARQUET_TYPES[column.type]} {column.name}" + (f" {annotation}" if annotation else "")
+            )
+        assert parquet_footer_schema(spark, part) == expected, name
+
+
+def test_timestamps_are_written_as_timestamp_micros(spark, golden):
+    bucket, _ = golden
+    [part] = list(bucket.table_dir("playlist_tracks").glob("*.parquet"))
+    lines = parquet_footer_schema(spark, part)
+    assert "optional int64 added_at (TIMESTAMP(MICROS,true))" in lines
+    assert "required int64 extracted_at (TIMESTAMP(MICROS,true))" in lines
