@@ -22,7 +22,7 @@ from . import io as fsio
 from .manifest import MANIFEST_NAME, ManifestError, parse_manifest, validate_run_id
 from .parse import RunContext
 from .schemas import SchemaError, Schemas, load_schemas
-from .transforms import RunColumns, build_tables, parse_raw_files, record_summary, rejects_frame
+from .transforms import RunColumns, build_tables, check_schemas, parse_raw_files, record_summary, rejects_frame
 
 # Rows per Parquet file: few, large files per table per run (Snowpipe prefers ~100-250 MB compressed files;
 # a million playlist_tracks rows is a few tens of MB), so nearly every run writes one file per table.
@@ -101,7 +101,8 @@ def run_transform(
     try:
         validate_run_id(run_id)
         schemas = schemas or load_schemas(schema_path)
-    except (ManifestError, SchemaError) as error:
+        check_schemas(schemas)
+    except (ManifestError, SchemaError, ValueError) as error:
         raise TransformError(str(error)) from error
     configure_session(spark)
     fs = fsio.HadoopFs(spark)
@@ -145,6 +146,7 @@ def run_transform(
 
     _log(started, f"run {run_id}: {len(manifest.objects)} objects listed in the manifest ({manifest.status})")
     records = parse_raw_files(spark, files, ctx).persist(StorageLevel.MEMORY_AND_DISK)
+    cached_tracks = None
     try:
         # The first action parses every file once and fills the cache every table below reads from.
         tag_counts, statuses = record_summary(records)
@@ -167,14 +169,19 @@ def run_transform(
 
         fs.delete(run_staging)
         tables = build_tables(records, schemas, run)
+        cached_tracks = tables.pop("_tracks_cache")
         staged: dict[str, str] = {}
         summary: dict[str, dict[str, Any]] = {}
         for name, frame in tables.items():
             table = schemas.table(name)
-            upper_bound = tag_counts.get(name, 0) if name != "track_artists" else tag_counts.get("tracks", 0) * 4
+            # Rows before dedup bound the rows written; the bridge is counted (cheap: tracks are cached).
+            upper_bound = frame.count() if name == "track_artists" else tag_counts.get(name, 0)
             file_count = max(1, math.ceil(upper_bound / rows_per_file))
             target = f"{run_staging}{name}/"
-            frame.coalesce(file_count).sortWithinPartitions(*table.key).write.mode("overwrite").parquet(target)
+            output = frame.coalesce(file_count)
+            if table.key:  # rows in key order: stable files, better compression
+                output = output.sortWithinPartitions(*table.key)
+            output.write.mode("overwrite").parquet(target)
             fs.remove_hidden_files(target)
             _log(started, f"staged {name}")
             staged[name] = target
@@ -202,6 +209,8 @@ def run_transform(
         fs.delete(run_staging)
         _log(started, f"published {len(staged)} tables and {reject_count} rejects")
     finally:
+        if cached_tracks is not None:
+            cached_tracks.unpersist()
         records.unpersist()
 
     status_counts: dict[str, int] = {}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Iterable, Mapping
 
+from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
@@ -141,17 +142,34 @@ def track_artists_rows(tracks: DataFrame) -> DataFrame:
     )
 
 
-def build_tables(records: DataFrame, schemas: Schemas, run: RunColumns) -> dict[str, DataFrame]:
-    """All processed tables of one run, typed per tables.json, keyed by table name."""
+KNOWN_RUN_COLUMNS = ("run_id", "extract_date", "extracted_at")
+
+
+def check_schemas(schemas: Schemas) -> None:
+    """Fails before any data is read when tables.json asks for something this job cannot produce."""
     missing = [name for name in schemas.table_names if name not in PRODUCED_TABLES]
     if missing:
         raise ValueError(
             f"{schemas.path} defines table(s) {missing} that this job does not produce; "
             "add them to glue/spotify_transform (parse.py and transforms.py) before deploying the schema"
         )
+    unknown = [c.name for c in schemas.run_columns if c.name not in KNOWN_RUN_COLUMNS]
+    if unknown:
+        raise ValueError(f"{schemas.path} declares run column(s) {unknown}; this job fills only {KNOWN_RUN_COLUMNS}")
+
+
+def build_tables(records: DataFrame, schemas: Schemas, run: RunColumns) -> dict[str, DataFrame]:
+    """All processed tables of one run, typed per tables.json, keyed by table name.
+
+    The key "_tracks_cache" holds the persisted, deduplicated tracks rows both tracks and track_artists read;
+    it is not a table: the caller pops it and unpersists it when the tables are written.
+    """
+    check_schemas(schemas)
     run_names = [c.name for c in schemas.run_columns]
     frames: dict[str, DataFrame] = {}
-    tracks = table_rows(records, schemas.table("tracks"), run_names)
+    # Read twice (tracks and track_artists): dedup once. The caller unpersists it (see job.py).
+    tracks = table_rows(records, schemas.table("tracks"), run_names).persist(StorageLevel.MEMORY_AND_DISK)
+    frames["_tracks_cache"] = tracks
     for name in schemas.table_names:
         table = schemas.table(name)
         if name == "tracks":

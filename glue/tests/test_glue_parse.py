@@ -143,3 +143,17 @@ def test_partition_dedup_keeps_the_most_complete_entity():
     ctx = RunContext("20261125T060000Z-a1b2c3", "2026-11-25", manifest)
     artists = [json.loads(p) for t, _, p in parse.parse_partition(ctx, files) if t == "artists"]
     assert artists == [{"artist_id": "r", "artist_name": "R", "genres": "x", "followers_total": 3, "popularity": 9, "uri": "u"}]
+
+
+def test_schema_path_that_does_not_exist_is_an_error_not_a_silent_fallback(tmp_path):
+    from spotify_transform.schemas import SchemaError
+
+    with pytest.raises(SchemaError, match="--SCHEMA_PATH points to .*not a file"):
+        load_schemas(str(tmp_path / "missing.json"))
+
+
+def test_schema_key_excludes_run_columns_and_keeps_column_order():
+    schemas = load_schemas()
+    table = schemas.table("playlist_tracks")
+    assert table.key == ("playlist_id", "position")
+    assert table.column_names[-3:] == ["run_id", "extract_date", "extracted_at"]

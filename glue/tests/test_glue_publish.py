@@ -88,3 +88,14 @@ def test_an_empty_run_publishes_empty_tables(spark, bucket):
 def test_a_bad_run_id_is_refused_before_reading_anything(spark, bucket):
     with pytest.raises(TransformError, match="does not match YYYYMMDDTHHMMSSZ-xxxxxx"):
         bucket.transform(spark, run_id="latest")
+
+
+def test_a_table_in_tables_json_the_job_does_not_produce_stops_the_run_before_reading(spark, bucket):
+    from spotify_transform.schemas import find_schema_file, parse_schemas
+
+    document = json.loads(find_schema_file().read_text(encoding="utf-8"))
+    document["tables"]["saved_tracks"] = {"kind": "fact", "key": ["run_id", "track_id"],
+                                          "columns": [{"name": "track_id", "type": "string", "nullable": False}]}
+    with pytest.raises(TransformError, match=r"defines table\(s\) \['saved_tracks'\] that this job does not produce"):
+        bucket.transform(spark, schemas=parse_schemas(document, "tables.json"))
+    assert not bucket.processed.exists()
