@@ -21,8 +21,9 @@ import { ExtractFailedError, extractRun, newRunId, type BackoffOptions } from '.
 /**
  * What the function accepts. All fields optional:
  * - an EventBridge rule event carries `id` and `time`;
- * - an EventBridge Scheduler target can pass `<aws.scheduler.execution-id>` / `<aws.scheduler.scheduled-time>`
- *   as `executionId` / `scheduledTime`;
+ * - the compute stack's EventBridge Scheduler target passes `id: weekly-<aws.scheduler.scheduled-time>` and
+ *   `scheduledTime` (the scheduled time survives the Scheduler's retries; an execution id does not);
+ *   `executionId` is still accepted as a seed for callers that have one;
  * - a manual invoke (backfill, one-off) may set `runId`, `playlists`, `includeMyPlaylists`, `topItems`.
  */
 export const ExtractEventSchema = z
