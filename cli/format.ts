@@ -13,8 +13,8 @@ export function formatCell(value: unknown, maxWidth = 40): string {
   return text.length > maxWidth ? `${text.slice(0, maxWidth - 1)}…` : text;
 }
 
-export function formatTable(columns: string[], rows: unknown[][], indent = '  '): string {
-  const cells = rows.map((row) => row.map((value) => formatCell(value)));
+export function formatTable(columns: string[], rows: unknown[][], indent = '  ', maxCellWidth = 40): string {
+  const cells = rows.map((row) => row.map((value) => formatCell(value, maxCellWidth)));
   const widths = columns.map((column, i) => Math.max(column.length, ...cells.map((row) => row[i]?.length ?? 0)));
   const numeric = columns.map((_c, i) => rows.length > 0 && rows.every((row) => row[i] === null || typeof row[i] === 'number' || typeof row[i] === 'bigint'));
   const line = (values: string[]) =>

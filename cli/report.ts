@@ -12,8 +12,10 @@ export function formatRunReport(ctx: LocalRunContext, summaries: Record<string, 
   out.push('', `Local run ${ctx.runId} finished in ${total.toFixed(1)} s`, '');
   out.push(
     formatTable(
-      ['stage', 'result', 'seconds'],
-      STAGES.filter((s) => summaries[s.id] !== undefined).map((s) => [s.id, summaries[s.id], Number(ctx.seconds[s.id]?.toFixed(1))]),
+      ['stage', 'result', 'time'],
+      STAGES.filter((s) => summaries[s.id] !== undefined).map((s) => [s.id, summaries[s.id], `${(ctx.seconds[s.id] ?? 0).toFixed(1)} s`]),
+      '  ',
+      120,
     ),
   );
 

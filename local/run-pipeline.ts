@@ -24,6 +24,8 @@ export interface LocalRunOptions {
   spotify?: SpotifySourceMode;
   apiBaseUrl?: string;
   accountsBaseUrl?: string;
+  /** Where Spotify credentials are read from (SPOTIFY_CLIENT_ID, ...); default process.env. */
+  env?: NodeJS.ProcessEnv;
   /** Rows of each analysis kept for the report. */
   analysisRows?: number;
   now?: () => Date;
@@ -84,6 +86,7 @@ export const STAGES: Stage[] = [
           mode: ctx.options.spotify ?? 'auto',
           apiBaseUrl: ctx.options.apiBaseUrl,
           accountsBaseUrl: ctx.options.accountsBaseUrl,
+          env: ctx.options.env,
         });
       } catch (error) {
         throw new StageError(

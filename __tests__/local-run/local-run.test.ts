@@ -1,0 +1,165 @@
+/**
+ * The local run end to end, as a user runs it: the real extract code against the fake Spotify, the real Glue
+ * script on local Spark, the real DuckDB loader and analysis SQL. One folder, several runs in a row, so the
+ * tests also prove that a failed run leaves the next one unharmed.
+ */
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfig, type PipelineConfig } from '../../config/pipeline-config';
+import { startFakeSpotify } from '../../local/fake-spotify/server';
+import { runLocalPipeline, StageError, type LocalRunContext } from '../../local/run-pipeline';
+import { CURRENT_VIEWS, LocalWarehouse } from '../../local/warehouse/local-warehouse';
+import { TABLE_NAMES } from '../../schemas/table-schemas';
+
+jest.setTimeout(240_000);
+
+const dir = mkdtempSync(join(tmpdir(), 'local-run-'));
+const shipped = JSON.parse(readFileSync(join(__dirname, '../../config/environments/local.json'), 'utf8'));
+const config: PipelineConfig = parseConfig({
+  ...shipped,
+  // Few retries, short waits: a dead server should fail the run quickly here.
+  spotify: { ...shipped.spotify, maxRetries: 1, requestTimeoutMs: 2_000 },
+  local: { bucketDir: join(dir, 'bucket'), warehouseFile: join(dir, 'warehouse.duckdb'), secretsFile: join(dir, 'no-secrets.json') },
+});
+
+/** Every _manifest.json under the bucket folder's raw/. */
+function manifests(): string[] {
+  const raw = join(dir, 'bucket', 'raw');
+  if (!existsSync(raw)) return [];
+  return readdirSync(raw, { recursive: true, encoding: 'utf8' }).filter((p) => p.endsWith('_manifest.json'));
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function failure(run: Promise<unknown>): Promise<StageError> {
+  try {
+    await run;
+  } catch (error) {
+    if (error instanceof StageError) return error;
+    throw error;
+  }
+  throw new Error('the run was expected to fail');
+}
+
+/** Rows of every current view, as sorted JSON lines, so two snapshots can be compared exactly. */
+async function currentViews(): Promise<Record<string, string[]>> {
+  const warehouse = await LocalWarehouse.open(config.local.warehouseFile);
+  try {
+    const out: Record<string, string[]> = {};
+    for (const view of Object.values(CURRENT_VIEWS)) {
+      const result = await warehouse.query(`SELECT * FROM ${view}`);
+      // Run columns differ between snapshots by design; the entity rows must not.
+      const keep = result.columns.map((c, i) => [c, i] as const).filter(([c]) => !['run_id', 'extract_date', 'extracted_at', 'source_file', 'loaded_at'].includes(c));
+      out[view] = result.rows.map((row) => JSON.stringify(keep.map(([, i]) => row[i]), (_k, v) => (typeof v === 'bigint' ? Number(v) : v))).sort();
+    }
+    return out;
+  } finally {
+    await warehouse.close();
+  }
+}
+
+describe('the local run', () => {
+  let first: LocalRunContext;
+  let afterFirst: Record<string, string[]>;
+
+  it('fails at extract with the cause and a way out when Spotify is a dead port, and writes no manifest', async () => {
+    const port = await freePort();
+    const error = await failure(
+      runLocalPipeline({
+        config,
+        spotify: 'real',
+        apiBaseUrl: `http://127.0.0.1:${port}/v1`,
+        accountsBaseUrl: `http://127.0.0.1:${port}`,
+        env: { SPOTIFY_CLIENT_ID: 'id', SPOTIFY_CLIENT_SECRET: 'secret', SPOTIFY_REFRESH_TOKEN: 'token' },
+      }),
+    );
+    expect(error.stage).toBe('extract');
+    expect(error.message).toMatch(/extract failed: .*127\.0\.0\.1/s);
+    expect(error.message).toContain('no manifest was written');
+    expect(manifests()).toEqual([]);
+  });
+
+  it('fails cleanly when the Spotify server stops in the middle of the run', async () => {
+    // Slow item pages so the run is surely mid-way when the server goes away.
+    const fake = await startFakeSpotify({ faults: { rules: [{ path: '/v1/playlists/*/items', action: { kind: 'delay', ms: 150 } }] } });
+    const run = runLocalPipeline({
+      config,
+      spotify: 'real',
+      apiBaseUrl: fake.apiBaseUrl,
+      accountsBaseUrl: fake.accountsBaseUrl,
+      env: { SPOTIFY_CLIENT_ID: fake.credentials.clientId, SPOTIFY_CLIENT_SECRET: fake.credentials.clientSecret, SPOTIFY_REFRESH_TOKEN: fake.credentials.refreshToken },
+    });
+    const deadline = Date.now() + 20_000;
+    while (fake.requests().filter((r) => /\/items(\?|$)/.test(r.path)).length < 2) {
+      if (Date.now() > deadline) throw new Error('the run never reached the playlist items');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await fake.close();
+    const error = await failure(run);
+    expect(error.stage).toBe('extract');
+    expect(error.message).toMatch(/unreachable .*ECONNREFUSED/);
+    expect(error.message).toContain('wrote no manifest');
+    expect(manifests()).toEqual([]);
+  });
+
+  it('runs end to end after those failures, with non-zero counts in every stage', async () => {
+    first = await runLocalPipeline({ config, spotify: 'fake', now: () => new Date('2026-11-16T06:00:00Z') });
+    const m = first.manifest!;
+    expect(m.status).toBe('complete');
+    expect(m.counts.playlists).toBeGreaterThanOrEqual(5);
+    expect(m.counts.playlist_items).toBeGreaterThanOrEqual(500);
+    expect(m.counts.top_items).toBeGreaterThan(0);
+    expect(manifests()).toHaveLength(1);
+
+    expect(Object.keys(first.transform!.tables).sort()).toEqual([...TABLE_NAMES].sort());
+    for (const table of TABLE_NAMES) expect(first.transform!.tables[table].rows).toBeGreaterThan(0);
+    expect(first.transform!.tables.playlist_tracks.rows).toBe(m.counts.playlist_items);
+
+    expect(first.load!.loaded.map((f) => f.table).sort()).toEqual([...TABLE_NAMES].sort());
+    expect(first.load!.skipped).toEqual([]);
+    expect(first.checks!.length).toBeGreaterThan(0);
+    expect(first.checks!.filter((c) => !c.passed)).toEqual([]);
+    expect(first.analyses!.length).toBeGreaterThanOrEqual(6);
+    const topArtists = first.analyses!.find((a) => a.name === 'top_artists_across_playlists')!;
+    expect(topArtists.rows.length).toBeGreaterThan(0);
+
+    afterFirst = await currentViews();
+    for (const rows of Object.values(afterFirst)) expect(rows.length).toBeGreaterThan(0);
+  });
+
+  it('a second run adds a second snapshot and double-counts nothing', async () => {
+    const second = await runLocalPipeline({ config, spotify: 'fake', now: () => new Date('2026-11-23T06:00:00Z') });
+    expect(second.runId).not.toBe(first.runId);
+    expect(manifests()).toHaveLength(2);
+    for (const table of TABLE_NAMES) {
+      const runs = readdirSync(join(dir, 'bucket', 'processed', table), { recursive: true, encoding: 'utf8' }).filter((p) => /run_id=[^/]+$/.test(p));
+      expect(runs).toHaveLength(2);
+    }
+    // The new run's files load; the first run's are recognised and skipped.
+    expect(second.load!.loaded).toHaveLength(TABLE_NAMES.length);
+    expect(second.load!.skipped).toHaveLength(TABLE_NAMES.length);
+    expect(second.checks!.filter((c) => !c.passed)).toEqual([]);
+    // Same catalog both weeks: the current views hold exactly the same rows.
+    expect(await currentViews()).toEqual(afterFirst);
+  });
+
+  it('loading processed files that were already loaded loads nothing', async () => {
+    const warehouse = await LocalWarehouse.open(config.local.warehouseFile);
+    try {
+      const report = await warehouse.loadProcessed(config.local.bucketDir);
+      expect(report.loaded).toEqual([]);
+      expect(report.skipped).toHaveLength(2 * TABLE_NAMES.length);
+    } finally {
+      await warehouse.close();
+    }
+  });
+});
