@@ -1,15 +1,16 @@
 /**
  * warehouse: the Snowflake side (database, schema, XSMALL auto-suspending warehouse, Parquet file format,
- * storage integration, external stage on processed/, one table + auto-ingest pipe per table, roles and
- * grants), the AWS IAM role Snowflake assumes to read processed/, and the bucket's ONE notification
- * configuration: raw/ manifests -> start-transform Lambda, processed/<table>/ Parquet -> the pipes' queue.
+ * storage integration, external stage on processed/, one table + auto-ingest pipe per table, the views of
+ * snowflake-sql/views, roles and grants), the AWS IAM role Snowflake assumes to read processed/, and the
+ * bucket's ONE notification configuration: raw/ manifests -> start-transform Lambda, processed/<table>/
+ * Parquet -> the pipes' queue.
  *
  * The Snowflake provider authenticates as config.snowflake.user with a key pair; the private key comes from
  * SNOWFLAKE_PRIVATE_KEY (and SNOWFLAKE_PRIVATE_KEY_PASSPHRASE) in the environment, never from code, where
  * it would land in cdk.tf.json in clear text.
  */
 import { Construct } from 'constructs';
-import { TerraformOutput } from 'cdktf';
+import { TerraformOutput, type ITerraformDependable } from 'cdktf';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { S3BucketNotification } from '@cdktf/provider-aws/lib/s3-bucket-notification';
@@ -20,6 +21,7 @@ import { Warehouse } from '@cdktf/provider-snowflake/lib/warehouse';
 import { FileFormat } from '@cdktf/provider-snowflake/lib/file-format';
 import { StorageIntegration } from '@cdktf/provider-snowflake/lib/storage-integration';
 import { Stage } from '@cdktf/provider-snowflake/lib/stage';
+import type { View } from '@cdktf/provider-snowflake/lib/view';
 import { AccountRole } from '@cdktf/provider-snowflake/lib/account-role';
 import { GrantAccountRole } from '@cdktf/provider-snowflake/lib/grant-account-role';
 import {
@@ -30,11 +32,16 @@ import type { PipelineConfig } from '../config/pipeline-config';
 import { TABLES } from '../schemas/table-schemas';
 import { bucketArn, objectsArn, policyDocument } from '../constructs/iam';
 import { SnowpipeTable, snowflakeName } from '../constructs/snowpipe-table';
+import { SnowflakeView } from '../constructs/snowflake-view';
+import { viewDefinitions } from '../local/warehouse/snowflake-sql';
 import { PipelineStack } from './common';
 import type { ComputeStack } from './compute-stack';
 import { PREFIXES, type StorageStack } from './storage-stack';
 
-/** Preview resources of snowflakedb/snowflake 2.11 this stack uses; the provider refuses them unless listed. */
+/**
+ * Preview resources of snowflakedb/snowflake 2.11 this stack uses; the provider refuses them unless listed.
+ * snowflake_view (and the database, schema, warehouse, role and grant resources) are stable and need no entry.
+ */
 export const SNOWFLAKE_PREVIEW_FEATURES = [
   'snowflake_file_format_resource',
   'snowflake_storage_integration_resource',
@@ -70,6 +77,8 @@ export class WarehouseStack extends PipelineStack {
   readonly integrationPolicy: IamRolePolicy;
   readonly stage: Stage;
   readonly tables: SnowpipeTable[];
+  /** The views of snowflake-sql/views, in creation order (each after the views it reads). */
+  readonly views: SnowflakeView[];
   readonly loaderRole: AccountRole;
   readonly analystRole: AccountRole;
   readonly notification: S3BucketNotification;
@@ -89,6 +98,13 @@ export class WarehouseStack extends PipelineStack {
       role: sf.role,
       authenticator: 'SNOWFLAKE_JWT',
       previewFeaturesEnabled: SNOWFLAKE_PREVIEW_FEATURES,
+      // Reading a view queries POLICY_REFERENCES, which fails with "No active warehouse selected" without a
+      // warehouse in the session. The warehouse is this stack's own, so it does not exist yet when the first
+      // deploy logs in: skip the login-time check that database/schema/warehouse/role exist. Sessions opened
+      // after CREATE WAREHOUSE (and the one that ran it) have it; a view read in an earlier session fails once
+      // on a first deploy, and running the deploy again completes it (docs/deploying.md).
+      warehouse: sf.warehouse,
+      validateDefaultParameters: 'false',
     });
 
     this.database = new Database(this, 'database', {
@@ -189,6 +205,24 @@ export class WarehouseStack extends PipelineStack {
         }),
     );
 
+    // ---- views, from snowflake-sql/views (Snowflake dialect), fully qualified like the pipes ---------------
+    const tablesByName = new Map(this.tables.map((t) => [t.spec.name, t.table]));
+    const definitions = viewDefinitions('snowflake');
+    const created = new Map<string, View>();
+    this.views = definitions.map((definition) => {
+      const view = new SnowflakeView(this, `view-${definition.name}`, {
+        definition,
+        database: sf.database,
+        schema: sf.schema,
+        tables: tablesByName,
+        views: created,
+        allViewNames: definitions.map((d) => d.name),
+        dependsOn: [this.schema, this.warehouse],
+      });
+      created.set(definition.name, view.view);
+      return view;
+    });
+
     // ---- roles and grants (same model as snowflake-sql/roles.sql) ----------------------------------------
     this.loaderRole = new AccountRole(this, 'loader-role', {
       name: `${upperPrefix}_LOADER`,
@@ -203,11 +237,16 @@ export class WarehouseStack extends PipelineStack {
       new GrantAccountRole(this, `${id}-to-sysadmin`, { roleName: role.name, parentRoleName: 'SYSADMIN' });
     }
     const schemaFqn = `${sf.database}.${sf.schema}`;
-    const grant = (id: string, role: AccountRole, config: Omit<GrantPrivilegesToAccountRoleConfig, 'accountRoleName'>) =>
+    const grant = (
+      id: string,
+      role: AccountRole,
+      config: Omit<GrantPrivilegesToAccountRoleConfig, 'accountRoleName'>,
+      after: ITerraformDependable[] = [],
+    ) =>
       new GrantPrivilegesToAccountRole(this, id, {
         accountRoleName: role.name,
         ...config,
-        dependsOn: [this.schema, ...this.tables.map((t) => t.pipe)],
+        dependsOn: [this.schema, ...this.tables.map((t) => t.pipe), ...after],
       });
     for (const [id, role] of [['loader', this.loaderRole], ['analyst', this.analystRole]] as const) {
       grant(`${id}-database`, role, { privileges: ['USAGE'], onAccountObject: { objectType: 'DATABASE', objectName: this.database.name } });
@@ -225,14 +264,30 @@ export class WarehouseStack extends PipelineStack {
     });
     grant('loader-pipes', this.loaderRole, { privileges: ['OPERATE', 'MONITOR'], onSchemaObject: { all: { objectTypePlural: 'PIPES', inSchema: schemaFqn } } });
     grant('analyst-warehouse', this.analystRole, { privileges: ['USAGE'], onAccountObject: { objectType: 'WAREHOUSE', objectName: this.warehouse.name } });
+    const allViews = this.views.map((v) => v.view);
     for (const plural of ['TABLES', 'VIEWS'] as const) {
-      grant(`analyst-${plural.toLowerCase()}`, this.analystRole, { privileges: ['SELECT'], onSchemaObject: { all: { objectTypePlural: plural, inSchema: schemaFqn } } });
+      // ALL VIEWS is resolved when the grant is applied: after the views, so that it covers them.
+      grant(
+        `analyst-${plural.toLowerCase()}`,
+        this.analystRole,
+        { privileges: ['SELECT'], onSchemaObject: { all: { objectTypePlural: plural, inSchema: schemaFqn } } },
+        plural === 'VIEWS' ? allViews : [],
+      );
       grant(`analyst-future-${plural.toLowerCase()}`, this.analystRole, {
         privileges: ['SELECT'],
         onSchemaObject: { future: { objectTypePlural: plural, inSchema: schemaFqn } },
       });
     }
     grant('analyst-pipes', this.analystRole, { privileges: ['MONITOR'], onSchemaObject: { all: { objectTypePlural: 'PIPES', inSchema: schemaFqn } } });
+    // One grant per view as well: it names each view in the plan, and Terraform restores it if it is revoked.
+    for (const { definition, view } of this.views) {
+      grant(
+        `analyst-view-${definition.name}`,
+        this.analystRole,
+        { privileges: ['SELECT'], onSchemaObject: { objectType: 'VIEW', objectName: `${schemaFqn}.${snowflakeName(definition.name)}` } },
+        [view],
+      );
+    }
 
     // ---- the bucket's ONE notification configuration ----------------------------------------------------
     // It lives here, in the last stack, because only here are both targets known: the start-transform
