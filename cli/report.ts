@@ -43,6 +43,9 @@ export function formatRunReport(ctx: LocalRunContext, summaries: Record<string, 
   }
 
   out.push('', 'Where things are');
+  if (ctx.source?.kind === 'fake') {
+    out.push('  spotify        the embedded fake (sample catalog); `npm run pipeline -- authorize` once to extract your own account');
+  }
   out.push(`  bucket folder  ${show(ctx.bucketDir)}  (raw/, processed/, rejects/ as in S3)`);
   if (ctx.manifestKey) out.push(`  manifest       ${show(join(ctx.bucketDir, ctx.manifestKey))}`);
   out.push(`  warehouse      ${show(ctx.warehouseFile)}  (DuckDB; try \`make query NAME=<analysis>\` or \`npm run pipeline -- query <analysis>\`)`);

@@ -152,7 +152,8 @@ export const STAGES: Stage[] = [
           runId: ctx.runId,
           sparkMaster: ctx.options.config.glue.localSparkMaster,
           onLog: (line) => {
-            const step = /^\[transform\] (.*)$/.exec(line);
+            // The job's own progress lines: `transform [  11.20s] staged playlist_snapshots`.
+            const step = /^transform \[\s*[\d.]+s\] (.*)$/.exec(line);
             if (step) progress(step[1]);
           },
         });

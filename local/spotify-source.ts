@@ -70,7 +70,7 @@ export async function openSpotifySource(config: PipelineConfig, options: OpenSpo
     apiBaseUrl: fake.apiBaseUrl,
     accountsBaseUrl: fake.accountsBaseUrl,
     credentials: { ...fake.credentials },
-    describe: `embedded fake Spotify at ${fake.apiBaseUrl} (bundled sample catalog; no credentials found, or --spotify fake)`,
+    describe: `embedded fake Spotify at ${fake.apiBaseUrl} (sample catalog)`,
     persistRotatedRefreshToken: async () => {},
     close: () => fake.close(),
   };
