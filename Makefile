@@ -13,12 +13,13 @@ export JAVA_HOME
 NODE_STAMP := node_modules/.installed-from-lock
 VENV_STAMP := $(VENV)/.installed-from-requirements
 
-.PHONY: install run test test-types test-jest test-python test-infra bench query status clean-local help
+.PHONY: install run test bench bench-all query status clean-local help
 
 help:
 	@echo "make run      run the whole pipeline locally (embedded fake Spotify unless credentials are set)"
 	@echo "make test     run every test suite"
-	@echo "make bench    measure a local run (wall time, peak memory) and the component benchmarks"
+	@echo "make bench    measure a local run: wall time and peak memory"
+	@echo "make bench-all    also the extract, Glue, warehouse and synth benchmarks (minutes)"
 	@echo "make query NAME=<analysis>   run one analysis on the local warehouse"
 	@echo "make status   what the local warehouse holds"
 	@echo "make clean-local   delete the local bucket folder and warehouse"
@@ -45,6 +46,13 @@ test: install
 
 bench: install
 	npx tsx bench/local-run-bench.ts
+
+# The component benchmarks (minutes each: 1,000,000-item Glue and warehouse runs, 50,000-item extract, synth).
+bench-all: bench
+	npm run bench:extract
+	npm run bench:glue
+	npm run bench:warehouse
+	npm run bench:synth
 
 query: install
 	npx tsx cli/index.ts query $(NAME)
