@@ -1,10 +1,15 @@
 /**
  * The fake Spotify's data: a small, deterministic catalog generated in code (seeded PRNG plus hand-written
- * awkward cases), so the repository carries no megabytes of JSON and every call returns identical data.
+ * awkward cases), so the repository carries no megabytes of JSON and every call returns identical data
+ * (per week, when asked for a week: see weekly.ts).
  *
  * The catalog is plain data keyed by id; server.ts renders it into Spotify's response shapes. Names are
  * invented; ids are 22-character base62 like Spotify's.
  */
+import { evolveCatalog, type PlaylistChurn } from './weekly';
+
+export { isoWeekStart } from './weekly';
+export type { PlaylistChurn } from './weekly';
 
 export type TimeRange = 'short_term' | 'medium_term' | 'long_term';
 export const TIME_RANGES: readonly TimeRange[] = ['short_term', 'medium_term', 'long_term'];
@@ -481,8 +486,54 @@ function addPodcasts(g: Gen, catalog: FakeCatalog): string[] {
   return episodeIds;
 }
 
-/** The bundled sample catalog. Deterministic: every call returns a fresh copy of identical data. */
-export function loadSampleCatalog(): FakeCatalog {
+/**
+ * The week the bundled sample catalog describes (its ISO week starts on this Monday): `loadSampleCatalog()` and
+ * `loadSampleCatalog(date in this week)` are the same catalog; other weeks evolve from it (see weekly.ts).
+ */
+export const SAMPLE_CATALOG_ANCHOR_WEEK = '2026-11-23';
+
+/** How each sample playlist changes week by week (Old Favourites and Empty for now never change). */
+function sampleChurn(): Record<string, PlaylistChurn> {
+  const me = SAMPLE_USER_ID;
+  const [morning, lateNight, world, , roadTrip, podcasts] = SAMPLE_PLAYLIST_IDS.owned;
+  return {
+    // "Updated most Mondays": every week one or two tracks in, one original out, one moved.
+    [morning]: { adds: [1, 2], stayWeeks: [3, 10], dropChance: 1, awayWeeks: [2, 8], moveChance: 1, moveWeeks: [1, 4], moveBy: [3, 20], adders: [me] },
+    [lateNight]: { adds: [0, 2], stayWeeks: [2, 12], dropChance: 0.6, awayWeeks: [3, 10], moveChance: 0.5, moveWeeks: [1, 3], moveBy: [2, 15], adders: [me] },
+    [world]: { adds: [0, 1], stayWeeks: [4, 16], dropChance: 0.3, awayWeeks: [4, 12], moveChance: 0.3, moveWeeks: [1, 3], moveBy: [2, 10], adders: [me] },
+    [roadTrip]: { adds: [0, 1], stayWeeks: [3, 12], dropChance: 0.25, awayWeeks: [3, 10], moveChance: 0.25, moveWeeks: [1, 2], moveBy: [2, 12], adders: [me, ...COLLABORATOR_IDS] },
+    [podcasts]: { adds: [0, 1], stayWeeks: [2, 6], dropChance: 0.3, awayWeeks: [2, 6], moveChance: 0.3, moveWeeks: [1, 2], moveBy: [2, 8], adders: [me] },
+    [SAMPLE_FRIEND_COLLAB_PLAYLIST_ID]: { adds: [0, 2], stayWeeks: [2, 8], dropChance: 0.4, awayWeeks: [2, 8], moveChance: 0.4, moveWeeks: [1, 3], moveBy: [2, 10], adders: [FRIEND_ID, me] },
+    [SAMPLE_PLAYLIST_IDS.forbidden]: { adds: [2, 3], stayWeeks: [1, 4], dropChance: 1, awayWeeks: [2, 6], moveChance: 0.5, moveWeeks: [1, 2], moveBy: [2, 8], adders: [CURATOR_ID] },
+  };
+}
+
+/**
+ * The bundled sample catalog. Deterministic: every call returns a fresh copy.
+ *
+ * Without `asOf`: the catalog of the anchor week (SAMPLE_CATALOG_ANCHOR_WEEK), identical on every call. With
+ * `asOf`: the playlists and top lists of the ISO week (Monday to Sunday, UTC) of that date: tracks enter, drop out
+ * and move from week to week, every awkward case stays, and the same week always gives the same catalog. Tracks,
+ * albums, artists, shows and episodes are the same in every week.
+ */
+export function loadSampleCatalog(asOf?: Date): FakeCatalog {
+  const { catalog, pool, protectedTrackIds } = buildSampleCatalog();
+  if (asOf === undefined) return catalog;
+  return evolveCatalog(catalog, {
+    anchor: new Date(`${SAMPLE_CATALOG_ANCHOR_WEEK}T00:00:00Z`),
+    pool,
+    protectedTrackIds,
+    churn: sampleChurn(),
+    topWobble: {
+      short_term: { amplitude: 4, periodWeeks: 2 },
+      medium_term: { amplitude: 3, periodWeeks: 4 },
+      long_term: { amplitude: 2, periodWeeks: 8 },
+    },
+  }, asOf);
+}
+
+/** The anchor-week catalog plus what the weekly evolution needs to know about it. */
+function buildSampleCatalog(): { catalog: FakeCatalog; pool: string[]; protectedTrackIds: Set<string> } {
   const ids = SAMPLE_PLAYLIST_IDS;
   const g = new Gen(SAMPLE_SEED, [...ids.owned, ids.notFound, ids.forbidden, SAMPLE_FRIEND_COLLAB_PLAYLIST_ID]);
   const catalog = emptyCatalog(SAMPLE_USER_ID, 'Sam Ple');
@@ -599,7 +650,8 @@ export function loadSampleCatalog(): FakeCatalog {
     tracks: [40, 75, 99],
     artists: [20, 35, 50],
   });
-  return catalog;
+  // The hand-written cases and the deliberate duplicate stay put every week.
+  return { catalog, pool, protectedTrackIds: new Set([...Object.values(awkward), shared]) };
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -23,8 +23,13 @@ export interface FakeSpotifyOptions {
   host?: string;
   /** Default 0: an ephemeral port. */
   port?: number;
-  /** Default: the bundled sample catalog (loadSampleCatalog()). */
+  /** Default: the bundled sample catalog (loadSampleCatalog(asOf)). */
   catalog?: FakeCatalog;
+  /**
+   * Serve the sample catalog as it is in the ISO week of this date (loadSampleCatalog(asOf)): a run a week later
+   * sees new entries, drop-outs and moves. Ignored when `catalog` is given. Default: the anchor-week catalog.
+   */
+  asOf?: Date;
   faults?: FaultPlan;
   credentials?: Partial<FakeCredentials>;
   /** Lifetime of access tokens; default 3600. */
@@ -686,7 +691,7 @@ export async function startFakeSpotify(options: FakeSpotifyOptions = {}): Promis
   if (options.tokenTtlSeconds !== undefined && !(Number.isInteger(options.tokenTtlSeconds) && options.tokenTtlSeconds >= 1)) {
     throw new Error(`startFakeSpotify: tokenTtlSeconds must be a whole number >= 1 (got ${options.tokenTtlSeconds})`);
   }
-  const fake = new FakeSpotify(options.catalog ?? loadSampleCatalog(), options);
+  const fake = new FakeSpotify(options.catalog ?? loadSampleCatalog(options.asOf), options);
   const server: Server = createServer((req, res) => {
     fake.handle(req, res).catch((error: Error) => {
       if (!res.headersSent) {
