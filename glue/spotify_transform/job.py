@@ -138,14 +138,8 @@ def run_transform(
     # Read only the folders the manifest lists objects in (a missing folder would fail the whole read).
     folders = sorted({raw + o.relative_path.rsplit("/", 1)[0] + "/" for o in manifest.objects if "/" in o.relative_path})
     folders = [f for f in folders if fs.exists(f)]
-    sc = spark.sparkContext
-    if folders:
-        files = sc.binaryFiles(",".join(folders), minPartitions=max(2, sc.defaultParallelism * 2))
-    else:
-        files = sc.emptyRDD()
-
     _log(started, f"run {run_id}: {len(manifest.objects)} objects listed in the manifest ({manifest.status})")
-    records = parse_raw_files(spark, files, ctx).persist(StorageLevel.MEMORY_AND_DISK)
+    records = parse_raw_files(spark, folders, ctx, schemas).persist(StorageLevel.MEMORY_AND_DISK)
     cached_tracks = None
     try:
         # The first action parses every file once and fills the cache every table below reads from.

@@ -1,15 +1,16 @@
 """Pure Python: one raw JSON document (docs/data-contracts.md) -> typed records for the processed tables.
 
 Every function here is plain Python so that tests call it without Spark, and so that the executors parse each
-raw file exactly once. Output records are tuples ``(tag, rank, payload_json)``:
+raw file exactly once. Output records are tuples ``(tag, rank, row)``:
 
 - ``tag``: a table name, or REJECT (a record the job could not parse, with the reason), or OBJECT (one per raw
   file: what happened to it).
 - ``rank``: a sort key; when a table key occurs more than once in a run (the same track in three playlists), the
   row with the smallest rank wins. Dimension rows rank by completeness first (a full artist object from the top
   artists beats the id+name credit inside a track), then by file and position, so the choice is deterministic.
-- ``payload_json``: the row as JSON; dates as 'YYYY-MM-DD', timestamps as integer microseconds since the epoch
-  (UTC), so that Spark reads them back without any time zone or format guessing.
+- ``row``: the row as a dict of plain values; dates as 'YYYY-MM-DD', timestamps as integer microseconds since the
+  epoch (UTC), so that Spark reads them without any time zone or format guessing. transforms.py turns rows into
+  Arrow columns typed per tables.json; no JSON text is made for them.
 
 Spotify changes its responses under its users: every field beyond ids and names is optional here, values of an
 unexpected type become null, and only a record whose identity cannot be read is rejected.
@@ -32,6 +33,9 @@ DIMENSION_KEYS = {"tracks": "track_id", "albums": "album_id", "artists": "artist
 # Field of a tracks row that carries its artist ids in credit order; track_artists is derived from the winning
 # tracks row so that the bridge always agrees with the track it belongs to.
 TRACK_ARTISTS_FIELD = "_artist_ids"
+
+# (tag, rank, row): see the module docstring.
+Record = tuple[str, str, dict[str, Any]]
 
 INT32 = (-(2**31), 2**31 - 1)
 INT64 = (-(2**63), 2**63 - 1)
@@ -103,7 +107,8 @@ def as_id(value: Any) -> str | None:
 
 def obj(value: Any) -> Mapping[str, Any]:
     """The value if it is a JSON object, else an empty one (a missing or re-shaped sub-object reads as absent)."""
-    return value if isinstance(value, Mapping) else {}
+    # json.loads makes every object a dict; isinstance against typing.Mapping costs ~10x more in this hot path.
+    return value if isinstance(value, dict) else {}
 
 
 def first_image_url(images: Any) -> str | None:
@@ -142,10 +147,6 @@ def genres_text(value: Any) -> str | None:
     if not isinstance(value, list):
         return None
     return ",".join(g for g in (as_str(v) for v in value) if g)
-
-
-def dumps(payload: Mapping[str, Any]) -> str:
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
 
 
 def completeness(row: Mapping[str, Any]) -> int:
@@ -197,7 +198,7 @@ def album_row(album: Mapping[str, Any]) -> dict[str, Any] | None:
     }
 
 
-def track_entities(track: Mapping[str, Any], path: str, seq: int) -> Iterator[tuple[str, str, str]]:
+def track_entities(track: Mapping[str, Any], path: str, seq: int) -> Iterator[Record]:
     """A catalog track -> its tracks row (carrying artist ids for the bridge), album row and artist rows."""
     track_id = as_id(track.get("id"))
     if track_id is None:
@@ -228,18 +229,18 @@ def track_entities(track: Mapping[str, Any], path: str, seq: int) -> Iterator[tu
         "uri": as_str(track.get("uri")),
     }
     track_row[TRACK_ARTISTS_FIELD] = [{"artist_id": row["artist_id"], "artist_position": i} for i, row in artist_rows]
-    yield "tracks", dimension_rank(track_row, path, seq), dumps(track_row)
+    yield "tracks", dimension_rank(track_row, path, seq), track_row
     if album_id is not None:
         row = album_row(album)
-        yield "albums", dimension_rank(row, path, seq), dumps(row)
+        yield "albums", dimension_rank(row, path, seq), row
     for _, row in artist_rows:
-        yield "artists", dimension_rank(row, path, seq), dumps(row)
+        yield "artists", dimension_rank(row, path, seq), row
 
 
 # --------------------------------------------------------------------------------------------------- rejects
 
 
-def reject(ctx: RunContext, path: str, locator: str, reason: str, record: Any) -> tuple[str, str, str]:
+def reject(ctx: RunContext, path: str, locator: str, reason: str, record: Any) -> Record:
     key = ctx.manifest_objects.get(path, {}).get("key", path)
     text = record if isinstance(record, str) else as_str(record)
     if text is not None and len(text) > MAX_REJECT_RECORD_CHARS:
@@ -252,11 +253,11 @@ def reject(ctx: RunContext, path: str, locator: str, reason: str, record: Any) -
         "reason": reason,
         "record": text,
     }
-    return REJECT, f"{path}|{locator}", dumps(payload)
+    return REJECT, f"{path}|{locator}", payload
 
 
-def object_status(path: str, status: str, reason: str | None = None) -> tuple[str, str, str]:
-    return OBJECT, path, dumps({"relative_path": path, "status": status, "reason": reason})
+def object_status(path: str, status: str, reason: str | None = None) -> Record:
+    return OBJECT, path, {"relative_path": path, "status": status, "reason": reason}
 
 
 # ------------------------------------------------------------------------------------------------- playlists
@@ -264,13 +265,13 @@ def object_status(path: str, status: str, reason: str | None = None) -> tuple[st
 
 def playlist_item_rows(
     ctx: RunContext, path: str, playlist_id: str, item: Any, position: int, locator: str
-) -> Iterator[tuple[str, str, str]]:
-    if not isinstance(item, Mapping):
+) -> Iterator[Record]:
+    if not isinstance(item, dict):
         yield reject(ctx, path, locator, "playlist item is not a JSON object", item)
         return
     # The current API carries the track under `item`; `track` is the deprecated alias.
     media = item.get("item") if item.get("item") is not None else item.get("track")
-    if media is not None and not isinstance(media, Mapping):
+    if media is not None and not isinstance(media, dict):
         yield reject(ctx, path, locator, f"playlist item's item/track is a {type(media).__name__}, not an object", item)
         return
     media = media or {}
@@ -301,12 +302,12 @@ def playlist_item_rows(
         "added_at": timestamp_micros(item.get("added_at")),
         "added_by_id": as_str(obj(item.get("added_by")).get("id")),
     }
-    yield "playlist_tracks", fact_rank(path, position), dumps(row)
+    yield "playlist_tracks", fact_rank(path, position), row
     if track_id is not None:
         yield from track_entities(media, path, position)
 
 
-def parse_playlist(ctx: RunContext, path: str, doc: Mapping[str, Any]) -> Iterator[tuple[str, str, str]]:
+def parse_playlist(ctx: RunContext, path: str, doc: Mapping[str, Any]) -> Iterator[Record]:
     playlist = doc.get("playlist")
     try:
         playlist_id = as_id(doc.get("playlist_id")) or as_id(obj(playlist).get("id"))
@@ -319,7 +320,7 @@ def parse_playlist(ctx: RunContext, path: str, doc: Mapping[str, Any]) -> Iterat
         yield object_status(path, "rejected", "no playlist id")
         return
 
-    if isinstance(playlist, Mapping):
+    if isinstance(playlist, dict):
         owner = obj(playlist.get("owner"))
         items_total = None
         for container in ("items", "tracks"):  # `tracks` is the deprecated name of the items summary
@@ -339,7 +340,7 @@ def parse_playlist(ctx: RunContext, path: str, doc: Mapping[str, Any]) -> Iterat
             "items_total": items_total,
             "image_url": first_image_url(playlist.get("images")),
         }
-        yield "playlist_snapshots", fact_rank(path, 0), dumps(snapshot)
+        yield "playlist_snapshots", fact_rank(path, 0), snapshot
     else:
         yield reject(ctx, path, "playlist", "playlist metadata is missing or not an object", playlist)
 
@@ -373,7 +374,7 @@ def parse_playlist(ctx: RunContext, path: str, doc: Mapping[str, Any]) -> Iterat
 TOP_ITEM_TYPES = {"tracks": "track", "artists": "artist"}
 
 
-def parse_top(ctx: RunContext, path: str, doc: Mapping[str, Any]) -> Iterator[tuple[str, str, str]]:
+def parse_top(ctx: RunContext, path: str, doc: Mapping[str, Any]) -> Iterator[Record]:
     item_type = TOP_ITEM_TYPES.get(doc.get("item_type"))  # type: ignore[arg-type]
     time_range = as_str(doc.get("time_range"))
     if item_type is None or not time_range:
@@ -399,7 +400,7 @@ def parse_top(ctx: RunContext, path: str, doc: Mapping[str, Any]) -> Iterator[tu
             locator = f"pages[{page_index}].items[{index}]"
             rank = base + index + 1
             try:
-                if not isinstance(entity, Mapping):
+                if not isinstance(entity, dict):
                     yield reject(ctx, path, locator, f"top {item_type} is not a JSON object", entity)
                     continue
                 entity_id = as_id(entity.get("id"))
@@ -413,12 +414,12 @@ def parse_top(ctx: RunContext, path: str, doc: Mapping[str, Any]) -> Iterator[tu
                     "item_id": entity_id,
                     "item_name": as_str(entity.get("name")),
                 }
-                yield "user_top_items", fact_rank(path, rank), dumps(row)
+                yield "user_top_items", fact_rank(path, rank), row
                 if item_type == "track":
                     yield from track_entities(entity, path, rank)
                 else:
                     artist = artist_row(entity)
-                    yield "artists", dimension_rank(artist, path, rank), dumps(artist)  # type: ignore[arg-type]
+                    yield "artists", dimension_rank(artist, path, rank), artist  # type: ignore[arg-type]
             except Exception as error:
                 yield reject(ctx, path, locator, f"unexpected {type(error).__name__}: {error}", entity)
         running = base + len(items)
@@ -428,7 +429,7 @@ def parse_top(ctx: RunContext, path: str, doc: Mapping[str, Any]) -> Iterator[tu
 # ---------------------------------------------------------------------------------------------- whole objects
 
 
-def parse_object(ctx: RunContext, file_path: str, data: bytes) -> Iterator[tuple[str, str, str]]:
+def parse_object(ctx: RunContext, file_path: str, data: bytes) -> Iterator[Record]:
     """One raw file -> records. Unlisted files are skipped; a checksum mismatch rejects the whole object."""
     path = relative_path_of_file(file_path)
     entry = ctx.manifest_objects.get(path)
@@ -461,31 +462,21 @@ def parse_object(ctx: RunContext, file_path: str, data: bytes) -> Iterator[tuple
         yield object_status(path, "rejected", "unknown kind")
 
 
-def parse_partition(ctx: RunContext, files: Iterable[tuple[str, bytes]]) -> Iterator[tuple[str, str, str]]:
+def parse_partition(ctx: RunContext, files: Iterable[tuple[str, bytes]]) -> Iterator[Record]:
     """All files of one Spark partition -> records, with dimension rows already reduced to the best per id.
 
     Reducing here (a dict per partition) shrinks the rows that cross into the JVM: a popular track appears once
     per partition instead of once per playlist position. The global choice is made again in Spark.
     """
-    best: dict[tuple[str, str], tuple[str, str]] = {}
+    best: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {}
     for file_path, data in files:
-        for tag, rank, payload in parse_object(ctx, file_path, bytes(data)):
+        for tag, rank, row in parse_object(ctx, file_path, bytes(data)):
             key_field = DIMENSION_KEYS.get(tag)
             if key_field is None:
-                yield tag, rank, payload
+                yield tag, rank, row
                 continue
-            entity_id = _entity_id(payload, key_field)
-            current = best.get((tag, entity_id))
+            current = best.get((tag, row[key_field]))
             if current is None or rank < current[0]:
-                best[(tag, entity_id)] = (rank, payload)
-    for (tag, _), (rank, payload) in best.items():
-        yield tag, rank, payload
-
-
-def _entity_id(payload: str, key_field: str) -> str:
-    # The payload starts with its key field ({"track_id":"..."}); decoding just that is cheaper than json.loads.
-    prefix = f'{{"{key_field}":'
-    if payload.startswith(prefix):
-        value, _ = json.JSONDecoder().raw_decode(payload, len(prefix))
-        return value
-    return json.loads(payload)[key_field]
+                best[(tag, row[key_field])] = (rank, row)
+    for (tag, _), (rank, row) in best.items():
+        yield tag, rank, row

@@ -1,30 +1,36 @@
 """DataFrame functions: raw files -> parsed records -> one typed, deduplicated DataFrame per processed table.
 
-The raw files are parsed once, in the executors, by plain Python (parse.py) into a narrow record DataFrame
-(tag, rank, payload JSON). Each table is then a filter of that DataFrame, a from_json with the table's schema,
-a dedup on the table key from tables.json, and a select in the schema's column order and types.
+The raw files are parsed once, in the executors, by plain Python (parse.py) into one record DataFrame: _tag,
+_rank, _payload (JSON, only for rejects and file statuses) and one struct column per parsed table, typed per
+tables.json and filled only on that table's records. The rows cross from Python into the JVM as Arrow batches
+(mapInArrow), column by column, instead of one pickled tuple and one JSON text per row to be re-parsed by Spark.
+Each table is then a filter of that DataFrame, a dedup on the table key from tables.json, and a select in the
+schema's column order and types.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Iterable, Mapping
+import json
+from typing import Any, Iterable, Iterator, Mapping
 
 from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from .parse import OBJECT, REJECT, TRACK_ARTISTS_FIELD, RunContext, parse_partition
+from .parse import OBJECT, REJECT, TRACK_ARTISTS_FIELD, Record, RunContext, parse_partition
 from .schemas import Schemas, TableSchema, spark_type
 
-RECORD_SCHEMA = T.StructType(
-    [
-        T.StructField("_tag", T.StringType(), False),
-        T.StructField("_rank", T.StringType(), False),
-        T.StructField("_payload", T.StringType(), False),
-    ]
+# The record columns before the per-table struct columns.
+RECORD_BASE_FIELDS = (
+    T.StructField("_tag", T.StringType(), False),
+    T.StructField("_rank", T.StringType(), False),
+    T.StructField("_payload", T.StringType(), True),
 )
+# Rows per Arrow batch handed to the JVM: large enough to amortise the per-batch cost, small enough that a
+# worker holds only a few MB of built columns at a time.
+BATCH_ROWS = 8192
 
 REJECT_SCHEMA = T.StructType(
     [T.StructField(name, T.StringType(), True) for name in ("run_id", "extract_date", "object_key", "locator", "reason", "record")]
@@ -55,13 +61,6 @@ class RunColumns:
         raise ValueError(f"tables.json declares run column {name!r}, which this job does not know how to fill")
 
 
-def parse_raw_files(spark: SparkSession, files: Any, ctx: RunContext) -> DataFrame:
-    """An RDD of (path, bytes) raw files -> the record DataFrame (_tag, _rank, _payload)."""
-    records = files.mapPartitions(lambda part: parse_partition(ctx, part))
-    # verifySchema off: parse.py only emits three non-null strings, and per-row checks cost Python time.
-    return spark.createDataFrame(records, RECORD_SCHEMA, verifySchema=False)
-
-
 def payload_schema(table: TableSchema, run_column_names: Iterable[str]) -> T.StructType:
     """How parse.py writes a table row as JSON: dates as strings, timestamps as epoch microseconds."""
     run_names = set(run_column_names)
@@ -80,6 +79,102 @@ def payload_schema(table: TableSchema, run_column_names: Iterable[str]) -> T.Str
         artist = T.StructType([T.StructField("artist_id", T.StringType()), T.StructField("artist_position", T.IntegerType())])
         fields.append(T.StructField(TRACK_ARTISTS_FIELD, T.ArrayType(artist), True))
     return T.StructType(fields)
+
+
+def record_schema(schemas: Schemas, run_column_names: Iterable[str]) -> T.StructType:
+    """The record DataFrame: the base columns, then one struct per parsed table that tables.json defines."""
+    run_names = list(run_column_names)
+    tables = [T.StructField(name, payload_schema(schemas.table(name), run_names), True) for name in PARSED_TABLES if name in schemas.tables]
+    return T.StructType(list(RECORD_BASE_FIELDS) + tables)
+
+
+def arrow_type(data_type: T.DataType) -> Any:
+    """The Arrow type Spark reads a record column as (only the types payload_schema uses)."""
+    import pyarrow as pa
+
+    simple = {T.StringType: pa.string(), T.IntegerType: pa.int32(), T.LongType: pa.int64(), T.DoubleType: pa.float64(), T.BooleanType: pa.bool_()}
+    if type(data_type) in simple:
+        return simple[type(data_type)]
+    if isinstance(data_type, T.ArrayType):
+        return pa.list_(arrow_type(data_type.elementType))
+    if isinstance(data_type, T.StructType):
+        return pa.struct([pa.field(f.name, arrow_type(f.dataType), f.nullable) for f in data_type.fields])
+    raise ValueError(f"no Arrow type for record column type {data_type.simpleString()}")
+
+
+def _without_lone_surrogates(value: Any) -> Any:
+    # JSON escapes can decode to lone surrogates, which UTF-8 (Arrow) cannot hold: each becomes U+FFFD, as it did
+    # when rows crossed into the JVM as pickled text.
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    if isinstance(value, dict):
+        return {k: _without_lone_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_lone_surrogates(v) for v in value]
+    return value
+
+
+def _record_batch(arrow_schema: Any, tag: str, ranks: list[str], rows: list[dict[str, Any]]) -> Any:
+    import pyarrow as pa
+
+    n = len(ranks)
+    columns = [pa.array([tag] * n, pa.string()), pa.array(ranks, pa.string())]
+    if tag in (REJECT, OBJECT):
+        columns.append(pa.array([json.dumps(r, ensure_ascii=False, separators=(",", ":")) for r in rows], pa.string()))
+    else:
+        columns.append(pa.nulls(n, pa.string()))
+    for field in list(arrow_schema)[3:]:
+        columns.append(pa.array(rows, field.type) if field.name == tag else pa.nulls(n, field.type))
+    return pa.RecordBatch.from_arrays(columns, schema=arrow_schema)
+
+
+def record_batches(records: Iterable[Record], arrow_schema: Any, batch_rows: int = BATCH_ROWS) -> Iterator[Any]:
+    """Parsed records -> Arrow record batches of the record schema, one tag per batch (the other structs null)."""
+    columns = set(arrow_schema.names[3:]) | {REJECT, OBJECT}
+    pending: dict[str, tuple[list[str], list[dict[str, Any]]]] = {}
+
+    def flush(tag: str) -> Any:
+        ranks, rows = pending.pop(tag)
+        try:
+            return _record_batch(arrow_schema, tag, ranks, rows)
+        except UnicodeEncodeError:
+            return _record_batch(arrow_schema, tag, _without_lone_surrogates(ranks), _without_lone_surrogates(rows))
+
+    for tag, rank, row in records:
+        if tag not in columns:  # a table tables.json does not define: nothing would read it
+            continue
+        ranks, rows = pending.setdefault(tag, ([], []))
+        ranks.append(rank)
+        rows.append(row)
+        if len(ranks) >= batch_rows:
+            yield flush(tag)
+    for tag in list(pending):
+        yield flush(tag)
+
+
+def _parse_arrow_files(ctx: RunContext, arrow_schema: Any, batches: Iterable[Any]) -> Iterator[Any]:
+    """mapInArrow body, run in the executors: batches of (path, content) files -> record batches."""
+
+    def files() -> Iterator[tuple[str, bytes]]:
+        for batch in batches:
+            contents = batch.column(1)
+            for index, path in enumerate(batch.column(0).to_pylist()):
+                yield path, contents[index].as_py()
+
+    return record_batches(parse_partition(ctx, files()), arrow_schema)
+
+
+def parse_raw_files(spark: SparkSession, folders: list[str], ctx: RunContext, schemas: Schemas) -> DataFrame:
+    """Every file in the given folders, parsed once in the executors -> the record DataFrame (record_schema)."""
+    import pyarrow as pa
+
+    schema = record_schema(schemas, [c.name for c in schemas.run_columns])
+    arrow_schema = pa.schema([pa.field(f.name, arrow_type(f.dataType), f.nullable) for f in schema.fields])
+    if folders:
+        files = spark.read.format("binaryFile").load(folders).select("path", "content")
+    else:
+        files = spark.range(0).select(F.lit(None).cast("string").alias("path"), F.lit(None).cast("binary").alias("content"))
+    return files.mapInArrow(lambda batches: _parse_arrow_files(ctx, arrow_schema, batches), schema)
 
 
 _NEVER_USED_DEFAULTS = {
@@ -122,13 +217,9 @@ def conform(df: DataFrame, table: TableSchema, run: RunColumns, run_column_names
     return df.select(*columns)
 
 
-def table_rows(records: DataFrame, table: TableSchema, run_column_names: Iterable[str]) -> DataFrame:
-    """A table's payloads parsed and deduplicated: one row per table key (smallest rank wins)."""
-    parsed = (
-        records.where(F.col("_tag") == table.name)
-        .select("_rank", F.from_json("_payload", payload_schema(table, run_column_names)).alias("row"))
-        .select("_rank", "row.*")
-    )
+def table_rows(records: DataFrame, table: TableSchema) -> DataFrame:
+    """A table's rows deduplicated: one row per table key (smallest rank wins)."""
+    parsed = records.where(F.col("_tag") == table.name).select("_rank", f"{table.name}.*")
     if not table.key:
         return parsed.drop("_rank")
     window = Window.partitionBy(*table.key).orderBy("_rank")
@@ -168,7 +259,7 @@ def build_tables(records: DataFrame, schemas: Schemas, run: RunColumns) -> dict[
     run_names = [c.name for c in schemas.run_columns]
     frames: dict[str, DataFrame] = {}
     # Read twice (tracks and track_artists): dedup once. The caller unpersists it (see job.py).
-    tracks = table_rows(records, schemas.table("tracks"), run_names).persist(StorageLevel.MEMORY_AND_DISK)
+    tracks = table_rows(records, schemas.table("tracks")).persist(StorageLevel.MEMORY_AND_DISK)
     frames["_tracks_cache"] = tracks
     for name in schemas.table_names:
         table = schemas.table(name)
@@ -177,7 +268,7 @@ def build_tables(records: DataFrame, schemas: Schemas, run: RunColumns) -> dict[
         elif name == "track_artists":
             rows = track_artists_rows(tracks)
         else:
-            rows = table_rows(records, table, run_names)
+            rows = table_rows(records, table)
         frames[name] = conform(rows, table, run, run_names)
     return frames
 

@@ -54,7 +54,7 @@ def _ctx(path: str, data: bytes) -> RunContext:
 
 def _records(doc, path="playlists/p.json"):
     data = json.dumps(doc).encode()
-    return [(tag, json.loads(payload)) for tag, _, payload in parse_object(_ctx(path, data), "file:/x/" + path, data)]
+    return [(tag, row) for tag, _, row in parse_object(_ctx(path, data), "file:/x/" + path, data)]
 
 
 def test_item_type_classification():
@@ -95,19 +95,19 @@ def test_checksum_mismatch_rejects_the_whole_object_without_parsing_it():
     records = list(parse_object(ctx, "s3://b/raw/x/playlists/p.json", good + b" "))
     tags = [tag for tag, _, _ in records]
     assert tags == [parse.REJECT, parse.OBJECT]
-    assert "checksum mismatch" in json.loads(records[0][2])["reason"]
+    assert "checksum mismatch" in records[0][2]["reason"]
 
 
 def test_a_file_the_manifest_does_not_list_is_never_parsed():
     ctx = _ctx("playlists/p.json", b"{}")
-    assert [json.loads(p) for _, _, p in parse_object(ctx, "file:/x/playlists/other.json", b"{}")] == [
+    assert [row for _, _, row in parse_object(ctx, "file:/x/playlists/other.json", b"{}")] == [
         {"relative_path": "playlists/other.json", "status": "unlisted", "reason": None}
     ]
 
 
 def test_invalid_json_is_rejected_with_the_parser_message():
     records = list(parse_object(_ctx("top/t.json", b"{nope"), "file:/r/top/t.json", b"{nope"))
-    assert json.loads(records[0][2])["reason"].startswith("not valid UTF-8 JSON")
+    assert records[0][2]["reason"].startswith("not valid UTF-8 JSON")
 
 
 def test_parser_rows_carry_exactly_the_columns_of_tables_json():
@@ -141,7 +141,7 @@ def test_partition_dedup_keeps_the_most_complete_entity():
         files.append(("file:/r/" + path, data))
         manifest[path] = {"key": path, "sha256": hashlib.sha256(data).hexdigest()}
     ctx = RunContext("20261125T060000Z-a1b2c3", "2026-11-25", manifest)
-    artists = [json.loads(p) for t, _, p in parse.parse_partition(ctx, files) if t == "artists"]
+    artists = [row for t, _, row in parse.parse_partition(ctx, files) if t == "artists"]
     assert artists == [{"artist_id": "r", "artist_name": "R", "genres": "x", "followers_total": 3, "popularity": 9, "uri": "u"}]
 
 
