@@ -4,16 +4,20 @@ import type { LocalRunContext } from '../local/run-pipeline';
 import { STAGES } from '../local/run-pipeline';
 import { formatTable } from './format';
 
-export function formatRunReport(ctx: LocalRunContext, summaries: Record<string, string>): string {
+export function formatRunReport(ctx: LocalRunContext, summaries: Record<string, string>, failedStage?: string): string {
   const total = Object.values(ctx.seconds).reduce((a, b) => a + b, 0);
   const here = process.cwd();
   const show = (path: string) => (relative(here, path).startsWith('..') ? path : relative(here, path) || '.');
   const out: string[] = [];
-  out.push('', `Local run ${ctx.runId} finished in ${total.toFixed(1)} s`, '');
+  out.push('', failedStage ? `Local run ${ctx.runId} FAILED at ${failedStage} after ${total.toFixed(1)} s` : `Local run ${ctx.runId} finished in ${total.toFixed(1)} s`, '');
   out.push(
     formatTable(
       ['stage', 'result', 'time'],
-      STAGES.filter((s) => summaries[s.id] !== undefined).map((s) => [s.id, summaries[s.id], `${(ctx.seconds[s.id] ?? 0).toFixed(1)} s`]),
+      STAGES.filter((s) => summaries[s.id] !== undefined || s.id === failedStage).map((s) => [
+        s.id,
+        summaries[s.id] ?? 'FAILED (see below)',
+        `${(ctx.seconds[s.id] ?? 0).toFixed(1)} s`,
+      ]),
       '  ',
       120,
     ),
