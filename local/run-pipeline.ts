@@ -87,6 +87,7 @@ export const STAGES: Stage[] = [
           apiBaseUrl: ctx.options.apiBaseUrl,
           accountsBaseUrl: ctx.options.accountsBaseUrl,
           env: ctx.options.env,
+          asOf: ctx.startedAt,
         });
       } catch (error) {
         throw new StageError(

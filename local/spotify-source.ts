@@ -27,6 +27,8 @@ export interface OpenSpotifySourceOptions {
   apiBaseUrl?: string;
   accountsBaseUrl?: string;
   env?: NodeJS.ProcessEnv;
+  /** The run's date: the fake serves its sample catalog as of that week (playlists change week by week). */
+  asOf?: Date;
 }
 
 export async function openSpotifySource(config: PipelineConfig, options: OpenSpotifySourceOptions): Promise<SpotifySource> {
@@ -64,7 +66,7 @@ export async function openSpotifySource(config: PipelineConfig, options: OpenSpo
     };
   }
 
-  const fake = await startFakeSpotify({ rotateRefreshToken: true });
+  const fake = await startFakeSpotify({ rotateRefreshToken: true, asOf: options.asOf });
   return {
     kind: 'fake',
     apiBaseUrl: fake.apiBaseUrl,

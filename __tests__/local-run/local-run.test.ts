@@ -112,7 +112,7 @@ describe('the local run', () => {
   });
 
   it('runs end to end after those failures, with non-zero counts in every stage', async () => {
-    first = await runLocalPipeline({ config, spotify: 'fake', now: () => new Date('2026-11-16T06:00:00Z') });
+    first = await runLocalPipeline({ config, spotify: 'fake', now: () => new Date('2026-11-23T06:00:00Z') });
     const m = first.manifest!;
     expect(m.status).toBe('complete');
     expect(m.counts.playlists).toBeGreaterThanOrEqual(5);
@@ -137,7 +137,8 @@ describe('the local run', () => {
   });
 
   it('a second run adds a second snapshot and double-counts nothing', async () => {
-    const second = await runLocalPipeline({ config, spotify: 'fake', now: () => new Date('2026-11-23T06:00:00Z') });
+    // The same week again (a re-run, or a manual run): the fake serves the same playlists.
+    const second = await runLocalPipeline({ config, spotify: 'fake', now: () => new Date('2026-11-24T06:00:00Z') });
     expect(second.runId).not.toBe(first.runId);
     expect(manifests()).toHaveLength(2);
     for (const table of TABLE_NAMES) {
@@ -148,8 +149,21 @@ describe('the local run', () => {
     expect(second.load!.loaded).toHaveLength(TABLE_NAMES.length);
     expect(second.load!.skipped).toHaveLength(TABLE_NAMES.length);
     expect(second.checks!.filter((c) => !c.passed)).toEqual([]);
-    // Same catalog both weeks: the current views hold exactly the same rows.
+    // Same catalog both runs: the current views hold exactly the same rows.
     expect(await currentViews()).toEqual(afterFirst);
+  });
+
+  it("next week's run shows what entered, dropped out and moved", async () => {
+    const third = await runLocalPipeline({ config, spotify: 'fake', now: () => new Date('2026-11-30T06:00:00Z') });
+    expect(third.checks!.filter((c) => !c.passed)).toEqual([]);
+    const analysis = (name: string) => third.analyses!.find((a) => a.name === name)!;
+    const newEntries = analysis('new_entries_this_week');
+    expect(newEntries.rows.length).toBeGreaterThan(0);
+    const week = newEntries.columns.indexOf('chart_week');
+    for (const row of newEntries.rows) expect(String(row[week])).toContain('2026-11-30');
+    expect(analysis('drop_outs_and_movers_this_week').rows.length).toBeGreaterThan(0);
+    const longest = analysis('longest_running_tracks');
+    expect(longest.rows[0][longest.columns.indexOf('weeks_on_chart')]).toBe(2);
   });
 
   it('loading processed files that were already loaded loads nothing', async () => {
@@ -157,7 +171,7 @@ describe('the local run', () => {
     try {
       const report = await warehouse.loadProcessed(config.local.bucketDir);
       expect(report.loaded).toEqual([]);
-      expect(report.skipped).toHaveLength(2 * TABLE_NAMES.length);
+      expect(report.skipped).toHaveLength(3 * TABLE_NAMES.length);
     } finally {
       await warehouse.close();
     }

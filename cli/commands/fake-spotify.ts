@@ -4,16 +4,18 @@
  */
 import type { Command } from 'commander';
 import { startFakeSpotify } from '../../local/fake-spotify/server';
+import { parseAsOf } from './run';
 
 export function register(program: Command): void {
   program
     .command('fake-spotify')
     .description('Serve the embedded fake Spotify Web API (sample catalog) on 127.0.0.1 until Ctrl-C')
     .option('--port <n>', 'port to listen on (0 = any free port)', '8888')
-    .action(async (options: { port: string }) => {
+    .option('--as-of <date>', "serve the sample catalog as of this date's week (YYYY-MM-DD); default: the base catalog")
+    .action(async (options: { port: string; asOf?: string }) => {
       const port = Number(options.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0-65535 (got ${options.port})`);
-      const fake = await startFakeSpotify({ port });
+      const fake = await startFakeSpotify({ port, asOf: options.asOf ? parseAsOf(options.asOf) : undefined });
       process.stdout.write(
         [
           `fake Spotify listening`,

@@ -15,6 +15,17 @@ interface RunCommandOptions {
   spotifyAccountsBaseUrl?: string;
   rows: string;
   reportJson?: string;
+  asOf?: string;
+}
+
+/** `--as-of 2026-11-16` (06:00 UTC, the schedule's hour) or a full ISO timestamp. */
+export function parseAsOf(value: string): Date {
+  const text = /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T06:00:00Z` : value;
+  const date = new Date(text);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(date.getTime())) {
+    throw new Error(`--as-of must be a date (YYYY-MM-DD) or an ISO timestamp (got "${value}")`);
+  }
+  return date;
 }
 
 export function register(program: Command): void {
@@ -26,6 +37,7 @@ export function register(program: Command): void {
     .option('--spotify-accounts-base-url <url>', 'use this accounts (token) server instead of the configured one')
     .option('--rows <n>', 'rows of each analysis to show in the report', '5')
     .option('--report-json <file>', 'also write the run report as JSON to this file')
+    .option('--as-of <date>', "run as if it were this date (YYYY-MM-DD): the run id, the extract date and, with the fake, that week's playlists")
     .action(async (options: RunCommandOptions) => {
       if (!['auto', 'fake', 'real'].includes(options.spotify)) {
         throw new Error(`--spotify must be auto, fake or real (got "${options.spotify}")`);
@@ -37,6 +49,7 @@ export function register(program: Command): void {
         apiBaseUrl: options.spotifyApiBaseUrl,
         accountsBaseUrl: options.spotifyAccountsBaseUrl,
         analysisRows: Number(options.rows),
+        now: options.asOf ? (() => { const at = parseAsOf(options.asOf!); return () => at; })() : undefined,
       });
       const summaries: Record<string, string> = {};
       process.stdout.write(`Local run ${ctx.runId} (${config.environment} configuration)\n`);
@@ -52,24 +65,28 @@ export function register(program: Command): void {
         })),
         { exitOnError: true, rendererOptions: { collapseErrors: false } },
       );
+      let failure: unknown;
       try {
         await tasks.run();
       } catch (error) {
-        if (error instanceof StageError) {
-          const detail = error.detail ? `\n--- last lines of the job's output ---\n${error.detail}\n---` : '';
-          throw new Error(`${error.message}${detail}`);
-        }
-        throw error;
+        failure = error;
       } finally {
         await closeLocalRun(ctx);
       }
-      process.stdout.write(formatRunReport(ctx, summaries));
+      // The report comes out on failure too: it shows what the stages before the failure did (a failed
+      // data-quality check lists each violation there).
+      process.stdout.write(formatRunReport(ctx, summaries, failure instanceof StageError ? failure.stage : undefined));
       if (options.reportJson) {
         const { options: _omit, source, ...rest } = ctx;
         writeFileSync(
           options.reportJson,
-          JSON.stringify({ ...rest, source: source?.describe, summaries }, (_k, v) => (typeof v === 'bigint' ? Number(v) : v), 2),
+          JSON.stringify({ ...rest, source: source?.describe, summaries, failedStage: failure instanceof StageError ? failure.stage : null }, (_k, v) => (typeof v === 'bigint' ? Number(v) : v), 2),
         );
       }
+      if (failure instanceof StageError) {
+        const detail = failure.detail ? `\n--- last lines of the job's output ---\n${failure.detail}\n---` : '';
+        throw new Error(`${failure.message}${detail}`);
+      }
+      if (failure) throw failure;
     });
 }
