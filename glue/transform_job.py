@@ -73,29 +73,37 @@ def parse_args(
     return values
 
 
-def _local_precheck(args: dict[str, str]) -> None:
-    """Fails fast, before starting a JVM, when a local run folder has no manifest."""
+def _local_precheck(args: dict[str, str]) -> int | None:
+    """Fails fast, before starting a JVM, when a local run folder has no manifest; returns the run's bytes."""
     from spotify_transform.manifest import MANIFEST_NAME
 
     prefix = args["RAW_RUN_PREFIX"]
     if "://" in prefix and not prefix.startswith("file://"):
-        return
+        return None
     folder = prefix[len("file://"):] if prefix.startswith("file://") else prefix
     if not os.path.isfile(os.path.join(folder, MANIFEST_NAME)):
         raise UsageError(
             f"no {MANIFEST_NAME} under {prefix}: the extract run is incomplete (or the prefix is wrong); "
             "nothing was processed. Re-run the extract for this run, or pass the folder of a complete run"
         )
+    return sum(os.path.getsize(os.path.join(root, name)) for root, _, names in os.walk(folder) for name in names)
 
 
 def main(argv: Sequence[str]) -> int:
-    from spotify_transform.job import DEFAULT_ROWS_PER_FILE, TransformError, local_spark_session, run_transform
+    from spotify_transform.job import (
+        DEFAULT_ROWS_PER_FILE,
+        QUICK_JIT_MAX_RAW_BYTES,
+        TransformError,
+        local_spark_session,
+        run_transform,
+    )
 
     begun = time.monotonic()
+    raw_bytes = None
     try:
         args = parse_args(argv, getResolvedOptions if ON_GLUE else None)
         if not ON_GLUE:
-            _local_precheck(args)
+            raw_bytes = _local_precheck(args)
         rows_per_file = int(args.get("ROWS_PER_FILE") or DEFAULT_ROWS_PER_FILE)
     except (UsageError, ValueError) as error:
         print(f"transform failed: {error}", file=sys.stderr)
@@ -111,7 +119,9 @@ def main(argv: Sequence[str]) -> int:
         job.init(args.get("JOB_NAME", "spotify-transform"), args)
     else:
         spark = local_spark_session(
-            master=args.get("SPARK_MASTER") or "local[2]", driver_memory=args.get("SPARK_DRIVER_MEMORY") or "2g"
+            master=args.get("SPARK_MASTER") or "local[2]",
+            driver_memory=args.get("SPARK_DRIVER_MEMORY") or "2g",
+            quick_jit=raw_bytes is not None and raw_bytes <= QUICK_JIT_MAX_RAW_BYTES,
         )
     startup_seconds = time.monotonic() - begun
 

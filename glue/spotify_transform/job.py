@@ -6,11 +6,13 @@ local run calls through the same script with a local SparkSession, and what the 
 
 from __future__ import annotations
 
+import atexit
 import json
 import math
 import os
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -49,8 +51,71 @@ def configure_session(spark: SparkSession) -> None:
     spark.sparkContext._jsc.hadoopConfiguration().set("mapreduce.fileoutputcommitter.marksuccessfuljobs", "false")
 
 
-def local_spark_session(master: str = "local[2]", driver_memory: str = "2g", app_name: str = "spotify-transform") -> SparkSession:
-    """A SparkSession for local runs and tests: quick to start (no UI, no Hive, few shuffle partitions)."""
+# Below this much raw JSON a local run is dominated by the JVM's warm-up, not by data: see quick_jit below.
+QUICK_JIT_MAX_RAW_BYTES = 64 * 1024 * 1024
+
+
+def class_archive_options(java_home: str) -> tuple[list[str], tuple[str, str] | None]:
+    """JVM options for an AppCDS archive of the classes a local Spark job loads (JDK 17+), and, when this run
+    writes the archive, (temporary file, archive) for publish_class_archive.
+
+    Loading and verifying Spark's ~15,000 classes is about half of a small run's first job. The first run with a
+    given JDK and pyspark dumps the classes it loaded at JVM exit (one run claims that with an exclusive lock
+    file) into a temporary file that is renamed into place once the JVM has exited, so no run ever maps a
+    half-written archive; later runs map it and start ~2-3 s sooner. A stale archive is ignored by the JVM
+    (-Xshare:auto, the default). CDS logging is off: the JVM's stdout is the job's stdout.
+    """
+    try:
+        release = Path(java_home, "release").read_text(encoding="utf-8")
+        major = int(release.split('JAVA_VERSION="', 1)[1].split(".", 1)[0].split('"', 1)[0])
+    except (OSError, IndexError, ValueError):
+        return []
+    if major < 17:
+        return [], None
+    import hashlib
+
+    import pyspark
+
+    key = hashlib.sha256(f"{Path(java_home).resolve()}|{release}|{pyspark.__file__}|{pyspark.__version__}".encode()).hexdigest()[:16]
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "spotify-transform"
+    archive = cache / f"spark-classes-{key}.jsa"
+    quiet = "-Xlog:cds=off -Xlog:cds+dynamic=off"
+    if archive.exists():
+        return [f"-XX:SharedArchiveFile={archive}", quiet], None
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(f"{archive}.lock", os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except OSError:  # another run is writing it, or no writable cache: run without
+        return [], None
+    temporary = f"{archive}.{os.getpid()}.tmp"
+    return [f"-XX:ArchiveClassesAtExit={temporary}", quiet], (temporary, str(archive))
+
+
+def publish_class_archive(spark: SparkSession, temporary: str, archive: str) -> None:
+    """At interpreter exit: stop the JVM (it exits when its stdin closes), wait for its dump, rename it into place."""
+    from pyspark import SparkContext
+
+    proc = getattr(SparkContext._gateway, "proc", None)
+    try:
+        spark.stop()
+        if proc is not None:
+            proc.stdin.close()
+            proc.wait(timeout=120)
+    except Exception:  # the archive is an optimisation; a failure here must not fail the run
+        pass
+    if os.path.exists(temporary):
+        os.replace(temporary, archive)
+
+
+def local_spark_session(
+    master: str = "local[2]", driver_memory: str = "2g", app_name: str = "spotify-transform", quick_jit: bool = False
+) -> SparkSession:
+    """A SparkSession for local runs and tests: quick to start (no UI, no Hive, few shuffle partitions).
+
+    quick_jit: for small inputs, only the JIT's fast tier (C1). A small run is a dozen short Spark jobs whose
+    generated code runs for milliseconds; the optimising tier costs more compile time than it saves there. A
+    large run needs it, so callers pass quick_jit only for small inputs.
+    """
     if not os.environ.get("JAVA_HOME") and Path(DEFAULT_JAVA_HOME, "bin", "java").exists():
         os.environ["JAVA_HOME"] = DEFAULT_JAVA_HOME
     # Python workers import spotify_transform: put glue/ on their path (the JVM passes PYTHONPATH on to them).
@@ -59,7 +124,11 @@ def local_spark_session(master: str = "local[2]", driver_memory: str = "2g", app
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
     log4j = GLUE_DIR / "log4j2.properties"
-    java_options = f"-Dlog4j2.configurationFile={log4j.as_uri()}" if log4j.exists() else ""
+    java_options = [f"-Dlog4j2.configurationFile={log4j.as_uri()}"] if log4j.exists() else []
+    archive_options, archive_to_publish = class_archive_options(os.environ.get("JAVA_HOME", DEFAULT_JAVA_HOME))
+    java_options += archive_options
+    if quick_jit:
+        java_options.append("-XX:TieredStopAtLevel=1")
     spark = (
         SparkSession.builder.master(master)
         .appName(app_name)
@@ -69,7 +138,7 @@ def local_spark_session(master: str = "local[2]", driver_memory: str = "2g", app
         .config("spark.default.parallelism", "4")
         .config("spark.sql.catalogImplementation", "in-memory")
         .config("spark.driver.memory", driver_memory)
-        .config("spark.driver.extraJavaOptions", java_options)
+        .config("spark.driver.extraJavaOptions", " ".join(java_options))
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
         .config("spark.hadoop.mapreduce.fileoutputcommitter.marksuccessfuljobs", "false")
@@ -77,6 +146,8 @@ def local_spark_session(master: str = "local[2]", driver_memory: str = "2g", app
         .getOrCreate()
     )
     spark.sparkContext.setLogLevel("ERROR")
+    if archive_to_publish is not None:
+        atexit.register(publish_class_archive, spark, *archive_to_publish)
     return spark
 
 
@@ -164,10 +235,11 @@ def run_transform(
         fs.delete(run_staging)
         tables = build_tables(records, schemas, run)
         cached_tracks = tables.pop("_tracks_cache")
-        staged: dict[str, str] = {}
-        summary: dict[str, dict[str, Any]] = {}
-        for name, frame in tables.items():
-            table = schemas.table(name)
+        reject_count = tag_counts.get("_reject", 0) + len(missing_rejects)
+        rejects_staged = f"{run_staging}_rejects/"
+
+        def stage_table(name: str) -> dict[str, Any]:
+            frame, table = tables[name], schemas.table(name)
             # Rows before dedup bound the rows written; the bridge is counted (cheap: tracks are cached).
             upper_bound = frame.count() if name == "track_artists" else tag_counts.get(name, 0)
             file_count = max(1, math.ceil(upper_bound / rows_per_file))
@@ -178,20 +250,27 @@ def run_transform(
             output.write.mode("overwrite").parquet(target)
             fs.remove_hidden_files(target)
             _log(started, f"staged {name}")
-            staged[name] = target
             parts = [n for n in fs.list_names(target) if n.endswith(".parquet")]
-            summary[name] = {
+            return {
                 "rows": sum(fs.parquet_row_count(target + part) for part in parts),
                 "files": len(parts),
                 "path": _table_folder(processed, name, extract_date, run_id),
             }
 
-        rejects = rejects_frame(spark, records, missing_rejects)
-        reject_count = tag_counts.get("_reject", 0) + len(missing_rejects)
-        rejects_staged = f"{run_staging}_rejects/"
-        if reject_count:
+        def stage_rejects() -> None:
+            rejects = rejects_frame(spark, records, missing_rejects)
             rejects.orderBy("_rank").drop("_rank").coalesce(1).write.mode("overwrite").json(rejects_staged)
             fs.remove_hidden_files(rejects_staged)
+
+        # Each table is its own Spark job; on a small run each is mostly fixed cost (planning, scheduling, the
+        # commit), so they run side by side and the executors' cores stay busy. Output does not depend on order.
+        with ThreadPoolExecutor(max_workers=len(tables) + 1, thread_name_prefix="stage") as pool:
+            futures = {name: pool.submit(stage_table, name) for name in tables}
+            rejects_done = pool.submit(stage_rejects) if reject_count else None
+            summary: dict[str, dict[str, Any]] = {name: future.result() for name, future in futures.items()}
+            if rejects_done is not None:
+                rejects_done.result()
+        staged = {name: f"{run_staging}{name}/" for name in summary}
 
         # Every table is written: publish the run (each run folder replaced as a whole; a re-run never adds).
         for name, target in staged.items():
