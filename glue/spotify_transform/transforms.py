@@ -292,8 +292,6 @@ def record_summary(records: DataFrame) -> tuple[dict[str, int], list[dict[str, A
 
     Being the first action on the persisted records, it is also the one pass that parses every raw file.
     """
-    import json
-
     rows = (
         records.groupBy("_tag")
         .agg(F.count(F.lit(1)).alias("n"), F.collect_list(F.when(F.col("_tag") == OBJECT, F.col("_payload"))).alias("objects"))
