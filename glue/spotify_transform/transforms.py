@@ -11,6 +11,7 @@ schema's column order and types.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 from typing import Any, Iterable, Iterator, Mapping
 
@@ -161,7 +162,15 @@ def _parse_arrow_files(ctx: RunContext, arrow_schema: Any, batches: Iterable[Any
             for index, path in enumerate(batch.column(0).to_pylist()):
                 yield path, contents[index].as_py()
 
-    return record_batches(parse_partition(ctx, files()), arrow_schema)
+    # Parsing allocates millions of dicts, and each of the cyclic GC's passes walks every live one (the partition's
+    # dimension rows included): ~20 % of the parse time, for JSON trees that hold no reference cycles.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield from record_batches(parse_partition(ctx, files()), arrow_schema)
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def parse_raw_files(spark: SparkSession, folders: list[str], ctx: RunContext, schemas: Schemas) -> DataFrame:
