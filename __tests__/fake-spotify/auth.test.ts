@@ -87,7 +87,7 @@ describe('fake Spotify accounts service', () => {
     expect(`${location.origin}${location.pathname}`).toBe(redirectUri);
     expect(location.searchParams.get('state')).toBe('xyz 123');
     const code = location.searchParams.get('code')!;
-    expect(code).toBeTruthy();
+    expect(code).toMatch(/^\S+$/); // a code is there, and it is one URL-safe token
 
     const params = { grant_type: 'authorization_code', code, redirect_uri: redirectUri, client_id: server.credentials.clientId, code_verifier: verifier };
     const exchanged = await postToken(server, params, {});
