@@ -52,19 +52,26 @@ describe('plain-text tables', () => {
   });
 });
 
-describe('the run report', () => {
+/** A run context as the stages leave it; each test adds what its stages produced. */
+function runContext(produced: Record<string, unknown>): LocalRunContext {
   const config = parseConfig({
     environment: 'local',
     project: 'spotify-pipeline',
     aws: { region: 'eu-west-1' },
     spotify: { playlists: ['4rOoJ6Egrf8K2IrywzwOMk'] },
   });
-  const ctx = {
+  return {
     options: { config },
     bucketDir: '/data/bucket',
     warehouseFile: '/data/warehouse.duckdb',
     runId: '20261123T060000Z-abcdef',
     startedAt: new Date('2026-11-23T06:00:00Z'),
+    ...produced,
+  } as unknown as LocalRunContext;
+}
+
+describe('the run report', () => {
+  const ctx = runContext({
     source: { kind: 'fake', describe: 'embedded fake Spotify at http://127.0.0.1:1/v1 (sample catalog)' },
     manifestKey: 'raw/extract_date=2026-11-23/run_id=20261123T060000Z-abcdef/_manifest.json',
     manifest: {
@@ -81,7 +88,7 @@ describe('the run report', () => {
     ],
     analyses: [{ name: 'top_artists_across_playlists', question: 'Which artists appear on the most playlists?', columns: ['artist', 'playlists'], rows: [['Noor Vance', 6]] }],
     seconds: { source: 0, extract: 0.4, transform: 12.3, load: 0.2, check: 0.1, analyse: 0.3 },
-  } as unknown as LocalRunContext;
+  });
 
   const report = formatRunReport(ctx, { source: 'fake', extract: '2 playlists', transform: '2 tables', load: '1 file', check: '1 failed', analyse: '1 analysis' });
 
@@ -108,16 +115,10 @@ describe('the run report', () => {
 
 describe('the report of a failed run', () => {
   it('names the stage that failed and keeps what the stages before it did', () => {
-    const config = parseConfig({ environment: 'local', project: 'spotify-pipeline', aws: { region: 'eu-west-1' }, spotify: { playlists: ['4rOoJ6Egrf8K2IrywzwOMk'] } });
-    const ctx = {
-      options: { config },
-      bucketDir: '/data/bucket',
-      warehouseFile: '/data/warehouse.duckdb',
-      runId: '20261123T060000Z-abcdef',
-      startedAt: new Date('2026-11-23T06:00:00Z'),
+    const ctx = runContext({
       checks: [{ table: 'tracks', check: 'key_unique', passed: false, detail: '2 duplicate keys' }],
       seconds: { source: 0, extract: 0.5, transform: 10, load: 0.2, check: 0.1 },
-    } as unknown as LocalRunContext;
+    });
     const report = formatRunReport(ctx, { source: 'fake', extract: 'e', transform: 't', load: 'l' }, 'check');
     expect(report).toContain('Local run 20261123T060000Z-abcdef FAILED at check after 10.8 s');
     expect(report).toMatch(/check\s+FAILED \(see below\)\s+0\.1 s/);
