@@ -61,7 +61,7 @@ async function main() {
   const configFile = join(dir, 'bench.json');
   writeFileSync(configFile, JSON.stringify({ ...base, local: { bucketDir: join(dir, 'bucket'), warehouseFile: join(dir, 'warehouse.duckdb'), secretsFile: join(dir, 'none.json') } }));
   console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.version}`);
-  console.log('command: npx tsx bench/local-run-bench.ts  (pipeline run --spotify fake; run 1 into an empty bucket folder and warehouse, run 2 on top of it, as next week\'s run)');
+  console.log('command: npx tsx bench/local-run-bench.ts  (pipeline run --spotify fake; run 1 into an empty bucket folder and warehouse, later runs on top of it: their files load, earlier ones are skipped)');
   for (let i = 1; i <= runs; i++) {
     const { seconds, peakMb, report } = await measureRun(String(i), configFile);
     const stages = Object.entries(report.seconds as Record<string, number>).map(([s, t]) => `${s} ${t.toFixed(1)}s`).join(', ');
