@@ -53,6 +53,9 @@ def configure_session(spark: SparkSession) -> None:
 
 # Below this much raw JSON a local run is dominated by the JVM's warm-up, not by data: see quick_jit below.
 QUICK_JIT_MAX_RAW_BYTES = 64 * 1024 * 1024
+# A run that claimed the class archive dump and then died leaves its lock file; after this long no live run
+# can still be dumping (a dump takes seconds), so the next run takes the claim over.
+STALE_ARCHIVE_LOCK_SECONDS = 15 * 60
 
 
 def class_archive_options(java_home: str) -> tuple[list[str], tuple[str, str] | None]:
@@ -69,7 +72,7 @@ def class_archive_options(java_home: str) -> tuple[list[str], tuple[str, str] | 
         release = Path(java_home, "release").read_text(encoding="utf-8")
         major = int(release.split('JAVA_VERSION="', 1)[1].split(".", 1)[0].split('"', 1)[0])
     except (OSError, IndexError, ValueError):
-        return []
+        return [], None
     if major < 17:
         return [], None
     import hashlib
@@ -82,9 +85,12 @@ def class_archive_options(java_home: str) -> tuple[list[str], tuple[str, str] | 
     quiet = "-Xlog:cds=off -Xlog:cds+dynamic=off"
     if archive.exists():
         return [f"-XX:SharedArchiveFile={archive}", quiet], None
+    lock = Path(f"{archive}.lock")
     try:
         cache.mkdir(parents=True, exist_ok=True)
-        os.close(os.open(f"{archive}.lock", os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        if lock.exists() and time.time() - lock.stat().st_mtime > STALE_ARCHIVE_LOCK_SECONDS:
+            lock.unlink(missing_ok=True)
+        os.close(os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
     except OSError:  # another run is writing it, or no writable cache: run without
         return [], None
     temporary = f"{archive}.{os.getpid()}.tmp"
