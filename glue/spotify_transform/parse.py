@@ -350,23 +350,34 @@ def parse_playlist(ctx: RunContext, path: str, doc: Mapping[str, Any]) -> Iterat
     if not isinstance(pages, list):
         yield reject(ctx, path, "item_pages", "item_pages is not a list", pages)
         pages = []
+    bad_pages, entries = page_entries(pages, "item_pages")
+    for locator, page in bad_pages:
+        yield reject(ctx, path, locator, "items page has no items list", page)
+    for locator, position, item in entries:
+        try:
+            yield from playlist_item_rows(ctx, path, playlist_id, item, position, locator)
+        except Exception as error:  # a shape nobody foresaw: reject the item, keep the run going
+            yield reject(ctx, path, locator, f"unexpected {type(error).__name__}: {error}", item)
+    yield object_status(path, "parsed")
+
+
+def page_entries(pages: list[Any], field: str) -> tuple[list[tuple[str, Any]], list[tuple[str, int, Any]]]:
+    """Walks verbatim Spotify paging objects: ([(locator, page)] of pages without an items list,
+    [(locator, 0-based position, item)]). A page's offset is the position of its first item; a page that
+    lacks one continues where the previous page ended."""
+    bad_pages: list[tuple[str, Any]] = []
+    entries: list[tuple[str, int, Any]] = []
     running = 0
     for page_index, page in enumerate(pages):
         items = obj(page).get("items")
         if not isinstance(items, list):
-            yield reject(ctx, path, f"item_pages[{page_index}]", "items page has no items list", page)
+            bad_pages.append((f"{field}[{page_index}]", page))
             continue
         offset = as_int(obj(page).get("offset"))
-        # The page offset is the playlist position of its first item; count on if a page lacks it.
         base = offset if offset is not None and offset >= 0 else running
-        for index, item in enumerate(items):
-            locator = f"item_pages[{page_index}].items[{index}]"
-            try:
-                yield from playlist_item_rows(ctx, path, playlist_id, item, base + index, locator)
-            except Exception as error:  # a shape nobody foresaw: reject the item, keep the run going
-                yield reject(ctx, path, locator, f"unexpected {type(error).__name__}: {error}", item)
+        entries.extend((f"{field}[{page_index}].items[{index}]", base + index, item) for index, item in enumerate(items))
         running = base + len(items)
-    yield object_status(path, "parsed")
+    return bad_pages, entries
 
 
 # ------------------------------------------------------------------------------------------------- top lists
@@ -388,41 +399,34 @@ def parse_top(ctx: RunContext, path: str, doc: Mapping[str, Any]) -> Iterator[Re
     if not isinstance(pages, list):
         yield reject(ctx, path, "pages", "pages is not a list", pages)
         pages = []
-    running = 0
-    for page_index, page in enumerate(pages):
-        items = obj(page).get("items")
-        if not isinstance(items, list):
-            yield reject(ctx, path, f"pages[{page_index}]", "top page has no items list", page)
-            continue
-        offset = as_int(obj(page).get("offset"))
-        base = offset if offset is not None and offset >= 0 else running
-        for index, entity in enumerate(items):
-            locator = f"pages[{page_index}].items[{index}]"
-            rank = base + index + 1
-            try:
-                if not isinstance(entity, dict):
-                    yield reject(ctx, path, locator, f"top {item_type} is not a JSON object", entity)
-                    continue
-                entity_id = as_id(entity.get("id"))
-                if entity_id is None:
-                    yield reject(ctx, path, locator, f"top {item_type} has no id", entity)
-                    continue
-                row = {
-                    "item_type": item_type,
-                    "time_range": time_range,
-                    "rank": rank,
-                    "item_id": entity_id,
-                    "item_name": as_str(entity.get("name")),
-                }
-                yield "user_top_items", fact_rank(path, rank), row
-                if item_type == "track":
-                    yield from track_entities(entity, path, rank)
-                else:
-                    artist = artist_row(entity)
-                    yield "artists", dimension_rank(artist, path, rank), artist  # type: ignore[arg-type]
-            except Exception as error:
-                yield reject(ctx, path, locator, f"unexpected {type(error).__name__}: {error}", entity)
-        running = base + len(items)
+    bad_pages, entries = page_entries(pages, "pages")
+    for locator, page in bad_pages:
+        yield reject(ctx, path, locator, "top page has no items list", page)
+    for locator, position, entity in entries:
+        rank = position + 1
+        try:
+            if not isinstance(entity, dict):
+                yield reject(ctx, path, locator, f"top {item_type} is not a JSON object", entity)
+                continue
+            entity_id = as_id(entity.get("id"))
+            if entity_id is None:
+                yield reject(ctx, path, locator, f"top {item_type} has no id", entity)
+                continue
+            row = {
+                "item_type": item_type,
+                "time_range": time_range,
+                "rank": rank,
+                "item_id": entity_id,
+                "item_name": as_str(entity.get("name")),
+            }
+            yield "user_top_items", fact_rank(path, rank), row
+            if item_type == "track":
+                yield from track_entities(entity, path, rank)
+            else:
+                artist = artist_row(entity)
+                yield "artists", dimension_rank(artist, path, rank), artist  # type: ignore[arg-type]
+        except Exception as error:
+            yield reject(ctx, path, locator, f"unexpected {type(error).__name__}: {error}", entity)
     yield object_status(path, "parsed")
 
 
