@@ -462,7 +462,14 @@ def parse_object(ctx: RunContext, file_path: str, data: bytes) -> Iterator[Recor
     elif kind == "top":
         yield from parse_top(ctx, path, doc)
     else:
-        yield reject(ctx, path, "kind", f"unknown document kind {kind!r}; expected 'playlist' or 'top'", None)
+        from .parse_listening import LISTENING_PARSERS  # imported here: it builds on this module
+
+        listening = LISTENING_PARSERS.get(kind)  # type: ignore[arg-type]
+        if listening is not None:
+            yield from listening(ctx, path, doc)
+            return
+        known = ", ".join(repr(k) for k in ("playlist", "top", *LISTENING_PARSERS))
+        yield reject(ctx, path, "kind", f"unknown document kind {kind!r}; expected one of {known}", None)
         yield object_status(path, "rejected", "unknown kind")
 
 

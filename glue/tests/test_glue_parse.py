@@ -119,7 +119,15 @@ def test_parser_rows_carry_exactly_the_columns_of_tables_json():
                 "item_pages": [{"offset": 0, "items": [{"item": track}]}]}
     top_artists = {"kind": "top", "item_type": "artists", "time_range": "long_term", "pages": [{"items": [{"id": "r"}]}]}
     seen = {}
-    for tag, payload in _records(playlist) + _records(top_artists, "top/artists_long_term.json"):
+    listening = [
+        ({"kind": "plays", "spotify_user_id": "u", "pages": [{"items": [{"track": track, "played_at": "2026-01-01T00:00:00Z"}]}]}, "plays/u.json"),
+        ({"kind": "saved_tracks", "spotify_user_id": "u", "pages": [{"items": [{"track": track}]}]}, "saved_tracks/u.json"),
+        ({"kind": "followed_artists", "spotify_user_id": "u", "pages": [{"artists": {"items": [{"id": "r"}]}}]}, "followed_artists/u.json"),
+    ]
+    records = _records(playlist) + _records(top_artists, "top/artists_long_term.json")
+    for doc, path in listening:
+        records += _records(doc, path)
+    for tag, payload in records:
         seen.setdefault(tag, set(payload) - {parse.TRACK_ARTISTS_FIELD})
     for name in schemas.table_names:
         if name == "track_artists":
