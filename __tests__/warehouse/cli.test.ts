@@ -9,6 +9,7 @@ import { LocalWarehouse } from '../../local/warehouse/local-warehouse';
 import { startFakeSnowflake, type FakeSnowflake } from '../../local/fake-snowflake/server';
 import { tempDir, writeRun } from './fixture-data';
 import { EXPECTED } from './expected-analyses';
+import { TABLE_NAMES } from '../../schemas/table-schemas';
 
 async function run(configFile: string, ...args: string[]): Promise<string> {
   const program = new Command().option('-e, --env <name|file>').exitOverride();
@@ -111,7 +112,7 @@ describe('pipeline query / status', () => {
     const report = JSON.parse(await run(configFile, 'status', '--target', 'snowflake', '--format', 'json'));
     expect(report.target).toBe('snowflake');
     expect(report.tables.find((t: { table: string }) => t.table === 'playlist_tracks')).toMatchObject({ rows: 13, files: 2 });
-    expect(report.pipes).toHaveLength(7);
+    expect(report.pipes).toHaveLength(TABLE_NAMES.length);
     expect(report.copyErrors).toEqual([]);
     const text = await run(configFile, 'status', '--target', 'snowflake');
     expect(text).toContain('Warehouse (snowflake): MYORG-MYACCOUNT SPOTIFY_DEV.RAW');
