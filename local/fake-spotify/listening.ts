@@ -236,9 +236,9 @@ export class FakeListener {
     return out;
   }
 
-  /** What Spotify still serves at `nowMs`: the 50 most recent plays, newest first. */
-  reachablePlays(nowMs: number): ListenerPlay[] {
-    return this.playsBetween(Number.NEGATIVE_INFINITY, nowMs, RECENTLY_PLAYED_HORIZON);
+  /** What Spotify still serves at `nowMs`: the 50 (`horizon`) most recent plays, newest first. */
+  reachablePlays(nowMs: number, horizon = RECENTLY_PLAYED_HORIZON): ListenerPlay[] {
+    return this.playsBetween(Number.NEGATIVE_INFINITY, nowMs, horizon);
   }
 
   savedTracksAt(nowMs: number): Array<{ trackId: string; addedAt: string }> {
@@ -278,12 +278,28 @@ export interface ListeningRequest {
   nowMs: number;
 }
 
+/** How the fake's recently-played behaves: Spotify's rules by default; other servers' for robustness tests. */
+export interface RecentlyPlayedRules {
+  /** Plays reachable at all; Spotify: 50. */
+  horizon?: number;
+  /** Which end of the plays after an `after` cursor a page holds; Spotify: the newest. */
+  after?: 'newest' | 'oldest';
+}
+
 export class ListeningApi {
+  private readonly horizon: number;
+  private readonly afterEnd: 'newest' | 'oldest';
+
   constructor(
     private readonly catalog: FakeCatalog,
     private readonly renderer: () => Renderer,
     private readonly apiBaseUrl: () => string,
-  ) {}
+    rules: RecentlyPlayedRules = {},
+  ) {
+    this.horizon = rules.horizon ?? RECENTLY_PLAYED_HORIZON;
+    if (!(Number.isInteger(this.horizon) && this.horizon >= 1)) throw new Error(`recentlyPlayed.horizon must be a whole number >= 1 (got ${rules.horizon})`);
+    this.afterEnd = rules.after ?? 'newest';
+  }
 
   /** Answers the listening endpoints; null for any other /v1/me path. */
   handle(request: ListeningRequest): ListeningReply | null {
@@ -311,11 +327,11 @@ export class ListeningApi {
     const before = intParam(query, 'before');
     if (after === null || before === null) return apiError(400, 'Invalid cursor: after and before are Unix timestamps in milliseconds');
     if (after !== undefined && before !== undefined) return apiError(400, 'Only one of after and before may be given');
-    const reachable = listener.reachablePlays(nowMs);
+    const reachable = listener.reachablePlays(nowMs, this.horizon);
     const window = reachable.filter(
       (p) => (after === undefined || p.playedAtMs > after) && (before === undefined || p.playedAtMs < before),
     );
-    const page = window.slice(0, limit);
+    const page = after !== undefined && this.afterEnd === 'oldest' ? window.slice(-limit) : window.slice(0, limit);
     const base = `${this.apiBaseUrl()}/me/player/recently-played`;
     const href = new URL(base);
     href.searchParams.set('limit', String(limit));

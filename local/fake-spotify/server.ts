@@ -14,7 +14,7 @@ import { loadSampleCatalog, TIME_RANGES, type CatalogPlaylist, type FakeCatalog,
 import { FaultEngine, type FaultAction, type FaultPlan } from './faults';
 import { applyFields, FieldsSyntaxError, parseFields } from './fields';
 import { Renderer } from './render';
-import { FakeClock, FakeListener, ListeningApi, sampleListenerSpecs, type FakeListenerSpec } from './listening';
+import { FakeClock, FakeListener, ListeningApi, sampleListenerSpecs, type FakeListenerSpec, type RecentlyPlayedRules } from './listening';
 
 export type { FaultAction, FaultPlan, FaultRule } from './faults';
 export type { FakeCatalog } from './catalog';
@@ -54,6 +54,8 @@ export interface FakeSpotifyOptions {
    * only advanceClock/setClock move it (new plays appear as it moves).
    */
   clock?: 'running' | 'frozen';
+  /** Recently played as Spotify serves it (50 plays, the newest after a cursor) unless changed here. */
+  recentlyPlayed?: RecentlyPlayedRules;
 }
 
 export interface FakeCredentials {
@@ -271,7 +273,7 @@ class FakeSpotify {
     this.playlistsById = new Map(catalog.playlists.map((p) => [p.id, p]));
     this.clock = new FakeClock(options.asOf, options.clock === 'frozen');
     this.authorizingUserId = catalog.userId;
-    this.listening = new ListeningApi(catalog, () => this.renderer, () => this.apiBaseUrl);
+    this.listening = new ListeningApi(catalog, () => this.renderer, () => this.apiBaseUrl, options.recentlyPlayed);
     this.refreshTokens.set(this.credentials.refreshToken, { clientId: this.credentials.clientId, userId: catalog.userId, scope: DEFAULT_SCOPE, pkce: false });
     this.currentRefreshTokens.set(catalog.userId, this.credentials.refreshToken);
     for (const spec of options.listeners ?? sampleListenerSpecs(this.credentials.refreshToken)) {
