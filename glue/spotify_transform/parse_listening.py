@@ -12,13 +12,14 @@ Raw documents (docs/data-contracts.md), one per listener, each with the listener
 
 A play is identified by (listener, played_at): one without a readable played_at is rejected; one whose track is
 absent is kept with item_type ``missing`` (the listener did play something then). A saved track or followed artist
-without an id is rejected (its key would be null).
+without an id is rejected (its key would be null). Every item is written whole (its row and the rows of the track,
+album and artists it names) or rejected whole, with the reason.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from .parse import (
     Record,
@@ -32,7 +33,6 @@ from .parse import (
     fact_rank,
     obj,
     object_status,
-    page_entries,
     reject,
     timestamp_micros,
     track_entities,
@@ -42,6 +42,11 @@ LISTENING_TABLES = ("plays", "saved_tracks", "followed_artists", "listener_profi
 # spotify:playlist:<id>, and the older spotify:user:<user>:playlist:<id>
 _PLAYLIST_URI = re.compile(r"^spotify:(?:user:[^:]+:)?playlist:([^:]+)$")
 _PLAYLIST_HREF = re.compile(r"/playlists/([^/?#]+)")
+_HREF_OFFSET = re.compile(r"[?&]offset=(\d+)")
+
+
+class ItemRejected(ValueError):
+    """An item that cannot be written whole: rejected whole, with this reason."""
 
 
 def _listener(ctx: RunContext, path: str, doc: Mapping[str, Any], kind: str) -> Iterator[Record] | str:
@@ -79,6 +84,9 @@ def context_playlist_id(context: Mapping[str, Any]) -> str | None:
 
 
 def _pages(ctx: RunContext, path: str, doc: Mapping[str, Any], unwrap: str | None = None) -> tuple[list[Record], list[tuple[str, int, Any]]]:
+    """(rejects of unusable pages, [(locator, position, item)]). A page's first item sits at its `offset`, else at
+    the offset of the request that fetched it (`href`); cursor pages (no offset) continue where the last page ended.
+    The tables key listening rows by what they are (a play's time, a track or artist id), not by position."""
     pages = doc.get("pages")
     problems: list[Record] = []
     if pages is None:
@@ -86,57 +94,80 @@ def _pages(ctx: RunContext, path: str, doc: Mapping[str, Any], unwrap: str | Non
     if not isinstance(pages, list):
         problems.append(reject(ctx, path, "pages", "pages is not a list", pages))
         pages = []
-    if unwrap:
-        # /me/following answers {"artists": {...page...}}; keep a bare page as it is.
-        pages = [obj(p).get(unwrap) if isinstance(obj(p).get(unwrap), dict) else p for p in pages]
-    bad_pages, entries = page_entries(pages, "pages")
-    problems.extend(reject(ctx, path, locator, "page has no items list", page) for locator, page in bad_pages)
+    entries: list[tuple[str, int, Any]] = []
+    running = 0
+    for page_index, raw_page in enumerate(pages):
+        page = obj(raw_page)
+        if unwrap and isinstance(page.get(unwrap), dict):
+            page = page[unwrap]  # /me/following answers {"artists": {...page...}}; a bare page is read as it is
+        items = page.get("items")
+        if not isinstance(items, list):
+            problems.append(reject(ctx, path, f"pages[{page_index}]", "page has no items list", raw_page))
+            continue
+        offset = as_int(page.get("offset"), (0, 2**31 - 1))
+        if offset is None and isinstance(page.get("href"), str):
+            match = _HREF_OFFSET.search(page["href"])
+            offset = int(match.group(1)) if match else None
+        base = offset if offset is not None else running
+        entries.extend((f"pages[{page_index}].items[{index}]", base + index, item) for index, item in enumerate(items))
+        running = base + len(items)
     return problems, entries
 
 
-def play_rows(ctx: RunContext, path: str, user_id: str, item: Any, seq: int, locator: str) -> Iterator[Record]:
-    if not isinstance(item, dict):
-        yield reject(ctx, path, locator, "play is not a JSON object", item)
+def _whole(ctx: RunContext, path: str, locator: str, item: Any, build: Callable[[], Sequence[Record]]) -> Iterator[Record]:
+    """The item's records, all of them, or one reject with the reason."""
+    try:
+        records = build()
+    except ItemRejected as error:
+        yield reject(ctx, path, locator, str(error), item)
         return
+    except Exception as error:  # a shape nobody foresaw: reject the item, keep the run going
+        yield reject(ctx, path, locator, f"unexpected {type(error).__name__}: {error}", item)
+        return
+    yield from records
+
+
+def play_records(path: str, user_id: str, item: Any, seq: int) -> list[Record]:
+    """One play -> its plays row and the rows of the track it names, all or none (ItemRejected)."""
+    if not isinstance(item, dict):
+        raise ItemRejected("play is not a JSON object")
     played_at = timestamp_micros(item.get("played_at"))
     if played_at is None:
-        yield reject(ctx, path, locator, f"play has no readable played_at ({item.get('played_at')!r})", item)
-        return
+        raise ItemRejected(f"play has no readable played_at ({item.get('played_at')!r})")
     media = item.get("track")
     if media is not None and not isinstance(media, dict):
-        yield reject(ctx, path, locator, f"play's track is a {type(media).__name__}, not an object", item)
-        return
+        raise ItemRejected(f"play's track is a {type(media).__name__}, not an object")
     media = media or {}
     try:
         media_id = as_id(media.get("id"))
+        media_type = (as_str(media.get("type")) or "track").lower()
+        if not media:
+            item_type = "missing"
+        elif as_bool(media.get("is_local")):
+            item_type = "local_track"
+        else:
+            item_type = media_type
+        track_id = media_id if item_type == "track" else None
+        context = obj(item.get("context"))
+        context_type = as_str(context.get("type"))
+        row = {
+            "spotify_user_id": user_id,
+            "played_at": played_at,
+            "item_type": item_type,
+            "track_id": track_id,
+            "track_name": as_str(media.get("name")),
+            "album_id": as_id(obj(media.get("album")).get("id")) if item_type == "track" else None,
+            "duration_ms": as_int(media.get("duration_ms")),
+            "context_type": context_type.lower() if context_type else None,
+            "context_uri": as_str(context.get("uri")),
+            "context_playlist_id": context_playlist_id(context),
+        }
+        records: list[Record] = [("plays", fact_rank(path, seq), row)]
+        if track_id is not None:
+            records.extend(track_entities(media, path, seq))
     except ValueError as error:
-        yield reject(ctx, path, locator, f"play: {error}", item)
-        return
-    media_type = (as_str(media.get("type")) or "track").lower()
-    if not media:
-        item_type = "missing"
-    elif as_bool(media.get("is_local")):
-        item_type = "local_track"
-    else:
-        item_type = media_type
-    track_id = media_id if item_type == "track" else None
-    context = obj(item.get("context"))
-    context_type = as_str(context.get("type"))
-    row = {
-        "spotify_user_id": user_id,
-        "played_at": played_at,
-        "item_type": item_type,
-        "track_id": track_id,
-        "track_name": as_str(media.get("name")),
-        "album_id": as_str(obj(media.get("album")).get("id")) if item_type == "track" else None,
-        "duration_ms": as_int(media.get("duration_ms")),
-        "context_type": context_type.lower() if context_type else None,
-        "context_uri": as_str(context.get("uri")),
-        "context_playlist_id": context_playlist_id(context),
-    }
-    yield "plays", fact_rank(path, seq), row
-    if track_id is not None:
-        yield from track_entities(media, path, seq)
+        raise ItemRejected(f"play: {error}") from error
+    return records
 
 
 def parse_plays(ctx: RunContext, path: str, doc: Mapping[str, Any]) -> Iterator[Record]:
@@ -150,10 +181,7 @@ def parse_plays(ctx: RunContext, path: str, doc: Mapping[str, Any]) -> Iterator[
     # The same play may sit on two pages (a poll that also walked back from the newest plays): the table key
     # (spotify_user_id, played_at) keeps the first, so the rank is the order of reading.
     for seq, (locator, _position, item) in enumerate(entries):
-        try:
-            yield from play_rows(ctx, path, user, item, seq, locator)
-        except Exception as error:  # a shape nobody foresaw: reject the play, keep the run going
-            yield reject(ctx, path, locator, f"unexpected {type(error).__name__}: {error}", item)
+        yield from _whole(ctx, path, locator, item, lambda: play_records(path, user, item, seq))
     yield object_status(path, "parsed")
 
 
@@ -166,30 +194,32 @@ def parse_saved_tracks(ctx: RunContext, path: str, doc: Mapping[str, Any]) -> It
     problems, entries = _pages(ctx, path, doc)
     yield from problems
     for locator, position, item in entries:
-        try:
-            if not isinstance(item, dict):
-                yield reject(ctx, path, locator, "saved track is not a JSON object", item)
-                continue
-            track = item.get("track")
-            if not isinstance(track, dict):
-                yield reject(ctx, path, locator, "saved track has no track object", item)
-                continue
-            track_id = as_id(track.get("id"))
-            if track_id is None:
-                yield reject(ctx, path, locator, "saved track has no track id", item)
-                continue
-            row = {
-                "spotify_user_id": user,
-                "track_id": track_id,
-                "added_at": timestamp_micros(item.get("added_at")),
-                "position": position,
-                "track_name": as_str(track.get("name")),
-            }
-            yield "saved_tracks", fact_rank(path, position), row
-            yield from track_entities(track, path, position)
-        except Exception as error:
-            yield reject(ctx, path, locator, f"unexpected {type(error).__name__}: {error}", item)
+        yield from _whole(ctx, path, locator, item, lambda: saved_track_records(path, user, item, position))
     yield object_status(path, "parsed")
+
+
+def saved_track_records(path: str, user_id: str, item: Any, position: int) -> list[Record]:
+    if not isinstance(item, dict):
+        raise ItemRejected("saved track is not a JSON object")
+    track = item.get("track")
+    if not isinstance(track, dict):
+        raise ItemRejected("saved track has no track object")
+    try:
+        track_id = as_id(track.get("id"))
+        if track_id is None:
+            raise ItemRejected("saved track has no track id")
+        row = {
+            "spotify_user_id": user_id,
+            "track_id": track_id,
+            "added_at": timestamp_micros(item.get("added_at")),
+            "position": position,
+            "track_name": as_str(track.get("name")),
+        }
+        return [("saved_tracks", fact_rank(path, position), row), *track_entities(track, path, position)]
+    except ItemRejected:
+        raise
+    except ValueError as error:
+        raise ItemRejected(f"saved track: {error}") from error
 
 
 def parse_followed_artists(ctx: RunContext, path: str, doc: Mapping[str, Any]) -> Iterator[Record]:
@@ -201,20 +231,21 @@ def parse_followed_artists(ctx: RunContext, path: str, doc: Mapping[str, Any]) -
     problems, entries = _pages(ctx, path, doc, unwrap="artists")
     yield from problems
     for locator, position, artist in entries:
-        try:
-            if not isinstance(artist, dict):
-                yield reject(ctx, path, locator, "followed artist is not a JSON object", artist)
-                continue
-            row = artist_row(artist)
-            if row is None:
-                yield reject(ctx, path, locator, "followed artist has no id", artist)
-                continue
-            followed = {"spotify_user_id": user, "artist_id": row["artist_id"], "artist_name": row["artist_name"], "position": position}
-            yield "followed_artists", fact_rank(path, position), followed
-            yield "artists", dimension_rank(row, path, position), row
-        except Exception as error:
-            yield reject(ctx, path, locator, f"unexpected {type(error).__name__}: {error}", artist)
+        yield from _whole(ctx, path, locator, artist, lambda: followed_artist_records(path, user, artist, position))
     yield object_status(path, "parsed")
+
+
+def followed_artist_records(path: str, user_id: str, artist: Any, position: int) -> list[Record]:
+    if not isinstance(artist, dict):
+        raise ItemRejected("followed artist is not a JSON object")
+    try:
+        row = artist_row(artist)
+    except ValueError as error:
+        raise ItemRejected(f"followed artist: {error}") from error
+    if row is None:
+        raise ItemRejected("followed artist has no id")
+    followed = {"spotify_user_id": user_id, "artist_id": row["artist_id"], "artist_name": row["artist_name"], "position": position}
+    return [("followed_artists", fact_rank(path, position), followed), ("artists", dimension_rank(row, path, position), row)]
 
 
 LISTENING_PARSERS: dict[str, Callable[[RunContext, str, Mapping[str, Any]], Iterator[Record]]] = {

@@ -236,3 +236,20 @@ def test_a_listening_run_through_spark(spark, tmp_path):
     assert {r["track_id"] for r in bucket.rows(spark, "tracks")} == {"trA", "trB", "trC", "trE", "trF"}
     assert {(r["track_id"], r["artist_id"]) for r in bucket.rows(spark, "track_artists") if r["track_id"] == "trA"} == {("trA", "ar1"), ("trA", "ar2")}
     assert {r["artist_id"] for r in bucket.rows(spark, "artists")} >= {"ar1", "ar7", "ar9"}
+
+
+def test_an_item_is_written_whole_or_rejected_whole():
+    bad_artist = track("trZ", "Zeta", artists=(("arOK", "Fine"),))
+    bad_artist["artists"].append({"id": 7, "name": "not an id"})
+    doc = {**PLAYS_DOC, "pages": [{"items": [play("2026-11-25T17:40:00Z", bad_artist), play("2026-11-25T17:41:00Z", track("trY", "Ypsilon"))]}]}
+    records = _records(f"plays/{SAM}.json", doc)
+    assert [row["track_id"] for tag, row in records if tag == "plays"] == ["trY"]
+    assert "trZ" not in {row["track_id"] for tag, row in records if tag == "tracks"}
+    assert "arOK" not in {row["artist_id"] for tag, row in records if tag == "artists"}
+    assert [(r["locator"], r["reason"]) for tag, r in records if tag == "_reject"] == [("pages[0].items[0]", "play: id is a int, not a string: 7")]
+
+
+def test_saved_track_positions_come_from_the_request_when_a_page_has_no_offset():
+    doc = {**SAVED_DOC, "pages": [{"items": [{"added_at": None, "track": track("trQ", "Q")}], "href": "https://api.spotify.com/v1/me/tracks?offset=50&limit=50"}]}
+    saved = [row for tag, row in _records(f"saved_tracks/{SAM}.json", doc) if tag == "saved_tracks"]
+    assert [(r["track_id"], r["position"]) for r in saved] == [("trQ", 50)]
