@@ -190,7 +190,8 @@ def main() -> None:
         listener_name = names[listener]
         listening_weeks = list(data.listening_time(listener)["week_start"])
     weeks = sorted(set(listening_weeks) | set(chart_weeks), reverse=True)
-    week = pick_week.selectbox("Week", weeks, format_func=week_label, key="week") if weeks else None
+    week_column = pick_week if listening is None else pick_listener
+    week = week_column.selectbox("Week", weeks, format_func=week_label, key="week") if weeks else None
 
     if listening is None and week is not None:
         listening_section(data, listener, listener_name, week)

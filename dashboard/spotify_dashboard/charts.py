@@ -81,7 +81,7 @@ def top_items(frame: pd.DataFrame, label: str, title: str, description: str) -> 
         .mark_tick(color="#191414", thickness=3, size=18)
         .encode(x="plays_previous_week:Q", y=y, tooltip=tooltip)
     )
-    return (bars + ticks).properties(description=description, height=max(120, 28 * len(frame)))
+    return (bars + ticks).properties(description=description, height=alt.Step(30))
 
 
 def hour_weekday_heatmap(grid: pd.DataFrame) -> alt.Chart:
@@ -126,7 +126,7 @@ def playlist_changes(movers: pd.DataFrame) -> alt.Chart:
                 alt.Tooltip("tracks:Q", title="Tracks"),
             ],
         )
-        .properties(description="playlist_changes", height=max(120, 34 * counts["playlist"].nunique()))
+        .properties(description="playlist_changes", height=alt.Step(30))
     )
 
 
@@ -154,7 +154,7 @@ def biggest_moves(movers: pd.DataFrame, limit: int = 12) -> alt.Chart | None:
                 alt.Tooltip("rank_change:Q", title="Places moved"),
             ],
         )
-        .properties(description="biggest_moves", height=max(120, 28 * len(moved)))
+        .properties(description="biggest_moves", height=alt.Step(30))
     )
 
 

@@ -95,7 +95,10 @@ class DashboardData:
     def listening_state(self) -> NoData | None:
         missing = self._missing(LISTENING_VIEWS, LISTENING_ANALYSES)
         if missing:
-            return NoData(f"No listening data yet: this warehouse has no {', '.join(missing)}.", LISTENING_HINT)
+            return NoData(
+                f"No listening data yet: this warehouse has no plays to chart (missing: {', '.join(missing)}).",
+                LISTENING_HINT,
+            )
         if self.listeners().empty:
             return NoData("No listening data yet: no plays have been loaded into the warehouse.", LISTENING_HINT)
         return None
