@@ -36,7 +36,7 @@ def main() -> None:
         raise SystemExit(__doc__)
     runs = int(args[args.index("--runs") + 1]) if "--runs" in args else 3
     data = DashboardData(DuckDBWarehouse(args[0]))
-    steps = [("playlists_state (release_year_mix)", data.playlists_state), ("chart_weeks (playlist_movers_per_week, all weeks)", data.chart_weeks)]
+    steps = [("playlists_state (release_year_mix)", data.playlists_state), ("chart_weeks (distinct weeks of chart_movements)", data.chart_weeks)]
     total = 0.0
     rows = []
     for name, fn in steps:

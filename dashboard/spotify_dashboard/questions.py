@@ -110,8 +110,11 @@ class DashboardData:
         return frame.sort_values(["listener_name", "spotify_user_id"]).reset_index(drop=True)
 
     def chart_weeks(self) -> list[dt.date]:
-        """Weeks in which some playlist changed against its previous week."""
-        weeks = self._analysis("playlist_movers_per_week")["chart_week"]
+        """Weeks that have a playlist chart to compare with the week before (the weeks of the movers analysis).
+
+        Read from the view the analysis is built on, not by running the analysis for every week: at 1,000,000
+        playlist items that is ~1M rows to ship for 49 dates (docs/benchmarks.md, Dashboard)."""
+        weeks = self._query("SELECT DISTINCT chart_week FROM chart_movements", [])["chart_week"]
         return sorted(set(_dates(weeks)), reverse=True)
 
     # ---- listening (one listener) --------------------------------------------------------------------------
