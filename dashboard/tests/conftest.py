@@ -3,7 +3,6 @@ listening data of the listening-data contract (listening_contract.py)."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -17,10 +16,6 @@ REPO = DASHBOARD.parent
 sys.path.insert(0, str(DASHBOARD))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-# Instants are UTC in every layer: the dashboard must not depend on the machine's zone.
-if os.environ.get("TZ", "UTC") == "UTC":
-    os.environ["TZ"] = "America/Los_Angeles"
-    time.tzset()
 
 
 def build_warehouse(out: Path, *flags: str) -> Path:
@@ -48,6 +43,17 @@ def empty_warehouse(tmp_path_factory) -> Path:
 def warehouse_copy(tmp_path, playlist_warehouse) -> Path:
     """A copy of the playlist warehouse a test may change."""
     return Path(shutil.copy(playlist_warehouse, tmp_path / "warehouse.duckdb"))
+
+
+@pytest.fixture(autouse=True)
+def away_from_utc(monkeypatch):
+    """Instants are UTC in every layer: the dashboard's answers must not move with the machine's zone. Only for the
+    tests of this folder (other suites in the same pytest process keep theirs)."""
+    monkeypatch.setenv("TZ", "America/Los_Angeles")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
 
 
 @pytest.fixture(autouse=True)
