@@ -21,7 +21,9 @@ const SUITES: Suite[] = [
   { name: 'types (tsc --noEmit)', command: ['npx', 'tsc', '--noEmit', '-p', 'tsconfig.json'] },
   {
     name: 'jest (stacks, handlers, local run, CLI)',
-    command: ['npx', 'jest', '--ci', '--json', `--outputFile=${join(RESULTS, 'jest.json')}`],
+    // Two workers on the 2-core machine: jest's default (cores - 1) runs the files one by one, and most of them wait
+    // on servers and child processes (Spark, Streamlit, Chromium), not the CPU: 174 s -> 107 s (docs/benchmarks.md).
+    command: ['npx', 'jest', '--ci', '--maxWorkers=2', '--json', `--outputFile=${join(RESULTS, 'jest.json')}`],
     counts: () => {
       const r = JSON.parse(readFileSync(join(RESULTS, 'jest.json'), 'utf8'));
       return { passed: r.numPassedTests, failed: r.numFailedTests + r.numRuntimeErrorTestSuites, skipped: r.numPendingTests + r.numTodoTests };
