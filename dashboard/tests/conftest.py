@@ -18,25 +18,40 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 
-def build_warehouse(out: Path, *flags: str) -> Path:
+def build_warehouses(**outs: Path) -> None:
+    """full=/a.duckdb playlists=/b.duckdb empty=/c.duckdb: see build-fixture-warehouse.ts."""
     subprocess.run(
-        ["npx", "tsx", str(DASHBOARD / "tests" / "build-fixture-warehouse.ts"), str(out), *flags],
+        ["npx", "tsx", str(DASHBOARD / "tests" / "build-fixture-warehouse.ts"), *(f"{kind}={out}" for kind, out in outs.items())],
         cwd=REPO,
         check=True,
         timeout=120,
     )
-    return out
 
 
 @pytest.fixture(scope="session")
-def playlist_warehouse(tmp_path_factory) -> Path:
+def warehouses(tmp_path_factory) -> dict[str, Path]:
+    """Built once per session: `full` (the fixture runs), `playlists` (without listening tables), `empty`."""
+    folder = tmp_path_factory.mktemp("warehouses")
+    outs = {kind: folder / f"{kind}.duckdb" for kind in ("full", "playlists", "empty")}
+    build_warehouses(**outs)
+    return outs
+
+
+@pytest.fixture(scope="session")
+def playlist_warehouse(warehouses) -> Path:
     """Two weekly runs of two playlists (fixture-data.ts), loaded with Snowpipe's rules; no listening data."""
-    return build_warehouse(tmp_path_factory.mktemp("wh") / "playlists.duckdb")
+    return warehouses["playlists"]
 
 
 @pytest.fixture(scope="session")
-def empty_warehouse(tmp_path_factory) -> Path:
-    return build_warehouse(tmp_path_factory.mktemp("wh") / "empty.duckdb", "--empty")
+def full_warehouse(warehouses) -> Path:
+    """Every table of the fixture runs, listening history included where the fixture has it."""
+    return warehouses["full"]
+
+
+@pytest.fixture(scope="session")
+def empty_warehouse(warehouses) -> Path:
+    return warehouses["empty"]
 
 
 @pytest.fixture()
