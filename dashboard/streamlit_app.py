@@ -186,7 +186,9 @@ def main() -> None:
     if listening is None:
         listeners = data.listeners()
         names = dict(zip(listeners["spotify_user_id"], listeners["listener_name"]))
-        listener = pick_listener.selectbox("Listener", list(names), format_func=lambda uid: names[uid], key="listener")
+        busiest = data.busiest_listener()
+        start = list(names).index(busiest) if busiest in names else 0
+        listener = pick_listener.selectbox("Listener", list(names), index=start, format_func=lambda uid: names[uid], key="listener")
         listener_name = names[listener]
         listening_weeks = list(data.listening_time(listener)["week_start"])
     weeks = sorted(set(listening_weeks) | set(chart_weeks), reverse=True)

@@ -109,6 +109,14 @@ class DashboardData:
         frame["listener_name"] = frame["listener_name"].fillna(frame["spotify_user_id"])
         return frame.sort_values(["listener_name", "spotify_user_id"]).reset_index(drop=True)
 
+    def busiest_listener(self) -> str | None:
+        """The listener with the most plays over all weeks: the page opens on them."""
+        frame = _numbers(self._analysis("listening_time_per_week"), ["plays"])
+        if frame.empty:
+            return None
+        totals = frame.groupby("spotify_user_id")["plays"].sum()
+        return str(totals.sort_values(ascending=False, kind="stable").index[0])
+
     def chart_weeks(self) -> list[dt.date]:
         """Weeks that have a playlist chart to compare with the week before (the weeks of the movers analysis).
 
