@@ -54,8 +54,16 @@ export async function browseDashboard(url: string, options: BrowseOptions): Prom
       options.minCharts,
       { timeout },
     );
-    // Streamlit shows a "running" status widget while the script runs; the page is complete once it is gone.
-    await page.waitForFunction(() => !document.querySelector('[data-testid="stStatusWidget"]'), null, { timeout });
+    // Streamlit shows a "running" status widget while the script runs; the page is complete once it is gone and
+    // every chart element on it has drawn its SVG.
+    await page.waitForFunction(
+      () =>
+        !document.querySelector('[data-testid="stStatusWidget"]') &&
+        document.querySelectorAll('[data-testid="stVegaLiteChart"]').length ===
+          document.querySelectorAll('[data-testid="stVegaLiteChart"] svg.marks').length,
+      null,
+      { timeout },
+    );
     const read = (selector: string) =>
       page.evaluate((s) => Array.from(document.querySelectorAll(s)).map((e) => (e.textContent ?? '').trim()), selector);
     const result: DashboardPage = {
