@@ -89,7 +89,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       throw new Error(`The dashboard server exited before it was ready (port ${port}):\n${output.trim()}`);
     }
     try {
-      const response = await fetch(`${url}/_stcore/health`);
+      // A bounded wait: something else listening on the port may accept and never answer.
+      const response = await fetch(`${url}/_stcore/health`, { signal: AbortSignal.timeout(2000) });
       if (response.ok) return { url, port, process: child, exited, stop };
     } catch {
       // not listening yet
