@@ -75,7 +75,7 @@ def top_items(frame: pd.DataFrame, label: str, title: str, description: str) -> 
         alt.Tooltip("plays:Q", title="Plays this week", format=","),
         alt.Tooltip("plays_previous_week:Q", title="Plays last week", format=","),
     ]
-    bars = alt.Chart(frame).mark_bar(color=ACCENT).encode(x=alt.X("plays:Q", title="Plays (tick: last week)"), y=y, tooltip=tooltip)
+    bars = alt.Chart(frame).mark_bar(color=ACCENT).encode(x=alt.X("plays:Q", title="Plays (tick: last week)", axis=alt.Axis(tickMinStep=1)), y=y, tooltip=tooltip)
     ticks = (
         alt.Chart(frame)
         .mark_tick(color="#191414", thickness=3, size=18)
