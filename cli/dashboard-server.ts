@@ -86,6 +86,9 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
   while (Date.now() < deadline) {
     if (hasExited) {
+      if (/Port \d+ is not available/.test(output)) {
+        throw new Error(`Port ${port} is in use (Streamlit: "Port ${port} is not available"): stop what listens there, or pick another port with --port (make dashboard ARGS="--port 8600").`);
+      }
       throw new Error(`The dashboard server exited before it was ready (port ${port}):\n${output.trim()}`);
     }
     try {

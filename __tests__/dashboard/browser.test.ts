@@ -117,7 +117,7 @@ describe('startDashboard', () => {
     const port = (blocker.address() as { port: number }).port;
     try {
       await expect(startDashboard({ warehouseFile: '/nonexistent.duckdb', port })).rejects.toThrow(
-        new RegExp(`exited before it was ready \\(port ${port}\\)[\\s\\S]*Port ${port} is not available`),
+        new RegExp(`Port ${port} is in use .*pick another port with --port`),
       );
     } finally {
       blocker.close();
