@@ -27,6 +27,9 @@ export function register(program: Command): void {
           '',
         ].join('\n'),
       );
+      // From here on Streamlit's own log (an app error, say) belongs in this terminal.
+      server.process.stdout?.pipe(process.stdout);
+      server.process.stderr?.pipe(process.stderr);
       const stop = () => void server.stop();
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
