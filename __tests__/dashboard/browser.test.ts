@@ -1,6 +1,6 @@
 /**
  * The dashboard as `make dashboard` starts it: `pipeline dashboard --port 0` (the real command, in its own process)
- * on known warehouse data (the two weekly runs of fixture-data.ts, loaded by LocalWarehouse), loaded in headless
+ * on known warehouse data (the playlists of the two weekly runs of fixture-data.ts, loaded by LocalWarehouse), loaded in headless
  * Chromium. It prints its loopback URL, every chart draws, the page shows no error, a bar's tooltip shows its
  * numbers, the screenshot lands in build/test-results/, and Ctrl-C stops it.
  */
@@ -9,9 +9,9 @@ import { createServer } from 'node:net';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startDashboard } from '../../cli/dashboard-server';
-import { LocalWarehouse } from '../../local/warehouse/local-warehouse';
 import { browseDashboard, type DashboardPage } from '../../scripts/dashboard-browser';
-import { tempDir, writeRun } from '../warehouse/fixture-data';
+import { buildFixtureWarehouse } from '../../dashboard/tests/fixture-warehouse';
+import { tempDir } from '../warehouse/fixture-data';
 
 const ROOT = resolve(__dirname, '..', '..');
 const SCREENSHOT = join(ROOT, 'build', 'test-results', 'dashboard.png');
@@ -48,12 +48,9 @@ describe('pipeline dashboard in headless Chromium', () => {
 
   beforeAll(async () => {
     dir = tempDir('dashboard-browser');
-    await writeRun(join(dir, 'bucket'), 'A');
-    await writeRun(join(dir, 'bucket'), 'B');
+    // The playlist tables only: the page in a browser does not depend on which listening data exist.
     const warehouseFile = join(dir, 'warehouse.duckdb');
-    const warehouse = await LocalWarehouse.open(warehouseFile);
-    await warehouse.loadProcessed(join(dir, 'bucket'));
-    await warehouse.close();
+    await buildFixtureWarehouse('playlists', warehouseFile);
     const base = JSON.parse(readFileSync(join(ROOT, 'config', 'environments', 'local.json'), 'utf8'));
     const configFile = join(dir, 'config.json');
     writeFileSync(configFile, JSON.stringify({ ...base, local: { ...base.local, warehouseFile } }));

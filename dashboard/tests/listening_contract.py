@@ -1,9 +1,9 @@
-"""Listening data in the shapes of the listening-data contract, for testing the listening charts before the
-listening analyses exist in snowflake-sql/.
+"""Listening data in the shapes of the listening-data contract: the listening charts tested against the contract
+itself (column names and types of each analysis's output), independently of the SQL that produces them.
 
 `install(warehouse, sql_dir)` adds, to a copy of a test warehouse, one table per listening analysis holding the
 rows below (exactly the analysis's contract columns) and the `listeners` view; and lays out a SQL folder: the
-real snowflake-sql/ plus, for each listening analysis not in it yet, a file that reads its table. The app then
+real snowflake-sql/ with each listening analysis replaced by a file that reads its table. The app then
 runs exactly as it will on the real files: it wraps each analysis and filters it by listener and week.
 """
 
@@ -94,9 +94,10 @@ def install(warehouse: Path, sql_dir: Path) -> Path:
             definition = ", ".join(f"{c} {TYPES.get(c, 'VARCHAR')}" for c in columns)
             connection.execute(f"CREATE TABLE {table} ({definition})")
             connection.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' for _ in columns)})", rows)
+            # Replaces the real file where there is one: these tests pin the app to the contract's shapes, whatever
+            # the SQL behind them (test_dashboard_listening.py runs the real files on real plays).
             analysis = sql_dir / "analysis" / f"{name}.sql"
-            if not analysis.exists():
-                analysis.write_text(f"-- Question: {name} (contract-shaped test data)\nSELECT * FROM {table}\nORDER BY 1;\n")
+            analysis.write_text(f"-- Question: {name} (contract-shaped test data)\nSELECT * FROM {table}\nORDER BY 1;\n")
         connection.execute("CREATE TABLE contract_listeners (spotify_user_id VARCHAR, listener_name VARCHAR)")
         connection.executemany("INSERT INTO contract_listeners VALUES (?, ?)", LISTENERS)
         connection.execute("CREATE OR REPLACE VIEW listeners AS SELECT * FROM contract_listeners")
