@@ -11,18 +11,9 @@ import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric
 import { LambdaFunctionEventInvokeConfig } from '@cdktf/provider-aws/lib/lambda-function-event-invoke-config';
 import { ServiceRole, type PolicyStatement } from './iam';
 
-export interface NodeLambdaProps {
-  functionName: string;
-  description: string;
-  /** Folder holding the esbuild output (index.js + map), from handlers/build.ts. */
-  bundleDir: string;
+/** What every Lambda of the pipeline shares: runtime, account, logs, key, failure destination, alarm topic. */
+export interface NodeLambdaCommonProps {
   runtime: string;
-  memoryMb: number;
-  timeoutSeconds: number;
-  /** Reserved concurrency: 1 makes overlapping runs impossible. */
-  reservedConcurrency?: number;
-  environment: Record<string, string>;
-  statements: PolicyStatement[];
   accountId: string;
   region: string;
   logRetentionDays: number;
@@ -30,6 +21,19 @@ export interface NodeLambdaProps {
   /** SQS queue receiving events whose async invocation failed after retries. */
   failureQueueArn: string;
   alarmTopicArn: string;
+}
+
+export interface NodeLambdaProps extends NodeLambdaCommonProps {
+  functionName: string;
+  description: string;
+  /** Folder holding the esbuild output (index.js + map), from handlers/build.ts. */
+  bundleDir: string;
+  memoryMb: number;
+  timeoutSeconds: number;
+  /** Reserved concurrency: 1 makes overlapping runs impossible. */
+  reservedConcurrency?: number;
+  environment: Record<string, string>;
+  statements: PolicyStatement[];
 }
 
 export class NodeLambda extends Construct {

@@ -113,3 +113,21 @@ export function rolePolicy(tf: TfJson, roleName: string): Statement[] {
   if (!policy) throw new Error(`no inline policy for ${roleName}`);
   return statements(policy.policy);
 }
+
+/**
+ * The Terraform address (`type.logicalId`) of the single resource of a type matching a predicate. Logical ids
+ * follow the construct path, so tests name resources by what they are rather than by their id.
+ */
+export function addressOf(tf: TfJson, type: string, where: (r: Record<string, any>) => boolean = () => true): string {
+  const matches = Object.entries(tf.resource[type] ?? {}).filter(([, r]) => where(r));
+  if (matches.length !== 1) throw new Error(`expected exactly one ${type} matching, found ${matches.length}`);
+  return `${type}.${matches[0][0]}`;
+}
+
+/** A reference expression to an attribute of the single matching resource: `${type.id.attr}`. */
+export function refTo(tf: TfJson, type: string, attribute: string, where?: (r: Record<string, any>) => boolean): string {
+  return `\${${addressOf(tf, type, where)}.${attribute}}`;
+}
+
+/** Matches a resource by its `name` attribute. */
+export const named = (name: string) => (r: Record<string, any>) => r.name === name;
