@@ -64,6 +64,13 @@ export const PipelineConfigSchema = z
       /** Where alarms are sent (SNS email subscription), optional. */
       alarmEmail: z.email().optional(),
       logRetentionDays: z.number().int().positive().default(30),
+      /**
+       * One customer-managed KMS key (about $1/month plus requests) for logs, the secret, the failures queue and the
+       * alarm topic. Off: AWS-managed encryption instead (docs/costs.md). Default: on for prod, off otherwise.
+       */
+      customerManagedKey: z.boolean().optional(),
+      /** raw/ cannot be re-extracted (Spotify serves only the present): overwritten or deleted raw objects stay this long. */
+      rawVersionRetentionDays: z.number().int().min(30).default(365),
     }),
 
     spotify: z.object({
@@ -197,6 +204,11 @@ export function loadConfig(envOrPath: string = process.env.PIPELINE_ENV ?? 'loca
   return parseConfig(raw, file);
 }
 
+/** Whether the stacks create the customer-managed pipeline key (aws.customerManagedKey; prod on, others off by default). */
+export function usesCustomerManagedKey(config: PipelineConfig): boolean {
+  return config.aws.customerManagedKey ?? config.environment === 'prod';
+}
+
 /** Resource names derived in one place so stacks, Lambdas and docs agree. */
 export function resourceNames(config: PipelineConfig) {
   const prefix = `${config.project}-${config.environment}`;
@@ -210,5 +222,8 @@ export function resourceNames(config: PipelineConfig) {
     startTransformFunction: `${prefix}-start-transform`,
     spotifySecret: `${prefix}/spotify`,
     snowflakeIntegrationRole: `${prefix}-snowflake-s3-read`,
+    snowflakeNotificationRole: `${prefix}-snowflake-sns-publish`,
+    /** Upper-case prefix of Snowflake account objects (integrations, roles), e.g. SPOTIFY_PIPELINE_DEV. */
+    snowflakePrefix: prefix.replace(/-/g, '_').toUpperCase(),
   };
 }

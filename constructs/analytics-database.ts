@@ -35,6 +35,9 @@ export class AnalyticsDatabase extends Construct {
     this.schema = new Schema(this, 'schema', {
       database: this.database.name,
       name: props.schema,
+      // Managed access: only the schema owner (the deploy role) grants privileges on its objects, future grants
+      // included, which it may then do without the account-wide MANAGE GRANTS privilege.
+      withManagedAccess: 'true',
       comment: 'Tables loaded by Snowpipe from processed/, and the views over them.',
     });
     this.warehouse = new Warehouse(this, 'warehouse', {

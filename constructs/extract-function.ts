@@ -11,7 +11,8 @@ import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric
 import { SchedulerSchedule } from '@cdktf/provider-aws/lib/scheduler-schedule';
 import type { PolicyStatement } from './iam';
 import { ServiceRole } from './iam';
-import { NodeLambda, type NodeLambdaCommonProps } from './node-lambda';
+import { NodeLambda, NO_KEY_REASON, type NodeLambdaCommonProps } from './node-lambda';
+import { skipCheck } from './checkov';
 
 /** Powertools metrics of the extract (EMF): namespace, and the service dimension it adds to each metric. */
 export const METRICS_NAMESPACE = 'SpotifyPipeline';
@@ -34,7 +35,6 @@ export interface ExtractFunctionProps extends NodeLambdaCommonProps {
   bundleDir: string;
   memoryMb: number;
   timeoutSeconds: number;
-  reservedConcurrency?: number;
   environment: Record<string, string>;
   statements: PolicyStatement[];
   schedules: ExtractSchedule[];
@@ -62,7 +62,6 @@ export class ExtractFunction extends Construct {
       bundleDir: props.bundleDir,
       memoryMb: props.memoryMb,
       timeoutSeconds: props.timeoutSeconds,
-      reservedConcurrency: props.reservedConcurrency,
       environment: { ...props.environment, POWERTOOLS_SERVICE_NAME: EXTRACT_SERVICE, POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE },
       statements: props.statements,
     });
@@ -91,7 +90,19 @@ export class ExtractFunction extends Construct {
       statements: [
         { Sid: 'InvokeExtract', Action: ['lambda:InvokeFunction'], Resource: [this.lambda.function.arn] },
         { Sid: 'DeadLetter', Action: ['sqs:SendMessage'], Resource: [props.failureQueueArn] },
-        { Sid: 'DeadLetterKey', Action: ['kms:GenerateDataKey', 'kms:Decrypt'], Resource: [props.kmsKeyArn] },
+        ...(props.kmsKeyArn
+          ? [
+              // The schedules' input is encrypted with the pipeline key; the Scheduler decrypts it with this role.
+              { Sid: 'ScheduleInputKey', Action: ['kms:Decrypt'], Resource: [props.kmsKeyArn] },
+              // Dead letters go to the queue encrypted with the same key: through SQS only.
+              {
+                Sid: 'DeadLetterKey',
+                Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+                Resource: [props.kmsKeyArn],
+                Condition: { StringEquals: { 'kms:ViaService': `sqs.${props.region}.amazonaws.com` } },
+              },
+            ]
+          : []),
       ],
     });
     this.schedules = props.schedules.map(
@@ -118,5 +129,8 @@ export class ExtractFunction extends Construct {
           },
         }),
     );
+    if (!props.kmsKeyArn) {
+      for (const schedule of this.schedules) skipCheck(schedule, 'CKV_AWS_297', NO_KEY_REASON);
+    }
   }
 }

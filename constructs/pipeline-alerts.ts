@@ -15,13 +15,14 @@ import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscrip
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
 import { resourcePolicy, type PrincipalStatement } from './iam';
+import { skipCheck } from './checkov';
 
 export interface PipelineAlertsProps {
   /** Resource name prefix: `<prefix>-alarms`, `<prefix>-failures`. */
   prefix: string;
   accountId: string;
-  /** The pipeline's KMS key ARN. */
-  kmsKeyArn: string;
+  /** The pipeline's KMS key ARN, or none (aws.customerManagedKey off). */
+  kmsKeyArn?: string;
   alarmEmail?: string;
 }
 
@@ -36,10 +37,19 @@ export class PipelineAlerts extends Construct {
     this.failures = new SqsQueue(this, 'failures', {
       name: `${prefix}-failures`,
       messageRetentionSeconds: 14 * 24 * 3600,
-      kmsMasterKeyId: props.kmsKeyArn,
-      kmsDataKeyReusePeriodSeconds: 3600,
+      ...(props.kmsKeyArn ? { kmsMasterKeyId: props.kmsKeyArn, kmsDataKeyReusePeriodSeconds: 3600 } : { sqsManagedSseEnabled: true }),
     });
+    // CloudWatch alarms and EventBridge can publish to an encrypted topic only under a customer-managed key whose
+    // policy lets them (the AWS-managed SNS key does not): without the pipeline key the topic stays unencrypted.
     this.topic = new SnsTopic(this, 'alarms', { name: `${prefix}-alarms`, kmsMasterKeyId: props.kmsKeyArn });
+    if (!props.kmsKeyArn) {
+      skipCheck(
+        this.topic,
+        'CKV_AWS_26',
+        'aws.customerManagedKey is off: CloudWatch alarms cannot publish to a topic under the AWS-managed SNS key, so ' +
+          'the alarm topic is unencrypted at rest; it carries alarm texts and Snowpipe error notices, no data.',
+      );
+    }
     if (props.alarmEmail) {
       new SnsTopicSubscription(this, 'alarm-email', { topicArn: this.topic.arn, protocol: 'email', endpoint: props.alarmEmail });
     }

@@ -6,7 +6,13 @@
 import { Construct } from 'constructs';
 import { GlueCrawler } from '@cdktf/provider-aws/lib/glue-crawler';
 import { GlueTrigger } from '@cdktf/provider-aws/lib/glue-trigger';
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { bucketArn, objectsArn, ServiceRole } from './iam';
+import { skipCheck } from './checkov';
+import { LOG_RETENTION_REASON, NO_KEY_REASON } from './node-lambda';
+
+/** The log group every Glue crawler of a region writes to. */
+export const CRAWLER_LOG_GROUP = '/aws-glue/crawlers';
 
 export interface ProcessedCrawlerProps {
   prefix: string;
@@ -23,6 +29,8 @@ export interface ProcessedCrawlerProps {
   securityConfiguration: string;
   /** The transform job whose success starts the crawler. */
   jobName: string;
+  logRetentionDays: number;
+  kmsKeyArn?: string;
 }
 
 export class ProcessedCrawler extends Construct {
@@ -61,19 +69,28 @@ export class ProcessedCrawler extends Construct {
             'glue:BatchCreatePartition',
             'glue:UpdatePartition',
             'glue:BatchUpdatePartition',
+            // configuration CreatePartitionIndex: the crawler adds a partition index to each table it creates.
+            'glue:CreatePartitionIndex',
           ],
           Resource: [`${catalogArn}:catalog`, `${catalogArn}:database/${props.databaseName}`, `${catalogArn}:table/${props.databaseName}/*`],
         },
         {
           Sid: 'WriteCrawlerLogs',
-          Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
-          Resource: [
-            `arn:aws:logs:${region}:${accountId}:log-group:/aws-glue/crawlers`,
-            `arn:aws:logs:${region}:${accountId}:log-group:/aws-glue/crawlers:*`,
-          ],
+          // The group exists (below), so the crawler never needs logs:CreateLogGroup.
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: [`arn:aws:logs:${region}:${accountId}:log-group:${CRAWLER_LOG_GROUP}:*`],
         },
       ],
     });
+    // Crawlers log to the region's shared /aws-glue/crawlers group, which Glue would otherwise create without a
+    // retention. If another crawler created it before, import it (docs/deploying.md; `pipeline deploy` says how).
+    const logs = new CloudwatchLogGroup(this, 'logs', {
+      name: CRAWLER_LOG_GROUP,
+      retentionInDays: props.logRetentionDays,
+      kmsKeyId: props.kmsKeyArn,
+    });
+    skipCheck(logs, 'CKV_AWS_338', LOG_RETENTION_REASON);
+    if (!props.kmsKeyArn) skipCheck(logs, 'CKV_AWS_158', NO_KEY_REASON);
     this.crawler = new GlueCrawler(this, 'crawler', {
       name: props.crawlerName,
       description: 'Registers the processed/ tables and their extract_date/run_id partitions.',
@@ -85,7 +102,7 @@ export class ProcessedCrawler extends Construct {
       recrawlPolicy: { recrawlBehavior: 'CRAWL_NEW_FOLDERS_ONLY' },
       schemaChangePolicy: { updateBehavior: 'LOG', deleteBehavior: 'LOG' },
       configuration: JSON.stringify({ Version: 1, CreatePartitionIndex: true }),
-      dependsOn: [this.role.policy],
+      dependsOn: [this.role.policy, logs],
     });
     new GlueTrigger(this, 'after-transform', {
       name: `${props.prefix}-crawl-after-transform`,

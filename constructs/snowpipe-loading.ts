@@ -15,6 +15,8 @@ export interface SnowpipeLoadingProps {
   schema: string;
   stage: string;
   fileFormat: string;
+  /** The notification integration every pipe reports load errors to. */
+  errorIntegration?: string;
   /** The S3 prefix the pipes load from (processed/). */
   processedPrefix: string;
   /** Objects every pipe's COPY needs first (schema, stage, file format). */
@@ -43,6 +45,7 @@ export class SnowpipeLoading extends Construct {
           schema: props.schema,
           stage: props.stage,
           fileFormat: props.fileFormat,
+          errorIntegration: props.errorIntegration,
           dependsOn: props.dependsOn,
         }),
     );

@@ -13,7 +13,6 @@ export interface StartTransformFunctionProps extends NodeLambdaCommonProps {
   bundleDir: string;
   /** The configured bucket name (the S3 permission's source ARN). */
   bucketName: string;
-  reservedConcurrency?: number;
   environment: Record<string, string>;
   statements: PolicyStatement[];
 }
@@ -36,7 +35,6 @@ export class StartTransformFunction extends Construct {
       bundleDir: props.bundleDir,
       memoryMb: 256,
       timeoutSeconds: 60,
-      reservedConcurrency: props.reservedConcurrency,
       environment: props.environment,
       statements: props.statements,
     });

@@ -17,6 +17,8 @@ import { GlueSecurityConfiguration } from '@cdktf/provider-aws/lib/glue-security
 import { S3Object } from '@cdktf/provider-aws/lib/s3-object';
 import { bucketArn, objectsArn, ServiceRole } from './iam';
 import type { PipelineAlerts } from './pipeline-alerts';
+import { skipCheck } from './checkov';
+import { LOG_RETENTION_REASON, NO_KEY_REASON } from './node-lambda';
 
 const ROOT = resolve(__dirname, '..');
 
@@ -73,7 +75,7 @@ export interface TransformJobProps {
   numberOfWorkers: number;
   timeoutMinutes: number;
   logRetentionDays: number;
-  kmsKeyArn: string;
+  kmsKeyArn?: string;
   alerts: PipelineAlerts;
 }
 
@@ -82,6 +84,8 @@ export class TransformJob extends Construct {
   readonly role: ServiceRole;
   readonly securityConfiguration: GlueSecurityConfiguration;
   readonly failedRule: CloudwatchEventRule;
+  /** The job's log groups are <prefix>/error and <prefix>/output. */
+  readonly logGroupPrefix: string;
 
   constructor(scope: Construct, id: string, props: TransformJobProps) {
     super(scope, id);
@@ -103,11 +107,20 @@ export class TransformJob extends Construct {
     const schemasObject = upload('glue-schemas-object', schemas, 'tables.json');
     const s3Url = (object: S3Object) => `s3://${bucket}/${object.key}`;
 
-    const logGroupName = `/aws-glue/jobs/${jobName}`;
-    const logs = new CloudwatchLogGroup(this, 'glue-logs', {
-      name: logGroupName,
-      retentionInDays: props.logRetentionDays,
-      kmsKeyId: props.kmsKeyArn,
+    // Glue 5 writes driver/executor logs to <prefix>/error and print()/stdout to <prefix>/output, where the prefix is
+    // --custom-logGroup-prefix (default /aws-glue/jobs, shared by every job of the region). Glue 4's
+    // --enable-continuous-cloudwatch-log / --continuous-log-logGroup do not apply. Both groups are created here,
+    // with retention (and the pipeline key when there is one), so Glue writes into them and never creates its own.
+    this.logGroupPrefix = `/aws-glue/jobs/${jobName}`;
+    const logs = (['error', 'output'] as const).map((stream) => {
+      const group = new CloudwatchLogGroup(this, `logs-${stream}`, {
+        name: `${this.logGroupPrefix}/${stream}`,
+        retentionInDays: props.logRetentionDays,
+        kmsKeyId: props.kmsKeyArn,
+      });
+      skipCheck(group, 'CKV_AWS_338', LOG_RETENTION_REASON);
+      if (!props.kmsKeyArn) skipCheck(group, 'CKV_AWS_158', NO_KEY_REASON);
+      return group;
     });
     this.role = new ServiceRole(this, 'glue-role', {
       name: `${props.prefix}-glue-transform`,
@@ -139,11 +152,7 @@ export class TransformJob extends Construct {
         {
           Sid: 'WriteJobLogs',
           Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-          Resource: [
-            `arn:aws:logs:${region}:${accountId}:log-group:${logGroupName}:*`,
-            `arn:aws:logs:${region}:${accountId}:log-group:/aws-glue/jobs/error:*`,
-            `arn:aws:logs:${region}:${accountId}:log-group:/aws-glue/jobs/output:*`,
-          ],
+          Resource: ['error', 'output'].map((stream) => `arn:aws:logs:${region}:${accountId}:log-group:${this.logGroupPrefix}/${stream}:*`),
         },
         {
           // PutMetricData has no resource-level permissions; the namespace condition is the narrowing.
@@ -155,8 +164,8 @@ export class TransformJob extends Construct {
       ],
     });
     // What Glue writes to S3 is encrypted (SSE-S3, like the bucket default). CloudWatch encryption stays with
-    // the log groups themselves (pipeline key): Glue's own SSE-KMS mode would move the logs to groups named
-    // after the configuration. Bookmarks are off, so there is nothing to encrypt there.
+    // the log groups themselves (pipeline key, when there is one): Glue's own SSE-KMS mode would move the logs to
+    // groups named after the configuration. Bookmarks are off, so there is nothing to encrypt there.
     this.securityConfiguration = new GlueSecurityConfiguration(this, 'glue-security', {
       name: `${props.prefix}-glue`,
       encryptionConfiguration: {
@@ -165,6 +174,12 @@ export class TransformJob extends Construct {
         jobBookmarksEncryption: { jobBookmarksEncryptionMode: 'DISABLED' },
       },
     });
+    skipCheck(
+      this.securityConfiguration,
+      'CKV_AWS_99',
+      "Glue's S3 output is encrypted (SSE-S3); the job's log groups are encrypted by CloudWatch itself (with the " +
+        "pipeline key when there is one) instead of Glue's mode, and bookmarks are disabled (runs go by run id).",
+    );
     this.job = new GlueJob(this, 'transform', {
       securityConfiguration: this.securityConfiguration.name,
       name: jobName,
@@ -194,11 +209,10 @@ export class TransformJob extends Construct {
         '--job-bookmark-option': 'job-bookmark-disable',
         '--enable-metrics': 'true',
         '--enable-observability-metrics': 'true',
-        '--enable-continuous-cloudwatch-log': 'true',
-        '--continuous-log-logGroup': logGroupName,
+        '--custom-logGroup-prefix': this.logGroupPrefix,
         '--enable-job-insights': 'true',
       },
-      dependsOn: [logs, this.role.policy],
+      dependsOn: [...logs, this.role.policy],
     });
 
     // Job (and crawler) failures -> the alarm topic.

@@ -27,6 +27,8 @@ export interface WarehouseAccessProps {
   stageName: string;
   fileFormatName: string;
   views: readonly SnowflakeView[];
+  /** The account-level integrations the stack owns (storage, notification): the planner may see them. */
+  integrationNames: string[];
   /** What every grant needs first (the schema, the pipes). */
   dependsOn: ITerraformDependable[];
 }
@@ -34,6 +36,8 @@ export interface WarehouseAccessProps {
 export class WarehouseAccess extends Construct {
   readonly loaderRole: AccountRole;
   readonly analystRole: AccountRole;
+  /** Read-only role for pull-request plans: sees every object of the stack, changes and reads no data. */
+  readonly plannerRole: AccountRole;
 
   constructor(scope: Construct, id: string, props: WarehouseAccessProps) {
     super(scope, id);
@@ -46,7 +50,12 @@ export class WarehouseAccess extends Construct {
       name: `${props.objectPrefix}_ANALYST`,
       comment: 'Read-only analyst: tables, views and pipe status.',
     });
-    for (const [roleId, role] of [['loader', this.loaderRole], ['analyst', this.analystRole]] as const) {
+    this.plannerRole = new AccountRole(this, 'planner-role', {
+      name: `${props.objectPrefix}_PLANNER`,
+      comment: 'Terraform plans of pull requests: sees the objects of the stack; no data, no changes.',
+    });
+    const roles = [['loader', this.loaderRole], ['analyst', this.analystRole], ['planner', this.plannerRole]] as const;
+    for (const [roleId, role] of roles) {
       // Administrators keep control of everything the roles can do.
       new GrantAccountRole(this, `${roleId}-to-sysadmin`, { roleName: role.name, parentRoleName: 'SYSADMIN' });
     }
@@ -57,7 +66,7 @@ export class WarehouseAccess extends Construct {
       after: ITerraformDependable[] = [],
     ) => new GrantPrivilegesToAccountRole(this, grantId, { accountRoleName: role.name, ...config, dependsOn: [...props.dependsOn, ...after] });
 
-    for (const [roleId, role] of [['loader', this.loaderRole], ['analyst', this.analystRole]] as const) {
+    for (const [roleId, role] of roles) {
       grant(`${roleId}-database`, role, { privileges: ['USAGE'], onAccountObject: { objectType: 'DATABASE', objectName: props.databaseName } });
       grant(`${roleId}-schema`, role, { privileges: ['USAGE'], onSchema: { schemaName: schemaFqn } });
     }
@@ -94,6 +103,26 @@ export class WarehouseAccess extends Construct {
       });
     }
     grant('analyst-pipes', this.analystRole, { privileges: ['MONITOR'], onSchemaObject: { all: { objectTypePlural: 'PIPES', inSchema: schemaFqn } } });
+    // The planner: what Terraform's refresh reads (SHOW/DESCRIBE) needs a privilege on each object, and nothing
+    // more: USAGE on integrations, stage and file format, MONITOR on the warehouse and pipes, REFERENCES (structure,
+    // not rows) on tables and views.
+    const planner = this.plannerRole;
+    props.integrationNames.forEach((name, i) =>
+      grant(`planner-integration-${i}`, planner, { privileges: ['USAGE'], onAccountObject: { objectType: 'INTEGRATION', objectName: name } }),
+    );
+    grant('planner-warehouse', planner, { privileges: ['MONITOR'], onAccountObject: { objectType: 'WAREHOUSE', objectName: props.warehouseName } });
+    grant('planner-stage', planner, { privileges: ['USAGE'], onSchemaObject: { objectType: 'STAGE', objectName: `${schemaFqn}.${props.stageName}` } });
+    grant('planner-file-format', planner, {
+      privileges: ['USAGE'],
+      onSchemaObject: { objectType: 'FILE FORMAT', objectName: `${schemaFqn}.${props.fileFormatName}` },
+    });
+    for (const plural of ['TABLES', 'VIEWS'] as const) {
+      grant(`planner-${plural.toLowerCase()}`, planner, { privileges: ['REFERENCES'], onSchemaObject: { all: { objectTypePlural: plural, inSchema: schemaFqn } } }, plural === 'VIEWS' ? allViews : []);
+      grant(`planner-future-${plural.toLowerCase()}`, planner, { privileges: ['REFERENCES'], onSchemaObject: { future: { objectTypePlural: plural, inSchema: schemaFqn } } });
+    }
+    grant('planner-pipes', planner, { privileges: ['MONITOR'], onSchemaObject: { all: { objectTypePlural: 'PIPES', inSchema: schemaFqn } } });
+    grant('planner-future-pipes', planner, { privileges: ['MONITOR'], onSchemaObject: { future: { objectTypePlural: 'PIPES', inSchema: schemaFqn } } });
+
     // One grant per view as well: it names each view in the plan, and Terraform restores it if it is revoked.
     for (const { definition, view } of props.views) {
       grant(

@@ -16,8 +16,8 @@ import type { PipelineConfig } from '../config/pipeline-config';
 import { TABLES } from '../schemas/table-schemas';
 import { AnalyticsDatabase, FILE_FORMAT_NAME } from '../constructs/analytics-database';
 import { ProcessedStage, STAGE_NAME } from '../constructs/processed-stage';
+import { SnowpipeErrorNotifications } from '../constructs/snowpipe-error-notifications';
 import { SnowpipeLoading } from '../constructs/snowpipe-loading';
-import { snowflakeName } from '../constructs/snowpipe-table';
 import { WarehouseAccess } from '../constructs/warehouse-access';
 import { WarehouseViews } from '../constructs/warehouse-views';
 import { viewDefinitions } from '../local/warehouse/snowflake-sql';
@@ -35,6 +35,7 @@ export const SNOWFLAKE_PREVIEW_FEATURES = [
   'snowflake_stage_resource',
   'snowflake_table_resource',
   'snowflake_pipe_resource',
+  'snowflake_notification_integration_resource',
 ];
 
 export interface WarehouseStackProps {
@@ -42,7 +43,7 @@ export interface WarehouseStackProps {
   compute: ComputeStack;
 }
 
-function requireSnowflake(config: PipelineConfig, field: 'organizationName' | 'accountName' | 'user' | 'storageExternalId'): string {
+function requireSnowflake(config: PipelineConfig, field: 'organizationName' | 'accountName' | 'storageExternalId'): string {
   const value = config.snowflake[field];
   if (!value) {
     throw new Error(
@@ -57,6 +58,7 @@ export class WarehouseStack extends PipelineStack {
   readonly snowflake: SnowflakeProvider;
   readonly base: AnalyticsDatabase;
   readonly processedStage: ProcessedStage;
+  readonly errorNotifications: SnowpipeErrorNotifications;
   readonly loading: SnowpipeLoading;
   readonly views: WarehouseViews;
   readonly access: WarehouseAccess;
@@ -66,13 +68,14 @@ export class WarehouseStack extends PipelineStack {
     super(scope, 'warehouse', config);
     const { names, accountId } = this;
     const sf = config.snowflake;
-    const objectPrefix = snowflakeName(names.prefix.replace(/-/g, '_'));
+    const objectPrefix = names.snowflakePrefix;
 
     this.snowflake = new SnowflakeProvider(this, 'snowflake', {
       organizationName: requireSnowflake(config, 'organizationName'),
       accountName: requireSnowflake(config, 'accountName'),
-      user: requireSnowflake(config, 'user'),
-      role: sf.role,
+      // No user or role here: the provider reads SNOWFLAKE_USER and SNOWFLAKE_ROLE from the environment. A saved
+      // plan keeps the provider block, so a plan made by the read-only planner (pull requests) can be applied by
+      // the deploy user (`pipeline deploy` sets both from snowflake.user / snowflake.role; docs/deploying.md).
       authenticator: 'SNOWFLAKE_JWT',
       previewFeaturesEnabled: SNOWFLAKE_PREVIEW_FEATURES,
       // Reading a view queries POLICY_REFERENCES, which fails with "No active warehouse selected" without a
@@ -101,6 +104,14 @@ export class WarehouseStack extends PipelineStack {
       schema: base.schema.name,
       fileFormat: base.fileFormat,
     });
+    this.errorNotifications = new SnowpipeErrorNotifications(this, 'pipe-errors', {
+      objectPrefix,
+      accountId,
+      region: config.aws.region,
+      roleName: names.snowflakeNotificationRole,
+      topicArn: props.compute.alerts.topic.arn,
+      topicKeyArn: props.compute.key?.key.arn,
+    });
     this.loading = new SnowpipeLoading(this, 'snowpipe', {
       tables: TABLES,
       database: sf.database,
@@ -108,7 +119,8 @@ export class WarehouseStack extends PipelineStack {
       stage: STAGE_NAME,
       fileFormat: FILE_FORMAT_NAME,
       processedPrefix: PREFIXES.processed,
-      dependsOn: [base.schema, this.processedStage.stage, base.fileFormat],
+      errorIntegration: this.errorNotifications.integration.name,
+      dependsOn: [base.schema, this.processedStage.stage, base.fileFormat, this.errorNotifications.role, this.errorNotifications.policy],
     });
     this.views = new WarehouseViews(this, 'views', {
       definitions: viewDefinitions('snowflake'),
@@ -125,6 +137,7 @@ export class WarehouseStack extends PipelineStack {
       stageName: STAGE_NAME,
       fileFormatName: FILE_FORMAT_NAME,
       views: this.views.views,
+      integrationNames: [this.processedStage.integration.name, this.errorNotifications.integration.name],
       dependsOn: [base.schema, ...this.loading.tables.map((t) => t.pipe)],
     });
 

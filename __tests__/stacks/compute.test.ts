@@ -24,7 +24,6 @@ describe('compute stack (dev)', () => {
         handler: 'index.handler',
         memory_size: s.config.extract.lambdaMemoryMb,
         timeout: s.config.extract.lambdaTimeoutSeconds,
-        reserved_concurrent_executions: 1,
         tracing_config: { mode: 'Active' },
       });
       // The zip is an asset of the stack and its hash is the change trigger.
@@ -132,8 +131,7 @@ describe('compute stack (dev)', () => {
         // Runs are named by run id; bookmarks would skip a deliberate re-run.
         '--job-bookmark-option': 'job-bookmark-disable',
         '--enable-metrics': 'true',
-        '--enable-continuous-cloudwatch-log': 'true',
-        '--continuous-log-logGroup': `/aws-glue/jobs/${names.glueJob}`,
+        '--custom-logGroup-prefix': `/aws-glue/jobs/${names.glueJob}`,
       });
       // Per-run arguments come from the start-transform Lambda, never from defaults.
       expect(args['--RAW_RUN_PREFIX']).toBeUndefined();
@@ -164,16 +162,18 @@ describe('compute stack (dev)', () => {
   });
 
   describe('logs and alarms', () => {
-    it('keeps every log group for the configured retention, encrypted with the pipeline key', () => {
+    it('keeps every log group for the configured retention (dev: no customer-managed key, see first-deploy.test.ts)', () => {
       const groups = resources(s.compute, 'aws_cloudwatch_log_group');
       expect(groups.map((g) => g.name).sort()).toEqual(
-        [`/aws-glue/jobs/${names.glueJob}`, `/aws/lambda/${names.extractFunction}`, `/aws/lambda/${names.startTransformFunction}`].sort(),
+        [
+          `/aws-glue/jobs/${names.glueJob}/error`,
+          `/aws-glue/jobs/${names.glueJob}/output`,
+          '/aws-glue/crawlers',
+          `/aws/lambda/${names.extractFunction}`,
+          `/aws/lambda/${names.startTransformFunction}`,
+        ].sort(),
       );
-      for (const g of groups) {
-        expect(g.retention_in_days).toBe(14);
-        expect(g.kms_key_id).toMatch(/aws_kms_key\.key_\w+\.arn/);
-      }
-      expect(findResource(s.compute, 'aws_kms_key').enable_key_rotation).toBe(true);
+      for (const g of groups) expect(g.retention_in_days).toBe(14);
     });
 
     it('alarms on Lambda errors and failed invocations, to the alarm topic', () => {
@@ -204,9 +204,8 @@ describe('compute stack (dev)', () => {
       });
     });
 
-    it('encrypts the alarm topic and the failure queue', () => {
-      expect(findResource(s.compute, 'aws_sns_topic').kms_master_key_id).toMatch(/aws_kms_key/);
-      expect(findResource(s.compute, 'aws_sqs_queue').kms_master_key_id).toMatch(/aws_kms_key/);
+    it('encrypts the failure queue (SSE-SQS in dev; the pipeline key in prod, see first-deploy.test.ts)', () => {
+      expect(findResource(s.compute, 'aws_sqs_queue').sqs_managed_sse_enabled).toBe(true);
     });
   });
 });

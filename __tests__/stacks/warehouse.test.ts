@@ -15,12 +15,7 @@ describe('warehouse stack (dev)', () => {
 
   it('configures the Snowflake provider for key-pair auth, with no key in the code', () => {
     const [provider] = s.warehouse.provider!.snowflake;
-    expect(provider).toMatchObject({
-      organization_name: 'MYORG',
-      account_name: 'MYACCOUNT',
-      user: 'SPOTIFY_PIPELINE_DEPLOYER',
-      authenticator: 'SNOWFLAKE_JWT',
-    });
+    expect(provider).toMatchObject({ organization_name: 'MYORG', account_name: 'MYACCOUNT', authenticator: 'SNOWFLAKE_JWT' });
     expect(provider.private_key).toBeUndefined();
     expect(provider.private_key_passphrase).toBeUndefined();
     expect(s.text.warehouse).not.toMatch(/PRIVATE KEY/);
@@ -148,10 +143,10 @@ describe('warehouse stack (dev)', () => {
     });
   });
 
-  it('creates the loader and analyst roles under SYSADMIN with only their grants', () => {
+  it('creates the loader, analyst and planner roles under SYSADMIN with only their grants', () => {
     const roles = resources(s.warehouse, 'snowflake_account_role').map((r) => r.name).sort();
-    expect(roles).toEqual(['SPOTIFY_PIPELINE_DEV_ANALYST', 'SPOTIFY_PIPELINE_DEV_LOADER']);
-    expect(resources(s.warehouse, 'snowflake_grant_account_role').map((g) => g.parent_role_name)).toEqual(['SYSADMIN', 'SYSADMIN']);
+    expect(roles).toEqual(['SPOTIFY_PIPELINE_DEV_ANALYST', 'SPOTIFY_PIPELINE_DEV_LOADER', 'SPOTIFY_PIPELINE_DEV_PLANNER']);
+    expect(resources(s.warehouse, 'snowflake_grant_account_role').map((g) => g.parent_role_name)).toEqual(['SYSADMIN', 'SYSADMIN', 'SYSADMIN']);
     const grants = resources(s.warehouse, 'snowflake_grant_privileges_to_account_role');
     const privilegesOf = (role: string) =>
       grants.filter((g) => g.account_role_name === refTo(s.warehouse, 'snowflake_account_role', 'name', named(role))).flatMap((g) => g.privileges);
