@@ -128,6 +128,11 @@ export const PipelineConfigSchema = z
         /** The key-pair user the provider and the CLI log in as (private key via SNOWFLAKE_PRIVATE_KEY*). */
         user: z.string().optional(),
         role: z.string().default('SYSADMIN'),
+        /**
+         * The read-only key-pair user of pull-request plans (`pipeline deploy --plan-only`), granted the stack's
+         * <PREFIX>_PLANNER role; its key is the only Snowflake key a pull request sees (docs/deploying.md).
+         */
+        planUser: z.string().optional(),
         database: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'database must be an upper-case identifier').default('SPOTIFY'),
         schema: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'schema must be an upper-case identifier').default('RAW'),
         warehouse: z.string().regex(/^[A-Z][A-Z0-9_]*$/).default('SPOTIFY_WH'),
