@@ -115,6 +115,12 @@ export const PipelineConfigSchema = z
         workerType: z.enum(['G.1X', 'G.2X']).default('G.1X'),
         numberOfWorkers: z.number().int().min(2).max(20).default(2),
         timeoutMinutes: z.number().int().min(5).max(2880).default(60),
+        /**
+         * Crawl processed/ into the Glue Data Catalog after each successful transform (for Athena and other catalog
+         * readers). A crawler run bills at least 10 minutes, more than the job itself (docs/costs.md); Snowflake
+         * does not need it.
+         */
+        crawler: z.boolean().default(true),
         /** Local Spark master for the local run. */
         localSparkMaster: z.string().default('local[2]'),
       })

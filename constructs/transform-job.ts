@@ -59,10 +59,22 @@ function stageGluePackage(): string {
   return staging;
 }
 
+/** EventBridge pattern of a failed job run (and a failed crawl, when there is a crawler). */
+export function glueFailurePattern(jobName: string, crawlerName?: string): Record<string, unknown> {
+  const job = { 'detail-type': ['Glue Job State Change'], detail: { jobName: [jobName], state: ['FAILED', 'TIMEOUT', 'ERROR'] } };
+  if (!crawlerName) return { source: ['aws.glue'], ...job };
+  return {
+    source: ['aws.glue'],
+    'detail-type': ['Glue Job State Change', 'Glue Crawler State Change'],
+    $or: [job, { 'detail-type': ['Glue Crawler State Change'], detail: { crawlerName: [crawlerName], state: ['Failed'] } }],
+  };
+}
+
 export interface TransformJobProps {
   prefix: string;
   jobName: string;
-  crawlerName: string;
+  /** The crawler that follows the job, if there is one: its failures go to the same rule. */
+  crawlerName?: string;
   accountId: string;
   region: string;
   /** The configured bucket name (IAM policies and job arguments). */
@@ -219,14 +231,7 @@ export class TransformJob extends Construct {
     this.failedRule = new CloudwatchEventRule(this, 'glue-failed', {
       name: `${props.prefix}-glue-failed`,
       description: 'The transform job or the crawler failed.',
-      eventPattern: JSON.stringify({
-        source: ['aws.glue'],
-        'detail-type': ['Glue Job State Change', 'Glue Crawler State Change'],
-        $or: [
-          { 'detail-type': ['Glue Job State Change'], detail: { jobName: [jobName], state: ['FAILED', 'TIMEOUT', 'ERROR'] } },
-          { 'detail-type': ['Glue Crawler State Change'], detail: { crawlerName: [props.crawlerName], state: ['Failed'] } },
-        ],
-      }),
+      eventPattern: JSON.stringify(glueFailurePattern(jobName, props.crawlerName)),
     });
     new CloudwatchEventTarget(this, 'glue-failed-to-topic', {
       rule: this.failedRule.name,

@@ -57,7 +57,8 @@ export class ComputeStack extends PipelineStack {
   readonly extract: ExtractFunction;
   readonly startTransform: StartTransformFunction;
   readonly transform: TransformJob;
-  readonly crawler: ProcessedCrawler;
+  /** The catalog crawler, unless glue.crawler is off. */
+  readonly crawler?: ProcessedCrawler;
 
   constructor(scope: Construct, config: PipelineConfig, props: ComputeStackProps) {
     super(scope, 'compute', config);
@@ -160,7 +161,7 @@ export class ComputeStack extends PipelineStack {
     this.transform = new TransformJob(this, 'transform', {
       prefix: names.prefix,
       jobName: names.glueJob,
-      crawlerName: names.glueCrawler,
+      crawlerName: config.glue.crawler ? names.glueCrawler : undefined,
       accountId,
       region,
       bucketName: bucket,
@@ -174,7 +175,7 @@ export class ComputeStack extends PipelineStack {
       kmsKeyArn: keyArn,
       alerts: this.alerts,
     });
-    this.crawler = new ProcessedCrawler(this, 'crawler', {
+    if (config.glue.crawler) this.crawler = new ProcessedCrawler(this, 'crawler', {
       prefix: names.prefix,
       crawlerName: names.glueCrawler,
       accountId,

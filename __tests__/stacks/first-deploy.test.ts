@@ -3,7 +3,7 @@
  * one finding of issue 11 (docs/architecture.md says why each is shaped so). dev runs without a customer-managed
  * KMS key, prod with one (aws.customerManagedKey), so both shapes are checked where the key matters.
  */
-import { loadConfig, resourceNames } from '../../config/pipeline-config';
+import { loadConfig, parseConfig, resourceNames } from '../../config/pipeline-config';
 import { TABLES } from '../../schemas/table-schemas';
 import { SNOWFLAKE_PREVIEW_FEATURES } from '../../stacks/warehouse-stack';
 import { checkovSkips } from '../../constructs/checkov';
@@ -263,6 +263,23 @@ describe.each([
         expect(topic.kms_master_key_id).toBeUndefined();
         expect(checkovSkips(s.compute as TfJson).find((k) => k.address.startsWith('aws_sns_topic.') && k.id === 'CKV_AWS_26')).toBeDefined();
       }
+    });
+  });
+});
+
+describe('cost: the catalog crawler is configuration', () => {
+  it('glue.crawler off: no crawler, trigger, role or crawler log group; the failure rule watches the job alone', () => {
+    const raw = require('../../config/environments/dev.json');
+    const s = synthPipeline(parseConfig({ ...raw, glue: { crawler: false } }));
+    expect(resources(s.compute, 'aws_glue_crawler')).toHaveLength(0);
+    expect(resources(s.compute, 'aws_glue_trigger')).toHaveLength(0);
+    expect(resources(s.compute, 'aws_iam_role').map((r) => r.name)).not.toContain('spotify-pipeline-dev-glue-crawler');
+    expect(resources(s.compute, 'aws_cloudwatch_log_group').map((g) => g.name)).not.toContain('/aws-glue/crawlers');
+    const pattern = JSON.parse(findResource(s.compute, 'aws_cloudwatch_event_rule').event_pattern);
+    expect(pattern).toEqual({
+      source: ['aws.glue'],
+      'detail-type': ['Glue Job State Change'],
+      detail: { jobName: ['spotify-pipeline-dev-transform'], state: ['FAILED', 'TIMEOUT', 'ERROR'] },
     });
   });
 });
