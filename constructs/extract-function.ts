@@ -28,7 +28,9 @@ export interface ExtractSchedule {
   input?: Record<string, unknown>;
 }
 
-export interface ExtractFunctionProps extends NodeLambdaCommonProps {
+export interface ExtractFunctionProps {
+  /** Runtime, account, logs, key, failure queue and alarm topic, shared by the pipeline's Lambdas. */
+  common: NodeLambdaCommonProps;
   prefix: string;
   environmentName: string;
   functionName: string;
@@ -48,15 +50,9 @@ export class ExtractFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: ExtractFunctionProps) {
     super(scope, id);
-    const { prefix } = props;
+    const { prefix, common } = props;
     this.lambda = new NodeLambda(this, 'extract', {
-      runtime: props.runtime,
-      accountId: props.accountId,
-      region: props.region,
-      logRetentionDays: props.logRetentionDays,
-      kmsKeyArn: props.kmsKeyArn,
-      failureQueueArn: props.failureQueueArn,
-      alarmTopicArn: props.alarmTopicArn,
+      ...common,
       functionName: props.functionName,
       description: 'Extracts playlists and top items from the Spotify Web API into raw/ (manifest last).',
       bundleDir: props.bundleDir,
@@ -79,27 +75,27 @@ export class ExtractFunction extends Construct {
       threshold: 1,
       comparisonOperator: 'GreaterThanOrEqualToThreshold',
       treatMissingData: 'notBreaching',
-      alarmActions: [props.alarmTopicArn],
+      alarmActions: [common.alarmTopicArn],
     });
 
     this.schedulerRole = new ServiceRole(this, 'scheduler-role', {
       name: `${prefix}-scheduler`,
       service: 'scheduler.amazonaws.com',
-      accountId: props.accountId,
+      accountId: common.accountId,
       description: 'Lets the weekly schedule invoke the extract Lambda and dead-letter what it cannot deliver.',
       statements: [
         { Sid: 'InvokeExtract', Action: ['lambda:InvokeFunction'], Resource: [this.lambda.function.arn] },
-        { Sid: 'DeadLetter', Action: ['sqs:SendMessage'], Resource: [props.failureQueueArn] },
-        ...(props.kmsKeyArn
+        { Sid: 'DeadLetter', Action: ['sqs:SendMessage'], Resource: [common.failureQueueArn] },
+        ...(common.kmsKeyArn
           ? [
               // The schedules' input is encrypted with the pipeline key; the Scheduler decrypts it with this role.
-              { Sid: 'ScheduleInputKey', Action: ['kms:Decrypt'], Resource: [props.kmsKeyArn] },
+              { Sid: 'ScheduleInputKey', Action: ['kms:Decrypt'], Resource: [common.kmsKeyArn] },
               // Dead letters go to the queue encrypted with the same key: through SQS only.
               {
                 Sid: 'DeadLetterKey',
                 Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
-                Resource: [props.kmsKeyArn],
-                Condition: { StringEquals: { 'kms:ViaService': `sqs.${props.region}.amazonaws.com` } },
+                Resource: [common.kmsKeyArn],
+                Condition: { StringEquals: { 'kms:ViaService': `sqs.${common.region}.amazonaws.com` } },
               },
             ]
           : []),
@@ -112,7 +108,7 @@ export class ExtractFunction extends Construct {
           description: schedule.description,
           scheduleExpression: schedule.expression,
           scheduleExpressionTimezone: 'UTC',
-          kmsKeyArn: props.kmsKeyArn,
+          kmsKeyArn: common.kmsKeyArn,
           flexibleTimeWindow: { mode: 'OFF' },
           target: {
             arn: this.lambda.function.arn,
@@ -125,11 +121,11 @@ export class ExtractFunction extends Construct {
               ...schedule.input,
             }),
             retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 3600 },
-            deadLetterConfig: { arn: props.failureQueueArn },
+            deadLetterConfig: { arn: common.failureQueueArn },
           },
         }),
     );
-    if (!props.kmsKeyArn) {
+    if (!common.kmsKeyArn) {
       for (const schedule of this.schedules) skipCheck(schedule, 'CKV_AWS_297', NO_KEY_REASON);
     }
   }

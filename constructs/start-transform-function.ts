@@ -8,7 +8,9 @@ import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import { bucketArn, type PolicyStatement } from './iam';
 import { NodeLambda, type NodeLambdaCommonProps } from './node-lambda';
 
-export interface StartTransformFunctionProps extends NodeLambdaCommonProps {
+export interface StartTransformFunctionProps {
+  /** Runtime, account, logs, key, failure queue and alarm topic, shared by the pipeline's Lambdas. */
+  common: NodeLambdaCommonProps;
   functionName: string;
   bundleDir: string;
   /** The configured bucket name (the S3 permission's source ARN). */
@@ -23,13 +25,7 @@ export class StartTransformFunction extends Construct {
   constructor(scope: Construct, id: string, props: StartTransformFunctionProps) {
     super(scope, id);
     this.lambda = new NodeLambda(this, 'start-transform', {
-      runtime: props.runtime,
-      accountId: props.accountId,
-      region: props.region,
-      logRetentionDays: props.logRetentionDays,
-      kmsKeyArn: props.kmsKeyArn,
-      failureQueueArn: props.failureQueueArn,
-      alarmTopicArn: props.alarmTopicArn,
+      ...props.common,
       functionName: props.functionName,
       description: 'Starts the Glue transform for a run when its raw/ manifest lands.',
       bundleDir: props.bundleDir,
@@ -44,7 +40,7 @@ export class StartTransformFunction extends Construct {
       functionName: this.lambda.function.functionName,
       principal: 's3.amazonaws.com',
       sourceArn: bucketArn(props.bucketName),
-      sourceAccount: props.accountId,
+      sourceAccount: props.common.accountId,
     });
   }
 }

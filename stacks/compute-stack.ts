@@ -106,7 +106,7 @@ export class ComputeStack extends PipelineStack {
     };
 
     this.extract = new ExtractFunction(this, 'extract', {
-      ...lambdaCommon,
+      common: lambdaCommon,
       prefix: names.prefix,
       environmentName: config.environment,
       functionName: names.extractFunction,
@@ -141,7 +141,7 @@ export class ComputeStack extends PipelineStack {
     });
 
     this.startTransform = new StartTransformFunction(this, 'start-transform', {
-      ...lambdaCommon,
+      common: lambdaCommon,
       functionName: names.startTransformFunction,
       bundleDir: bundle('start-transform'),
       bucketName: bucket,
