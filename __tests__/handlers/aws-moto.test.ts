@@ -34,7 +34,9 @@ let glue: GlueClient;
 const quietLogger = () => new Logger({ serviceName: 'test', logLevel: 'SILENT' });
 
 beforeAll(async () => {
-  moto = await startMotoServer();
+  // Single-threaded: moto's threaded server lets two racing conditional PUTs to one key both succeed (seen: 2 of 8
+  // claims won), where S3 makes them atomic; one request at a time restores that guarantee.
+  moto = await startMotoServer({ threaded: false });
   s3 = new S3Client(moto.clientConfig);
   secretsClient = new SecretsManagerClient(moto.clientConfig);
   glue = new GlueClient(moto.clientConfig);
