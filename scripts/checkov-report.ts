@@ -4,14 +4,17 @@
  * is printed with its reason; a skip whose check no longer fails is stale and fails the scan too, so skips cannot
  * outlive their reason. Exit code 1 when anything is left.
  *
- *   npx tsx scripts/checkov-report.ts <stack dir>=<checkov json> [...]     (scripts/checkov.sh runs it)
+ *   npx tsx scripts/checkov-report.ts <synth output dir> <checkov json>     (scripts/checkov.sh runs it)
+ * The report is one checkov run over the whole output folder; findings are grouped by the stack file they are in.
  */
-import { readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import { checkovSkips } from '../constructs/checkov';
 
 interface CheckovFinding {
   check_id: string;
+  /** The scanned file, relative to the scanned folder with a leading slash, e.g. /stacks/<stack>/cdk.tf.json. */
+  file_path?: string;
   check_name?: string;
   /** `type.logicalId` for graph checks; `resource.logicalId` for python checks of terraform_json (checkov 3.3). */
   resource: string;
@@ -63,27 +66,53 @@ export function evaluate(tf: TfJson, reports: CheckovReport | CheckovReport[]): 
   return verdict;
 }
 
+/** Every synthesised stack file under a cdktf output folder (stacks/<name>/, and prod/stacks/<name>/ and the like). */
+export function stackFiles(root: string): string[] {
+  const found: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (!entry.isDirectory() || entry.name === '.terraform' || entry.name === 'assets') continue;
+      const path = join(dir, entry.name);
+      if (existsSync(join(path, 'cdk.tf.json')) && basename(dir) === 'stacks') found.push(join(path, 'cdk.tf.json'));
+      else walk(path);
+    }
+  };
+  walk(root);
+  return found.sort();
+}
+
 function main(args: string[]): number {
-  if (args.length === 0) {
-    process.stderr.write('usage: checkov-report.ts <stack dir>=<checkov json> [...]\n');
+  if (args.length !== 2) {
+    process.stderr.write('usage: checkov-report.ts <synth output dir> <checkov json>\n');
+    return 2;
+  }
+  const [root, jsonFile] = args;
+  const parsed = JSON.parse(readFileSync(jsonFile, 'utf8')) as CheckovReport | CheckovReport[];
+  const reports = Array.isArray(parsed) ? parsed : [parsed];
+  const findings = reports.flatMap((r) => r.results?.failed_checks ?? []);
+  const passed = reports.reduce((n, r) => n + (r.summary?.passed ?? 0), 0);
+  const files = stackFiles(root);
+  if (files.length === 0) {
+    process.stderr.write(`no synthesised stacks under ${root}\n`);
     return 2;
   }
   let bad = 0;
-  for (const arg of args) {
-    const [dir, jsonFile] = arg.split('=');
-    const tf = JSON.parse(readFileSync(join(dir, 'cdk.tf.json'), 'utf8')) as TfJson;
-    const verdict = evaluate(tf, JSON.parse(readFileSync(jsonFile, 'utf8')));
-    const stack = basename(dir.replace(/\/$/, ''));
-    const out = [
-      `== checkov: ${stack}: ${verdict.passed} passed, ${verdict.failures.length} failed, ${verdict.accepted.length} skipped per resource, ${verdict.stale.length} stale skips`,
-    ];
+  const out = [`== checkov: ${files.length} stacks, ${passed} checks passed`];
+  for (const file of files) {
+    const rel = `/${relative(root, file).split(sep).join('/')}`;
+    const tf = JSON.parse(readFileSync(file, 'utf8')) as TfJson;
+    const verdict = evaluate(tf, { results: { failed_checks: findings.filter((f) => f.file_path === rel) } });
+    const stack = basename(dirname(file));
+    out.push(`${stack}: ${verdict.failures.length} failed, ${verdict.accepted.length} skipped per resource, ${verdict.stale.length} stale skips`);
     for (const f of verdict.failures) out.push(`  FAILED  ${f.id} ${f.name} -- ${f.address} (no skip on this resource; fix it, or skipCheck() it with the reason)`);
     for (const k of verdict.stale) out.push(`  STALE   ${k.id} on ${k.address}: the check passes now; remove the skipCheck()`);
     for (const a of verdict.accepted) out.push(`  skipped ${a.id} on ${a.address}: ${a.reason}`);
-    process.stdout.write(`${out.join('\n')}\n`);
     bad += verdict.failures.length + verdict.stale.length;
   }
-  return bad === 0 ? 0 : 1;
+  const unplaced = findings.filter((f) => !files.some((file) => f.file_path === `/${relative(root, file).split(sep).join('/')}`));
+  for (const f of unplaced) out.push(`  FAILED  ${f.check_id} in ${f.file_path}: not a synthesised stack this report knows`);
+  process.stdout.write(`${out.join('\n')}\n`);
+  return bad + unplaced.length === 0 ? 0 : 1;
 }
 
 if (require.main === module) process.exitCode = main(process.argv.slice(2));
