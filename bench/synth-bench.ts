@@ -96,7 +96,7 @@ try {
     'Wall times swing when other work shares the 2 cores (the range column); peak memory is stable.',
     'The stack tests build the Lambda bundles and synthesise each configuration once per change of the sources',
     '(a cache in the temp folder keyed by a fingerprint of every source file, __tests__/stacks/synth-helper.ts), so',
-    'runs after the first reuse them; a fresh clone pays one synth per configuration (about 5 s more).',
+    'runs after the first reuse them; a fresh clone pays the bundles and one synth per configuration (measured cold: 26.2 s wall, 18.3 s CPU).',
     '',
   ].join('\n');
 
