@@ -10,7 +10,7 @@ import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-sec
 import { usesCustomerManagedKey, type PipelineConfig } from '../config/pipeline-config';
 import { buildLambdaBundlesSync, LAMBDA_RUNTIME, type LambdaBundle, type LambdaName } from '../handlers/build';
 import { TABLE_NAMES } from '../schemas/table-schemas';
-import { objectsArn } from '../constructs/iam';
+import { bucketArn, objectsArn } from '../constructs/iam';
 import { skipCheck } from '../constructs/checkov';
 import { NO_KEY_REASON } from '../constructs/node-lambda';
 import { ExtractFunction } from '../constructs/extract-function';
@@ -122,6 +122,16 @@ export class ComputeStack extends PipelineStack {
       },
       statements: [
         { Sid: 'WriteRaw', Action: ['s3:PutObject'], Resource: [objectsArn(bucket, `${PREFIXES.raw}*`)] },
+        // The resumable extract (issue 9) reads raw/: its run's checkpoint, an existing manifest, the playlist state
+        // (raw/_state/) and, by HEAD, the earlier objects a manifest points at. ListBucket makes a missing key answer
+        // 404 (no checkpoint yet) instead of 403.
+        { Sid: 'ReadRaw', Action: ['s3:GetObject'], Resource: [objectsArn(bucket, `${PREFIXES.raw}*`)] },
+        {
+          Sid: 'ListRaw',
+          Action: ['s3:ListBucket'],
+          Resource: [bucketArn(bucket)],
+          Condition: { StringLike: { 's3:prefix': [`${PREFIXES.raw}*`] } },
+        },
         // The run claim: a conditional put, read back when it already exists (handlers/shared/run-claim.ts).
         { Sid: 'ClaimRuns', Action: ['s3:PutObject', 's3:GetObject'], Resource: [objectsArn(bucket, `${PREFIXES.claims}extract/*`)] },
         // PutSecretValue: Spotify may hand out a new refresh token, which the Lambda stores back.

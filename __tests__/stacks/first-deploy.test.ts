@@ -178,13 +178,15 @@ describe.each([
       ...(customerManagedKey ? [`kms:Decrypt ${key} if ${JSON.stringify(sqsVia)}`, `kms:GenerateDataKey ${key} if ${JSON.stringify(sqsVia)}`] : []),
     ];
 
-    it('extract Lambda: raw/ and its claims, the Spotify secret', () => {
+    it('extract Lambda: writes raw/, reads it back to resume (checkpoint, manifest, state), its claims, the Spotify secret', () => {
       const secret = refTo(s.compute, 'aws_secretsmanager_secret', 'arn');
       const secretsVia = { StringEquals: { 'kms:ViaService': `secretsmanager.${REGION}.amazonaws.com` } };
       expect(grantLines(rolePolicy(s.compute, names.extractFunction))).toEqual(
         [
           ...common(names.extractFunction),
           `s3:PutObject ${bucket}/raw/*`,
+          `s3:GetObject ${bucket}/raw/*`,
+          `s3:ListBucket ${bucket} if ${JSON.stringify({ StringLike: { 's3:prefix': ['raw/*'] } })}`,
           `s3:GetObject ${bucket}/claims/extract/*`,
           `s3:PutObject ${bucket}/claims/extract/*`,
           `secretsmanager:GetSecretValue ${secret}`,
