@@ -102,6 +102,8 @@ try {
     '(a cache in the temp folder keyed by a fingerprint of every source file, __tests__/stacks/synth-helper.ts), so',
     'runs after the first reuse them. From empty caches, as on a fresh clone: ' +
       `${cold.wallSeconds.toFixed(1)} s wall, ${cold.cpuSeconds.toFixed(1)} s CPU.`,
+    'Before issue 11 (2026-11-25, same command, without the caches and with a third fewer tests): synth 6.5 s,',
+    'stack tests 25.1 s (range 22.4-27.1 s).',
     '',
   ].join('\n');
 
