@@ -20,6 +20,7 @@ const commandModules: Array<() => { register(program: Command): void }> = [
   () => require('./commands/fake-spotify'),
   () => require('./commands/query'),
   () => require('./commands/status'),
+  () => require('./commands/dashboard'),
   () => require('./commands/deploy'),
 ];
 
