@@ -1,7 +1,8 @@
 /**
  * The extract Lambda: a thin adapter around extractRun(). It reads the configuration from the environment
  * the compute stack sets, the Spotify credentials from Secrets Manager, derives the run id from the schedule's
- * event (so a re-delivered event rewrites the same keys), and emits structured logs and one EMF metric set per run.
+ * event (so a retried or re-delivered event resumes the same run from its checkpoint, or finds it complete),
+ * and emits structured logs and one EMF metric set per run. `pipeline extract` runs the same handler locally.
  *
  * Environment: PIPELINE_CONFIG (the validated pipeline configuration, JSON), BUCKET_NAME, SPOTIFY_SECRET_ARN;
  * optional POWERTOOLS_SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE, POWERTOOLS_LOG_LEVEL.
@@ -14,9 +15,9 @@ import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { parseConfig, type PipelineConfig } from '../../config/pipeline-config';
 import { S3ObjectWriter, type RawObjectWriter } from '../shared/raw-writer';
-import { SpotifySecretStore } from '../shared/spotify-secret';
-import { RUN_ID_PATTERN } from '../shared/manifest';
-import { ExtractFailedError, extractRun, newRunId, type BackoffOptions } from './extract-run';
+import { SpotifySecretStore, type SpotifyCredentialStore } from '../shared/spotify-secret';
+import { RUN_ID_PATTERN, runIdStartedAt } from '../shared/manifest';
+import { ExtractFailedError, extractRun, newRunId, type BackoffOptions, type ExtractProgressEvent, type MinimalLogger } from './extract-run';
 
 /**
  * What the function accepts. All fields optional:
@@ -47,26 +48,32 @@ export interface ExtractHandlerResult {
   counts: Record<string, number>;
   errors: number;
   stoppedEarly: string | null;
+  /** The run id already had its manifest: nothing was fetched. */
+  alreadyComplete: boolean;
+  /** This invocation finished a run an earlier one had left unfinished. */
+  resumed: boolean;
 }
+
+/** What the handler needs of a logger and a metrics sink: Powertools' Logger and Metrics, or the CLI's own. */
+export type ExtractLogger = MinimalLogger & { appendKeys(keys: Record<string, unknown>): void; addContext(context: Context): void };
+export type ExtractMetrics = Pick<Metrics, 'addDimension' | 'addMetric' | 'publishStoredMetrics'>;
 
 export interface ExtractHandlerDeps {
   config: PipelineConfig;
   writer: RawObjectWriter;
-  secrets: SpotifySecretStore;
-  logger: Logger;
-  metrics: Metrics;
+  secrets: SpotifyCredentialStore & { invalidate?(): void };
+  logger: ExtractLogger;
+  metrics: ExtractMetrics;
   backoff?: BackoffOptions;
+  onProgress?: (event: ExtractProgressEvent) => void;
 }
 
 /** The run id and its start time, from the event: the same event always gives the same run id. */
 export function runIdentity(event: z.output<typeof ExtractEventSchema>, now = new Date()): { runId: string; startedAt: Date } {
   const time = event.scheduledTime ?? event.time;
   const startedAt = time ? new Date(time) : now;
-  if (event.runId) {
-    // An explicit run id (re-running a given run) carries its own start time.
-    const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z/.exec(event.runId)!;
-    return { runId: event.runId, startedAt: new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6])) };
-  }
+  // An explicit run id (resuming or re-running a given run) carries its own start time.
+  if (event.runId) return { runId: event.runId, startedAt: runIdStartedAt(event.runId) };
   const seed = event.executionId ?? event.id;
   return { runId: newRunId(startedAt, seed), startedAt };
 }
@@ -93,35 +100,45 @@ export function createExtractHandler(deps: ExtractHandlerDeps | (() => ExtractHa
     logger.info('extract starting', { writer: writer.describe(), override: override ?? null, authMode: config.spotify.authMode });
     metrics.addDimension('environment', config.environment);
     try {
-      const credentials = await secrets.get();
       const result = await extractRun({
         spotify: config.spotify,
         timeBudgetSeconds: config.extract.timeBudgetSeconds,
-        credentials,
-        onRefreshTokenRotated: (token) => secrets.storeRefreshToken(token),
+        credentials: secrets,
         writer,
         runId,
         startedAt,
         override,
         logger,
         backoff: resolved.backoff,
+        onProgress: resolved.onProgress,
       });
       const { manifest } = result;
       const c = manifest.counts;
-      metrics.addMetric('Playlists', MetricUnit.Count, c.playlists);
-      metrics.addMetric('PlaylistItems', MetricUnit.Count, c.playlist_items);
-      metrics.addMetric('TopItems', MetricUnit.Count, c.top_items);
-      metrics.addMetric('ApiCalls', MetricUnit.Count, c.api_calls);
-      metrics.addMetric('TokenCalls', MetricUnit.Count, c.token_calls);
-      metrics.addMetric('Retries', MetricUnit.Count, c.retries);
-      metrics.addMetric('RateLimited', MetricUnit.Count, c.rate_limited);
-      metrics.addMetric('EntityErrors', MetricUnit.Count, manifest.errors.length);
-      metrics.addMetric('StoppedEarly', MetricUnit.Count, manifest.stopped_early ? 1 : 0);
+      // A run found complete was counted by the invocation that completed it.
+      if (!result.alreadyComplete) {
+        metrics.addMetric('Playlists', MetricUnit.Count, c.playlists);
+        metrics.addMetric('PlaylistsReused', MetricUnit.Count, c.playlists_reused ?? 0);
+        metrics.addMetric('PlaylistItems', MetricUnit.Count, c.playlist_items);
+        metrics.addMetric('TopItems', MetricUnit.Count, c.top_items);
+        metrics.addMetric('ApiCalls', MetricUnit.Count, c.api_calls);
+        metrics.addMetric('ItemPageCalls', MetricUnit.Count, c.item_page_calls ?? 0);
+        metrics.addMetric('TokenCalls', MetricUnit.Count, c.token_calls);
+        metrics.addMetric('Retries', MetricUnit.Count, c.retries);
+        metrics.addMetric('RateLimited', MetricUnit.Count, c.rate_limited);
+        metrics.addMetric('EntityErrors', MetricUnit.Count, manifest.errors.length);
+        metrics.addMetric('StoppedEarly', MetricUnit.Count, manifest.stopped_early ? 1 : 0);
+      }
       metrics.addMetric('ExtractFailed', MetricUnit.Count, 0);
       for (const error of manifest.errors) {
         logger.warn('entity not extracted', { kind: error.kind, entityId: error.entity_id, httpStatus: error.http_status, message: error.message });
       }
-      logger.info('extract finished', { status: manifest.status, manifestKey: result.manifestKey, counts: c, stoppedEarly: manifest.stopped_early });
+      logger.info(result.alreadyComplete ? 'run already complete; nothing extracted' : 'extract finished', {
+        status: manifest.status,
+        manifestKey: result.manifestKey,
+        counts: c,
+        stoppedEarly: manifest.stopped_early,
+        resumed: result.resumed,
+      });
       return {
         runId,
         status: manifest.status,
@@ -129,12 +146,14 @@ export function createExtractHandler(deps: ExtractHandlerDeps | (() => ExtractHa
         counts: { ...c },
         errors: manifest.errors.length,
         stoppedEarly: manifest.stopped_early?.message ?? null,
+        alreadyComplete: result.alreadyComplete,
+        resumed: result.resumed,
       };
     } catch (error) {
       metrics.addMetric('ExtractFailed', MetricUnit.Count, 1);
       // A refused token may mean the secret changed under a warm container: read it afresh next time.
-      secrets.invalidate();
-      logger.error('extract failed; no manifest was written', { error: error as Error });
+      secrets.invalidate?.();
+      logger.error('extract failed; no manifest was written (a retry of this event resumes from the checkpoint)', { error: error as Error });
       throw error;
     } finally {
       metrics.publishStoredMetrics();

@@ -85,6 +85,10 @@ export interface FakeSpotifyRequestLogEntry {
   status: number;
   /** Epoch milliseconds when the request arrived. */
   at: number;
+  /** Epoch milliseconds when the answer was sent (or the connection reset). */
+  respondedAt: number;
+  /** The Retry-After (seconds) a 429 carried; absent otherwise. */
+  retryAfterSeconds?: number;
 }
 
 export interface FakeSpotifyServer {
@@ -263,10 +267,12 @@ class FakeSpotify {
     const url = new URL(rawPath, 'http://fake.invalid');
     this.statsData.requests += 1;
     let logged = false;
-    const record = (status: number) => {
+    const record = (status: number, retryAfter?: string) => {
       if (logged) return;
       logged = true;
-      this.log.push({ method, path: rawPath, status, at });
+      const entry: FakeSpotifyRequestLogEntry = { method, path: rawPath, status, at, respondedAt: Date.now() };
+      if (status === 429 && retryAfter !== undefined) entry.retryAfterSeconds = Number(retryAfter);
+      this.log.push(entry);
       bump(this.statsData.byStatus, String(status));
       if (status === 429) this.statsData.rateLimited += 1;
       if (status >= 500) this.statsData.serverErrors += 1;
@@ -295,7 +301,7 @@ class FakeSpotify {
       reply = answered;
     } else {
       try {
-        reply = await this.dispatch(req, method, url, action?.kind === 'expireToken');
+        reply = await this.dispatch(req, method, url, action?.kind === 'expireToken', at);
       } catch (error) {
         reply =
           error instanceof HttpError
@@ -320,7 +326,7 @@ class FakeSpotify {
       text = text.slice(0, Math.max(1, Math.floor(text.length / 2)));
       headers['content-type'] = 'application/json; charset=utf-8';
     }
-    record(status);
+    record(status, headers['retry-after']);
     res.writeHead(status, { ...headers, 'content-length': String(Buffer.byteLength(text)) });
     res.end(text);
   }
@@ -356,12 +362,12 @@ class FakeSpotify {
     return `${method} ${template}`;
   }
 
-  private async dispatch(req: IncomingMessage, method: string, url: URL, forceExpired: boolean): Promise<Reply> {
+  private async dispatch(req: IncomingMessage, method: string, url: URL, forceExpired: boolean, arrivedAt: number): Promise<Reply> {
     const path = url.pathname;
     bump(this.statsData.byRoute, this.routeKey(method, path));
     if (path === '/api/token') return this.token(req, method);
     if (path === '/authorize') return this.authorize(method, url);
-    if (path === '/v1' || path.startsWith('/v1/')) return this.api(req, method, url, forceExpired);
+    if (path === '/v1' || path.startsWith('/v1/')) return this.api(req, method, url, forceExpired, arrivedAt);
     return apiError(404, 'Service not found');
   }
 
@@ -521,7 +527,8 @@ class FakeSpotify {
   // -------------------------------------------------------------------------------------------------------
   // Web API
 
-  private authenticate(req: IncomingMessage, forceExpired: boolean): AccessToken {
+  /** The token is checked as of the request's arrival: a slow answer does not expire a token that was valid then. */
+  private authenticate(req: IncomingMessage, forceExpired: boolean, arrivedAt: number): AccessToken {
     const header = req.headers.authorization;
     const unauthorized = (message: string, error = 'invalid_token') =>
       new HttpError(401, message, { 'www-authenticate': `Bearer realm="spotify", error="${error}", error_description="${message}"` });
@@ -531,7 +538,7 @@ class FakeSpotify {
     const token = this.accessTokens.get(match[1]);
     if (!token) throw unauthorized('Invalid access token');
     const limit = this.faults.plan.expireTokenAfterApiCalls;
-    if (forceExpired || token.expiresAt <= Date.now() || (limit !== undefined && token.apiCalls >= limit)) {
+    if (forceExpired || token.expiresAt <= arrivedAt || (limit !== undefined && token.apiCalls >= limit)) {
       this.statsData.expiredTokenRejections += 1;
       throw unauthorized('The access token expired');
     }
@@ -539,8 +546,8 @@ class FakeSpotify {
     return token;
   }
 
-  private async api(req: IncomingMessage, method: string, url: URL, forceExpired: boolean): Promise<Reply> {
-    const token = this.authenticate(req, forceExpired);
+  private async api(req: IncomingMessage, method: string, url: URL, forceExpired: boolean, arrivedAt: number): Promise<Reply> {
+    const token = this.authenticate(req, forceExpired, arrivedAt);
     if (method !== 'GET') return apiError(405, 'Method not allowed: the fake serves the read endpoints only');
     const segments = url.pathname.split('/').slice(2); // drop '' and 'v1'
     const q = url.searchParams;
@@ -626,7 +633,7 @@ class FakeSpotify {
 
   private playlist(token: AccessToken, playlist: CatalogPlaylist, q: URLSearchParams): Reply {
     const fields = parseFieldsParam(q);
-    const body = this.renderer.playlist(playlist, this.canReadItems(token, playlist), EMBEDDED_PAGE_LIMIT);
+    const body = this.renderer.playlist(playlist, this.canReadItems(token, playlist), EMBEDDED_PAGE_LIMIT, additionalTypesParam(q));
     return ok(fields ? applyFields(body, fields) : body);
   }
 
@@ -634,7 +641,7 @@ class FakeSpotify {
     if (!this.canReadItems(token, playlist)) return apiError(403, 'Forbidden');
     const fields = parseFieldsParam(q);
     const { limit, offset } = paging(q, 20, Number.MAX_SAFE_INTEGER);
-    const body = this.renderer.playlistItemsPage(playlist, offset, limit);
+    const body = this.renderer.playlistItemsPage(playlist, offset, limit, additionalTypesParam(q));
     return ok(fields ? applyFields(body, fields) : body);
   }
 }
@@ -652,6 +659,14 @@ function paging(q: URLSearchParams, defaultLimit: number, maxOffset: number): { 
   if (!(limit >= 1 && limit <= 50)) throw new HttpError(400, 'Invalid limit');
   if (!(offset >= 0 && offset <= maxOffset)) throw new HttpError(400, 'Invalid offset');
   return { limit, offset };
+}
+
+/**
+ * The client's `additional_types`: with `episode` in it (e.g. `track,episode`) episodes come as episode objects.
+ * Without it Spotify's reference says only tracks are returned, and it serves an episode squeezed into a track.
+ */
+function additionalTypesParam(q: URLSearchParams): string | null {
+  return q.get('additional_types');
 }
 
 function parseFieldsParam(q: URLSearchParams) {
