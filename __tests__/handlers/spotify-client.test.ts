@@ -116,3 +116,21 @@ test('an abort never cuts a token call: a refresh token rotated while the run st
   const refreshed = await postToken(server, { grant_type: 'refresh_token', refresh_token: stored[stored.length - 1] });
   expect(refreshed.status).toBe(200);
 });
+
+test('a flaky accounts service is retried as long as an entity would be, and its failure does not blame the authorisation', async () => {
+  const server = await fake({ faults: { rules: [{ path: '/api/token', action: { kind: 'serverError', status: 503 } }] } });
+  const error = await extractRun(input(server, bucketDir(), { maxRetries: 1, playlists: [OWNED[0]] })).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(ExtractFailedError);
+  // Three passes of two attempts, as an entity's request gets.
+  expect(server.requests().filter((r) => r.path === '/api/token')).toHaveLength(6);
+  expect((error as Error).message).toMatch(/HTTP 503: Service unavailable after 6 attempts\). Spotify's accounts service kept failing; run again later/);
+  expect((error as Error).message).not.toMatch(/pipeline authorize/);
+});
+
+test('a refused refresh token says to authorise again', async () => {
+  const server = await fake();
+  const error = await extractRun(
+    input(server, bucketDir(), { playlists: [OWNED[0]] }, { credentials: { ...server.credentials, refreshToken: 'revoked-token' } }),
+  ).catch((e: unknown) => e);
+  expect((error as Error).message).toMatch(/invalid_grant: Invalid refresh token\)\. The refresh token in credentials given to the run was refused .*run `pipeline authorize` again/);
+});

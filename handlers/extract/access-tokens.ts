@@ -44,6 +44,8 @@ export interface AccessTokensOptions {
 /** Tokens are renewed this long before Spotify's expiry (capped to a tenth of a short lifetime). */
 const TOKEN_EXPIRY_MARGIN_MS = 60_000;
 const LABEL = 'POST /api/token';
+/** Matches the extract's passes over entities that failed transiently. */
+const TRANSIENT_PASSES = 3;
 
 export class AccessTokens {
   private token: IssuedToken | null = null;
@@ -161,9 +163,12 @@ export class AccessTokens {
         await sleep(Math.max(0, until - Date.now()), stop);
         continue;
       }
-      if (outcome.kind === 'retry' && attempt < this.options.maxRetries) {
+      // A dead accounts service fails fast; one that answers badly gets as many attempts as an entity gets over
+      // the run's passes, since without a token nothing else can go on.
+      const budget = outcome.kind === 'retry' && outcome.unreachable ? this.options.maxRetries : TRANSIENT_PASSES * (this.options.maxRetries + 1) - 1;
+      if (outcome.kind === 'retry' && attempt < budget) {
         attempt += 1;
-        await this.options.backoffWait(attempt, LABEL, outcome.cause);
+        await this.options.backoffWait(Math.min(attempt, this.options.maxRetries + 1), LABEL, outcome.cause);
         continue;
       }
       if (outcome.kind === 'fail' && outcome.code === 'invalid_grant' && !reloaded && this.options.authMode === 'user') {
@@ -188,9 +193,15 @@ export class AccessTokens {
           ? `HTTP ${outcome.kind === 'fail' ? outcome.status : 401}: ${outcome.message}`
           : 'unexpected answer';
     const advice =
-      this.options.authMode === 'user'
-        ? `If the refresh token in ${this.options.store.describe()} was revoked or lost, run \`pipeline authorize\` again to store a new one.`
-        : 'Check the client id and secret in the Spotify developer dashboard.';
+      outcome.kind === 'retry'
+        ? outcome.unreachable
+          ? 'Check spotify.accountsBaseUrl and the network, then run again.'
+          : "Spotify's accounts service kept failing; run again later (the same run id resumes where this one stopped)."
+        : outcome.kind === 'fail' && outcome.code === 'invalid_grant'
+          ? `The refresh token in ${this.options.store.describe()} was refused (revoked, or rotated and lost): run \`pipeline authorize\` again to store a new one.`
+          : this.options.authMode === 'user'
+            ? `Check the client id (and secret) in ${this.options.store.describe()} against the Spotify developer dashboard; if the authorisation was revoked, run \`pipeline authorize\` again.`
+            : 'Check the client id and secret in the Spotify developer dashboard.';
     return `getting a Spotify access token from ${this.options.accountsBaseUrl} failed (${what}). ${advice}`;
   }
 

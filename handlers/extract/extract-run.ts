@@ -234,7 +234,10 @@ export async function extractRun(input: ExtractRunInput): Promise<ExtractRunResu
       const failure: ManifestError = { kind: entity, entity_id: entityId, http_status: error.status, message: error.spotifyMessage };
       logger.warn('entity failed', { endpoint: error.endpoint, httpStatus: error.status, message: error.spotifyMessage, transient: error.transient });
       if (error.transient) transient.set(`${entity}/${entityId}`, failure);
-      else report(failure);
+      else {
+        transient.delete(`${entity}/${entityId}`); // a definitive answer replaces an earlier pass's transient failure
+        report(failure);
+      }
       return;
     }
     if (error instanceof RunStoppedError) return; // the client keeps the reason; the manifest reports it

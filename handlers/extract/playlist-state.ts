@@ -24,8 +24,12 @@ export interface PlaylistStateEntry {
 }
 
 interface StateDocument {
+  /** Bumped when what a fetch stores changes, so objects of an older shape are not reused. */
   state_version: 1;
-  /** Snapshot ids and item shapes are only comparable for the same API and market. */
+  /**
+   * The market shapes the items (track relinking), so entries only count for the same market. The API base
+   * URL is recorded for information: a snapshot id names a version of the playlist's data wherever it is served.
+   */
   source: { api_base_url: string; market: string | null };
   playlists: Record<string, PlaylistStateEntry>;
 }
@@ -33,7 +37,7 @@ interface StateDocument {
 export class PlaylistState {
   private constructor(private readonly doc: StateDocument) {}
 
-  /** The recorded state for this API and market (empty when there is none, or it is for another source). */
+  /** The recorded state for this market (empty when there is none, or it is unreadable or for another market). */
   static async load(writer: RawObjectWriter, source: StateDocument['source']): Promise<PlaylistState> {
     const empty: StateDocument = { state_version: 1, source, playlists: {} };
     let bytes: Uint8Array | null;
@@ -45,8 +49,8 @@ export class PlaylistState {
     if (!bytes) return new PlaylistState(empty);
     try {
       const doc = JSON.parse(Buffer.from(bytes).toString('utf8')) as StateDocument;
-      const same = doc.state_version === 1 && doc.source?.api_base_url === source.api_base_url && (doc.source?.market ?? null) === source.market;
-      return new PlaylistState(same && doc.playlists && typeof doc.playlists === 'object' ? doc : empty);
+      const same = doc.state_version === 1 && (doc.source?.market ?? null) === source.market;
+      return new PlaylistState(same && doc.playlists && typeof doc.playlists === 'object' ? { ...doc, source } : empty);
     } catch {
       return new PlaylistState(empty);
     }

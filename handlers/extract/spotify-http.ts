@@ -9,7 +9,8 @@ export type Outcome =
   | { kind: 'retry'; status: number | null; cause: string; unreachable?: boolean }
   | { kind: 'unauthorized'; message: string }
   | { kind: 'rate-limited'; retryAfterSeconds: number; quota: boolean; message: string }
-  | { kind: 'fail'; status: number; message: string };
+  /** `code`: the accounts service's error code (`invalid_grant`, `invalid_client`, ...), when it sent one. */
+  | { kind: 'fail'; status: number; message: string; code?: string };
 
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
@@ -79,7 +80,7 @@ export interface ExchangeOptions {
 }
 
 /** One HTTP exchange, body included, under the timeout. Never throws for HTTP or network trouble. */
-export async function exchange(url: URL, options: ExchangeOptions): Promise<Outcome & { code?: string }> {
+export async function exchange(url: URL, options: ExchangeOptions): Promise<Outcome> {
   const timeout = AbortSignal.timeout(options.timeoutMs);
   const signal = options.stop ? AbortSignal.any([timeout, options.stop]) : timeout;
   let status: number;
@@ -119,5 +120,5 @@ export async function exchange(url: URL, options: ExchangeOptions): Promise<Outc
   }
   if (status === 401) return { kind: 'unauthorized', message: details.message };
   if (status >= 500 || status === 408) return { kind: 'retry', status, cause: `HTTP ${status}: ${details.message}` };
-  return { kind: 'fail', status, message: details.message, code: 'code' in details ? details.code : undefined };
+  return { kind: 'fail', status, message: details.message, code: details.code };
 }

@@ -14,6 +14,7 @@ import { loadSampleCatalog, TIME_RANGES, type CatalogPlaylist, type FakeCatalog,
 import { FaultEngine, type FaultAction, type FaultPlan } from './faults';
 import { applyFields, FieldsSyntaxError, parseFields } from './fields';
 import { Renderer } from './render';
+import { contentSnapshotId } from './weekly';
 
 export type { FaultAction, FaultPlan, FaultRule } from './faults';
 export type { FakeCatalog } from './catalog';
@@ -73,6 +74,13 @@ export interface FakeSpotifyStats {
   delayedResponses: number;
   /** 401s for an expired access token (TTL, expireTokenAfterApiCalls or an expireToken fault). */
   expiredTokenRejections: number;
+  /**
+   * Web API requests that arrived while a Retry-After the fake had sent was still running (requests already
+   * under way when the 429 went out included). With holdRetryAfter each of them got another 429.
+   */
+  requestsDuringRetryAfter: number;
+  /** Playlist edits applied (editPlaylist faults). */
+  playlistEdits: number;
   /** Answering faults fired, per rule name. */
   faultsFired: Record<string, number>;
 }
@@ -188,6 +196,8 @@ function emptyStats(): FakeSpotifyStats {
     malformedResponses: 0,
     delayedResponses: 0,
     expiredTokenRejections: 0,
+    requestsDuringRetryAfter: 0,
+    playlistEdits: 0,
     faultsFired: {},
   };
 }
@@ -231,6 +241,8 @@ class FakeSpotify {
   private readonly codes = new Map<string, AuthorizationCode>();
   private statsData = emptyStats();
   private log: FakeSpotifyRequestLogEntry[] = [];
+  /** The end of the latest Retry-After the fake sent (epoch ms), and whether it was whole seconds. */
+  private retryAfterWindow = { until: 0, wholeSeconds: true };
 
   constructor(
     private readonly catalog: FakeCatalog,
@@ -250,6 +262,7 @@ class FakeSpotify {
 
   setFaults(plan: FaultPlan): void {
     this.faults = new FaultEngine(plan);
+    this.retryAfterWindow = { until: 0, wholeSeconds: true };
   }
 
   stats(): FakeSpotifyStats {
@@ -271,7 +284,11 @@ class FakeSpotify {
       if (logged) return;
       logged = true;
       const entry: FakeSpotifyRequestLogEntry = { method, path: rawPath, status, at, respondedAt: Date.now() };
-      if (status === 429 && retryAfter !== undefined) entry.retryAfterSeconds = Number(retryAfter);
+      if (status === 429 && retryAfter !== undefined) {
+        entry.retryAfterSeconds = Number(retryAfter);
+        const until = entry.respondedAt + entry.retryAfterSeconds * 1000;
+        if (until > this.retryAfterWindow.until) this.retryAfterWindow = { until, wholeSeconds: Number.isInteger(entry.retryAfterSeconds) };
+      }
       this.log.push(entry);
       bump(this.statsData.byStatus, String(status));
       if (status === 429) this.statsData.rateLimited += 1;
@@ -283,7 +300,11 @@ class FakeSpotify {
       this.statsData.delayedResponses += 1;
       await new Promise((r) => setTimeout(r, decision.delayMs));
     }
-    const action = decision.action;
+    for (const edit of decision.edits) this.editPlaylist(edit.playlistId, edit.edit ?? 'remove-first');
+    const inWindow = url.pathname.startsWith('/v1/') && at < this.retryAfterWindow.until;
+    if (inWindow) this.statsData.requestsDuringRetryAfter += 1;
+    const held = inWindow && this.faults.plan.holdRetryAfter === true;
+    const action = held ? null : decision.action;
     if (action && decision.ruleName) bump(this.statsData.faultsFired, decision.ruleName);
 
     if (action?.kind === 'reset') {
@@ -294,7 +315,7 @@ class FakeSpotify {
       return;
     }
     let reply: Reply;
-    const answered = action ? this.faultReply(action) : null;
+    const answered = held ? this.heldReply() : action ? this.faultReply(action) : null;
     if (answered) {
       bump(this.statsData.byRoute, this.routeKey(method, url.pathname));
       if (action?.kind === 'quota') this.statsData.quotaExceeded += 1;
@@ -331,6 +352,25 @@ class FakeSpotify {
     res.end(text);
   }
 
+  /** 429 for a request inside a running Retry-After window, with the time that is left. */
+  private heldReply(): Reply {
+    const leftMs = Math.max(0, this.retryAfterWindow.until - Date.now());
+    const seconds = this.retryAfterWindow.wholeSeconds ? Math.ceil(leftMs / 1000) : Math.ceil(leftMs) / 1000;
+    return { ...apiError(429, 'API rate limit exceeded'), headers: { 'retry-after': String(seconds) } };
+  }
+
+  /** An editPlaylist fault: the playlist changes now, and with it its snapshot id. */
+  private editPlaylist(playlistId: string, edit: 'remove-first' | 'move-last-to-first'): void {
+    const playlist = this.playlistsById.get(playlistId);
+    if (!playlist || playlist.entries.length === 0) return;
+    const entries = [...playlist.entries];
+    if (edit === 'remove-first') entries.shift();
+    else entries.unshift(entries.pop()!);
+    playlist.entries = entries;
+    playlist.snapshotId = contentSnapshotId(playlist.id, entries);
+    this.statsData.playlistEdits += 1;
+  }
+
   private faultReply(action: FaultAction): Reply | null {
     switch (action.kind) {
       case 'rateLimit':
@@ -349,7 +389,7 @@ class FakeSpotify {
         return apiError(status, message);
       }
       default:
-        return null; // delay, malformedJson and expireToken change how the real answer goes out
+        return null; // delay, malformedJson, expireToken and editPlaylist change how the real answer goes out
     }
   }
 
