@@ -56,7 +56,11 @@ export interface ExtractHandlerResult {
 
 /** What the handler needs of a logger and a metrics sink: Powertools' Logger and Metrics, or the CLI's own. */
 export type ExtractLogger = MinimalLogger & { appendKeys(keys: Record<string, unknown>): void; addContext(context: Context): void };
-export type ExtractMetrics = Pick<Metrics, 'addDimension' | 'addMetric' | 'publishStoredMetrics'>;
+export interface ExtractMetrics {
+  addDimension(name: string, value: string): unknown;
+  addMetric(name: string, unit: (typeof MetricUnit)[keyof typeof MetricUnit], value: number): unknown;
+  publishStoredMetrics(): unknown;
+}
 
 export interface ExtractHandlerDeps {
   config: PipelineConfig;

@@ -31,7 +31,7 @@ export const silentLogger: MinimalLogger = { debug() {}, info() {}, warn() {}, e
 
 export interface ClientStats {
   api_calls: number;
-  /** Of api_calls: playlist item pages and top-list pages (what an unchanged library should not cost). */
+  /** Of api_calls: playlist item pages (GET /playlists/{id}/items), what an unchanged library should not cost. */
   item_page_calls: number;
   token_calls: number;
   retries: number;
@@ -100,7 +100,7 @@ const TOKEN_TIMEOUT_MS = 30_000;
 /** Expiry refreshes of one request before it gives up (tokens that die faster than a request can be sent). */
 const MAX_EXPIRIES_PER_REQUEST = 10;
 
-const ITEM_PAGE_PATH = /\/(playlists\/[^/]+\/items|me\/top\/[^/]+)$/;
+const ITEM_PAGE_PATH = /\/playlists\/[^/]+\/items$/;
 
 class Semaphore {
   private active = 0;

@@ -60,7 +60,7 @@ export interface ManifestCounts {
   top_items: number;
   /** Every HTTP request to the Web API (retries included), over all attempts; token requests are counted apart. */
   api_calls: number;
-  /** Of `api_calls`: requests for playlist item pages and top-list pages. */
+  /** Of `api_calls`: requests for playlist item pages (GET /playlists/{id}/items). */
   item_page_calls: number;
   token_calls: number;
   retries: number;
