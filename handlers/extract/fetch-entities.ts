@@ -37,6 +37,7 @@ export interface FetchContext {
 export interface ListedPlaylist {
   id: string;
   snapshotId: string | null;
+  name: string | null;
 }
 
 export interface PlaylistResult {
@@ -82,7 +83,9 @@ export async function listMyPlaylists(ctx: FetchContext): Promise<ListedPlaylist
     const id = stringOrNull(playlist.id);
     if (!id || listed.some((l) => l.id === id)) continue;
     const ownerId = stringOrNull((playlist.owner as Json | null | undefined)?.id);
-    if (ownerId === userId || playlist.collaborative === true) listed.push({ id, snapshotId: stringOrNull(playlist.snapshot_id) });
+    if (ownerId === userId || playlist.collaborative === true) {
+      listed.push({ id, snapshotId: stringOrNull(playlist.snapshot_id), name: stringOrNull(playlist.name) });
+    }
     else skipped += 1;
   }
   ctx.logger.info("resolved the user's playlists", { owned: listed.length, followedSkipped: skipped });
@@ -148,7 +151,7 @@ export async function fetchPlaylist(
     const { key: previousKey, bytes, sha256, items, pages, fetched_in_run, snapshot_id } = previous;
     const object: ManifestObject = { key: previousKey, kind: 'playlist', entity_id: playlistId, bytes, sha256, items, pages, fetched_in_run, snapshot_id };
     ctx.logger.info('playlist unchanged since its last complete fetch; reusing that object', { playlistId, fetchedInRun: fetched_in_run });
-    return { object, name: null, reused: true };
+    return { object, name: options.listed?.name ?? null, reused: true };
   }
 
   let version = await fetchVersion(ctx, playlistId);
