@@ -3,7 +3,7 @@
  * the S3 writer, the Spotify secret (read, cache, rotated token written back) and the start-transform Lambda
  * (start once per run id, duplicate events, a busy job).
  */
-import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   CreateSecretCommand,
   GetSecretValueCommand,
@@ -94,6 +94,20 @@ describe('S3ObjectWriter', () => {
     const listed = await s3.send(new ListObjectsV2Command({ Bucket: 'raw-test', Prefix: 'raw/' }));
     expect(listed.Contents?.map((o) => o.Key)).toEqual([key]);
     expect(writer.describe()).toBe('s3://raw-test');
+  });
+
+  test('reads objects back and states their size and sha256; a missing key is null, not an error', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'raw-read', CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }));
+    const writer = new S3ObjectWriter(s3, 'raw-read');
+    const body = JSON.stringify({ kind: 'playlist', items: Array.from({ length: 500 }, (_, i) => `track-${i}`) });
+    const written = await writer.put('raw/x/playlists/a.json', body, 'application/json');
+    expect(Buffer.from((await writer.get('raw/x/playlists/a.json'))!).toString('utf8')).toBe(body);
+    expect(await writer.stat('raw/x/playlists/a.json')).toEqual(written);
+    expect(await writer.get('raw/x/playlists/none.json')).toBeNull();
+    expect(await writer.stat('raw/x/playlists/none.json')).toBeNull();
+    // An object written without a checksum (by another tool) is read and hashed instead.
+    await s3.send(new PutObjectCommand({ Bucket: 'raw-read', Key: 'raw/x/playlists/b.json', Body: body }));
+    expect(await writer.stat('raw/x/playlists/b.json')).toEqual(written);
   });
 
   test('a missing bucket fails with the bucket, the key and what to check', async () => {

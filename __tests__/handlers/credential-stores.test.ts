@@ -3,11 +3,11 @@
  * local secrets file. Spotify's rotation kills the old refresh token, so losing the new one is a pipeline that
  * cannot authenticate next time.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig } from '../../config/pipeline-config';
 import { extractRun } from '../../handlers/extract/extract-run';
-import { readLocalSecrets } from '../../local/local-secrets';
+import { EnvironmentCredentialStore, LocalSecretsFileStore, readLocalSecrets, writeLocalSecrets } from '../../local/local-secrets';
 import { openSpotifySource } from '../../local/spotify-source';
 import { bucketDir, fake, input, OWNED } from './extract-helpers';
 
@@ -37,4 +37,36 @@ test('credentials from the environment: a rotated refresh token is written to th
   const again = await openSpotifySource(config, { mode: 'real', apiBaseUrl: server.apiBaseUrl, accountsBaseUrl: server.accountsBaseUrl, env });
   const { manifest } = await extractRun(input(server, bucketDir(), {}, { credentials: again.credentials }));
   expect(manifest.status).toBe('complete');
+});
+
+test('the environment store says where the rotated token went, and never writes the client secret to disk', async () => {
+  const file = join(bucketDir(), 'spotify-secrets.json');
+  const messages: string[] = [];
+  const env = { SPOTIFY_CLIENT_ID: 'cid', SPOTIFY_CLIENT_SECRET: 'csecret', SPOTIFY_REFRESH_TOKEN: 'rt-env' };
+  const store = new EnvironmentCredentialStore(file, env, (m) => messages.push(m));
+  expect(await store.load()).toEqual({ clientId: 'cid', clientSecret: 'csecret', refreshToken: 'rt-env' });
+  await store.saveRotatedRefreshToken('rt-env', 'rt-2');
+  expect(messages).toEqual([expect.stringContaining(`stored in ${file} (mode 600)`)]);
+  expect(messages[0]).not.toContain('rt-2');
+  const saved = JSON.parse(readFileSync(file, 'utf8'));
+  expect(saved).toEqual({ clientId: 'cid', refreshToken: 'rt-2', supersedes: [expect.stringMatching(/^[0-9a-f]{64}$/)] });
+  expect(statSync(file).mode & 0o777).toBe(0o600);
+  expect(await store.load()).toEqual({ clientId: 'cid', clientSecret: 'csecret', refreshToken: 'rt-2' });
+  // Rotated again: still found from the same (stale) environment.
+  await store.saveRotatedRefreshToken('rt-2', 'rt-3');
+  expect((await store.load()).refreshToken).toBe('rt-3');
+  // A new token in the environment (the user copied it over) wins again.
+  expect(await new EnvironmentCredentialStore(file, { ...env, SPOTIFY_REFRESH_TOKEN: 'rt-fresh' }).load()).toMatchObject({ refreshToken: 'rt-fresh' });
+});
+
+test('the secrets file store writes a rotated token back, and keeps an authorisation written meanwhile', async () => {
+  const file = join(bucketDir(), 'spotify-secrets.json');
+  writeLocalSecrets(file, { clientId: 'cid', refreshToken: 'rt-1' });
+  const store = new LocalSecretsFileStore(file);
+  expect(await store.saveRotatedRefreshToken('rt-1', 'rt-2')).toBe('stored');
+  expect(await store.saveRotatedRefreshToken('rt-1', 'rt-2')).toBe('already-stored');
+  expect((await store.load()).refreshToken).toBe('rt-2');
+  writeLocalSecrets(file, { clientId: 'cid', refreshToken: 'rt-authorized-again' });
+  expect(await store.saveRotatedRefreshToken('rt-2', 'rt-3')).toBe('kept-newer');
+  expect((await store.load()).refreshToken).toBe('rt-authorized-again');
 });
