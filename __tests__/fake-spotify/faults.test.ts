@@ -194,9 +194,9 @@ describe('a bad day: random fault mixes, held Retry-After windows, playlists edi
     const inside = await api('/me');
     expect(inside.status).toBe(429);
     const left = Number(inside.headers.get('retry-after'));
-    expect(left).toBeGreaterThan(0.2);
+    expect(left).toBeGreaterThan(0);
     expect(left).toBeLessThanOrEqual(0.4);
-    await new Promise((r) => setTimeout(r, 450));
+    await new Promise((r) => setTimeout(r, left * 1000 + 50));
     expect((await api('/me')).status).toBe(200);
     expect(server.stats().requestsDuringRetryAfter - before).toBe(1);
   });

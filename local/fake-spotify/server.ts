@@ -280,6 +280,10 @@ class FakeSpotify {
     const url = new URL(rawPath, 'http://fake.invalid');
     this.statsData.requests += 1;
     let logged = false;
+    // Inside a running Retry-After window (Spotify's per-app window): counted, and with holdRetryAfter answered 429.
+    const inWindow = url.pathname.startsWith('/v1/') && at < this.retryAfterWindow.until;
+    if (inWindow) this.statsData.requestsDuringRetryAfter += 1;
+    const held = inWindow && this.faults.plan.holdRetryAfter === true;
     const record = (status: number, retryAfter?: string) => {
       if (logged) return;
       logged = true;
@@ -287,7 +291,8 @@ class FakeSpotify {
       if (status === 429 && retryAfter !== undefined) {
         entry.retryAfterSeconds = Number(retryAfter);
         const until = entry.respondedAt + entry.retryAfterSeconds * 1000;
-        if (until > this.retryAfterWindow.until) this.retryAfterWindow = { until, wholeSeconds: Number.isInteger(entry.retryAfterSeconds) };
+        // A held 429 repeats the running window (its time left rounded up); it does not open a longer one.
+        if (!held && until > this.retryAfterWindow.until) this.retryAfterWindow = { until, wholeSeconds: Number.isInteger(entry.retryAfterSeconds) };
       }
       this.log.push(entry);
       bump(this.statsData.byStatus, String(status));
@@ -301,9 +306,6 @@ class FakeSpotify {
       await new Promise((r) => setTimeout(r, decision.delayMs));
     }
     for (const edit of decision.edits) this.editPlaylist(edit.playlistId, edit.edit ?? 'remove-first');
-    const inWindow = url.pathname.startsWith('/v1/') && at < this.retryAfterWindow.until;
-    if (inWindow) this.statsData.requestsDuringRetryAfter += 1;
-    const held = inWindow && this.faults.plan.holdRetryAfter === true;
     const action = held ? null : decision.action;
     if (action && decision.ruleName) bump(this.statsData.faultsFired, decision.ruleName);
 
