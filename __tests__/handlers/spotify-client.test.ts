@@ -88,6 +88,20 @@ describe('Retry-After', () => {
   });
 });
 
+test('a 429 storm with a Retry-After longer than a token lives: nothing is sent during it, no expired token after it', async () => {
+  // Every first item page answers 429 (Retry-After 1.5 s) and the window is held; tokens live 1 s.
+  const server = await fake({
+    tokenTtlSeconds: 1,
+    faults: { holdRetryAfter: true, rules: [{ path: '/v1/playlists/*/items', count: 3, action: { kind: 'rateLimit', retryAfterSeconds: 1.5 } }] },
+  });
+  const { manifest } = await extractRun(input(server, bucketDir(), { maxConcurrentRequests: 4, playlists: OWNED.slice(0, 3) }));
+  expect(manifest.status).toBe('complete');
+  expect(manifest.counts.rate_limited).toBeGreaterThanOrEqual(3);
+  expect(server.stats().expiredTokenRejections).toBe(0);
+  expect(manifest.counts.token_calls).toBeGreaterThanOrEqual(2); // renewed after the pause, before the send
+  expect(sentDuringRetryAfter(server.requests(), 100)).toEqual([]);
+});
+
 test('an abort never cuts a token call: a refresh token rotated while the run stops is still stored', async () => {
   const server = await fake({
     rotateRefreshToken: true,
