@@ -351,3 +351,17 @@ test('a failed run names the command that resumes it', async () => {
   expect(error).toBeInstanceOf(ExtractFailedError);
   expect((error as Error).message).toContain(`pipeline extract --run-id ${run.runId}`);
 });
+
+test('a compatible server that serves fewer items per page than asked, or sends no totals, is paged to the end', async () => {
+  for (const quirks of [{ maxLimit: 20 }, { omitTotal: true }, { maxLimit: 20, omitTotal: true }]) {
+    const server = await fake({ quirks });
+    const size = quirks.maxLimit ?? 50;
+    const dir = bucketDir();
+    const { manifest } = await extractRun(input(server, dir, { playlists: [OWNED[0]], topItems: { enabled: true, timeRanges: ['long_term'] } }));
+    expect(manifest.status).toBe('complete');
+    expect(manifest.objects.find((o) => o.entity_id === OWNED[0])).toMatchObject({ items: 150, pages: Math.ceil(150 / size), refetched_after_snapshot_change: false });
+    expect(manifest.objects.find((o) => o.entity_id === 'tracks_long_term')).toMatchObject({ items: 99, pages: Math.ceil(99 / size) });
+    const ids = readJson(dir, manifest.objects.find((o) => o.entity_id === OWNED[0])!.key).item_pages.flatMap((p: { items: unknown[] }) => p.items);
+    expect(ids).toHaveLength(150);
+  }
+});

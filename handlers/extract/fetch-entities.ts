@@ -56,14 +56,33 @@ function laterOffsets(total: number, pageSize: number): number[] {
   return offsets;
 }
 
-/** Every page of a paged list: the first page says how many more there are, fetched concurrently. */
-async function allPages(total: (first: Json) => number, pageSize: number, page: (offset: number) => Promise<Json>): Promise<Json[]> {
+/** Pages fetched one after another when a server sends no `total`: past this, something is wrong. */
+const MAX_SEQUENTIAL_PAGES = 2_000;
+
+/**
+ * Every page of a paged list. The first page says how many items there are; the others are fetched
+ * concurrently, stepping by the page size the server really used (a Spotify-compatible server may cap `limit`
+ * lower than asked). A server that sends no `total` is followed page by page until a short or last page.
+ */
+async function allPages(pageSize: number, page: (offset: number) => Promise<Json>): Promise<Json[]> {
   const first = await page(0);
-  const rest = await Promise.all(laterOffsets(total(first), pageSize).map(page));
-  return [first, ...rest];
+  const firstItems = asArray(first.items).length;
+  if (typeof first.total === 'number') {
+    const step = firstItems > 0 && firstItems < pageSize && first.total > firstItems ? firstItems : pageSize;
+    const rest = await Promise.all(laterOffsets(first.total, step).map(page));
+    return [first, ...rest];
+  }
+  const pages = [first];
+  let offset = firstItems;
+  let last = first;
+  while (asArray(last.items).length > 0 && last.next !== null && last.next !== undefined && pages.length < MAX_SEQUENTIAL_PAGES) {
+    last = await page(offset);
+    pages.push(last);
+    offset += asArray(last.items).length;
+  }
+  return pages;
 }
 
-const totalOf = (page: Json) => (typeof page.total === 'number' ? page.total : asArray(page.items).length);
 
 /**
  * The authorised user's own and collaborative playlists, with their snapshot ids. /v1/me/playlists also lists
@@ -72,7 +91,7 @@ const totalOf = (page: Json) => (typeof page.total === 'number' ? page.total : a
 export async function listMyPlaylists(ctx: FetchContext): Promise<ListedPlaylist[]> {
   const me = (await ctx.client.getJson('/me', {}, 'GET /v1/me')) as Json;
   const userId = stringOrNull(me.id);
-  const pages = await allPages(totalOf, LISTING_PAGE_SIZE, async (offset) =>
+  const pages = await allPages(LISTING_PAGE_SIZE, async (offset) =>
     (await ctx.client.getJson('/me/playlists', { limit: LISTING_PAGE_SIZE, offset }, `GET /v1/me/playlists?offset=${offset}`)) as Json,
   );
   const listed: ListedPlaylist[] = [];
@@ -104,7 +123,7 @@ interface PlaylistVersion {
 async function fetchVersion(ctx: FetchContext, playlistId: string): Promise<PlaylistVersion> {
   const { spotify, client } = ctx;
   const path = `/playlists/${encodeURIComponent(playlistId)}`;
-  const pages = await allPages(totalOf, spotify.pageSize, async (offset) =>
+  const pages = await allPages(spotify.pageSize, async (offset) =>
     (await client.getJson(
       `${path}/items`,
       { limit: spotify.pageSize, offset, market: spotify.market, additional_types: ADDITIONAL_TYPES },
@@ -112,9 +131,9 @@ async function fetchVersion(ctx: FetchContext, playlistId: string): Promise<Play
     )) as Json,
   );
   const metadata = (await client.getJson(path, { fields: PLAYLIST_METADATA_FIELDS, market: spotify.market }, `GET /v1/playlists/${playlistId}`)) as Json;
-  const total = totalOf(pages[0]);
   const items = pages.reduce((sum, page) => sum + asArray(page.items).length, 0);
-  const consistent = pages.every((page) => totalOf(page) === total) && items === total;
+  const total = typeof pages[0].total === 'number' ? pages[0].total : items;
+  const consistent = pages.every((page) => typeof page.total !== 'number' || page.total === total) && items === total;
   return { metadata, pages, snapshotId: stringOrNull(metadata.snapshot_id), consistent };
 }
 
@@ -189,7 +208,7 @@ export async function fetchPlaylist(
 export async function fetchTopList(ctx: FetchContext, itemType: TopItemType, timeRange: TimeRange): Promise<ManifestObject> {
   const { spotify, client } = ctx;
   const pageSize = spotify.topItems.limit;
-  const pages = await allPages(totalOf, pageSize, async (offset) =>
+  const pages = await allPages(pageSize, async (offset) =>
     (await client.getJson(
       `/me/top/${itemType}`,
       { time_range: timeRange, limit: pageSize, offset },

@@ -38,6 +38,12 @@ export interface FakeSpotifyOptions {
   /** When true, the refresh grant returns a new refresh_token and the old one stops working. */
   rotateRefreshToken?: boolean;
   /**
+   * Quirks of other Spotify-compatible servers, to test clients against more than Spotify's exact behaviour:
+   * `maxLimit` caps every page size below the `limit` asked for (Spotify serves up to 50); `omitTotal` leaves
+   * `total` out of paging objects (a client then has to follow `next`).
+   */
+  quirks?: { maxLimit?: number; omitTotal?: boolean };
+  /**
    * `development` (default): today's rules for development-mode apps. `extended`: an extended-quota app,
    * whose tokens (client credentials included) may read the items of any non-editorial playlist, also via
    * the old /tracks endpoint.
@@ -644,6 +650,17 @@ class FakeSpotify {
     return apiError(404, 'Service not found');
   }
 
+  private maxLimit(): number {
+    return this.options.quirks?.maxLimit ?? 50;
+  }
+
+  /** A paging object as a server with `quirks.omitTotal` sends it. */
+  private quirky(page: Record<string, unknown>): Record<string, unknown> {
+    if (!this.options.quirks?.omitTotal) return page;
+    const { total: _total, ...rest } = page;
+    return rest;
+  }
+
   private extended(): boolean {
     return this.options.accessMode === 'extended';
   }
@@ -656,10 +673,10 @@ class FakeSpotify {
   }
 
   private myPlaylists(q: URLSearchParams): Reply {
-    const { limit, offset } = paging(q, 20, 100_000);
+    const { limit, offset } = paging(q, 20, 100_000, this.maxLimit());
     const mine = this.catalog.playlists.filter((p) => p.inMyPlaylists && !this.catalog.editorialPlaylistIds.includes(p.id));
     const items = mine.slice(offset, offset + limit).map((p) => this.renderer.simplifiedPlaylist(p));
-    return ok(this.renderer.page('/me/playlists', items, offset, limit, mine.length));
+    return ok(this.quirky(this.renderer.page('/me/playlists', items, offset, limit, mine.length)));
   }
 
   private top(token: AccessToken, type: string, q: URLSearchParams): Reply {
@@ -667,10 +684,10 @@ class FakeSpotify {
     if (!token.scope.split(' ').includes('user-top-read')) return apiError(403, 'Insufficient client scope');
     const range = (q.get('time_range') ?? 'medium_term') as TimeRange;
     if (!TIME_RANGES.includes(range)) return apiError(400, 'Invalid time range: use short_term, medium_term or long_term');
-    const { limit, offset } = paging(q, 20, 100_000);
+    const { limit, offset } = paging(q, 20, 100_000, this.maxLimit());
     const ids = this.catalog.top[type][range];
     const items = ids.slice(offset, offset + limit).map((id) => (type === 'artists' ? this.renderer.artist(id) : this.renderer.track(id)));
-    return ok(this.renderer.page(`/me/top/${type}`, items, offset, limit, ids.length, { time_range: range }));
+    return ok(this.quirky(this.renderer.page(`/me/top/${type}`, items, offset, limit, ids.length, { time_range: range })));
   }
 
   private playlist(token: AccessToken, playlist: CatalogPlaylist, q: URLSearchParams): Reply {
@@ -682,8 +699,8 @@ class FakeSpotify {
   private playlistItems(token: AccessToken, playlist: CatalogPlaylist, q: URLSearchParams): Reply {
     if (!this.canReadItems(token, playlist)) return apiError(403, 'Forbidden');
     const fields = parseFieldsParam(q);
-    const { limit, offset } = paging(q, 20, Number.MAX_SAFE_INTEGER);
-    const body = this.renderer.playlistItemsPage(playlist, offset, limit, additionalTypesParam(q));
+    const { limit, offset } = paging(q, 20, Number.MAX_SAFE_INTEGER, this.maxLimit());
+    const body = this.quirky(this.renderer.playlistItemsPage(playlist, offset, limit, additionalTypesParam(q)));
     return ok(fields ? applyFields(body, fields) : body);
   }
 }
@@ -693,14 +710,14 @@ function ok(body: unknown): Reply {
 }
 
 /** limit 1..50 (Spotify's maximum for these endpoints) and offset >= 0; Spotify's messages otherwise. */
-function paging(q: URLSearchParams, defaultLimit: number, maxOffset: number): { limit: number; offset: number } {
+function paging(q: URLSearchParams, defaultLimit: number, maxOffset: number, maxLimit = 50): { limit: number; offset: number } {
   const rawLimit = q.get('limit');
   const rawOffset = q.get('offset');
   const limit = rawLimit === null ? defaultLimit : /^\d+$/.test(rawLimit) ? Number(rawLimit) : NaN;
   const offset = rawOffset === null ? 0 : /^\d+$/.test(rawOffset) ? Number(rawOffset) : NaN;
   if (!(limit >= 1 && limit <= 50)) throw new HttpError(400, 'Invalid limit');
   if (!(offset >= 0 && offset <= maxOffset)) throw new HttpError(400, 'Invalid offset');
-  return { limit, offset };
+  return { limit: Math.min(limit, maxLimit), offset };
 }
 
 /**
@@ -747,6 +764,10 @@ export async function startFakeSpotify(options: FakeSpotifyOptions = {}): Promis
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`startFakeSpotify: port must be 0-65535 (got ${port})`);
   if (options.tokenTtlSeconds !== undefined && !(Number.isInteger(options.tokenTtlSeconds) && options.tokenTtlSeconds >= 1)) {
     throw new Error(`startFakeSpotify: tokenTtlSeconds must be a whole number >= 1 (got ${options.tokenTtlSeconds})`);
+  }
+  const maxLimit = options.quirks?.maxLimit;
+  if (maxLimit !== undefined && !(Number.isInteger(maxLimit) && maxLimit >= 1 && maxLimit <= 50)) {
+    throw new Error(`startFakeSpotify: quirks.maxLimit must be a whole number from 1 to 50 (got ${maxLimit})`);
   }
   const fake = new FakeSpotify(options.catalog ?? loadSampleCatalog(options.asOf), options);
   const server: Server = createServer((req, res) => {
