@@ -27,12 +27,12 @@ import {
 } from '../shared/manifest';
 import type { RawObjectWriter } from '../shared/raw-writer';
 import type { SpotifyCredentialStore } from '../shared/spotify-secret';
-import { fetchPlaylist, fetchTopList, listMyPlaylists, type FetchContext, type ListedPlaylist } from './fetch-entities';
+import type { FetchContext } from './fetch-entities';
 import { PlaylistState } from './playlist-state';
+import { RunAttempt, type Entity } from './run-attempt';
 import { RunCheckpoint } from './run-checkpoint';
 import {
   RunStoppedError,
-  SpotifyApiError,
   SpotifyClient,
   silentLogger,
   type BackoffOptions,
@@ -91,8 +91,6 @@ export class ExtractFailedError extends Error {
   }
 }
 
-/** Rounds over entities whose failures were transient (5xx, timeouts, resets that outlasted the retries). */
-const ENTITY_PASSES = 3;
 
 /**
  * `YYYYMMDDTHHMMSSZ-xxxxxx`. With a seed (e.g. the EventBridge event id) the suffix is derived from it, so a
@@ -105,10 +103,6 @@ export function newRunId(at: Date, seed?: string): string {
     seed === undefined ? randomBytes(3).toString('hex') : createHash('sha256').update(seed).digest('hex').slice(0, 6);
   return `${stamp}-${suffix}`;
 }
-
-type Entity =
-  | { kind: 'playlist'; entityId: string; listed?: ListedPlaylist }
-  | { kind: 'top'; entityId: string; itemType: TopItemType; timeRange: TimeRange };
 
 interface Plan {
   configured: string[];
@@ -154,19 +148,6 @@ function planOf(input: ExtractRunInput, logger: MinimalLogger): Plan {
     logger.warn('top items skipped: /v1/me/top needs authMode "user"');
   }
   return { configured: [...new Set(configured)], includeMine, topLists };
-}
-
-/** Runs tasks with at most `limit` in flight; each task handles its own errors. */
-async function pool<T>(items: T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next];
-      next += 1;
-      await task(item);
-    }
-  });
-  await Promise.all(workers);
 }
 
 async function readManifest(writer: RawObjectWriter, key: string): Promise<RunManifest | null> {
@@ -222,106 +203,45 @@ export async function extractRun(input: ExtractRunInput): Promise<ExtractRunResu
   }
   const ctx: FetchContext = { client, spotify, writer, runId, extractDate, logger };
   const state = await PlaylistState.load(writer, { api_base_url: spotify.apiBaseUrl, market: spotify.market ?? null });
-
-  let fatal: Error | null = null;
-  /** Entities whose last failure was transient, with it; retried in a later pass, then recorded. */
-  const transient = new Map<string, ManifestError>();
-  const listingErrors: ManifestError[] = [];
-
-  /** Sorts a failure: recorded (API error), retried later (transient), stop (quota/budget), or fatal. */
-  const onFailure = (error: unknown, entity: ManifestError['kind'], entityId: string, report: (e: ManifestError) => void): void => {
-    if (error instanceof SpotifyApiError) {
-      const failure: ManifestError = { kind: entity, entity_id: entityId, http_status: error.status, message: error.spotifyMessage };
-      logger.warn('entity failed', { endpoint: error.endpoint, httpStatus: error.status, message: error.spotifyMessage, transient: error.transient });
-      if (error.transient) transient.set(`${entity}/${entityId}`, failure);
-      else {
-        transient.delete(`${entity}/${entityId}`); // a definitive answer replaces an earlier pass's transient failure
-        report(failure);
-      }
-      return;
-    }
-    if (error instanceof RunStoppedError) return; // the client keeps the reason; the manifest reports it
-    fatal ??= error instanceof Error ? error : new Error(String(error));
-    client.abort(fatal);
-  };
-
-  const runEntity = async (entity: Entity): Promise<void> => {
-    if (client.stopReason) return;
-    try {
-      if (entity.kind === 'playlist') {
-        const result = await fetchPlaylist(ctx, entity.entityId, { listed: entity.listed, state, mayHaveOwnObject: checkpoint.resumed });
-        checkpoint.done(result.object);
-        progress({ type: 'playlist-done', playlistId: entity.entityId, name: result.name, items: result.object.items, pages: result.object.pages, reused: result.reused });
-      } else {
-        const object = await fetchTopList(ctx, entity.itemType, entity.timeRange);
-        checkpoint.done(object);
-        progress({ type: 'top-done', itemType: entity.itemType, timeRange: entity.timeRange, items: object.items });
-      }
-      transient.delete(`${entity.kind}/${entity.entityId}`);
-    } catch (error) {
-      onFailure(error, entity.kind, entity.entityId, (failure) => {
-        checkpoint.failed(failure);
-        if (entity.kind === 'playlist') progress({ type: 'playlist-failed', playlistId: entity.entityId, httpStatus: failure.http_status, message: failure.message });
-        else progress({ type: 'top-failed', itemType: entity.itemType, timeRange: entity.timeRange, httpStatus: failure.http_status, message: failure.message });
-      });
-    }
-  };
-
+  const attempt = new RunAttempt(ctx, checkpoint, state, progress);
   try {
-    // --- the playlists: configured ones, plus the user's own with the snapshot ids the listing carries ---
-    const listed = new Map<string, ListedPlaylist>();
-    if (plan.includeMine) {
-      for (let pass = 0; pass < ENTITY_PASSES && !client.stopReason; pass += 1) {
-        transient.clear();
-        try {
-          for (const playlist of await listMyPlaylists(ctx)) listed.set(playlist.id, playlist);
-          break;
-        } catch (error) {
-          onFailure(error, 'my_playlists', 'me', (failure) => listingErrors.push(failure));
-          if (!transient.size) break;
-        }
-      }
-      listingErrors.push(...transient.values());
-      transient.clear();
-    }
-    const playlistIds = [...plan.configured, ...[...listed.keys()].filter((id) => !plan.configured.includes(id))];
-    progress({ type: 'playlists-resolved', playlistIds });
-
-    const entities: Entity[] = [
-      ...playlistIds.map((id): Entity => ({ kind: 'playlist', entityId: id, listed: listed.get(id) })),
-      ...plan.topLists.map(([itemType, timeRange]): Entity => ({ kind: 'top', entityId: `${itemType}_${timeRange}`, itemType, timeRange })),
-    ];
-    // What an earlier attempt of this run finished (or found failing for good) is not fetched again.
-    let pending = entities.filter((e) => !checkpoint.object(e.kind, e.entityId) && !checkpoint.error(e.kind, e.entityId));
-    for (const e of entities) {
-      const done = checkpoint.object(e.kind, e.entityId);
-      if (done && e.kind === 'playlist') progress({ type: 'playlist-done', playlistId: e.entityId, name: null, items: done.items, pages: done.pages, reused: done.fetched_in_run !== runId });
-      if (done && e.kind === 'top') progress({ type: 'top-done', itemType: e.itemType, timeRange: e.timeRange, items: done.items });
-    }
-    for (let pass = 0; pass < ENTITY_PASSES && pending.length > 0 && !client.stopReason; pass += 1) {
-      if (pass > 0) logger.warn('fetching again what failed transiently', { pass: pass + 1, entities: pending.length });
-      await pool(pending, spotify.maxConcurrentRequests, runEntity);
-      pending = pending.filter((e) => transient.has(`${e.kind}/${e.entityId}`));
-    }
+    const playlists = await attempt.resolvePlaylists(plan.configured, plan.includeMine);
+    const tops = plan.topLists.map(([itemType, timeRange]): Entity => ({ kind: 'top', entityId: `${itemType}_${timeRange}`, itemType, timeRange }));
+    await attempt.fetchMissing([...playlists, ...tops], spotify.maxConcurrentRequests);
   } finally {
     // A token call under way (maybe with a rotated refresh token in its answer) finishes and is stored first.
     await client.settled();
   }
+  return finishAttempt(input, { key, prefix, extractDate }, client, checkpoint, attempt, logger, progress);
+}
 
+/** After the attempt: no manifest when it failed (the checkpoint keeps what was done), else the manifest, last. */
+async function finishAttempt(
+  input: ExtractRunInput,
+  run: { key: string; prefix: string; extractDate: string },
+  client: SpotifyClient,
+  checkpoint: RunCheckpoint,
+  attempt: RunAttempt,
+  logger: MinimalLogger,
+  progress: (event: ExtractProgressEvent) => void,
+): Promise<ExtractRunResult> {
+  const { runId, writer, spotify } = input;
+  const { key, prefix, extractDate } = run;
+  const fatal = attempt.fatal;
   const stopReason = client.stopReason;
   const stoppedEarly = stopReason instanceof RunStoppedError ? stopReason.stopped : null;
   const objects = checkpoint.allObjects();
   if (fatal) {
-    await checkpoint.finish('failed', (fatal as Error).message).catch(() => undefined);
+    await checkpoint.finish('failed', fatal.message).catch(() => undefined);
     throw new ExtractFailedError(
       `the extract stopped before it could finish and wrote no manifest, so nothing downstream reads run ${runId}. ` +
         `${objects.length} finished objects are kept and listed in ${checkpoint.key}: resume with ` +
         `\`pipeline extract --run-id ${runId}\` (a Lambda retry of the same event resumes it too), which fetches only ` +
-        `what is missing. Cause: ${(fatal as Error).message}`,
+        `what is missing. Cause: ${fatal.message}`,
       { cause: fatal },
     );
   }
-  const errors = [...checkpoint.allErrors(), ...transient.values(), ...listingErrors];
+  const errors = [...checkpoint.allErrors(), ...attempt.unrecordedErrors];
   if (objects.length === 0) {
     const why = [
       ...(stoppedEarly ? [stoppedEarly.message] : []),
