@@ -3,6 +3,9 @@
  * the compute stack sets, the Spotify credentials from Secrets Manager, derives the run id from the schedule's
  * event (so a retried or re-delivered event resumes the same run from its checkpoint, or finds it complete),
  * and emits structured logs and one EMF metric set per run. `pipeline extract` runs the same handler locally.
+ * A scheduled run is claimed in S3 first (claims/extract/<run id>.json, handlers/shared/run-claim.ts): a duplicate
+ * delivery while it runs, or after it finished, does nothing; a retry after a failed or timed-out attempt takes
+ * the claim over and runs the same run id again, which resumes it from its checkpoint.
  *
  * Environment: PIPELINE_CONFIG (the validated pipeline configuration, JSON), BUCKET_NAME, SPOTIFY_SECRET_ARN;
  * optional POWERTOOLS_SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE, POWERTOOLS_LOG_LEVEL.
@@ -17,6 +20,7 @@ import { parseConfig, type PipelineConfig } from '../../config/pipeline-config';
 import { S3ObjectWriter, type RawObjectWriter } from '../shared/raw-writer';
 import { SpotifySecretStore, type SpotifyCredentialStore } from '../shared/spotify-secret';
 import { RUN_ID_PATTERN, runIdStartedAt } from '../shared/manifest';
+import { RunClaims, type HeldClaim } from '../shared/run-claim';
 import { ExtractFailedError, extractRun, newRunId, type BackoffOptions, type ExtractProgressEvent, type MinimalLogger } from './extract-run';
 
 /**
@@ -43,7 +47,9 @@ export type ExtractEvent = z.input<typeof ExtractEventSchema>;
 
 export interface ExtractHandlerResult {
   runId: string;
-  status: 'complete' | 'partial';
+  /** `skipped`: a scheduled run another attempt holds (`held`) or finished (`done`); see `skipped`. */
+  status: 'complete' | 'partial' | 'skipped';
+  skipped?: 'held' | 'done';
   manifestKey: string;
   counts: Record<string, number>;
   errors: number;
@@ -70,6 +76,16 @@ export interface ExtractHandlerDeps {
   metrics: ExtractMetrics;
   backoff?: BackoffOptions;
   onProgress?: (event: ExtractProgressEvent) => void;
+  /** Run claims (S3); scheduled runs are claimed before they start. */
+  claims?: RunClaims;
+}
+
+/** A claim outlives the invocation that took it by this much, so it never lapses while its holder still runs. */
+export const LEASE_MARGIN_SECONDS = 30;
+
+/** Scheduled (Scheduler or EventBridge rule) deliveries are claimed; an explicit runId is a deliberate re-run. */
+export function isScheduledRun(event: z.output<typeof ExtractEventSchema>): boolean {
+  return !event.runId && Boolean(event.scheduledTime ?? event.time);
 }
 
 /** The run id and its start time, from the event: the same event always gives the same run id. */
@@ -101,6 +117,27 @@ export function createExtractHandler(deps: ExtractHandlerDeps | (() => ExtractHa
       event.playlists || event.includeMyPlaylists !== undefined || event.topItems !== undefined
         ? { playlists: event.playlists, includeMyPlaylists: event.includeMyPlaylists, topItems: event.topItems }
         : undefined;
+    let claim: HeldClaim | undefined;
+    if (resolved.claims && isScheduledRun(event)) {
+      const leaseSeconds = Math.ceil((context?.getRemainingTimeInMillis() ?? config.extract.lambdaTimeoutSeconds * 1000) / 1000) + LEASE_MARGIN_SECONDS;
+      const claimed = await resolved.claims.claim('extract', runId, { owner: context?.awsRequestId ?? 'extract', leaseSeconds });
+      if (claimed.status !== 'claimed') {
+        logger.info('scheduled run already claimed; this delivery does nothing', { claim: claimed.status, owner: claimed.record.owner, attempt: claimed.record.attempt });
+        return {
+          runId,
+          status: 'skipped',
+          skipped: claimed.status,
+          manifestKey: claimed.record.detail.manifest_key ?? '',
+          counts: {},
+          errors: 0,
+          stoppedEarly: null,
+          alreadyComplete: claimed.status === 'done',
+          resumed: false,
+        };
+      }
+      claim = claimed.claim;
+      if (claimed.takenOverFrom) logger.info('taking over the run from an attempt that failed or timed out', { previous: claimed.takenOverFrom });
+    }
     logger.info('extract starting', { writer: writer.describe(), override: override ?? null, authMode: config.spotify.authMode });
     metrics.addDimension('environment', config.environment);
     try {
@@ -143,6 +180,9 @@ export function createExtractHandler(deps: ExtractHandlerDeps | (() => ExtractHa
         stoppedEarly: manifest.stopped_early,
         resumed: result.resumed,
       });
+      await claim
+        ?.done({ manifest_key: result.manifestKey, status: manifest.status })
+        .catch((claimError: unknown) => logger.warn('the run finished but its claim could not be marked done', { error: claimError as Error }));
       return {
         runId,
         status: manifest.status,
@@ -158,6 +198,10 @@ export function createExtractHandler(deps: ExtractHandlerDeps | (() => ExtractHa
       // A refused token may mean the secret changed under a warm container: read it afresh next time.
       secrets.invalidate?.();
       logger.error('extract failed; no manifest was written (a retry of this event resumes from the checkpoint)', { error: error as Error });
+      // Release the claim so that the retry of this delivery runs the same run id again (and resumes it).
+      await claim?.failed(error).catch((releaseError: unknown) =>
+        logger.warn('could not mark the claim failed; the retry waits for its lease to end', { error: releaseError as Error }),
+      );
       throw error;
     } finally {
       metrics.publishStoredMetrics();
@@ -178,9 +222,11 @@ export function depsFromEnvironment(env: NodeJS.ProcessEnv = process.env): Extra
     throw new Error(`PIPELINE_CONFIG is not valid JSON: ${(error as Error).message}`);
   }
   const config = parseConfig(rawConfig, 'PIPELINE_CONFIG');
+  const s3 = new S3Client({});
   return {
     config,
-    writer: new S3ObjectWriter(new S3Client({}), env.BUCKET_NAME as string),
+    writer: new S3ObjectWriter(s3, env.BUCKET_NAME as string),
+    claims: new RunClaims(s3, env.BUCKET_NAME as string),
     secrets: new SpotifySecretStore(new SecretsManagerClient({}), env.SPOTIFY_SECRET_ARN as string),
     logger: new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'spotify-extract' }),
     metrics: new Metrics({
