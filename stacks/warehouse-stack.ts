@@ -18,6 +18,7 @@ import { AnalyticsDatabase, FILE_FORMAT_NAME } from '../constructs/analytics-dat
 import { ProcessedStage, STAGE_NAME } from '../constructs/processed-stage';
 import { SnowpipeErrorNotifications } from '../constructs/snowpipe-error-notifications';
 import { SnowpipeLoading } from '../constructs/snowpipe-loading';
+import { StreamlitApp } from '../constructs/streamlit-app';
 import { WarehouseAccess } from '../constructs/warehouse-access';
 import { WarehouseViews } from '../constructs/warehouse-views';
 import { viewDefinitions } from '../local/warehouse/snowflake-sql';
@@ -62,6 +63,8 @@ export class WarehouseStack extends PipelineStack {
   readonly loading: SnowpipeLoading;
   readonly views: WarehouseViews;
   readonly access: WarehouseAccess;
+  /** The listening dashboard (dashboard/) as a Streamlit in Snowflake app, owned by the analyst role. */
+  readonly dashboard: StreamlitApp;
   readonly notification: S3BucketNotification;
 
   constructor(scope: Construct, config: PipelineConfig, props: WarehouseStackProps) {
@@ -139,6 +142,15 @@ export class WarehouseStack extends PipelineStack {
       views: this.views.views,
       integrationNames: [this.processedStage.integration.name, this.errorNotifications.integration.name],
       dependsOn: [base.schema, ...this.loading.tables.map((t) => t.pipe)],
+    });
+
+    this.dashboard = new StreamlitApp(this, 'dashboard', {
+      database: sf.database,
+      schema: sf.schema,
+      warehouse: sf.warehouse,
+      analystRole: this.access.analystRole.name,
+      deployRole: sf.role,
+      dependsOn: [base.schema, base.warehouse, this.access.analystRole, ...this.views.views.map((v) => v.view)],
     });
 
     // ---- the bucket's ONE notification configuration ----------------------------------------------------

@@ -68,7 +68,7 @@ describe('warehouse stack (dev)', () => {
   });
 
   it('puts the external stage on processed/ through the integration, after the role exists', () => {
-    const stage = findResource(s.warehouse, 'snowflake_stage');
+    const stage = findResource(s.warehouse, 'snowflake_stage', (r) => r.name === 'PROCESSED_STAGE');
     expect(stage).toMatchObject({
       name: 'PROCESSED_STAGE',
       url: `s3://${names.bucket}/processed/`,
@@ -150,8 +150,20 @@ describe('warehouse stack (dev)', () => {
     const grants = resources(s.warehouse, 'snowflake_grant_privileges_to_account_role');
     const privilegesOf = (role: string) =>
       grants.filter((g) => g.account_role_name === refTo(s.warehouse, 'snowflake_account_role', 'name', named(role))).flatMap((g) => g.privileges);
-    expect(new Set(privilegesOf('SPOTIFY_PIPELINE_DEV_ANALYST'))).toEqual(new Set(['USAGE', 'SELECT', 'MONITOR']));
+    // READ: the dashboard's stage, which the analyst role (the Streamlit app's owner) reads the app's files from.
+    expect(new Set(privilegesOf('SPOTIFY_PIPELINE_DEV_ANALYST'))).toEqual(new Set(['USAGE', 'SELECT', 'MONITOR', 'READ']));
     expect(new Set(privilegesOf('SPOTIFY_PIPELINE_DEV_LOADER'))).toEqual(new Set(['USAGE', 'SELECT', 'INSERT', 'OPERATE', 'MONITOR']));
     expect(grants.some((g) => g.all_privileges)).toBe(false);
+  });
+
+  it('deploys the listening dashboard as a Streamlit app owned by the analyst role, after the views', () => {
+    const app = findResource(s.warehouse, 'snowflake_streamlit');
+    expect(app).toMatchObject({ name: 'LISTENING_DASHBOARD', main_file: 'streamlit_app.py', query_warehouse: 'SPOTIFY_WH' });
+    expect(app.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^snowflake_view\./)]));
+    const analyst = refTo(s.warehouse, 'snowflake_account_role', 'name', named('SPOTIFY_PIPELINE_DEV_ANALYST'));
+    const owns = resources(s.warehouse, 'snowflake_execute').find((e) => String(e.execute).startsWith('GRANT OWNERSHIP ON STREAMLIT'));
+    expect(owns?.execute).toContain(`TO ROLE ${analyst}`);
+    const stageRead = resources(s.warehouse, 'snowflake_grant_privileges_to_account_role').find((g) => g.on_schema_object?.object_name?.endsWith('.DASHBOARD_STAGE'));
+    expect(stageRead).toMatchObject({ account_role_name: analyst, privileges: ['READ'] });
   });
 });
