@@ -180,11 +180,13 @@ export const PipelineConfigSchema = z
         message: 'includeMyPlaylists needs authMode "user": /v1/me/playlists has no meaning for an app-only token',
       });
     }
-    if (config.spotify.playlists.length === 0 && !config.spotify.includeMyPlaylists && !config.spotify.topItems.enabled) {
+    const listening = config.spotify.listening;
+    const listens = config.spotify.authMode === 'user' && (listening.plays || listening.savedTracks || listening.followedArtists);
+    if (config.spotify.playlists.length === 0 && !config.spotify.includeMyPlaylists && !config.spotify.topItems.enabled && !listens) {
       ctx.addIssue({
         code: 'custom',
         path: ['spotify', 'playlists'],
-        message: 'nothing to extract: list playlists, or turn on includeMyPlaylists or topItems',
+        message: 'nothing to extract: list playlists, or turn on includeMyPlaylists, topItems or spotify.listening',
       });
     }
   });

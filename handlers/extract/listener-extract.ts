@@ -1,155 +1,100 @@
 /**
- * One listener's part of a run: who they are, then (as asked) their plays since the stored cursor, saved tracks and
- * followed artists, each written as one raw document under the run's prefix (docs/data-contracts.md). The listener
- * is read with their own client (their own refresh token).
+ * A listener's documents: their plays since the stored cursor, saved tracks and followed artists, each written as
+ * one raw object under the run's prefix (`<kind>/<spotify_user_id>.json`, docs/data-contracts.md) and described by
+ * the manifest entry returned. Every listener is read with their own client (their own refresh token); who they
+ * are (/v1/me) is read once per run and names their documents.
  *
- * A listener that fails (a revoked token, an endpoint that keeps failing) is reported, not thrown: one listener's
- * trouble never stops the others. What was written before the failure stays listed, so the run keeps it.
+ * extractRun (extract-run.ts) runs these as entities of the run (run-attempt.ts), with its checkpoint and passes.
  */
-import { runPrefix } from '../shared/manifest';
+import { runPrefix, type ListeningKind, type ManifestError, type ManifestObject, type PlaysGap } from '../shared/manifest';
 import type { RawObjectWriter } from '../shared/raw-writer';
-import { pollPlays, readFollowedArtists, readProfile, readSavedTracks, type ListenerProfile, type PlaysPoll } from './listening';
-import { readPlaysCursor, type StateObjects } from './plays-cursor';
-import { RunStoppedError, SpotifyApiError, SpotifyFatalError, type SpotifyClient } from './spotify-client';
+import { pollPlays, readFollowedArtists, readProfile, readSavedTracks, type ListenerProfile } from './listening';
+import { readPlaysCursor } from './plays-cursor';
+import { SpotifyApiError, type SpotifyClient } from './spotify-client';
 
-export type ListeningKind = 'plays' | 'saved_tracks' | 'followed_artists';
-
-export interface ListeningObject {
-  key: string;
-  kind: ListeningKind;
-  /** The listener's Spotify user id. */
-  entity_id: string;
-  bytes: number;
-  sha256: string;
-  items: number;
-  pages: number;
-}
-
-export interface ListenerError {
-  kind: 'listener' | ListeningKind;
-  /** The configured listener name. */
-  entity_id: string;
-  http_status: number | null;
-  message: string;
-}
-
-/** A poll that may have missed plays: reported in the manifest and the run report. */
-export interface PlaysGap {
-  listener: string;
-  spotify_user_id: string;
-  /** The cursor the poll started from, and the oldest new play it could still reach (ISO 8601, UTC). */
-  cursor_before: string;
-  oldest_new_play: string | null;
-  message: string;
-}
-
-export interface ListenerOutcome {
-  listener: string;
-  profile: ListenerProfile | null;
-  objects: ListeningObject[];
-  errors: ListenerError[];
-  plays: PlaysPoll | null;
-  gap: PlaysGap | null;
-  /** The run stopped (quota, time budget): the caller stops the other listeners too. */
-  stopped: RunStoppedError | null;
-}
-
-export interface ExtractListenerInput {
-  listener: string;
+export interface ListenerContext {
+  /** The listener's configured name. */
+  name: string;
   client: SpotifyClient;
   runId: string;
   extractDate: string;
+  /** Writes the documents; reads the plays cursor (raw/_state/plays/). */
   writer: RawObjectWriter;
-  /** Where plays cursors are read (written by the run after its manifest). */
-  state: StateObjects;
-  what: { plays: boolean; savedTracks: boolean; followedArtists: boolean };
   market?: string;
+  /** Who the listener is: read once per run (see listenerProfile). */
+  profile: () => Promise<ListenerProfile>;
 }
 
 export function listeningKey(runId: string, extractDate: string, kind: ListeningKind, spotifyUserId: string): string {
   return `${runPrefix(runId, extractDate)}${kind}/${encodeURIComponent(spotifyUserId)}.json`;
 }
 
-function describe(error: unknown): { status: number | null; message: string } {
-  if (error instanceof SpotifyApiError) return { status: error.status, message: error.spotifyMessage };
-  return { status: null, message: error instanceof Error ? error.message : String(error) };
+/** /v1/me once per listener and run, however many of their documents ask. */
+export function listenerProfile(client: SpotifyClient): () => Promise<ListenerProfile> {
+  let pending: Promise<ListenerProfile> | null = null;
+  return () => {
+    pending ??= readProfile(client).catch((error: unknown) => {
+      pending = null; // a transient failure may be retried by the run's next pass
+      throw error;
+    });
+    return pending;
+  };
 }
 
-export async function extractListener(input: ExtractListenerInput): Promise<ListenerOutcome> {
-  const { listener, client, writer } = input;
-  const outcome: ListenerOutcome = { listener, profile: null, objects: [], errors: [], plays: null, gap: null, stopped: null };
-  const fail = (kind: ListenerError['kind'], error: unknown): boolean => {
-    if (error instanceof RunStoppedError) {
-      outcome.stopped = error;
-      return false;
-    }
-    const { status, message } = describe(error);
-    outcome.errors.push({ kind, entity_id: listener, http_status: status, message });
-    // A refused token or an unreachable API: nothing else of this listener can work.
-    return !(error instanceof SpotifyFatalError);
-  };
-
-  try {
-    outcome.profile = await readProfile(client);
-  } catch (error) {
-    fail('listener', error);
-    return outcome;
+/** Reads one of the listener's documents and writes it; the manifest entry describes it. */
+export async function fetchListening(ctx: ListenerContext, kind: ListeningKind): Promise<ManifestObject> {
+  const profile = await ctx.profile();
+  const userId = profile.spotifyUserId;
+  const key = listeningKey(ctx.runId, ctx.extractDate, kind, userId);
+  let body: Record<string, unknown>;
+  let extra: Partial<ManifestObject> = {};
+  let items: number;
+  let pages: number;
+  if (kind === 'plays') {
+    const cursor = await readPlaysCursor(ctx.writer, userId);
+    const poll = await pollPlays(ctx.client, cursor);
+    body = { cursor_before: poll.cursorBefore, cursor_after: poll.cursorAfter, possible_gap: poll.possibleGap, pages: poll.pages };
+    extra = { cursor_before: poll.cursorBefore, cursor_after: poll.cursorAfter, possible_gap: poll.possibleGap, oldest_new_play_at: poll.oldestNewPlayAt };
+    items = poll.newPlays;
+    pages = poll.pages.length;
+  } else {
+    const read = kind === 'saved_tracks' ? await readSavedTracks(ctx.client, ctx.market) : await readFollowedArtists(ctx.client);
+    body = { pages: read.pages };
+    items = read.items;
+    pages = read.pages.length;
   }
-  const userId = outcome.profile.spotifyUserId;
-  const base = {
+  const document = {
+    kind,
     spotify_user_id: userId,
-    listener_name: listener,
-    display_name: outcome.profile.displayName,
+    listener_name: ctx.name,
+    display_name: profile.displayName,
+    fetched_at: new Date().toISOString(),
+    ...body,
   };
-  const write = async (kind: ListeningKind, doc: Record<string, unknown>, items: number, pages: number) => {
-    const key = listeningKey(input.runId, input.extractDate, kind, userId);
-    const written = await writer.put(key, JSON.stringify({ kind, ...base, fetched_at: new Date().toISOString(), ...doc }), 'application/json');
-    outcome.objects.push({ key, kind, entity_id: userId, ...written, items, pages });
-  };
+  const written = await ctx.writer.put(key, JSON.stringify(document), 'application/json');
+  return { key, kind, entity_id: ctx.name, ...written, items, pages, fetched_in_run: ctx.runId, spotify_user_id: userId, ...extra };
+}
 
-  if (input.what.plays) {
-    try {
-      const cursor = await readPlaysCursor(input.state, userId);
-      const poll = await pollPlays(client, cursor);
-      outcome.plays = poll;
-      await write(
-        'plays',
-        { cursor_before: poll.cursorBefore, cursor_after: poll.cursorAfter, possible_gap: poll.possibleGap, pages: poll.pages },
-        poll.newPlays,
-        poll.pages.length,
-      );
-      if (poll.possibleGap && poll.cursorBefore !== null) {
-        const from = new Date(poll.cursorBefore).toISOString();
-        const to = poll.oldestNewPlayAt === null ? null : new Date(poll.oldestNewPlayAt).toISOString();
-        outcome.gap = {
-          listener,
-          spotify_user_id: userId,
-          cursor_before: from,
-          oldest_new_play: to,
-          message:
-            `plays between ${from} and ${to ?? 'now'} may be missing: Spotify serves only the last 50 plays and ` +
-            `${listener} played more than that since the previous poll. Poll more often (extract.playsSchedule).`,
-        };
-      }
-    } catch (error) {
-      if (!fail('plays', error)) return outcome;
-    }
-  }
-  if (input.what.savedTracks && !outcome.stopped) {
-    try {
-      const saved = await readSavedTracks(client, input.market);
-      await write('saved_tracks', { pages: saved.pages }, saved.items, saved.pages.length);
-    } catch (error) {
-      if (!fail('saved_tracks', error)) return outcome;
-    }
-  }
-  if (input.what.followedArtists && !outcome.stopped) {
-    try {
-      const followed = await readFollowedArtists(client);
-      await write('followed_artists', { pages: followed.pages }, followed.items, followed.pages.length);
-    } catch (error) {
-      fail('followed_artists', error);
-    }
-  }
-  return outcome;
+/** The possible gap a plays object reports, for the manifest and the run report; null when there is none. */
+export function playsGapOf(object: ManifestObject): PlaysGap | null {
+  if (object.kind !== 'plays' || !object.possible_gap || object.cursor_before === null || object.cursor_before === undefined) return null;
+  const from = new Date(object.cursor_before).toISOString();
+  const oldest = object.oldest_new_play_at;
+  const to = oldest === null || oldest === undefined ? null : new Date(oldest).toISOString();
+  return {
+    listener: object.entity_id,
+    spotify_user_id: object.spotify_user_id ?? '',
+    cursor_before: from,
+    oldest_new_play: to,
+    message:
+      `plays of ${object.entity_id} between ${from} and ${to ?? 'now'} may be missing: Spotify serves only the last 50 ` +
+      'plays and more than that were played since the previous poll. Poll more often (extract.playsSchedule).',
+  };
+}
+
+/** The manifest error for a listener that failed as a whole (a refused token, an unreachable API). */
+export function listenerError(name: string, error: unknown): ManifestError {
+  const status = error instanceof SpotifyApiError ? error.status : null;
+  const message = error instanceof SpotifyApiError ? error.spotifyMessage : error instanceof Error ? error.message : String(error);
+  return { kind: 'listener', entity_id: name, http_status: status, message };
 }

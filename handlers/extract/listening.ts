@@ -12,6 +12,7 @@
  * the poll reports a possible gap. This is complete against any server that pages by the documented cursors,
  * whichever end of the `after` range it answers with.
  */
+import { allPages } from './fetch-entities';
 import type { SpotifyClient } from './spotify-client';
 
 type Json = Record<string, unknown>;
@@ -111,15 +112,14 @@ export async function pollPlays(client: SpotifyClient, cursorMs: number | null, 
   return { pages, newPlays: seen.size, cursorBefore: cursorMs, cursorAfter: newest, oldestNewPlayAt: oldestNew, possibleGap };
 }
 
-/** Every saved track (/v1/me/tracks, offset paging): the first page says how many more to ask for, side by side. */
+/**
+ * Every saved track (/v1/me/tracks, offset paging): the first page says how many more to ask for, side by side,
+ * stepping by the page size the server really used (the same paging as playlists and top lists).
+ */
 export async function readSavedTracks(client: SpotifyClient, market?: string): Promise<PagedDocument> {
-  const query = (offset: number) => ({ limit: LISTENING_PAGE_LIMIT, offset, market });
-  const first = asObject(await client.getJson('/me/tracks', query(0), 'GET /v1/me/tracks?offset=0'));
-  const total = typeof first.total === 'number' ? first.total : asArray(first.items).length;
-  const offsets: number[] = [];
-  for (let offset = LISTENING_PAGE_LIMIT; offset < total && offsets.length < MAX_LISTENING_PAGES; offset += LISTENING_PAGE_LIMIT) offsets.push(offset);
-  const rest = await Promise.all(offsets.map((o) => client.getJson('/me/tracks', query(o), `GET /v1/me/tracks?offset=${o}`)));
-  const pages = [first, ...rest.map(asObject)];
+  const pages = await allPages(LISTENING_PAGE_LIMIT, async (offset) =>
+    asObject(await client.getJson('/me/tracks', { limit: LISTENING_PAGE_LIMIT, offset, market }, `GET /v1/me/tracks?offset=${offset}`)),
+  );
   return { pages, items: pages.reduce((sum, p) => sum + asArray(p.items).length, 0) };
 }
 
