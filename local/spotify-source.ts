@@ -52,8 +52,8 @@ export async function openSpotifySource(config: PipelineConfig, options: OpenSpo
         `no Spotify credentials: set SPOTIFY_CLIENT_ID (and SPOTIFY_CLIENT_SECRET / SPOTIFY_REFRESH_TOKEN) or create ${config.local.secretsFile}`,
       );
     }
-    if (config.spotify.authMode === 'user' && !secrets.refreshToken) {
-      throw new Error('authMode "user" needs a refresh token: run `pipeline authorize` once');
+    if (config.spotify.authMode === 'user' && !secrets.refreshToken && config.spotify.listeners.length === 0) {
+      throw new Error('authMode "user" needs a refresh token: run `pipeline authorize` once (or `--listener <name>` for each configured listener)');
     }
     const apiBaseUrl = options.apiBaseUrl ?? config.spotify.apiBaseUrl;
     const accountsBaseUrl = options.accountsBaseUrl ?? config.spotify.accountsBaseUrl;
