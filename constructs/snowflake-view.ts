@@ -20,7 +20,7 @@ import { Construct } from 'constructs';
 import type { ITerraformDependable } from 'cdktf';
 import type { Table } from '@cdktf/provider-snowflake/lib/table';
 import { View } from '@cdktf/provider-snowflake/lib/view';
-import type { ViewDefinition } from '../local/warehouse/snowflake-sql';
+import type { ViewDefinition } from '../warehouse/snowflake-sql';
 import { snowflakeName } from './snowpipe-table';
 
 const IDENTIFIER = '[A-Za-z_][A-Za-z0-9_$]*';

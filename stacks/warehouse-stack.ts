@@ -33,7 +33,7 @@ import { TABLES } from '../schemas/table-schemas';
 import { bucketArn, objectsArn, policyDocument } from '../constructs/iam';
 import { SnowpipeTable, snowflakeName } from '../constructs/snowpipe-table';
 import { SnowflakeView } from '../constructs/snowflake-view';
-import { viewDefinitions } from '../local/warehouse/snowflake-sql';
+import { viewDefinitions } from '../warehouse/snowflake-sql';
 import { PipelineStack } from './common';
 import type { ComputeStack } from './compute-stack';
 import { PREFIXES, type StorageStack } from './storage-stack';

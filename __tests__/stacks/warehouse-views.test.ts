@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { View } from '@cdktf/provider-snowflake/lib/view';
-import { SQL_DIR, viewDefinitions } from '../../local/warehouse/snowflake-sql';
+import { SQL_DIR, viewDefinitions } from '../../warehouse/snowflake-sql';
 import { TABLE_NAMES } from '../../schemas/table-schemas';
 import { qualifyViewStatement } from '../../constructs/snowflake-view';
 import { SNOWFLAKE_PREVIEW_FEATURES } from '../../stacks/warehouse-stack';

@@ -7,7 +7,7 @@ import {
   renderRoleStatements,
   renderTemplate,
   viewDefinitions,
-} from '../../local/warehouse/snowflake-sql';
+} from '../../warehouse/snowflake-sql';
 import { TABLE_NAMES } from '../../schemas/table-schemas';
 
 const NAMES = { database: 'SPOTIFY', schema: 'RAW', stage: 'PROCESSED_STAGE', fileFormat: 'PARQUET_FORMAT' };

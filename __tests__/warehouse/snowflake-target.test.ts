@@ -6,7 +6,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalWarehouse } from '../../local/warehouse/local-warehouse';
-import { SnowflakeWarehouse, snowflakeSettingsFromConfig, type SnowflakeSettings } from '../../local/warehouse/snowflake-warehouse';
+import { SnowflakeWarehouse, snowflakeSettingsFromConfig, type SnowflakeSettings } from '../../warehouse/snowflake-warehouse';
 import { startFakeSnowflake, type FakeSnowflake } from '../../local/fake-snowflake/server';
 import { loadConfig } from '../../config/pipeline-config';
 import { TABLE_NAMES } from '../../schemas/table-schemas';

@@ -11,9 +11,11 @@ import { createReadStream, existsSync, mkdirSync, readdirSync, statSync } from '
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { DuckDBConnection, DuckDBInstance, DuckDBTypeId, type DuckDBResultReader } from '@duckdb/node-api';
 import { TABLES, duckdbType, loadedColumns, LOAD_METADATA_COLUMNS, type TableSpec } from '../../schemas/table-schemas';
-import { analysisSql, listAnalysisFiles, viewDefinitions, type AnalysisInfo } from './snowflake-sql';
+import { analysisSql, listAnalysisFiles, viewDefinitions, type AnalysisInfo } from '../../warehouse/snowflake-sql';
+import type { QueryResult, TableStatus } from '../../warehouse/results';
 
-export type { AnalysisInfo } from './snowflake-sql';
+export type { AnalysisInfo } from '../../warehouse/snowflake-sql';
+export type { QueryResult, TableStatus } from '../../warehouse/results';
 
 export interface LoadReport {
   loaded: Array<{ table: string; file: string; rows: number }>;
@@ -27,17 +29,6 @@ export interface CheckResult {
   detail: string;
 }
 
-export interface QueryResult {
-  columns: string[];
-  rows: unknown[][];
-}
-
-export interface TableStatus {
-  table: string;
-  rows: number;
-  files: number;
-  lastLoadedAt: string | null;
-}
 
 /** The load ledger: Snowpipe's load metadata, kept in the warehouse itself. */
 export const LEDGER_TABLE = 'load_history';

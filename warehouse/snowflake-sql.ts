@@ -5,9 +5,9 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { TABLE_NAMES } from '../../schemas/table-schemas';
+import { TABLE_NAMES } from '../schemas/table-schemas';
 
-export const SQL_DIR = resolve(__dirname, '..', '..', 'snowflake-sql');
+export const SQL_DIR = resolve(__dirname, '..', 'snowflake-sql');
 
 export type SqlDialect = 'snowflake' | 'duckdb';
 
