@@ -8,16 +8,14 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-import time
 from pathlib import Path
 
 GLUE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(GLUE_DIR))
 
-# Spark 3.5 runs on Java 17; PySpark hands timestamps to Python in the process time zone, so pin it to UTC.
+# Spark 3.5 runs on Java 17. The process time zone is left as it is: `make test` runs the suites under a non-UTC
+# TZ, and every timestamp the job writes is a UTC wall-clock TIMESTAMP_NTZ that no time zone setting shifts.
 os.environ.setdefault("JAVA_HOME", "/usr/lib/jvm/java-17-openjdk-amd64")
-os.environ["TZ"] = "UTC"
-time.tzset()
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 RUN_ID = "20261125T060000Z-a1b2c3"
@@ -34,6 +32,8 @@ class Bucket:
         self.extract_date = extract_date
         self.run_dir = root / "raw" / f"extract_date={extract_date}" / f"run_id={run_id}"
         self._rows: dict[str, list[dict]] = {}
+        # The attempt id of the last successful transform (table_dir and rows read that attempt).
+        self.attempt_id: str | None = None
 
     @classmethod
     def with_fixture_run(cls, root: Path) -> "Bucket":
@@ -49,11 +49,16 @@ class Bucket:
     def rejects(self) -> Path:
         return self.root / "rejects"
 
-    def table_dir(self, table: str) -> Path:
+    def run_table_dir(self, table: str) -> Path:
+        """processed/<table>/extract_date=D/run_id=R/: the folder that holds every attempt of the run."""
         return self.processed / table / f"extract_date={self.extract_date}" / f"run_id={self.run_id}"
 
-    def rejects_dir(self) -> Path:
-        return self.rejects / f"extract_date={self.extract_date}" / f"run_id={self.run_id}"
+    def table_dir(self, table: str, attempt_id: str | None = None) -> Path:
+        """The attempt folder of a table (default: the last successful attempt)."""
+        return self.run_table_dir(table) / f"attempt_id={attempt_id or self.attempt_id}"
+
+    def rejects_dir(self, attempt_id: str | None = None) -> Path:
+        return self.rejects / f"extract_date={self.extract_date}" / f"run_id={self.run_id}" / f"attempt_id={attempt_id or self.attempt_id}"
 
     def transform(self, spark, **overrides):
         from spotify_transform.job import run_transform
@@ -66,7 +71,9 @@ class Bucket:
         )
         kwargs.update(overrides)
         self._rows.clear()
-        return run_transform(spark, **kwargs)
+        result = run_transform(spark, **kwargs)
+        self.attempt_id = result["attempt_id"]
+        return result
 
     def rows(self, spark, table: str) -> list[dict]:
         """The published rows of a table for this run (read once per transform)."""
