@@ -152,39 +152,34 @@ export function committedView(table: string): string {
   return `committed_${table}`;
 }
 
+/** Per committed attempt and table: the rows its commit lists and the rows loaded (what the other two read). */
+export const ATTEMPT_LOADS_VIEW = 'attempt_loads';
+
 /**
- * The generated commit views, rendered from schemas/tables.json: committed_attempts, then committed_<table> for
- * every data table. Plain SQL both dialects run as it is.
+ * The generated commit views, rendered from schemas/tables.json: attempt_loads, committed_attempts, then
+ * committed_<table> for every data table. Plain SQL both dialects run as it is.
  */
 function generatedViews(): Array<{ name: string; file: string; sql: string }> {
   const dir = join(SQL_DIR, 'views');
-  const attemptsFile = join(dir, 'committed_attempts.template.sql');
+  const render = (name: string, file: string, values: Record<string, string>) => ({
+    name,
+    file,
+    sql: renderTemplate(readFileSync(file, 'utf8'), values, file),
+  });
   const loadedRowCounts = DATA_TABLES.map(
     (t) => `SELECT run_id, attempt_id, '${t.name}' AS table_name, COUNT(*) AS row_count FROM ${t.name} GROUP BY run_id, attempt_id`,
   ).join('\n    UNION ALL\n    ');
   const out = [
-    {
-      name: COMMITTED_ATTEMPTS_VIEW,
-      file: attemptsFile,
-      sql: renderTemplate(
-        readFileSync(attemptsFile, 'utf8'),
-        {
-          commit_table: COMMIT_TABLE.name,
-          data_table_names: DATA_TABLES.map((t) => `'${t.name}'`).join(', '),
-          loaded_row_counts: loadedRowCounts,
-        },
-        attemptsFile,
-      ),
-    },
+    render(ATTEMPT_LOADS_VIEW, join(dir, 'attempt_loads.template.sql'), {
+      commit_table: COMMIT_TABLE.name,
+      data_table_names: DATA_TABLES.map((t) => `'${t.name}'`).join(', '),
+      loaded_row_counts: loadedRowCounts,
+    }),
+    render(COMMITTED_ATTEMPTS_VIEW, join(dir, 'committed_attempts.template.sql'), {}),
   ];
   const tableFile = join(dir, 'committed_table.template.sql');
-  const template = readFileSync(tableFile, 'utf8');
   for (const t of DATA_TABLES) {
-    out.push({
-      name: committedView(t.name),
-      file: tableFile,
-      sql: renderTemplate(template, { table: t.name, key_columns: t.key.map((k) => `t.${k}`).join(', ') }, tableFile),
-    });
+    out.push(render(committedView(t.name), tableFile, { table: t.name, key_columns: t.key.map((k) => `t.${k}`).join(', ') }));
   }
   return out;
 }

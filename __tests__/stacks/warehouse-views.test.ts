@@ -1,6 +1,6 @@
 /**
  * The views of snowflake-sql/views in the warehouse stack: one snowflake_view per Snowflake-dialect file and per
- * generated commit view (committed_attempts, committed_<table> for every data table of tables.json), its statement
+ * generated commit view (attempt_loads, committed_attempts, committed_<table> for every data table of tables.json), its statement
  * the file's SELECT with tables and views fully qualified, ordered after what it reads, and readable by the analyst
  * role. The expectations are read from the SQL files and tables.json themselves, not from the stack's helpers.
  */
@@ -21,7 +21,7 @@ const snowflakeViewFiles = readdirSync(VIEWS_DIR)
   .filter((file) => file.endsWith('.sql') && !file.endsWith('.duckdb.sql') && !file.endsWith('.template.sql'))
   .sort();
 /** Views rendered from the templates for schemas/tables.json: the visible attempts, and each data table's rows of them. */
-const generatedViews = ['committed_attempts', ...DATA_TABLES.map((t) => `committed_${t.name}`)].sort();
+const generatedViews = ['attempt_loads', 'committed_attempts', ...DATA_TABLES.map((t) => `committed_${t.name}`)].sort();
 const allViewNames = [...snowflakeViewFiles.map((f) => f.slice(0, -'.sql'.length)), ...generatedViews].sort();
 
 /** A file's SELECT as written: without comment lines, the CREATE header and the semicolon. */
@@ -90,12 +90,15 @@ describe('warehouse stack views (dev)', () => {
   it('every data table of tables.json has its committed view: its rows of the visible attempts, each key once', () => {
     for (const spec of DATA_TABLES) {
       const statement: string = viewNamed(`committed_${spec.name}`).statement;
-      expect(statement).toContain(`FROM ${QUALIFIER}${spec.name} AS t\nJOIN ${QUALIFIER}committed_attempts AS c`);
+      expect(statement).toContain(`FROM ${QUALIFIER}committed_attempts AS a\n    JOIN ${QUALIFIER}attempt_loads AS l`);
+      expect(statement).toContain(`WHERE l.table_name = '${spec.name}'`);
+      expect(statement).toContain(`FROM ${QUALIFIER}${spec.name} AS t\n    JOIN visible AS v`);
       expect(statement).toContain(`PARTITION BY ${spec.key.map((k) => `t.${k}`).join(', ')}`);
     }
-    const attempts: string = viewNamed('committed_attempts').statement;
-    expect(attempts).toContain(`FROM ${QUALIFIER}transform_commits\n`);
-    for (const spec of DATA_TABLES) expect(attempts).toContain(`'${spec.name}' AS table_name, COUNT(*) AS row_count FROM ${QUALIFIER}${spec.name} GROUP BY`);
+    const loads: string = viewNamed('attempt_loads').statement;
+    expect(loads).toContain(`FROM ${QUALIFIER}transform_commits\n`);
+    for (const spec of DATA_TABLES) expect(loads).toContain(`'${spec.name}' AS table_name, COUNT(*) AS row_count FROM ${QUALIFIER}${spec.name} GROUP BY`);
+    expect(viewNamed('committed_attempts').statement).toContain(`FROM ${QUALIFIER}attempt_loads\n`);
   });
 
   it('qualifies the way the pipes do: <DATABASE>.<SCHEMA>.<table as in tables.json>', () => {
@@ -137,7 +140,8 @@ describe('warehouse stack views (dev)', () => {
     expect(dependsOn('committed_playlist_tracks')).toEqual(
       expect.arrayContaining([address(s.warehouse, 'snowflake_table', 'PLAYLIST_TRACKS'), address(s.warehouse, 'snowflake_view', 'COMMITTED_ATTEMPTS')]),
     );
-    expect(dependsOn('committed_attempts')).toContain(address(s.warehouse, 'snowflake_table', 'TRANSFORM_COMMITS'));
+    expect(dependsOn('attempt_loads')).toContain(address(s.warehouse, 'snowflake_table', 'TRANSFORM_COMMITS'));
+    expect(dependsOn('committed_attempts')).toContain(address(s.warehouse, 'snowflake_view', 'ATTEMPT_LOADS'));
     expect(dependsOn('current_track_artists')).toEqual(
       expect.arrayContaining([address(s.warehouse, 'snowflake_view', 'COMMITTED_TRACK_ARTISTS'), address(s.warehouse, 'snowflake_view', 'CURRENT_TRACKS')]),
     );

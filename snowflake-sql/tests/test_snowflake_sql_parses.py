@@ -16,7 +16,7 @@ SCHEMA = json.loads((SQL_DIR.parent / "schemas" / "tables.json").read_text())
 TABLES = set(SCHEMA["tables"])
 DATA_TABLES = {name for name, spec in SCHEMA["tables"].items() if spec.get("kind") != "commit"}
 # Rendered per table by warehouse/snowflake-sql.ts from views/*.template.sql (checked, rendered, in test_fakesnow.py).
-GENERATED_VIEWS = {"committed_attempts"} | {f"committed_{t}" for t in DATA_TABLES}
+GENERATED_VIEWS = {"attempt_loads", "committed_attempts"} | {f"committed_{t}" for t in DATA_TABLES}
 VIEWS = {
     p.name[: -len(".sql")] for p in (SQL_DIR / "views").glob("*.sql") if not p.name.endswith((".duckdb.sql", ".template.sql"))
 } | GENERATED_VIEWS
