@@ -17,11 +17,16 @@ interface Suite {
   counts?: () => { passed: number; failed: number; skipped: number };
 }
 
+// Instants are UTC in every layer and session: the suites run in a zone that is not UTC (and has summer time), so a
+// conversion through the machine's zone shows as a wrong instant.
+const TEST_TZ = process.env.TEST_TZ ?? 'America/Los_Angeles';
+
 const SUITES: Suite[] = [
   { name: 'types (tsc --noEmit)', command: ['npx', 'tsc', '--noEmit', '-p', 'tsconfig.json'] },
   {
     name: 'jest (stacks, handlers, local run, CLI)',
     command: ['npx', 'jest', '--ci', '--json', `--outputFile=${join(RESULTS, 'jest.json')}`],
+    env: { TZ: TEST_TZ },
     counts: () => {
       const r = JSON.parse(readFileSync(join(RESULTS, 'jest.json'), 'utf8'));
       return { passed: r.numPassedTests, failed: r.numFailedTests + r.numRuntimeErrorTestSuites, skipped: r.numPendingTests + r.numTodoTests };
@@ -30,6 +35,7 @@ const SUITES: Suite[] = [
   {
     name: 'pytest (Glue job, Snowflake SQL)',
     command: [join(ROOT, '.venv', 'bin', 'pytest'), `--junitxml=${join(RESULTS, 'pytest.xml')}`],
+    env: { TZ: TEST_TZ },
     counts: () => {
       const xml = readFileSync(join(RESULTS, 'pytest.xml'), 'utf8');
       const attr = (name: string) => [...xml.matchAll(new RegExp(`<testsuite [^>]*\\b${name}="(\\d+)"`, 'g'))].reduce((s, m) => s + Number(m[1]), 0);

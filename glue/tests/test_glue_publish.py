@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from glue_testing import RUN_ID
+from glue_testing import RUN_ID, Bucket
 from spotify_transform.job import TransformError
 
 
@@ -23,12 +23,18 @@ def _files(folder):
     return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
 
 
-def test_a_rerun_is_a_new_attempt_beside_the_old_one_which_it_never_touches(spark, bucket):
+@pytest.fixture(scope="module")
+def rerun(spark, tmp_path_factory):
+    """One run transformed twice (attempt-1, then attempt-2): (bucket, first result, second result, first files)."""
+    bucket = Bucket.with_fixture_run(tmp_path_factory.mktemp("rerun"))
     first = bucket.transform(spark, attempt_id="attempt-1")
     first_files = {t: _files(bucket.table_dir(t, "attempt-1")) for t in [*first["tables"], "transform_commits"]}
-
     second = bucket.transform(spark, attempt_id="attempt-2")
+    return bucket, first, second, first_files
 
+
+def test_a_rerun_is_a_new_attempt_beside_the_old_one_which_it_never_touches(spark, rerun):
+    bucket, first, second, first_files = rerun
     assert {t: v["rows"] for t, v in second["tables"].items()} == {t: v["rows"] for t, v in first["tables"].items()}
     for table in [*second["tables"], "transform_commits"]:
         assert _files(bucket.run_table_dir(table)) == ["attempt_id=attempt-1", "attempt_id=attempt-2"], table
@@ -42,25 +48,27 @@ def test_a_rerun_is_a_new_attempt_beside_the_old_one_which_it_never_touches(spar
     assert {r["attempt_id"] for r in rows} == {"attempt-2"} and len(rows) == first["tables"]["playlist_tracks"]["rows"]
 
 
-def test_an_attempt_that_fails_before_its_commit_leaves_no_commit_and_nothing_of_its_own(spark, bucket):
-    bucket.transform(spark, attempt_id="attempt-1")
+def test_an_attempt_id_is_used_once(spark, rerun):
+    bucket = rerun[0]
+    with pytest.raises(TransformError, match="attempt attempt-1 of run .* has already written .*an attempt id is used once"):
+        bucket.transform(spark, attempt_id="attempt-1")
+
+
+def test_an_attempt_that_fails_before_its_commit_leaves_no_commit_and_nothing_of_its_own(spark, rerun):
+    bucket = rerun[0]
 
     def crash(table):
         if table == "tracks":
             raise RuntimeError("executor lost while publishing")
 
     with pytest.raises(RuntimeError, match="executor lost"):
-        bucket.transform(spark, attempt_id="attempt-2", fail_before_commit=crash)
+        bucket.transform(spark, attempt_id="attempt-3", fail_before_commit=crash)
 
     for table in ("playlist_tracks", "tracks", "transform_commits"):
-        assert _files(bucket.run_table_dir(table)) == ["attempt_id=attempt-1"], table
-    assert _files(bucket.rejects.joinpath(f"extract_date={bucket.extract_date}", f"run_id={RUN_ID}")) == ["attempt_id=attempt-1"]
-
-
-def test_an_attempt_id_is_used_once(spark, bucket):
-    bucket.transform(spark, attempt_id="attempt-1")
-    with pytest.raises(TransformError, match="attempt attempt-1 of run .* has already written .*an attempt id is used once"):
-        bucket.transform(spark, attempt_id="attempt-1")
+        assert _files(bucket.run_table_dir(table)) == ["attempt_id=attempt-1", "attempt_id=attempt-2"], table
+    assert _files(bucket.rejects.joinpath(f"extract_date={bucket.extract_date}", f"run_id={RUN_ID}")) == [
+        "attempt_id=attempt-1", "attempt_id=attempt-2",
+    ]
 
 
 def test_an_attempt_id_that_cannot_be_a_key_is_refused_before_reading_anything(spark, bucket):

@@ -7,7 +7,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { COMMIT_TABLE, duckdbType, table as tableSpec } from '../../schemas/table-schemas';
 
 export interface ProcessedRun {
@@ -56,8 +56,7 @@ export async function writeProcessedParquet(
   };
   writeFileSync(scratch, rows.map((row) => JSON.stringify({ ...row, ...runValues })).join('\n') + '\n');
   const columnTypes = spec.columns.map((c) => `'${c.name}': '${duckdbType(c.type)}'`).join(', ');
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
+  const connection = await writerConnection();
   try {
     await connection.run(
       `COPY (SELECT ${spec.columns.map((c) => `"${c.name}"`).join(', ')}
@@ -66,11 +65,22 @@ export async function writeProcessedParquet(
       [scratch],
     );
   } finally {
-    connection.closeSync();
-    instance.closeSync();
     rmSync(scratch, { force: true });
   }
   return key;
+}
+
+let writer: Promise<DuckDBConnection> | undefined;
+
+/** One in-memory DuckDB for every file this process writes: starting an instance costs more than writing a file. */
+function writerConnection(): Promise<DuckDBConnection> {
+  writer ??= DuckDBInstance.create(':memory:').then(async (instance) => {
+    const connection = await instance.connect();
+    // Timestamps are written as the UTC wall-clock text they are given, whatever the machine's zone.
+    await connection.run("SET TimeZone = 'UTC'");
+    return connection;
+  });
+  return writer;
 }
 
 /**
