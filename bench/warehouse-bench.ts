@@ -154,9 +154,16 @@ async function main(): Promise<void> {
     if (failedChecks.length > 0) throw new Error(`Checks failed on the benchmark data: ${JSON.stringify(failedChecks)}`);
 
     const analyses: Array<{ name: string; seconds: number; rows: number }> = [];
+    // Each analysis three times, the fastest counted: on a shared machine the minimum is the figure that repeats.
     for (const analysis of warehouse.listAnalyses()) {
-      const [result, seconds] = await time(() => warehouse.runAnalysis(analysis.name));
-      analyses.push({ name: analysis.name, seconds, rows: result.rows.length });
+      let best = Infinity;
+      let rows = 0;
+      for (let attempt = 0; attempt < 3; attempt += 1) {
+        const [result, seconds] = await time(() => warehouse.runAnalysis(analysis.name));
+        best = Math.min(best, seconds);
+        rows = result.rows.length;
+      }
+      analyses.push({ name: analysis.name, seconds: best, rows });
     }
     await warehouse.close();
 
@@ -173,7 +180,7 @@ async function main(): Promise<void> {
       `| load, Snowpipe rules (checksum + insert per file) | ${fmt(loadSeconds)} | ${report.loaded.length} files, ${loadedRows.toLocaleString('en')} rows |`,
       `| second load (every file skipped) | ${fmt(reloadSeconds)} | ${again.skipped.length} skipped |`,
       `| data quality checks, all runs | ${fmt(checkSeconds)} | ${checks.length} checks passed |`,
-      ...analyses.map((a) => `| analysis \`${a.name}\` | ${fmt(a.seconds)} | ${a.rows} rows |`),
+      ...analyses.map((a) => `| analysis \`${a.name}\` (fastest of 3) | ${fmt(a.seconds)} | ${a.rows} rows |`),
     ];
     writeSection(lines.join('\n'));
     process.stdout.write(`${lines.join('\n')}\n\nWritten to docs/benchmarks.md (## Warehouse).\n`);

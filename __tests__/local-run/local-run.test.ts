@@ -137,6 +137,14 @@ describe('the local run', () => {
     const topArtists = first.analyses!.find((a) => a.name === 'top_artists_across_playlists')!;
     expect(topArtists.rows.length).toBeGreaterThan(0);
 
+    // The instants the warehouse holds are those the extract recorded, whatever TZ this runs under (make test: not UTC).
+    const warehouse = await LocalWarehouse.open(config.local.warehouseFile);
+    try {
+      const { rows } = await warehouse.query(`SELECT DISTINCT extracted_at FROM playlist_tracks WHERE run_id = $1`, [first.runId]);
+      expect(rows).toEqual([[new Date(m.started_at).toISOString()]]);
+    } finally {
+      await warehouse.close();
+    }
     afterFirst = await currentViews();
     for (const rows of Object.values(afterFirst)) expect(rows.length).toBeGreaterThan(0);
   });

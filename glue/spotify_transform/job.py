@@ -187,6 +187,97 @@ def _supersede(processed: str, schemas: Schemas, extract_date: str, run_id: str,
         return SupersedeReport(error=f"{type(error).__name__}: {error}").as_dict()
 
 
+def _read_manifest(fs: fsio.HadoopFs, raw: str, run_id: str):
+    """The run's manifest, validated; TransformError (nothing processed) when it is missing, unreadable or another run's."""
+    manifest_uri = raw + MANIFEST_NAME
+    if not fs.exists(manifest_uri):
+        raise TransformError(
+            f"no {MANIFEST_NAME} under {raw}: the extract run is incomplete (or the prefix is wrong); "
+            "nothing was processed. Re-run the extract for this run, or pass the prefix of a complete run"
+        )
+    try:
+        manifest_doc = json.loads(fs.read_text(manifest_uri))
+    except ValueError as error:
+        raise TransformError(f"{manifest_uri} is not valid JSON ({error}); nothing was processed: re-run the extract") from error
+    try:
+        return parse_manifest(manifest_doc, run_id, manifest_uri)
+    except ManifestError as error:
+        raise TransformError(f"{error}; nothing was processed") from error
+
+
+def _missing_rejects(missing: list, run_id: str, extract_date: str) -> list[dict[str, Any]]:
+    """A reject per object the manifest lists that is not under the run prefix."""
+    return [
+        {
+            "_rank": f"{o.relative_path}|$",
+            "run_id": run_id,
+            "extract_date": extract_date,
+            "object_key": o.key,
+            "locator": "$",
+            "reason": "listed in the manifest but not found under the run prefix; the raw object was deleted "
+            "or never uploaded: re-run the extract",
+            "record": None,
+        }
+        for o in missing
+    ]
+
+
+class _Attempt:
+    """Writes one attempt's tables and rejects into its own folders, then its commit record, last; on any failure
+    before the commit, removes what it wrote (its own files only) and re-raises."""
+
+    def __init__(self, spark, fs, schemas, run, targets, rejects_target, rows_per_file, started, fail_before_commit):
+        self.spark, self.fs, self.schemas, self.run = spark, fs, schemas, run
+        self.targets, self.rejects_target, self.rows_per_file = targets, rejects_target, rows_per_file
+        self.started, self.fail_before_commit = started, fail_before_commit
+
+    def write_table(self, name: str, frame, tag_counts: dict[str, int]) -> dict[str, Any]:
+        table = self.schemas.table(name)
+        # Rows before dedup bound the rows written; the bridge is counted (cheap: tracks are cached).
+        upper_bound = frame.count() if name == "track_artists" else tag_counts.get(name, 0)
+        target = self.targets[name]
+        output = frame.coalesce(max(1, math.ceil(upper_bound / self.rows_per_file)))
+        if table.key:  # rows in key order: stable files, better compression
+            output = output.sortWithinPartitions(*table.key)
+        output.write.mode("errorifexists").parquet(target)
+        self.fs.remove_hidden_files(target)
+        _log(self.started, f"wrote {name}")
+        if self.fail_before_commit is not None:
+            self.fail_before_commit(name)
+        parts = [n for n in self.fs.list_names(target) if n.endswith(".parquet")]
+        return {"rows": sum(self.fs.parquet_row_count(target + part) for part in parts), "files": len(parts), "path": target}
+
+    def write_rejects(self, rejects) -> None:
+        rejects.orderBy("_rank").drop("_rank").coalesce(1).write.mode("errorifexists").json(self.rejects_target)
+        self.fs.remove_hidden_files(self.rejects_target)
+
+    def publish(self, tables, tag_counts, rejects) -> tuple[dict[str, dict[str, Any]], dt.datetime]:
+        """(per table: rows, files, path; committed_at). `rejects()` gives the rejects frame, or None if none."""
+        try:
+            # Each table is its own Spark job; on a small run each is mostly fixed cost (planning, scheduling, the
+            # commit), so they run side by side and the executors' cores stay busy. Output does not depend on order.
+            with ThreadPoolExecutor(max_workers=len(tables) + 1, thread_name_prefix="write") as pool:
+                futures = {name: pool.submit(self.write_table, name, frame, tag_counts) for name, frame in tables.items()}
+                frame = rejects()
+                rejects_done = pool.submit(self.write_rejects, frame) if frame is not None else None
+                summary = {name: future.result() for name, future in futures.items()}
+                if rejects_done is not None:
+                    rejects_done.result()
+            # Every table is in its final place: the commit record, written last, makes the attempt visible.
+            committed_at = dt.datetime.now(dt.timezone.utc)
+            commit_target = self.targets[self.schemas.commit_table_name]
+            commit_frame(self.spark, self.schemas, self.run, summary, committed_at).coalesce(1).write.mode("errorifexists").parquet(commit_target)
+            self.fs.remove_hidden_files(commit_target)
+            return summary, committed_at
+        except BaseException:
+            for uri in [*self.targets.values(), self.rejects_target]:  # this attempt's own files only
+                try:
+                    self.fs.delete(uri)
+                except Exception:
+                    pass
+            raise
+
+
 def run_transform(
     spark: SparkSession,
     *,
@@ -222,21 +313,7 @@ def run_transform(
     processed = fsio.folder_uri(processed_prefix)
     rejects_root = fsio.folder_uri(rejects_prefix)
 
-    manifest_uri = raw + MANIFEST_NAME
-    if not fs.exists(manifest_uri):
-        raise TransformError(
-            f"no {MANIFEST_NAME} under {raw}: the extract run is incomplete (or the prefix is wrong); "
-            "nothing was processed. Re-run the extract for this run, or pass the prefix of a complete run"
-        )
-    try:
-        manifest_doc = json.loads(fs.read_text(manifest_uri))
-    except ValueError as error:
-        raise TransformError(f"{manifest_uri} is not valid JSON ({error}); nothing was processed: re-run the extract") from error
-    try:
-        manifest = parse_manifest(manifest_doc, run_id, manifest_uri)
-    except ManifestError as error:
-        raise TransformError(f"{error}; nothing was processed") from error
-
+    manifest = _read_manifest(fs, raw, run_id)
     extract_date = manifest.extract_date.isoformat()
     commit_table = schemas.commit_table_name
     targets = {name: attempt_folder(processed, name, extract_date, run_id, attempt_id) for name in schemas.table_names}
@@ -266,66 +343,14 @@ def run_transform(
         _log(started, f"parsed {len(statuses)} raw files into {sum(tag_counts.values())} records")
         seen = {s["relative_path"] for s in statuses}
         missing = [o for o in manifest.objects if o.relative_path not in seen]
-        missing_rejects = [
-            {
-                "_rank": f"{o.relative_path}|$",
-                "run_id": run_id,
-                "extract_date": extract_date,
-                "object_key": o.key,
-                "locator": "$",
-                "reason": "listed in the manifest but not found under the run prefix; the raw object was deleted "
-                "or never uploaded: re-run the extract",
-                "record": None,
-            }
-            for o in missing
-        ]
+        missing_rejects = _missing_rejects(missing, run_id, extract_date)
 
         tables = build_tables(records, schemas, run)
         cached_tracks = tables.pop("_tracks_cache")
         reject_count = tag_counts.get("_reject", 0) + len(missing_rejects)
 
-        def write_table(name: str) -> dict[str, Any]:
-            frame, table = tables[name], schemas.table(name)
-            # Rows before dedup bound the rows written; the bridge is counted (cheap: tracks are cached).
-            upper_bound = frame.count() if name == "track_artists" else tag_counts.get(name, 0)
-            file_count = max(1, math.ceil(upper_bound / rows_per_file))
-            target = targets[name]
-            output = frame.coalesce(file_count)
-            if table.key:  # rows in key order: stable files, better compression
-                output = output.sortWithinPartitions(*table.key)
-            output.write.mode("errorifexists").parquet(target)
-            fs.remove_hidden_files(target)
-            _log(started, f"wrote {name}")
-            if fail_before_commit is not None:
-                fail_before_commit(name)
-            parts = [n for n in fs.list_names(target) if n.endswith(".parquet")]
-            return {"rows": sum(fs.parquet_row_count(target + part) for part in parts), "files": len(parts), "path": target}
-
-        def write_rejects() -> None:
-            rejects = rejects_frame(spark, records, missing_rejects)
-            rejects.orderBy("_rank").drop("_rank").coalesce(1).write.mode("errorifexists").json(rejects_target)
-            fs.remove_hidden_files(rejects_target)
-
-        try:
-            # Each table is its own Spark job; on a small run each is mostly fixed cost (planning, scheduling, the
-            # commit), so they run side by side and the executors' cores stay busy. Output does not depend on order.
-            with ThreadPoolExecutor(max_workers=len(tables) + 1, thread_name_prefix="write") as pool:
-                futures = {name: pool.submit(write_table, name) for name in tables}
-                rejects_done = pool.submit(write_rejects) if reject_count else None
-                summary: dict[str, dict[str, Any]] = {name: future.result() for name, future in futures.items()}
-                if rejects_done is not None:
-                    rejects_done.result()
-            # Every table is in its final place: the commit record, written last, makes the attempt visible.
-            committed_at = dt.datetime.now(dt.timezone.utc)
-            commit_frame(spark, schemas, run, summary, committed_at).coalesce(1).write.mode("errorifexists").parquet(targets[commit_table])
-            fs.remove_hidden_files(targets[commit_table])
-        except BaseException:
-            for uri in [*targets.values(), rejects_target]:  # this attempt's own files only
-                try:
-                    fs.delete(uri)
-                except Exception:
-                    pass
-            raise
+        attempt = _Attempt(spark, fs, schemas, run, targets, rejects_target, rows_per_file, started, fail_before_commit)
+        summary, committed_at = attempt.publish(tables, tag_counts, lambda: rejects_frame(spark, records, missing_rejects) if reject_count else None)
         _log(started, f"committed attempt {attempt_id}: {len(summary)} tables and {reject_count} rejects")
     finally:
         if cached_tracks is not None:
