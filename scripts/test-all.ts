@@ -1,8 +1,13 @@
 /**
- * `make test`: every suite in order, each one's own output streamed, then one summary line that counts the
- * tests of all suites. Exits non-zero when any suite fails, so CI does not land a red run.
+ * `make test`: every suite, then one summary line that counts the tests of all suites. Exits non-zero when any
+ * suite fails, so CI does not land a red run.
+ *
+ * The suites run in three lanes at once (types then jest; pytest; synth, checkov, actionlint): each lane waits on
+ * its own JVMs, subprocesses and disk much of the time, so on two cores the lanes overlap well (one lane after the
+ * other took ~5 minutes). Each suite's output is printed whole when it ends, so the log reads suite by suite.
+ * TEST_SERIAL=1 runs the suites one after another with their output streamed.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -11,6 +16,8 @@ const RESULTS = join(ROOT, 'build', 'test-results');
 
 interface Suite {
   name: string;
+  /** Suites of one lane run one after another; lanes run at the same time. */
+  lane: number;
   command: string[];
   env?: NodeJS.ProcessEnv;
   /** Counts read from the suite's machine-readable result file, when it has one. */
@@ -22,9 +29,10 @@ interface Suite {
 const TEST_TZ = process.env.TEST_TZ ?? 'America/Los_Angeles';
 
 const SUITES: Suite[] = [
-  { name: 'types (tsc --noEmit)', command: ['npx', 'tsc', '--noEmit', '-p', 'tsconfig.json'] },
+  { name: 'types (tsc --noEmit)', lane: 0, command: ['npx', 'tsc', '--noEmit', '-p', 'tsconfig.json'] },
   {
     name: 'jest (stacks, handlers, local run, CLI)',
+    lane: 0,
     command: ['npx', 'jest', '--ci', '--json', `--outputFile=${join(RESULTS, 'jest.json')}`],
     env: { TZ: TEST_TZ },
     counts: () => {
@@ -34,6 +42,7 @@ const SUITES: Suite[] = [
   },
   {
     name: 'pytest (Glue job, Snowflake SQL)',
+    lane: 1,
     command: [join(ROOT, '.venv', 'bin', 'pytest'), `--junitxml=${join(RESULTS, 'pytest.xml')}`],
     env: { TZ: TEST_TZ },
     counts: () => {
@@ -53,7 +62,7 @@ for (const [name, script, env] of [
   ['checkov (synthesised Terraform)', 'scripts/checkov.sh', { SKIP_SYNTH: '1' }],
   ['actionlint (GitHub workflows)', 'scripts/actionlint.sh', {}],
 ] as const) {
-  if (existsSync(join(ROOT, script))) SUITES.push({ name, command: ['bash', script], env });
+  if (existsSync(join(ROOT, script))) SUITES.push({ name, lane: 2, command: ['bash', script], env });
 }
 
 let passed = 0;
@@ -61,12 +70,9 @@ let failed = 0;
 let skipped = 0;
 const failedSuites: string[] = [];
 const started = Date.now();
+const serial = process.env.TEST_SERIAL === '1';
 
-for (const suite of SUITES) {
-  process.stdout.write(`\n=== ${suite.name} ===\n`);
-  const t0 = Date.now();
-  const result = spawnSync(suite.command[0], suite.command.slice(1), { cwd: ROOT, stdio: 'inherit', env: { ...process.env, ...suite.env } });
-  const ok = result.status === 0;
+function record(suite: Suite, ok: boolean, seconds: number): void {
   if (suite.counts) {
     try {
       const c = suite.counts();
@@ -80,11 +86,51 @@ for (const suite of SUITES) {
     ok ? (passed += 1) : (failed += 1);
   }
   if (!ok) failedSuites.push(suite.name);
-  process.stdout.write(`=== ${suite.name}: ${ok ? 'ok' : 'FAILED'} (${((Date.now() - t0) / 1000).toFixed(1)} s) ===\n`);
+  process.stdout.write(`=== ${suite.name}: ${ok ? 'ok' : 'FAILED'} (${seconds.toFixed(1)} s) ===\n`);
 }
 
-process.stdout.write(`\n${SUITES.length} suites in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-process.stdout.write(failedSuites.length ? `; failed: ${failedSuites.join(', ')}\n` : '; all green\n');
-if (skipped > 0) process.stdout.write(`${skipped} tests skipped: a skipped test is a defect here\n`);
-process.stdout.write(`total: ${passed} passed, ${failed + (failedSuites.length && failed === 0 ? failedSuites.length : 0)} failed\n`);
-process.exit(failedSuites.length ? 1 : 0);
+function runStreamed(suite: Suite): void {
+  process.stdout.write(`\n=== ${suite.name} ===\n`);
+  const t0 = Date.now();
+  const result = spawnSync(suite.command[0], suite.command.slice(1), { cwd: ROOT, stdio: 'inherit', env: { ...process.env, ...suite.env } });
+  record(suite, result.status === 0, (Date.now() - t0) / 1000);
+}
+
+/** Runs a suite with its output collected, and prints it whole when the suite ends. */
+function runBuffered(suite: Suite): Promise<void> {
+  const t0 = Date.now();
+  process.stdout.write(`--- started: ${suite.name}\n`);
+  return new Promise((resolvePromise) => {
+    const chunks: Buffer[] = [];
+    const child = spawn(suite.command[0], suite.command.slice(1), { cwd: ROOT, env: { ...process.env, ...suite.env } });
+    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => chunks.push(chunk));
+    const finish = (ok: boolean, note = '') => {
+      process.stdout.write(`\n=== ${suite.name} ===\n${Buffer.concat(chunks).toString('utf8')}${note}`);
+      record(suite, ok, (Date.now() - t0) / 1000);
+      resolvePromise();
+    };
+    child.on('error', (error) => finish(false, `could not start ${suite.command[0]}: ${error.message}\n`));
+    child.on('close', (code) => finish(code === 0));
+  });
+}
+
+async function main(): Promise<void> {
+  if (serial) {
+    for (const suite of SUITES) runStreamed(suite);
+  } else {
+    const lanes = [...new Set(SUITES.map((s) => s.lane))];
+    await Promise.all(
+      lanes.map(async (lane) => {
+        for (const suite of SUITES.filter((s) => s.lane === lane)) await runBuffered(suite);
+      }),
+    );
+  }
+  process.stdout.write(`\n${SUITES.length} suites in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  process.stdout.write(failedSuites.length ? `; failed: ${failedSuites.join(', ')}\n` : '; all green\n');
+  if (skipped > 0) process.stdout.write(`${skipped} tests skipped: a skipped test is a defect here\n`);
+  process.stdout.write(`total: ${passed} passed, ${failed + (failedSuites.length && failed === 0 ? failedSuites.length : 0)} failed\n`);
+  process.exit(failedSuites.length ? 1 : 0);
+}
+
+void main();
