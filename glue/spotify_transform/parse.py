@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from .manifest import parse_utc_timestamp, relative_path_of_file, sha256_hex
 
@@ -380,6 +380,28 @@ class PageWalk:
         return ",".join(code for code in PAGING_ISSUE_ORDER if code in found) or None
 
 
+def walked_records(
+    ctx: RunContext, path: str, walk: PageWalk, records_of: Callable[[int, Any], list[Record]], page_kind: str
+) -> Iterator[Record]:
+    """Every entry a PageWalk places -> its records, all of them or one reject with the reason; then the entries
+    the walk could not place and the pages without an items list, as rejects. A shape nobody foresaw rejects its
+    entry and the run goes on."""
+    for locator, position, entry in walk.entries():
+        try:
+            records = records_of(position, entry)
+        except ItemError as error:
+            yield reject(ctx, path, locator, str(error), entry)
+            continue
+        except Exception as error:
+            yield reject(ctx, path, locator, f"unexpected {type(error).__name__}: {error}", entry)
+            continue
+        yield from records
+    for locator, reason, entry in walk.rejected:
+        yield reject(ctx, path, locator, reason, entry)
+    for locator, page in walk.bad_pages:
+        yield reject(ctx, path, locator, f"{page_kind} has no items list", page)
+
+
 # ------------------------------------------------------------------------------------------------- playlists
 
 
@@ -444,20 +466,9 @@ def parse_playlist(ctx: RunContext, path: str, doc: Mapping[str, Any]) -> Iterat
         yield reject(ctx, path, "item_pages", "item_pages is not a list", pages)
         pages = []
     walk = PageWalk(pages, "item_pages", "a playlist")
-    for locator, position, item in walk.entries():
-        try:
-            records = playlist_item_records(playlist_id, item, position, path)
-        except ItemError as error:
-            yield reject(ctx, path, locator, str(error), item)
-            continue
-        except Exception as error:  # a shape nobody foresaw: reject the item, keep the run going
-            yield reject(ctx, path, locator, f"unexpected {type(error).__name__}: {error}", item)
-            continue
-        yield from records
-    for locator, reason, item in walk.rejected:
-        yield reject(ctx, path, locator, reason, item)
-    for locator, page in walk.bad_pages:
-        yield reject(ctx, path, locator, "items page has no items list", page)
+    yield from walked_records(
+        ctx, path, walk, lambda position, item: playlist_item_records(playlist_id, item, position, path), "items page"
+    )
 
     # The snapshot row comes after the items: its paging_issues say what the pages said about themselves.
     if isinstance(playlist, dict):
@@ -495,6 +506,8 @@ TOP_ITEM_TYPES = {"tracks": "track", "artists": "artist"}
 
 def top_item_records(item_type: str, time_range: str, entity: Any, rank: int, path: str) -> list[Record]:
     """One top-list entry -> its user_top_items row and its entity rows, all or none (ItemError)."""
+    if rank > MAX_POSITION:  # the rank column is a 32-bit int
+        raise ItemError(f"rank {rank} is beyond the largest rank a top list can have ({MAX_POSITION})")
     if not isinstance(entity, dict):
         raise ItemError(f"top {item_type} is not a JSON object")
     try:
@@ -535,25 +548,10 @@ def parse_top(ctx: RunContext, path: str, doc: Mapping[str, Any]) -> Iterator[Re
     if not isinstance(pages, list):
         yield reject(ctx, path, "pages", "pages is not a list", pages)
         pages = []
-    # A rank is a position + 1, so the largest rank a list can hold is the largest position.
     walk = PageWalk(pages, "pages", "a top list")
-    for locator, position, entity in walk.entries():
-        if position >= MAX_POSITION:
-            yield reject(ctx, path, locator, f"rank {position + 1} is beyond the largest rank a top list can have ({MAX_POSITION})", entity)
-            continue
-        try:
-            records = top_item_records(item_type, time_range, entity, position + 1, path)
-        except ItemError as error:
-            yield reject(ctx, path, locator, str(error), entity)
-            continue
-        except Exception as error:
-            yield reject(ctx, path, locator, f"unexpected {type(error).__name__}: {error}", entity)
-            continue
-        yield from records
-    for locator, reason, entity in walk.rejected:
-        yield reject(ctx, path, locator, reason, entity)
-    for locator, page in walk.bad_pages:
-        yield reject(ctx, path, locator, "top page has no items list", page)
+    yield from walked_records(
+        ctx, path, walk, lambda position, entity: top_item_records(item_type, time_range, entity, position + 1, path), "top page"
+    )
     yield object_status(path, "parsed")
 
 
