@@ -13,7 +13,7 @@ export JAVA_HOME
 NODE_STAMP := node_modules/.installed-from-lock
 VENV_STAMP := $(VENV)/.installed-from-requirements
 
-.PHONY: install run test bench bench-all query status clean-local help
+.PHONY: install browser run test bench bench-all query status dashboard clean-local help
 
 help:
 	@echo "make run      run the whole pipeline locally (embedded fake Spotify unless credentials are set)"
@@ -22,6 +22,7 @@ help:
 	@echo "make bench-all    also the extract, Glue, warehouse and synth benchmarks (minutes)"
 	@echo "make query NAME=<analysis>   run one analysis on the local warehouse"
 	@echo "make status   what the local warehouse holds"
+	@echo "make dashboard   the listening dashboard on the local warehouse (http://127.0.0.1:8501)"
 	@echo "make clean-local   delete the local bucket folder and warehouse"
 
 install: $(NODE_STAMP) $(VENV_STAMP)
@@ -40,7 +41,16 @@ $(VENV_STAMP): requirements.txt
 run: install
 	npx tsx cli/index.ts run $(ARGS)
 
-test: install
+# The dashboard's browser check drives Debian's Chromium (tools that download their own browser cannot reach
+# it here); an emoji font so playlist names with emoji render. Installed when missing and we may (root, apt).
+browser:
+	@command -v chromium >/dev/null && dpkg -s fonts-noto-color-emoji >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null 2>&1 || \
+	     (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null)); \
+	  else echo "Chromium is missing: install Debian's chromium package (or set CHROMIUM_PATH); the dashboard browser check needs it."; fi; }
+
+test: install browser
 	@mkdir -p build/test-results
 	npx tsx scripts/test-all.ts
 
@@ -59,6 +69,9 @@ query: install
 
 status: install
 	npx tsx cli/index.ts status
+
+dashboard: install
+	npx tsx cli/index.ts dashboard $(ARGS)
 
 clean-local:
 	rm -rf .local/bucket .local/warehouse.duckdb .local/warehouse.duckdb.wal

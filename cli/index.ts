@@ -22,6 +22,7 @@ const commandModules: Array<() => { register(program: Command): void }> = [
   () => require('./commands/fake-spotify'),
   () => require('./commands/query'),
   () => require('./commands/status'),
+  () => require('./commands/dashboard'),
 ];
 
 for (const load of commandModules) load().register(program);

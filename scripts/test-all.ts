@@ -2,9 +2,12 @@
  * `make test`: every suite, then one summary line that counts the tests of all suites. Exits non-zero when any
  * suite fails, so CI does not land a red run.
  *
- * The suites run in three lanes at once (types then jest; pytest; synth, checkov, actionlint): each lane waits on
- * its own JVMs, subprocesses and disk much of the time, so on two cores the lanes overlap well (one lane after the
- * other took ~5 minutes). Each suite's output is printed whole when it ends, so the log reads suite by suite.
+ * The suites run in two phases of lanes that run at the same time (suites of one lane one after the other):
+ *   phase 1: types, then jest on two workers (everything but the Spark-heavy local run)  |  synth, checkov, actionlint
+ *   phase 2: jest's end-to-end local run (Spark)                                          |  pytest (Spark)
+ * The lanes spend much of their time waiting on JVMs, child processes and disk, so on two cores they overlap well;
+ * the two Spark-heavy suites share phase 2, so the timing-sensitive jest tests (token renewal, retries) never run
+ * beside a saturated CPU. Each suite's output is printed whole when it ends, so the log reads suite by suite.
  * TEST_SERIAL=1 runs the suites one after another with their output streamed.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -16,33 +19,45 @@ const RESULTS = join(ROOT, 'build', 'test-results');
 
 interface Suite {
   name: string;
-  /** Suites of one lane run one after another; lanes run at the same time. */
-  lane: number;
+  /** Phases run one after another; within a phase, lanes run at the same time, the suites of a lane in order. */
+  phase: 1 | 2;
+  lane: string;
   command: string[];
   env?: NodeJS.ProcessEnv;
   /** Counts read from the suite's machine-readable result file, when it has one. */
   counts?: () => { passed: number; failed: number; skipped: number };
 }
 
-// Instants are UTC in every layer and session: the suites run in a zone that is not UTC (and has summer time), so a
-// conversion through the machine's zone shows as a wrong instant.
+// Instants are UTC in every layer and session: the test suites run in a zone that is not UTC (and has summer
+// time), so a conversion through the machine's zone shows as a wrong instant.
 const TEST_TZ = process.env.TEST_TZ ?? 'America/Los_Angeles';
 
-const SUITES: Suite[] = [
-  { name: 'types (tsc --noEmit)', lane: 0, command: ['npx', 'tsc', '--noEmit', '-p', 'tsconfig.json'] },
-  {
-    name: 'jest (stacks, handlers, local run, CLI)',
-    lane: 0,
-    command: ['npx', 'jest', '--ci', '--json', `--outputFile=${join(RESULTS, 'jest.json')}`],
+function jestSuite(name: string, phase: 1 | 2, resultFile: string, args: string[]): Suite {
+  return {
+    name,
+    phase,
+    lane: 'jest',
+    command: ['npx', 'jest', '--ci', ...args, '--json', `--outputFile=${join(RESULTS, resultFile)}`],
     env: { TZ: TEST_TZ },
     counts: () => {
-      const r = JSON.parse(readFileSync(join(RESULTS, 'jest.json'), 'utf8'));
+      const r = JSON.parse(readFileSync(join(RESULTS, resultFile), 'utf8'));
       return { passed: r.numPassedTests, failed: r.numFailedTests + r.numRuntimeErrorTestSuites, skipped: r.numPendingTests + r.numTodoTests };
     },
-  },
+  };
+}
+
+const SUITES: Suite[] = [
+  { name: 'types (tsc --noEmit)', phase: 1, lane: 'jest', command: ['npx', 'tsc', '--noEmit', '-p', 'tsconfig.json'] },
+  // jest in two runs. The end-to-end local run (Spark takes both cores for ~75 s) runs apart; the other files run
+  // on two workers, since most of them wait on servers and child processes rather than the CPU (jest's default on
+  // 2 cores is one worker: 174 s for all files one by one; docs/benchmarks.md). Keeping Spark apart also keeps the
+  // timing-sensitive tests (token renewal, retries) off a CPU it saturates.
+  jestSuite('jest (stacks, handlers, dashboard, CLI)', 1, 'jest-parallel.json', ['--maxWorkers=2', '--testPathIgnorePatterns=/__tests__/local-run/']),
+  jestSuite('jest (local run end to end)', 2, 'jest-local-run.json', ['--runInBand', '__tests__/local-run']),
   {
-    name: 'pytest (Glue job, Snowflake SQL)',
-    lane: 1,
+    name: 'pytest (Glue job, Snowflake SQL, dashboard)',
+    phase: 2,
+    lane: 'pytest',
     command: [join(ROOT, '.venv', 'bin', 'pytest'), `--junitxml=${join(RESULTS, 'pytest.xml')}`],
     env: { TZ: TEST_TZ },
     counts: () => {
@@ -62,7 +77,7 @@ for (const [name, script, env] of [
   ['checkov (synthesised Terraform)', 'scripts/checkov.sh', { SKIP_SYNTH: '1' }],
   ['actionlint (GitHub workflows)', 'scripts/actionlint.sh', {}],
 ] as const) {
-  if (existsSync(join(ROOT, script))) SUITES.push({ name, lane: 2, command: ['bash', script], env });
+  if (existsSync(join(ROOT, script))) SUITES.push({ name, phase: 1, lane: 'infrastructure', command: ['bash', script], env });
 }
 
 let passed = 0;
@@ -105,7 +120,10 @@ function runBuffered(suite: Suite): Promise<void> {
     const child = spawn(suite.command[0], suite.command.slice(1), { cwd: ROOT, env: { ...process.env, ...suite.env } });
     child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => chunks.push(chunk));
+    let done = false;
     const finish = (ok: boolean, note = '') => {
+      if (done) return;
+      done = true;
       process.stdout.write(`\n=== ${suite.name} ===\n${Buffer.concat(chunks).toString('utf8')}${note}`);
       record(suite, ok, (Date.now() - t0) / 1000);
       resolvePromise();
@@ -119,12 +137,15 @@ async function main(): Promise<void> {
   if (serial) {
     for (const suite of SUITES) runStreamed(suite);
   } else {
-    const lanes = [...new Set(SUITES.map((s) => s.lane))];
-    await Promise.all(
-      lanes.map(async (lane) => {
-        for (const suite of SUITES.filter((s) => s.lane === lane)) await runBuffered(suite);
-      }),
-    );
+    for (const phase of [1, 2] as const) {
+      const inPhase = SUITES.filter((s) => s.phase === phase);
+      const lanes = [...new Set(inPhase.map((s) => s.lane))];
+      await Promise.all(
+        lanes.map(async (lane) => {
+          for (const suite of inPhase.filter((s) => s.lane === lane)) await runBuffered(suite);
+        }),
+      );
+    }
   }
   process.stdout.write(`\n${SUITES.length} suites in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   process.stdout.write(failedSuites.length ? `; failed: ${failedSuites.join(', ')}\n` : '; all green\n');

@@ -24,6 +24,17 @@ export const EXPECTED: Record<string, { columns: string[]; rows: unknown[][] }> 
       ['Morning Mix', '2026-11-23', 'up', 'Two', 2, 1, 1],
     ],
   },
+  playlist_movers_per_week: {
+    columns: ['chart_week', 'playlist_id', 'playlist', 'movement', 'track_id', 'track', 'artist_names', 'previous_rank', 'current_rank', 'rank_change'],
+    rows: [
+      ['2026-11-23', 'pl_night', 'Late Night Drive', 'entry', 't6', 'Six', 'Cy, Ada L', null, 2, null],
+      ['2026-11-23', 'pl_night', 'Late Night Drive', 'down', 't1', 'One (Remastered)', 'Ada L', 2, 3, -1],
+      ['2026-11-23', 'pl_morning', 'Morning Mix', 'entry', 't5', 'Five', 'Ada L', null, 3, null],
+      ['2026-11-23', 'pl_morning', 'Morning Mix', 'drop_out', 't3', 'Three', 'Bo', 3, null, null],
+      ['2026-11-23', 'pl_morning', 'Morning Mix', 'down', 't1', 'One (Remastered)', 'Ada L', 1, 2, -1],
+      ['2026-11-23', 'pl_morning', 'Morning Mix', 'up', 't2', 'Two', 'Ada L, Bo', 2, 1, 1],
+    ],
+  },
   longest_running_tracks: {
     columns: ['playlist', 'track', 'weeks_on_chart', 'first_week', 'last_week', 'best_rank'],
     rows: [

@@ -1,0 +1,169 @@
+/**
+ * The listening dashboard in Streamlit in Snowflake: an internal stage the stack owns, the app's files uploaded to
+ * it (dashboard/streamlit_app.py, environment.yml, spotify_dashboard/*.py, and the Snowflake-dialect analysis files
+ * of snowflake-sql/analysis the app runs), the snowflake_streamlit object over them, and access for the analyst role
+ * only: the app runs with its owner's rights, so the analyst role owns it (and may READ its stage), and it queries
+ * the views with nothing more than the analyst's SELECT grants. People open it with the analyst role.
+ *
+ * snowflakedb/snowflake 2.11 facts behind the settings:
+ * - snowflake_streamlit uses the legacy ROOT_LOCATION form: `stage` + `directory_location` + `main_file`; its query
+ *   warehouse must be an upper-case identifier. It is not a preview feature; snowflake_stage is (the stack enables it).
+ * - The provider has no resource that uploads files (terraform-provider-snowflake#1903), so each file is a
+ *   snowflake_execute running PUT (the Go driver transfers the file from the machine running Terraform) with
+ *   REMOVE as its revert. The file comes from a TerraformAsset (copied into cdktf.out), named by absolute path.
+ * - Files go to a folder named after a hash of their contents: a changed app is a new folder, the executes are
+ *   replaced (new files PUT before the old are removed) and the app's directory_location moves to it.
+ * - grant_ownership does not accept STREAMLIT objects, so the transfer to the analyst role is a snowflake_execute
+ *   (`GRANT OWNERSHIP ... COPY CURRENT GRANTS`, reverted to the deploying role before the app is dropped). A new
+ *   folder is an ALTER of the same object, which keeps its owner; a new name or schema is a new statement, so the
+ *   grant runs again. The deploying role keeps managing the app through the role hierarchy (the analyst role
+ *   rolls up to SYSADMIN).
+ */
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, posix, resolve } from 'node:path';
+import { Construct } from 'constructs';
+import { AssetType, Fn, TerraformAsset, Token, type ITerraformDependable } from 'cdktf';
+import { Stage } from '@cdktf/provider-snowflake/lib/stage';
+import { Streamlit } from '@cdktf/provider-snowflake/lib/streamlit';
+import { Execute } from '@cdktf/provider-snowflake/lib/execute';
+import { GrantPrivilegesToAccountRole } from '@cdktf/provider-snowflake/lib/grant-privileges-to-account-role';
+
+const ROOT = resolve(__dirname, '..');
+
+export interface AppFile {
+  /** Absolute path on this machine. */
+  source: string;
+  /** Path inside the app's folder on the stage (posix). */
+  stagePath: string;
+}
+
+/**
+ * The files the app needs in Snowflake, laid out as the app expects them: its own folder's files at the root and
+ * snowflake-sql/analysis beside them (spotify_dashboard/sql_files.py looks there first). DuckDB twins
+ * (`*.duckdb.sql`) stay behind; tests and local helpers never leave the repository.
+ */
+export function dashboardFiles(root: string = ROOT): AppFile[] {
+  const app = join(root, 'dashboard');
+  const analysis = join(root, 'snowflake-sql', 'analysis');
+  const pick = (dir: string, ext: string) => readdirSync(dir).filter((f) => f.endsWith(ext)).sort();
+  return [
+    { source: join(app, 'streamlit_app.py'), stagePath: 'streamlit_app.py' },
+    { source: join(app, 'environment.yml'), stagePath: 'environment.yml' },
+    ...pick(join(app, 'spotify_dashboard'), '.py').map((f) => ({
+      source: join(app, 'spotify_dashboard', f),
+      stagePath: `spotify_dashboard/${f}`,
+    })),
+    ...pick(analysis, '.sql')
+      .filter((f) => !/\.(duckdb|snowflake)\.sql$/.test(f))
+      .map((f) => ({ source: join(analysis, f), stagePath: `snowflake-sql/analysis/${f}` })),
+  ];
+}
+
+/** `app-<12 hex>`: changes whenever any file's path or content changes. */
+export function appVersion(files: AppFile[]): string {
+  const hash = createHash('sha256');
+  for (const file of [...files].sort((a, b) => a.stagePath.localeCompare(b.stagePath))) {
+    hash.update(file.stagePath).update('\0').update(readFileSync(file.source)).update('\0');
+  }
+  return `app-${hash.digest('hex').slice(0, 12)}`;
+}
+
+export interface StreamlitAppProps {
+  database: string;
+  schema: string;
+  /** The query warehouse (upper-case identifier): the app uses it while open; its auto-suspend bounds the cost. */
+  warehouse: string;
+  /** The read-only analyst role: it owns the app, so the app can do exactly what the analyst can. */
+  analystRole: string;
+  /** The role the provider deploys as (config.snowflake.role): ownership goes back to it when the app is removed. */
+  deployRole: string;
+  /** Objects the app needs first: the schema, the warehouse, the views and the analyst's grants on them. */
+  dependsOn: ITerraformDependable[];
+  name?: string;
+  title?: string;
+  /** Repository root to take the files from (tests). */
+  root?: string;
+}
+
+function assertIdentifier(what: string, value: string): void {
+  if (Token.isUnresolved(value)) return; // another resource's attribute: Snowflake checks it at apply
+  if (!/^[A-Z_][A-Z0-9_$]*$/.test(value)) {
+    throw new Error(`${what} "${value}" must be an upper-case Snowflake identifier (A-Z, 0-9, _ and $).`);
+  }
+}
+
+const sqlString = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+export class StreamlitApp extends Construct {
+  readonly files: AppFile[];
+  readonly version: string;
+  readonly stage: Stage;
+  readonly uploads: Execute[];
+  readonly app: Streamlit;
+  readonly stageRead: GrantPrivilegesToAccountRole;
+  readonly ownership: Execute;
+  /** Fully qualified name of the app (what `SHOW STREAMLITS` and Snowsight's URL use). */
+  readonly appName: string;
+
+  constructor(scope: Construct, id: string, props: StreamlitAppProps) {
+    super(scope, id);
+    const name = props.name ?? 'LISTENING_DASHBOARD';
+    for (const [what, value] of Object.entries({ database: props.database, schema: props.schema, warehouse: props.warehouse, analystRole: props.analystRole, deployRole: props.deployRole, name })) {
+      assertIdentifier(what, value);
+    }
+    const schemaFqn = `${props.database}.${props.schema}`;
+    const stageName = 'DASHBOARD_STAGE';
+    const stageFqn = `${schemaFqn}.${stageName}`;
+    this.appName = `${schemaFqn}.${name}`;
+    this.files = dashboardFiles(props.root);
+    this.version = appVersion(this.files);
+
+    this.stage = new Stage(this, 'stage', {
+      database: props.database,
+      schema: props.schema,
+      name: stageName,
+      comment: 'Files of the listening dashboard (Streamlit in Snowflake), one folder per app version.',
+      dependsOn: props.dependsOn,
+    });
+
+    this.uploads = this.files.map((file) => {
+      const slug = file.stagePath.replace(/[^A-Za-z0-9]+/g, '-');
+      const asset = new TerraformAsset(this, `file-${slug}`, { path: file.source, type: AssetType.FILE });
+      const folder = posix.dirname(`${this.version}/${file.stagePath}`);
+      return new Execute(this, `upload-${slug}`, {
+        execute: `PUT ${sqlString(`file://${Fn.abspath(asset.path)}`)} ${sqlString(`@${stageFqn}/${folder}/`)} AUTO_COMPRESS = FALSE OVERWRITE = TRUE`,
+        revert: `REMOVE ${sqlString(`@${stageFqn}/${this.version}/${file.stagePath}`)}`,
+        dependsOn: [this.stage],
+        // A new version's files are on the stage before the app moves to them and the old ones go.
+        lifecycle: { createBeforeDestroy: true },
+      });
+    });
+
+    this.app = new Streamlit(this, 'app', {
+      database: props.database,
+      schema: props.schema,
+      name,
+      title: props.title ?? 'Spotify listening',
+      comment: 'Listening dashboard (dashboard/ in the pipeline repository): reads the views as the analyst role.',
+      stage: stageFqn,
+      directoryLocation: this.version,
+      mainFile: 'streamlit_app.py',
+      queryWarehouse: props.warehouse,
+      dependsOn: [...this.uploads, ...props.dependsOn],
+    });
+
+    // The app's owner reads its files from the stage.
+    this.stageRead = new GrantPrivilegesToAccountRole(this, 'analyst-stage-read', {
+      accountRoleName: props.analystRole,
+      privileges: ['READ'],
+      onSchemaObject: { objectType: 'STAGE', objectName: stageFqn },
+      dependsOn: [this.stage],
+    });
+    this.ownership = new Execute(this, 'analyst-owns-app', {
+      execute: `GRANT OWNERSHIP ON STREAMLIT ${this.appName} TO ROLE ${props.analystRole} COPY CURRENT GRANTS`,
+      revert: `GRANT OWNERSHIP ON STREAMLIT ${this.appName} TO ROLE ${props.deployRole} COPY CURRENT GRANTS`,
+      dependsOn: [this.app, this.stageRead],
+    });
+  }
+}

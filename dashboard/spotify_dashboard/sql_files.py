@@ -1,0 +1,70 @@
+"""The SQL the dashboard runs: the analysis files of snowflake-sql/analysis, never copies of them.
+
+A listening analysis returns every week and every listener; the dashboard narrows it by wrapping the file:
+`SELECT * FROM (<file>) AS a WHERE a.spotify_user_id = ? AND a.week_start = CAST(? AS DATE)`. The files are
+found beside the app in Snowflake (the stack uploads snowflake-sql/analysis with it) and at the repository root
+locally; $DASHBOARD_SQL_DIR points elsewhere (tests).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, Mapping
+
+from .warehouse import APP_DIR
+
+SQL_DIR_ENV = "DASHBOARD_SQL_DIR"
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+def sql_dir() -> Path:
+    override = os.environ.get(SQL_DIR_ENV)
+    if override:
+        return Path(override)
+    beside_app = APP_DIR / "snowflake-sql"  # the layout on the Snowflake stage
+    return beside_app if beside_app.is_dir() else APP_DIR.parent / "snowflake-sql"
+
+
+def analysis_file(name: str, dialect: str) -> Path | None:
+    """snowflake-sql/analysis/<name>.<dialect>.sql where a dialect needs its own spelling, else <name>.sql."""
+    folder = sql_dir() / "analysis"
+    for candidate in (folder / f"{name}.{dialect}.sql", folder / f"{name}.sql"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def statement_body(sql: str) -> str:
+    """Without `--` comment lines and the trailing semicolon: the form a subquery takes."""
+    lines = [line for line in sql.splitlines() if not line.lstrip().startswith("--")]
+    return re.sub(r";\s*$", "", "\n".join(lines).strip())
+
+
+def analysis_sql(name: str, dialect: str) -> str:
+    path = analysis_file(name, dialect)
+    if path is None:
+        raise FileNotFoundError(f"No analysis {name}: expected {sql_dir() / 'analysis' / (name + '.sql')}")
+    return statement_body(path.read_text(encoding="utf-8"))
+
+
+def filtered_analysis(name: str, dialect: str, where: Mapping[str, Any]) -> tuple[str, list[Any]]:
+    """The analysis wrapped in a filter on its output columns; dates (week_start, chart_week) compare as DATE.
+
+    The body goes on lines of its own so that a comment at the end of its last line cannot swallow the `)`."""
+    conditions: list[str] = []
+    params: list[Any] = []
+    for column, value in where.items():
+        if not _IDENTIFIER.match(column):
+            raise ValueError(f"not a column name: {column!r}")
+        if column.endswith("_week") or column == "week_start":
+            conditions.append(f"a.{column} = CAST(? AS DATE)")
+            params.append(str(value))
+        else:
+            conditions.append(f"a.{column} = ?")
+            params.append(value)
+    sql = f"SELECT *\nFROM (\n{analysis_sql(name, dialect)}\n) AS a"
+    if conditions:
+        sql += "\nWHERE " + "\n    AND ".join(conditions)
+    return sql, params
