@@ -34,11 +34,11 @@ export function register(program: Command): void {
       }
       const out = [`Loaded ${bucketDir}/processed into ${warehouseFile}: ${describeLoad(report)}`];
       if (report.loaded.length > 0) {
-        out.push('', formatTable(['table', 'file', 'rows'], report.loaded.map((f) => [f.table, f.file, f.rows]), '  ', 100));
+        out.push('', formatTable(['table', 'file', 'rows'], report.loaded.map((f) => [f.table, f.file, f.rows]), '  ', 160));
       }
       const notLoaded = report.skipped.filter((f) => !f.reason.startsWith('already loaded'));
       if (notLoaded.length > 0) {
-        out.push('', 'Not loaded', formatTable(['table', 'file', 'why'], notLoaded.map((f) => [f.table, f.file, f.reason]), '  ', 120));
+        out.push('', 'Not loaded', formatTable(['table', 'file', 'why'], notLoaded.map((f) => [f.table, f.file, f.reason]), '  ', 160));
       }
       out.push(
         '',
