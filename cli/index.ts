@@ -23,6 +23,7 @@ const commandModules: Array<() => { register(program: Command): void }> = [
   () => require('./commands/query'),
   () => require('./commands/status'),
   () => require('./commands/dashboard'),
+  () => require('./commands/deploy'),
 ];
 
 for (const load of commandModules) load().register(program);

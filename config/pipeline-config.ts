@@ -64,6 +64,13 @@ export const PipelineConfigSchema = z
       /** Where alarms are sent (SNS email subscription), optional. */
       alarmEmail: z.email().optional(),
       logRetentionDays: z.number().int().positive().default(30),
+      /**
+       * One customer-managed KMS key (about $1/month plus requests) for logs, the secret, the failures queue and the
+       * alarm topic. Off: AWS-managed encryption instead (docs/costs.md). Default: on for prod, off otherwise.
+       */
+      customerManagedKey: z.boolean().optional(),
+      /** raw/ cannot be re-extracted (Spotify serves only the present): overwritten or deleted raw objects stay this long. */
+      rawVersionRetentionDays: z.number().int().min(30).default(365),
     }),
 
     spotify: z.object({
@@ -108,6 +115,12 @@ export const PipelineConfigSchema = z
         workerType: z.enum(['G.1X', 'G.2X']).default('G.1X'),
         numberOfWorkers: z.number().int().min(2).max(20).default(2),
         timeoutMinutes: z.number().int().min(5).max(2880).default(60),
+        /**
+         * Crawl processed/ into the Glue Data Catalog after each successful transform (for Athena and other catalog
+         * readers). A crawler run bills at least 10 minutes, more than the job itself (docs/costs.md); Snowflake
+         * does not need it.
+         */
+        crawler: z.boolean().default(true),
         /** Local Spark master for the local run. */
         localSparkMaster: z.string().default('local[2]'),
       })
@@ -121,6 +134,11 @@ export const PipelineConfigSchema = z
         /** The key-pair user the provider and the CLI log in as (private key via SNOWFLAKE_PRIVATE_KEY*). */
         user: z.string().optional(),
         role: z.string().default('SYSADMIN'),
+        /**
+         * The read-only key-pair user of pull-request plans (`pipeline deploy --plan-only`), granted the stack's
+         * <PREFIX>_PLANNER role; its key is the only Snowflake key a pull request sees (docs/deploying.md).
+         */
+        planUser: z.string().optional(),
         database: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'database must be an upper-case identifier').default('SPOTIFY'),
         schema: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'schema must be an upper-case identifier').default('RAW'),
         warehouse: z.string().regex(/^[A-Z][A-Z0-9_]*$/).default('SPOTIFY_WH'),
@@ -197,6 +215,11 @@ export function loadConfig(envOrPath: string = process.env.PIPELINE_ENV ?? 'loca
   return parseConfig(raw, file);
 }
 
+/** Whether the stacks create the customer-managed pipeline key (aws.customerManagedKey; prod on, others off by default). */
+export function usesCustomerManagedKey(config: PipelineConfig): boolean {
+  return config.aws.customerManagedKey ?? config.environment === 'prod';
+}
+
 /** Resource names derived in one place so stacks, Lambdas and docs agree. */
 export function resourceNames(config: PipelineConfig) {
   const prefix = `${config.project}-${config.environment}`;
@@ -210,5 +233,8 @@ export function resourceNames(config: PipelineConfig) {
     startTransformFunction: `${prefix}-start-transform`,
     spotifySecret: `${prefix}/spotify`,
     snowflakeIntegrationRole: `${prefix}-snowflake-s3-read`,
+    snowflakeNotificationRole: `${prefix}-snowflake-sns-publish`,
+    /** Upper-case prefix of Snowflake account objects (integrations, roles), e.g. SPOTIFY_PIPELINE_DEV. */
+    snowflakePrefix: prefix.replace(/-/g, '_').toUpperCase(),
   };
 }

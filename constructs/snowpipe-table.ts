@@ -20,6 +20,8 @@ export interface SnowpipeTableProps {
   schema: string;
   stage: string;
   fileFormat: string;
+  /** The notification integration the pipe reports load errors to. */
+  errorIntegration?: string;
   /** Objects the pipe's COPY needs to exist first (stage, file format, the integration's role policy). */
   dependsOn: ITerraformDependable[];
 }
@@ -56,6 +58,7 @@ export class SnowpipeTable extends Construct {
       name: snowflakeName(`${spec.name}_pipe`),
       comment: `Auto-ingest of processed/${spec.name}/ into ${snowflakeName(spec.name)}.`,
       autoIngest: true,
+      errorIntegration: props.errorIntegration,
       copyStatement: renderCopyStatement(spec.name, {
         database: props.database,
         schema: props.schema,

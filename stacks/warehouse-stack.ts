@@ -1,38 +1,26 @@
 /**
- * warehouse: the Snowflake side (database, schema, XSMALL auto-suspending warehouse, Parquet file format,
- * storage integration, external stage on processed/, one table + auto-ingest pipe per table, the views of
- * snowflake-sql/views, roles and grants), the AWS IAM role Snowflake assumes to read processed/, and the
- * bucket's ONE notification configuration: raw/ manifests -> start-transform Lambda, processed/<table>/
- * Parquet -> the pipes' queue.
+ * warehouse: the Snowflake side (database, schema, query warehouse, file format; Snowflake's read access to
+ * processed/; one table + auto-ingest pipe per table; the views of snowflake-sql/views; roles and grants), and
+ * the bucket's ONE notification configuration: raw/ manifests -> start-transform Lambda, processed/<table>/
+ * Parquet -> the pipes' queue. Each part is a construct of constructs/; this stack wires them together.
  *
  * The Snowflake provider authenticates as config.snowflake.user with a key pair; the private key comes from
  * SNOWFLAKE_PRIVATE_KEY (and SNOWFLAKE_PRIVATE_KEY_PASSPHRASE) in the environment, never from code, where
  * it would land in cdk.tf.json in clear text.
  */
 import { Construct } from 'constructs';
-import { TerraformOutput, type ITerraformDependable } from 'cdktf';
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { TerraformOutput } from 'cdktf';
 import { S3BucketNotification } from '@cdktf/provider-aws/lib/s3-bucket-notification';
 import { SnowflakeProvider } from '@cdktf/provider-snowflake/lib/provider';
-import { Database } from '@cdktf/provider-snowflake/lib/database';
-import { Schema } from '@cdktf/provider-snowflake/lib/schema';
-import { Warehouse } from '@cdktf/provider-snowflake/lib/warehouse';
-import { FileFormat } from '@cdktf/provider-snowflake/lib/file-format';
-import { StorageIntegration } from '@cdktf/provider-snowflake/lib/storage-integration';
-import { Stage } from '@cdktf/provider-snowflake/lib/stage';
-import type { View } from '@cdktf/provider-snowflake/lib/view';
-import { AccountRole } from '@cdktf/provider-snowflake/lib/account-role';
-import { GrantAccountRole } from '@cdktf/provider-snowflake/lib/grant-account-role';
-import {
-  GrantPrivilegesToAccountRole,
-  type GrantPrivilegesToAccountRoleConfig,
-} from '@cdktf/provider-snowflake/lib/grant-privileges-to-account-role';
 import type { PipelineConfig } from '../config/pipeline-config';
 import { TABLES } from '../schemas/table-schemas';
-import { bucketArn, objectsArn, policyDocument } from '../constructs/iam';
-import { SnowpipeTable, snowflakeName } from '../constructs/snowpipe-table';
-import { SnowflakeView } from '../constructs/snowflake-view';
+import { AnalyticsDatabase, FILE_FORMAT_NAME } from '../constructs/analytics-database';
+import { ProcessedStage, STAGE_NAME } from '../constructs/processed-stage';
+import { SnowpipeErrorNotifications } from '../constructs/snowpipe-error-notifications';
+import { SnowpipeLoading } from '../constructs/snowpipe-loading';
+import { StreamlitApp } from '../constructs/streamlit-app';
+import { WarehouseAccess } from '../constructs/warehouse-access';
+import { WarehouseViews } from '../constructs/warehouse-views';
 import { viewDefinitions } from '../warehouse/snowflake-sql';
 import { PipelineStack } from './common';
 import type { ComputeStack } from './compute-stack';
@@ -48,6 +36,7 @@ export const SNOWFLAKE_PREVIEW_FEATURES = [
   'snowflake_stage_resource',
   'snowflake_table_resource',
   'snowflake_pipe_resource',
+  'snowflake_notification_integration_resource',
 ];
 
 export interface WarehouseStackProps {
@@ -55,7 +44,7 @@ export interface WarehouseStackProps {
   compute: ComputeStack;
 }
 
-function requireSnowflake(config: PipelineConfig, field: 'organizationName' | 'accountName' | 'user' | 'storageExternalId'): string {
+function requireSnowflake(config: PipelineConfig, field: 'organizationName' | 'accountName' | 'storageExternalId'): string {
   const value = config.snowflake[field];
   if (!value) {
     throw new Error(
@@ -68,34 +57,28 @@ function requireSnowflake(config: PipelineConfig, field: 'organizationName' | 'a
 
 export class WarehouseStack extends PipelineStack {
   readonly snowflake: SnowflakeProvider;
-  readonly database: Database;
-  readonly schema: Schema;
-  readonly warehouse: Warehouse;
-  readonly fileFormat: FileFormat;
-  readonly integration: StorageIntegration;
-  readonly integrationRole: IamRole;
-  readonly integrationPolicy: IamRolePolicy;
-  readonly stage: Stage;
-  readonly tables: SnowpipeTable[];
-  /** The views of snowflake-sql/views, in creation order (each after the views it reads). */
-  readonly views: SnowflakeView[];
-  readonly loaderRole: AccountRole;
-  readonly analystRole: AccountRole;
+  readonly base: AnalyticsDatabase;
+  readonly processedStage: ProcessedStage;
+  readonly errorNotifications: SnowpipeErrorNotifications;
+  readonly loading: SnowpipeLoading;
+  readonly views: WarehouseViews;
+  readonly access: WarehouseAccess;
+  /** The listening dashboard (dashboard/) as a Streamlit in Snowflake app, owned by the analyst role. */
+  readonly dashboard: StreamlitApp;
   readonly notification: S3BucketNotification;
 
   constructor(scope: Construct, config: PipelineConfig, props: WarehouseStackProps) {
     super(scope, 'warehouse', config);
     const { names, accountId } = this;
     const sf = config.snowflake;
-    const bucket = names.bucket;
-    const externalId = requireSnowflake(config, 'storageExternalId');
-    const upperPrefix = snowflakeName(names.prefix.replace(/-/g, '_'));
+    const objectPrefix = names.snowflakePrefix;
 
     this.snowflake = new SnowflakeProvider(this, 'snowflake', {
       organizationName: requireSnowflake(config, 'organizationName'),
       accountName: requireSnowflake(config, 'accountName'),
-      user: requireSnowflake(config, 'user'),
-      role: sf.role,
+      // No user or role here: the provider reads SNOWFLAKE_USER and SNOWFLAKE_ROLE from the environment. A saved
+      // plan keeps the provider block, so a plan made by the read-only planner (pull requests) can be applied by
+      // the deploy user (`pipeline deploy` sets both from snowflake.user / snowflake.role; docs/deploying.md).
       authenticator: 'SNOWFLAKE_JWT',
       previewFeaturesEnabled: SNOWFLAKE_PREVIEW_FEATURES,
       // Reading a view queries POLICY_REFERENCES, which fails with "No active warehouse selected" without a
@@ -107,187 +90,68 @@ export class WarehouseStack extends PipelineStack {
       validateDefaultParameters: 'false',
     });
 
-    this.database = new Database(this, 'database', {
-      name: sf.database,
-      comment: `Spotify pipeline (${config.environment}): loaded tables, views and analysis.`,
+    const base = (this.base = new AnalyticsDatabase(this, 'database', {
+      environmentName: config.environment,
+      database: sf.database,
+      schema: sf.schema,
+      warehouse: sf.warehouse,
+    }));
+    this.processedStage = new ProcessedStage(this, 'processed-stage', {
+      objectPrefix,
+      accountId,
+      roleName: names.snowflakeIntegrationRole,
+      externalId: requireSnowflake(config, 'storageExternalId'),
+      bucketName: names.bucket,
+      processedPrefix: PREFIXES.processed,
+      database: base.database.name,
+      schema: base.schema.name,
+      fileFormat: base.fileFormat,
     });
-    this.schema = new Schema(this, 'schema', {
-      database: this.database.name,
-      name: sf.schema,
-      comment: 'Tables loaded by Snowpipe from processed/, and the views over them.',
+    this.errorNotifications = new SnowpipeErrorNotifications(this, 'pipe-errors', {
+      objectPrefix,
+      accountId,
+      region: config.aws.region,
+      roleName: names.snowflakeNotificationRole,
+      topicArn: props.compute.alerts.topic.arn,
+      topicKeyArn: props.compute.key?.key.arn,
     });
-    this.warehouse = new Warehouse(this, 'warehouse', {
-      name: sf.warehouse,
-      warehouseSize: 'XSMALL',
-      autoSuspend: 60,
-      autoResume: 'true',
-      initiallySuspended: true,
-      comment: 'Queries of the Spotify pipeline; Snowpipe loads use serverless compute, not this warehouse.',
+    this.loading = new SnowpipeLoading(this, 'snowpipe', {
+      tables: TABLES,
+      database: sf.database,
+      schema: sf.schema,
+      stage: STAGE_NAME,
+      fileFormat: FILE_FORMAT_NAME,
+      processedPrefix: PREFIXES.processed,
+      errorIntegration: this.errorNotifications.integration.name,
+      dependsOn: [base.schema, this.processedStage.stage, base.fileFormat, this.errorNotifications.role, this.errorNotifications.policy],
     });
-    this.fileFormat = new FileFormat(this, 'parquet', {
-      database: this.database.name,
-      schema: this.schema.name,
-      name: 'PARQUET_FORMAT',
-      formatType: 'PARQUET',
-      compression: 'AUTO',
-      comment: 'The Parquet files the Glue job writes to processed/.',
+    this.views = new WarehouseViews(this, 'views', {
+      definitions: viewDefinitions('snowflake'),
+      database: sf.database,
+      schema: sf.schema,
+      tables: this.loading.tablesByName(),
+      dependsOn: [base.schema, base.warehouse],
     });
-
-    // ---- the integration and the role it assumes: the cycle is broken by a predictable role ARN ------
-    // The integration names the role by its ARN before the role exists; the role then trusts the
-    // integration's own IAM user and our external id. Terraform creates integration -> role -> stage.
-    const roleArn = `arn:aws:iam::${accountId}:role/${names.snowflakeIntegrationRole}`;
-    const processedUrl = `s3://${bucket}/${PREFIXES.processed}`;
-    this.integration = new StorageIntegration(this, 'integration', {
-      name: `${upperPrefix}_PROCESSED`,
-      type: 'EXTERNAL_STAGE',
-      storageProvider: 'S3',
-      enabled: true,
-      storageAwsRoleArn: roleArn,
-      // Set here: left unset the attribute stays empty in state and the trust policy would break.
-      storageAwsExternalId: externalId,
-      storageAllowedLocations: [processedUrl],
-      comment: 'Read-only access of Snowpipe to processed/.',
-    });
-    this.integrationRole = new IamRole(this, 'integration-role', {
-      name: names.snowflakeIntegrationRole,
-      description: "Assumed by Snowflake's storage integration to read processed/ (and nothing else).",
-      assumeRolePolicy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Sid: 'SnowflakeIntegrationUser',
-            Effect: 'Allow',
-            Principal: { AWS: this.integration.storageAwsIamUserArn },
-            Action: 'sts:AssumeRole',
-            Condition: { StringEquals: { 'sts:ExternalId': externalId } },
-          },
-        ],
-      }),
-    });
-    this.integrationPolicy = new IamRolePolicy(this, 'integration-policy', {
-      name: `${names.snowflakeIntegrationRole}-policy`,
-      role: this.integrationRole.id,
-      policy: policyDocument([
-        { Sid: 'ReadProcessed', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: [objectsArn(bucket, `${PREFIXES.processed}*`)] },
-        {
-          Sid: 'ListProcessed',
-          Action: ['s3:ListBucket'],
-          Resource: [bucketArn(bucket)],
-          Condition: { StringLike: { 's3:prefix': [`${PREFIXES.processed}*`] } },
-        },
-        { Sid: 'BucketLocation', Action: ['s3:GetBucketLocation'], Resource: [bucketArn(bucket)] },
-      ]),
+    this.access = new WarehouseAccess(this, 'access', {
+      objectPrefix,
+      databaseName: base.database.name,
+      warehouseName: base.warehouse.name,
+      schemaFqn: base.schemaFqn,
+      stageName: STAGE_NAME,
+      fileFormatName: FILE_FORMAT_NAME,
+      views: this.views.views,
+      integrationNames: [this.processedStage.integration.name, this.errorNotifications.integration.name],
+      dependsOn: [base.schema, ...this.loading.tables.map((t) => t.pipe)],
     });
 
-    const stageName = 'PROCESSED_STAGE';
-    this.stage = new Stage(this, 'stage', {
-      database: this.database.name,
-      schema: this.schema.name,
-      name: stageName,
-      url: processedUrl,
-      storageIntegration: this.integration.name,
-      fileFormat: `FORMAT_NAME = ${this.fileFormat.fullyQualifiedName}`,
-      comment: 'processed/ of the pipeline bucket.',
-      dependsOn: [this.integrationRole, this.integrationPolicy],
+    this.dashboard = new StreamlitApp(this, 'dashboard', {
+      database: sf.database,
+      schema: sf.schema,
+      warehouse: sf.warehouse,
+      analystRole: this.access.analystRole.name,
+      deployRole: sf.role,
+      dependsOn: [base.schema, base.warehouse, this.access.analystRole, ...this.views.views.map((v) => v.view)],
     });
-
-    // ---- tables and pipes, from the one schema source ---------------------------------------------------
-    this.tables = TABLES.map(
-      (spec) =>
-        new SnowpipeTable(this, `table-${spec.name}`, {
-          spec,
-          database: sf.database,
-          schema: sf.schema,
-          stage: stageName,
-          fileFormat: 'PARQUET_FORMAT',
-          dependsOn: [this.schema, this.stage, this.fileFormat],
-        }),
-    );
-
-    // ---- views, from snowflake-sql/views (Snowflake dialect), fully qualified like the pipes ---------------
-    const tablesByName = new Map(this.tables.map((t) => [t.spec.name, t.table]));
-    const definitions = viewDefinitions('snowflake');
-    const created = new Map<string, View>();
-    this.views = definitions.map((definition) => {
-      const view = new SnowflakeView(this, `view-${definition.name}`, {
-        definition,
-        database: sf.database,
-        schema: sf.schema,
-        tables: tablesByName,
-        views: created,
-        allViewNames: definitions.map((d) => d.name),
-        dependsOn: [this.schema, this.warehouse],
-      });
-      created.set(definition.name, view.view);
-      return view;
-    });
-
-    // ---- roles and grants (same model as snowflake-sql/roles.sql) ----------------------------------------
-    this.loaderRole = new AccountRole(this, 'loader-role', {
-      name: `${upperPrefix}_LOADER`,
-      comment: 'Snowpipe loader: COPY from the processed stage into the loaded tables.',
-    });
-    this.analystRole = new AccountRole(this, 'analyst-role', {
-      name: `${upperPrefix}_ANALYST`,
-      comment: 'Read-only analyst: tables, views and pipe status.',
-    });
-    for (const [id, role] of [['loader', this.loaderRole], ['analyst', this.analystRole]] as const) {
-      // Administrators keep control of everything the roles can do.
-      new GrantAccountRole(this, `${id}-to-sysadmin`, { roleName: role.name, parentRoleName: 'SYSADMIN' });
-    }
-    const schemaFqn = `${sf.database}.${sf.schema}`;
-    const grant = (
-      id: string,
-      role: AccountRole,
-      config: Omit<GrantPrivilegesToAccountRoleConfig, 'accountRoleName'>,
-      after: ITerraformDependable[] = [],
-    ) =>
-      new GrantPrivilegesToAccountRole(this, id, {
-        accountRoleName: role.name,
-        ...config,
-        dependsOn: [this.schema, ...this.tables.map((t) => t.pipe), ...after],
-      });
-    for (const [id, role] of [['loader', this.loaderRole], ['analyst', this.analystRole]] as const) {
-      grant(`${id}-database`, role, { privileges: ['USAGE'], onAccountObject: { objectType: 'DATABASE', objectName: this.database.name } });
-      grant(`${id}-schema`, role, { privileges: ['USAGE'], onSchema: { schemaName: schemaFqn } });
-    }
-    grant('loader-stage', this.loaderRole, { privileges: ['USAGE'], onSchemaObject: { objectType: 'STAGE', objectName: `${schemaFqn}.${stageName}` } });
-    grant('loader-file-format', this.loaderRole, {
-      privileges: ['USAGE'],
-      onSchemaObject: { objectType: 'FILE FORMAT', objectName: `${schemaFqn}.PARQUET_FORMAT` },
-    });
-    grant('loader-tables', this.loaderRole, { privileges: ['SELECT', 'INSERT'], onSchemaObject: { all: { objectTypePlural: 'TABLES', inSchema: schemaFqn } } });
-    grant('loader-future-tables', this.loaderRole, {
-      privileges: ['SELECT', 'INSERT'],
-      onSchemaObject: { future: { objectTypePlural: 'TABLES', inSchema: schemaFqn } },
-    });
-    grant('loader-pipes', this.loaderRole, { privileges: ['OPERATE', 'MONITOR'], onSchemaObject: { all: { objectTypePlural: 'PIPES', inSchema: schemaFqn } } });
-    grant('analyst-warehouse', this.analystRole, { privileges: ['USAGE'], onAccountObject: { objectType: 'WAREHOUSE', objectName: this.warehouse.name } });
-    const allViews = this.views.map((v) => v.view);
-    for (const plural of ['TABLES', 'VIEWS'] as const) {
-      // ALL VIEWS is resolved when the grant is applied: after the views, so that it covers them.
-      grant(
-        `analyst-${plural.toLowerCase()}`,
-        this.analystRole,
-        { privileges: ['SELECT'], onSchemaObject: { all: { objectTypePlural: plural, inSchema: schemaFqn } } },
-        plural === 'VIEWS' ? allViews : [],
-      );
-      grant(`analyst-future-${plural.toLowerCase()}`, this.analystRole, {
-        privileges: ['SELECT'],
-        onSchemaObject: { future: { objectTypePlural: plural, inSchema: schemaFqn } },
-      });
-    }
-    grant('analyst-pipes', this.analystRole, { privileges: ['MONITOR'], onSchemaObject: { all: { objectTypePlural: 'PIPES', inSchema: schemaFqn } } });
-    // One grant per view as well: it names each view in the plan, and Terraform restores it if it is revoked.
-    for (const { definition, view } of this.views) {
-      grant(
-        `analyst-view-${definition.name}`,
-        this.analystRole,
-        { privileges: ['SELECT'], onSchemaObject: { objectType: 'VIEW', objectName: `${schemaFqn}.${snowflakeName(definition.name)}` } },
-        [view],
-      );
-    }
 
     // ---- the bucket's ONE notification configuration ----------------------------------------------------
     // It lives here, in the last stack, because only here are both targets known: the start-transform
@@ -298,26 +162,18 @@ export class WarehouseStack extends PipelineStack {
       lambdaFunction: [
         {
           id: 'raw-manifest-to-start-transform',
-          lambdaFunctionArn: props.compute.startTransform.function.arn,
+          lambdaFunctionArn: props.compute.startTransform.lambda.function.arn,
           events: ['s3:ObjectCreated:*'],
           filterPrefix: PREFIXES.raw,
           // The manifest is written last: its arrival means the run is complete.
           filterSuffix: '_manifest.json',
         },
       ],
-      // One entry per table prefix (S3 refuses overlapping filters); every auto-ingest pipe of an account
-      // and region shares one queue, and each pipe only loads what matches its own COPY path.
-      queue: this.tables.map((t) => ({
-        id: `processed-${t.spec.name}-to-snowpipe`,
-        queueArn: t.pipe.notificationChannel,
-        events: ['s3:ObjectCreated:*'],
-        filterPrefix: `${PREFIXES.processed}${t.spec.name}/`,
-        filterSuffix: '.parquet',
-      })),
+      queue: this.loading.queueEntries(),
     });
 
-    new TerraformOutput(this, 'storage_integration', { value: this.integration.name });
-    new TerraformOutput(this, 'snowflake_iam_user_arn', { value: this.integration.storageAwsIamUserArn });
-    new TerraformOutput(this, 'pipe_notification_channel', { value: this.tables[0].pipe.notificationChannel });
+    new TerraformOutput(this, 'storage_integration', { value: this.processedStage.integration.name });
+    new TerraformOutput(this, 'snowflake_iam_user_arn', { value: this.processedStage.integration.storageAwsIamUserArn });
+    new TerraformOutput(this, 'pipe_notification_channel', { value: this.loading.tables[0].pipe.notificationChannel });
   }
 }

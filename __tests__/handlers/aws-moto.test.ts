@@ -1,7 +1,8 @@
 /**
  * The AWS code paths of the Lambdas through the real SDK v3 clients, against moto's server mode on loopback:
  * the S3 writer, the Spotify secret (read, cache, rotated token written back) and the start-transform Lambda
- * (start once per run id, duplicate events, a busy job).
+ * (start once per run id, duplicate and concurrent events, a busy job), the run claims (conditional writes: moto
+ * 5.2.5 honours If-None-Match and If-Match on PutObject with 412, as S3 does) and the extract Lambda's claim.
  */
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import {
@@ -19,6 +20,12 @@ import { S3ObjectWriter } from '../../handlers/shared/raw-writer';
 import { SpotifySecretStore, parseSpotifySecret } from '../../handlers/shared/spotify-secret';
 import { createStartTransformHandler } from '../../handlers/start-transform/index';
 import { JobBusyError } from '../../handlers/start-transform/start-transform';
+import { ClaimLostError, RunClaims } from '../../handlers/shared/run-claim';
+import { createExtractHandler } from '../../handlers/extract/index';
+import { PipelineConfigSchema } from '../../config/pipeline-config';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { startFakeSpotify, type FakeSpotifyServer } from '../../local/fake-spotify/server';
+import { SAMPLE_PLAYLIST_IDS } from '../../local/fake-spotify/catalog';
 
 let moto: MotoServer;
 let s3: S3Client;
@@ -27,7 +34,9 @@ let glue: GlueClient;
 const quietLogger = () => new Logger({ serviceName: 'test', logLevel: 'SILENT' });
 
 beforeAll(async () => {
-  moto = await startMotoServer();
+  // Single-threaded: moto's threaded server lets two racing conditional PUTs to one key both succeed (seen: 2 of 8
+  // claims won), where S3 makes them atomic; one request at a time restores that guarantee.
+  moto = await startMotoServer({ threaded: false });
   s3 = new S3Client(moto.clientConfig);
   secretsClient = new SecretsManagerClient(moto.clientConfig);
   glue = new GlueClient(moto.clientConfig);
@@ -139,6 +148,7 @@ describe('start-transform Lambda', () => {
     );
   }
   const jobRuns = async () => (await glue.send(new GetJobRunsCommand({ JobName: JOB }))).JobRuns ?? [];
+  const startDeps = () => ({ glue, jobName: JOB, logger: quietLogger(), claims: new RunClaims(s3, BUCKET) });
 
   test('starts the job with the run location and id, and a duplicate event starts nothing', async () => {
     await createJob(1);
@@ -166,7 +176,8 @@ describe('start-transform Lambda', () => {
     // Keep job runs in STARTING (moto advances them only when told), so the first run occupies the job.
     await moto.setTransition('glue::job_run', { progression: 'manual', times: 1_000_000 });
     try {
-      const handler = createStartTransformHandler({ glue, jobName: JOB, logger: quietLogger() });
+      await s3.send(new CreateBucketCommand({ Bucket: BUCKET, CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }));
+      const handler = createStartTransformHandler(startDeps());
       await handler(manifestEvent(keyFor('20261118T060000Z-000001')));
 
       const busy = handler(manifestEvent(keyFor('20261125T060000Z-000002')));
@@ -174,15 +185,29 @@ describe('start-transform Lambda', () => {
       await expect(busy).rejects.toThrow(/at its concurrent-run limit.*20261125T060000Z-000002.*retried/s);
       expect(await jobRuns()).toHaveLength(1);
 
-      // The first run finishes; Lambda's retry of the same event now starts the second run, once.
+      // The failed attempt released its claim; the first run finishes; Lambda's retry of the same event now
+      // takes the claim over and starts the second run, once.
       await moto.setTransition('glue::job_run', { progression: 'immediate' });
       const retried = await handler(manifestEvent(keyFor('20261125T060000Z-000002')));
       expect(retried[0].outcome).toBe('started');
       const runs = await jobRuns();
       expect(runs.map((r) => r.Arguments?.['--RUN_ID']).sort()).toEqual(['20261118T060000Z-000001', '20261125T060000Z-000002']);
+      const claim = await new RunClaims(s3, BUCKET).read('claims/transform/20261125T060000Z-000002.json');
+      expect(claim!.record).toMatchObject({ state: 'done', attempt: 2, detail: { job_run_id: retried[0].jobRunId } });
     } finally {
       await moto.setTransition('glue::job_run', { progression: 'immediate' });
     }
+  });
+
+  test('concurrent deliveries of one manifest start one job run, with no reserved concurrency to serialise them', async () => {
+    await createJob(3);
+    await s3.send(new CreateBucketCommand({ Bucket: BUCKET, CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }));
+    const runId = '20261125T060000Z-c0ffee';
+    // Four invocations at once (S3 re-delivery, a rewritten manifest), each in its own Lambda environment.
+    const handlers = Array.from({ length: 4 }, () => createStartTransformHandler(startDeps()));
+    const outcomes = (await Promise.all(handlers.map((h) => h(manifestEvent(keyFor(runId)))))).flat();
+    expect(outcomes.filter((o) => o.outcome === 'started')).toHaveLength(1);
+    expect((await jobRuns()).filter((r) => r.Arguments?.['--RUN_ID'] === runId)).toHaveLength(1);
   });
 
   test('URL-encoded keys are decoded, and objects that are not run manifests are ignored', async () => {
@@ -197,5 +222,140 @@ describe('start-transform Lambda', () => {
     );
     expect(outcomes.map((o) => o.outcome)).toEqual(['started', 'ignored', 'ignored']);
     expect(await jobRuns()).toHaveLength(1);
+  });
+});
+
+describe('run claims (S3 conditional writes)', () => {
+  const BUCKET = 'spotify-pipeline-dev-claims';
+  const RUN = '20261130T060000Z-5ca1ab';
+  beforeEach(async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: BUCKET, CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }));
+  });
+  const at = (iso: string) => () => new Date(iso);
+
+  test('of eight claims racing for one run id exactly one wins; the others see it held', async () => {
+    const claims = new RunClaims(s3, BUCKET);
+    const outcomes = await Promise.all(Array.from({ length: 8 }, (_, i) => claims.claim('extract', RUN, { owner: `req-${i}`, leaseSeconds: 900 })));
+    expect(outcomes.filter((o) => o.status === 'claimed')).toHaveLength(1);
+    expect(outcomes.filter((o) => o.status === 'held')).toHaveLength(7);
+    const stored = await claims.read(claims.keyFor('extract', RUN));
+    expect(stored!.record).toMatchObject({ kind: 'extract', run_id: RUN, state: 'running', attempt: 1 });
+  });
+
+  test('a failed attempt releases the run to its retry at once; done is final', async () => {
+    const claims = new RunClaims(s3, BUCKET);
+    const first = await claims.claim('transform', RUN, { owner: 'req-1', leaseSeconds: 900 });
+    if (first.status !== 'claimed') throw new Error('expected the first claim to win');
+    await first.claim.failed(new Error('Glue said no'));
+    const retry = await claims.claim('transform', RUN, { owner: 'req-2', leaseSeconds: 900 });
+    expect(retry).toMatchObject({ status: 'claimed', takenOverFrom: { state: 'failed', owner: 'req-1', detail: { error: 'Error: Glue said no' } } });
+    if (retry.status !== 'claimed') return;
+    expect(retry.claim.record.attempt).toBe(2);
+    await retry.claim.done({ job_run_id: 'jr_1' });
+    const again = await claims.claim('transform', RUN, { owner: 'req-3', leaseSeconds: 900 });
+    expect(again).toMatchObject({ status: 'done', record: { detail: { job_run_id: 'jr_1' }, owner: 'req-2' } });
+  });
+
+  test('an attempt that died holding the claim (a timeout) is taken over once its lease has ended, not before', async () => {
+    const dead = await new RunClaims(s3, BUCKET, { now: at('2026-11-30T06:00:00Z') }).claim('extract', RUN, { owner: 'req-1', leaseSeconds: 930 });
+    expect(dead.status).toBe('claimed');
+    const early = await new RunClaims(s3, BUCKET, { now: at('2026-11-30T06:15:00Z') }).claim('extract', RUN, { owner: 'req-2', leaseSeconds: 930 });
+    expect(early.status).toBe('held');
+    // Lambda retries a timed-out invocation a minute or more after the 900 s timeout: past the 930 s lease.
+    const retry = await new RunClaims(s3, BUCKET, { now: at('2026-11-30T06:16:01Z') }).claim('extract', RUN, { owner: 'req-3', leaseSeconds: 930 });
+    expect(retry).toMatchObject({ status: 'claimed', takenOverFrom: { owner: 'req-1', state: 'running' } });
+    // The dead attempt, had it come back, could no longer record anything on the claim.
+    if (dead.status === 'claimed') await expect(dead.claim.done()).rejects.toBeInstanceOf(ClaimLostError);
+  });
+
+  test('a missing bucket fails with the key and the permissions to check', async () => {
+    const claims = new RunClaims(s3, 'no-such-claims-bucket');
+    await expect(claims.claim('extract', RUN, { owner: 'x', leaseSeconds: 60 })).rejects.toThrow(
+      /claims\/extract\/20261130T060000Z-5ca1ab\.json failed \(HTTP 404\).*s3:PutObject and s3:GetObject/s,
+    );
+  });
+});
+
+describe('extract Lambda: scheduled runs are claimed', () => {
+  const BUCKET = 'spotify-pipeline-dev-raw';
+  const scheduled = { id: 'weekly-2026-11-30T06:00:00Z', scheduledTime: '2026-11-30T06:00:00Z' };
+  let spotify: FakeSpotifyServer;
+  let secretArn: string;
+  const previousMetricsSetting = process.env.POWERTOOLS_METRICS_DISABLED;
+
+  beforeAll(async () => {
+    process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+    spotify = await startFakeSpotify();
+  });
+  afterAll(async () => {
+    if (previousMetricsSetting === undefined) delete process.env.POWERTOOLS_METRICS_DISABLED;
+    else process.env.POWERTOOLS_METRICS_DISABLED = previousMetricsSetting;
+    await spotify?.close();
+  });
+  beforeEach(async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: BUCKET, CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }));
+    const created = await secretsClient.send(
+      new CreateSecretCommand({ Name: 'spotify-pipeline-dev/spotify', SecretString: JSON.stringify(spotify.credentials) }),
+    );
+    secretArn = created.ARN!;
+  });
+
+  /** One Lambda execution environment: its own clients, the production wiring otherwise. */
+  function lambdaEnvironment() {
+    const config = PipelineConfigSchema.parse({
+      environment: 'dev',
+      project: 'spotify-pipeline',
+      aws: { region: 'eu-west-1' },
+      spotify: {
+        apiBaseUrl: spotify.apiBaseUrl,
+        accountsBaseUrl: spotify.accountsBaseUrl,
+        playlists: [SAMPLE_PLAYLIST_IDS.owned[0]],
+        topItems: { enabled: false },
+      },
+    });
+    return createExtractHandler({
+      config,
+      writer: new S3ObjectWriter(s3, BUCKET),
+      secrets: new SpotifySecretStore(secretsClient, secretArn),
+      claims: new RunClaims(s3, BUCKET),
+      logger: quietLogger(),
+      metrics: new Metrics({ namespace: 'test', serviceName: 'test' }),
+    });
+  }
+  const manifests = async () =>
+    ((await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'raw/' }))).Contents ?? []).map((o) => o.Key!).filter((k) => k.endsWith('_manifest.json'));
+
+  test('two deliveries of one scheduled run at once: one extracts, the other does nothing', async () => {
+    const before = spotify.stats().requests;
+    const results = await Promise.all([lambdaEnvironment()(scheduled), lambdaEnvironment()(scheduled)]);
+    expect(results.map((r) => r.status).sort()).toEqual(['complete', 'skipped']);
+    expect(results.find((r) => r.status === 'skipped')!.skipped).toBe('held');
+    expect(results[0].runId).toBe(results[1].runId);
+    expect(await manifests()).toHaveLength(1);
+    // One run's worth of Spotify calls: the token, the playlist and its item pages, once.
+    const calls = spotify.stats().requests - before;
+    const single = results.find((r) => r.status === 'complete')!.counts;
+    expect(calls).toBe(single.api_calls + single.token_calls);
+  });
+
+  test('a retry after a failed attempt runs the same run id; a delivery after it finished does nothing', async () => {
+    await secretsClient.send(new PutSecretValueCommand({ SecretId: secretArn, SecretString: JSON.stringify({ ...spotify.credentials, refreshToken: 'revoked' }) }));
+    const handler = lambdaEnvironment();
+    await expect(handler(scheduled)).rejects.toThrow();
+    expect(await manifests()).toHaveLength(0);
+
+    await secretsClient.send(new PutSecretValueCommand({ SecretId: secretArn, SecretString: JSON.stringify(spotify.credentials) }));
+    const retried = await handler(scheduled);
+    expect(retried.status).toBe('complete');
+    const late = await lambdaEnvironment()(scheduled);
+    expect(late).toMatchObject({ status: 'skipped', skipped: 'done', runId: retried.runId, manifestKey: retried.manifestKey });
+    expect(await manifests()).toEqual([retried.manifestKey]);
+  });
+
+  test('an explicit runId (a deliberate re-run) is not claimed', async () => {
+    const handler = lambdaEnvironment();
+    const first = await handler({ runId: '20261130T070000Z-abcdef' });
+    const again = await handler({ runId: '20261130T070000Z-abcdef' });
+    expect([first.status, again.status]).toEqual(['complete', 'complete']);
   });
 });

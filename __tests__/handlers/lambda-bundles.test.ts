@@ -120,13 +120,13 @@ test('the extract bundle runs a scheduled event end to end against S3, Secrets M
   const all = lines.join('\n');
   for (const value of [spotify.credentials.clientSecret, originalRefreshToken, stored.refreshToken]) expect(all).not.toContain(value);
 
-  // The same scheduled event again: same run id, same keys, no second copy.
+  // The same scheduled event again: the run is claimed and done, so nothing is extracted or written twice.
   const again = await invokeBundle(
     bundles.extract,
     { PIPELINE_CONFIG: JSON.stringify(config), BUCKET_NAME: BUCKET, SPOTIFY_SECRET_ARN: secret.ARN!, POWERTOOLS_LOG_LEVEL: 'ERROR' },
     event,
   );
-  expect(again.result.manifestKey).toBe(result.manifestKey);
+  expect(again.result).toMatchObject({ status: 'skipped', skipped: 'done', runId: expected.runId, manifestKey: result.manifestKey });
   const keysAgain = (await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'raw/' }))).Contents!.map((o) => o.Key);
   expect(keysAgain.sort()).toEqual(keys.sort());
 
@@ -135,7 +135,7 @@ test('the extract bundle runs a scheduled event end to end against S3, Secrets M
     new CreateJobCommand({ Name: 'spotify-pipeline-dev-transform', Role: 'arn:aws:iam::123456789012:role/glue', Command: { Name: 'glueetl', ScriptLocation: `s3://${BUCKET}/glue/job.py` } }),
   );
   const s3Event = { Records: [{ eventSource: 'aws:s3', s3: { bucket: { name: BUCKET }, object: { key: result.manifestKey } } }] };
-  const env = { GLUE_JOB_NAME: 'spotify-pipeline-dev-transform', POWERTOOLS_LOG_LEVEL: 'ERROR' };
+  const env = { GLUE_JOB_NAME: 'spotify-pipeline-dev-transform', BUCKET_NAME: BUCKET, POWERTOOLS_LOG_LEVEL: 'ERROR' };
   const started = await invokeBundle(bundles['start-transform'], env, s3Event);
   expect(started.result).toEqual([expect.objectContaining({ outcome: 'started', runId: expected.runId })]);
   const duplicate = await invokeBundle(bundles['start-transform'], env, s3Event);

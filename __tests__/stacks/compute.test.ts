@@ -4,7 +4,7 @@ import { parseConfig, resourceNames } from '../../config/pipeline-config';
 import { LAMBDA_RUNTIME } from '../../handlers/build';
 import { TABLES } from '../../schemas/table-schemas';
 import { lambdaConfigJson, terraformLiteral } from '../../stacks/compute-stack';
-import { findResource, resources, statements, synthPipeline, type Synthesised } from './synth-helper';
+import { findResource, refTo, resources, statements, synthPipeline, type Synthesised } from './synth-helper';
 
 describe('compute stack (dev)', () => {
   let s: Synthesised;
@@ -24,7 +24,6 @@ describe('compute stack (dev)', () => {
         handler: 'index.handler',
         memory_size: s.config.extract.lambdaMemoryMb,
         timeout: s.config.extract.lambdaTimeoutSeconds,
-        reserved_concurrent_executions: 1,
         tracing_config: { mode: 'Active' },
       });
       // The zip is an asset of the stack and its hash is the change trigger.
@@ -62,7 +61,7 @@ describe('compute stack (dev)', () => {
       const schedule = findResource(s.compute, 'aws_scheduler_schedule');
       expect(schedule.target.arn).toMatch(/aws_lambda_function\.extract_function_\w+\.arn/);
       expect(schedule.target.retry_policy).toEqual({ maximum_retry_attempts: 2, maximum_event_age_in_seconds: 3600 });
-      expect(schedule.target.dead_letter_config.arn).toMatch(/aws_sqs_queue\.failures\.arn/);
+      expect(schedule.target.dead_letter_config.arn).toBe(refTo(s.compute, 'aws_sqs_queue', 'arn'));
       // Retries keep the scheduled time (not the per-attempt execution id), so they reuse the run id.
       expect(JSON.parse(schedule.target.input)).toEqual({
         id: 'weekly-<aws.scheduler.scheduled-time>',
@@ -89,7 +88,7 @@ describe('compute stack (dev)', () => {
       const configs = resources(s.compute, 'aws_lambda_function_event_invoke_config');
       expect(configs).toHaveLength(2);
       for (const c of configs) {
-        expect(c.destination_config.on_failure.destination).toMatch(/aws_sqs_queue\.failures\.arn/);
+        expect(c.destination_config.on_failure.destination).toBe(refTo(s.compute, 'aws_sqs_queue', 'arn'));
         expect(c.maximum_retry_attempts).toBe(2);
       }
     });
@@ -118,7 +117,8 @@ describe('compute stack (dev)', () => {
       const objects = resources(s.compute, 'aws_s3_object');
       const keyOf = (name: string) => objects.find((o) => o.key.endsWith(`/${name}`))!.key;
       expect(job.command).toMatchObject({ name: 'glueetl', python_version: '3' });
-      expect(job.command.script_location).toBe(`s3://${names.bucket}/\${aws_s3_object.glue-script-object.key}`);
+      const objectKey = (file: string) => refTo(s.compute, 'aws_s3_object', 'key', (o) => o.key.endsWith(`/${file}`));
+      expect(job.command.script_location).toBe(`s3://${names.bucket}/${objectKey('transform_job.py')}`);
       expect(keyOf('transform_job.py')).toMatch(/^artifacts\/glue\/[0-9A-F]+\/transform_job\.py$/);
       expect(keyOf('spotify_transform.zip')).toMatch(/^artifacts\/glue\//);
       expect(keyOf('tables.json')).toMatch(/^artifacts\/glue\//);
@@ -126,13 +126,12 @@ describe('compute stack (dev)', () => {
       expect(args).toMatchObject({
         '--PROCESSED_PREFIX': `s3://${names.bucket}/processed/`,
         '--REJECTS_PREFIX': `s3://${names.bucket}/rejects/`,
-        '--extra-py-files': `s3://${names.bucket}/\${aws_s3_object.glue-package-object.key}`,
-        '--extra-files': `s3://${names.bucket}/\${aws_s3_object.glue-schemas-object.key}`,
+        '--extra-py-files': `s3://${names.bucket}/${objectKey('spotify_transform.zip')}`,
+        '--extra-files': `s3://${names.bucket}/${objectKey('tables.json')}`,
         // Runs are named by run id; bookmarks would skip a deliberate re-run.
         '--job-bookmark-option': 'job-bookmark-disable',
         '--enable-metrics': 'true',
-        '--enable-continuous-cloudwatch-log': 'true',
-        '--continuous-log-logGroup': `/aws-glue/jobs/${names.glueJob}`,
+        '--custom-logGroup-prefix': `/aws-glue/jobs/${names.glueJob}`,
       });
       // Per-run arguments come from the start-transform Lambda, never from defaults.
       expect(args['--RAW_RUN_PREFIX']).toBeUndefined();
@@ -157,22 +156,24 @@ describe('compute stack (dev)', () => {
       expect(crawler.database_name).toMatch(/cross-stack-reference-input-spotify-pipeline-dev-storage/);
       const trigger = findResource(s.compute, 'aws_glue_trigger');
       expect(trigger.type).toBe('CONDITIONAL');
-      expect(trigger.predicate.conditions).toEqual([{ job_name: '${aws_glue_job.transform.name}', state: 'SUCCEEDED' }]);
-      expect(trigger.actions).toEqual([{ crawler_name: '${aws_glue_crawler.crawler.name}' }]);
+      expect(trigger.predicate.conditions).toEqual([{ job_name: refTo(s.compute, 'aws_glue_job', 'name'), state: 'SUCCEEDED' }]);
+      expect(trigger.actions).toEqual([{ crawler_name: refTo(s.compute, 'aws_glue_crawler', 'name') }]);
     });
   });
 
   describe('logs and alarms', () => {
-    it('keeps every log group for the configured retention, encrypted with the pipeline key', () => {
+    it('keeps every log group for the configured retention (dev: no customer-managed key, see first-deploy.test.ts)', () => {
       const groups = resources(s.compute, 'aws_cloudwatch_log_group');
       expect(groups.map((g) => g.name).sort()).toEqual(
-        [`/aws-glue/jobs/${names.glueJob}`, `/aws/lambda/${names.extractFunction}`, `/aws/lambda/${names.startTransformFunction}`].sort(),
+        [
+          `/aws-glue/jobs/${names.glueJob}/error`,
+          `/aws-glue/jobs/${names.glueJob}/output`,
+          '/aws-glue/crawlers',
+          `/aws/lambda/${names.extractFunction}`,
+          `/aws/lambda/${names.startTransformFunction}`,
+        ].sort(),
       );
-      for (const g of groups) {
-        expect(g.retention_in_days).toBe(14);
-        expect(g.kms_key_id).toMatch(/aws_kms_key\.key_\w+\.arn/);
-      }
-      expect(findResource(s.compute, 'aws_kms_key').enable_key_rotation).toBe(true);
+      for (const g of groups) expect(g.retention_in_days).toBe(14);
     });
 
     it('alarms on Lambda errors and failed invocations, to the alarm topic', () => {
@@ -181,7 +182,7 @@ describe('compute stack (dev)', () => {
       expect(lambdaAlarms.map((a) => a.dimensions.FunctionName).sort()).toEqual(
         [names.extractFunction, names.startTransformFunction].sort(),
       );
-      for (const a of alarms) expect(a.alarm_actions).toEqual(['${aws_sns_topic.alarms.arn}']);
+      for (const a of alarms) expect(a.alarm_actions).toEqual([refTo(s.compute, 'aws_sns_topic', 'arn')]);
       expect(alarms.some((a) => a.namespace === 'AWS/SQS' && a.metric_name === 'ApproximateNumberOfMessagesVisible')).toBe(true);
       // The extract's own EMF metric: Powertools adds the service dimension, the handler the environment.
       const stopped = alarms.find((a) => a.metric_name === 'StoppedEarly')!;
@@ -196,16 +197,15 @@ describe('compute stack (dev)', () => {
       expect(pattern.source).toEqual(['aws.glue']);
       expect(pattern.$or[0].detail).toEqual({ jobName: [names.glueJob], state: ['FAILED', 'TIMEOUT', 'ERROR'] });
       expect(pattern.$or[1].detail).toEqual({ crawlerName: [names.glueCrawler], state: ['Failed'] });
-      expect(findResource(s.compute, 'aws_cloudwatch_event_target').arn).toBe('${aws_sns_topic.alarms.arn}');
+      expect(findResource(s.compute, 'aws_cloudwatch_event_target').arn).toBe(refTo(s.compute, 'aws_sns_topic', 'arn'));
       const topicPolicy = statements(findResource(s.compute, 'aws_sns_topic_policy').policy);
       expect(topicPolicy.find((p) => p.Sid === 'GlueFailureRule')?.Condition).toEqual({
-        ArnEquals: { 'aws:SourceArn': '${aws_cloudwatch_event_rule.glue-failed.arn}' },
+        ArnEquals: { 'aws:SourceArn': refTo(s.compute, 'aws_cloudwatch_event_rule', 'arn') },
       });
     });
 
-    it('encrypts the alarm topic and the failure queue', () => {
-      expect(findResource(s.compute, 'aws_sns_topic').kms_master_key_id).toMatch(/aws_kms_key/);
-      expect(findResource(s.compute, 'aws_sqs_queue').kms_master_key_id).toMatch(/aws_kms_key/);
+    it('encrypts the failure queue (SSE-SQS in dev; the pipeline key in prod, see first-deploy.test.ts)', () => {
+      expect(findResource(s.compute, 'aws_sqs_queue').sqs_managed_sse_enabled).toBe(true);
     });
   });
 });

@@ -48,11 +48,11 @@ describe('IAM least privilege', () => {
     beforeAll(() => {
       p = rolePolicy(s.compute, names.startTransformFunction);
     });
-    it('starts and inspects runs of its Glue job only, and reads manifests', () => {
+    it('starts and inspects runs of its Glue job only, and reads no raw object', () => {
       expect(allows(p, 'glue:StartJobRun', jobArn())).toBe(true);
       expect(allows(p, 'glue:GetJobRuns', jobArn())).toBe(true);
       expect(allows(p, 'glue:StartJobRun', 'arn:aws:glue:eu-west-1:123456789012:job/another-job')).toBe(false);
-      expect(allows(p, 's3:GetObject', obj(`raw/${RUN}/_manifest.json`))).toBe(true);
+      expect(allows(p, 's3:GetObject', obj(`raw/${RUN}/_manifest.json`))).toBe(false);
       expect(allows(p, 's3:GetObject', obj(`raw/${RUN}/playlists/x.json`))).toBe(false);
     });
     it('writes nothing to the bucket', () => {

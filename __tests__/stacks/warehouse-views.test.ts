@@ -11,7 +11,7 @@ import { SQL_DIR, viewDefinitions } from '../../warehouse/snowflake-sql';
 import { DATA_TABLES, TABLE_NAMES } from '../../schemas/table-schemas';
 import { qualifyViewStatement } from '../../constructs/snowflake-view';
 import { SNOWFLAKE_PREVIEW_FEATURES } from '../../stacks/warehouse-stack';
-import { resources, synthPipeline, type Synthesised, type TfJson } from './synth-helper';
+import { named, refTo, resources, synthPipeline, type Synthesised, type TfJson } from './synth-helper';
 
 const VIEWS_DIR = join(SQL_DIR, 'views');
 const QUALIFIER = 'SPOTIFY_DEV.RAW.';
@@ -167,7 +167,7 @@ describe('warehouse stack views (dev)', () => {
     );
     expect(grants).toHaveLength(1);
     const [grant] = grants;
-    expect(grant.account_role_name).toBe('${snowflake_account_role.analyst-role.name}');
+    expect(grant.account_role_name).toBe(refTo(s.warehouse, 'snowflake_account_role', 'name', named('SPOTIFY_PIPELINE_DEV_ANALYST')));
     expect(grant.privileges).toEqual(['SELECT']);
     expect(grant.depends_on).toContain(address(s.warehouse, 'snowflake_view', name));
   });
@@ -175,11 +175,11 @@ describe('warehouse stack views (dev)', () => {
   it('grants SELECT on all views only after they exist, and nothing on views to the loader', () => {
     const grants = resources(s.warehouse, 'snowflake_grant_privileges_to_account_role');
     const allViews = grants.find((g) => g.on_schema_object?.all?.object_type_plural === 'VIEWS')!;
-    expect(allViews).toMatchObject({ account_role_name: '${snowflake_account_role.analyst-role.name}', privileges: ['SELECT'] });
+    expect(allViews).toMatchObject({ account_role_name: refTo(s.warehouse, 'snowflake_account_role', 'name', named('SPOTIFY_PIPELINE_DEV_ANALYST')), privileges: ['SELECT'] });
     expect(allViews.depends_on).toEqual(expect.arrayContaining(views.map((v) => address(s.warehouse, 'snowflake_view', v.name))));
     const loaderOnViews = grants.filter(
       (g) =>
-        g.account_role_name === '${snowflake_account_role.loader-role.name}' &&
+        g.account_role_name === refTo(s.warehouse, 'snowflake_account_role', 'name', named('SPOTIFY_PIPELINE_DEV_LOADER')) &&
         (g.on_schema_object?.object_type === 'VIEW' || g.on_schema_object?.all?.object_type_plural === 'VIEWS' || g.on_schema_object?.future?.object_type_plural === 'VIEWS'),
     );
     expect(loaderOnViews).toEqual([]);

@@ -3,7 +3,7 @@ import { Warehouse } from '@cdktf/provider-snowflake/lib/warehouse';
 import { resourceNames } from '../../config/pipeline-config';
 import { loadedColumns, snowflakeType, TABLES } from '../../schemas/table-schemas';
 import { SNOWFLAKE_PREVIEW_FEATURES } from '../../stacks/warehouse-stack';
-import { findResource, resources, statements, synthPipeline, type Synthesised } from './synth-helper';
+import { findResource, named, refTo, resources, statements, synthPipeline, type Synthesised } from './synth-helper';
 
 describe('warehouse stack (dev)', () => {
   let s: Synthesised;
@@ -15,12 +15,7 @@ describe('warehouse stack (dev)', () => {
 
   it('configures the Snowflake provider for key-pair auth, with no key in the code', () => {
     const [provider] = s.warehouse.provider!.snowflake;
-    expect(provider).toMatchObject({
-      organization_name: 'MYORG',
-      account_name: 'MYACCOUNT',
-      user: 'SPOTIFY_PIPELINE_DEPLOYER',
-      authenticator: 'SNOWFLAKE_JWT',
-    });
+    expect(provider).toMatchObject({ organization_name: 'MYORG', account_name: 'MYACCOUNT', authenticator: 'SNOWFLAKE_JWT' });
     expect(provider.private_key).toBeUndefined();
     expect(provider.private_key_passphrase).toBeUndefined();
     expect(s.text.warehouse).not.toMatch(/PRIVATE KEY/);
@@ -66,19 +61,19 @@ describe('warehouse stack (dev)', () => {
     expect(trust).toEqual({
       Sid: 'SnowflakeIntegrationUser',
       Effect: 'Allow',
-      Principal: { AWS: expect.stringMatching(/^\$\{snowflake_storage_integration\.integration\.storage_aws_iam_user_arn\}$/) },
+      Principal: { AWS: refTo(s.warehouse, 'snowflake_storage_integration', 'storage_aws_iam_user_arn') },
       Action: 'sts:AssumeRole',
       Condition: { StringEquals: { 'sts:ExternalId': 'spotify-pipeline-dev-7f3c2a' } },
     });
   });
 
   it('puts the external stage on processed/ through the integration, after the role exists', () => {
-    const stage = findResource(s.warehouse, 'snowflake_stage');
+    const stage = findResource(s.warehouse, 'snowflake_stage', (r) => r.name === 'PROCESSED_STAGE');
     expect(stage).toMatchObject({
       name: 'PROCESSED_STAGE',
       url: `s3://${names.bucket}/processed/`,
-      storage_integration: '${snowflake_storage_integration.integration.name}',
-      file_format: 'FORMAT_NAME = ${snowflake_file_format.parquet.fully_qualified_name}',
+      storage_integration: refTo(s.warehouse, 'snowflake_storage_integration', 'name'),
+      file_format: `FORMAT_NAME = ${refTo(s.warehouse, 'snowflake_file_format', 'fully_qualified_name')}`,
     });
     expect(stage.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^aws_iam_role\./), expect.stringMatching(/^aws_iam_role_policy\./)]));
   });
@@ -127,7 +122,7 @@ describe('warehouse stack (dev)', () => {
       for (const spec of TABLES) {
         const entry = notification.queue.find((q: any) => q.filter_prefix === `processed/${spec.name}/`);
         expect(entry).toMatchObject({ events: ['s3:ObjectCreated:*'], filter_suffix: '.parquet' });
-        expect(entry.queue_arn).toMatch(new RegExp(`^\\$\\{snowflake_pipe\\.table-${spec.name}_pipe_\\w+\\.notification_channel\\}$`));
+        expect(entry.queue_arn).toBe(refTo(s.warehouse, 'snowflake_pipe', 'notification_channel', named(`${spec.name.toUpperCase()}_PIPE`)));
       }
       // S3 rejects overlapping filters: no prefix may contain another.
       const prefixes: string[] = notification.queue.map((q: any) => q.filter_prefix);
@@ -149,15 +144,27 @@ describe('warehouse stack (dev)', () => {
     });
   });
 
-  it('creates the loader and analyst roles under SYSADMIN with only their grants', () => {
+  it('creates the loader, analyst and planner roles under SYSADMIN with only their grants', () => {
     const roles = resources(s.warehouse, 'snowflake_account_role').map((r) => r.name).sort();
-    expect(roles).toEqual(['SPOTIFY_PIPELINE_DEV_ANALYST', 'SPOTIFY_PIPELINE_DEV_LOADER']);
-    expect(resources(s.warehouse, 'snowflake_grant_account_role').map((g) => g.parent_role_name)).toEqual(['SYSADMIN', 'SYSADMIN']);
+    expect(roles).toEqual(['SPOTIFY_PIPELINE_DEV_ANALYST', 'SPOTIFY_PIPELINE_DEV_LOADER', 'SPOTIFY_PIPELINE_DEV_PLANNER']);
+    expect(resources(s.warehouse, 'snowflake_grant_account_role').map((g) => g.parent_role_name)).toEqual(['SYSADMIN', 'SYSADMIN', 'SYSADMIN']);
     const grants = resources(s.warehouse, 'snowflake_grant_privileges_to_account_role');
-    const privilegesOf = (roleId: string) =>
-      grants.filter((g) => g.account_role_name === `\${snowflake_account_role.${roleId}.name}`).flatMap((g) => g.privileges);
-    expect(new Set(privilegesOf('analyst-role'))).toEqual(new Set(['USAGE', 'SELECT', 'MONITOR']));
-    expect(new Set(privilegesOf('loader-role'))).toEqual(new Set(['USAGE', 'SELECT', 'INSERT', 'OPERATE', 'MONITOR']));
+    const privilegesOf = (role: string) =>
+      grants.filter((g) => g.account_role_name === refTo(s.warehouse, 'snowflake_account_role', 'name', named(role))).flatMap((g) => g.privileges);
+    // READ: the dashboard's stage, which the analyst role (the Streamlit app's owner) reads the app's files from.
+    expect(new Set(privilegesOf('SPOTIFY_PIPELINE_DEV_ANALYST'))).toEqual(new Set(['USAGE', 'SELECT', 'MONITOR', 'READ']));
+    expect(new Set(privilegesOf('SPOTIFY_PIPELINE_DEV_LOADER'))).toEqual(new Set(['USAGE', 'SELECT', 'INSERT', 'OPERATE', 'MONITOR']));
     expect(grants.some((g) => g.all_privileges)).toBe(false);
+  });
+
+  it('deploys the listening dashboard as a Streamlit app owned by the analyst role, after the views', () => {
+    const app = findResource(s.warehouse, 'snowflake_streamlit');
+    expect(app).toMatchObject({ name: 'LISTENING_DASHBOARD', main_file: 'streamlit_app.py', query_warehouse: 'SPOTIFY_WH' });
+    expect(app.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^snowflake_view\./)]));
+    const analyst = refTo(s.warehouse, 'snowflake_account_role', 'name', named('SPOTIFY_PIPELINE_DEV_ANALYST'));
+    const owns = resources(s.warehouse, 'snowflake_execute').find((e) => String(e.execute).startsWith('GRANT OWNERSHIP ON STREAMLIT'));
+    expect(owns?.execute).toContain(`TO ROLE ${analyst}`);
+    const stageRead = resources(s.warehouse, 'snowflake_grant_privileges_to_account_role').find((g) => g.on_schema_object?.object_name?.endsWith('.DASHBOARD_STAGE'));
+    expect(stageRead).toMatchObject({ account_role_name: analyst, privileges: ['READ'] });
   });
 });

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/pipeline-config';
 import { openWarehouse, parseTarget } from '../warehouse-target';
 import { formatTable } from '../format';
+import { pipeErrorRouting } from '../snowflake-pipe-errors';
 
 export function register(program: Command): void {
   program
@@ -31,6 +32,11 @@ export function register(program: Command): void {
                 where: `${opened.warehouse.settings.account} ${opened.warehouse.settings.database}.${opened.warehouse.settings.schema}`,
                 tables,
                 pipes: await opened.warehouse.pipeStatus(),
+                errorRouting: await pipeErrorRouting(
+                  (sql) => opened.warehouse.query(sql),
+                  opened.warehouse.settings.database,
+                  opened.warehouse.settings.schema,
+                ),
                 copyErrors: await opened.warehouse.copyErrors(sinceHours),
               }
             : { target: 'local' as const, where: opened.warehouse.file, tables, failedFiles: await opened.warehouse.loadFailures() };
@@ -42,12 +48,21 @@ export function register(program: Command): void {
         out.push(formatTable(['table', 'rows', 'files', 'last loaded'], tables.map((t) => [t.table, t.rows, t.files, t.lastLoadedAt])));
         if (report.target === 'snowflake') {
           out.push('', 'Pipes');
+          const routing = new Map(report.errorRouting.map((r) => [r.pipe, r]));
           out.push(
             formatTable(
-              ['pipe', 'state', 'pending', 'last ingested', 'error'],
-              report.pipes.map((p) => [p.pipe, p.executionState, p.pendingFileCount, p.lastIngestedAt, p.error]),
+              ['pipe', 'state', 'pending', 'last ingested', 'error', 'load errors to'],
+              report.pipes.map((p) => [p.pipe, p.executionState, p.pendingFileCount, p.lastIngestedAt, p.error, routing.get(p.pipe)?.errorIntegration ?? 'nowhere']),
             ),
           );
+          const silent = report.errorRouting.filter((r) => !r.errorIntegration);
+          if (silent.length > 0) {
+            out.push(
+              '',
+              `warning: ${silent.length} pipe(s) report load errors nowhere (no ERROR_INTEGRATION): ${silent.map((r) => r.pipe).join(', ')}. ` +
+                'A file that fails to load only shows below. Deploy the warehouse stack again (`pipeline deploy --stacks warehouse`).',
+            );
+          }
           out.push('', `COPY errors in the last ${sinceHours} h`);
           out.push(
             report.copyErrors.length === 0

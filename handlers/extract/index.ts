@@ -2,6 +2,9 @@
  * The extract Lambda: a thin adapter around extractRun(). It reads the configuration from the environment
  * the compute stack sets, the Spotify credentials from Secrets Manager, derives the run id from the schedule's
  * event (so a re-delivered event rewrites the same keys), and emits structured logs and one EMF metric set per run.
+ * A scheduled run is claimed in S3 first (claims/extract/<run id>.json, handlers/shared/run-claim.ts): a duplicate
+ * delivery while it runs, or after it finished, does nothing; a retry after a failed or timed-out attempt takes
+ * the claim over and runs the same run id again.
  *
  * Environment: PIPELINE_CONFIG (the validated pipeline configuration, JSON), BUCKET_NAME, SPOTIFY_SECRET_ARN;
  * optional POWERTOOLS_SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE, POWERTOOLS_LOG_LEVEL.
@@ -16,6 +19,7 @@ import { parseConfig, type PipelineConfig } from '../../config/pipeline-config';
 import { S3ObjectWriter, type RawObjectWriter } from '../shared/raw-writer';
 import { SpotifySecretStore } from '../shared/spotify-secret';
 import { RUN_ID_PATTERN } from '../shared/manifest';
+import { RunClaims, type HeldClaim } from '../shared/run-claim';
 import { ExtractFailedError, extractRun, newRunId, type BackoffOptions } from './extract-run';
 
 /**
@@ -42,7 +46,9 @@ export type ExtractEvent = z.input<typeof ExtractEventSchema>;
 
 export interface ExtractHandlerResult {
   runId: string;
-  status: 'complete' | 'partial';
+  /** `skipped`: a scheduled run another attempt holds (`held`) or finished (`done`); see `skipped`. */
+  status: 'complete' | 'partial' | 'skipped';
+  skipped?: 'held' | 'done';
   manifestKey: string;
   counts: Record<string, number>;
   errors: number;
@@ -56,6 +62,16 @@ export interface ExtractHandlerDeps {
   logger: Logger;
   metrics: Metrics;
   backoff?: BackoffOptions;
+  /** Run claims (S3); scheduled runs are claimed before they start. */
+  claims?: RunClaims;
+}
+
+/** A claim outlives the invocation that took it by this much, so it never lapses while its holder still runs. */
+export const LEASE_MARGIN_SECONDS = 30;
+
+/** Scheduled (Scheduler or EventBridge rule) deliveries are claimed; an explicit runId is a deliberate re-run. */
+export function isScheduledRun(event: z.output<typeof ExtractEventSchema>): boolean {
+  return !event.runId && Boolean(event.scheduledTime ?? event.time);
 }
 
 /** The run id and its start time, from the event: the same event always gives the same run id. */
@@ -90,6 +106,17 @@ export function createExtractHandler(deps: ExtractHandlerDeps | (() => ExtractHa
       event.playlists || event.includeMyPlaylists !== undefined || event.topItems !== undefined
         ? { playlists: event.playlists, includeMyPlaylists: event.includeMyPlaylists, topItems: event.topItems }
         : undefined;
+    let claim: HeldClaim | undefined;
+    if (resolved.claims && isScheduledRun(event)) {
+      const leaseSeconds = Math.ceil((context?.getRemainingTimeInMillis() ?? config.extract.lambdaTimeoutSeconds * 1000) / 1000) + LEASE_MARGIN_SECONDS;
+      const claimed = await resolved.claims.claim('extract', runId, { owner: context?.awsRequestId ?? 'extract', leaseSeconds });
+      if (claimed.status !== 'claimed') {
+        logger.info('scheduled run already claimed; this delivery does nothing', { claim: claimed.status, owner: claimed.record.owner, attempt: claimed.record.attempt });
+        return { runId, status: 'skipped', skipped: claimed.status, manifestKey: claimed.record.detail.manifest_key ?? '', counts: {}, errors: 0, stoppedEarly: null };
+      }
+      claim = claimed.claim;
+      if (claimed.takenOverFrom) logger.info('taking over the run from an attempt that failed or timed out', { previous: claimed.takenOverFrom });
+    }
     logger.info('extract starting', { writer: writer.describe(), override: override ?? null, authMode: config.spotify.authMode });
     metrics.addDimension('environment', config.environment);
     try {
@@ -122,6 +149,9 @@ export function createExtractHandler(deps: ExtractHandlerDeps | (() => ExtractHa
         logger.warn('entity not extracted', { kind: error.kind, entityId: error.entity_id, httpStatus: error.http_status, message: error.message });
       }
       logger.info('extract finished', { status: manifest.status, manifestKey: result.manifestKey, counts: c, stoppedEarly: manifest.stopped_early });
+      await claim
+        ?.done({ manifest_key: result.manifestKey, status: manifest.status })
+        .catch((claimError: unknown) => logger.warn('the run finished but its claim could not be marked done', { error: claimError as Error }));
       return {
         runId,
         status: manifest.status,
@@ -135,6 +165,10 @@ export function createExtractHandler(deps: ExtractHandlerDeps | (() => ExtractHa
       // A refused token may mean the secret changed under a warm container: read it afresh next time.
       secrets.invalidate();
       logger.error('extract failed; no manifest was written', { error: error as Error });
+      // Release the claim so that the retry of this delivery runs the same run id again.
+      await claim?.failed(error).catch((releaseError: unknown) =>
+        logger.warn('could not mark the claim failed; the retry waits for its lease to end', { error: releaseError as Error }),
+      );
       throw error;
     } finally {
       metrics.publishStoredMetrics();
@@ -155,9 +189,11 @@ export function depsFromEnvironment(env: NodeJS.ProcessEnv = process.env): Extra
     throw new Error(`PIPELINE_CONFIG is not valid JSON: ${(error as Error).message}`);
   }
   const config = parseConfig(rawConfig, 'PIPELINE_CONFIG');
+  const s3 = new S3Client({});
   return {
     config,
-    writer: new S3ObjectWriter(new S3Client({}), env.BUCKET_NAME as string),
+    writer: new S3ObjectWriter(s3, env.BUCKET_NAME as string),
+    claims: new RunClaims(s3, env.BUCKET_NAME as string),
     secrets: new SpotifySecretStore(new SecretsManagerClient({}), env.SPOTIFY_SECRET_ARN as string),
     logger: new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'spotify-extract' }),
     metrics: new Metrics({

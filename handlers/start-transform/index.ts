@@ -1,17 +1,24 @@
 /**
  * The start-transform Lambda: on the S3 event of a run manifest (raw/.../run_id=X/_manifest.json), start the
- * Glue job once for that run. Environment: GLUE_JOB_NAME; optional POWERTOOLS_SERVICE_NAME, POWERTOOLS_LOG_LEVEL.
+ * Glue job once for that run, claiming the run id in S3 first (claims/transform/). Environment: GLUE_JOB_NAME,
+ * BUCKET_NAME (where the claims live); optional POWERTOOLS_SERVICE_NAME, POWERTOOLS_LOG_LEVEL.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { GlueClient } from '@aws-sdk/client-glue';
+import { S3Client } from '@aws-sdk/client-s3';
 import type { Context, S3Event } from 'aws-lambda';
+import { RunClaims } from '../shared/run-claim';
 import { startTransformForManifest, type StartTransformOutcome } from './start-transform';
 
 export interface StartTransformDeps {
   glue: GlueClient;
   jobName: string;
   logger: Logger;
+  claims?: RunClaims;
 }
+
+/** A claim outlives the invocation that took it by this much, so it never lapses while its holder still runs. */
+export const LEASE_MARGIN_SECONDS = 30;
 
 export function createStartTransformHandler(deps: StartTransformDeps | (() => StartTransformDeps)) {
   let resolved: StartTransformDeps | null = null;
@@ -27,7 +34,10 @@ export function createStartTransformHandler(deps: StartTransformDeps | (() => St
     // ones are then recognised as already started).
     for (const record of records) {
       try {
-        outcomes.push(await startTransformForManifest(resolved, record.s3.bucket.name, record.s3.object.key));
+        const leaseSeconds = context ? Math.ceil(context.getRemainingTimeInMillis() / 1000) + LEASE_MARGIN_SECONDS : undefined;
+        outcomes.push(
+          await startTransformForManifest({ ...resolved, owner: context?.awsRequestId, leaseSeconds }, record.s3.bucket.name, record.s3.object.key),
+        );
       } catch (error) {
         logger.error('could not start the transform', { key: record.s3?.object?.key, error: error as Error });
         failures.push(error as Error);
@@ -41,9 +51,11 @@ export function createStartTransformHandler(deps: StartTransformDeps | (() => St
 
 export function depsFromEnvironment(env: NodeJS.ProcessEnv = process.env): StartTransformDeps {
   if (!env.GLUE_JOB_NAME) throw new Error('GLUE_JOB_NAME is not set (the compute stack sets it to the transform job name)');
+  if (!env.BUCKET_NAME) throw new Error('BUCKET_NAME is not set (the compute stack sets it to the pipeline bucket, where run claims live)');
   return {
     glue: new GlueClient({}),
     jobName: env.GLUE_JOB_NAME,
+    claims: new RunClaims(new S3Client({}), env.BUCKET_NAME),
     logger: new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'spotify-start-transform' }),
   };
 }

@@ -2,9 +2,12 @@
  * Starts the Glue transform for one complete extract run, exactly once per run id.
  *
  * S3 delivers events at least once, and a re-invoked extract rewrites its manifest, so the same run can be
- * announced twice. Before starting, the job's recent runs (GetJobRuns) are searched for one whose `--RUN_ID`
- * argument is this run id; if there is one, nothing is started. The check and the start are not atomic, so the
- * compute stack gives this function a reserved concurrency of 1: invocations are serialised and the check holds.
+ * announced twice, possibly at the same moment in two Lambda environments. The run id is first CLAIMED with a
+ * conditional write to S3 (claims/transform/<run id>.json, handlers/shared/run-claim.ts): one invocation wins, the
+ * others see the claim and start nothing, at any concurrency. The winner also looks at the job's runs (GetJobRuns)
+ * for one already carrying this `--RUN_ID` (started by hand, or before claims existed), starts the job otherwise,
+ * and records the job run id in the claim. If starting fails, the claim is marked failed and the error thrown:
+ * Lambda's retry takes the claim over and tries again.
  *
  * A busy job (ConcurrentRunsExceededException) is not dropped: the run is started with job run queuing asked
  * for (Glue then queues it instead of refusing, when the job allows queuing), and if Glue still refuses, the
@@ -17,7 +20,19 @@ import {
   type JobRun,
 } from '@aws-sdk/client-glue';
 import { parseManifestKey } from '../shared/manifest';
+import type { RunClaims } from '../shared/run-claim';
 import type { MinimalLogger } from '../extract/spotify-client';
+
+export interface StartTransformContext {
+  glue: GlueClient;
+  jobName: string;
+  logger: MinimalLogger;
+  /** The run claims (S3); without them the GetJobRuns check alone guards against duplicates (one at a time only). */
+  claims?: RunClaims;
+  /** Who is claiming (the Lambda request id) and for how long: the rest of this invocation's life plus a margin. */
+  owner?: string;
+  leaseSeconds?: number;
+}
 
 export interface StartTransformOutcome {
   outcome: 'started' | 'already-started' | 'ignored';
@@ -55,11 +70,7 @@ export async function findJobRunsForRunId(glue: GlueClient, jobName: string, run
   return found;
 }
 
-export async function startTransformForManifest(
-  deps: { glue: GlueClient; jobName: string; logger: MinimalLogger },
-  bucket: string,
-  rawKey: string,
-): Promise<StartTransformOutcome> {
+export async function startTransformForManifest(deps: StartTransformContext, bucket: string, rawKey: string): Promise<StartTransformOutcome> {
   const key = decodeS3Key(rawKey);
   const parsed = parseManifestKey(key);
   if (!parsed) {
@@ -68,6 +79,15 @@ export async function startTransformForManifest(
     return { outcome: 'ignored', key, reason: 'not a raw/extract_date=*/run_id=*/_manifest.json key' };
   }
   const { runId, prefix } = parsed;
+  const claimed = deps.claims
+    ? await deps.claims.claim('transform', runId, { owner: deps.owner ?? 'start-transform', leaseSeconds: deps.leaseSeconds ?? 120 })
+    : null;
+  if (claimed && claimed.status !== 'claimed') {
+    const jobRunId = claimed.record.detail.job_run_id;
+    deps.logger.info('transform already claimed for this run; duplicate event ignored', { runId, claim: claimed.status, jobRunId, owner: claimed.record.owner });
+    return { outcome: 'already-started', key, runId, jobRunId };
+  }
+  const claim = claimed?.claim;
   const existing = await findJobRunsForRunId(deps.glue, deps.jobName, runId);
   if (existing.length > 0) {
     const run = existing[0];
@@ -76,6 +96,7 @@ export async function startTransformForManifest(
       jobRunId: run.Id,
       state: run.JobRunState,
     });
+    await claim?.done({ job_run_id: run.Id ?? '' });
     return { outcome: 'already-started', key, runId, jobRunId: run.Id };
   }
   try {
@@ -88,9 +109,14 @@ export async function startTransformForManifest(
       }),
     );
     deps.logger.info('transform started', { runId, jobRunId: result.JobRunId, rawRunPrefix: `s3://${bucket}/${prefix}` });
+    await claim?.done({ job_run_id: result.JobRunId ?? '' });
     return { outcome: 'started', key, runId, jobRunId: result.JobRunId };
   } catch (error) {
-    if ((error as Error).name === 'ConcurrentRunsExceededException') throw new JobBusyError(deps.jobName, runId, error);
-    throw error;
+    const failure = (error as Error).name === 'ConcurrentRunsExceededException' ? new JobBusyError(deps.jobName, runId, error) : error;
+    // Release the claim so that Lambda's retry of this event may start the run.
+    await claim?.failed(failure).catch((releaseError: unknown) =>
+      deps.logger.warn('could not mark the claim failed; the retry waits for its lease to end', { runId, error: releaseError as Error }),
+    );
+    throw failure;
   }
 }

@@ -26,6 +26,8 @@ export interface FakeSnowflakeOptions {
   database: string;
   schema: string;
   port?: number;
+  /** What SHOW PIPES answers as each pipe's error_integration (the warehouse stack sets one); null: none. */
+  pipeErrorIntegration?: string | null;
 }
 
 export interface FakeSnowflake {
@@ -104,7 +106,7 @@ export async function startFakeSnowflake(options: FakeSnowflakeOptions): Promise
     queries.push(sqlText);
     const queryId = randomUUID();
     try {
-      const sql = await rewriteSnowflakeCalls(sqlText.trim().replace(/;\s*$/, ''), session, options.warehouse);
+      const sql = await rewriteSnowflakeCalls(sqlText.trim().replace(/;\s*$/, ''), session, options.warehouse, options.pipeErrorIntegration ?? null);
       const result = await options.warehouse.queryWithTypes(sql);
       const rowtype = result.types.map((type, i) => describeColumn(result.columns[i], type));
       return {
@@ -173,7 +175,7 @@ export async function startFakeSnowflake(options: FakeSnowflakeOptions): Promise
  * TABLE(INFORMATION_SCHEMA.COPY_HISTORY(TABLE_NAME => '...', START_TIME => TO_TIMESTAMP_LTZ('...'))) with the
  * ledger's rows in COPY_HISTORY's columns.
  */
-async function rewriteSnowflakeCalls(sql: string, session: Session, warehouse: LocalWarehouse): Promise<string> {
+async function rewriteSnowflakeCalls(sql: string, session: Session, warehouse: LocalWarehouse, pipeErrorIntegration: string | null): Promise<string> {
   const resolveTable = (qualified: string, suffix: string, kind: string): string => {
     const parts = qualified.toUpperCase().split('.');
     const name = parts.pop()!;
@@ -185,6 +187,17 @@ async function rewriteSnowflakeCalls(sql: string, session: Session, warehouse: L
     return table;
   };
 
+  const showPipes = /^SHOW PIPES IN SCHEMA ([A-Za-z0-9_$.]+)$/i.exec(sql);
+  if (showPipes) {
+    const [database, schema] = showPipes[1].toUpperCase().split('.');
+    if (database !== session.database || schema !== session.schema) throw new SqlError(`SQL compilation error:\nSchema '${showPipes[1]}' does not exist or not authorized.`);
+    const literal = (v: string | null) => (v === null ? 'NULL' : `'${v.replace(/'/g, "''")}'`);
+    return TABLE_NAMES.map(
+      (t) =>
+        `SELECT '${t.toUpperCase()}_PIPE' AS name, '${database}' AS database_name, '${schema}' AS schema_name, ` +
+        `'arn:aws:sqs:eu-west-1:000000000000:sf-snowpipe-stand-in' AS notification_channel, ${literal(pipeErrorIntegration)} AS error_integration`,
+    ).join(' UNION ALL ');
+  }
   let out = sql;
   for (const match of [...sql.matchAll(/SYSTEM\$PIPE_STATUS\('([^']+)'\)/gi)]) {
     const table = resolveTable(match[1], '_PIPE', 'Pipe');

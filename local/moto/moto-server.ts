@@ -26,7 +26,19 @@ export interface MotoServer {
 const ROOT = resolve(__dirname, '..', '..');
 export const MOTO_SERVER_BIN = process.env.MOTO_SERVER_BIN ?? resolve(ROOT, '.venv', 'bin', 'moto_server');
 
-export async function startMotoServer(options: { startTimeoutMs?: number } = {}): Promise<MotoServer> {
+/**
+ * moto_server with werkzeug's threaded=False: one request at a time. moto checks a conditional PUT's
+ * If-None-Match / If-Match and then stores the object without a lock, so on the (default) threaded server two racing
+ * conditional writes to one key can both succeed; S3 makes them atomic. Serialising requests gives that atomicity.
+ */
+const SINGLE_THREADED_MOTO = [
+  'import sys, moto.server as s',
+  'run = s.run_simple',
+  's.run_simple = lambda *a, **k: run(*a, **{**k, "threaded": False})',
+  's.main(sys.argv[1:])',
+].join('\n');
+
+export async function startMotoServer(options: { startTimeoutMs?: number; threaded?: boolean } = {}): Promise<MotoServer> {
   if (!existsSync(MOTO_SERVER_BIN)) {
     throw new Error(
       `moto_server not found at ${MOTO_SERVER_BIN}. Create the venv and install requirements.txt ` +
@@ -34,7 +46,10 @@ export async function startMotoServer(options: { startTimeoutMs?: number } = {})
     );
   }
   // -p0 lets the OS pick a free port; moto prints the address it bound to.
-  const child = spawn(MOTO_SERVER_BIN, ['-H', '127.0.0.1', '-p0'], {
+  const python = resolve(MOTO_SERVER_BIN, '..', 'python');
+  const [command, args] =
+    options.threaded === false ? [python, ['-c', SINGLE_THREADED_MOTO, '-H', '127.0.0.1', '-p0']] : [MOTO_SERVER_BIN, ['-H', '127.0.0.1', '-p0']];
+  const child = spawn(command, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, PYTHONUNBUFFERED: '1' },
   });

@@ -1,0 +1,136 @@
+/**
+ * Who may do what in the warehouse: the loader role (usage on database, schema, stage and file format,
+ * select+insert on the tables, operate+monitor on the pipes) and the analyst role (warehouse usage, select on
+ * tables and views, monitor on pipes), both under SYSADMIN; the same model as snowflake-sql/roles.sql.
+ *
+ * The analyst's SELECT on views is granted on all views (applied after the views exist, so it covers them), on
+ * future views, and once per view, so each view's grant shows in the plan and is restored if revoked.
+ */
+import { Construct } from 'constructs';
+import type { ITerraformDependable } from 'cdktf';
+import { AccountRole } from '@cdktf/provider-snowflake/lib/account-role';
+import { GrantAccountRole } from '@cdktf/provider-snowflake/lib/grant-account-role';
+import {
+  GrantPrivilegesToAccountRole,
+  type GrantPrivilegesToAccountRoleConfig,
+} from '@cdktf/provider-snowflake/lib/grant-privileges-to-account-role';
+import type { SnowflakeView } from './snowflake-view';
+import { snowflakeName } from './snowpipe-table';
+
+export interface WarehouseAccessProps {
+  /** Upper-case name prefix of Snowflake account objects, e.g. SPOTIFY_PIPELINE_DEV. */
+  objectPrefix: string;
+  databaseName: string;
+  warehouseName: string;
+  /** `<DATABASE>.<SCHEMA>` */
+  schemaFqn: string;
+  stageName: string;
+  fileFormatName: string;
+  views: readonly SnowflakeView[];
+  /** The account-level integrations the stack owns (storage, notification): the planner may see them. */
+  integrationNames: string[];
+  /** What every grant needs first (the schema, the pipes). */
+  dependsOn: ITerraformDependable[];
+}
+
+export class WarehouseAccess extends Construct {
+  readonly loaderRole: AccountRole;
+  readonly analystRole: AccountRole;
+  /** Read-only role for pull-request plans: sees every object of the stack, changes and reads no data. */
+  readonly plannerRole: AccountRole;
+
+  constructor(scope: Construct, id: string, props: WarehouseAccessProps) {
+    super(scope, id);
+    const { schemaFqn } = props;
+    this.loaderRole = new AccountRole(this, 'loader-role', {
+      name: `${props.objectPrefix}_LOADER`,
+      comment: 'Snowpipe loader: COPY from the processed stage into the loaded tables.',
+    });
+    this.analystRole = new AccountRole(this, 'analyst-role', {
+      name: `${props.objectPrefix}_ANALYST`,
+      comment: 'Read-only analyst: tables, views and pipe status.',
+    });
+    this.plannerRole = new AccountRole(this, 'planner-role', {
+      name: `${props.objectPrefix}_PLANNER`,
+      comment: 'Terraform plans of pull requests: sees the objects of the stack; no data, no changes.',
+    });
+    const roles = [['loader', this.loaderRole], ['analyst', this.analystRole], ['planner', this.plannerRole]] as const;
+    for (const [roleId, role] of roles) {
+      // Administrators keep control of everything the roles can do.
+      new GrantAccountRole(this, `${roleId}-to-sysadmin`, { roleName: role.name, parentRoleName: 'SYSADMIN' });
+    }
+    const grant = (
+      grantId: string,
+      role: AccountRole,
+      config: Omit<GrantPrivilegesToAccountRoleConfig, 'accountRoleName'>,
+      after: ITerraformDependable[] = [],
+    ) => new GrantPrivilegesToAccountRole(this, grantId, { accountRoleName: role.name, ...config, dependsOn: [...props.dependsOn, ...after] });
+
+    for (const [roleId, role] of roles) {
+      grant(`${roleId}-database`, role, { privileges: ['USAGE'], onAccountObject: { objectType: 'DATABASE', objectName: props.databaseName } });
+      grant(`${roleId}-schema`, role, { privileges: ['USAGE'], onSchema: { schemaName: schemaFqn } });
+    }
+    grant('loader-stage', this.loaderRole, {
+      privileges: ['USAGE'],
+      onSchemaObject: { objectType: 'STAGE', objectName: `${schemaFqn}.${props.stageName}` },
+    });
+    grant('loader-file-format', this.loaderRole, {
+      privileges: ['USAGE'],
+      onSchemaObject: { objectType: 'FILE FORMAT', objectName: `${schemaFqn}.${props.fileFormatName}` },
+    });
+    grant('loader-tables', this.loaderRole, { privileges: ['SELECT', 'INSERT'], onSchemaObject: { all: { objectTypePlural: 'TABLES', inSchema: schemaFqn } } });
+    grant('loader-future-tables', this.loaderRole, {
+      privileges: ['SELECT', 'INSERT'],
+      onSchemaObject: { future: { objectTypePlural: 'TABLES', inSchema: schemaFqn } },
+    });
+    grant('loader-pipes', this.loaderRole, { privileges: ['OPERATE', 'MONITOR'], onSchemaObject: { all: { objectTypePlural: 'PIPES', inSchema: schemaFqn } } });
+    grant('analyst-warehouse', this.analystRole, {
+      privileges: ['USAGE'],
+      onAccountObject: { objectType: 'WAREHOUSE', objectName: props.warehouseName },
+    });
+    const allViews = props.views.map((v) => v.view);
+    for (const plural of ['TABLES', 'VIEWS'] as const) {
+      // ALL VIEWS is resolved when the grant is applied: after the views, so that it covers them.
+      grant(
+        `analyst-${plural.toLowerCase()}`,
+        this.analystRole,
+        { privileges: ['SELECT'], onSchemaObject: { all: { objectTypePlural: plural, inSchema: schemaFqn } } },
+        plural === 'VIEWS' ? allViews : [],
+      );
+      grant(`analyst-future-${plural.toLowerCase()}`, this.analystRole, {
+        privileges: ['SELECT'],
+        onSchemaObject: { future: { objectTypePlural: plural, inSchema: schemaFqn } },
+      });
+    }
+    grant('analyst-pipes', this.analystRole, { privileges: ['MONITOR'], onSchemaObject: { all: { objectTypePlural: 'PIPES', inSchema: schemaFqn } } });
+    // The planner: what Terraform's refresh reads (SHOW/DESCRIBE) needs a privilege on each object, and nothing
+    // more: USAGE on integrations, stage and file format, MONITOR on the warehouse and pipes, REFERENCES (structure,
+    // not rows) on tables and views.
+    const planner = this.plannerRole;
+    props.integrationNames.forEach((name, i) =>
+      grant(`planner-integration-${i}`, planner, { privileges: ['USAGE'], onAccountObject: { objectType: 'INTEGRATION', objectName: name } }),
+    );
+    grant('planner-warehouse', planner, { privileges: ['MONITOR'], onAccountObject: { objectType: 'WAREHOUSE', objectName: props.warehouseName } });
+    grant('planner-stage', planner, { privileges: ['USAGE'], onSchemaObject: { objectType: 'STAGE', objectName: `${schemaFqn}.${props.stageName}` } });
+    grant('planner-file-format', planner, {
+      privileges: ['USAGE'],
+      onSchemaObject: { objectType: 'FILE FORMAT', objectName: `${schemaFqn}.${props.fileFormatName}` },
+    });
+    for (const plural of ['TABLES', 'VIEWS'] as const) {
+      grant(`planner-${plural.toLowerCase()}`, planner, { privileges: ['REFERENCES'], onSchemaObject: { all: { objectTypePlural: plural, inSchema: schemaFqn } } }, plural === 'VIEWS' ? allViews : []);
+      grant(`planner-future-${plural.toLowerCase()}`, planner, { privileges: ['REFERENCES'], onSchemaObject: { future: { objectTypePlural: plural, inSchema: schemaFqn } } });
+    }
+    grant('planner-pipes', planner, { privileges: ['MONITOR'], onSchemaObject: { all: { objectTypePlural: 'PIPES', inSchema: schemaFqn } } });
+    grant('planner-future-pipes', planner, { privileges: ['MONITOR'], onSchemaObject: { future: { objectTypePlural: 'PIPES', inSchema: schemaFqn } } });
+
+    // One grant per view as well: it names each view in the plan, and Terraform restores it if it is revoked.
+    for (const { definition, view } of props.views) {
+      grant(
+        `analyst-view-${definition.name}`,
+        this.analystRole,
+        { privileges: ['SELECT'], onSchemaObject: { objectType: 'VIEW', objectName: `${schemaFqn}.${snowflakeName(definition.name)}` } },
+        [view],
+      );
+    }
+  }
+}
