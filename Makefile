@@ -60,6 +60,7 @@ bench: install
 # The component benchmarks (minutes each: 1,000,000-item Glue and warehouse runs, 50,000-item extract, synth).
 bench-all: bench
 	npm run bench:extract
+	npm run bench:extract-faults
 	npm run bench:glue
 	npm run bench:warehouse
 	npm run bench:synth

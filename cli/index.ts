@@ -15,6 +15,7 @@ const program = new Command()
 // Each command module registers itself; keep this list in the order `--help` should show.
 const commandModules: Array<() => { register(program: Command): void }> = [
   () => require('./commands/run'),
+  () => require('./commands/extract'),
   () => require('./commands/authorize'),
   () => require('./commands/transform'),
   () => require('./commands/load'),

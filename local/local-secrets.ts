@@ -2,26 +2,30 @@
  * Spotify secrets for runs on this machine: from the environment (SPOTIFY_CLIENT_ID, SPOTIFY_CLIENT_SECRET,
  * SPOTIFY_REFRESH_TOKEN) or from the git-ignored JSON file named by config.local.secretsFile, which
  * `pipeline authorize` writes. In AWS the same values live in Secrets Manager instead.
+ *
+ * Spotify may rotate the refresh token (the old one then stops working). The file store writes the new one back
+ * into the file. From the environment the new token cannot be written back into the shell, so it goes into the
+ * secrets file, marked as superseding the environment's token (by its SHA-256, never the token itself): as long
+ * as SPOTIFY_REFRESH_TOKEN still names the dead token, runs use the file's.
  */
+import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
+import type { SaveOutcome, SpotifyCredentials, SpotifyCredentialStore } from '../handlers/shared/spotify-secret';
 
 export const LocalSecretsSchema = z.object({
   clientId: z.string().min(1),
   clientSecret: z.string().min(1).optional(),
   refreshToken: z.string().min(1).optional(),
+  /** SHA-256 (hex) of environment refresh tokens this file's token replaced after Spotify rotated them. */
+  supersedes: z.array(z.string().regex(/^[0-9a-f]{64}$/)).optional(),
 });
 export type LocalSecrets = z.infer<typeof LocalSecretsSchema>;
 
-export function readLocalSecrets(file: string, env: NodeJS.ProcessEnv = process.env): LocalSecrets | undefined {
-  if (env.SPOTIFY_CLIENT_ID) {
-    return LocalSecretsSchema.parse({
-      clientId: env.SPOTIFY_CLIENT_ID,
-      clientSecret: env.SPOTIFY_CLIENT_SECRET || undefined,
-      refreshToken: env.SPOTIFY_REFRESH_TOKEN || undefined,
-    });
-  }
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+function readSecretsFile(file: string): LocalSecrets | undefined {
   const path = resolve(file);
   if (!existsSync(path)) return undefined;
   const parsed = LocalSecretsSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
@@ -34,6 +38,27 @@ export function readLocalSecrets(file: string, env: NodeJS.ProcessEnv = process.
   return parsed.data;
 }
 
+/** The credentials from the environment, with a rotated refresh token from the file when it supersedes the environment's. */
+function fromEnvironment(file: string, env: NodeJS.ProcessEnv): LocalSecrets {
+  const secrets = LocalSecretsSchema.parse({
+    clientId: env.SPOTIFY_CLIENT_ID,
+    clientSecret: env.SPOTIFY_CLIENT_SECRET || undefined,
+    refreshToken: env.SPOTIFY_REFRESH_TOKEN || undefined,
+  });
+  if (secrets.refreshToken) {
+    const saved = readSecretsFile(file);
+    if (saved?.refreshToken && saved.clientId === secrets.clientId && saved.supersedes?.includes(sha256(secrets.refreshToken))) {
+      return { ...secrets, refreshToken: saved.refreshToken };
+    }
+  }
+  return secrets;
+}
+
+export function readLocalSecrets(file: string, env: NodeJS.ProcessEnv = process.env): LocalSecrets | undefined {
+  if (env.SPOTIFY_CLIENT_ID) return fromEnvironment(file, env);
+  return readSecretsFile(file);
+}
+
 /** Written atomically and readable by the owner only: a refresh token is a long-lived credential. */
 export function writeLocalSecrets(file: string, secrets: LocalSecrets): void {
   const path = resolve(file);
@@ -42,4 +67,65 @@ export function writeLocalSecrets(file: string, secrets: LocalSecrets): void {
   writeFileSync(tmp, JSON.stringify(LocalSecretsSchema.parse(secrets), null, 2) + '\n', { mode: 0o600 });
   renameSync(tmp, path);
   chmodSync(path, 0o600);
+}
+
+const toCredentials = ({ clientId, clientSecret, refreshToken }: LocalSecrets): SpotifyCredentials => ({ clientId, clientSecret, refreshToken });
+
+/** The local secrets file (what `pipeline authorize` writes): read afresh on every load, rotated tokens written back. */
+export class LocalSecretsFileStore implements SpotifyCredentialStore {
+  constructor(private readonly file: string) {}
+
+  describe(): string {
+    return this.file;
+  }
+
+  async load(): Promise<SpotifyCredentials> {
+    const secrets = readSecretsFile(this.file);
+    if (!secrets) throw new Error(`no Spotify secrets file at ${resolve(this.file)}: run \`pipeline authorize\` once`);
+    return toCredentials(secrets);
+  }
+
+  async saveRotatedRefreshToken(previous: string, next: string): Promise<SaveOutcome> {
+    const current = readSecretsFile(this.file);
+    if (current?.refreshToken === next) return 'already-stored';
+    // A `pipeline authorize` since this run started wrote another token: keep it (the newer intent).
+    if (current && current.refreshToken !== previous) return 'kept-newer';
+    if (!current) throw new Error(`the secrets file ${resolve(this.file)} disappeared during the run; run \`pipeline authorize\` again`);
+    writeLocalSecrets(this.file, { ...current, refreshToken: next });
+    return 'stored';
+  }
+}
+
+/**
+ * SPOTIFY_CLIENT_ID / SPOTIFY_CLIENT_SECRET / SPOTIFY_REFRESH_TOKEN. A rotated token goes into the secrets file
+ * (see the top of this file) and `notify` says where, so the user can put it into their environment.
+ */
+export class EnvironmentCredentialStore implements SpotifyCredentialStore {
+  constructor(
+    private readonly file: string,
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly notify: (message: string) => void = (message) => process.stderr.write(`${message}\n`),
+  ) {}
+
+  describe(): string {
+    return 'the environment (SPOTIFY_CLIENT_ID, SPOTIFY_CLIENT_SECRET, SPOTIFY_REFRESH_TOKEN)';
+  }
+
+  async load(): Promise<SpotifyCredentials> {
+    return toCredentials(fromEnvironment(this.file, this.env));
+  }
+
+  async saveRotatedRefreshToken(_previous: string, next: string): Promise<SaveOutcome> {
+    const environmentToken = this.env.SPOTIFY_REFRESH_TOKEN;
+    const saved = readSecretsFile(this.file);
+    const supersedes = new Set(saved?.clientId === this.env.SPOTIFY_CLIENT_ID ? (saved?.supersedes ?? []) : []);
+    if (environmentToken) supersedes.add(sha256(environmentToken));
+    writeLocalSecrets(this.file, { clientId: this.env.SPOTIFY_CLIENT_ID as string, refreshToken: next, supersedes: [...supersedes] });
+    this.notify(
+      `Spotify rotated the refresh token: the one in SPOTIFY_REFRESH_TOKEN no longer works. The new one is stored in ` +
+        `${resolve(this.file)} (mode 600) and used by the next runs while SPOTIFY_REFRESH_TOKEN still names the old one; ` +
+        'copy it into your environment or unset SPOTIFY_REFRESH_TOKEN.',
+    );
+    return 'stored';
+  }
 }

@@ -112,7 +112,6 @@ export const STAGES: Stage[] = [
           spotify: { ...config.spotify, apiBaseUrl: source.apiBaseUrl, accountsBaseUrl: source.accountsBaseUrl },
           timeBudgetSeconds: config.extract.timeBudgetSeconds,
           credentials: source.credentials,
-          onRefreshTokenRotated: source.persistRotatedRefreshToken,
           writer: new LocalFolderWriter(ctx.bucketDir),
           runId: ctx.runId,
           startedAt: ctx.startedAt,

@@ -4,9 +4,9 @@
  * only base URLs and credentials, exactly as in AWS.
  */
 import type { PipelineConfig } from '../config/pipeline-config';
-import type { SpotifyCredentials } from '../handlers/extract/extract-run';
+import { InMemoryCredentialStore, type SpotifyCredentialStore } from '../handlers/shared/spotify-secret';
 import { startFakeSpotify } from './fake-spotify/server';
-import { readLocalSecrets, writeLocalSecrets } from './local-secrets';
+import { EnvironmentCredentialStore, LocalSecretsFileStore, readLocalSecrets } from './local-secrets';
 
 /** auto: real when credentials exist, else fake. fake: always the embedded server. real: credentials required. */
 export type SpotifySourceMode = 'auto' | 'fake' | 'real';
@@ -15,10 +15,10 @@ export interface SpotifySource {
   kind: 'fake' | 'real';
   apiBaseUrl: string;
   accountsBaseUrl: string;
-  credentials: SpotifyCredentials;
+  /** Where the credentials come from; a refresh token Spotify rotates is stored back there. */
+  credentials: SpotifyCredentialStore;
   /** One line for the progress display and the report. */
   describe: string;
-  persistRotatedRefreshToken?: (token: string) => Promise<void>;
   close(): Promise<void>;
 }
 
@@ -51,17 +51,10 @@ export async function openSpotifySource(config: PipelineConfig, options: OpenSpo
       kind: 'real',
       apiBaseUrl,
       accountsBaseUrl,
-      credentials: secrets,
+      // A rotated refresh token must be kept, or the next run cannot authenticate: both stores write it to the
+      // secrets file (from the environment, as a token that supersedes SPOTIFY_REFRESH_TOKEN, and say so).
+      credentials: fromEnv ? new EnvironmentCredentialStore(config.local.secretsFile, env) : new LocalSecretsFileStore(config.local.secretsFile),
       describe: `Spotify Web API at ${apiBaseUrl} (${config.spotify.authMode} auth, credentials from ${fromEnv ? 'the environment' : config.local.secretsFile})`,
-      // A rotated refresh token must be kept, or the next run cannot authenticate. From the environment we can
-      // only say so; from the secrets file we write it back.
-      persistRotatedRefreshToken: async (refreshToken) => {
-        if (fromEnv) {
-          process.stderr.write('Spotify rotated the refresh token: update SPOTIFY_REFRESH_TOKEN before the next run.\n');
-          return;
-        }
-        writeLocalSecrets(config.local.secretsFile, { ...secrets, refreshToken });
-      },
       close: async () => {},
     };
   }
@@ -71,9 +64,8 @@ export async function openSpotifySource(config: PipelineConfig, options: OpenSpo
     kind: 'fake',
     apiBaseUrl: fake.apiBaseUrl,
     accountsBaseUrl: fake.accountsBaseUrl,
-    credentials: { ...fake.credentials },
+    credentials: new InMemoryCredentialStore({ ...fake.credentials }, undefined, 'the embedded fake Spotify'),
     describe: `embedded fake Spotify at ${fake.apiBaseUrl} (sample catalog)`,
-    persistRotatedRefreshToken: async () => {},
     close: () => fake.close(),
   };
 }

@@ -76,12 +76,27 @@ describe('fake Spotify Web API', () => {
   });
 
   it('renders the awkward entries: null item, local file, episode', async () => {
-    const { body } = await getJson(`${server.apiBaseUrl}/playlists/${MORNING}/items?limit=50`, token);
+    const { body } = await getJson(`${server.apiBaseUrl}/playlists/${MORNING}/items?limit=50&additional_types=track,episode`, token);
     expect(body.items[7]).toMatchObject({ item: null, track: null, is_local: false });
     expect(body.items[23]).toMatchObject({ is_local: true, item: { id: null, is_local: true, uri: expect.stringMatching(/^spotify:local:/) } });
     expect(body.items[42].item).toMatchObject({ type: 'episode', show: { type: 'show' }, uri: expect.stringMatching(/^spotify:episode:/) });
+    // Paging links carry the client's additional_types on, as Spotify's do.
+    expect(new URL(body.next).searchParams.get('additional_types')).toBe('track,episode');
     const old = await getJson(`${server.apiBaseUrl}/playlists/2Vq8ZbFq0nYdKcGx7uTnLe/items?limit=5`, token);
     expect(old.body.items.every((i: any) => i.added_at === null && i.added_by === null)).toBe(true);
+  });
+
+  it('honours additional_types: without `episode` an episode comes squeezed into a track object', async () => {
+    const plain = await getJson(`${server.apiBaseUrl}/playlists/${MORNING}/items?limit=50`, token);
+    const legacy = plain.body.items[42].item;
+    expect(legacy).toMatchObject({ type: 'episode', track_number: 0, album: { type: 'show' }, artists: [{ type: 'show' }] });
+    expect(legacy).not.toHaveProperty('show');
+    expect(legacy).not.toHaveProperty('description');
+    expect(new URL(plain.body.next).searchParams.has('additional_types')).toBe(false);
+    // Tracks are the same either way.
+    const typed = await getJson(`${server.apiBaseUrl}/playlists/${MORNING}/items?limit=50&additional_types=episode`, token);
+    expect(typed.body.items[0]).toEqual(plain.body.items[0]);
+    expect(typed.body.items[42].item).toMatchObject({ type: 'episode', show: { type: 'show' } });
   });
 
   it('validates limit (1..50) and offset with Spotify\'s error shape', async () => {
@@ -213,7 +228,8 @@ describe('fake Spotify Web API', () => {
     expect(stats.tokenCalls.client_credentials).toBe(1);
     const log = server.requests();
     expect(log.length).toBe(stats.requests);
-    expect(log[0]).toEqual({ method: 'POST', path: '/api/token', status: 200, at: expect.any(Number) });
+    expect(log[0]).toEqual({ method: 'POST', path: '/api/token', status: 200, at: expect.any(Number), respondedAt: expect.any(Number) });
+    expect(log[0].respondedAt).toBeGreaterThanOrEqual(log[0].at);
   });
 });
 

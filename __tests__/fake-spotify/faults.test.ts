@@ -149,6 +149,73 @@ describe('fault injection over HTTP', () => {
   });
 });
 
+describe('a bad day: random fault mixes, held Retry-After windows, playlists edited while paged', () => {
+  let server: FakeSpotifyServer;
+  let token: string;
+  const api = (path: string) => getJson(`${server.apiBaseUrl}${path}`, token);
+
+  beforeAll(async () => {
+    server = await startFakeSpotify();
+    token = await userToken(server);
+  });
+  afterAll(() => server.close());
+  afterEach(() => server.setFaults({}));
+
+  it('draws a seeded mix of fault kinds: the same requests and kinds for the same seed', async () => {
+    const pattern = async () => {
+      server.setFaults({ randomFaults: { fraction: 0.3, seed: 9, retryAfterSeconds: 0, kinds: ['rateLimit', 'serverError', 'malformedJson'] } });
+      const out: string[] = [];
+      for (let i = 0; i < 60; i += 1) {
+        const res = await fetch(`${server.apiBaseUrl}/me`, { headers: { authorization: `Bearer ${token}` } });
+        const text = await res.text();
+        out.push(res.status === 200 ? (text.endsWith('}') ? 'ok' : 'malformed') : String(res.status));
+      }
+      return out;
+    };
+    const first = await pattern();
+    expect(await pattern()).toEqual(first);
+    const faults = first.filter((s) => s !== 'ok');
+    expect(faults.length).toBeGreaterThan(8);
+    expect(faults.length).toBeLessThan(30);
+    expect(new Set(faults)).toEqual(new Set(['429', '503', 'malformed']));
+  });
+
+  it('sends fractional Retry-After when asked (Spotify sends whole seconds; tests want speed)', async () => {
+    server.setFaults({ rules: [{ count: 1, action: { kind: 'rateLimit', retryAfterSeconds: 0.25 } }] });
+    const res = await api('/me');
+    expect(res.status).toBe(429);
+    expect(res.headers.get('retry-after')).toBe('0.25');
+  });
+
+  it('holds a Retry-After window: requests inside it get another 429 with the time left, and are counted', async () => {
+    server.setFaults({ holdRetryAfter: true, rules: [{ count: 1, action: { kind: 'rateLimit', retryAfterSeconds: 0.4 } }] });
+    const before = server.stats().requestsDuringRetryAfter;
+    expect((await api('/me')).status).toBe(429);
+    const inside = await api('/me');
+    expect(inside.status).toBe(429);
+    const left = Number(inside.headers.get('retry-after'));
+    expect(left).toBeGreaterThan(0);
+    expect(left).toBeLessThanOrEqual(0.4);
+    await new Promise((r) => setTimeout(r, left * 1000 + 50));
+    expect((await api('/me')).status).toBe(200);
+    expect(server.stats().requestsDuringRetryAfter - before).toBe(1);
+  });
+
+  it('edits a playlist between two pages: the total and the snapshot id change, as on Spotify', async () => {
+    server.setFaults({ rules: [{ path: `/v1/playlists/${MORNING}/items`, nth: 2, action: { kind: 'editPlaylist', playlistId: MORNING, edit: 'remove-first' } }] });
+    const snapshot = async () => (await api(`/playlists/${MORNING}?fields=snapshot_id`)).body.snapshot_id;
+    const before = await snapshot();
+    const first = await api(`/playlists/${MORNING}/items?limit=50&offset=0`);
+    const second = await api(`/playlists/${MORNING}/items?limit=50&offset=50`);
+    expect(first.body.total).toBe(150);
+    expect(second.body.total).toBe(149);
+    // What was item 50 is now item 49: it has moved onto the first page, which was already read.
+    expect(second.body.items[0].item?.id).not.toBe(first.body.items[49].item?.id);
+    expect(await snapshot()).not.toBe(before);
+    expect(server.stats().playlistEdits).toBe(1);
+  });
+});
+
 describe('FaultEngine', () => {
   it('matches globs: * is one segment, ** is anything', () => {
     expect(globToRegExp('/v1/playlists/*/items').test('/v1/playlists/abc/items')).toBe(true);

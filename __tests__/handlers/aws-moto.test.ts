@@ -4,7 +4,7 @@
  * (start once per run id, duplicate and concurrent events, a busy job), the run claims (conditional writes: moto
  * 5.2.5 honours If-None-Match and If-Match on PutObject with 412, as S3 does) and the extract Lambda's claim.
  */
-import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   CreateSecretCommand,
   GetSecretValueCommand,
@@ -15,6 +15,8 @@ import { CreateJobCommand, GetJobRunsCommand, GlueClient } from '@aws-sdk/client
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { S3Event } from 'aws-lambda';
 import { createHash } from 'node:crypto';
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { startMotoServer, type MotoServer } from '../../local/moto/moto-server';
 import { S3ObjectWriter } from '../../handlers/shared/raw-writer';
 import { SpotifySecretStore, parseSpotifySecret } from '../../handlers/shared/spotify-secret';
@@ -51,6 +53,38 @@ afterAll(async () => {
 
 beforeEach(() => moto.reset());
 
+/**
+ * An HTTP proxy in front of moto that answers the first `failures` calls of one Secrets Manager action with a
+ * 500, as a bad moment of the real service would: the store must survive it through the real SDK client.
+ */
+async function faultyProxy(target: string, amzTarget: string, failures: number) {
+  let failed = 0;
+  const server = createHttpServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', async () => {
+      if (req.headers['x-amz-target'] === amzTarget && failed < failures) {
+        failed += 1;
+        res.writeHead(500, { 'content-type': 'application/x-amz-json-1.1' });
+        res.end(JSON.stringify({ __type: 'InternalServiceError', message: 'injected by the test proxy' }));
+        return;
+      }
+      const headers = { ...req.headers } as Record<string, string>;
+      delete headers.host;
+      const answer = await fetch(`${target}${req.url}`, { method: req.method, headers, body: chunks.length ? Buffer.concat(chunks) : undefined });
+      res.writeHead(answer.status, Object.fromEntries(answer.headers));
+      res.end(Buffer.from(await answer.arrayBuffer()));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    failed: () => failed,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
 describe('S3ObjectWriter', () => {
   test('writes the exact bytes, returns their size and sha256, and rewrites a key in place', async () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'raw-test', CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }));
@@ -69,6 +103,20 @@ describe('S3ObjectWriter', () => {
     const listed = await s3.send(new ListObjectsV2Command({ Bucket: 'raw-test', Prefix: 'raw/' }));
     expect(listed.Contents?.map((o) => o.Key)).toEqual([key]);
     expect(writer.describe()).toBe('s3://raw-test');
+  });
+
+  test('reads objects back and states their size and sha256; a missing key is null, not an error', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'raw-read', CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }));
+    const writer = new S3ObjectWriter(s3, 'raw-read');
+    const body = JSON.stringify({ kind: 'playlist', items: Array.from({ length: 500 }, (_, i) => `track-${i}`) });
+    const written = await writer.put('raw/x/playlists/a.json', body, 'application/json');
+    expect(Buffer.from((await writer.get('raw/x/playlists/a.json'))!).toString('utf8')).toBe(body);
+    expect(await writer.stat('raw/x/playlists/a.json')).toEqual(written);
+    expect(await writer.get('raw/x/playlists/none.json')).toBeNull();
+    expect(await writer.stat('raw/x/playlists/none.json')).toBeNull();
+    // An object written without a checksum (by another tool) is read and hashed instead.
+    await s3.send(new PutObjectCommand({ Bucket: 'raw-read', Key: 'raw/x/playlists/b.json', Body: body }));
+    expect(await writer.stat('raw/x/playlists/b.json')).toEqual(written);
   });
 
   test('a missing bucket fails with the bucket, the key and what to check', async () => {
@@ -104,10 +152,74 @@ describe('SpotifySecretStore', () => {
     store.invalidate();
     expect((await store.get()).refreshToken).toBe('rt-outside');
 
-    await store.storeRefreshToken('rt-2');
+    await store.saveRotatedRefreshToken('rt-outside', 'rt-2');
     const stored = await secretsClient.send(new GetSecretValueCommand({ SecretId: created.ARN }));
     expect(JSON.parse(stored.SecretString!)).toEqual({ clientId: 'cid', refreshToken: 'rt-2' });
     expect((await store.get()).refreshToken).toBe('rt-2');
+  });
+
+  test('a rotated token is merged into the secret as it is now, not into a copy cached before an operator changed it', async () => {
+    const created = await secretsClient.send(
+      new CreateSecretCommand({ Name: 'rotate/merge', SecretString: JSON.stringify({ clientId: 'cid', clientSecret: 'old-secret', refreshToken: 'rt-1' }) }),
+    );
+    const store = new SpotifySecretStore(secretsClient, created.ARN!);
+    await store.get();
+    // An operator rotates the app's client secret in the dashboard and updates the secret.
+    await secretsClient.send(
+      new PutSecretValueCommand({ SecretId: created.ARN, SecretString: JSON.stringify({ clientId: 'cid', clientSecret: 'new-secret', refreshToken: 'rt-1' }) }),
+    );
+    expect(await store.saveRotatedRefreshToken('rt-1', 'rt-2')).toBe('stored');
+    const stored = JSON.parse((await secretsClient.send(new GetSecretValueCommand({ SecretId: created.ARN }))).SecretString!);
+    expect(stored).toEqual({ clientId: 'cid', clientSecret: 'new-secret', refreshToken: 'rt-2' });
+  });
+
+  test('a failed write of a rotated token is retried instead of losing the token', async () => {
+    const created = await secretsClient.send(
+      new CreateSecretCommand({ Name: 'rotate/retry', SecretString: JSON.stringify({ clientId: 'cid', refreshToken: 'rt-1' }) }),
+    );
+    const proxy = await faultyProxy(moto.endpoint, 'secretsmanager.PutSecretValue', 1);
+    const flaky = new SecretsManagerClient({ ...moto.clientConfig, endpoint: proxy.endpoint, maxAttempts: 1 });
+    try {
+      const store = new SpotifySecretStore(flaky, created.ARN!, undefined, 10);
+      await store.get();
+      expect(await store.saveRotatedRefreshToken('rt-1', 'rt-2')).toBe('stored');
+      expect(proxy.failed()).toBe(1);
+      const stored = JSON.parse((await secretsClient.send(new GetSecretValueCommand({ SecretId: created.ARN }))).SecretString!);
+      expect(stored.refreshToken).toBe('rt-2');
+    } finally {
+      flaky.destroy();
+      await proxy.close();
+    }
+  });
+
+  test('a retried write that had landed creates no second version, and a token stored meanwhile by someone else is kept', async () => {
+    const created = await secretsClient.send(
+      new CreateSecretCommand({ Name: 'rotate/version', SecretString: JSON.stringify({ clientId: 'cid', refreshToken: 'rt-1' }) }),
+    );
+    const store = new SpotifySecretStore(secretsClient, created.ARN!);
+    expect(await store.saveRotatedRefreshToken('rt-1', 'rt-2')).toBe('stored');
+    expect(await store.saveRotatedRefreshToken('rt-1', 'rt-2')).toBe('already-stored');
+    // `pipeline authorize --store aws` ran meanwhile: its token is the newer intent and stays.
+    await secretsClient.send(new PutSecretValueCommand({ SecretId: created.ARN, SecretString: JSON.stringify({ clientId: 'cid', refreshToken: 'rt-reauthorised' }) }));
+    expect(await store.saveRotatedRefreshToken('rt-2', 'rt-3')).toBe('kept-newer');
+    const stored = JSON.parse((await secretsClient.send(new GetSecretValueCommand({ SecretId: created.ARN }))).SecretString!);
+    expect(stored.refreshToken).toBe('rt-reauthorised');
+  });
+
+  test('a write that keeps failing stops with the secret and the permissions named', async () => {
+    const created = await secretsClient.send(
+      new CreateSecretCommand({ Name: 'rotate/broken', SecretString: JSON.stringify({ clientId: 'cid', refreshToken: 'rt-1' }) }),
+    );
+    const proxy = await faultyProxy(moto.endpoint, 'secretsmanager.PutSecretValue', 100);
+    const flaky = new SecretsManagerClient({ ...moto.clientConfig, endpoint: proxy.endpoint, maxAttempts: 1 });
+    try {
+      const store = new SpotifySecretStore(flaky, created.ARN!, undefined, 10);
+      await expect(store.saveRotatedRefreshToken('rt-1', 'rt-2')).rejects.toThrow(/rotate\/broken\S* failed 4 times.*InternalServiceError.*PutSecretValue/s);
+      expect(proxy.failed()).toBe(4);
+    } finally {
+      flaky.destroy();
+      await proxy.close();
+    }
   });
 
   test('a missing secret names the secret and the permission to check', async () => {

@@ -1,85 +1,18 @@
 /**
- * The extract core against the embedded fake Spotify over real HTTP: paging, the item/track alias, 404/403
- * recorded, 429s honoured, a quota 429 stopping cleanly, retried 5xx / timeouts / resets / malformed bodies,
- * token expiry mid-pagination, a dead server (no manifest), run-id idempotency and manifest checksums.
+ * The extract core against the embedded fake Spotify over real HTTP: paging (top lists too), the item/track
+ * alias, 404/403 recorded, 429s honoured, a quota 429 stopping cleanly, retried 5xx / timeouts / resets /
+ * malformed bodies, token expiry mid-pagination, a dead server (no manifest), run-id idempotency and manifest
+ * checksums. Resume and incremental runs: extract-resume.test.ts; request discipline: spotify-client.test.ts.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
-import { PipelineConfigSchema } from '../../config/pipeline-config';
-import { extractRun, ExtractFailedError, newRunId, type ExtractRunInput } from '../../handlers/extract/extract-run';
-import type { RunManifest } from '../../handlers/shared/manifest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { extractRun, ExtractFailedError, newRunId } from '../../handlers/extract/extract-run';
+import { checkpointKey, PLAYLIST_STATE_KEY, type RunManifest } from '../../handlers/shared/manifest';
 import { LocalFolderWriter, type RawObjectWriter } from '../../handlers/shared/raw-writer';
-import { startFakeSpotify, type FakeSpotifyServer } from '../../local/fake-spotify/server';
 import { SAMPLE_PLAYLIST_IDS } from '../../local/fake-spotify/catalog';
-
-const OWNED = SAMPLE_PLAYLIST_IDS.owned;
-const started: FakeSpotifyServer[] = [];
-const dirs: string[] = [];
-
-afterAll(async () => {
-  await Promise.all(started.map((f) => f.close().catch(() => {})));
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-
-async function fake(options: Parameters<typeof startFakeSpotify>[0] = {}) {
-  const server = await startFakeSpotify(options);
-  started.push(server);
-  return server;
-}
-
-function bucketDir() {
-  const dir = mkdtempSync(join(tmpdir(), 'extract-test-'));
-  dirs.push(dir);
-  return dir;
-}
-
-function listFiles(root: string): string[] {
-  const out: string[] = [];
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else out.push(relative(root, path).split('\\').join('/'));
-    }
-  };
-  if (existsSync(root)) walk(root);
-  return out.sort();
-}
-
-type SpotifyInput = Omit<Partial<ExtractRunInput['spotify']>, 'topItems'> & { topItems?: { enabled: boolean } };
-
-function input(server: FakeSpotifyServer, dir: string, spotify: SpotifyInput = {}, extra: Partial<ExtractRunInput> = {}): ExtractRunInput {
-  const config = PipelineConfigSchema.parse({
-    environment: 'local',
-    project: 'spotify-pipeline',
-    aws: { region: 'eu-west-1' },
-    spotify: {
-      apiBaseUrl: server.apiBaseUrl,
-      accountsBaseUrl: server.accountsBaseUrl,
-      playlists: OWNED.slice(0, 3),
-      includeMyPlaylists: false,
-      topItems: { enabled: false },
-      maxRetries: 4,
-      requestTimeoutMs: 2_000,
-      ...spotify,
-    },
-  });
-  const at = new Date('2026-11-25T06:00:00Z');
-  return {
-    spotify: config.spotify,
-    timeBudgetSeconds: 60,
-    credentials: { ...server.credentials },
-    writer: new LocalFolderWriter(dir),
-    runId: newRunId(at, 'test-event'),
-    startedAt: at,
-    backoff: { baseMs: 20, capMs: 100 },
-    ...extra,
-  };
-}
-
-const readJson = (dir: string, key: string) => JSON.parse(readFileSync(join(dir, key), 'utf8'));
+import type { FakeSpotifyServer } from '../../local/fake-spotify/server';
+import { bucketDir, fake, input, listFiles, OWNED, readJson } from './extract-helpers';
 
 describe('a full run on the sample catalog', () => {
   let server: FakeSpotifyServer;
@@ -98,6 +31,8 @@ describe('a full run on the sample catalog', () => {
         writeOrder.push(key);
         return local.put(key, body, type);
       },
+      get: (key) => local.get(key),
+      stat: (key) => local.stat(key),
       describe: () => local.describe(),
     };
     const result = await extractRun(
@@ -117,17 +52,22 @@ describe('a full run on the sample catalog', () => {
     expect(result.prefix).toBe(`raw/extract_date=2026-11-25/run_id=${manifest.run_id}/`);
   });
 
-  test('the manifest is written last, lists every object with its real size and sha256', () => {
-    expect(writeOrder[writeOrder.length - 1]).toBe(manifestKey);
+  test('the manifest is written after every object it lists, each with its real size and sha256', () => {
+    const checkpoint = checkpointKey(manifest.run_id, manifest.extract_date);
+    const data = writeOrder.filter((k) => k !== checkpoint && k !== PLAYLIST_STATE_KEY);
+    expect(data[data.length - 1]).toBe(manifestKey);
     expect(readJson(dir, manifestKey)).toEqual(manifest);
-    expect(manifest.objects.map((o) => o.key).sort()).toEqual(writeOrder.slice(0, -1).sort());
+    expect(manifest.objects.map((o) => o.key).sort()).toEqual(data.slice(0, -1).sort());
+    expect(manifest).toMatchObject({ manifest_version: 2, attempts: 1 });
     for (const object of manifest.objects) {
       const bytes = readFileSync(join(dir, object.key));
       expect(object.bytes).toBe(bytes.byteLength);
       expect(object.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+      expect(object.fetched_in_run).toBe(manifest.run_id);
     }
-    // Nothing else in the bucket: no temporary files left by the atomic writes.
-    expect(listFiles(dir)).toEqual([...writeOrder].sort());
+    // Beside them only the run's checkpoint and the playlist state; no temporary files left by the atomic writes.
+    expect(listFiles(dir)).toEqual([...new Set(writeOrder)].sort());
+    expect(readJson(dir, checkpoint)).toMatchObject({ attempts: [{ outcome: 'complete' }] });
   });
 
   test('404 and 403 playlists are recorded with Spotify\'s message and the run goes on as partial', () => {
@@ -174,12 +114,17 @@ describe('a full run on the sample catalog', () => {
     expect(raw).toMatchObject({ kind: 'top', item_type: 'tracks', time_range: 'short_term', pages: [{ items: expect.any(Array) }] });
   });
 
-  test('the call count is the minimum: one token, /me + its playlists, metadata + item pages, top lists', () => {
+  test('the call count is the minimum: one token, /me + its playlists, item pages + metadata, top pages', () => {
     const byRoute = server.stats().byRoute;
     const playlists = manifest.objects.filter((o) => o.kind === 'playlist');
     const pages = playlists.reduce((n, o) => n + o.pages, 0);
-    expect(byRoute['GET /v1/playlists/{id}/items']).toBe(pages + 2); // + the 404 and the 403 playlist
+    const topPages = manifest.objects.filter((o) => o.kind === 'top').reduce((n, o) => n + o.pages, 0);
+    // The user's playlists come with snapshot ids from the listing; the 404 and the 403 (followed, not owned)
+    // playlist are not in it, so each costs a snapshot check first, and the 403 one its refused first page.
+    expect(byRoute['GET /v1/playlists/{id}/items']).toBe(pages + 1);
     expect(byRoute['GET /v1/playlists/{id}']).toBe(playlists.length + 2);
+    expect(byRoute['GET /v1/me/top/{type}']).toBe(topPages);
+    expect(manifest.counts.item_page_calls).toBe(pages + 1);
     expect(manifest.counts.token_calls).toBe(1);
     expect(manifest.counts.api_calls).toBe(server.stats().requests - 1);
     expect(manifest.counts.retries).toBe(0);
@@ -212,7 +157,7 @@ test('a quota 429 stops the run cleanly, keeping the playlists already complete'
   expect(manifest.stopped_early).toEqual({ reason: 'quota_exceeded', message: expect.stringMatching(/QUOTA_EXCEEDED.*86400s/), retry_after_seconds: 86_400 });
   expect(manifest.counts.playlists).toBeGreaterThan(0);
   expect(manifest.counts.playlists).toBeLessThan(5);
-  expect(listFiles(dir)).toEqual([...manifest.objects.map((o) => o.key), manifestKey].sort());
+  expect(listFiles(dir)).toEqual([...manifest.objects.map((o) => o.key), manifestKey, checkpointKey(manifest.run_id, manifest.extract_date), PLAYLIST_STATE_KEY].sort());
 });
 
 test('a Retry-After beyond the time budget stops the run instead of sleeping past it', async () => {
@@ -263,7 +208,7 @@ test('an entity whose errors outlast the retries is recorded with the status, th
   expect(manifest.counts.playlists).toBe(2);
 });
 
-test('an access token that expires mid-pagination is renewed once and the paging goes on', async () => {
+test('an access token that expires mid-pagination is renewed and the paging goes on', async () => {
   const server = await fake({ faults: { expireTokenAfterApiCalls: 4 } });
   const { manifest } = await extractRun(input(server, bucketDir()));
   expect(manifest.status).toBe('complete');
@@ -289,7 +234,9 @@ test('a dead server fails the run with the endpoint and cause named, and writes 
   const error = await extractRun(run).catch((e: unknown) => e);
   expect(error).toBeInstanceOf(ExtractFailedError);
   expect((error as Error).message).toMatch(/wrote no manifest.*access token from http:\/\/127\.0\.0\.1:\d+ failed \(network error: ECONNREFUSED/s);
-  expect(listFiles(dir)).toEqual([]);
+  // Only the checkpoint, which says the attempt failed.
+  expect(listFiles(dir)).toEqual([checkpointKey(run.runId, '2026-11-25')]);
+  expect(readJson(dir, checkpointKey(run.runId, '2026-11-25'))).toMatchObject({ attempts: [{ outcome: 'failed' }], objects: [] });
 });
 
 test('a server that dies mid-run leaves no manifest; completed objects stay unreferenced', async () => {
@@ -309,19 +256,18 @@ test('a server that dies mid-run leaves no manifest; completed objects stay unre
   expect(listFiles(dir).some((f) => f.endsWith('_manifest.json'))).toBe(false);
 });
 
-test('the same run id rewrites the same keys: no second copy', async () => {
+test('a run id that has its manifest is final: running it again makes no call and changes nothing', async () => {
   const server = await fake();
   const dir = bucketDir();
   const first = await extractRun(input(server, dir));
   const filesAfterFirst = listFiles(dir);
+  const bytesAfterFirst = filesAfterFirst.map((f) => readFileSync(join(dir, f)).toString('base64'));
+  const requests = server.stats().requests;
   const second = await extractRun(input(server, dir));
-  expect(second.manifestKey).toBe(first.manifestKey);
+  expect(second).toMatchObject({ alreadyComplete: true, manifestKey: first.manifestKey, manifest: first.manifest });
+  expect(server.stats().requests).toBe(requests);
   expect(listFiles(dir)).toEqual(filesAfterFirst);
-  expect(second.manifest.objects.map((o) => o.key)).toEqual(first.manifest.objects.map((o) => o.key));
-  // The files now hold the second run's bytes, as its manifest says.
-  for (const o of second.manifest.objects) {
-    expect(createHash('sha256').update(readFileSync(join(dir, o.key))).digest('hex')).toBe(o.sha256);
-  }
+  expect(filesAfterFirst.map((f) => readFileSync(join(dir, f)).toString('base64'))).toEqual(bytesAfterFirst);
   expect(newRunId(new Date('2026-11-25T06:00:00Z'), 'evt-1')).toBe(newRunId(new Date('2026-11-25T06:00:00.999Z'), 'evt-1'));
   expect(newRunId(new Date('2026-11-25T06:00:00Z'), 'evt-1')).toMatch(/^20261125T060000Z-[0-9a-f]{6}$/);
   expect(newRunId(new Date('2026-11-25T06:00:00Z'), 'evt-2')).not.toBe(newRunId(new Date('2026-11-25T06:00:00Z'), 'evt-1'));
@@ -347,7 +293,7 @@ test('every playlist failing is a failed run with each failure listed, not an em
   const error = await extractRun(input(server, dir, { playlists: [SAMPLE_PLAYLIST_IDS.notFound, SAMPLE_PLAYLIST_IDS.forbidden] })).catch((e: unknown) => e);
   expect(error).toBeInstanceOf(ExtractFailedError);
   expect((error as Error).message).toMatch(new RegExp(`nothing could be extracted.*${SAMPLE_PLAYLIST_IDS.notFound}: HTTP 404.*${SAMPLE_PLAYLIST_IDS.forbidden}: HTTP 403`, 's'));
-  expect(listFiles(dir)).toEqual([]);
+  expect(listFiles(dir).filter((f) => !f.endsWith('_checkpoint.json'))).toEqual([]);
 });
 
 test('client-credentials mode uses the app token and skips /me endpoints', async () => {
@@ -365,4 +311,57 @@ test('a backfill override replaces the configured playlists and top items', asyn
     input(server, bucketDir(), { topItems: { enabled: true } }, { override: { playlists: [`spotify:playlist:${OWNED[4]}`], topItems: false } }),
   );
   expect(manifest.objects.map((o) => o.entity_id)).toEqual([OWNED[4]]);
+});
+
+test('top lists longer than one page are paged with offset to the end', async () => {
+  const server = await fake();
+  const dir = bucketDir();
+  const { manifest } = await extractRun(input(server, dir, { playlists: [], topItems: { enabled: true } }));
+  // The sample user's lists: tracks 40 / 75 / 99, artists 20 / 35 / 50 (short / medium / long term).
+  const byEntity = Object.fromEntries(manifest.objects.map((o) => [o.entity_id, o]));
+  expect(byEntity.tracks_long_term).toMatchObject({ items: 99, pages: 2 });
+  expect(byEntity.tracks_medium_term).toMatchObject({ items: 75, pages: 2 });
+  expect(byEntity.artists_long_term).toMatchObject({ items: 50, pages: 1 });
+  expect(manifest.counts.top_items).toBe(40 + 75 + 99 + 20 + 35 + 50);
+  const raw = readJson(dir, byEntity.tracks_long_term.key);
+  expect(raw.pages.map((p: { offset: number; items: unknown[] }) => [p.offset, p.items.length])).toEqual([[0, 50], [50, 49]]);
+  const ids = raw.pages.flatMap((p: { items: Array<{ id: string }> }) => p.items.map((i) => i.id));
+  expect(new Set(ids).size).toBe(99);
+});
+
+test('playlist items are asked for with additional_types=track,episode, so episodes arrive as episodes', async () => {
+  const server = await fake();
+  const dir = bucketDir();
+  const { manifest } = await extractRun(input(server, dir, { playlists: [OWNED[0]] }));
+  const itemCalls = server.requests().filter((r) => r.path.includes('/items'));
+  expect(itemCalls.length).toBe(3);
+  for (const call of itemCalls) expect(new URL(call.path, 'http://x').searchParams.get('additional_types')).toBe('track,episode');
+  const raw = readJson(dir, manifest.objects[0].key);
+  const episodes = raw.item_pages.flatMap((p: { items: Array<{ item: any }> }) => p.items).filter((i: { item: any }) => i.item?.type === 'episode');
+  expect(episodes.length).toBeGreaterThan(0);
+  for (const entry of episodes) expect(entry.item.show).toMatchObject({ type: 'show' });
+});
+
+test('a failed run names the command that resumes it', async () => {
+  const server = await fake();
+  const dir = bucketDir();
+  const run = input(server, dir, { maxRetries: 0 });
+  await server.close();
+  const error = await extractRun(run).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(ExtractFailedError);
+  expect((error as Error).message).toContain(`pipeline extract --run-id ${run.runId}`);
+});
+
+test('a compatible server that serves fewer items per page than asked, or sends no totals, is paged to the end', async () => {
+  for (const quirks of [{ maxLimit: 20 }, { omitTotal: true }, { maxLimit: 20, omitTotal: true }]) {
+    const server = await fake({ quirks });
+    const size = quirks.maxLimit ?? 50;
+    const dir = bucketDir();
+    const { manifest } = await extractRun(input(server, dir, { playlists: [OWNED[0]], topItems: { enabled: true, timeRanges: ['long_term'] } }));
+    expect(manifest.status).toBe('complete');
+    expect(manifest.objects.find((o) => o.entity_id === OWNED[0])).toMatchObject({ items: 150, pages: Math.ceil(150 / size), refetched_after_snapshot_change: false });
+    expect(manifest.objects.find((o) => o.entity_id === 'tracks_long_term')).toMatchObject({ items: 99, pages: Math.ceil(99 / size) });
+    const ids = readJson(dir, manifest.objects.find((o) => o.entity_id === OWNED[0])!.key).item_pages.flatMap((p: { items: unknown[] }) => p.items);
+    expect(ids).toHaveLength(150);
+  }
 });

@@ -104,7 +104,8 @@ test('the extract bundle runs a scheduled event end to end against S3, Secrets M
   );
   expect(manifest.errors).toEqual([expect.objectContaining({ entity_id: SAMPLE_PLAYLIST_IDS.notFound, http_status: 404 })]);
   const keys = (await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'raw/' }))).Contents!.map((o) => o.Key);
-  expect(keys.sort()).toEqual([...manifest.objects.map((o: { key: string }) => o.key), result.manifestKey].sort());
+  const checkpoint = result.manifestKey.replace('_manifest.json', '_checkpoint.json');
+  expect(keys.sort()).toEqual([...manifest.objects.map((o: { key: string }) => o.key), result.manifestKey, checkpoint, 'raw/_state/playlists.json'].sort());
 
   // The rotated refresh token went back into the secret.
   const stored = JSON.parse((await secrets.send(new GetSecretValueCommand({ SecretId: secret.ARN }))).SecretString!);
@@ -121,14 +122,42 @@ test('the extract bundle runs a scheduled event end to end against S3, Secrets M
   for (const value of [spotify.credentials.clientSecret, originalRefreshToken, stored.refreshToken]) expect(all).not.toContain(value);
 
   // The same scheduled event again: the run is claimed and done, so nothing is extracted or written twice.
+  const requestsBefore = spotify.stats().requests;
   const again = await invokeBundle(
     bundles.extract,
     { PIPELINE_CONFIG: JSON.stringify(config), BUCKET_NAME: BUCKET, SPOTIFY_SECRET_ARN: secret.ARN!, POWERTOOLS_LOG_LEVEL: 'ERROR' },
     event,
   );
   expect(again.result).toMatchObject({ status: 'skipped', skipped: 'done', runId: expected.runId, manifestKey: result.manifestKey });
+  // Asked for by its run id (a manual re-run, no claim): the run has its manifest, so it is final.
+  const byRunId = await invokeBundle(
+    bundles.extract,
+    { PIPELINE_CONFIG: JSON.stringify(config), BUCKET_NAME: BUCKET, SPOTIFY_SECRET_ARN: secret.ARN!, POWERTOOLS_LOG_LEVEL: 'ERROR' },
+    { runId: expected.runId },
+  );
+  expect(byRunId.result).toMatchObject({ manifestKey: result.manifestKey, alreadyComplete: true, status: 'partial' });
+  expect(spotify.stats().requests).toBe(requestsBefore);
   const keysAgain = (await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'raw/' }))).Contents!.map((o) => o.Key);
   expect(keysAgain.sort()).toEqual(keys.sort());
+
+  // A week later, the playlist unchanged: its items are not paged again; the manifest points at last week's
+  // object, checked in S3 (HEAD with its SHA-256 checksum) before it is pointed at.
+  const nextWeek = { ...event, id: 'next-week-event', time: '2026-11-30T06:00:00Z' };
+  const later = await invokeBundle(
+    bundles.extract,
+    { PIPELINE_CONFIG: JSON.stringify(config), BUCKET_NAME: BUCKET, SPOTIFY_SECRET_ARN: secret.ARN!, POWERTOOLS_LOG_LEVEL: 'ERROR' },
+    nextWeek,
+  );
+  expect(later.result).toMatchObject({ status: 'partial', counts: { playlists: 1, playlists_reused: 1 } });
+  const laterManifest = JSON.parse(
+    await (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: later.result.manifestKey }))).Body!.transformToString(),
+  );
+  const playlistObject = manifest.objects.find((o: { kind: string }) => o.kind === 'playlist');
+  expect(laterManifest.objects.find((o: { kind: string }) => o.kind === 'playlist')).toMatchObject({
+    key: playlistObject.key,
+    sha256: playlistObject.sha256,
+    fetched_in_run: expected.runId,
+  });
 
   // The start-transform bundle, on that manifest's S3 event, starts the Glue job once.
   await glue.send(

@@ -153,6 +153,9 @@ describe('the local run', () => {
     // The same week again (a re-run, or a manual run): the fake serves the same playlists.
     const second = await runLocalPipeline({ config, spotify: 'fake', now: () => new Date('2026-11-24T06:00:00Z') });
     expect(second.runId).not.toBe(first.runId);
+    // Nothing changed on Spotify: no playlist is paged again; the transform reads the first run's objects.
+    expect(second.manifest!.counts).toMatchObject({ playlists_reused: first.manifest!.counts.playlists, item_page_calls: 0 });
+    expect(second.transform!.tables.playlist_tracks.rows).toBe(first.transform!.tables.playlist_tracks.rows);
     expect(manifests()).toHaveLength(2);
     for (const table of TABLE_NAMES) {
       const runs = readdirSync(join(dir, 'bucket', 'processed', table), { recursive: true, encoding: 'utf8' }).filter((p) => /run_id=[^/]+$/.test(p));

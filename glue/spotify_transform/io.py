@@ -37,6 +37,13 @@ def parent_folder(uri: str) -> str:
     return head + "/"
 
 
+def bucket_root_of(run_uri: str, run_prefix_key: str) -> str | None:
+    """'s3://bucket/raw/extract_date=D/run_id=R/' and 'raw/extract_date=D/run_id=R/' -> 's3://bucket/'; None when
+    the URI does not end in that key prefix (then the bucket's root, where other runs' keys start, is unknown)."""
+    folder = run_uri if run_uri.endswith("/") else run_uri + "/"
+    return folder[: -len(run_prefix_key)] if folder.endswith("/" + run_prefix_key) else None
+
+
 def is_local(uri: str) -> bool:
     return uri.startswith("file:")
 

@@ -32,7 +32,7 @@ from .attempts import (
     supersede_on_s3,
     validate_attempt_id,
 )
-from .manifest import MANIFEST_NAME, ManifestError, parse_manifest, validate_run_id
+from .manifest import MANIFEST_NAME, ManifestError, input_locations, parse_manifest, validate_run_id
 from .parse import RunContext
 from .schemas import SchemaError, Schemas, load_schemas
 from .transforms import RunColumns, build_tables, check_schemas, commit_frame, parse_raw_files, record_summary, rejects_frame
@@ -331,9 +331,12 @@ def run_transform(
     )
     run = RunColumns(run_id, manifest.extract_date, manifest.extracted_at, attempt_id)
 
-    # Read only the folders the manifest lists objects in (a missing folder would fail the whole read).
-    folders = sorted({raw + o.relative_path.rsplit("/", 1)[0] + "/" for o in manifest.objects if "/" in o.relative_path})
-    folders = [f for f in folders if fs.exists(f)]
+    # Read only the folders the manifest lists objects in, plus the earlier runs' objects it reuses (a missing
+    # location would fail the whole read; its objects are reported missing below).
+    try:
+        folders = [f for f in input_locations(manifest, raw) if fs.exists(f)]
+    except ManifestError as error:
+        raise TransformError(f"{error}; nothing was processed") from error
     _log(started, f"run {run_id}, attempt {attempt_id}: {len(manifest.objects)} objects listed in the manifest ({manifest.status})")
     records = parse_raw_files(spark, folders, ctx, schemas).persist(StorageLevel.MEMORY_AND_DISK)
     cached_tracks = None

@@ -2,6 +2,11 @@
 
 The manifest is written LAST, so its presence is what makes a run complete. The job reads only the objects the
 manifest lists, and only after their bytes hash to the manifest's sha256.
+
+Version 2 lets an object point at an earlier run's raw object: a playlist whose snapshot id had not changed
+since its last complete fetch is not fetched again, and its entry names the run that fetched it
+(`fetched_in_run`) and that run's key. The job reads that object for this run (input_locations), so every run's
+snapshot is complete downstream.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 MANIFEST_NAME = "_manifest.json"
-SUPPORTED_VERSIONS = (1,)
+SUPPORTED_VERSIONS = (1, 2)
 PROCESSABLE_STATUSES = ("complete", "partial")
 RUN_ID_PATTERN = re.compile(r"^(\d{8})T(\d{6})Z-[0-9a-z]{6}$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -31,6 +36,9 @@ class ManifestObject:
     kind: str | None
     entity_id: str | None
     sha256: str
+    # Manifest v2: the earlier run whose object this run reuses (the playlist had not changed since); None when
+    # the object was fetched by this run and lies under its prefix.
+    reused_from_run: str | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +96,32 @@ def relative_path_of_key(key: str, run_id: str) -> str:
     return key[index + len(marker):]
 
 
+def run_prefix_key(manifest: "Manifest") -> str:
+    """The bucket key prefix of the manifest's run: 'raw/extract_date=D/run_id=R/'."""
+    return f"raw/extract_date={manifest.extract_date.isoformat()}/run_id={manifest.run_id}/"
+
+
+def input_locations(manifest: "Manifest", raw_run_uri: str) -> list[str]:
+    """What the job reads for a run: the run's own folders that hold listed objects, and the file URI of each
+    earlier run's object the manifest reuses (found beside this run, from the bucket root both share).
+
+    `raw_run_uri` is the run's folder URI (ending in '/'), e.g. s3://bucket/raw/extract_date=D/run_id=R/.
+    """
+    from .io import bucket_root_of
+
+    folders = sorted({raw_run_uri + o.relative_path.rsplit("/", 1)[0] + "/" for o in manifest.objects if not o.reused_from_run and "/" in o.relative_path})
+    reused = [o for o in manifest.objects if o.reused_from_run]
+    if not reused:
+        return folders
+    root = bucket_root_of(raw_run_uri, run_prefix_key(manifest))
+    if root is None:
+        raise ManifestError(
+            f"the run reuses earlier runs' objects, but {raw_run_uri} does not end in {run_prefix_key(manifest)}: "
+            "pass the run's prefix in the bucket layout (s3://BUCKET/raw/extract_date=D/run_id=R/)"
+        )
+    return folders + sorted(root + o.key for o in reused)
+
+
 def relative_path_of_file(path: str) -> str:
     """A file's path as Spark lists it -> its path below the run prefix (layout: <folder>/<name>.json)."""
     parts = path.rstrip("/").split("/")
@@ -134,9 +168,15 @@ def parse_manifest(document: Any, run_id: str, where: str) -> Manifest:
         sha = entry.get("sha256")
         if not isinstance(sha, str) or not _SHA256.match(sha.lower()):
             raise ManifestError(f"{where} objects[{index}] ({entry['key']}) has no sha256 hex digest")
-        relative = relative_path_of_key(entry["key"], run_id)
+        fetched_in = entry.get("fetched_in_run", run_id)
+        reused_from = None
+        if fetched_in != run_id:
+            if version < 2 or not isinstance(fetched_in, str) or not RUN_ID_PATTERN.match(fetched_in):
+                raise ManifestError(f"{where} objects[{index}] ({entry['key']}) has an invalid fetched_in_run {fetched_in!r}")
+            reused_from = fetched_in
+        relative = relative_path_of_key(entry["key"], reused_from or run_id)
         if relative in seen:
-            raise ManifestError(f"{where} lists {entry['key']} twice")
+            raise ManifestError(f"{where} lists {relative} twice")
         seen.add(relative)
         objects.append(
             ManifestObject(
@@ -145,6 +185,7 @@ def parse_manifest(document: Any, run_id: str, where: str) -> Manifest:
                 kind=entry.get("kind") if isinstance(entry.get("kind"), str) else None,
                 entity_id=entry.get("entity_id") if isinstance(entry.get("entity_id"), str) else None,
                 sha256=sha.lower(),
+                reused_from_run=reused_from,
             )
         )
     errors = document.get("errors")

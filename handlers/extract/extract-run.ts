@@ -1,7 +1,14 @@
 /**
- * The extract itself, as a plain function: the Lambda adapter (index.ts) and the local run both call it.
- * It pulls the configured playlists (and optionally the user's own), the user's top items, writes each as a
- * raw object per docs/data-contracts.md, and writes the run manifest LAST. No manifest = no complete run.
+ * The extract itself, as a plain function: the Lambda adapter (index.ts), `pipeline extract` and the local run
+ * all call it. It pulls the configured playlists (and optionally the user's own) and the user's top items,
+ * writes each as a raw object per docs/data-contracts.md, and writes the run manifest LAST. No manifest = no
+ * complete run.
+ *
+ * A run never loses what it fetched: every finished entity is recorded in the run's checkpoint, so the same run
+ * id run again (a Lambda retry, `pipeline extract --run-id X`) fetches only what is missing, then writes the
+ * manifest. A run id that already has its manifest is final: running it again changes nothing. A playlist
+ * unchanged since its last complete fetch (same snapshot id) is not paged again: the manifest points at that
+ * object, so an unchanged library costs no item-page calls.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { parsePlaylistRef, type PipelineConfig } from '../../config/pipeline-config';
@@ -9,40 +16,38 @@ import {
   assertRunId,
   extractDateOf,
   manifestKey,
-  playlistKey,
+  MANIFEST_VERSION,
   runPrefix,
-  topKey,
   TOP_ITEM_TYPES,
   type ManifestError,
-  type ManifestObject,
   type RunManifest,
   type StoppedEarly,
   type TimeRange,
   type TopItemType,
 } from '../shared/manifest';
 import type { RawObjectWriter } from '../shared/raw-writer';
+import type { SpotifyCredentialStore } from '../shared/spotify-secret';
+import type { FetchContext } from './fetch-entities';
+import { PlaylistState } from './playlist-state';
+import { RunAttempt, type Entity } from './run-attempt';
+import { RunCheckpoint } from './run-checkpoint';
 import {
   RunStoppedError,
-  SpotifyApiError,
   SpotifyClient,
   silentLogger,
   type BackoffOptions,
   type MinimalLogger,
+  type RateLimitGate,
   type SpotifyCredentials,
 } from './spotify-client';
 
-export type { SpotifyCredentials, MinimalLogger, BackoffOptions } from './spotify-client';
-
-/**
- * GET /v1/playlists/{id} is asked for the playlist's own fields only: without `fields` Spotify embeds the
- * first page of items too, which /items fetches anyway, so this keeps the call count (and bytes) minimal.
- */
-export const PLAYLIST_METADATA_FIELDS =
-  'collaborative,description,external_urls,followers,href,id,images,name,owner,primary_color,public,snapshot_id,type,uri';
+export type { SpotifyCredentials, SpotifyCredentialStore, MinimalLogger, BackoffOptions } from './spotify-client';
+export { PLAYLIST_METADATA_FIELDS } from './fetch-entities';
 
 export type ExtractProgressEvent =
+  | { type: 'resumed'; attempt: number; entitiesDone: number }
   | { type: 'playlists-resolved'; playlistIds: string[] }
-  | { type: 'playlist-done'; playlistId: string; name: string | null; items: number; pages: number }
+  | { type: 'playlist-done'; playlistId: string; name: string | null; items: number; pages: number; reused: boolean }
   | { type: 'playlist-failed'; playlistId: string; httpStatus: number | null; message: string }
   | { type: 'top-done'; itemType: TopItemType; timeRange: TimeRange; items: number }
   | { type: 'top-failed'; itemType: TopItemType; timeRange: TimeRange; httpStatus: number | null; message: string }
@@ -51,8 +56,9 @@ export type ExtractProgressEvent =
 export interface ExtractRunInput {
   spotify: PipelineConfig['spotify'];
   timeBudgetSeconds: number;
-  credentials: SpotifyCredentials;
-  /** Persist a refresh token Spotify rotated (the AWS secret, the local secrets file). */
+  /** A credential store (AWS secret, local secrets file), or plain credentials (tests, the embedded fake). */
+  credentials: SpotifyCredentials | SpotifyCredentialStore;
+  /** With plain credentials: where a refresh token Spotify rotated goes. A store keeps it itself. */
   onRefreshTokenRotated?: (newToken: string) => Promise<void>;
   writer: RawObjectWriter;
   runId: string;
@@ -63,15 +69,21 @@ export interface ExtractRunInput {
   logger?: MinimalLogger;
   /** Retry backoff for 5xx/timeouts/resets; defaults to 0.5 s doubling up to 8 s. Tests and benchmarks shorten it. */
   backoff?: BackoffOptions;
+  /** The app's rate-limit gate, shared by the runs of several listeners of one app. */
+  rateLimitGate?: RateLimitGate;
 }
 
 export interface ExtractRunResult {
   manifest: RunManifest;
   manifestKey: string;
   prefix: string;
+  /** The run id already had its manifest: nothing was fetched or written. */
+  alreadyComplete: boolean;
+  /** Earlier attempts of this run id had left a checkpoint that this one finished. */
+  resumed: boolean;
 }
 
-/** Nothing could be extracted, or the input is invalid. No manifest was written. */
+/** Nothing could be extracted, or the input is invalid, or the run could not finish. No manifest was written. */
 export class ExtractFailedError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -79,9 +91,10 @@ export class ExtractFailedError extends Error {
   }
 }
 
+
 /**
  * `YYYYMMDDTHHMMSSZ-xxxxxx`. With a seed (e.g. the EventBridge event id) the suffix is derived from it, so a
- * re-delivered event gives the same run id and the run rewrites the same keys.
+ * re-delivered event gives the same run id and resumes (or finds complete) the same run.
  */
 export function newRunId(at: Date, seed?: string): string {
   if (Number.isNaN(at.getTime())) throw new Error('newRunId: the start time is not a valid date');
@@ -91,35 +104,15 @@ export function newRunId(at: Date, seed?: string): string {
   return `${stamp}-${suffix}`;
 }
 
-type Json = Record<string, unknown>;
-
-function asArray(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : [];
+interface Plan {
+  configured: string[];
+  includeMine: boolean;
+  topLists: Array<[TopItemType, TimeRange]>;
 }
 
-function stringOrNull(value: unknown): string | null {
-  return typeof value === 'string' ? value : null;
-}
-
-/** Runs tasks with at most `limit` in flight; each task handles its own errors. */
-async function pool<T>(items: T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next];
-      next += 1;
-      await task(item);
-    }
-  });
-  await Promise.all(workers);
-}
-
-export async function extractRun(input: ExtractRunInput): Promise<ExtractRunResult> {
-  const logger = input.logger ?? silentLogger;
-  const progress = input.onProgress ?? (() => {});
+/** Validates what was asked, before any call. */
+function planOf(input: ExtractRunInput, logger: MinimalLogger): Plan {
   const { spotify } = input;
-
-  // --- validate what was asked before any call ---
   try {
     assertRunId(input.runId);
   } catch (error) {
@@ -128,7 +121,8 @@ export async function extractRun(input: ExtractRunInput): Promise<ExtractRunResu
   if (!(input.timeBudgetSeconds > 0)) {
     throw new ExtractFailedError(`timeBudgetSeconds must be a positive number of seconds, got ${input.timeBudgetSeconds}`);
   }
-  if (!input.credentials?.clientId) {
+  const plain = input.credentials as SpotifyCredentials;
+  if (typeof (input.credentials as SpotifyCredentialStore).load !== 'function' && !plain?.clientId) {
     throw new ExtractFailedError(
       'no Spotify client id: set it in the secret (AWS) or the local secrets file / SPOTIFY_CLIENT_ID (local run)',
     );
@@ -147,10 +141,42 @@ export async function extractRun(input: ExtractRunInput): Promise<ExtractRunResu
   if (configured.length === 0 && !includeMine && !topEnabled) {
     throw new ExtractFailedError('nothing to extract: no playlists, includeMyPlaylists off and topItems off');
   }
+  const topLists: Array<[TopItemType, TimeRange]> = [];
+  if (topEnabled && spotify.authMode === 'user') {
+    for (const itemType of TOP_ITEM_TYPES) for (const range of spotify.topItems.timeRanges) topLists.push([itemType, range]);
+  } else if (topEnabled) {
+    logger.warn('top items skipped: /v1/me/top needs authMode "user"');
+  }
+  return { configured: [...new Set(configured)], includeMine, topLists };
+}
 
+async function readManifest(writer: RawObjectWriter, key: string): Promise<RunManifest | null> {
+  const bytes = await writer.get(key);
+  if (!bytes) return null;
+  try {
+    return JSON.parse(Buffer.from(bytes).toString('utf8')) as RunManifest;
+  } catch (error) {
+    throw new ExtractFailedError(`${key} exists but is not valid JSON (${(error as Error).message}); inspect it before running this run id again`);
+  }
+}
+
+export async function extractRun(input: ExtractRunInput): Promise<ExtractRunResult> {
+  const logger = input.logger ?? silentLogger;
+  const progress = input.onProgress ?? (() => {});
+  const { spotify, writer, runId } = input;
+  const plan = planOf(input, logger);
   const extractDate = extractDateOf(input.startedAt);
-  const prefix = runPrefix(input.runId, extractDate);
-  const deadline = Date.now() + input.timeBudgetSeconds * 1000;
+  const prefix = runPrefix(runId, extractDate);
+  const key = manifestKey(runId, extractDate);
+
+  // A run id that has its manifest is final (the transform may have read it): report it, change nothing.
+  const existing = await readManifest(writer, key);
+  if (existing) {
+    logger.info('the run already has its manifest; nothing to do', { key });
+    await PlaylistState.recordRun(writer, existing, spotify.market ?? null).catch(() => undefined);
+    return { manifest: existing, manifestKey: key, prefix, alreadyComplete: true, resumed: false };
+  }
+
   let client: SpotifyClient;
   try {
     client = new SpotifyClient({
@@ -162,145 +188,66 @@ export async function extractRun(input: ExtractRunInput): Promise<ExtractRunResu
       maxConcurrentRequests: spotify.maxConcurrentRequests,
       requestTimeoutMs: spotify.requestTimeoutMs,
       maxRetries: spotify.maxRetries,
-      deadline,
+      deadline: Date.now() + input.timeBudgetSeconds * 1000,
       backoff: input.backoff,
       logger,
+      gate: input.rateLimitGate,
     });
   } catch (error) {
     throw new ExtractFailedError((error as Error).message, { cause: error });
   }
-
-  const objects: ManifestObject[] = [];
-  const errors: ManifestError[] = [];
-  let playlistItems = 0;
-  let topItems = 0;
-  let fatal: Error | null = null;
-
-  /** Sorts an entity's failure: recorded (API error), stop (quota/budget), or fatal (nothing else can work). */
-  const onFailure = (error: unknown, record: (status: number | null, message: string) => void): void => {
-    if (error instanceof SpotifyApiError) {
-      record(error.status, error.spotifyMessage);
-      logger.warn('entity failed; recorded in the manifest', { endpoint: error.endpoint, httpStatus: error.status, message: error.spotifyMessage });
-      return;
-    }
-    if (error instanceof RunStoppedError) return; // the client keeps the reason; the manifest reports it
-    fatal ??= error instanceof Error ? error : new Error(String(error));
-    client.abort(fatal);
-  };
-
-  const write = async (key: string, document: Json) => {
-    const result = await input.writer.put(key, JSON.stringify(document), 'application/json');
-    return result;
-  };
-
-  // --- resolve the playlist list ---
-  const playlistIds = [...new Set(configured)];
-  if (includeMine) {
-    try {
-      for (const id of await listMyPlaylists(client, logger)) if (!playlistIds.includes(id)) playlistIds.push(id);
-    } catch (error) {
-      onFailure(error, (status, message) => errors.push({ kind: 'my_playlists', entity_id: 'me', http_status: status, message }));
-    }
+  const checkpoint = await RunCheckpoint.open(writer, runId, extractDate, () => ({ ...client.stats }), logger);
+  if (checkpoint.resumed) {
+    logger.info('resuming the run from its checkpoint', { attempt: checkpoint.attempts, done: checkpoint.allObjects().length });
+    progress({ type: 'resumed', attempt: checkpoint.attempts, entitiesDone: checkpoint.allObjects().length });
   }
-  progress({ type: 'playlists-resolved', playlistIds });
-
-  const extractPlaylist = async (playlistId: string): Promise<void> => {
-    if (client.stopReason) return;
-    try {
-      const path = `/playlists/${encodeURIComponent(playlistId)}`;
-      const pageQuery = (offset: number) => ({ limit: spotify.pageSize, offset, market: spotify.market });
-      const pageLabel = (offset: number) => `GET /v1/playlists/${playlistId}/items?offset=${offset}`;
-      // Metadata and the first page together; the first page says how many more pages there are.
-      const [metadata, firstPage] = (await Promise.all([
-        client.getJson(path, { fields: PLAYLIST_METADATA_FIELDS, market: spotify.market }, `GET /v1/playlists/${playlistId}`),
-        client.getJson(`${path}/items`, pageQuery(0), pageLabel(0)),
-      ])) as [Json, Json];
-      const total = typeof firstPage.total === 'number' ? firstPage.total : asArray(firstPage.items).length;
-      const offsets: number[] = [];
-      for (let offset = spotify.pageSize; offset < total; offset += spotify.pageSize) offsets.push(offset);
-      const rest = (await Promise.all(
-        offsets.map((offset) => client.getJson(`${path}/items`, pageQuery(offset), pageLabel(offset))),
-      )) as Json[];
-      const pages = [firstPage, ...rest];
-      const items = pages.reduce((sum, page) => sum + asArray(page.items).length, 0);
-      const key = playlistKey(input.runId, extractDate, playlistId);
-      const written = await write(key, {
-        kind: 'playlist',
-        playlist_id: playlistId,
-        fetched_at: new Date().toISOString(),
-        playlist: metadata,
-        item_pages: pages,
-      });
-      objects.push({ key, kind: 'playlist', entity_id: playlistId, ...written, items, pages: pages.length });
-      playlistItems += items;
-      const name = stringOrNull(metadata.name);
-      logger.info('playlist extracted', { playlistId, name, items, pages: pages.length });
-      progress({ type: 'playlist-done', playlistId, name, items, pages: pages.length });
-    } catch (error) {
-      onFailure(error, (status, message) => {
-        errors.push({ kind: 'playlist', entity_id: playlistId, http_status: status, message });
-        progress({ type: 'playlist-failed', playlistId, httpStatus: status, message });
-      });
-    }
-  };
-
-  const extractTop = async ([itemType, timeRange]: [TopItemType, TimeRange]): Promise<void> => {
-    if (client.stopReason) return;
-    const entityId = `${itemType}_${timeRange}`;
-    try {
-      const page = (await client.getJson(
-        `/me/top/${itemType}`,
-        { time_range: timeRange, limit: spotify.topItems.limit, offset: 0 },
-        `GET /v1/me/top/${itemType}?time_range=${timeRange}`,
-      )) as Json;
-      const items = asArray(page.items).length;
-      const key = topKey(input.runId, extractDate, itemType, timeRange);
-      const written = await write(key, {
-        kind: 'top',
-        item_type: itemType,
-        time_range: timeRange,
-        fetched_at: new Date().toISOString(),
-        pages: [page],
-      });
-      objects.push({ key, kind: 'top', entity_id: entityId, ...written, items, pages: 1 });
-      topItems += items;
-      progress({ type: 'top-done', itemType, timeRange, items });
-    } catch (error) {
-      onFailure(error, (status, message) => {
-        errors.push({ kind: 'top', entity_id: entityId, http_status: status, message });
-        progress({ type: 'top-failed', itemType, timeRange, httpStatus: status, message });
-      });
-    }
-  };
-
-  const topLists: Array<[TopItemType, TimeRange]> = [];
-  if (topEnabled) {
-    if (spotify.authMode === 'user') {
-      for (const itemType of TOP_ITEM_TYPES) for (const range of spotify.topItems.timeRanges) topLists.push([itemType, range]);
-    } else {
-      logger.warn('top items skipped: /v1/me/top needs authMode "user"');
-    }
+  const ctx: FetchContext = { client, spotify, writer, runId, extractDate, logger };
+  const state = await PlaylistState.load(writer, { api_base_url: spotify.apiBaseUrl, market: spotify.market ?? null });
+  const attempt = new RunAttempt(ctx, checkpoint, state, progress);
+  try {
+    const playlists = await attempt.resolvePlaylists(plan.configured, plan.includeMine);
+    const tops = plan.topLists.map(([itemType, timeRange]): Entity => ({ kind: 'top', entityId: `${itemType}_${timeRange}`, itemType, timeRange }));
+    await attempt.fetchMissing([...playlists, ...tops], spotify.maxConcurrentRequests);
+  } finally {
+    // A token call under way (maybe with a rotated refresh token in its answer) finishes and is stored first.
+    await client.settled();
   }
+  return finishAttempt(input, { key, prefix, extractDate }, client, checkpoint, attempt, logger, progress);
+}
 
-  if (!fatal) {
-    await pool(playlistIds, spotify.maxConcurrentRequests, extractPlaylist);
-    await pool(topLists, spotify.maxConcurrentRequests, extractTop);
-  }
-
+/** After the attempt: no manifest when it failed (the checkpoint keeps what was done), else the manifest, last. */
+async function finishAttempt(
+  input: ExtractRunInput,
+  run: { key: string; prefix: string; extractDate: string },
+  client: SpotifyClient,
+  checkpoint: RunCheckpoint,
+  attempt: RunAttempt,
+  logger: MinimalLogger,
+  progress: (event: ExtractProgressEvent) => void,
+): Promise<ExtractRunResult> {
+  const { runId, writer, spotify } = input;
+  const { key, prefix, extractDate } = run;
+  const fatal = attempt.fatal;
   const stopReason = client.stopReason;
   const stoppedEarly = stopReason instanceof RunStoppedError ? stopReason.stopped : null;
+  const objects = checkpoint.allObjects();
   if (fatal) {
+    await checkpoint.finish('failed', fatal.message).catch(() => undefined);
     throw new ExtractFailedError(
-      `the extract failed and wrote no manifest (${objects.length} objects written under ${prefix} stay unreferenced; ` +
-        `a re-run with the same run id rewrites them): ${(fatal as Error).message}`,
+      `the extract stopped before it could finish and wrote no manifest, so nothing downstream reads run ${runId}. ` +
+        `${objects.length} finished objects are kept and listed in ${checkpoint.key}: resume with ` +
+        `\`pipeline extract --run-id ${runId}\` (a Lambda retry of the same event resumes it too), which fetches only ` +
+        `what is missing. Cause: ${fatal.message}`,
       { cause: fatal },
     );
   }
+  const errors = [...checkpoint.allErrors(), ...attempt.unrecordedErrors];
   if (objects.length === 0) {
     const why = [
       ...(stoppedEarly ? [stoppedEarly.message] : []),
       ...errors.map((e) => `${e.kind} ${e.entity_id}: ${e.http_status === null ? 'no HTTP answer' : `HTTP ${e.http_status}`}: ${e.message}`),
     ];
+    await checkpoint.finish('failed', 'nothing could be extracted').catch(() => undefined);
     throw new ExtractFailedError(
       `nothing could be extracted, so no manifest was written:\n  - ${why.join('\n  - ') || 'no playlists resolved and no top lists asked for'}\n` +
         'Check the playlist ids (your own or collaborative playlists only, for apps in development mode) and the credentials.',
@@ -311,61 +258,53 @@ export async function extractRun(input: ExtractRunInput): Promise<ExtractRunResu
     progress({ type: 'stopped-early', stoppedEarly });
   }
 
-  objects.sort((a, b) => a.key.localeCompare(b.key));
-  errors.sort((a, b) => `${a.kind}/${a.entity_id}`.localeCompare(`${b.kind}/${b.entity_id}`));
-  const manifest: RunManifest = {
-    manifest_version: 1,
+  const manifest = buildManifest(input, extractDate, checkpoint, errors, stoppedEarly);
+  // Written last, after every object it lists: its S3 event is what starts the transform.
+  await writer.put(key, JSON.stringify(manifest, null, 2), 'application/json');
+  logger.info('run manifest written', { key, status: manifest.status, counts: manifest.counts, errors: errors.length });
+  await checkpoint.finish(stoppedEarly ? 'stopped_early' : 'complete', stoppedEarly?.message ?? null).catch(() => undefined);
+  // The next run compares snapshot ids with these; a failure here only costs it a full fetch.
+  await PlaylistState.recordRun(writer, manifest, spotify.market ?? null).catch((error: Error) =>
+    logger.warn('could not record the playlist state; the next run fetches every playlist', { error: error.message }),
+  );
+  return { manifest, manifestKey: key, prefix, alreadyComplete: false, resumed: checkpoint.resumed };
+}
+
+function buildManifest(
+  input: ExtractRunInput,
+  extractDate: string,
+  checkpoint: RunCheckpoint,
+  errors: ManifestError[],
+  stoppedEarly: StoppedEarly | null,
+): RunManifest {
+  const objects = checkpoint.allObjects().sort((a, b) => a.key.localeCompare(b.key));
+  const sortedErrors = [...errors].sort((a, b) => `${a.kind}/${a.entity_id}`.localeCompare(`${b.kind}/${b.entity_id}`));
+  const playlists = objects.filter((o) => o.kind === 'playlist');
+  const tops = objects.filter((o) => o.kind === 'top');
+  const totals = checkpoint.totals();
+  return {
+    manifest_version: MANIFEST_VERSION,
     run_id: input.runId,
     extract_date: extractDate,
     started_at: input.startedAt.toISOString(),
     finished_at: new Date().toISOString(),
-    status: errors.length === 0 && !stoppedEarly ? 'complete' : 'partial',
+    status: sortedErrors.length === 0 && !stoppedEarly ? 'complete' : 'partial',
     stopped_early: stoppedEarly,
-    source: { api_base_url: spotify.apiBaseUrl, auth_mode: spotify.authMode },
+    source: { api_base_url: input.spotify.apiBaseUrl, auth_mode: input.spotify.authMode },
+    attempts: checkpoint.attempts,
     objects,
     counts: {
-      playlists: objects.filter((o) => o.kind === 'playlist').length,
-      playlist_items: playlistItems,
-      top_lists: objects.filter((o) => o.kind === 'top').length,
-      top_items: topItems,
-      api_calls: client.stats.api_calls,
-      token_calls: client.stats.token_calls,
-      retries: client.stats.retries,
-      rate_limited: client.stats.rate_limited,
+      playlists: playlists.length,
+      playlists_reused: playlists.filter((o) => o.fetched_in_run !== input.runId).length,
+      playlist_items: playlists.reduce((sum, o) => sum + o.items, 0),
+      top_lists: tops.length,
+      top_items: tops.reduce((sum, o) => sum + o.items, 0),
+      api_calls: totals.api_calls,
+      item_page_calls: totals.item_page_calls,
+      token_calls: totals.token_calls,
+      retries: totals.retries,
+      rate_limited: totals.rate_limited,
     },
-    errors,
+    errors: sortedErrors,
   };
-  const key = manifestKey(input.runId, extractDate);
-  // Written last, after every object it lists: its S3 event is what starts the transform.
-  await input.writer.put(key, JSON.stringify(manifest, null, 2), 'application/json');
-  logger.info('run manifest written', { key, status: manifest.status, counts: manifest.counts, errors: errors.length });
-  return { manifest, manifestKey: key, prefix };
-}
-
-/**
- * The authorised user's own and collaborative playlists. /v1/me/playlists also lists playlists the user only
- * follows; their items answer 403 for development-mode apps, so they are left out rather than recorded as errors.
- */
-async function listMyPlaylists(client: SpotifyClient, logger: MinimalLogger): Promise<string[]> {
-  const me = (await client.getJson('/me', {}, 'GET /v1/me')) as Json;
-  const userId = stringOrNull(me.id);
-  const ids: string[] = [];
-  let skipped = 0;
-  for (let offset = 0; ; offset += 50) {
-    const page = (await client.getJson('/me/playlists', { limit: 50, offset }, `GET /v1/me/playlists?offset=${offset}`)) as Json;
-    const items = asArray(page.items);
-    for (const entry of items) {
-      if (!entry || typeof entry !== 'object') continue;
-      const playlist = entry as Json;
-      const id = stringOrNull(playlist.id);
-      if (!id) continue;
-      const ownerId = stringOrNull((playlist.owner as Json | null | undefined)?.id);
-      if (ownerId === userId || playlist.collaborative === true) ids.push(id);
-      else skipped += 1;
-    }
-    const total = typeof page.total === 'number' ? page.total : 0;
-    if (items.length === 0 || offset + 50 >= total) break;
-  }
-  logger.info('resolved the user\'s playlists', { owned: ids.length, followedSkipped: skipped });
-  return ids;
 }

@@ -1,10 +1,11 @@
 /**
  * The extract Lambda: a thin adapter around extractRun(). It reads the configuration from the environment
  * the compute stack sets, the Spotify credentials from Secrets Manager, derives the run id from the schedule's
- * event (so a re-delivered event rewrites the same keys), and emits structured logs and one EMF metric set per run.
+ * event (so a retried or re-delivered event resumes the same run from its checkpoint, or finds it complete),
+ * and emits structured logs and one EMF metric set per run. `pipeline extract` runs the same handler locally.
  * A scheduled run is claimed in S3 first (claims/extract/<run id>.json, handlers/shared/run-claim.ts): a duplicate
  * delivery while it runs, or after it finished, does nothing; a retry after a failed or timed-out attempt takes
- * the claim over and runs the same run id again.
+ * the claim over and runs the same run id again, which resumes it from its checkpoint.
  *
  * Environment: PIPELINE_CONFIG (the validated pipeline configuration, JSON), BUCKET_NAME, SPOTIFY_SECRET_ARN;
  * optional POWERTOOLS_SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE, POWERTOOLS_LOG_LEVEL.
@@ -17,10 +18,10 @@ import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { parseConfig, type PipelineConfig } from '../../config/pipeline-config';
 import { S3ObjectWriter, type RawObjectWriter } from '../shared/raw-writer';
-import { SpotifySecretStore } from '../shared/spotify-secret';
-import { RUN_ID_PATTERN } from '../shared/manifest';
+import { SpotifySecretStore, type SpotifyCredentialStore } from '../shared/spotify-secret';
+import { RUN_ID_PATTERN, runIdStartedAt } from '../shared/manifest';
 import { RunClaims, type HeldClaim } from '../shared/run-claim';
-import { ExtractFailedError, extractRun, newRunId, type BackoffOptions } from './extract-run';
+import { ExtractFailedError, extractRun, newRunId, type BackoffOptions, type ExtractProgressEvent, type MinimalLogger } from './extract-run';
 
 /**
  * What the function accepts. All fields optional:
@@ -53,15 +54,28 @@ export interface ExtractHandlerResult {
   counts: Record<string, number>;
   errors: number;
   stoppedEarly: string | null;
+  /** The run id already had its manifest: nothing was fetched. */
+  alreadyComplete: boolean;
+  /** This invocation finished a run an earlier one had left unfinished. */
+  resumed: boolean;
+}
+
+/** What the handler needs of a logger and a metrics sink: Powertools' Logger and Metrics, or the CLI's own. */
+export type ExtractLogger = MinimalLogger & { appendKeys(keys: Record<string, unknown>): void; addContext(context: Context): void };
+export interface ExtractMetrics {
+  addDimension(name: string, value: string): unknown;
+  addMetric(name: string, unit: (typeof MetricUnit)[keyof typeof MetricUnit], value: number): unknown;
+  publishStoredMetrics(): unknown;
 }
 
 export interface ExtractHandlerDeps {
   config: PipelineConfig;
   writer: RawObjectWriter;
-  secrets: SpotifySecretStore;
-  logger: Logger;
-  metrics: Metrics;
+  secrets: SpotifyCredentialStore & { invalidate?(): void };
+  logger: ExtractLogger;
+  metrics: ExtractMetrics;
   backoff?: BackoffOptions;
+  onProgress?: (event: ExtractProgressEvent) => void;
   /** Run claims (S3); scheduled runs are claimed before they start. */
   claims?: RunClaims;
 }
@@ -78,11 +92,8 @@ export function isScheduledRun(event: z.output<typeof ExtractEventSchema>): bool
 export function runIdentity(event: z.output<typeof ExtractEventSchema>, now = new Date()): { runId: string; startedAt: Date } {
   const time = event.scheduledTime ?? event.time;
   const startedAt = time ? new Date(time) : now;
-  if (event.runId) {
-    // An explicit run id (re-running a given run) carries its own start time.
-    const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z/.exec(event.runId)!;
-    return { runId: event.runId, startedAt: new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6])) };
-  }
+  // An explicit run id (resuming or re-running a given run) carries its own start time.
+  if (event.runId) return { runId: event.runId, startedAt: runIdStartedAt(event.runId) };
   const seed = event.executionId ?? event.id;
   return { runId: newRunId(startedAt, seed), startedAt };
 }
@@ -112,7 +123,17 @@ export function createExtractHandler(deps: ExtractHandlerDeps | (() => ExtractHa
       const claimed = await resolved.claims.claim('extract', runId, { owner: context?.awsRequestId ?? 'extract', leaseSeconds });
       if (claimed.status !== 'claimed') {
         logger.info('scheduled run already claimed; this delivery does nothing', { claim: claimed.status, owner: claimed.record.owner, attempt: claimed.record.attempt });
-        return { runId, status: 'skipped', skipped: claimed.status, manifestKey: claimed.record.detail.manifest_key ?? '', counts: {}, errors: 0, stoppedEarly: null };
+        return {
+          runId,
+          status: 'skipped',
+          skipped: claimed.status,
+          manifestKey: claimed.record.detail.manifest_key ?? '',
+          counts: {},
+          errors: 0,
+          stoppedEarly: null,
+          alreadyComplete: claimed.status === 'done',
+          resumed: false,
+        };
       }
       claim = claimed.claim;
       if (claimed.takenOverFrom) logger.info('taking over the run from an attempt that failed or timed out', { previous: claimed.takenOverFrom });
@@ -120,35 +141,45 @@ export function createExtractHandler(deps: ExtractHandlerDeps | (() => ExtractHa
     logger.info('extract starting', { writer: writer.describe(), override: override ?? null, authMode: config.spotify.authMode });
     metrics.addDimension('environment', config.environment);
     try {
-      const credentials = await secrets.get();
       const result = await extractRun({
         spotify: config.spotify,
         timeBudgetSeconds: config.extract.timeBudgetSeconds,
-        credentials,
-        onRefreshTokenRotated: (token) => secrets.storeRefreshToken(token),
+        credentials: secrets,
         writer,
         runId,
         startedAt,
         override,
         logger,
         backoff: resolved.backoff,
+        onProgress: resolved.onProgress,
       });
       const { manifest } = result;
       const c = manifest.counts;
-      metrics.addMetric('Playlists', MetricUnit.Count, c.playlists);
-      metrics.addMetric('PlaylistItems', MetricUnit.Count, c.playlist_items);
-      metrics.addMetric('TopItems', MetricUnit.Count, c.top_items);
-      metrics.addMetric('ApiCalls', MetricUnit.Count, c.api_calls);
-      metrics.addMetric('TokenCalls', MetricUnit.Count, c.token_calls);
-      metrics.addMetric('Retries', MetricUnit.Count, c.retries);
-      metrics.addMetric('RateLimited', MetricUnit.Count, c.rate_limited);
-      metrics.addMetric('EntityErrors', MetricUnit.Count, manifest.errors.length);
-      metrics.addMetric('StoppedEarly', MetricUnit.Count, manifest.stopped_early ? 1 : 0);
+      // A run found complete was counted by the invocation that completed it.
+      if (!result.alreadyComplete) {
+        metrics.addMetric('Playlists', MetricUnit.Count, c.playlists);
+        metrics.addMetric('PlaylistsReused', MetricUnit.Count, c.playlists_reused ?? 0);
+        metrics.addMetric('PlaylistItems', MetricUnit.Count, c.playlist_items);
+        metrics.addMetric('TopItems', MetricUnit.Count, c.top_items);
+        metrics.addMetric('ApiCalls', MetricUnit.Count, c.api_calls);
+        metrics.addMetric('ItemPageCalls', MetricUnit.Count, c.item_page_calls ?? 0);
+        metrics.addMetric('TokenCalls', MetricUnit.Count, c.token_calls);
+        metrics.addMetric('Retries', MetricUnit.Count, c.retries);
+        metrics.addMetric('RateLimited', MetricUnit.Count, c.rate_limited);
+        metrics.addMetric('EntityErrors', MetricUnit.Count, manifest.errors.length);
+        metrics.addMetric('StoppedEarly', MetricUnit.Count, manifest.stopped_early ? 1 : 0);
+      }
       metrics.addMetric('ExtractFailed', MetricUnit.Count, 0);
       for (const error of manifest.errors) {
         logger.warn('entity not extracted', { kind: error.kind, entityId: error.entity_id, httpStatus: error.http_status, message: error.message });
       }
-      logger.info('extract finished', { status: manifest.status, manifestKey: result.manifestKey, counts: c, stoppedEarly: manifest.stopped_early });
+      logger.info(result.alreadyComplete ? 'run already complete; nothing extracted' : 'extract finished', {
+        status: manifest.status,
+        manifestKey: result.manifestKey,
+        counts: c,
+        stoppedEarly: manifest.stopped_early,
+        resumed: result.resumed,
+      });
       await claim
         ?.done({ manifest_key: result.manifestKey, status: manifest.status })
         .catch((claimError: unknown) => logger.warn('the run finished but its claim could not be marked done', { error: claimError as Error }));
@@ -159,13 +190,15 @@ export function createExtractHandler(deps: ExtractHandlerDeps | (() => ExtractHa
         counts: { ...c },
         errors: manifest.errors.length,
         stoppedEarly: manifest.stopped_early?.message ?? null,
+        alreadyComplete: result.alreadyComplete,
+        resumed: result.resumed,
       };
     } catch (error) {
       metrics.addMetric('ExtractFailed', MetricUnit.Count, 1);
       // A refused token may mean the secret changed under a warm container: read it afresh next time.
-      secrets.invalidate();
-      logger.error('extract failed; no manifest was written', { error: error as Error });
-      // Release the claim so that the retry of this delivery runs the same run id again.
+      secrets.invalidate?.();
+      logger.error('extract failed; no manifest was written (a retry of this event resumes from the checkpoint)', { error: error as Error });
+      // Release the claim so that the retry of this delivery runs the same run id again (and resumes it).
       await claim?.failed(error).catch((releaseError: unknown) =>
         logger.warn('could not mark the claim failed; the retry waits for its lease to end', { error: releaseError as Error }),
       );

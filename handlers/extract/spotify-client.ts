@@ -1,17 +1,21 @@
 /**
- * A small Spotify Web API client built for unattended runs: token caching and refresh, a bound on concurrent
- * requests, Retry-After honoured across all requests, capped exponential backoff with jitter for 5xx,
- * timeouts, resets and malformed bodies, and a clean stop when Spotify asks for more time than the run has.
- * It uses Node's fetch and nothing else, so it behaves the same in Lambda, the local run and the tests.
+ * A small Spotify Web API client built for unattended runs. Every request, right before it is sent:
+ * waits for a connection slot (a bound on concurrent requests), passes the app's rate-limit gate (Retry-After
+ * honoured by every request, queued ones included, the latest pause winning), and takes an access token valid
+ * at that moment. Answers are sorted: expired tokens are renewed and the request repeated as often as tokens
+ * expire; 5xx, timeouts, resets and malformed bodies are retried with capped exponential backoff and full jitter;
+ * a quota 429 or a Retry-After past the run's budget stops the run cleanly.
  */
 import { setMaxListeners } from 'node:events';
 import type { StoppedEarly } from '../shared/manifest';
+import { asCredentialStore, type SpotifyCredentials, type SpotifyCredentialStore } from '../shared/spotify-secret';
+import { AccessTokens, type IssuedToken } from './access-tokens';
+import { RateLimitGate } from './rate-limit-gate';
+import { exchange, sleep, type Outcome } from './spotify-http';
 
-export interface SpotifyCredentials {
-  clientId: string;
-  clientSecret?: string;
-  refreshToken?: string;
-}
+export type { SpotifyCredentials, SpotifyCredentialStore } from '../shared/spotify-secret';
+export { parseRetryAfter } from './spotify-http';
+export { RateLimitGate } from './rate-limit-gate';
 
 export type AuthMode = 'user' | 'client-credentials';
 
@@ -27,6 +31,8 @@ export const silentLogger: MinimalLogger = { debug() {}, info() {}, warn() {}, e
 
 export interface ClientStats {
   api_calls: number;
+  /** Of api_calls: playlist item pages (GET /playlists/{id}/items), what an unchanged library should not cost. */
+  item_page_calls: number;
   token_calls: number;
   retries: number;
   rate_limited: number;
@@ -44,7 +50,8 @@ export interface SpotifyClientOptions {
   apiBaseUrl: string;
   accountsBaseUrl: string;
   authMode: AuthMode;
-  credentials: SpotifyCredentials;
+  /** Plain credentials (a rotated token then goes to onRefreshTokenRotated), or a store that keeps them. */
+  credentials: SpotifyCredentials | SpotifyCredentialStore;
   onRefreshTokenRotated?: (newToken: string) => Promise<void>;
   maxConcurrentRequests: number;
   requestTimeoutMs: number;
@@ -53,6 +60,8 @@ export interface SpotifyClientOptions {
   deadline: number;
   backoff?: BackoffOptions;
   logger?: MinimalLogger;
+  /** The app's rate-limit gate; share one between the clients of several listeners of the same app. */
+  gate?: RateLimitGate;
 }
 
 /** The API answered with an error for one entity (404, 403, exhausted 5xx, ...). The run records it and goes on. */
@@ -61,6 +70,8 @@ export class SpotifyApiError extends Error {
     readonly endpoint: string,
     readonly status: number | null,
     readonly spotifyMessage: string,
+    /** A retry later may succeed (5xx, timeouts, resets), unlike a 4xx answer about the entity itself. */
+    readonly transient = false,
   ) {
     super(`${endpoint}: ${status === null ? 'no HTTP answer' : `HTTP ${status}`}: ${spotifyMessage}`);
     this.name = 'SpotifyApiError';
@@ -84,16 +95,12 @@ export class SpotifyFatalError extends Error {
 }
 
 const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 500, capMs: 8_000 };
-/** Tokens are renewed this long before Spotify's expiry (capped to a tenth of a short lifetime). */
-const TOKEN_EXPIRY_MARGIN_MS = 60_000;
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+/** A token call gets at least this long: cut after Spotify rotated the refresh token, it would lose the new one. */
+const TOKEN_TIMEOUT_MS = 30_000;
+/** Expiry refreshes of one request before it gives up (tokens that die faster than a request can be sent). */
+const MAX_EXPIRIES_PER_REQUEST = 10;
 
-type Outcome =
-  | { kind: 'ok'; body: unknown }
-  | { kind: 'retry'; status: number | null; cause: string; unreachable?: boolean }
-  | { kind: 'unauthorized'; message: string }
-  | { kind: 'rate-limited'; retryAfterSeconds: number; quota: boolean; message: string }
-  | { kind: 'fail'; status: number; message: string };
+const ITEM_PAGE_PATH = /\/playlists\/[^/]+\/items$/;
 
 class Semaphore {
   private active = 0;
@@ -112,86 +119,54 @@ class Semaphore {
   }
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-/** Retry-After is seconds, or (rarely) an HTTP date. */
-export function parseRetryAfter(value: string | null, now = Date.now()): number {
-  if (!value) return 1;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? 1 : Math.max(0, (date - now) / 1000);
-}
-
-/** Spotify's error bodies: `{"error":{"status":404,"message":"..."}}` (API) or `{"error":"invalid_grant",...}` (accounts). */
-function errorDetails(body: unknown): { message: string; reason?: string } {
-  if (body && typeof body === 'object') {
-    const b = body as Record<string, unknown>;
-    const error = b.error;
-    if (error && typeof error === 'object') {
-      const e = error as Record<string, unknown>;
-      return {
-        message: typeof e.message === 'string' ? e.message : JSON.stringify(e),
-        reason: typeof e.reason === 'string' ? e.reason : typeof b.reason === 'string' ? b.reason : undefined,
-      };
-    }
-    if (typeof error === 'string') {
-      const description = typeof b.error_description === 'string' ? `: ${b.error_description}` : '';
-      return { message: `${error}${description}`, reason: typeof b.reason === 'string' ? b.reason : undefined };
-    }
-  }
-  return { message: 'no error message in the response' };
-}
-
-function networkCause(error: unknown): { text: string; unreachable: boolean } {
-  const err = error as Error & { cause?: { code?: string; message?: string } };
-  if (err?.name === 'TimeoutError' || err?.name === 'AbortError') return { text: 'timed out', unreachable: false };
-  const code = err?.cause?.code;
-  const text = code ? `${code}${err.cause?.message ? ` (${err.cause.message})` : ''}` : (err?.message ?? String(error));
-  return { text: `network error: ${text}`, unreachable: code !== undefined && UNREACHABLE_CODES.has(code) };
-}
-
 export class SpotifyClient {
-  readonly stats: ClientStats = { api_calls: 0, token_calls: 0, retries: 0, rate_limited: 0, retry_after_seconds_total: 0 };
-  private readonly semaphore: Semaphore;
+  readonly stats: ClientStats = { api_calls: 0, item_page_calls: 0, token_calls: 0, retries: 0, rate_limited: 0, retry_after_seconds_total: 0 };
+  readonly gate: RateLimitGate;
+  private readonly slots: Semaphore;
   private readonly backoff: BackoffOptions;
   private readonly logger: MinimalLogger;
   private readonly stop = new AbortController();
-  private readonly credentials: SpotifyCredentials;
-  private token: { value: string; renewAt: number } | null = null;
-  private tokenInFlight: Promise<string> | null = null;
-  /** A 429 pauses every request, not just the one that saw it: Spotify's window is per app. */
-  private pausedUntil = 0;
+  private readonly tokens: AccessTokens;
 
   constructor(private readonly options: SpotifyClientOptions) {
-    this.semaphore = new Semaphore(options.maxConcurrentRequests);
+    this.slots = new Semaphore(options.maxConcurrentRequests);
+    this.gate = options.gate ?? new RateLimitGate();
     // Every in-flight request and every wait listens on the run's stop signal; hundreds are normal here.
     setMaxListeners(0, this.stop.signal);
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.logger = options.logger ?? silentLogger;
-    this.credentials = { ...options.credentials };
-    if (options.authMode === 'user' && !options.credentials.refreshToken) {
-      throw new SpotifyFatalError(
-        'authMode "user" needs a refresh token and none was given. Run `pipeline authorize` once to get one ' +
-          '(or set spotify.authMode to "client-credentials" if your app still has that access).',
-      );
+    const plain = options.credentials as SpotifyCredentials;
+    if (typeof plain.clientId === 'string') {
+      if (options.authMode === 'user' && !plain.refreshToken) {
+        throw new SpotifyFatalError(
+          'authMode "user" needs a refresh token and none was given. Run `pipeline authorize` once to get one ' +
+            '(or set spotify.authMode to "client-credentials" if your app still has that access).',
+        );
+      }
+      if (options.authMode === 'client-credentials' && !plain.clientSecret) {
+        throw new SpotifyFatalError('authMode "client-credentials" needs the app\'s client secret and none was given.');
+      }
     }
-    if (options.authMode === 'client-credentials' && !options.credentials.clientSecret) {
-      throw new SpotifyFatalError('authMode "client-credentials" needs the app\'s client secret and none was given.');
-    }
+    this.tokens = new AccessTokens({
+      accountsBaseUrl: options.accountsBaseUrl,
+      authMode: options.authMode,
+      store: asCredentialStore(options.credentials, options.onRefreshTokenRotated),
+      timeoutMs: Math.max(TOKEN_TIMEOUT_MS, options.requestTimeoutMs),
+      maxRetries: options.maxRetries,
+      backoffWait: (attempt, label, cause) => this.backoffWait(attempt, label, cause),
+      onRateLimited: (outcome, label) => this.onRateLimited(outcome, label),
+      onTokenCall: () => {
+        this.stats.token_calls += 1;
+      },
+      onRotationStored: (outcome) => {
+        if (outcome === 'kept-newer') {
+          this.logger.warn('Spotify rotated the refresh token, but the store already holds a newer authorisation; kept that one');
+        } else {
+          this.logger.info('stored the rotated Spotify refresh token', { outcome });
+        }
+      },
+      fatal: (message, cause) => new SpotifyFatalError(message, { cause }),
+    });
   }
 
   /** Stops every waiting and future request with this reason (quota, fatal error elsewhere in the run). */
@@ -203,36 +178,38 @@ export class SpotifyClient {
     return this.stop.signal.aborted ? (this.stop.signal.reason as Error) : null;
   }
 
+  /** Resolves once no token call is under way, so a rotated refresh token is stored before the run returns. */
+  settled(): Promise<void> {
+    return this.tokens.settled();
+  }
+
   /** GET an API path (relative to apiBaseUrl) and return the parsed JSON body. `label` names it in errors. */
   async getJson(path: string, query: Record<string, string | number | undefined>, label: string): Promise<unknown> {
     const url = new URL(this.options.apiBaseUrl.replace(/\/+$/, '') + path);
     for (const [key, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(key, String(value));
-    let refreshedAfter401 = false;
     let attempt = 0;
+    let expiries = 0;
     for (;;) {
       this.throwIfStopped();
-      await this.waitForRateLimit(label);
-      const token = await this.accessToken();
-      const outcome = await this.semaphore.run(() => {
-        this.throwIfStopped();
-        this.stats.api_calls += 1;
-        return this.request(url, { headers: { Authorization: `Bearer ${token}` } });
-      });
+      const { outcome, token } = await this.slots.run(() => this.send(url));
       switch (outcome.kind) {
         case 'ok':
+          this.tokens.accepted(token);
           return outcome.body;
         case 'fail':
+          this.tokens.accepted(token); // Spotify authenticated the call and answered about the entity
           throw new SpotifyApiError(label, outcome.status, outcome.message);
         case 'unauthorized':
-          // An access token can expire between our check and Spotify's: renew once, then believe the 401.
-          if (refreshedAfter401) {
-            throw new SpotifyFatalError(
-              `${label}: HTTP 401 with a freshly issued access token (${outcome.message}). The credentials do not ` +
-                'grant this call; re-run `pipeline authorize` with the scopes in docs/extraction.md.',
-            );
+          try {
+            this.tokens.refused(token, outcome.message, label);
+          } catch (fatal) {
+            this.abort(fatal as Error);
+            throw fatal;
           }
-          refreshedAfter401 = true;
-          this.invalidateToken(token);
+          expiries += 1;
+          if (expiries > MAX_EXPIRIES_PER_REQUEST) {
+            throw new SpotifyApiError(label, 401, `access tokens expired ${expiries} times before this request got through: ${outcome.message}`, true);
+          }
           continue;
         case 'rate-limited':
           this.onRateLimited(outcome, label);
@@ -245,7 +222,7 @@ export class SpotifyClient {
                   `${attempt + 1} attempts. Check spotify.apiBaseUrl and the network, then run again.`,
               );
             }
-            throw new SpotifyApiError(label, outcome.status, `${outcome.cause} (gave up after ${attempt + 1} attempts)`);
+            throw new SpotifyApiError(label, outcome.status, `${outcome.cause} (gave up after ${attempt + 1} attempts)`, true);
           }
           attempt += 1;
           this.stats.retries += 1;
@@ -255,19 +232,33 @@ export class SpotifyClient {
     }
   }
 
+  /**
+   * Inside a connection slot: wait out any rate-limit pause, take a token valid now, and send, all right before
+   * the send. The gate is checked again after the token: a 429 may have come in while the token was fetched.
+   */
+  private async send(url: URL): Promise<{ outcome: Outcome; token: IssuedToken }> {
+    let token: IssuedToken;
+    do {
+      await this.gate.passage(this.stop.signal);
+      token = await this.tokens.current(this.stop.signal);
+      this.throwIfStopped();
+    } while (this.gate.isPaused());
+    this.stats.api_calls += 1;
+    if (ITEM_PAGE_PATH.test(url.pathname)) this.stats.item_page_calls += 1;
+    const outcome = await exchange(url, {
+      headers: { Authorization: `Bearer ${token.value}` },
+      timeoutMs: this.options.requestTimeoutMs,
+      stop: this.stop.signal,
+    });
+    return { outcome, token };
+  }
+
   private throwIfStopped(): void {
     if (this.stop.signal.aborted) throw this.stop.signal.reason;
   }
 
-  private async waitForRateLimit(label: string): Promise<void> {
-    const wait = this.pausedUntil - Date.now();
-    if (wait > 0) {
-      this.logger.debug('waiting for Spotify rate limit', { endpoint: label, waitMs: wait });
-      await sleep(wait, this.stop.signal);
-    }
-  }
-
-  private onRateLimited(outcome: Extract<Outcome, { kind: 'rate-limited' }>, label: string): void {
+  /** Records a 429, stops the run when Spotify asks for more than it has, and pauses the gate; returns the end. */
+  private onRateLimited(outcome: Extract<Outcome, { kind: 'rate-limited' }>, label: string): number {
     this.stats.rate_limited += 1;
     const seconds = outcome.retryAfterSeconds;
     if (outcome.quota) {
@@ -291,13 +282,13 @@ export class SpotifyClient {
       });
     }
     this.stats.retry_after_seconds_total += seconds;
-    if (until > this.pausedUntil) this.pausedUntil = until;
+    this.gate.pauseUntil(until);
     this.logger.warn('rate limited by Spotify; honouring Retry-After', { endpoint: label, retryAfterSeconds: seconds });
+    return until;
   }
 
   private stopRun(stopped: StoppedEarly): never {
-    const error = new RunStoppedError(stopped);
-    this.abort(error);
+    this.abort(new RunStoppedError(stopped));
     throw this.stop.signal.reason;
   }
 
@@ -314,142 +305,5 @@ export class SpotifyClient {
     }
     this.logger.warn('retrying Spotify request', { endpoint: label, attempt, delayMs: delay, cause });
     await sleep(delay, this.stop.signal);
-  }
-
-  /** One HTTP exchange, body included, under the request timeout. Never throws for HTTP or network trouble. */
-  private async request(url: URL, init: { method?: string; headers?: Record<string, string>; body?: string }): Promise<Outcome> {
-    const timeout = AbortSignal.timeout(this.options.requestTimeoutMs);
-    const signal = AbortSignal.any([timeout, this.stop.signal]);
-    let status: number;
-    let retryAfterHeader: string | null;
-    let text: string;
-    try {
-      const response = await fetch(url, { ...init, signal });
-      status = response.status;
-      retryAfterHeader = response.headers.get('retry-after');
-      text = await response.text();
-    } catch (error) {
-      if (this.stop.signal.aborted) throw this.stop.signal.reason;
-      const cause = networkCause(error);
-      return { kind: 'retry', status: null, cause: cause.text, unreachable: cause.unreachable };
-    }
-    let body: unknown;
-    let parsed = true;
-    try {
-      body = text.length > 0 ? JSON.parse(text) : null;
-    } catch {
-      parsed = false;
-    }
-    if (status >= 200 && status < 300) {
-      if (!parsed || body === null || typeof body !== 'object') {
-        return { kind: 'retry', status, cause: `HTTP ${status} with a malformed JSON body` };
-      }
-      return { kind: 'ok', body };
-    }
-    const details = parsed ? errorDetails(body) : { message: text.slice(0, 200) || 'empty body' };
-    if (status === 429) {
-      return {
-        kind: 'rate-limited',
-        retryAfterSeconds: parseRetryAfter(retryAfterHeader),
-        quota: details.reason === 'QUOTA_EXCEEDED',
-        message: details.message,
-      };
-    }
-    if (status === 401) return { kind: 'unauthorized', message: details.message };
-    if (status >= 500 || status === 408) return { kind: 'retry', status, cause: `HTTP ${status}: ${details.message}` };
-    return { kind: 'fail', status, message: details.message };
-  }
-
-  private invalidateToken(used: string): void {
-    if (this.token?.value === used) this.token = null;
-  }
-
-  private async accessToken(): Promise<string> {
-    if (this.token && Date.now() < this.token.renewAt) return this.token.value;
-    // One token request at a time: concurrent callers share it.
-    this.tokenInFlight ??= this.fetchToken().finally(() => {
-      this.tokenInFlight = null;
-    });
-    return this.tokenInFlight;
-  }
-
-  private async fetchToken(): Promise<string> {
-    const { clientId, clientSecret, refreshToken } = this.credentials;
-    const form = new URLSearchParams();
-    const headers: Record<string, string> = { 'Content-Type': 'application/x-www-form-urlencoded' };
-    if (this.options.authMode === 'client-credentials') {
-      form.set('grant_type', 'client_credentials');
-    } else {
-      form.set('grant_type', 'refresh_token');
-      form.set('refresh_token', refreshToken as string);
-    }
-    if (clientSecret) {
-      headers.Authorization = `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`;
-    } else {
-      // A PKCE client has no secret: Spotify identifies it by client_id in the body.
-      form.set('client_id', clientId);
-    }
-    const url = new URL(`${this.options.accountsBaseUrl.replace(/\/+$/, '')}/api/token`);
-    let attempt = 0;
-    for (;;) {
-      this.throwIfStopped();
-      this.stats.token_calls += 1;
-      const outcome = await this.request(url, { method: 'POST', headers, body: form.toString() });
-      if (outcome.kind === 'ok') return this.acceptToken(outcome.body as Record<string, unknown>);
-      if (outcome.kind === 'rate-limited') {
-        this.onRateLimited(outcome, 'POST /api/token');
-        await this.waitForRateLimit('POST /api/token');
-        continue;
-      }
-      if (outcome.kind === 'retry' && attempt < this.options.maxRetries) {
-        attempt += 1;
-        this.stats.retries += 1;
-        await this.backoffWait(attempt, 'POST /api/token', outcome.cause);
-        continue;
-      }
-      const what =
-        outcome.kind === 'retry'
-          ? `${outcome.cause} after ${attempt + 1} attempts`
-          : outcome.kind === 'unauthorized' || outcome.kind === 'fail'
-            ? `HTTP ${outcome.kind === 'fail' ? outcome.status : 401}: ${outcome.message}`
-            : 'unexpected answer';
-      const advice =
-        this.options.authMode === 'user'
-          ? 'If the refresh token was revoked or lost, run `pipeline authorize` again to store a new one.'
-          : 'Check the client id and secret in the Spotify developer dashboard.';
-      throw new SpotifyFatalError(
-        `getting a Spotify access token from ${this.options.accountsBaseUrl} failed (${what}). ${advice}`,
-      );
-    }
-  }
-
-  private async acceptToken(body: Record<string, unknown>): Promise<string> {
-    const accessToken = body.access_token;
-    if (typeof accessToken !== 'string' || accessToken.length === 0) {
-      throw new SpotifyFatalError('the Spotify token endpoint answered without an access_token');
-    }
-    const lifetimeMs = (typeof body.expires_in === 'number' ? body.expires_in : 3600) * 1000;
-    const margin = Math.min(TOKEN_EXPIRY_MARGIN_MS, lifetimeMs / 10);
-    this.token = { value: accessToken, renewAt: Date.now() + lifetimeMs - margin };
-    const rotated = body.refresh_token;
-    if (typeof rotated === 'string' && rotated.length > 0 && rotated !== this.credentials.refreshToken) {
-      this.credentials.refreshToken = rotated;
-      // A rotated refresh token that is not stored is a pipeline that dies a week later: persist it now.
-      if (this.options.onRefreshTokenRotated) {
-        try {
-          await this.options.onRefreshTokenRotated(rotated);
-        } catch (error) {
-          throw new SpotifyFatalError(
-            `Spotify issued a new refresh token but storing it failed: ${(error as Error).message}. ` +
-              'Fix the secret store access, then run `pipeline authorize` if the next run cannot get a token.',
-            { cause: error },
-          );
-        }
-        this.logger.info('stored the rotated Spotify refresh token');
-      } else {
-        this.logger.warn('Spotify rotated the refresh token and no store was configured to keep it');
-      }
-    }
-    return accessToken;
   }
 }

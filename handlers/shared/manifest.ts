@@ -5,11 +5,18 @@
 
 export const RUN_ID_PATTERN = /^[0-9]{8}T[0-9]{6}Z-[0-9a-z]{6}$/;
 export const MANIFEST_FILE = '_manifest.json';
+/** Beside the run's files: what an unfinished run already has, so a retry of the same run id fetches only the rest. */
+export const CHECKPOINT_FILE = '_checkpoint.json';
+/** The last complete fetch of each playlist (snapshot id -> raw object), read by the next run. */
+export const PLAYLIST_STATE_KEY = 'raw/_state/playlists.json';
+/** 2: objects may point at an earlier run's raw object (playlists unchanged since), see docs/data-contracts.md. */
+export const MANIFEST_VERSION = 2;
 export const TOP_ITEM_TYPES = ['tracks', 'artists'] as const;
 export type TopItemType = (typeof TOP_ITEM_TYPES)[number];
 export type TimeRange = 'short_term' | 'medium_term' | 'long_term';
 
 export interface ManifestObject {
+  /** Full bucket key: under this run's prefix, or (reused) under the prefix of the run named by fetched_in_run. */
   key: string;
   kind: 'playlist' | 'top';
   /** Playlist id, or `<type>_<time_range>` for a top list. */
@@ -18,6 +25,14 @@ export interface ManifestObject {
   sha256: string;
   items: number;
   pages: number;
+  /** The run that fetched the object: this run, or the earlier run whose object a playlist unchanged since is read from. */
+  fetched_in_run: string;
+  /** Playlists: the snapshot id the object holds (null if Spotify sent none). */
+  snapshot_id?: string | null;
+  /** Playlists: the snapshot id changed while the first paging ran, so the items were fetched once more. */
+  refetched_after_snapshot_change?: boolean;
+  /** Playlists: it changed again during that second paging; the items may mix two versions of the playlist. */
+  snapshot_changed_during_fetch?: boolean;
 }
 
 export interface ManifestError {
@@ -38,18 +53,22 @@ export interface StoppedEarly {
 
 export interface ManifestCounts {
   playlists: number;
+  /** Of `playlists`: unchanged since their last complete fetch, read from that earlier object (no item pages). */
+  playlists_reused: number;
   playlist_items: number;
   top_lists: number;
   top_items: number;
-  /** Every HTTP request to the Web API (retries included); token requests are counted apart. */
+  /** Every HTTP request to the Web API (retries included), over all attempts; token requests are counted apart. */
   api_calls: number;
+  /** Of `api_calls`: requests for playlist item pages (GET /playlists/{id}/items). */
+  item_page_calls: number;
   token_calls: number;
   retries: number;
   rate_limited: number;
 }
 
 export interface RunManifest {
-  manifest_version: 1;
+  manifest_version: typeof MANIFEST_VERSION;
   run_id: string;
   extract_date: string;
   started_at: string;
@@ -57,6 +76,8 @@ export interface RunManifest {
   status: 'complete' | 'partial';
   stopped_early: StoppedEarly | null;
   source: { api_base_url: string; auth_mode: 'user' | 'client-credentials' };
+  /** Invocations that worked on this run id (more than 1: it was resumed after a failed attempt). */
+  attempts: number;
   objects: ManifestObject[];
   counts: ManifestCounts;
   errors: ManifestError[];
@@ -87,6 +108,17 @@ export function runPrefix(runId: string, extractDate: string): string {
 
 export function manifestKey(runId: string, extractDate: string): string {
   return `${runPrefix(runId, extractDate)}${MANIFEST_FILE}`;
+}
+
+export function checkpointKey(runId: string, extractDate: string): string {
+  return `${runPrefix(runId, extractDate)}${CHECKPOINT_FILE}`;
+}
+
+/** The UTC start time a run id encodes (`20261125T060000Z-...` -> 2026-11-25T06:00:00Z). */
+export function runIdStartedAt(runId: string): Date {
+  assertRunId(runId);
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z/.exec(runId)!;
+  return new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]));
 }
 
 export function playlistKey(runId: string, extractDate: string, playlistId: string): string {

@@ -1,18 +1,82 @@
 /**
- * The Spotify credentials in AWS Secrets Manager: one JSON secret
- * `{"clientId": "...", "clientSecret": "...", "refreshToken": "..."}` (clientSecret optional for PKCE apps,
- * refreshToken absent in client-credentials mode) — the same shape as the local secrets file.
- * Read once and cached across warm invocations; a rotated refresh token is written back with PutSecretValue.
+ * Where the Spotify credentials live, behind one interface the extract uses everywhere:
+ *
+ * - `SpotifySecretStore`: AWS Secrets Manager, one JSON secret
+ *   `{"clientId": "...", "clientSecret": "...", "refreshToken": "..."}` (clientSecret optional for PKCE apps,
+ *   refreshToken absent in client-credentials mode), the same shape as the local secrets file;
+ * - `InMemoryCredentialStore`: credentials handed to a run (tests, the embedded fake);
+ * - local/local-secrets.ts: the local secrets file and SPOTIFY_* environment variables.
+ *
+ * Spotify may answer a refresh with a new refresh token and kill the old one. A store's
+ * `saveRotatedRefreshToken` resolves only once the new token is durably stored, so the client stores it before
+ * it uses the new access token, and a run that cannot store it stops instead of going on with a token nobody
+ * will have next time. A store per listener (several authorised users) is another instance of the same
+ * interface: the client takes one store, and each listener gets its own client and store.
  */
+import { createHash } from 'node:crypto';
 import {
   GetSecretValueCommand,
   PutSecretValueCommand,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import type { SpotifyCredentials } from '../extract/spotify-client';
 
-/** Warm containers re-read the secret after this, so a new `pipeline authorize` is picked up without a deploy. */
-const CACHE_TTL_MS = 10 * 60_000;
+export interface SpotifyCredentials {
+  clientId: string;
+  clientSecret?: string;
+  refreshToken?: string;
+}
+
+export interface SpotifyCredentialStore {
+  /** Where the credentials live, for logs and errors (never their values). */
+  describe(): string;
+  /** The credentials; `fresh` bypasses any cache (e.g. after Spotify refused a refresh token). */
+  load(options?: { fresh?: boolean }): Promise<SpotifyCredentials>;
+  /**
+   * Stores the refresh token Spotify rotated `previous` into. Resolves once it is durably stored (or the store
+   * already holds a newer authorisation that someone else wrote meanwhile); throws when it could not be stored.
+   */
+  saveRotatedRefreshToken(previous: string, next: string): Promise<SaveOutcome>;
+}
+
+/** `stored`: written now; `already-stored`: an earlier attempt's write had landed; `kept-newer`: someone else replaced the token meanwhile and theirs was kept. */
+export type SaveOutcome = 'stored' | 'already-stored' | 'kept-newer';
+
+/** Credentials given to a run directly; a rotated token is kept in memory and handed to `onRotated`. */
+export class InMemoryCredentialStore implements SpotifyCredentialStore {
+  private credentials: SpotifyCredentials;
+
+  constructor(
+    credentials: SpotifyCredentials,
+    private readonly onRotated?: (token: string) => Promise<void>,
+    private readonly description = 'credentials given to the run',
+  ) {
+    this.credentials = { ...credentials };
+  }
+
+  describe(): string {
+    return this.description;
+  }
+
+  async load(): Promise<SpotifyCredentials> {
+    return { ...this.credentials };
+  }
+
+  async saveRotatedRefreshToken(_previous: string, next: string): Promise<SaveOutcome> {
+    if (this.onRotated) await this.onRotated(next);
+    this.credentials = { ...this.credentials, refreshToken: next };
+    return 'stored';
+  }
+}
+
+/** Anything with a clientId is plain credentials; anything with load() is a store. */
+export function asCredentialStore(
+  credentials: SpotifyCredentials | SpotifyCredentialStore,
+  onRotated?: (token: string) => Promise<void>,
+): SpotifyCredentialStore {
+  return typeof (credentials as SpotifyCredentialStore).load === 'function'
+    ? (credentials as SpotifyCredentialStore)
+    : new InMemoryCredentialStore(credentials as SpotifyCredentials, onRotated);
+}
 
 export function parseSpotifySecret(text: string | undefined, source: string): SpotifyCredentials {
   if (!text) throw new Error(`${source} has no SecretString. Store {"clientId": ..., "refreshToken": ...} in it (see docs/extraction.md).`);
@@ -35,17 +99,95 @@ export function parseSpotifySecret(text: string | undefined, source: string): Sp
   return { clientId, clientSecret: field('clientSecret'), refreshToken: field('refreshToken') };
 }
 
-export class SpotifySecretStore {
+/** Warm containers re-read the secret after this, so a new `pipeline authorize` is picked up without a deploy. */
+const CACHE_TTL_MS = 10 * 60_000;
+/** Attempts at storing a rotated refresh token (each re-reads the secret first) before the run is stopped. */
+const SAVE_ATTEMPTS = 4;
+
+/** A version id derived from the token: a retried put of the same token creates no second version. */
+function versionTokenFor(refreshToken: string): string {
+  const h = createHash('sha256').update(refreshToken).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+export class SpotifySecretStore implements SpotifyCredentialStore {
   private cached: { value: SpotifyCredentials; until: number } | null = null;
 
   constructor(
     private readonly client: SecretsManagerClient,
     private readonly secretId: string,
     private readonly ttlMs = CACHE_TTL_MS,
+    private readonly retryDelayMs = 500,
   ) {}
 
+  describe(): string {
+    return `the AWS secret ${this.secretId}`;
+  }
+
+  /** The credentials, from the cache while it is young (warm invocations). */
   async get(): Promise<SpotifyCredentials> {
-    if (this.cached && Date.now() < this.cached.until) return { ...this.cached.value };
+    return this.load();
+  }
+
+  async load(options: { fresh?: boolean } = {}): Promise<SpotifyCredentials> {
+    if (!options.fresh && this.cached && Date.now() < this.cached.until) return { ...this.cached.value };
+    const value = await this.read();
+    this.remember(value);
+    return { ...value };
+  }
+
+  /**
+   * Re-reads the secret (never the cache), checks that it still holds the token that was rotated, and puts the
+   * current value with the new token as a new version; then reads it back. Retried with the secret read afresh
+   * each time; after SAVE_ATTEMPTS failures it throws, and the run stops rather than go on with an unsaved token.
+   */
+  async saveRotatedRefreshToken(previous: string, next: string): Promise<SaveOutcome> {
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= SAVE_ATTEMPTS; attempt += 1) {
+      try {
+        const current = await this.read();
+        if (current.refreshToken === next) {
+          this.remember(current);
+          return 'already-stored';
+        }
+        if (current.refreshToken !== previous) {
+          // Someone stored another authorisation (`pipeline authorize`) after this run read the secret: theirs
+          // is the newer intent, so it is kept. The run goes on with its own (valid) token in memory.
+          this.remember(current);
+          return 'kept-newer';
+        }
+        const value: SpotifyCredentials = { ...current, refreshToken: next };
+        await this.client.send(
+          new PutSecretValueCommand({ SecretId: this.secretId, SecretString: JSON.stringify(value), ClientRequestToken: versionTokenFor(next) }),
+        );
+        const check = await this.read();
+        if (check.refreshToken !== next) throw new Error('the secret read back does not hold the new refresh token');
+        this.remember(check);
+        return 'stored';
+      } catch (error) {
+        lastError = error;
+        if (attempt < SAVE_ATTEMPTS) await new Promise((r) => setTimeout(r, this.retryDelayMs * attempt));
+      }
+    }
+    const err = lastError as Error;
+    throw new Error(
+      `storing the rotated Spotify refresh token in the secret ${this.secretId} failed ${SAVE_ATTEMPTS} times ` +
+        `(last: ${err.name}: ${err.message}). Check that the function role may secretsmanager:GetSecretValue and ` +
+        'secretsmanager:PutSecretValue on it; if the next run cannot get a token, run `pipeline authorize --store aws`.',
+      { cause: lastError },
+    );
+  }
+
+  /** Forget the cached value (e.g. after Spotify refused the token, to pick up a fresh authorisation). */
+  invalidate(): void {
+    this.cached = null;
+  }
+
+  private remember(value: SpotifyCredentials): void {
+    this.cached = { value: { ...value }, until: Date.now() + this.ttlMs };
+  }
+
+  private async read(): Promise<SpotifyCredentials> {
     let text: string | undefined;
     try {
       const result = await this.client.send(new GetSecretValueCommand({ SecretId: this.secretId }));
@@ -58,23 +200,6 @@ export class SpotifySecretStore {
         { cause: error },
       );
     }
-    const value = parseSpotifySecret(text, `secret ${this.secretId}`);
-    this.cached = { value, until: Date.now() + this.ttlMs };
-    return { ...value };
-  }
-
-  /** Writes a rotated refresh token back, keeping the other fields, as a new secret version. */
-  async storeRefreshToken(refreshToken: string): Promise<void> {
-    const current = await this.get();
-    const next: SpotifyCredentials = { ...current, refreshToken };
-    await this.client.send(
-      new PutSecretValueCommand({ SecretId: this.secretId, SecretString: JSON.stringify(next) }),
-    );
-    this.cached = { value: next, until: Date.now() + this.ttlMs };
-  }
-
-  /** Forget the cached value (e.g. after Spotify refused the token, to pick up a fresh authorisation). */
-  invalidate(): void {
-    this.cached = null;
+    return parseSpotifySecret(text, `secret ${this.secretId}`);
   }
 }

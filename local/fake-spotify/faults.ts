@@ -11,7 +11,10 @@
 import { seededRandom } from './catalog';
 
 export type FaultAction =
-  /** 429 with Retry-After (seconds, default 1) and Spotify's rate-limit body. */
+  /**
+   * 429 with Retry-After (seconds, default 1) and Spotify's rate-limit body. Spotify sends whole seconds; the
+   * fake also sends fractions (e.g. 0.2) so that tests of many 429s stay fast.
+   */
   | { kind: 'rateLimit'; retryAfterSeconds?: number }
   /** 429 with `"reason": "QUOTA_EXCEEDED"` and a long Retry-After (default 86400 s). */
   | { kind: 'quota'; retryAfterSeconds?: number }
@@ -24,7 +27,28 @@ export type FaultAction =
   /** Destroy the socket without answering (the client sees a connection reset). */
   | { kind: 'reset' }
   /** 401 "The access token expired" for this request, as if the token ran out right now. */
-  | { kind: 'expireToken' };
+  | { kind: 'expireToken' }
+  /**
+   * Someone edits the playlist right now (non-answering: the request then sees the new version): its first
+   * entry is removed, or its last entry moves to the top. The snapshot id changes as on Spotify.
+   */
+  | { kind: 'editPlaylist'; playlistId: string; edit?: 'remove-first' | 'move-last-to-first' };
+
+/** The answering faults a random mix may draw. */
+export type RandomFaultKind = 'rateLimit' | 'serverError' | 'reset' | 'malformedJson';
+
+export interface RandomFaults {
+  /** Share of matching requests that get a fault (0..1). */
+  fraction: number;
+  /** Same seed, same requests faulted, same kinds drawn. */
+  seed?: number;
+  /** Drawn uniformly for each faulted request. Default: all four. */
+  kinds?: RandomFaultKind[];
+  /** Retry-After of a drawn 429 (default 1). */
+  retryAfterSeconds?: number;
+  /** Default `/v1/**`; `/api/token` for the accounts service. */
+  path?: string | RegExp;
+}
 
 export interface FaultRule {
   /** Shown in stats().faultsFired. Defaults to `<kind>#<index>`. */
@@ -49,8 +73,15 @@ export interface FaultPlan {
   rules?: FaultRule[];
   /** Answer a seeded-random fraction of matching requests with 429. */
   randomRateLimit?: { fraction: number; seed?: number; retryAfterSeconds?: number; path?: string | RegExp };
+  /** Seeded random faults of mixed kinds (a bad day): one spec, or several for different paths. */
+  randomFaults?: RandomFaults | RandomFaults[];
   /** Every access token stops working (401 "The access token expired") after this many API calls. */
   expireTokenAfterApiCalls?: number;
+  /**
+   * Spotify's window is per app: while a Retry-After the fake sent is running, every Web API request gets
+   * another 429 with the time that is left (and counts in stats().requestsDuringRetryAfter).
+   */
+  holdRetryAfter?: boolean;
 }
 
 export interface FaultDecision {
@@ -58,9 +89,11 @@ export interface FaultDecision {
   /** The answering fault, if any. */
   action: FaultAction | null;
   ruleName: string | null;
+  /** Playlist edits to apply before the request is answered. */
+  edits: Array<Extract<FaultAction, { kind: 'editPlaylist' }>>;
 }
 
-const NO_FAULT: FaultDecision = { delayMs: 0, action: null, ruleName: null };
+const NO_FAULT: FaultDecision = { delayMs: 0, action: null, ruleName: null, edits: [] };
 
 export function globToRegExp(glob: string): RegExp {
   let source = '';
@@ -89,14 +122,18 @@ export function validateFaultPlan(plan: FaultPlan): void {
     throw new Error(`Invalid fault plan: ${where} ${what}`);
   };
   const nonNegInt = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+  const nonNeg = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
   (plan.rules ?? []).forEach((rule, i) => {
     const where = `rules[${i}]${rule.name ? ` (${rule.name})` : ''}`;
     if (!rule.action || typeof rule.action !== 'object') bad(where, 'needs an action, e.g. { kind: "rateLimit" }');
     const { action } = rule;
-    const kinds = ['rateLimit', 'quota', 'serverError', 'delay', 'malformedJson', 'reset', 'expireToken'];
+    const kinds = ['rateLimit', 'quota', 'serverError', 'delay', 'malformedJson', 'reset', 'expireToken', 'editPlaylist'];
     if (!kinds.includes(action.kind)) bad(where, `has unknown action kind "${String(action.kind)}"; use one of ${kinds.join(', ')}`);
-    if ((action.kind === 'rateLimit' || action.kind === 'quota') && action.retryAfterSeconds !== undefined && !nonNegInt(action.retryAfterSeconds)) {
-      bad(where, 'retryAfterSeconds must be a whole number of seconds >= 0');
+    if ((action.kind === 'rateLimit' || action.kind === 'quota') && action.retryAfterSeconds !== undefined && !nonNeg(action.retryAfterSeconds)) {
+      bad(where, 'retryAfterSeconds must be a number of seconds >= 0');
+    }
+    if (action.kind === 'editPlaylist' && (typeof action.playlistId !== 'string' || !['remove-first', 'move-last-to-first', undefined].includes(action.edit))) {
+      bad(where, 'editPlaylist needs a playlistId and edit "remove-first" or "move-last-to-first"');
     }
     if (action.kind === 'serverError' && action.status !== undefined && ![500, 502, 503].includes(action.status)) {
       bad(where, 'serverError status must be 500, 502 or 503');
@@ -114,10 +151,20 @@ export function validateFaultPlan(plan: FaultPlan): void {
       bad('randomRateLimit', 'fraction must be a number from 0 to 1');
     }
     if (random.seed !== undefined && !Number.isInteger(random.seed)) bad('randomRateLimit', 'seed must be an integer');
-    if (random.retryAfterSeconds !== undefined && !nonNegInt(random.retryAfterSeconds)) {
-      bad('randomRateLimit', 'retryAfterSeconds must be a whole number of seconds >= 0');
+    if (random.retryAfterSeconds !== undefined && !nonNeg(random.retryAfterSeconds)) {
+      bad('randomRateLimit', 'retryAfterSeconds must be a number of seconds >= 0');
     }
   }
+  const mixes = plan.randomFaults === undefined ? [] : Array.isArray(plan.randomFaults) ? plan.randomFaults : [plan.randomFaults];
+  mixes.forEach((mix, i) => {
+    const where = `randomFaults[${i}]`;
+    if (typeof mix.fraction !== 'number' || !(mix.fraction >= 0 && mix.fraction <= 1)) bad(where, 'fraction must be a number from 0 to 1');
+    if (mix.seed !== undefined && !Number.isInteger(mix.seed)) bad(where, 'seed must be an integer');
+    if (mix.retryAfterSeconds !== undefined && !nonNeg(mix.retryAfterSeconds)) bad(where, 'retryAfterSeconds must be a number of seconds >= 0');
+    const allowed: RandomFaultKind[] = ['rateLimit', 'serverError', 'reset', 'malformedJson'];
+    if (mix.kinds && (mix.kinds.length === 0 || mix.kinds.some((k) => !allowed.includes(k)))) bad(where, `kinds must be some of ${allowed.join(', ')}`);
+    if (typeof mix.path === 'string' && !mix.path.startsWith('/')) bad(where, `path "${mix.path}" must start with "/"`);
+  });
   if (plan.expireTokenAfterApiCalls !== undefined && !(Number.isInteger(plan.expireTokenAfterApiCalls) && plan.expireTokenAfterApiCalls >= 1)) {
     bad('expireTokenAfterApiCalls', 'must be a whole number >= 1');
   }
@@ -137,6 +184,7 @@ export class FaultEngine {
   private readonly rules: RuleState[];
   private readonly randomMatcher: RegExp | null;
   private readonly random: (() => number) | null;
+  private readonly mixes: Array<{ mix: RandomFaults; matcher: RegExp; random: () => number }>;
 
   constructor(plan: FaultPlan = {}) {
     validateFaultPlan(plan);
@@ -152,13 +200,16 @@ export class FaultEngine {
     const random = plan.randomRateLimit;
     this.randomMatcher = random ? toMatcher(random.path) : null;
     this.random = random ? seededRandom(random.seed ?? 1) : null;
+    const mixes = plan.randomFaults === undefined ? [] : Array.isArray(plan.randomFaults) ? plan.randomFaults : [plan.randomFaults];
+    this.mixes = mixes.map((mix, i) => ({ mix, matcher: toMatcher(mix.path), random: seededRandom((mix.seed ?? 1) * 7919 + i) }));
   }
 
   decide(method: string, path: string): FaultDecision {
-    if (this.rules.length === 0 && !this.random) return NO_FAULT;
+    if (this.rules.length === 0 && !this.random && this.mixes.length === 0) return NO_FAULT;
     let delayMs = 0;
     let action: FaultAction | null = null;
     let ruleName: string | null = null;
+    const edits: FaultDecision['edits'] = [];
     for (const state of this.rules) {
       const { rule } = state;
       if (rule.method && rule.method.toUpperCase() !== method.toUpperCase()) continue;
@@ -171,6 +222,9 @@ export class FaultEngine {
       if (rule.action.kind === 'delay') {
         state.fired += 1;
         delayMs += rule.action.ms;
+      } else if (rule.action.kind === 'editPlaylist') {
+        state.fired += 1;
+        edits.push(rule.action);
       } else if (action === null) {
         state.fired += 1;
         action = rule.action;
@@ -184,6 +238,16 @@ export class FaultEngine {
         ruleName = 'randomRateLimit';
       }
     }
-    return { delayMs, action, ruleName };
+    for (const { mix, matcher, random } of this.mixes) {
+      if (action !== null || !matcher.test(path)) continue;
+      // Two draws per matching request, always: the pattern depends only on the seed and the request order.
+      const hit = random() < mix.fraction;
+      const kinds = mix.kinds ?? ['rateLimit', 'serverError', 'reset', 'malformedJson'];
+      const kind = kinds[Math.min(kinds.length - 1, Math.floor(random() * kinds.length))];
+      if (!hit) continue;
+      action = kind === 'rateLimit' ? { kind, retryAfterSeconds: mix.retryAfterSeconds ?? 1 } : kind === 'serverError' ? { kind, status: 503 } : { kind };
+      ruleName = `randomFaults:${kind}`;
+    }
+    return { delayMs, action, ruleName, edits };
   }
 }

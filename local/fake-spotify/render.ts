@@ -197,6 +197,45 @@ export class Renderer {
     };
   }
 
+  /**
+   * An episode as Spotify serves it to a client that did not send `additional_types=episode`: squeezed into a
+   * track object (the show as album and artist, `type: "episode"`, track_number 0), as observed on the real API.
+   */
+  legacyEpisodeAsTrack(id: string): Json {
+    const episode = this.catalog.episodes[id];
+    const show = this.catalog.shows[episode.showId];
+    const showLink = this.link('show', show.id);
+    return {
+      album: {
+        album_type: 'compilation',
+        artists: [],
+        ...showLink,
+        images: images(show.id, 'ab6765630000', [['ba8a', 640], ['f68d', 300], ['5f1f', 64]]),
+        name: show.name,
+        release_date: episode.releaseDate,
+        release_date_precision: 'day',
+        total_tracks: show.totalEpisodes,
+        type: 'show',
+        uri: `spotify:show:${show.id}`,
+      },
+      artists: [{ ...showLink, name: show.name, type: 'show', uri: `spotify:show:${show.id}` }],
+      disc_number: 0,
+      duration_ms: episode.durationMs,
+      episode: false,
+      explicit: episode.explicit,
+      external_ids: { spotify: `https://open.spotify.com/episode/${id}` },
+      ...this.link('episode', id),
+      is_local: false,
+      is_playable: true,
+      name: episode.name,
+      preview_url: null,
+      track: true,
+      track_number: 0,
+      type: 'episode',
+      uri: `spotify:episode:${id}`,
+    };
+  }
+
   /** A local file: no ids, no hrefs, a spotify:local:artist:album:title:seconds URI. */
   localTrack(file: CatalogLocalFile): Json {
     const seconds = Math.round(file.durationMs / 1000);
@@ -233,7 +272,7 @@ export class Renderer {
     };
   }
 
-  playlistItem(entry: CatalogEntry): Json {
+  playlistItem(entry: CatalogEntry, episodes = true): Json {
     const { content } = entry;
     let item: Json | null;
     switch (content.type) {
@@ -241,7 +280,7 @@ export class Renderer {
         item = this.track(content.id, true);
         break;
       case 'episode':
-        item = this.episode(content.id);
+        item = episodes ? this.episode(content.id) : this.legacyEpisodeAsTrack(content.id);
         break;
       case 'local':
         item = this.localTrack(content.file);
@@ -277,9 +316,15 @@ export class Renderer {
     };
   }
 
-  playlistItemsPage(playlist: CatalogPlaylist, offset: number, limit: number): Json {
-    const slice = playlist.entries.slice(offset, offset + limit).map((e) => this.playlistItem(e));
-    return this.page(`/playlists/${playlist.id}/items`, slice, offset, limit, playlist.entries.length);
+  /**
+   * `additionalTypes`: the client's `additional_types` (echoed in the paging links, as Spotify does). Unless it
+   * names `episode`, episodes come in the legacy track shape.
+   */
+  playlistItemsPage(playlist: CatalogPlaylist, offset: number, limit: number, additionalTypes: string | null = 'track,episode'): Json {
+    const episodes = (additionalTypes ?? '').split(',').some((t) => t.trim().toLowerCase() === 'episode');
+    const slice = playlist.entries.slice(offset, offset + limit).map((e) => this.playlistItem(e, episodes));
+    const extra: Record<string, string> = additionalTypes ? { additional_types: additionalTypes } : {};
+    return this.page(`/playlists/${playlist.id}/items`, slice, offset, limit, playlist.entries.length, extra);
   }
 
   private playlistBase(playlist: CatalogPlaylist): Json {
@@ -311,10 +356,10 @@ export class Renderer {
    * GET /v1/playlists/{id}: with the first page of items embedded when the caller may read them; metadata
    * only (no `items`/`tracks`) for playlists the user neither owns nor collaborates on.
    */
-  playlist(playlist: CatalogPlaylist, embedItems: boolean, firstPageLimit: number): Json {
+  playlist(playlist: CatalogPlaylist, embedItems: boolean, firstPageLimit: number, additionalTypes: string | null = 'track,episode'): Json {
     const body: Json = { ...this.playlistBase(playlist) };
     if (embedItems) {
-      const page = this.playlistItemsPage(playlist, 0, firstPageLimit);
+      const page = this.playlistItemsPage(playlist, 0, firstPageLimit, additionalTypes);
       body.items = page;
       body.tracks = page;
     }

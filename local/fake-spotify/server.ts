@@ -14,6 +14,7 @@ import { loadSampleCatalog, TIME_RANGES, type CatalogPlaylist, type FakeCatalog,
 import { FaultEngine, type FaultAction, type FaultPlan } from './faults';
 import { applyFields, FieldsSyntaxError, parseFields } from './fields';
 import { Renderer } from './render';
+import { contentSnapshotId } from './weekly';
 
 export type { FaultAction, FaultPlan, FaultRule } from './faults';
 export type { FakeCatalog } from './catalog';
@@ -36,6 +37,12 @@ export interface FakeSpotifyOptions {
   tokenTtlSeconds?: number;
   /** When true, the refresh grant returns a new refresh_token and the old one stops working. */
   rotateRefreshToken?: boolean;
+  /**
+   * Quirks of other Spotify-compatible servers, to test clients against more than Spotify's exact behaviour:
+   * `maxLimit` caps every page size below the `limit` asked for (Spotify serves up to 50); `omitTotal` leaves
+   * `total` out of paging objects (a client then has to follow `next`).
+   */
+  quirks?: { maxLimit?: number; omitTotal?: boolean };
   /**
    * `development` (default): today's rules for development-mode apps. `extended`: an extended-quota app,
    * whose tokens (client credentials included) may read the items of any non-editorial playlist, also via
@@ -73,6 +80,13 @@ export interface FakeSpotifyStats {
   delayedResponses: number;
   /** 401s for an expired access token (TTL, expireTokenAfterApiCalls or an expireToken fault). */
   expiredTokenRejections: number;
+  /**
+   * Web API requests that arrived while a Retry-After the fake had sent was still running (requests already
+   * under way when the 429 went out included). With holdRetryAfter each of them got another 429.
+   */
+  requestsDuringRetryAfter: number;
+  /** Playlist edits applied (editPlaylist faults). */
+  playlistEdits: number;
   /** Answering faults fired, per rule name. */
   faultsFired: Record<string, number>;
 }
@@ -85,6 +99,10 @@ export interface FakeSpotifyRequestLogEntry {
   status: number;
   /** Epoch milliseconds when the request arrived. */
   at: number;
+  /** Epoch milliseconds when the answer was sent (or the connection reset). */
+  respondedAt: number;
+  /** The Retry-After (seconds) a 429 carried; absent otherwise. */
+  retryAfterSeconds?: number;
 }
 
 export interface FakeSpotifyServer {
@@ -184,6 +202,8 @@ function emptyStats(): FakeSpotifyStats {
     malformedResponses: 0,
     delayedResponses: 0,
     expiredTokenRejections: 0,
+    requestsDuringRetryAfter: 0,
+    playlistEdits: 0,
     faultsFired: {},
   };
 }
@@ -227,6 +247,8 @@ class FakeSpotify {
   private readonly codes = new Map<string, AuthorizationCode>();
   private statsData = emptyStats();
   private log: FakeSpotifyRequestLogEntry[] = [];
+  /** The end of the latest Retry-After the fake sent (epoch ms), and whether it was whole seconds. */
+  private retryAfterWindow = { until: 0, wholeSeconds: true };
 
   constructor(
     private readonly catalog: FakeCatalog,
@@ -246,6 +268,7 @@ class FakeSpotify {
 
   setFaults(plan: FaultPlan): void {
     this.faults = new FaultEngine(plan);
+    this.retryAfterWindow = { until: 0, wholeSeconds: true };
   }
 
   stats(): FakeSpotifyStats {
@@ -263,10 +286,21 @@ class FakeSpotify {
     const url = new URL(rawPath, 'http://fake.invalid');
     this.statsData.requests += 1;
     let logged = false;
-    const record = (status: number) => {
+    // Inside a running Retry-After window (Spotify's per-app window): counted, and with holdRetryAfter answered 429.
+    const inWindow = url.pathname.startsWith('/v1/') && at < this.retryAfterWindow.until;
+    if (inWindow) this.statsData.requestsDuringRetryAfter += 1;
+    const held = inWindow && this.faults.plan.holdRetryAfter === true;
+    const record = (status: number, retryAfter?: string) => {
       if (logged) return;
       logged = true;
-      this.log.push({ method, path: rawPath, status, at });
+      const entry: FakeSpotifyRequestLogEntry = { method, path: rawPath, status, at, respondedAt: Date.now() };
+      if (status === 429 && retryAfter !== undefined) {
+        entry.retryAfterSeconds = Number(retryAfter);
+        const until = entry.respondedAt + entry.retryAfterSeconds * 1000;
+        // A held 429 repeats the running window (its time left rounded up); it does not open a longer one.
+        if (!held && until > this.retryAfterWindow.until) this.retryAfterWindow = { until, wholeSeconds: Number.isInteger(entry.retryAfterSeconds) };
+      }
+      this.log.push(entry);
       bump(this.statsData.byStatus, String(status));
       if (status === 429) this.statsData.rateLimited += 1;
       if (status >= 500) this.statsData.serverErrors += 1;
@@ -277,7 +311,8 @@ class FakeSpotify {
       this.statsData.delayedResponses += 1;
       await new Promise((r) => setTimeout(r, decision.delayMs));
     }
-    const action = decision.action;
+    for (const edit of decision.edits) this.editPlaylist(edit.playlistId, edit.edit ?? 'remove-first');
+    const action = held ? null : decision.action;
     if (action && decision.ruleName) bump(this.statsData.faultsFired, decision.ruleName);
 
     if (action?.kind === 'reset') {
@@ -288,14 +323,14 @@ class FakeSpotify {
       return;
     }
     let reply: Reply;
-    const answered = action ? this.faultReply(action) : null;
+    const answered = held ? this.heldReply() : action ? this.faultReply(action) : null;
     if (answered) {
       bump(this.statsData.byRoute, this.routeKey(method, url.pathname));
       if (action?.kind === 'quota') this.statsData.quotaExceeded += 1;
       reply = answered;
     } else {
       try {
-        reply = await this.dispatch(req, method, url, action?.kind === 'expireToken');
+        reply = await this.dispatch(req, method, url, action?.kind === 'expireToken', at);
       } catch (error) {
         reply =
           error instanceof HttpError
@@ -320,9 +355,28 @@ class FakeSpotify {
       text = text.slice(0, Math.max(1, Math.floor(text.length / 2)));
       headers['content-type'] = 'application/json; charset=utf-8';
     }
-    record(status);
+    record(status, headers['retry-after']);
     res.writeHead(status, { ...headers, 'content-length': String(Buffer.byteLength(text)) });
     res.end(text);
+  }
+
+  /** 429 for a request inside a running Retry-After window, with the time that is left. */
+  private heldReply(): Reply {
+    const leftMs = Math.max(0, this.retryAfterWindow.until - Date.now());
+    const seconds = this.retryAfterWindow.wholeSeconds ? Math.ceil(leftMs / 1000) : Math.ceil(leftMs) / 1000;
+    return { ...apiError(429, 'API rate limit exceeded'), headers: { 'retry-after': String(seconds) } };
+  }
+
+  /** An editPlaylist fault: the playlist changes now, and with it its snapshot id. */
+  private editPlaylist(playlistId: string, edit: 'remove-first' | 'move-last-to-first'): void {
+    const playlist = this.playlistsById.get(playlistId);
+    if (!playlist || playlist.entries.length === 0) return;
+    const entries = [...playlist.entries];
+    if (edit === 'remove-first') entries.shift();
+    else entries.unshift(entries.pop()!);
+    playlist.entries = entries;
+    playlist.snapshotId = contentSnapshotId(playlist.id, entries);
+    this.statsData.playlistEdits += 1;
   }
 
   private faultReply(action: FaultAction): Reply | null {
@@ -343,7 +397,7 @@ class FakeSpotify {
         return apiError(status, message);
       }
       default:
-        return null; // delay, malformedJson and expireToken change how the real answer goes out
+        return null; // delay, malformedJson, expireToken and editPlaylist change how the real answer goes out
     }
   }
 
@@ -356,12 +410,12 @@ class FakeSpotify {
     return `${method} ${template}`;
   }
 
-  private async dispatch(req: IncomingMessage, method: string, url: URL, forceExpired: boolean): Promise<Reply> {
+  private async dispatch(req: IncomingMessage, method: string, url: URL, forceExpired: boolean, arrivedAt: number): Promise<Reply> {
     const path = url.pathname;
     bump(this.statsData.byRoute, this.routeKey(method, path));
     if (path === '/api/token') return this.token(req, method);
     if (path === '/authorize') return this.authorize(method, url);
-    if (path === '/v1' || path.startsWith('/v1/')) return this.api(req, method, url, forceExpired);
+    if (path === '/v1' || path.startsWith('/v1/')) return this.api(req, method, url, forceExpired, arrivedAt);
     return apiError(404, 'Service not found');
   }
 
@@ -521,7 +575,8 @@ class FakeSpotify {
   // -------------------------------------------------------------------------------------------------------
   // Web API
 
-  private authenticate(req: IncomingMessage, forceExpired: boolean): AccessToken {
+  /** The token is checked as of the request's arrival: a slow answer does not expire a token that was valid then. */
+  private authenticate(req: IncomingMessage, forceExpired: boolean, arrivedAt: number): AccessToken {
     const header = req.headers.authorization;
     const unauthorized = (message: string, error = 'invalid_token') =>
       new HttpError(401, message, { 'www-authenticate': `Bearer realm="spotify", error="${error}", error_description="${message}"` });
@@ -531,7 +586,7 @@ class FakeSpotify {
     const token = this.accessTokens.get(match[1]);
     if (!token) throw unauthorized('Invalid access token');
     const limit = this.faults.plan.expireTokenAfterApiCalls;
-    if (forceExpired || token.expiresAt <= Date.now() || (limit !== undefined && token.apiCalls >= limit)) {
+    if (forceExpired || token.expiresAt <= arrivedAt || (limit !== undefined && token.apiCalls >= limit)) {
       this.statsData.expiredTokenRejections += 1;
       throw unauthorized('The access token expired');
     }
@@ -539,8 +594,8 @@ class FakeSpotify {
     return token;
   }
 
-  private async api(req: IncomingMessage, method: string, url: URL, forceExpired: boolean): Promise<Reply> {
-    const token = this.authenticate(req, forceExpired);
+  private async api(req: IncomingMessage, method: string, url: URL, forceExpired: boolean, arrivedAt: number): Promise<Reply> {
+    const token = this.authenticate(req, forceExpired, arrivedAt);
     if (method !== 'GET') return apiError(405, 'Method not allowed: the fake serves the read endpoints only');
     const segments = url.pathname.split('/').slice(2); // drop '' and 'v1'
     const q = url.searchParams;
@@ -595,6 +650,17 @@ class FakeSpotify {
     return apiError(404, 'Service not found');
   }
 
+  private maxLimit(): number {
+    return this.options.quirks?.maxLimit ?? 50;
+  }
+
+  /** A paging object as a server with `quirks.omitTotal` sends it. */
+  private quirky(page: Record<string, unknown>): Record<string, unknown> {
+    if (!this.options.quirks?.omitTotal) return page;
+    const { total: _total, ...rest } = page;
+    return rest;
+  }
+
   private extended(): boolean {
     return this.options.accessMode === 'extended';
   }
@@ -607,10 +673,10 @@ class FakeSpotify {
   }
 
   private myPlaylists(q: URLSearchParams): Reply {
-    const { limit, offset } = paging(q, 20, 100_000);
+    const { limit, offset } = paging(q, 20, 100_000, this.maxLimit());
     const mine = this.catalog.playlists.filter((p) => p.inMyPlaylists && !this.catalog.editorialPlaylistIds.includes(p.id));
     const items = mine.slice(offset, offset + limit).map((p) => this.renderer.simplifiedPlaylist(p));
-    return ok(this.renderer.page('/me/playlists', items, offset, limit, mine.length));
+    return ok(this.quirky(this.renderer.page('/me/playlists', items, offset, limit, mine.length)));
   }
 
   private top(token: AccessToken, type: string, q: URLSearchParams): Reply {
@@ -618,23 +684,23 @@ class FakeSpotify {
     if (!token.scope.split(' ').includes('user-top-read')) return apiError(403, 'Insufficient client scope');
     const range = (q.get('time_range') ?? 'medium_term') as TimeRange;
     if (!TIME_RANGES.includes(range)) return apiError(400, 'Invalid time range: use short_term, medium_term or long_term');
-    const { limit, offset } = paging(q, 20, 100_000);
+    const { limit, offset } = paging(q, 20, 100_000, this.maxLimit());
     const ids = this.catalog.top[type][range];
     const items = ids.slice(offset, offset + limit).map((id) => (type === 'artists' ? this.renderer.artist(id) : this.renderer.track(id)));
-    return ok(this.renderer.page(`/me/top/${type}`, items, offset, limit, ids.length, { time_range: range }));
+    return ok(this.quirky(this.renderer.page(`/me/top/${type}`, items, offset, limit, ids.length, { time_range: range })));
   }
 
   private playlist(token: AccessToken, playlist: CatalogPlaylist, q: URLSearchParams): Reply {
     const fields = parseFieldsParam(q);
-    const body = this.renderer.playlist(playlist, this.canReadItems(token, playlist), EMBEDDED_PAGE_LIMIT);
+    const body = this.renderer.playlist(playlist, this.canReadItems(token, playlist), EMBEDDED_PAGE_LIMIT, additionalTypesParam(q));
     return ok(fields ? applyFields(body, fields) : body);
   }
 
   private playlistItems(token: AccessToken, playlist: CatalogPlaylist, q: URLSearchParams): Reply {
     if (!this.canReadItems(token, playlist)) return apiError(403, 'Forbidden');
     const fields = parseFieldsParam(q);
-    const { limit, offset } = paging(q, 20, Number.MAX_SAFE_INTEGER);
-    const body = this.renderer.playlistItemsPage(playlist, offset, limit);
+    const { limit, offset } = paging(q, 20, Number.MAX_SAFE_INTEGER, this.maxLimit());
+    const body = this.quirky(this.renderer.playlistItemsPage(playlist, offset, limit, additionalTypesParam(q)));
     return ok(fields ? applyFields(body, fields) : body);
   }
 }
@@ -644,14 +710,22 @@ function ok(body: unknown): Reply {
 }
 
 /** limit 1..50 (Spotify's maximum for these endpoints) and offset >= 0; Spotify's messages otherwise. */
-function paging(q: URLSearchParams, defaultLimit: number, maxOffset: number): { limit: number; offset: number } {
+function paging(q: URLSearchParams, defaultLimit: number, maxOffset: number, maxLimit = 50): { limit: number; offset: number } {
   const rawLimit = q.get('limit');
   const rawOffset = q.get('offset');
   const limit = rawLimit === null ? defaultLimit : /^\d+$/.test(rawLimit) ? Number(rawLimit) : NaN;
   const offset = rawOffset === null ? 0 : /^\d+$/.test(rawOffset) ? Number(rawOffset) : NaN;
   if (!(limit >= 1 && limit <= 50)) throw new HttpError(400, 'Invalid limit');
   if (!(offset >= 0 && offset <= maxOffset)) throw new HttpError(400, 'Invalid offset');
-  return { limit, offset };
+  return { limit: Math.min(limit, maxLimit), offset };
+}
+
+/**
+ * The client's `additional_types`: with `episode` in it (e.g. `track,episode`) episodes come as episode objects.
+ * Without it Spotify's reference says only tracks are returned, and it serves an episode squeezed into a track.
+ */
+function additionalTypesParam(q: URLSearchParams): string | null {
+  return q.get('additional_types');
 }
 
 function parseFieldsParam(q: URLSearchParams) {
@@ -690,6 +764,10 @@ export async function startFakeSpotify(options: FakeSpotifyOptions = {}): Promis
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`startFakeSpotify: port must be 0-65535 (got ${port})`);
   if (options.tokenTtlSeconds !== undefined && !(Number.isInteger(options.tokenTtlSeconds) && options.tokenTtlSeconds >= 1)) {
     throw new Error(`startFakeSpotify: tokenTtlSeconds must be a whole number >= 1 (got ${options.tokenTtlSeconds})`);
+  }
+  const maxLimit = options.quirks?.maxLimit;
+  if (maxLimit !== undefined && !(Number.isInteger(maxLimit) && maxLimit >= 1 && maxLimit <= 50)) {
+    throw new Error(`startFakeSpotify: quirks.maxLimit must be a whole number from 1 to 50 (got ${maxLimit})`);
   }
   const fake = new FakeSpotify(options.catalog ?? loadSampleCatalog(options.asOf), options);
   const server: Server = createServer((req, res) => {

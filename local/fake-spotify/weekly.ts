@@ -281,7 +281,7 @@ function sameEntries(a: CatalogEntry[], b: CatalogEntry[]): boolean {
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
 /** Like Spotify's: base64 of an opaque version token. Derived from the contents: same contents, same id. */
-function contentSnapshotId(playlistId: string, entries: CatalogEntry[]): string {
+export function contentSnapshotId(playlistId: string, entries: CatalogEntry[]): string {
   const h = createHash('sha256').update(playlistId);
   for (const e of entries) {
     const what = e.content.type === 'track' || e.content.type === 'episode' ? e.content.id : e.content.type === 'local' ? e.content.file.name : '';

@@ -1,0 +1,150 @@
+/**
+ * The Spotify client's request discipline, over real HTTP against the fake: tokens refreshed as often as they
+ * expire and taken right before each send, one rate-limit gate that every request (queued ones included)
+ * checks right before it goes out, the latest Retry-After winning, and a token call that an abort never cuts.
+ */
+import { ExtractFailedError, extractRun } from '../../handlers/extract/extract-run';
+import type { FakeSpotifyRequestLogEntry } from '../../local/fake-spotify/server';
+import { bucketDir, fake, input, OWNED } from './extract-helpers';
+import { postToken } from '../fake-spotify/helpers';
+
+const AROUND_THE_WORLD = '6UeSakyzhiEt4NB3UAd6NQ'; // 70 items: two pages
+
+/** Requests that reached the fake while a Retry-After it had sent was still running (after `graceMs`). */
+function sentDuringRetryAfter(log: FakeSpotifyRequestLogEntry[], graceMs = 0): FakeSpotifyRequestLogEntry[] {
+  const windows = log
+    .filter((r) => r.status === 429 && r.retryAfterSeconds !== undefined)
+    .map((r) => ({ from: r.respondedAt + graceMs, to: r.respondedAt + r.retryAfterSeconds! * 1000 }));
+  return log.filter((r) => r.path.startsWith('/v1/') && windows.some((w) => r.at > w.from && r.at < w.to));
+}
+
+describe('tokens', () => {
+  test('a request that meets a second expiry refreshes again and the run completes', async () => {
+    // A playlist of two item pages: the request for the second page is refused as expired twice in a row.
+    const server = await fake({ faults: { rules: [{ path: '/v1/playlists/*/items', nth: [2, 3], action: { kind: 'expireToken' } }] } });
+    const { manifest } = await extractRun(input(server, bucketDir(), { maxConcurrentRequests: 1, playlists: [AROUND_THE_WORLD] }));
+    expect(manifest.status).toBe('complete');
+    expect(manifest.counts.playlist_items).toBe(70);
+    expect(server.stats().expiredTokenRejections).toBe(2);
+    expect(manifest.counts.token_calls).toBe(3);
+  });
+
+  test('only freshly issued tokens refused twice in a row are fatal, and the message says so', async () => {
+    const server = await fake({ faults: { rules: [{ path: '/v1/**', action: { kind: 'expireToken' } }] } });
+    const error = await extractRun(input(server, bucketDir(), { playlists: [OWNED[0]] })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ExtractFailedError);
+    expect((error as Error).message).toMatch(/refused two freshly issued access tokens in a row/);
+    expect((error as Error).message).toMatch(/The access token expired/);
+    expect(server.stats().tokenCalls.refresh_token).toBe(2);
+  });
+
+  test('requests queued behind slow ones take the token right before they are sent: no expired token goes out', async () => {
+    // Tokens live 1 s; two slow item pages hold both slots for 1.2 s while other requests queue.
+    const server = await fake({
+      tokenTtlSeconds: 1,
+      faults: { rules: [{ path: '/v1/playlists/*/items', nth: [2, 3], action: { kind: 'delay', ms: 1_200 } }] },
+    });
+    const { manifest } = await extractRun(input(server, bucketDir(), { maxConcurrentRequests: 2, playlists: OWNED.slice(0, 2) }));
+    expect(manifest.status).toBe('complete');
+    expect(server.stats().expiredTokenRejections).toBe(0);
+    expect(manifest.counts.token_calls).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('Retry-After', () => {
+  test('requests waiting for a slot honour a Retry-After that came in while they waited', async () => {
+    // Both slots are busy with slow requests; one answers 429 (Retry-After 1 s), the other 200 a bit later.
+    const server = await fake({
+      faults: {
+        rules: [
+          { name: 'slow-meta', path: '/v1/playlists/*', nth: 1, action: { kind: 'delay', ms: 300 } },
+          { name: 'slow-items', path: '/v1/playlists/*/items', nth: 1, action: { kind: 'delay', ms: 200 } },
+          { name: '429', path: '/v1/playlists/*/items', nth: 1, action: { kind: 'rateLimit', retryAfterSeconds: 1 } },
+        ],
+      },
+    });
+    const { manifest } = await extractRun(input(server, bucketDir(), { maxConcurrentRequests: 2, playlists: OWNED.slice(0, 3) }));
+    expect(manifest.status).toBe('complete');
+    expect(manifest.counts.rate_limited).toBe(1);
+    expect(sentDuringRetryAfter(server.requests())).toEqual([]);
+  });
+
+  test('a later 429 that extends the pause holds back requests already sleeping on the earlier one', async () => {
+    const server = await fake({
+      faults: {
+        rules: [
+          { name: '429-short', path: '/v1/playlists/*/items', nth: 1, action: { kind: 'rateLimit', retryAfterSeconds: 1 } },
+          { name: 'slow-meta', path: '/v1/playlists/*', nth: 1, action: { kind: 'delay', ms: 200 } },
+          { name: '429-long', path: '/v1/playlists/*', nth: 1, action: { kind: 'rateLimit', retryAfterSeconds: 2 } },
+        ],
+      },
+    });
+    const t0 = Date.now();
+    const { manifest } = await extractRun(input(server, bucketDir(), { maxConcurrentRequests: 2, playlists: OWNED.slice(0, 2) }));
+    expect(manifest.status).toBe('complete');
+    expect(manifest.counts.rate_limited).toBe(2);
+    expect(sentDuringRetryAfter(server.requests())).toEqual([]);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(2_000);
+  });
+});
+
+test('a 429 storm with a Retry-After longer than a token lives: nothing is sent during it, no expired token after it', async () => {
+  // Every first item page answers 429 (Retry-After 1.5 s) and the window is held; tokens live 1 s.
+  const server = await fake({
+    tokenTtlSeconds: 1,
+    faults: { holdRetryAfter: true, rules: [{ path: '/v1/playlists/*/items', count: 3, action: { kind: 'rateLimit', retryAfterSeconds: 1.5 } }] },
+  });
+  const { manifest } = await extractRun(input(server, bucketDir(), { maxConcurrentRequests: 4, playlists: OWNED.slice(0, 3) }));
+  expect(manifest.status).toBe('complete');
+  expect(manifest.counts.rate_limited).toBeGreaterThanOrEqual(3);
+  expect(server.stats().expiredTokenRejections).toBe(0);
+  expect(manifest.counts.token_calls).toBeGreaterThanOrEqual(2); // renewed after the pause, before the send
+  expect(sentDuringRetryAfter(server.requests(), 100)).toEqual([]);
+});
+
+test('an abort never cuts a token call: a refresh token rotated while the run stops is still stored', async () => {
+  const server = await fake({
+    rotateRefreshToken: true,
+    faults: {
+      rules: [
+        // The 2nd token call (a refresh after an expiry) is slow ...
+        { name: 'slow-token', path: '/api/token', nth: 2, action: { kind: 'delay', ms: 600 } },
+        { name: 'expire', path: '/v1/playlists/*/items', nth: 1, action: { kind: 'expireToken' } },
+        // ... and while it is under way another request gets a quota 429, which stops the run.
+        { name: 'slow-meta', path: '/v1/playlists/*', nth: 1, action: { kind: 'delay', ms: 300 } },
+        { name: 'quota', path: '/v1/playlists/*', nth: 1, action: { kind: 'quota' } },
+      ],
+    },
+  });
+  const original = server.credentials.refreshToken;
+  const stored: string[] = [];
+  await extractRun(
+    input(server, bucketDir(), { maxConcurrentRequests: 2, playlists: OWNED.slice(0, 2) }, {
+      onRefreshTokenRotated: async (token) => void stored.push(token),
+    }),
+  ).catch(() => undefined);
+  expect(server.stats().tokensIssued.refresh_token).toBe(2);
+  expect(server.credentials.refreshToken).not.toBe(original);
+  // The pipeline kept the token Spotify rotated to, and that token works.
+  expect(stored[stored.length - 1]).toBe(server.credentials.refreshToken);
+  const refreshed = await postToken(server, { grant_type: 'refresh_token', refresh_token: stored[stored.length - 1] });
+  expect(refreshed.status).toBe(200);
+});
+
+test('a flaky accounts service is retried as long as an entity would be, and its failure does not blame the authorisation', async () => {
+  const server = await fake({ faults: { rules: [{ path: '/api/token', action: { kind: 'serverError', status: 503 } }] } });
+  const error = await extractRun(input(server, bucketDir(), { maxRetries: 1, playlists: [OWNED[0]] })).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(ExtractFailedError);
+  // Three passes of two attempts, as an entity's request gets.
+  expect(server.requests().filter((r) => r.path === '/api/token')).toHaveLength(6);
+  expect((error as Error).message).toMatch(/HTTP 503: Service unavailable after 6 attempts\). Spotify's accounts service kept failing; run again later/);
+  expect((error as Error).message).not.toMatch(/pipeline authorize/);
+});
+
+test('a refused refresh token says to authorise again', async () => {
+  const server = await fake();
+  const error = await extractRun(
+    input(server, bucketDir(), { playlists: [OWNED[0]] }, { credentials: { ...server.credentials, refreshToken: 'revoked-token' } }),
+  ).catch((e: unknown) => e);
+  expect((error as Error).message).toMatch(/invalid_grant: Invalid refresh token\)\. The refresh token in credentials given to the run was refused .*run `pipeline authorize` again/);
+});

@@ -1,0 +1,133 @@
+/**
+ * `pipeline extract`: the extract stage alone, through the extract Lambda's own handler (createExtractHandler)
+ * with the local bucket folder and the local Spotify credentials (or the embedded fake). A new run by default;
+ * with `--run-id` the same run again: it resumes from the run's checkpoint and fetches only what is missing, or,
+ * when the run already has its manifest, reports it and changes nothing.
+ *
+ * stdout carries only the manifest key (for scripts: `key=$(npm run -s pipeline -- extract)`); progress, the
+ * summary and errors go to stderr.
+ */
+import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import { loadConfig } from '../../config/pipeline-config';
+import { newRunId, type ExtractProgressEvent, type MinimalLogger } from '../../handlers/extract/extract-run';
+import { createExtractHandler, type ExtractHandlerResult, type ExtractLogger, type ExtractMetrics } from '../../handlers/extract/index';
+import { RUN_ID_PATTERN, runIdStartedAt } from '../../handlers/shared/manifest';
+import { LocalFolderWriter } from '../../handlers/shared/raw-writer';
+import { openSpotifySource, type SpotifySourceMode } from '../../local/spotify-source';
+import { parseAsOf } from './run';
+
+interface ExtractCommandOptions {
+  runId?: string;
+  spotify: SpotifySourceMode;
+  asOf?: string;
+  spotifyApiBaseUrl?: string;
+  spotifyAccountsBaseUrl?: string;
+  verbose?: boolean;
+}
+
+const say = (line: string) => process.stderr.write(`${line}\n`);
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** Warnings and errors as plain lines (with --verbose everything); the handler's structured details on one line. */
+function cliLogger(verbose: boolean): ExtractLogger {
+  const line = (level: string) => (message: string, ...extra: Array<Record<string, unknown>>) => {
+    const details = extra.map((e) => JSON.stringify(e, (_k, v) => (v instanceof Error ? v.message : v))).join(' ');
+    say(`  ${level}: ${message}${details ? ` ${details}` : ''}`);
+  };
+  const quiet = () => {};
+  const logger: MinimalLogger = {
+    debug: verbose ? line('debug') : quiet,
+    info: verbose ? line('info') : quiet,
+    warn: verbose ? line('warning') : quiet,
+    error: line('error'),
+  };
+  return { ...logger, appendKeys: () => {}, addContext: () => {} };
+}
+
+/** Metrics are CloudWatch's business; locally the summary line says the same. */
+const noMetrics: ExtractMetrics = { addDimension: () => {}, addMetric: () => {}, publishStoredMetrics: () => {} };
+
+function progressLine(event: ExtractProgressEvent): string | null {
+  switch (event.type) {
+    case 'resumed':
+      return `Resuming: attempt ${event.attempt}; ${event.entitiesDone} playlists and top lists were finished before`;
+    case 'playlist-done':
+      return `  playlist ${event.name ?? event.playlistId}: ${plural(event.items, 'item')}${event.reused ? ' (unchanged since its last complete fetch: no item pages)' : ` (${plural(event.pages, 'page')})`}`;
+    case 'playlist-failed':
+      return `  playlist ${event.playlistId}: not extracted (${event.httpStatus === null ? 'no HTTP answer' : `HTTP ${event.httpStatus}`}: ${event.message})`;
+    case 'top-done':
+      return `  top ${event.itemType} (${event.timeRange}): ${event.items}`;
+    case 'top-failed':
+      return `  top ${event.itemType} (${event.timeRange}): not extracted (${event.message})`;
+    case 'stopped-early':
+      return `Stopped early: ${event.stoppedEarly.message}`;
+    default:
+      return null;
+  }
+}
+
+function summary(result: ExtractHandlerResult): string {
+  const c = result.counts;
+  const reused = c.playlists_reused ? ` (${c.playlists_reused} unchanged, read from earlier runs)` : '';
+  return (
+    `Extracted ${plural(c.playlists, 'playlist')}${reused}, ${plural(c.playlist_items, 'item')}, ${plural(c.top_items, 'top item')}, ` +
+    `${plural(result.errors, 'error')} (${result.status}) in ${plural(c.api_calls, 'API call')} (${plural(c.item_page_calls, 'playlist item page')}) ` +
+    `and ${plural(c.token_calls, 'token call')}` +
+    (result.resumed ? ', over all attempts' : '')
+  );
+}
+
+export function register(program: Command): void {
+  program
+    .command('extract')
+    .description("Extract from Spotify into raw/ (the extract Lambda's code path) and print the manifest key; --run-id resumes a run")
+    .option('--run-id <id>', 'run this run id: resume it from its checkpoint, or report it when it already has its manifest')
+    .option('--spotify <mode>', 'auto (real API if credentials exist, else the embedded fake), fake or real', 'auto')
+    .option('--as-of <date>', 'a new run as if it were this date (YYYY-MM-DD): its run id, extract date and, with the fake, that week')
+    .option('--spotify-api-base-url <url>', 'use this Spotify-compatible API instead of the configured one')
+    .option('--spotify-accounts-base-url <url>', 'use this accounts (token) server instead of the configured one')
+    .option('--verbose', 'also print the extract log (retries, rate limits, token renewals)')
+    .action(async (options: ExtractCommandOptions) => {
+      if (!['auto', 'fake', 'real'].includes(options.spotify)) throw new Error(`--spotify must be auto, fake or real (got "${options.spotify}")`);
+      if (options.runId && !RUN_ID_PATTERN.test(options.runId)) {
+        throw new Error(`--run-id "${options.runId}" is not a run id (e.g. 20261125T060000Z-a1b2c3); list runs with: ls .local/bucket/raw/*/`);
+      }
+      if (options.runId && options.asOf) throw new Error('--as-of is for a new run: a run id carries its own start time');
+      const config = loadConfig(program.opts().env);
+      const startedAt = options.runId ? runIdStartedAt(options.runId) : options.asOf ? parseAsOf(options.asOf) : new Date();
+      const runId = options.runId ?? newRunId(startedAt);
+      const bucketDir = resolve(config.local.bucketDir);
+      const source = await openSpotifySource(config, {
+        mode: options.spotify,
+        apiBaseUrl: options.spotifyApiBaseUrl,
+        accountsBaseUrl: options.spotifyAccountsBaseUrl,
+        asOf: startedAt,
+      });
+      say(`Extract run ${runId} (${config.environment} configuration) from ${source.describe}`);
+      try {
+        const handler = createExtractHandler({
+          config: { ...config, spotify: { ...config.spotify, apiBaseUrl: source.apiBaseUrl, accountsBaseUrl: source.accountsBaseUrl } },
+          writer: new LocalFolderWriter(bucketDir),
+          secrets: source.credentials,
+          logger: cliLogger(Boolean(options.verbose)),
+          metrics: noMetrics,
+          onProgress: (event) => {
+            const line = progressLine(event);
+            if (line) say(line);
+          },
+        });
+        let result: ExtractHandlerResult;
+        try {
+          result = await handler({ runId });
+        } catch (error) {
+          throw new Error(`${(error as Error).message}\n(raw files under ${bucketDir}/raw/)`, { cause: error });
+        }
+        say(result.alreadyComplete ? `Run ${runId} already has its manifest: nothing was extracted.` : summary(result));
+        say(`manifest  ${resolve(bucketDir, result.manifestKey)}`);
+        process.stdout.write(`${result.manifestKey}\n`);
+      } finally {
+        await source.close();
+      }
+    });
+}

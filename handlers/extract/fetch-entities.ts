@@ -1,0 +1,226 @@
+/**
+ * What one run fetches per entity, each written as one raw object (docs/data-contracts.md):
+ *
+ * - a playlist: reused when its snapshot id equals the one of its last complete fetch (no call at all when the
+ *   snapshot id came from /v1/me/playlists, one `fields=snapshot_id` call otherwise); else every item page, then
+ *   its metadata, and once more if the snapshot id moved while the pages were fetched;
+ * - a top list: every page, with offset, to the end;
+ * - the user's own and collaborative playlists, with the snapshot ids their listing carries (50 per call).
+ */
+import type { PipelineConfig } from '../../config/pipeline-config';
+import { playlistKey, topKey, type ManifestObject, type TimeRange, type TopItemType } from '../shared/manifest';
+import type { RawObjectWriter } from '../shared/raw-writer';
+import type { PlaylistState } from './playlist-state';
+import type { MinimalLogger, SpotifyClient } from './spotify-client';
+
+/**
+ * GET /v1/playlists/{id} is asked for the playlist's own fields only: without `fields` Spotify embeds the
+ * first page of items too, which /items fetches anyway, so this keeps the call count (and bytes) minimal.
+ */
+export const PLAYLIST_METADATA_FIELDS =
+  'collaborative,description,external_urls,followers,href,id,images,name,owner,primary_color,public,snapshot_id,type,uri';
+/** Episodes come as episode objects only when asked for; without it Spotify's reference promises tracks only. */
+export const ADDITIONAL_TYPES = 'track,episode';
+const LISTING_PAGE_SIZE = 50;
+
+type Json = Record<string, unknown>;
+
+export interface FetchContext {
+  client: SpotifyClient;
+  spotify: PipelineConfig['spotify'];
+  writer: RawObjectWriter;
+  runId: string;
+  extractDate: string;
+  logger: MinimalLogger;
+}
+
+export interface ListedPlaylist {
+  id: string;
+  snapshotId: string | null;
+  name: string | null;
+}
+
+export interface PlaylistResult {
+  object: ManifestObject;
+  name: string | null;
+  reused: boolean;
+}
+
+const asArray = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+const stringOrNull = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+
+/** Offsets after the first page, for a list of `total` items in pages of `pageSize`. */
+function laterOffsets(total: number, pageSize: number): number[] {
+  const offsets: number[] = [];
+  for (let offset = pageSize; offset < total; offset += pageSize) offsets.push(offset);
+  return offsets;
+}
+
+/** Pages fetched one after another when a server sends no `total`: past this, something is wrong. */
+const MAX_SEQUENTIAL_PAGES = 2_000;
+
+/**
+ * Every page of a paged list. The first page says how many items there are; the others are fetched
+ * concurrently, stepping by the page size the server really used (a Spotify-compatible server may cap `limit`
+ * lower than asked). A server that sends no `total` is followed page by page until a short or last page.
+ */
+async function allPages(pageSize: number, page: (offset: number) => Promise<Json>): Promise<Json[]> {
+  const first = await page(0);
+  const firstItems = asArray(first.items).length;
+  if (typeof first.total === 'number') {
+    const step = firstItems > 0 && firstItems < pageSize && first.total > firstItems ? firstItems : pageSize;
+    const rest = await Promise.all(laterOffsets(first.total, step).map(page));
+    return [first, ...rest];
+  }
+  const pages = [first];
+  let offset = firstItems;
+  let last = first;
+  while (asArray(last.items).length > 0 && last.next !== null && last.next !== undefined && pages.length < MAX_SEQUENTIAL_PAGES) {
+    last = await page(offset);
+    pages.push(last);
+    offset += asArray(last.items).length;
+  }
+  return pages;
+}
+
+
+/**
+ * The authorised user's own and collaborative playlists, with their snapshot ids. /v1/me/playlists also lists
+ * playlists the user only follows; their items answer 403 for development-mode apps, so they are left out.
+ */
+export async function listMyPlaylists(ctx: FetchContext): Promise<ListedPlaylist[]> {
+  const me = (await ctx.client.getJson('/me', {}, 'GET /v1/me')) as Json;
+  const userId = stringOrNull(me.id);
+  const pages = await allPages(LISTING_PAGE_SIZE, async (offset) =>
+    (await ctx.client.getJson('/me/playlists', { limit: LISTING_PAGE_SIZE, offset }, `GET /v1/me/playlists?offset=${offset}`)) as Json,
+  );
+  const listed: ListedPlaylist[] = [];
+  let skipped = 0;
+  for (const entry of pages.flatMap((p) => asArray(p.items))) {
+    if (!entry || typeof entry !== 'object') continue;
+    const playlist = entry as Json;
+    const id = stringOrNull(playlist.id);
+    if (!id || listed.some((l) => l.id === id)) continue;
+    const ownerId = stringOrNull((playlist.owner as Json | null | undefined)?.id);
+    if (ownerId === userId || playlist.collaborative === true) {
+      listed.push({ id, snapshotId: stringOrNull(playlist.snapshot_id), name: stringOrNull(playlist.name) });
+    }
+    else skipped += 1;
+  }
+  ctx.logger.info("resolved the user's playlists", { owned: listed.length, followedSkipped: skipped });
+  return listed;
+}
+
+interface PlaylistVersion {
+  metadata: Json;
+  pages: Json[];
+  snapshotId: string | null;
+  /** Every page reported the same total and the pages hold that many items. */
+  consistent: boolean;
+}
+
+/** Every item page, then the metadata: its snapshot id is the one the pages must match. */
+async function fetchVersion(ctx: FetchContext, playlistId: string): Promise<PlaylistVersion> {
+  const { spotify, client } = ctx;
+  const path = `/playlists/${encodeURIComponent(playlistId)}`;
+  const pages = await allPages(spotify.pageSize, async (offset) =>
+    (await client.getJson(
+      `${path}/items`,
+      { limit: spotify.pageSize, offset, market: spotify.market, additional_types: ADDITIONAL_TYPES },
+      `GET /v1/playlists/${playlistId}/items?offset=${offset}`,
+    )) as Json,
+  );
+  const metadata = (await client.getJson(path, { fields: PLAYLIST_METADATA_FIELDS, market: spotify.market }, `GET /v1/playlists/${playlistId}`)) as Json;
+  const items = pages.reduce((sum, page) => sum + asArray(page.items).length, 0);
+  const total = typeof pages[0].total === 'number' ? pages[0].total : items;
+  const consistent = pages.every((page) => typeof page.total !== 'number' || page.total === total) && items === total;
+  return { metadata, pages, snapshotId: stringOrNull(metadata.snapshot_id), consistent };
+}
+
+/** The earlier object still holds exactly what the state says (and this run has no object of its own for it). */
+async function reusable(ctx: FetchContext, entry: { key: string; bytes: number; sha256: string }, ownKey: string, mayHaveOwnObject: boolean) {
+  if (entry.key === ownKey) return false;
+  const stat = await ctx.writer.stat(entry.key);
+  if (!stat || stat.sha256 !== entry.sha256 || stat.bytes !== entry.bytes) {
+    ctx.logger.warn('the last complete fetch of a playlist is gone or changed; fetching it again', { key: entry.key });
+    return false;
+  }
+  // A resumed run may have written the playlist before it died: then fetch it, so the run never holds two.
+  return !(mayHaveOwnObject && (await ctx.writer.stat(ownKey)));
+}
+
+export async function fetchPlaylist(
+  ctx: FetchContext,
+  playlistId: string,
+  options: { listed?: ListedPlaylist; state: PlaylistState; mayHaveOwnObject: boolean },
+): Promise<PlaylistResult> {
+  const key = playlistKey(ctx.runId, ctx.extractDate, playlistId);
+  // What version is the playlist at now? The listing says for free; otherwise one small call.
+  let snapshotBefore = options.listed ? options.listed.snapshotId : null;
+  if (!options.listed) {
+    const head = (await ctx.client.getJson(
+      `/playlists/${encodeURIComponent(playlistId)}`,
+      { fields: 'snapshot_id', market: ctx.spotify.market },
+      `GET /v1/playlists/${playlistId}`,
+    )) as Json;
+    snapshotBefore = stringOrNull(head.snapshot_id);
+  }
+  const previous = options.state.unchangedSince(playlistId, snapshotBefore);
+  if (previous && (await reusable(ctx, previous, key, options.mayHaveOwnObject))) {
+    const { key: previousKey, bytes, sha256, items, pages, fetched_in_run, snapshot_id } = previous;
+    const object: ManifestObject = { key: previousKey, kind: 'playlist', entity_id: playlistId, bytes, sha256, items, pages, fetched_in_run, snapshot_id };
+    ctx.logger.info('playlist unchanged since its last complete fetch; reusing that object', { playlistId, fetchedInRun: fetched_in_run });
+    return { object, name: options.listed?.name ?? null, reused: true };
+  }
+
+  let version = await fetchVersion(ctx, playlistId);
+  const changedWhilePaging = !version.consistent || (snapshotBefore !== null && version.snapshotId !== snapshotBefore);
+  let changedAgain = false;
+  if (changedWhilePaging) {
+    // The pages may mix two versions of the playlist: fetch them once more against the snapshot now known.
+    ctx.logger.warn('playlist changed while its pages were fetched; fetching it once more', { playlistId });
+    const again = await fetchVersion(ctx, playlistId);
+    changedAgain = !again.consistent || again.snapshotId !== version.snapshotId;
+    version = again;
+  }
+  const items = version.pages.reduce((sum, page) => sum + asArray(page.items).length, 0);
+  const written = await ctx.writer.put(
+    key,
+    JSON.stringify({ kind: 'playlist', playlist_id: playlistId, fetched_at: new Date().toISOString(), playlist: version.metadata, item_pages: version.pages }),
+    'application/json',
+  );
+  const object: ManifestObject = {
+    key,
+    kind: 'playlist',
+    entity_id: playlistId,
+    ...written,
+    items,
+    pages: version.pages.length,
+    fetched_in_run: ctx.runId,
+    snapshot_id: version.snapshotId,
+    refetched_after_snapshot_change: changedWhilePaging,
+    snapshot_changed_during_fetch: changedAgain,
+  };
+  ctx.logger.info('playlist extracted', { playlistId, items, pages: version.pages.length, refetched: changedWhilePaging });
+  return { object, name: stringOrNull(version.metadata.name), reused: false };
+}
+
+export async function fetchTopList(ctx: FetchContext, itemType: TopItemType, timeRange: TimeRange): Promise<ManifestObject> {
+  const { spotify, client } = ctx;
+  const pageSize = spotify.topItems.limit;
+  const pages = await allPages(pageSize, async (offset) =>
+    (await client.getJson(
+      `/me/top/${itemType}`,
+      { time_range: timeRange, limit: pageSize, offset },
+      `GET /v1/me/top/${itemType}?time_range=${timeRange}&offset=${offset}`,
+    )) as Json,
+  );
+  const key = topKey(ctx.runId, ctx.extractDate, itemType, timeRange);
+  const written = await ctx.writer.put(
+    key,
+    JSON.stringify({ kind: 'top', item_type: itemType, time_range: timeRange, fetched_at: new Date().toISOString(), pages }),
+    'application/json',
+  );
+  const items = pages.reduce((sum, page) => sum + asArray(page.items).length, 0);
+  return { key, kind: 'top', entity_id: `${itemType}_${timeRange}`, ...written, items, pages: pages.length, fetched_in_run: ctx.runId };
+}

@@ -1,0 +1,124 @@
+/**
+ * One HTTP exchange with Spotify, sorted into what the caller should do next (done, retry, refresh the token,
+ * wait for the rate limit, or give up on this entity). Uses Node's fetch and nothing else, so it behaves the same
+ * in Lambda, the local run and the tests.
+ */
+
+export type Outcome =
+  | { kind: 'ok'; body: unknown }
+  | { kind: 'retry'; status: number | null; cause: string; unreachable?: boolean }
+  | { kind: 'unauthorized'; message: string }
+  | { kind: 'rate-limited'; retryAfterSeconds: number; quota: boolean; message: string }
+  /** `code`: the accounts service's error code (`invalid_grant`, `invalid_client`, ...), when it sent one. */
+  | { kind: 'fail'; status: number; message: string; code?: string };
+
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/** Resolves after `ms`, or rejects with the signal's reason once it aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * Retry-After is whole seconds on Spotify (fractions are accepted, for test servers), or rarely an HTTP date.
+ * Missing or unreadable: 1 s.
+ */
+export function parseRetryAfter(value: string | null, now = Date.now()): number {
+  if (!value) return 1;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? 1 : Math.max(0, (date - now) / 1000);
+}
+
+/** Spotify's error bodies: `{"error":{"status":404,"message":"..."}}` (API) or `{"error":"invalid_grant",...}` (accounts). */
+export function errorDetails(body: unknown): { message: string; reason?: string; code?: string } {
+  if (body && typeof body === 'object') {
+    const b = body as Record<string, unknown>;
+    const error = b.error;
+    if (error && typeof error === 'object') {
+      const e = error as Record<string, unknown>;
+      return {
+        message: typeof e.message === 'string' ? e.message : JSON.stringify(e),
+        reason: typeof e.reason === 'string' ? e.reason : typeof b.reason === 'string' ? b.reason : undefined,
+      };
+    }
+    if (typeof error === 'string') {
+      const description = typeof b.error_description === 'string' ? `: ${b.error_description}` : '';
+      return { message: `${error}${description}`, reason: typeof b.reason === 'string' ? b.reason : undefined, code: error };
+    }
+  }
+  return { message: 'no error message in the response' };
+}
+
+function networkCause(error: unknown): { text: string; unreachable: boolean } {
+  const err = error as Error & { cause?: { code?: string; message?: string } };
+  if (err?.name === 'TimeoutError' || err?.name === 'AbortError') return { text: 'timed out', unreachable: false };
+  const code = err?.cause?.code;
+  const text = code ? `${code}${err.cause?.message ? ` (${err.cause.message})` : ''}` : (err?.message ?? String(error));
+  return { text: `network error: ${text}`, unreachable: code !== undefined && UNREACHABLE_CODES.has(code) };
+}
+
+export interface ExchangeOptions {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  timeoutMs: number;
+  /** Aborting it abandons the exchange and rethrows the signal's reason. Token calls pass none: never cut. */
+  stop?: AbortSignal;
+}
+
+/** One HTTP exchange, body included, under the timeout. Never throws for HTTP or network trouble. */
+export async function exchange(url: URL, options: ExchangeOptions): Promise<Outcome> {
+  const timeout = AbortSignal.timeout(options.timeoutMs);
+  const signal = options.stop ? AbortSignal.any([timeout, options.stop]) : timeout;
+  let status: number;
+  let retryAfterHeader: string | null;
+  let text: string;
+  try {
+    const response = await fetch(url, { method: options.method, headers: options.headers, body: options.body, signal });
+    status = response.status;
+    retryAfterHeader = response.headers.get('retry-after');
+    text = await response.text();
+  } catch (error) {
+    if (options.stop?.aborted) throw options.stop.reason;
+    const cause = networkCause(error);
+    return { kind: 'retry', status: null, cause: cause.text, unreachable: cause.unreachable };
+  }
+  let body: unknown;
+  let parsed = true;
+  try {
+    body = text.length > 0 ? JSON.parse(text) : null;
+  } catch {
+    parsed = false;
+  }
+  if (status >= 200 && status < 300) {
+    if (!parsed || body === null || typeof body !== 'object') {
+      return { kind: 'retry', status, cause: `HTTP ${status} with a malformed JSON body` };
+    }
+    return { kind: 'ok', body };
+  }
+  const details = parsed ? errorDetails(body) : { message: text.slice(0, 200) || 'empty body' };
+  if (status === 429) {
+    return {
+      kind: 'rate-limited',
+      retryAfterSeconds: parseRetryAfter(retryAfterHeader),
+      quota: details.reason === 'QUOTA_EXCEEDED',
+      message: details.message,
+    };
+  }
+  if (status === 401) return { kind: 'unauthorized', message: details.message };
+  if (status >= 500 || status === 408) return { kind: 'retry', status, cause: `HTTP ${status}: ${details.message}` };
+  return { kind: 'fail', status, message: details.message, code: details.code };
+}
