@@ -23,6 +23,7 @@ import os
 import platform
 import random
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -169,6 +170,10 @@ def generate_run(root: Path, items: int) -> tuple[Path, str]:
 
 
 def run_transform(root: Path, run_dir: Path, run_id: str, master: str, memory: str) -> tuple[dict, float]:
+    # Every transform is a new attempt beside the earlier ones (they are never overwritten): start from an empty
+    # processed/ so the figures are those of one attempt and earlier benchmark runs do not pile up on disk.
+    for folder in ("processed", "rejects"):
+        shutil.rmtree(root / folder, ignore_errors=True)
     env = {**os.environ, "PYSPARK_PYTHON": sys.executable}
     env.setdefault("JAVA_HOME", "/usr/lib/jvm/java-17-openjdk-amd64")
     command = [sys.executable, str(SCRIPT), "--RAW_RUN_PREFIX", f"{run_dir}/", "--PROCESSED_PREFIX", f"{root}/processed/",

@@ -1,7 +1,8 @@
 /**
  * Warehouse benchmark: generates processed Parquet for 1,000,000 playlist items (50 weekly runs x 40 playlists x
- * 500 positions, with the tracks, albums, artists, credits and top lists those runs reference), then times the
- * local load (Snowpipe rules), a second load (everything skipped), the data quality checks and every analysis.
+ * 500 positions, with the tracks, albums, artists, credits and top lists those runs reference), laid out as the Glue
+ * job writes it (one attempt folder per run, then its commit record), then times the local load (Snowpipe rules),
+ * a second load (everything skipped), the data quality checks and every analysis.
  * Writes the figures under "## Warehouse" in docs/benchmarks.md (other sections are left as they are).
  *
  *   npx tsx bench/warehouse-bench.ts [--runs 50] [--playlists 40] [--positions 500] [--keep <dir>]
@@ -11,7 +12,8 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { LocalWarehouse } from '../local/warehouse/local-warehouse';
-import { processedKey } from '../local/warehouse/parquet-writer';
+import { DEFAULT_ATTEMPT, processedKey } from '../local/warehouse/parquet-writer';
+import { COMMIT_TABLE } from '../schemas/table-schemas';
 
 interface Options {
   runs: number;
@@ -45,7 +47,7 @@ async function generate(connection: DuckDBConnection, bucket: string, options: O
     const extractDate = at.toISOString().slice(0, 10);
     const runId = `${extractDate.replace(/-/g, '')}T060000Z-${week.toString(36).padStart(6, '0')}`;
     const run = { runId, extractDate, extractedAt: at.toISOString() };
-    const runCols = `'${runId}' AS run_id, DATE '${extractDate}' AS extract_date, TIMESTAMP '${extractDate} 06:00:00' AS extracted_at`;
+    const runCols = `'${runId}' AS run_id, DATE '${extractDate}' AS extract_date, TIMESTAMP '${extractDate} 06:00:00' AS extracted_at, '${DEFAULT_ATTEMPT}' AS attempt_id`;
     const target = (table: string) => {
       const path = join(bucket, processedKey(table, run));
       mkdirSync(join(path, '..'), { recursive: true });
@@ -87,6 +89,13 @@ async function generate(connection: DuckDBConnection, bucket: string, options: O
     await connection.run(`COPY (SELECT 'track' AS item_type, tr AS time_range, CAST(r + 1 AS INTEGER) AS rank,
         't' || lpad(CAST((r * 31 + ${week}) % ${TRACK_POOL} AS VARCHAR), 6, '0') AS item_id, NULL::VARCHAR AS item_name, ${runCols}
       FROM (VALUES ('short_term'), ('medium_term'), ('long_term')) AS t(tr), range(50) AS x(r)) TO ${target('user_top_items')} (FORMAT parquet)`);
+    // Last, as the Glue job: the commit record, one row per table with the rows written.
+    const tables = ['playlist_snapshots', 'playlist_tracks', 'tracks', 'albums', 'artists', 'track_artists', 'user_top_items'];
+    const counts = tables
+      .map((table) => `SELECT '${table}' AS table_name, COUNT(*)::BIGINT AS row_count, 1 AS file_count FROM read_parquet(${target(table)})`)
+      .join(' UNION ALL ');
+    await connection.run(`COPY (SELECT table_name, row_count, file_count, TIMESTAMP '${extractDate} 06:30:00' AS committed_at, ${runCols}
+      FROM (${counts})) TO ${target(COMMIT_TABLE.name)} (FORMAT parquet)`);
   }
 }
 
@@ -112,7 +121,11 @@ function writeSection(figures: string): void {
   const rest = text.slice(startAt + '## Warehouse'.length);
   const next = rest.search(/^## /m);
   const after = next === -1 ? '' : `\n${rest.slice(next)}`;
-  writeFileSync(file, `${text.slice(0, startAt)}${section}${after}`);
+  // The hand-written before/after record of a change survives a re-run; the rest is regenerated.
+  const old = next === -1 ? rest : rest.slice(0, next);
+  const keptAt = old.search(/^### Before and after\s*$/m);
+  const kept = keptAt === -1 ? '' : `\n${old.slice(keptAt).trimEnd()}\n`;
+  writeFileSync(file, `${text.slice(0, startAt)}${section}${kept}${after}`);
 }
 
 async function main(): Promise<void> {
@@ -141,9 +154,16 @@ async function main(): Promise<void> {
     if (failedChecks.length > 0) throw new Error(`Checks failed on the benchmark data: ${JSON.stringify(failedChecks)}`);
 
     const analyses: Array<{ name: string; seconds: number; rows: number }> = [];
+    // Each analysis three times, the fastest counted: on a shared machine the minimum is the figure that repeats.
     for (const analysis of warehouse.listAnalyses()) {
-      const [result, seconds] = await time(() => warehouse.runAnalysis(analysis.name));
-      analyses.push({ name: analysis.name, seconds, rows: result.rows.length });
+      let best = Infinity;
+      let rows = 0;
+      for (let attempt = 0; attempt < 3; attempt += 1) {
+        const [result, seconds] = await time(() => warehouse.runAnalysis(analysis.name));
+        best = Math.min(best, seconds);
+        rows = result.rows.length;
+      }
+      analyses.push({ name: analysis.name, seconds: best, rows });
     }
     await warehouse.close();
 
@@ -160,7 +180,7 @@ async function main(): Promise<void> {
       `| load, Snowpipe rules (checksum + insert per file) | ${fmt(loadSeconds)} | ${report.loaded.length} files, ${loadedRows.toLocaleString('en')} rows |`,
       `| second load (every file skipped) | ${fmt(reloadSeconds)} | ${again.skipped.length} skipped |`,
       `| data quality checks, all runs | ${fmt(checkSeconds)} | ${checks.length} checks passed |`,
-      ...analyses.map((a) => `| analysis \`${a.name}\` | ${fmt(a.seconds)} | ${a.rows} rows |`),
+      ...analyses.map((a) => `| analysis \`${a.name}\` (fastest of 3) | ${fmt(a.seconds)} | ${a.rows} rows |`),
     ];
     writeSection(lines.join('\n'));
     process.stdout.write(`${lines.join('\n')}\n\nWritten to docs/benchmarks.md (## Warehouse).\n`);

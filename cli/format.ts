@@ -1,5 +1,15 @@
 /** Plain-text rendering shared by the CLI commands: aligned tables that survive any terminal and CI logs. */
 
+/**
+ * Text as one line that keeps its columns: a line break becomes a visible ⏎, a tab or any other control character
+ * its Unicode control picture (tab -> ␉), so names from Spotify can neither split a line nor shift a column.
+ */
+export function oneLine(text: string): string {
+  return text
+    .replace(/\s*(?:\r\n|\n|\r|\u2028|\u2029)\s*/g, ' ⏎ ')
+    .replace(/[\u0000-\u001f\u007f]/g, (c) => (c === '\u007f' ? '\u2421' : String.fromCharCode(0x2400 + c.charCodeAt(0))));
+}
+
 /** Renders a cell: null as an empty-set marker, dates as ISO dates, long text cut with an ellipsis. */
 export function formatCell(value: unknown, maxWidth = 40): string {
   let text: string;
@@ -9,7 +19,7 @@ export function formatCell(value: unknown, maxWidth = 40): string {
   else if (typeof value === 'bigint') text = value.toString();
   else if (typeof value === 'object') text = JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
   else text = String(value);
-  text = text.replace(/\s*\n\s*/g, ' ⏎ ');
+  text = oneLine(text);
   return text.length > maxWidth ? `${text.slice(0, maxWidth - 1)}…` : text;
 }
 

@@ -18,6 +18,8 @@ const commandModules: Array<() => { register(program: Command): void }> = [
   () => require('./commands/extract'),
   () => require('./commands/authorize'),
   () => require('./commands/transform'),
+  () => require('./commands/load'),
+  () => require('./commands/check'),
   () => require('./commands/fake-spotify'),
   () => require('./commands/query'),
   () => require('./commands/status'),

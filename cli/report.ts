@@ -2,7 +2,7 @@
 import { join, relative } from 'node:path';
 import type { LocalRunContext } from '../local/run-pipeline';
 import { STAGES } from '../local/run-pipeline';
-import { formatTable } from './format';
+import { formatTable, oneLine } from './format';
 
 export function formatRunReport(ctx: LocalRunContext, summaries: Record<string, string>, failedStage?: string): string {
   const total = Object.values(ctx.seconds).reduce((a, b) => a + b, 0);
@@ -27,16 +27,24 @@ export function formatRunReport(ctx: LocalRunContext, summaries: Record<string, 
     const m = ctx.manifest;
     out.push('', `Extracted  ${m.counts.playlists} playlists, ${m.counts.playlist_items} playlist items, ${m.counts.top_items} top items in ${m.counts.api_calls} API calls (status ${m.status})`);
     out.push(...listeningLines(m));
-    for (const error of m.errors) out.push(`  ! ${error.kind} ${error.entity_id}: HTTP ${error.http_status ?? '-'} ${error.message}`);
-    for (const gap of m.plays_gaps ?? []) out.push(`  ! ${gap.message}`);
+    for (const error of m.errors) out.push(`  ! ${error.kind} ${error.entity_id}: HTTP ${error.http_status ?? '-'} ${oneLine(error.message)}`);
+    for (const gap of m.plays_gaps ?? []) out.push(`  ! ${oneLine(gap.message)}`);
     if (m.stopped_early) out.push(`  ! stopped early: ${JSON.stringify(m.stopped_early)}`);
   }
   if (ctx.transform) {
-    const rows = Object.entries(ctx.transform.tables).map(([t, v]) => `${t} ${v.rows}`);
-    out.push(`Processed  ${rows.join(', ')}${ctx.transform.rejects ? `; ${ctx.transform.rejects} rejects` : ''}`);
+    const t = ctx.transform;
+    const rows = Object.entries(t.tables).map(([name, v]) => `${name} ${v.rows}`);
+    out.push(`Processed  ${rows.join(', ')}${t.rejects ? `; ${t.rejects} rejects` : ''} (attempt ${t.attempt_id})`);
+    for (const [playlist, issues] of Object.entries(t.paging_issues ?? {})) {
+      out.push(`  ! playlist ${playlist}: its item pages disagree (${issues}); rows kept and flagged in playlist_snapshots.paging_issues`);
+    }
+    const superseded = t.superseded_attempts?.superseded ?? [];
+    if (superseded.length > 0) out.push(`  replaces attempt(s) ${superseded.join(', ')} of this run in every view`);
   }
   if (ctx.load) {
-    out.push(`Loaded     ${ctx.load.loaded.length} new files, ${ctx.load.skipped.length} skipped as already loaded`);
+    const already = ctx.load.skipped.filter((f) => f.reason.startsWith('already loaded')).length;
+    out.push(`Loaded     ${ctx.load.loaded.length} new files, ${already} skipped as already loaded`);
+    for (const f of ctx.load.skipped.filter((x) => !x.reason.startsWith('already loaded'))) out.push(`  ! ${f.file}: ${f.reason}`);
   }
   if (ctx.checks) {
     const failed = ctx.checks.filter((c) => !c.passed);
@@ -45,7 +53,7 @@ export function formatRunReport(ctx: LocalRunContext, summaries: Record<string, 
   }
 
   for (const analysis of ctx.analyses ?? []) {
-    out.push('', `${analysis.question}  [${analysis.name}]`, formatTable(analysis.columns, analysis.rows));
+    out.push('', `${oneLine(analysis.question)}  [${analysis.name}]`, formatTable(analysis.columns, analysis.rows));
   }
 
   out.push('', 'Where things are');

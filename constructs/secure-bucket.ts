@@ -25,6 +25,8 @@ export interface PrefixLifecycle {
   expireAfterDays?: number;
   /** Delete noncurrent versions after this many days (versioning keeps overwritten runs this long). */
   noncurrentExpireAfterDays: number;
+  /** Apply the rule only to objects under the prefix that carry all these tags. */
+  tags?: Record<string, string>;
 }
 
 export interface SecureBucketProps {
@@ -78,7 +80,7 @@ export class SecureBucket extends Construct {
     const rules: S3BucketLifecycleConfigurationRule[] = props.lifecycle.map((rule) => ({
       id: rule.id,
       status: 'Enabled',
-      filter: [{ prefix: rule.prefix }],
+      filter: rule.tags ? [{ and: [{ prefix: rule.prefix, tags: rule.tags }] }] : [{ prefix: rule.prefix }],
       transition: rule.infrequentAccessAfterDays
         ? [{ days: rule.infrequentAccessAfterDays, storageClass: 'STANDARD_IA' }]
         : undefined,

@@ -20,7 +20,7 @@ import { Construct } from 'constructs';
 import type { ITerraformDependable } from 'cdktf';
 import type { Table } from '@cdktf/provider-snowflake/lib/table';
 import { View } from '@cdktf/provider-snowflake/lib/view';
-import type { ViewDefinition } from '../local/warehouse/snowflake-sql';
+import type { ViewDefinition } from '../warehouse/snowflake-sql';
 import { snowflakeName } from './snowpipe-table';
 
 const IDENTIFIER = '[A-Za-z_][A-Za-z0-9_$]*';
@@ -97,8 +97,10 @@ export function qualifyViewStatement(
 
   // Anything still unqualified (a comma join, a reference the FROM/JOIN rule did not see) would resolve against
   // the session's schema in Snowflake, not the view's: refuse it rather than deploy a view that breaks.
+  // String literals are values, not references (committed_attempts labels its counts with table names).
+  const withoutLiterals = statement.replace(/'(?:[^']|'')*'/g, "''");
   for (const object of [...tables, ...views]) {
-    const loose = new RegExp(`(?<![A-Za-z0-9_$.])${object}(?![A-Za-z0-9_$])`, 'i').exec(statement);
+    const loose = new RegExp(`(?<![A-Za-z0-9_$.])${object}(?![A-Za-z0-9_$])`, 'i').exec(withoutLiterals);
     if (loose) {
       throw new Error(`${source} names "${object}" outside a FROM/JOIN clause the stack can qualify; write it as FROM/JOIN ${object}.`);
     }

@@ -12,7 +12,7 @@ import type { ITerraformDependable } from 'cdktf';
 import { Table } from '@cdktf/provider-snowflake/lib/table';
 import { Pipe } from '@cdktf/provider-snowflake/lib/pipe';
 import { loadedColumns, snowflakeType, type TableSpec } from '../schemas/table-schemas';
-import { renderCopyStatement } from '../local/warehouse/snowflake-sql';
+import { renderCopyStatement } from '../warehouse/snowflake-sql';
 
 export interface SnowpipeTableProps {
   spec: TableSpec;

@@ -144,9 +144,10 @@ export class TransformJob extends Construct {
         { Sid: 'ReadRaw', Action: ['s3:GetObject'], Resource: [objectsArn(bucket, `${prefixes.raw}*`)] },
         { Sid: 'ReadJobArtifacts', Action: ['s3:GetObject'], Resource: [objectsArn(bucket, `${prefixes.artifacts}glue/*`)] },
         {
-          // A re-run of a run id replaces that run's folders, so the job deletes what it rewrites.
+          // Each attempt writes its own keys and deletes only its own files after a failure; once committed it
+          // tags the older attempts of its run for the lifecycle rule (PutObjectTagging).
           Sid: 'WriteProcessedAndRejects',
-          Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+          Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:PutObjectTagging'],
           Resource: [
             objectsArn(bucket, `${prefixes.processed}*`),
             objectsArn(bucket, `${prefixes.rejects}*`),
@@ -213,11 +214,8 @@ export class TransformJob extends Construct {
         // Lands tables.json in the job's working directory, where spotify_transform looks for it.
         '--extra-files': s3Url(schemasObject),
         '--TempDir': `s3://${bucket}/${prefixes.glueTemp}`,
-        // The job writes each table to a staging folder, then swaps it into processed/ (a half-written run is
-        // never visible to Snowpipe); glue-temp/ is writable by the job and expires by lifecycle.
-        '--STAGING_PREFIX': `s3://${bucket}/${prefixes.glueTemp}staging/`,
-        // Each run is named by --RAW_RUN_PREFIX/--RUN_ID and a re-run must replace that run's output, which
-        // bookmarks would skip as "already processed".
+        // Each run is named by --RAW_RUN_PREFIX/--RUN_ID and a re-run (a new attempt, named by Glue's job run id)
+        // must replace what the earlier attempt said, which bookmarks would skip as "already processed".
         '--job-bookmark-option': 'job-bookmark-disable',
         '--enable-metrics': 'true',
         '--enable-observability-metrics': 'true',

@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import type { ITerraformDependable } from 'cdktf';
 import type { Table } from '@cdktf/provider-snowflake/lib/table';
 import type { View } from '@cdktf/provider-snowflake/lib/view';
-import type { ViewDefinition } from '../local/warehouse/snowflake-sql';
+import type { ViewDefinition } from '../warehouse/snowflake-sql';
 import { SnowflakeView } from './snowflake-view';
 
 export interface WarehouseViewsProps {

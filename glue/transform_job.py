@@ -2,18 +2,21 @@
 
 On Glue (5.1: Spark 3.5.6, Python 3.11):
     --JOB_NAME x --RAW_RUN_PREFIX s3://bucket/raw/extract_date=D/run_id=R/ --PROCESSED_PREFIX s3://bucket/processed/
-    --REJECTS_PREFIX s3://bucket/rejects/ --RUN_ID R  [--STAGING_PREFIX s3://bucket/_staging/] [--SCHEMA_PATH tables.json]
+    --REJECTS_PREFIX s3://bucket/rejects/ --RUN_ID R  [--SCHEMA_PATH tables.json]
+  (Glue adds --JOB_RUN_ID itself: it becomes the attempt id.)
 Locally:
     .venv/bin/python glue/transform_job.py --RAW_RUN_PREFIX <run folder> --PROCESSED_PREFIX <root>/processed/
-        --REJECTS_PREFIX <root>/rejects/ --RUN_ID R [--SPARK_MASTER local[2]] [--SPARK_DRIVER_MEMORY 2g]
+        --REJECTS_PREFIX <root>/rejects/ --RUN_ID R [--ATTEMPT_ID A] [--SPARK_MASTER local[2]] [--SPARK_DRIVER_MEMORY 2g]
 
 Prints one final stdout line `TRANSFORM_RESULT {json}` on success. On failure it exits non-zero (locally 2 for a
-run that cannot be transformed, 1 for an unexpected error) with the cause on stderr; nothing is published.
+run that cannot be transformed, 1 for an unexpected error) with the cause on stderr; no commit record is written,
+so nothing of the attempt becomes visible.
 
 Only this file knows about Glue: getResolvedOptions, GlueContext and Job.init/commit. The job does not use Glue
 job bookmarks to choose its input (they only track DynamicFrame reads with a transformation_ctx): the run to
-process is named by --RAW_RUN_PREFIX/--RUN_ID, and a re-run of the same run id replaces that run's output, so
-processing is exactly once per run id whoever starts it. Job.init/commit are still called so that the Glue job
+process is named by --RAW_RUN_PREFIX/--RUN_ID; each start is an attempt of its own (Glue's --JOB_RUN_ID), and
+the warehouse views read only the latest committed attempt of a run id, so a re-run replaces what the earlier
+attempt said and processing counts once per run id whoever starts it. Job.init/commit are still called so that the Glue job
 behaves normally whatever --job-bookmark-option the job is deployed with.
 """
 
@@ -39,7 +42,7 @@ except ImportError:
     ON_GLUE = False
 
 REQUIRED_ARGS = ("RAW_RUN_PREFIX", "PROCESSED_PREFIX", "REJECTS_PREFIX", "RUN_ID")
-OPTIONAL_ARGS = ("JOB_NAME", "STAGING_PREFIX", "SCHEMA_PATH", "SPARK_MASTER", "SPARK_DRIVER_MEMORY", "ROWS_PER_FILE")
+OPTIONAL_ARGS = ("JOB_NAME", "JOB_RUN_ID", "ATTEMPT_ID", "SCHEMA_PATH", "SPARK_MASTER", "SPARK_DRIVER_MEMORY", "ROWS_PER_FILE")
 RESULT_PREFIX = "TRANSFORM_RESULT "
 
 
@@ -53,8 +56,8 @@ def parse_args(
     """Glue-style `--NAME value` arguments -> {NAME: value}.
 
     With Glue's getResolvedOptions when given (it fails on absent names, so optional ones are asked for only when
-    present); otherwise argparse with the same names, ignoring the arguments Glue adds itself (--JOB_ID,
-    --JOB_RUN_ID, --job-bookmark-option, --TempDir, ...).
+    present); otherwise argparse with the same names, ignoring the other arguments Glue adds itself (--JOB_ID,
+    --job-bookmark-option, --TempDir, ...). --JOB_RUN_ID (Glue's) is kept: it is the attempt id.
     """
     if get_resolved_options is not None:
         present = [name for name in OPTIONAL_ARGS if f"--{name}" in argv or name == "JOB_NAME"]
@@ -132,7 +135,8 @@ def main(argv: Sequence[str]) -> int:
             processed_prefix=args["PROCESSED_PREFIX"],
             rejects_prefix=args["REJECTS_PREFIX"],
             run_id=args["RUN_ID"],
-            staging_prefix=args.get("STAGING_PREFIX"),
+            # The attempt id: explicit, else Glue's job run id, else run_transform generates a local one.
+            attempt_id=args.get("ATTEMPT_ID") or args.get("JOB_RUN_ID"),
             schema_path=args.get("SCHEMA_PATH"),
             rows_per_file=rows_per_file,
         )

@@ -179,41 +179,15 @@ export const STAGES: Stage[] = [
     id: 'load',
     title: 'Load (processed/ -> local warehouse, Snowpipe rules)',
     async run(ctx) {
-      const warehouse = await LocalWarehouse.open(ctx.warehouseFile);
-      try {
-        ctx.load = await warehouse.loadProcessed(ctx.bucketDir);
-      } catch (error) {
-        throw new StageError(
-          'load',
-          errorMessage(error),
-          'files already loaded stay loaded; fix the cause and run again: the loader loads each file once',
-        );
-      } finally {
-        await warehouse.close();
-      }
-      const rows = ctx.load.loaded.reduce((sum, f) => sum + f.rows, 0);
-      return `${ctx.load.loaded.length} files loaded (${rows} rows), ${ctx.load.skipped.length} already loaded`;
+      ctx.load = await loadStage(ctx.warehouseFile, ctx.bucketDir);
+      return describeLoad(ctx.load);
     },
   },
   {
     id: 'check',
     title: 'Data quality checks',
     async run(ctx) {
-      const expectedRows = Object.fromEntries(Object.entries(ctx.transform!.tables).map(([t, v]) => [t, v.rows]));
-      const warehouse = await LocalWarehouse.open(ctx.warehouseFile);
-      try {
-        ctx.checks = await warehouse.runChecks({ runId: ctx.runId, expectedRows });
-      } finally {
-        await warehouse.close();
-      }
-      const failed = ctx.checks.filter((c) => !c.passed);
-      if (failed.length > 0) {
-        throw new StageError(
-          'check',
-          failed.map((c) => `${c.table}: ${c.check} (${c.detail})`).join('; '),
-          'the data is loaded but fails the checks above; inspect it with `pipeline query` before trusting the analyses',
-        );
-      }
+      ctx.checks = await checkStage(ctx.warehouseFile, { runId: ctx.runId, attemptId: ctx.transform?.attempt_id });
       return `${ctx.checks.length} checks passed`;
     },
   },
@@ -236,6 +210,73 @@ export const STAGES: Stage[] = [
   },
 ];
 
+/**
+ * The load stage, alone (`pipeline load`) or in the run: every processed file not loaded before goes into the
+ * local warehouse, with Snowpipe's rules. Throws StageError.
+ */
+export async function loadStage(warehouseFile: string, bucketDir: string): Promise<LoadReport> {
+  const warehouse = await openWarehouseForStage('load', warehouseFile);
+  try {
+    return await warehouse.loadProcessed(bucketDir);
+  } catch (error) {
+    throw new StageError(
+      'load',
+      errorMessage(error),
+      'files already loaded stay loaded; fix the cause and run again: the loader loads each file once',
+    );
+  } finally {
+    await warehouse.close();
+  }
+}
+
+export function describeLoad(load: LoadReport): string {
+  const rows = load.loaded.reduce((sum, f) => sum + f.rows, 0);
+  const already = load.skipped.filter((f) => f.reason.startsWith('already loaded')).length;
+  const other = load.skipped.length - already;
+  return `${load.loaded.length} files loaded (${rows} rows), ${already} already loaded${other ? `, ${other} not loaded (see below)` : ''}`;
+}
+
+/**
+ * The check stage, alone (`pipeline check`) or in the run: the data-quality checks for one run (and the attempt
+ * that must be the visible one) or for every run. Throws StageError naming every failed check.
+ */
+export async function checkStage(warehouseFile: string, opts: { runId?: string; attemptId?: string } = {}): Promise<CheckResult[]> {
+  const warehouse = await openWarehouseForStage('check', warehouseFile);
+  let checks: CheckResult[];
+  try {
+    checks = await warehouse.runChecks(opts);
+  } finally {
+    await warehouse.close();
+  }
+  const failed = checks.filter((c) => !c.passed);
+  if (failed.length > 0) {
+    throw new CheckFailures(checks, failed);
+  }
+  return checks;
+}
+
+/** The checks failed: the message names each; `checks` holds them all for the report. */
+export class CheckFailures extends StageError {
+  constructor(
+    readonly checks: CheckResult[],
+    failed: CheckResult[],
+  ) {
+    super(
+      'check',
+      failed.map((c) => `${c.table}: ${c.check} (${c.detail})`).join('; '),
+      'the data is loaded but fails the checks above; inspect it with `pipeline query` / `pipeline status` before trusting the analyses',
+    );
+  }
+}
+
+async function openWarehouseForStage(stage: string, warehouseFile: string): Promise<LocalWarehouse> {
+  try {
+    return await LocalWarehouse.open(warehouseFile);
+  } catch (error) {
+    throw new StageError(stage, errorMessage(error), 'close the other program that holds the warehouse file, then run again');
+  }
+}
+
 export function newLocalRunContext(options: LocalRunOptions): LocalRunContext {
   const startedAt = (options.now ?? (() => new Date()))();
   const bucketDir = resolve(options.config.local.bucketDir);
@@ -254,6 +295,9 @@ export async function runStage(stage: Stage, ctx: LocalRunContext, progress: (me
   const started = performance.now();
   try {
     return await stage.run(ctx, progress);
+  } catch (error) {
+    if (error instanceof CheckFailures) ctx.checks = error.checks;
+    throw error;
   } finally {
     ctx.seconds[stage.id] = (performance.now() - started) / 1000;
   }

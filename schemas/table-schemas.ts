@@ -5,7 +5,12 @@
  */
 import tablesJson from './tables.json';
 
-export type LogicalType = 'string' | 'int' | 'bigint' | 'double' | 'boolean' | 'date' | 'timestamp';
+/**
+ * The types of tables.json, plus `instant`: a point in time a warehouse itself records (loaded_at), which Snowflake
+ * keeps as TIMESTAMP_LTZ (METADATA$START_SCAN_TIME is one). tables.json's `timestamp` is a UTC wall-clock time
+ * (TIMESTAMP_NTZ), written so by the Glue job.
+ */
+export type LogicalType = 'string' | 'int' | 'bigint' | 'double' | 'boolean' | 'date' | 'timestamp' | 'instant';
 
 export interface ColumnSpec {
   name: string;
@@ -17,12 +22,13 @@ export interface ColumnSpec {
 export interface TableSpec {
   name: string;
   description: string;
-  kind: 'fact' | 'dimension' | 'bridge';
+  /** 'commit': the commit-record table (transform_commits); every other kind is a data table. */
+  kind: 'fact' | 'dimension' | 'bridge' | 'commit';
   /** Row identity within one run. */
   key: string[];
   /** Identity across runs (dimension tables: latest extract wins in the current views). */
   entityKey?: string[];
-  /** Table columns followed by the run columns (run_id, extract_date, extracted_at). */
+  /** Table columns followed by the run columns (run_id, extract_date, extracted_at, attempt_id). */
   columns: ColumnSpec[];
 }
 
@@ -33,7 +39,7 @@ export interface TableSpec {
  */
 export const LOAD_METADATA_COLUMNS: ColumnSpec[] = [
   { name: 'source_file', type: 'string', nullable: false, description: 'Processed file this row was loaded from.' },
-  { name: 'loaded_at', type: 'timestamp', nullable: false, description: 'When the row was loaded.' },
+  { name: 'loaded_at', type: 'instant', nullable: false, description: 'When the row was loaded.' },
 ];
 
 interface RawColumn {
@@ -63,6 +69,18 @@ export const TABLES: TableSpec[] = Object.entries(raw.tables).map(([name, table]
 
 export const TABLE_NAMES = TABLES.map((t) => t.name);
 
+/** The commit-record table: one row per table a transform attempt published, written after all of them. */
+export const COMMIT_TABLE: TableSpec = (() => {
+  const commits = TABLES.filter((t) => t.kind === 'commit');
+  if (commits.length !== 1) {
+    throw new Error(`schemas/tables.json must define exactly one table of kind "commit"; found ${commits.map((t) => t.name).join(', ') || 'none'}`);
+  }
+  return commits[0];
+})();
+
+/** The tables transform attempts write rows to: every table but the commit records. */
+export const DATA_TABLES: TableSpec[] = TABLES.filter((t) => t.kind !== 'commit');
+
 export function table(name: string): TableSpec {
   const found = TABLES.find((t) => t.name === name);
   if (!found) throw new Error(`Unknown table "${name}"; known tables: ${TABLE_NAMES.join(', ')}`);
@@ -76,7 +94,10 @@ const SNOWFLAKE_TYPES: Record<LogicalType, string> = {
   double: 'FLOAT',
   boolean: 'BOOLEAN',
   date: 'DATE',
+  // UTC wall-clock time: the Parquet files carry TIMESTAMP(MICROS, isAdjustedToUTC=false) and the pipes read them
+  // with USE_LOGICAL_TYPE = TRUE, so no session time zone shifts them on the way in or out.
   timestamp: 'TIMESTAMP_NTZ(6)',
+  instant: 'TIMESTAMP_LTZ(6)',
 };
 
 const DUCKDB_TYPES: Record<LogicalType, string> = {
@@ -87,6 +108,8 @@ const DUCKDB_TYPES: Record<LogicalType, string> = {
   boolean: 'BOOLEAN',
   date: 'DATE',
   timestamp: 'TIMESTAMP',
+  // The local warehouse session runs in UTC, so an instant is its UTC wall-clock time there.
+  instant: 'TIMESTAMP',
 };
 
 export function snowflakeType(type: LogicalType): string {

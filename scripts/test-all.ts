@@ -1,8 +1,16 @@
 /**
- * `make test`: every suite in order, each one's own output streamed, then one summary line that counts the
- * tests of all suites. Exits non-zero when any suite fails, so CI does not land a red run.
+ * `make test`: every suite, then one summary line that counts the tests of all suites. Exits non-zero when any
+ * suite fails, so CI does not land a red run.
+ *
+ * The suites run in two phases of lanes that run at the same time (suites of one lane one after the other):
+ *   phase 1: types, then jest on two workers (everything but the Spark-heavy local run)  |  synth, checkov, actionlint
+ *   phase 2: jest's end-to-end local run (Spark)                                          |  pytest (Spark)
+ * The lanes spend much of their time waiting on JVMs, child processes and disk, so on two cores they overlap well;
+ * the two Spark-heavy suites share phase 2, so the timing-sensitive jest tests (token renewal, retries) never run
+ * beside a saturated CPU. Each suite's output is printed whole when it ends, so the log reads suite by suite.
+ * TEST_SERIAL=1 runs the suites one after another with their output streamed.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -11,16 +19,26 @@ const RESULTS = join(ROOT, 'build', 'test-results');
 
 interface Suite {
   name: string;
+  /** Phases run one after another; within a phase, lanes run at the same time, the suites of a lane in order. */
+  phase: 1 | 2;
+  lane: string;
   command: string[];
   env?: NodeJS.ProcessEnv;
   /** Counts read from the suite's machine-readable result file, when it has one. */
   counts?: () => { passed: number; failed: number; skipped: number };
 }
 
-function jestSuite(name: string, resultFile: string, args: string[]): Suite {
+// Instants are UTC in every layer and session: the test suites run in a zone that is not UTC (and has summer
+// time), so a conversion through the machine's zone shows as a wrong instant.
+const TEST_TZ = process.env.TEST_TZ ?? 'America/Los_Angeles';
+
+function jestSuite(name: string, phase: 1 | 2, resultFile: string, args: string[]): Suite {
   return {
     name,
+    phase,
+    lane: 'jest',
     command: ['npx', 'jest', '--ci', ...args, '--json', `--outputFile=${join(RESULTS, resultFile)}`],
+    env: { TZ: TEST_TZ },
     counts: () => {
       const r = JSON.parse(readFileSync(join(RESULTS, resultFile), 'utf8'));
       return { passed: r.numPassedTests, failed: r.numFailedTests + r.numRuntimeErrorTestSuites, skipped: r.numPendingTests + r.numTodoTests };
@@ -29,16 +47,19 @@ function jestSuite(name: string, resultFile: string, args: string[]): Suite {
 }
 
 const SUITES: Suite[] = [
-  { name: 'types (tsc --noEmit)', command: ['npx', 'tsc', '--noEmit', '-p', 'tsconfig.json'] },
-  // jest in two runs. The end-to-end local run (Spark takes both cores for ~75 s) runs alone; the other files run
+  { name: 'types (tsc --noEmit)', phase: 1, lane: 'jest', command: ['npx', 'tsc', '--noEmit', '-p', 'tsconfig.json'] },
+  // jest in two runs. The end-to-end local run (Spark takes both cores for ~75 s) runs apart; the other files run
   // on two workers, since most of them wait on servers and child processes rather than the CPU (jest's default on
   // 2 cores is one worker: 174 s for all files one by one; docs/benchmarks.md). Keeping Spark apart also keeps the
   // timing-sensitive tests (token renewal, retries) off a CPU it saturates.
-  jestSuite('jest (stacks, handlers, dashboard, CLI)', 'jest-parallel.json', ['--maxWorkers=2', '--testPathIgnorePatterns=/__tests__/local-run/']),
-  jestSuite('jest (local run end to end)', 'jest-local-run.json', ['--runInBand', '__tests__/local-run']),
+  jestSuite('jest (stacks, handlers, dashboard, CLI)', 1, 'jest-parallel.json', ['--maxWorkers=2', '--testPathIgnorePatterns=/__tests__/local-run/']),
+  jestSuite('jest (local run end to end)', 2, 'jest-local-run.json', ['--runInBand', '__tests__/local-run']),
   {
-    name: 'pytest (Glue job, Snowflake SQL)',
+    name: 'pytest (Glue job, Snowflake SQL, dashboard)',
+    phase: 2,
+    lane: 'pytest',
     command: [join(ROOT, '.venv', 'bin', 'pytest'), `--junitxml=${join(RESULTS, 'pytest.xml')}`],
+    env: { TZ: TEST_TZ },
     counts: () => {
       const xml = readFileSync(join(RESULTS, 'pytest.xml'), 'utf8');
       const attr = (name: string) => [...xml.matchAll(new RegExp(`<testsuite [^>]*\\b${name}="(\\d+)"`, 'g'))].reduce((s, m) => s + Number(m[1]), 0);
@@ -56,7 +77,7 @@ for (const [name, script, env] of [
   ['checkov (synthesised Terraform)', 'scripts/checkov.sh', { SKIP_SYNTH: '1' }],
   ['actionlint (GitHub workflows)', 'scripts/actionlint.sh', {}],
 ] as const) {
-  if (existsSync(join(ROOT, script))) SUITES.push({ name, command: ['bash', script], env });
+  if (existsSync(join(ROOT, script))) SUITES.push({ name, phase: 1, lane: 'infrastructure', command: ['bash', script], env });
 }
 
 let passed = 0;
@@ -64,12 +85,9 @@ let failed = 0;
 let skipped = 0;
 const failedSuites: string[] = [];
 const started = Date.now();
+const serial = process.env.TEST_SERIAL === '1';
 
-for (const suite of SUITES) {
-  process.stdout.write(`\n=== ${suite.name} ===\n`);
-  const t0 = Date.now();
-  const result = spawnSync(suite.command[0], suite.command.slice(1), { cwd: ROOT, stdio: 'inherit', env: { ...process.env, ...suite.env } });
-  const ok = result.status === 0;
+function record(suite: Suite, ok: boolean, seconds: number): void {
   if (suite.counts) {
     try {
       const c = suite.counts();
@@ -83,11 +101,57 @@ for (const suite of SUITES) {
     ok ? (passed += 1) : (failed += 1);
   }
   if (!ok) failedSuites.push(suite.name);
-  process.stdout.write(`=== ${suite.name}: ${ok ? 'ok' : 'FAILED'} (${((Date.now() - t0) / 1000).toFixed(1)} s) ===\n`);
+  process.stdout.write(`=== ${suite.name}: ${ok ? 'ok' : 'FAILED'} (${seconds.toFixed(1)} s) ===\n`);
 }
 
-process.stdout.write(`\n${SUITES.length} suites in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-process.stdout.write(failedSuites.length ? `; failed: ${failedSuites.join(', ')}\n` : '; all green\n');
-if (skipped > 0) process.stdout.write(`${skipped} tests skipped: a skipped test is a defect here\n`);
-process.stdout.write(`total: ${passed} passed, ${failed + (failedSuites.length && failed === 0 ? failedSuites.length : 0)} failed\n`);
-process.exit(failedSuites.length ? 1 : 0);
+function runStreamed(suite: Suite): void {
+  process.stdout.write(`\n=== ${suite.name} ===\n`);
+  const t0 = Date.now();
+  const result = spawnSync(suite.command[0], suite.command.slice(1), { cwd: ROOT, stdio: 'inherit', env: { ...process.env, ...suite.env } });
+  record(suite, result.status === 0, (Date.now() - t0) / 1000);
+}
+
+/** Runs a suite with its output collected, and prints it whole when the suite ends. */
+function runBuffered(suite: Suite): Promise<void> {
+  const t0 = Date.now();
+  process.stdout.write(`--- started: ${suite.name}\n`);
+  return new Promise((resolvePromise) => {
+    const chunks: Buffer[] = [];
+    const child = spawn(suite.command[0], suite.command.slice(1), { cwd: ROOT, env: { ...process.env, ...suite.env } });
+    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => chunks.push(chunk));
+    let done = false;
+    const finish = (ok: boolean, note = '') => {
+      if (done) return;
+      done = true;
+      process.stdout.write(`\n=== ${suite.name} ===\n${Buffer.concat(chunks).toString('utf8')}${note}`);
+      record(suite, ok, (Date.now() - t0) / 1000);
+      resolvePromise();
+    };
+    child.on('error', (error) => finish(false, `could not start ${suite.command[0]}: ${error.message}\n`));
+    child.on('close', (code) => finish(code === 0));
+  });
+}
+
+async function main(): Promise<void> {
+  if (serial) {
+    for (const suite of SUITES) runStreamed(suite);
+  } else {
+    for (const phase of [1, 2] as const) {
+      const inPhase = SUITES.filter((s) => s.phase === phase);
+      const lanes = [...new Set(inPhase.map((s) => s.lane))];
+      await Promise.all(
+        lanes.map(async (lane) => {
+          for (const suite of inPhase.filter((s) => s.lane === lane)) await runBuffered(suite);
+        }),
+      );
+    }
+  }
+  process.stdout.write(`\n${SUITES.length} suites in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  process.stdout.write(failedSuites.length ? `; failed: ${failedSuites.join(', ')}\n` : '; all green\n');
+  if (skipped > 0) process.stdout.write(`${skipped} tests skipped: a skipped test is a defect here\n`);
+  process.stdout.write(`total: ${passed} passed, ${failed + (failedSuites.length && failed === 0 ? failedSuites.length : 0)} failed\n`);
+  process.exit(failedSuites.length ? 1 : 0);
+}
+
+void main();

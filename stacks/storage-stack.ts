@@ -25,6 +25,12 @@ export const PREFIXES = {
   claims: 'claims/',
 } as const;
 
+/**
+ * The tag the Glue job puts on every object of a transform attempt that a later commit of the same run superseded
+ * (glue/spotify_transform/attempts.py: SUPERSEDED_TAG_KEY / SUPERSEDED_TAG_VALUE); a lifecycle rule expires them.
+ */
+export const SUPERSEDED_ATTEMPT_TAG = { key: 'pipeline-attempt', value: 'superseded' } as const;
+
 export class StorageStack extends PipelineStack {
   readonly dataBucket: SecureBucket;
   readonly glueDatabase: GlueCatalogDatabase;
@@ -39,8 +45,17 @@ export class StorageStack extends PipelineStack {
         // Spotify serves only the present, so raw/ cannot be re-extracted: an overwritten or deleted raw object stays
         // recoverable as a noncurrent version for aws.rawVersionRetentionDays (365 by default).
         { id: 'raw', prefix: PREFIXES.raw, infrequentAccessAfterDays: 30, noncurrentExpireAfterDays: config.aws.rawVersionRetentionDays },
-        // A re-run of a run id replaces its processed/ folder; the replaced versions go after a week.
+        // Each transform attempt writes new keys; an overwritten or deleted object's old version goes after a week.
         { id: 'processed', prefix: PREFIXES.processed, noncurrentExpireAfterDays: 7 },
+        // Attempts a later commit superseded (the Glue job tags them; docs/data-contracts.md): the warehouse has
+        // loaded them already and its views no longer read them.
+        {
+          id: 'processed-superseded-attempts',
+          prefix: PREFIXES.processed,
+          tags: { [SUPERSEDED_ATTEMPT_TAG.key]: SUPERSEDED_ATTEMPT_TAG.value },
+          expireAfterDays: 7,
+          noncurrentExpireAfterDays: 1,
+        },
         // Rejected records are for debugging a run, not for keeping.
         { id: 'rejects', prefix: PREFIXES.rejects, expireAfterDays: 30, noncurrentExpireAfterDays: 1 },
         { id: 'artifacts', prefix: PREFIXES.artifacts, noncurrentExpireAfterDays: 30 },

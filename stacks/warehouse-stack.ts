@@ -21,7 +21,7 @@ import { SnowpipeLoading } from '../constructs/snowpipe-loading';
 import { StreamlitApp } from '../constructs/streamlit-app';
 import { WarehouseAccess } from '../constructs/warehouse-access';
 import { WarehouseViews } from '../constructs/warehouse-views';
-import { viewDefinitions } from '../local/warehouse/snowflake-sql';
+import { viewDefinitions } from '../warehouse/snowflake-sql';
 import { PipelineStack } from './common';
 import type { ComputeStack } from './compute-stack';
 import { PREFIXES, type StorageStack } from './storage-stack';

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../config/pipeline-config';
-import { formatCell, formatTable } from '../../cli/format';
+import { formatCell, formatTable, oneLine } from '../../cli/format';
 import { formatRunReport } from '../../cli/report';
 import { parseAsOf } from '../../cli/commands/run';
 import { findRawRunPrefix } from '../../cli/commands/transform';
@@ -47,6 +47,16 @@ describe('plain-text tables', () => {
     expect(formatCell(12345678901234567890n)).toBe('12345678901234567890');
     expect(formatCell(new Date('2026-11-23T00:00:00Z'))).toBe('2026-11-23');
   });
+  it('keeps columns aligned when a name holds a tab or another control character', () => {
+    const text = formatTable(['playlist', 'tracks'], [['Road\tTrip', 3], ['Bell\u0007', 10]], '');
+    const lines = text.split('\n');
+    expect(lines).toEqual(['playlist   tracks', '---------  ------', 'Road␉Trip       3', 'Bell␇          10']);
+    expect(new Set(lines.map((line) => line.length)).size).toBe(1);
+  });
+  it('makes any text one line for the progress display', () => {
+    expect(oneLine('8 playlists, 546 items: Late\nNight\r\nMix\t2')).toBe('8 playlists, 546 items: Late ⏎ Night ⏎ Mix␉2');
+    expect(oneLine('plain')).toBe('plain');
+  });
   it('says so when there are no rows', () => {
     expect(formatTable(['a'], [])).toContain('(no rows)');
   });
@@ -80,8 +90,23 @@ describe('the run report', () => {
       counts: { playlists: 2, playlist_items: 120, top_lists: 0, top_items: 0, api_calls: 9, token_calls: 1, retries: 0, rate_limited: 0 },
       errors: [{ kind: 'playlist', entity_id: '37i9dQZEVXbMDoHDwVN2tF', http_status: 404, message: 'Resource not found' }],
     },
-    transform: { run_id: 'x', tables: { tracks: { rows: 100, files: 1 }, albums: { rows: 40, files: 1 } }, rejects: 1, input_objects: 2, seconds: 3 },
-    load: { loaded: [{ table: 'tracks', file: 'a', rows: 100 }], skipped: [{ table: 'albums', file: 'b', reason: 'already loaded' }] },
+    transform: {
+      run_id: 'x',
+      attempt_id: 'local-20261123T060001Z-0a1b2c3d',
+      tables: { tracks: { rows: 100, files: 1 }, albums: { rows: 40, files: 1 } },
+      rejects: 1,
+      input_objects: 2,
+      paging_issues: { '37i9dQZF1DXcBWIGoYBM5M': 'changed_while_paging,positions_beyond_total' },
+      superseded_attempts: { superseded: ['local-20261123T055000Z-99999999'], newer: [], tagged_objects: 0, error: null },
+      seconds: 3,
+    },
+    load: {
+      loaded: [{ table: 'tracks', file: 'a', rows: 100 }],
+      skipped: [
+        { table: 'albums', file: 'b', reason: 'already loaded at 2026-11-23T06:00:00.000Z (same path and checksum)' },
+        { table: 'tracks', file: 'processed/tracks/x.parquet', reason: 'load failed: not a Parquet file' },
+      ],
+    },
     checks: [
       { table: 'tracks', check: 'key_unique', passed: true, detail: '' },
       { table: 'albums', check: 'row_count', passed: false, detail: 'expected 40, loaded 39' },
@@ -96,10 +121,14 @@ describe('the run report', () => {
     expect(report).toContain('Local run 20261123T060000Z-abcdef finished in 13.3 s');
     expect(report).toMatch(/transform\s+2 tables\s+12\.3 s/);
   });
-  it('lists the extract errors, the rejects and the failed checks by name', () => {
+  it('lists the extract errors, the rejects, paging issues, files not loaded and the failed checks by name', () => {
     expect(report).toContain('(status partial)');
     expect(report).toContain('! playlist 37i9dQZEVXbMDoHDwVN2tF: HTTP 404 Resource not found');
-    expect(report).toContain('; 1 rejects');
+    expect(report).toContain('; 1 rejects (attempt local-20261123T060001Z-0a1b2c3d)');
+    expect(report).toContain('! playlist 37i9dQZF1DXcBWIGoYBM5M: its item pages disagree (changed_while_paging,positions_beyond_total)');
+    expect(report).toContain('replaces attempt(s) local-20261123T055000Z-99999999 of this run in every view');
+    expect(report).toContain('Loaded     1 new files, 1 skipped as already loaded');
+    expect(report).toContain('! processed/tracks/x.parquet: load failed: not a Parquet file');
     expect(report).toContain('Checks     1 passed, 1 failed');
     expect(report).toContain('! albums: row_count: expected 40, loaded 39');
   });

@@ -3,15 +3,19 @@
  * script on local Spark, the real DuckDB loader and analysis SQL. One folder, several runs in a row, so the
  * tests also prove that a failed run leaves the next one unharmed.
  */
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig, type PipelineConfig } from '../../config/pipeline-config';
 import { startFakeSpotify } from '../../local/fake-spotify/server';
-import { runLocalPipeline, StageError, type LocalRunContext } from '../../local/run-pipeline';
+import { checkStage, loadStage, runLocalPipeline, StageError, type LocalRunContext } from '../../local/run-pipeline';
+import { runTransform } from '../../local/spark/run-transform';
 import { CURRENT_VIEWS, LocalWarehouse } from '../../local/warehouse/local-warehouse';
-import { TABLE_NAMES } from '../../schemas/table-schemas';
+import { DATA_TABLES, TABLE_NAMES } from '../../schemas/table-schemas';
+
+const DATA_TABLE_NAMES = DATA_TABLES.map((t) => t.name);
 
 jest.setTimeout(240_000);
 
@@ -58,7 +62,7 @@ async function currentViews(): Promise<Record<string, string[]>> {
     for (const view of Object.values(CURRENT_VIEWS)) {
       const result = await warehouse.query(`SELECT * FROM ${view}`);
       // Run columns differ between snapshots by design; the entity rows must not.
-      const keep = result.columns.map((c, i) => [c, i] as const).filter(([c]) => !['run_id', 'extract_date', 'extracted_at', 'source_file', 'loaded_at'].includes(c));
+      const keep = result.columns.map((c, i) => [c, i] as const).filter(([c]) => !['run_id', 'attempt_id', 'extract_date', 'extracted_at', 'source_file', 'loaded_at'].includes(c));
       out[view] = result.rows.map((row) => JSON.stringify(keep.map(([, i]) => row[i]), (_k, v) => (typeof v === 'bigint' ? Number(v) : v))).sort();
     }
     return out;
@@ -120,8 +124,9 @@ describe('the local run', () => {
     expect(m.counts.top_items).toBeGreaterThan(0);
     expect(manifests()).toHaveLength(1);
 
-    expect(Object.keys(first.transform!.tables).sort()).toEqual([...TABLE_NAMES].sort());
-    for (const table of TABLE_NAMES) expect(first.transform!.tables[table].rows).toBeGreaterThan(0);
+    expect(Object.keys(first.transform!.tables).sort()).toEqual([...DATA_TABLE_NAMES].sort());
+    for (const table of DATA_TABLE_NAMES) expect(first.transform!.tables[table].rows).toBeGreaterThan(0);
+    expect(first.transform!.attempt_id).toMatch(/^local-\d{8}T\d{6}Z-[0-9a-f]{8}$/);
     expect(first.transform!.tables.playlist_tracks.rows).toBe(m.counts.playlist_items);
 
     expect(first.load!.loaded.map((f) => f.table).sort()).toEqual([...TABLE_NAMES].sort());
@@ -132,6 +137,14 @@ describe('the local run', () => {
     const topArtists = first.analyses!.find((a) => a.name === 'top_artists_across_playlists')!;
     expect(topArtists.rows.length).toBeGreaterThan(0);
 
+    // The instants the warehouse holds are those the extract recorded, whatever TZ this runs under (make test: not UTC).
+    const warehouse = await LocalWarehouse.open(config.local.warehouseFile);
+    try {
+      const { rows } = await warehouse.query(`SELECT DISTINCT extracted_at FROM playlist_tracks WHERE run_id = $1`, [first.runId]);
+      expect(rows).toEqual([[new Date(m.started_at).toISOString()]]);
+    } finally {
+      await warehouse.close();
+    }
     afterFirst = await currentViews();
     for (const rows of Object.values(afterFirst)) expect(rows.length).toBeGreaterThan(0);
   });
@@ -156,6 +169,45 @@ describe('the local run', () => {
     expect(await currentViews()).toEqual(afterFirst);
   });
 
+  it('a run id extracted again with changed content, transformed and loaded again shows only the new content', async () => {
+    // Re-extracted (a retried Lambda rewrites its run id): the first playlist lost its last two items since.
+    const prefix = first.rawPrefix!;
+    const manifestPath = join(dir, 'bucket', prefix, '_manifest.json');
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    const entry = manifest.objects.find((o: { kind: string; items: number }) => o.kind === 'playlist' && o.items >= 3);
+    const rawPath = join(dir, 'bucket', entry.key);
+    const doc = JSON.parse(readFileSync(rawPath, 'utf8'));
+    const playlistId: string = doc.playlist_id;
+    const kept = entry.items - 2;
+    const last = doc.item_pages[doc.item_pages.length - 1];
+    last.items = last.items.slice(0, Math.max(0, last.items.length - 2));
+    for (const page of doc.item_pages) page.total = kept;
+    if (doc.playlist.items) doc.playlist.items.total = kept;
+    if (doc.playlist.tracks) doc.playlist.tracks.total = kept;
+    const bytes = Buffer.from(JSON.stringify(doc));
+    writeFileSync(rawPath, bytes);
+    Object.assign(entry, { bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex'), items: kept });
+    writeFileSync(manifestPath, JSON.stringify(manifest));
+
+    const rerun = await runTransform({ bucketDir: join(dir, 'bucket'), rawRunPrefix: prefix, runId: first.runId });
+    expect(rerun.attempt_id).not.toBe(first.transform!.attempt_id);
+    expect(rerun.superseded_attempts.superseded).toEqual([first.transform!.attempt_id]);
+    const load = await loadStage(config.local.warehouseFile, config.local.bucketDir);
+    expect(load.loaded.map((f) => f.table).sort()).toEqual([...TABLE_NAMES].sort());
+    await checkStage(config.local.warehouseFile, { runId: first.runId, attemptId: rerun.attempt_id });
+
+    const warehouse = await LocalWarehouse.open(config.local.warehouseFile);
+    try {
+      const count = async (sql: string) => Number((await warehouse.query(sql, [first.runId, playlistId])).rows[0][0]);
+      expect(await count(`SELECT COUNT(*) FROM committed_playlist_tracks WHERE run_id = $1 AND playlist_id = $2`)).toBe(kept);
+      expect(await count(`SELECT COUNT(*) FROM committed_playlist_snapshots WHERE run_id = $1 AND playlist_id = $2 AND paging_issues IS NULL`)).toBe(1);
+      // Both attempts' rows are loaded (history), and only the new one is read.
+      expect(await count(`SELECT COUNT(*) FROM playlist_tracks WHERE run_id = $1 AND playlist_id = $2`)).toBe(kept + kept + 2);
+    } finally {
+      await warehouse.close();
+    }
+  });
+
   it("next week's run shows what entered, dropped out and moved", async () => {
     const third = await runLocalPipeline({ config, spotify: 'fake', now: () => new Date('2026-11-30T06:00:00Z') });
     expect(third.checks!.filter((c) => !c.passed)).toEqual([]);
@@ -174,7 +226,7 @@ describe('the local run', () => {
     try {
       const report = await warehouse.loadProcessed(config.local.bucketDir);
       expect(report.loaded).toEqual([]);
-      expect(report.skipped).toHaveLength(3 * TABLE_NAMES.length);
+      expect(report.skipped).toHaveLength(4 * TABLE_NAMES.length); // three runs, one of them transformed twice
     } finally {
       await warehouse.close();
     }

@@ -73,6 +73,11 @@ describe('IAM least privilege', () => {
         expect(allows(p, 's3:DeleteObject', obj(key))).toBe(true);
       }
     });
+    it('tags the objects of superseded attempts in processed/ (for the lifecycle rule), nothing else', () => {
+      expect(allows(p, 's3:PutObjectTagging', obj(`processed/tracks/${RUN}/attempt_id=jr_1/part-0.parquet`))).toBe(true);
+      expect(allows(p, 's3:PutObjectTagging', obj(`raw/${RUN}/_manifest.json`))).toBe(false);
+      expect(allows(p, 's3:PutObjectTagging', obj('artifacts/glue/ABC/transform_job.py'))).toBe(false);
+    });
     it('cannot write or delete raw/ or the deploy artifacts', () => {
       for (const action of WRITES) {
         expect(allows(p, action, obj(`raw/${RUN}/_manifest.json`))).toBe(false);

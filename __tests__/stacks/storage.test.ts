@@ -4,7 +4,10 @@ import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versionin
 import { GlueCatalogDatabase } from '@cdktf/provider-aws/lib/glue-catalog-database';
 import { Testing } from 'cdktf';
 import { loadConfig, parseConfig, resourceNames } from '../../config/pipeline-config';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { buildPipelineApp } from '../../stacks/app';
+import { SUPERSEDED_ATTEMPT_TAG } from '../../stacks/storage-stack';
 import { findResource, resources, statements, synthPipeline, testBundles, type Synthesised } from './synth-helper';
 
 describe('storage stack (dev)', () => {
@@ -57,6 +60,20 @@ describe('storage stack (dev)', () => {
     expect(byId.rejects.expiration).toEqual([{ days: 30 }]);
     expect(byId['abort-incomplete-uploads'].abort_incomplete_multipart_upload).toEqual([{ days_after_initiation: 7 }]);
     expect(rules.every((r) => r.status === 'Enabled')).toBe(true);
+  });
+
+  it('expires the processed/ objects of superseded transform attempts, by the tag the Glue job puts on them', () => {
+    const rules: any[] = findResource(s.storage, 'aws_s3_bucket_lifecycle_configuration').rule;
+    const rule = rules.find((r) => r.id === 'processed-superseded-attempts');
+    expect(rule.filter).toEqual([{ and: [{ prefix: 'processed/', tags: { 'pipeline-attempt': 'superseded' } }] }]);
+    expect(rule.expiration).toEqual([{ days: 7 }]);
+    expect(rule.noncurrent_version_expiration).toEqual([{ noncurrent_days: 1 }]);
+    // The same tag as the job's (Python), read from its source so the two cannot drift apart.
+    const job = readFileSync(join(__dirname, '../../glue/spotify_transform/attempts.py'), 'utf8');
+    expect(/^SUPERSEDED_TAG_KEY = "([^"]+)"$/m.exec(job)?.[1]).toBe(SUPERSEDED_ATTEMPT_TAG.key);
+    expect(/^SUPERSEDED_TAG_VALUE = "([^"]+)"$/m.exec(job)?.[1]).toBe(SUPERSEDED_ATTEMPT_TAG.value);
+    // Everything else under processed/ is history the crawler and a recreated pipe read: no current-version expiry.
+    expect(rules.filter((r) => r.id !== rule.id && JSON.stringify(r.filter).includes('processed/')).map((r) => r.expiration)).toEqual([undefined]);
   });
 
   it('creates the Glue Data Catalog database over processed/', () => {

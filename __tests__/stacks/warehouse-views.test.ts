@@ -1,13 +1,14 @@
 /**
- * The views of snowflake-sql/views in the warehouse stack: one snowflake_view per Snowflake-dialect file, its
- * statement the file's SELECT with tables and views fully qualified, ordered after what it reads, and readable
- * by the analyst role. The expectations are read from the SQL files themselves, not from the stack's helpers.
+ * The views of snowflake-sql/views in the warehouse stack: one snowflake_view per Snowflake-dialect file and per
+ * generated commit view (attempt_loads, committed_attempts, committed_<table> for every data table of tables.json), its statement
+ * the file's SELECT with tables and views fully qualified, ordered after what it reads, and readable by the analyst
+ * role. The expectations are read from the SQL files and tables.json themselves, not from the stack's helpers.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { View } from '@cdktf/provider-snowflake/lib/view';
-import { SQL_DIR, viewDefinitions } from '../../local/warehouse/snowflake-sql';
-import { TABLE_NAMES } from '../../schemas/table-schemas';
+import { SQL_DIR, viewDefinitions } from '../../warehouse/snowflake-sql';
+import { DATA_TABLES, TABLE_NAMES } from '../../schemas/table-schemas';
 import { qualifyViewStatement } from '../../constructs/snowflake-view';
 import { SNOWFLAKE_PREVIEW_FEATURES } from '../../stacks/warehouse-stack';
 import { named, refTo, resources, synthPipeline, type Synthesised, type TfJson } from './synth-helper';
@@ -15,10 +16,13 @@ import { named, refTo, resources, synthPipeline, type Synthesised, type TfJson }
 const VIEWS_DIR = join(SQL_DIR, 'views');
 const QUALIFIER = 'SPOTIFY_DEV.RAW.';
 
-/** The Snowflake-dialect view files (the `*.duckdb.sql` twins are for the local warehouse only). */
+/** The Snowflake-dialect view files (the `*.duckdb.sql` twins are for the local warehouse only; the templates render the generated views). */
 const snowflakeViewFiles = readdirSync(VIEWS_DIR)
-  .filter((file) => file.endsWith('.sql') && !file.endsWith('.duckdb.sql'))
+  .filter((file) => file.endsWith('.sql') && !file.endsWith('.duckdb.sql') && !file.endsWith('.template.sql'))
   .sort();
+/** Views rendered from the templates for schemas/tables.json: the visible attempts, and each data table's rows of them. */
+const generatedViews = ['attempt_loads', 'committed_attempts', ...DATA_TABLES.map((t) => `committed_${t.name}`)].sort();
+const allViewNames = [...snowflakeViewFiles.map((f) => f.slice(0, -'.sql'.length)), ...generatedViews].sort();
 
 /** A file's SELECT as written: without comment lines, the CREATE header and the semicolon. */
 function selectOfFile(file: string): string {
@@ -56,13 +60,13 @@ describe('warehouse stack views (dev)', () => {
     views = resources(s.warehouse, 'snowflake_view');
   });
 
-  it('creates one view per Snowflake view file, in the database and schema of the tables', () => {
+  it('creates one view per Snowflake view file and per generated commit view, in the database and schema of the tables', () => {
     expect(snowflakeViewFiles.length).toBeGreaterThanOrEqual(10);
-    expect(views.map((v) => v.name).sort()).toEqual(snowflakeViewFiles.map((f) => f.slice(0, -'.sql'.length).toUpperCase()).sort());
+    expect(views.map((v) => v.name).sort()).toEqual(allViewNames.map((n) => n.toUpperCase()).sort());
     for (const view of views) {
       expect(view).toMatchObject({ database: 'SPOTIFY_DEV', schema: 'RAW', copy_grants: true });
       // The provider parses the view's text back to find its SELECT: the comment keeps clear of ( , ) and quotes.
-      expect(view.comment).toMatch(/^Defined in snowflake-sql\/views\/[a-z_]+\.sql$/);
+      expect(view.comment).toMatch(/^Defined in snowflake-sql\/views\/[a-z_]+(\.template)?\.sql$/);
     }
     expect(s.text.warehouse).toHaveResourceWithProperties(View, { name: 'CURRENT_TRACKS', database: 'SPOTIFY_DEV', schema: 'RAW' });
   });
@@ -75,19 +79,37 @@ describe('warehouse stack views (dev)', () => {
     expect(statement).not.toMatch(/--|;\s*$|\{\{|CREATE /);
     const read = objectsRead(statement);
     expect(read.length).toBeGreaterThan(0);
-    const viewNames = snowflakeViewFiles.map((f) => f.slice(0, -'.sql'.length));
     for (const name of read) {
       expect(name.startsWith(QUALIFIER)).toBe(true);
-      expect([...TABLE_NAMES, ...viewNames]).toContain(name.slice(QUALIFIER.length));
+      expect([...TABLE_NAMES, ...allViewNames]).toContain(name.slice(QUALIFIER.length));
+      // Loaded tables hold every attempt: the hand-written views read them through committed_<table> only.
+      expect(TABLE_NAMES).not.toContain(name.slice(QUALIFIER.length));
     }
+  });
+
+  it('every data table of tables.json has its committed view: its rows of the visible attempts, each key once', () => {
+    for (const spec of DATA_TABLES) {
+      const statement: string = viewNamed(`committed_${spec.name}`).statement;
+      expect(statement).toContain(`FROM ${QUALIFIER}committed_attempts AS a\n    JOIN ${QUALIFIER}attempt_loads AS l`);
+      expect(statement).toContain(`WHERE l.table_name = '${spec.name}'`);
+      expect(statement).toContain(`FROM ${QUALIFIER}${spec.name} AS t\n    JOIN visible AS v`);
+      expect(statement).toContain(`PARTITION BY ${spec.key.map((k) => `t.${k}`).join(', ')}`);
+    }
+    const loads: string = viewNamed('attempt_loads').statement;
+    expect(loads).toContain(`FROM ${QUALIFIER}transform_commits\n`);
+    for (const spec of DATA_TABLES) expect(loads).toContain(`'${spec.name}' AS table_name, COUNT(*) AS row_count FROM ${QUALIFIER}${spec.name} GROUP BY`);
+    expect(viewNamed('committed_attempts').statement).toContain(`FROM ${QUALIFIER}attempt_loads\n`);
   });
 
   it('qualifies the way the pipes do: <DATABASE>.<SCHEMA>.<table as in tables.json>', () => {
     const copy: string = resources(s.warehouse, 'snowflake_pipe').find((p) => p.name === 'TRACKS_PIPE')!.copy_statement;
     expect(copy).toMatch(/^COPY INTO SPOTIFY_DEV\.RAW\.tracks\b/);
-    expect(viewNamed('current_tracks').statement).toMatch(/\bFROM SPOTIFY_DEV\.RAW\.tracks\n/);
-    expect(viewNamed('playlist_chart').statement).toContain('FROM SPOTIFY_DEV.RAW.playlist_tracks\n');
-    expect(viewNamed('current_track_artists').statement).toContain('FROM SPOTIFY_DEV.RAW.track_artists AS ta\nJOIN SPOTIFY_DEV.RAW.current_tracks AS t');
+    expect(viewNamed('committed_tracks').statement).toMatch(/\bFROM SPOTIFY_DEV\.RAW\.tracks AS t\n/);
+    expect(viewNamed('current_tracks').statement).toMatch(/\bFROM SPOTIFY_DEV\.RAW\.committed_tracks\n/);
+    expect(viewNamed('playlist_chart').statement).toContain('FROM SPOTIFY_DEV.RAW.committed_playlist_tracks AS p\n');
+    expect(viewNamed('current_track_artists').statement).toContain(
+      'FROM SPOTIFY_DEV.RAW.committed_track_artists AS ta\nJOIN SPOTIFY_DEV.RAW.current_tracks AS t',
+    );
     // LISTAGG is the Snowflake spelling; STRING_AGG is only in the DuckDB twin.
     expect(viewNamed('track_artist_names').statement).toContain('LISTAGG(');
     expect(viewNamed('track_artist_names').statement).not.toContain('STRING_AGG');
@@ -95,8 +117,8 @@ describe('warehouse stack views (dev)', () => {
     expect(viewNamed('chart_movements').statement).toContain('FROM week_pairs AS wp');
   });
 
-  it.each(snowflakeViewFiles)('%s: depends on the tables and views it reads, the schema and the warehouse', (file) => {
-    const view = viewNamed(file.slice(0, -'.sql'.length));
+  it.each(allViewNames)('%s: depends on the tables and views it reads, the schema and the warehouse', (name) => {
+    const view = viewNamed(name);
     const expected = objectsRead(view.statement).map((qualified) => {
       const name = qualified.slice(QUALIFIER.length).toUpperCase();
       return TABLE_NAMES.includes(name.toLowerCase()) ? address(s.warehouse, 'snowflake_table', name) : address(s.warehouse, 'snowflake_view', name);
@@ -114,9 +136,14 @@ describe('warehouse stack views (dev)', () => {
     const dependsOn = (name: string) => viewNamed(name).depends_on as string[];
     expect(dependsOn('chart_movements')).toContain(address(s.warehouse, 'snowflake_view', 'PLAYLIST_CHART'));
     expect(dependsOn('current_playlist_items')).toContain(address(s.warehouse, 'snowflake_view', 'PLAYLIST_CHART'));
-    expect(dependsOn('playlist_chart')).toContain(address(s.warehouse, 'snowflake_table', 'PLAYLIST_TRACKS'));
+    expect(dependsOn('playlist_chart')).toContain(address(s.warehouse, 'snowflake_view', 'COMMITTED_PLAYLIST_TRACKS'));
+    expect(dependsOn('committed_playlist_tracks')).toEqual(
+      expect.arrayContaining([address(s.warehouse, 'snowflake_table', 'PLAYLIST_TRACKS'), address(s.warehouse, 'snowflake_view', 'COMMITTED_ATTEMPTS')]),
+    );
+    expect(dependsOn('attempt_loads')).toContain(address(s.warehouse, 'snowflake_table', 'TRANSFORM_COMMITS'));
+    expect(dependsOn('committed_attempts')).toContain(address(s.warehouse, 'snowflake_view', 'ATTEMPT_LOADS'));
     expect(dependsOn('current_track_artists')).toEqual(
-      expect.arrayContaining([address(s.warehouse, 'snowflake_table', 'TRACK_ARTISTS'), address(s.warehouse, 'snowflake_view', 'CURRENT_TRACKS')]),
+      expect.arrayContaining([address(s.warehouse, 'snowflake_view', 'COMMITTED_TRACK_ARTISTS'), address(s.warehouse, 'snowflake_view', 'CURRENT_TRACKS')]),
     );
     expect(dependsOn('track_artist_names')).toEqual(
       expect.arrayContaining([address(s.warehouse, 'snowflake_view', 'CURRENT_TRACK_ARTISTS'), address(s.warehouse, 'snowflake_view', 'CURRENT_ARTISTS')]),
@@ -133,8 +160,8 @@ describe('warehouse stack views (dev)', () => {
     for (const node of edges.keys()) visit(node, []);
   });
 
-  it.each(snowflakeViewFiles)('%s: the analyst role can select from it, once it exists', (file) => {
-    const name = file.slice(0, -'.sql'.length).toUpperCase();
+  it.each(allViewNames)('%s: the analyst role can select from it, once it exists', (view) => {
+    const name = view.toUpperCase();
     const grants = resources(s.warehouse, 'snowflake_grant_privileges_to_account_role').filter(
       (g) => g.on_schema_object?.object_type === 'VIEW' && g.on_schema_object?.object_name === `${QUALIFIER}${name}`,
     );

@@ -9,7 +9,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeProcessedParquet, type ProcessedRun } from '../../local/warehouse/parquet-writer';
+import { writeCommitRecord, writeProcessedParquet, type ProcessedRun } from '../../local/warehouse/parquet-writer';
 import { LISTENING_DATA } from './fixture-listening';
 
 export const RUN_A: ProcessedRun = { runId: '20261116T060000Z-aaaaaa', extractDate: '2026-11-16', extractedAt: '2026-11-16T06:00:00Z' };
@@ -103,11 +103,24 @@ export function expectedRows(run: 'A' | 'B'): Record<string, number> {
   return Object.fromEntries(Object.entries(DATA[run]).map(([table, rows]) => [table, rows.length]));
 }
 
-/** Writes one run (every table, one file each) into bucketDir. */
-export async function writeRun(bucketDir: string, run: 'A' | 'B'): Promise<string[]> {
-  const meta = run === 'A' ? RUN_A : RUN_B;
+/**
+ * Writes one run as the Glue job does: every table (one file each) in the attempt's folder, then the commit record.
+ * `data` replaces the run's rows (a re-run with changed content); `commit: false` leaves the attempt uncommitted
+ * (a publish that died before its commit record).
+ */
+export async function writeRun(
+  bucketDir: string,
+  run: 'A' | 'B',
+  opts: { attemptId?: string; data?: Record<string, Array<Record<string, unknown>>>; commit?: boolean; committedAt?: string } = {},
+): Promise<string[]> {
+  const meta = { ...(run === 'A' ? RUN_A : RUN_B), ...(opts.attemptId ? { attemptId: opts.attemptId } : {}) };
+  const data = opts.data ?? DATA[run];
   const keys: string[] = [];
-  for (const [table, rows] of Object.entries(DATA[run])) keys.push(await writeProcessedParquet(bucketDir, table, meta, rows));
+  for (const [table, rows] of Object.entries(data)) keys.push(await writeProcessedParquet(bucketDir, table, meta, rows));
+  if (opts.commit !== false) {
+    const counts = Object.fromEntries(Object.entries(data).map(([table, rows]) => [table, rows.length]));
+    keys.push(await writeCommitRecord(bucketDir, meta, counts, opts.committedAt ?? meta.extractedAt));
+  }
   return keys;
 }
 

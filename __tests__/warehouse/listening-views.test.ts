@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { LocalWarehouse } from '../../local/warehouse/local-warehouse';
 import { tempDir, writeRun } from './fixture-data';
 import { LISTENING_EXPECTED } from './expected-listening-analyses';
-import { analysisSql } from '../../local/warehouse/snowflake-sql';
+import { analysisSql } from '../../warehouse/snowflake-sql';
 
 /** Columns that identify one row of each listening analysis (its ORDER BY ends on them). */
 const ROW_KEYS: Record<string, string[]> = {

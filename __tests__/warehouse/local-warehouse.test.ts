@@ -1,9 +1,9 @@
-import { copyFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalWarehouse, CURRENT_VIEWS } from '../../local/warehouse/local-warehouse';
-import { writeProcessedParquet } from '../../local/warehouse/parquet-writer';
-import { TABLES } from '../../schemas/table-schemas';
-import { DATA, RUN_A, RUN_B, expectedRows, tempDir, writeRun } from './fixture-data';
+import { writeCommitRecord, writeProcessedParquet } from '../../local/warehouse/parquet-writer';
+import { DATA_TABLES, TABLES } from '../../schemas/table-schemas';
+import { DATA, RUN_A, RUN_B, tempDir, writeRun } from './fixture-data';
 import { EXPECTED } from './expected-analyses';
 
 describe('LocalWarehouse on two weekly runs', () => {
@@ -27,7 +27,7 @@ describe('LocalWarehouse on two weekly runs', () => {
     const tracksA = report.loaded.find((f) => f.table === 'tracks' && f.file.includes(RUN_A.runId));
     expect(tracksA).toEqual({
       table: 'tracks',
-      file: `processed/tracks/extract_date=2026-11-16/run_id=${RUN_A.runId}/part-00000.parquet`,
+      file: `processed/tracks/extract_date=2026-11-16/run_id=${RUN_A.runId}/attempt_id=attempt-1/part-00000.parquet`,
       rows: 4,
     });
   });
@@ -44,27 +44,34 @@ describe('LocalWarehouse on two weekly runs', () => {
       `SELECT DISTINCT source_file FROM tracks WHERE run_id = $1`,
       [RUN_B.runId],
     );
-    expect(rows).toEqual([[`processed/tracks/extract_date=2026-11-23/run_id=${RUN_B.runId}/part-00000.parquet`]]);
+    expect(rows).toEqual([[`processed/tracks/extract_date=2026-11-23/run_id=${RUN_B.runId}/attempt_id=attempt-1/part-00000.parquet`]]);
   });
 
-  test('every check passes for each run, with the transform row counts', async () => {
-    for (const [run, meta] of [['A', RUN_A], ['B', RUN_B]] as const) {
-      const results = await warehouse.runChecks({ runId: meta.runId, expectedRows: expectedRows(run) });
+  test('every check passes for each run, against its commit record', async () => {
+    for (const meta of [RUN_A, RUN_B]) {
+      const results = await warehouse.runChecks({ runId: meta.runId, attemptId: 'attempt-1' });
       expect(results.filter((r) => !r.passed)).toEqual([]);
       const checks = new Set(results.map((r) => `${r.table}:${r.check}`));
-      for (const spec of TABLES) {
+      expect(checks).toContain('committed_attempts:visible_attempt');
+      for (const spec of DATA_TABLES) {
         expect(checks).toContain(`${spec.name}:row_count`);
         expect(checks).toContain(`${spec.name}:key_unique`);
         expect(checks).toContain(`${spec.name}:key_not_null`);
       }
       for (const view of Object.values(CURRENT_VIEWS)) expect(checks).toContain(`${view}:entity_key_unique`);
     }
+    expect((await warehouse.runChecks()).filter((r) => !r.passed)).toEqual([]);
   });
 
-  test('a row count that differs from what the transform wrote fails, naming table and check', async () => {
-    const results = await warehouse.runChecks({ runId: RUN_B.runId, expectedRows: { ...expectedRows('B'), tracks: 6 } });
+  test('the check names the attempt a run shows when it is not the one expected', async () => {
+    const results = await warehouse.runChecks({ runId: RUN_B.runId, attemptId: 'attempt-9' });
     expect(results.filter((r) => !r.passed)).toEqual([
-      { table: 'tracks', check: 'row_count', passed: false, detail: `5 rows loaded for run ${RUN_B.runId}; the transform wrote 6` },
+      {
+        table: 'committed_attempts',
+        check: 'visible_attempt',
+        passed: false,
+        detail: `run ${RUN_B.runId} shows attempt attempt-1, not attempt-9: the newer commit is not loaded yet, or not all of its rows`,
+      },
     ]);
   });
 
@@ -135,7 +142,7 @@ describe('LocalWarehouse on two weekly runs', () => {
   test('a file loaded twice (a recreated pipe) is flagged by the checks but never double-counts', async () => {
     // The same Parquet under a second name: what a recreated Snowpipe, which forgot its load history, would load.
     for (const table of ['playlist_tracks', 'tracks', 'track_artists', 'playlist_snapshots', 'user_top_items']) {
-      const folder = join(bucket, `processed/${table}/extract_date=2026-11-23/run_id=${RUN_B.runId}`);
+      const folder = join(bucket, `processed/${table}/extract_date=2026-11-23/run_id=${RUN_B.runId}/attempt_id=attempt-1`);
       copyFileSync(join(folder, 'part-00000.parquet'), join(folder, 'part-00000-copy.parquet'));
     }
     const report = await warehouse.loadProcessed(bucket);
@@ -146,12 +153,22 @@ describe('LocalWarehouse on two weekly runs', () => {
     const failed = (await warehouse.runChecks({ runId: RUN_B.runId })).filter((r) => !r.passed);
     expect(failed.map((r) => `${r.table}:${r.check}`).sort()).toEqual([
       'playlist_snapshots:key_unique',
+      'playlist_snapshots:row_count',
       'playlist_tracks:key_unique',
+      'playlist_tracks:row_count',
       'track_artists:key_unique',
+      'track_artists:row_count',
       'tracks:key_unique',
+      'tracks:row_count',
       'user_top_items:key_unique',
+      'user_top_items:row_count',
     ]);
-    expect(failed.find((r) => r.table === 'tracks')!.detail).toMatch(/^5 duplicated \(run_id, track_id\) in run 20261123T060000Z-bbbbbb, e\.g\. /);
+    expect(failed.find((r) => r.table === 'tracks' && r.check === 'key_unique')!.detail).toMatch(
+      /^5 duplicated \(run_id, track_id\) in run 20261123T060000Z-bbbbbb, e\.g\. /,
+    );
+    expect(failed.find((r) => r.table === 'tracks' && r.check === 'row_count')!.detail).toBe(
+      '10 rows loaded for run 20261123T060000Z-bbbbbb attempt attempt-1; its commit record says 5',
+    );
   });
 
   test('tableStatus reports rows, files and the last load per table', async () => {
@@ -159,6 +176,8 @@ describe('LocalWarehouse on two weekly runs', () => {
     expect(status.map((s) => s.table)).toEqual(TABLES.map((t) => t.name));
     const tracks = status.find((s) => s.table === 'tracks')!;
     expect(tracks).toMatchObject({ rows: 4 + 5 + 5, files: 3 });
+    // One commit row per table the run wrote: 7 playlist tables and 4 listening tables, in each of the two runs.
+    expect(status.find((s) => s.table === 'transform_commits')).toMatchObject({ rows: 11 + 11, files: 2 });
     expect(tracks.lastLoadedAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
   });
 });
@@ -176,9 +195,11 @@ describe('LocalWarehouse loader edge cases', () => {
       expect(again.loaded).toEqual([{ table: 'artists', file: expect.stringContaining('artists/extract_date=2026-11-16'), rows: 1 }]);
 
       const runDir = join(bucket, `processed/tracks/extract_date=2026-11-16/run_id=${RUN_A.runId}`);
-      mkdirSync(runDir, { recursive: true });
-      writeFileSync(join(runDir, 'part-00000.parquet'), 'not parquet');
-      writeFileSync(join(runDir, '_SUCCESS'), '');
+      mkdirSync(join(runDir, 'attempt_id=attempt-1', '_temporary', '0'), { recursive: true });
+      writeFileSync(join(runDir, 'attempt_id=attempt-1', 'part-00000.parquet'), 'not parquet');
+      writeFileSync(join(runDir, 'attempt_id=attempt-1', '.part-00000.parquet.crc'), '');
+      writeFileSync(join(runDir, 'attempt_id=attempt-1', '_temporary', '0', 'part-00001.parquet'), 'half written');
+      writeFileSync(join(runDir, 'part-00000.parquet'), 'written before attempts');
       mkdirSync(join(bucket, 'processed/tracks/stray'), { recursive: true });
       writeFileSync(join(bucket, 'processed/tracks/stray/x.parquet'), 'x');
       mkdirSync(join(bucket, 'processed/podcasts'), { recursive: true });
@@ -189,7 +210,12 @@ describe('LocalWarehouse loader edge cases', () => {
       expect(report.skipped).toEqual([
         { table: 'artists', file: expect.any(String), reason: expect.stringMatching(/^already loaded/) },
         { table: 'podcasts', file: 'processed/podcasts/x.parquet', reason: 'no table "podcasts" in schemas/tables.json' },
-        { table: 'tracks', file: expect.stringContaining('part-00000.parquet'), reason: expect.stringMatching(/^load failed: /) },
+        { table: 'tracks', file: expect.stringContaining('attempt_id=attempt-1/part-00000.parquet'), reason: expect.stringMatching(/^load failed: /) },
+        {
+          table: 'tracks',
+          file: `processed/tracks/extract_date=2026-11-16/run_id=${RUN_A.runId}/part-00000.parquet`,
+          reason: expect.stringMatching(/^written before transform attempts .*transform run 20261116T060000Z-aaaaaa again \(`pipeline transform --run-id 20261116T060000Z-aaaaaa`\)$/),
+        },
         { table: 'tracks', file: 'processed/tracks/stray/x.parquet', reason: expect.stringMatching(/^not in the processed layout/) },
       ]);
       const retry = await warehouse.loadProcessed(bucket);
@@ -199,16 +225,17 @@ describe('LocalWarehouse loader edge cases', () => {
     }
   });
 
-  test('a file without a required column fails with the column named', async () => {
+  test('a file without a required column fails with the column named, and its committed attempt stays invisible', async () => {
     const bucket = tempDir('warehouse-missing');
-    const runDir = join(bucket, `processed/track_artists/extract_date=2026-11-16/run_id=${RUN_A.runId}`);
+    const runDir = join(bucket, `processed/track_artists/extract_date=2026-11-16/run_id=${RUN_A.runId}/attempt_id=attempt-1`);
     mkdirSync(runDir, { recursive: true });
     const warehouse = await LocalWarehouse.open(':memory:');
     try {
       await warehouse.query(
         `COPY (SELECT 't1' AS track_id, 0 AS artist_position, '${RUN_A.runId}' AS run_id, DATE '2026-11-16' AS extract_date,
-               TIMESTAMP '2026-11-16 06:00:00' AS extracted_at) TO '${runDir}/part-00000.parquet' (FORMAT parquet)`,
+               TIMESTAMP '2026-11-16 06:00:00' AS extracted_at, 'attempt-1' AS attempt_id) TO '${runDir}/part-00000.parquet' (FORMAT parquet)`,
       );
+      await writeCommitRecord(bucket, RUN_A, { track_artists: 1 });
       const report = await warehouse.loadProcessed(bucket);
       expect(report.skipped).toEqual([
         {
@@ -217,21 +244,132 @@ describe('LocalWarehouse loader edge cases', () => {
           reason: 'load failed: missing required column(s) artist_id (schemas/tables.json)',
         },
       ]);
-      const results = await warehouse.runChecks({ runId: RUN_A.runId, expectedRows: { track_artists: 1 } });
-      expect(results.find((r) => r.check === 'row_count')).toMatchObject({ table: 'track_artists', passed: false });
+      const results = await warehouse.runChecks({ runId: RUN_A.runId });
+      expect(results.filter((r) => !r.passed).map((r) => [r.table, r.check, r.detail])).toEqual([
+        ['committed_attempts', 'visible_attempt', `run ${RUN_A.runId} shows no attempt: no commit record loaded, or not all rows its commit lists`],
+        ['track_artists', 'row_count', `0 rows loaded for run ${RUN_A.runId} attempt attempt-1; its commit record says 1`],
+      ]);
     } finally {
       await warehouse.close();
     }
   });
 
-  test('clear errors for a missing processed folder and for expectedRows without a run', async () => {
+  test('clear errors for a missing processed folder and for an attempt without its run', async () => {
     const warehouse = await LocalWarehouse.open(':memory:');
     try {
       await expect(warehouse.loadProcessed(tempDir('empty'))).rejects.toThrow(/No processed\/ folder in .*Run the transform first/);
-      await expect(warehouse.runChecks({ expectedRows: { tracks: 1 } })).rejects.toThrow(/pass runId/);
-      await expect(warehouse.runChecks({ runId: 'r', expectedRows: { songs: 1 } })).rejects.toThrow(/"songs", which is not a table/);
+      await expect(warehouse.runChecks({ attemptId: 'a' })).rejects.toThrow(/pass runId/);
     } finally {
       await warehouse.close();
     }
+  });
+});
+
+describe('attempts and commits: the views read only the latest committed attempt of each run', () => {
+  let bucket: string;
+  let warehouse: LocalWarehouse;
+  const rerunB = () => {
+    // Run B extracted again (a retried Lambda rewrote the run id) after Late Night Drive shrank to two tracks and
+    // the short-term top list changed; transformed again as attempt-2.
+    const data = structuredClone(DATA.B);
+    data.playlist_tracks = data.playlist_tracks.filter((row) => row.playlist_id !== 'pl_night' || Number(row.position) < 2);
+    data.playlist_snapshots = data.playlist_snapshots.map((row) => (row.playlist_id === 'pl_night' ? { ...row, items_total: 2, snapshot_id: 's5' } : row));
+    data.user_top_items = [{ item_type: 'track', time_range: 'short_term', rank: 1, item_id: 't4', item_name: 'Four' }];
+    return data;
+  };
+  const chartOf = async (playlist: string) =>
+    (await warehouse.query(`SELECT chart_rank, track_id FROM playlist_chart WHERE playlist_id = $1 AND chart_week = '2026-11-23' ORDER BY chart_rank`, [playlist])).rows;
+
+  beforeEach(async () => {
+    bucket = tempDir('warehouse-attempts');
+    await writeRun(bucket, 'A');
+    await writeRun(bucket, 'B');
+    warehouse = await LocalWarehouse.open(join(bucket, 'warehouse.duckdb'));
+    await warehouse.loadProcessed(bucket);
+  });
+  afterEach(async () => {
+    await warehouse.close();
+  });
+
+  test('a run id re-extracted with changed content and reloaded shows only the new content everywhere', async () => {
+    expect(await chartOf('pl_night')).toEqual([[1, 't4'], [2, 't6'], [3, 't1'], [4, null]]);
+    await writeRun(bucket, 'B', { attemptId: 'attempt-2', data: rerunB(), committedAt: '2026-11-23T07:00:00Z' });
+
+    const report = await warehouse.loadProcessed(bucket);
+
+    expect(report.loaded.map((f) => f.table).sort()).toEqual([...TABLES.map((t) => t.name)].sort());
+    expect(await chartOf('pl_night')).toEqual([[1, 't4'], [2, 't6']]);
+    const [[rows]] = (await warehouse.query(`SELECT COUNT(*) FROM committed_playlist_tracks WHERE run_id = $1`, [RUN_B.runId])).rows;
+    expect(rows).toBe(3 + 2); // not the 7 of attempt-1 plus the 5 of attempt-2
+    expect((await warehouse.runAnalysis('explicit_share')).rows).toEqual([
+      ['Late Night Drive', 2, 1, 50],
+      ['Morning Mix', 3, 1, 33.3],
+    ]);
+    expect((await warehouse.runAnalysis('my_top_tracks_now')).rows.filter((r) => r[0] === 'short_term')).toEqual([['short_term', 1, 'Four', 'Cy']]);
+    const top = await warehouse.query(`SELECT time_range, rank, item_id, run_id FROM current_top_items WHERE item_type = 'track' ORDER BY time_range, rank`);
+    // Attempt-2 has no long-term list, so run B has none now; medium-term still comes from run A.
+    expect(top.rows).toEqual([
+      ['medium_term', 1, 't3', RUN_A.runId],
+      ['short_term', 1, 't4', RUN_B.runId],
+    ]);
+    // The drop-outs of this week are measured against last week, from the new attempt only.
+    const drops = (await warehouse.runAnalysis('drop_outs_and_movers_this_week')).rows.filter((r) => r[0] === 'Late Night Drive' && r[2] === 'drop_out');
+    expect(drops.map((r) => r[3])).toEqual(['One (Remastered)']);
+    expect((await warehouse.runChecks({ runId: RUN_B.runId, attemptId: 'attempt-2' })).filter((r) => !r.passed)).toEqual([]);
+    expect(await warehouse.visibleAttempts()).toEqual([
+      { runId: RUN_B.runId, attemptId: 'attempt-2', extractDate: '2026-11-23', committedAt: '2026-11-23T07:00:00.000Z' },
+      { runId: RUN_A.runId, attemptId: 'attempt-1', extractDate: '2026-11-16', committedAt: '2026-11-16T06:00:00.000Z' },
+    ]);
+  });
+
+  test('a publish that died before its commit record is invisible', async () => {
+    const before = Object.fromEntries(await Promise.all(Object.keys(EXPECTED).map(async (name) => [name, await warehouse.runAnalysis(name)] as const)));
+    // Some tables of attempt-2 made it to processed/, the rest and the commit record never did.
+    const partial = rerunB();
+    await writeRun(bucket, 'B', { attemptId: 'attempt-2', data: { playlist_tracks: partial.playlist_tracks, user_top_items: partial.user_top_items }, commit: false });
+
+    const report = await warehouse.loadProcessed(bucket);
+
+    expect(report.loaded.map((f) => f.table).sort()).toEqual(['playlist_tracks', 'user_top_items']);
+    for (const name of Object.keys(EXPECTED)) expect(await warehouse.runAnalysis(name)).toEqual(before[name]);
+    expect(await chartOf('pl_night')).toEqual([[1, 't4'], [2, 't6'], [3, 't1'], [4, null]]);
+    expect((await warehouse.runChecks({ runId: RUN_B.runId, attemptId: 'attempt-1' })).filter((r) => !r.passed)).toEqual([]);
+  });
+
+  test('a commit loaded before its data files (pipes load in any order) shows the attempt only once all its rows are in', async () => {
+    const data = rerunB();
+    const keys = await writeRun(bucket, 'B', { attemptId: 'attempt-2', data, committedAt: '2026-11-23T07:00:00Z' });
+    // Hold back the playlist_tracks file: Snowpipe has not loaded it yet.
+    const held = keys.find((k) => k.startsWith('processed/playlist_tracks/'))!;
+    const parked = join(bucket, 'parked.parquet');
+    renameSync(join(bucket, held), parked);
+    await warehouse.loadProcessed(bucket);
+
+    expect(await chartOf('pl_night')).toEqual([[1, 't4'], [2, 't6'], [3, 't1'], [4, null]]);
+    const failed = (await warehouse.runChecks({ runId: RUN_B.runId, attemptId: 'attempt-2' })).filter((r) => !r.passed);
+    expect(failed.map((r) => [r.table, r.check, r.detail])).toEqual([
+      ['committed_attempts', 'visible_attempt', `run ${RUN_B.runId} shows attempt attempt-1, not attempt-2: the newer commit is not loaded yet, or not all of its rows`],
+      ['playlist_tracks', 'row_count', `0 rows loaded for run ${RUN_B.runId} attempt attempt-2; its commit record says 5`],
+    ]);
+
+    renameSync(parked, join(bucket, held));
+    await warehouse.loadProcessed(bucket);
+    expect(await chartOf('pl_night')).toEqual([[1, 't4'], [2, 't6']]);
+    expect((await warehouse.runChecks({ runId: RUN_B.runId, attemptId: 'attempt-2' })).filter((r) => !r.passed)).toEqual([]);
+  });
+
+  test('an emptied playlist has its week, with every track dropped out', async () => {
+    const data = rerunB();
+    data.playlist_tracks = data.playlist_tracks.filter((row) => row.playlist_id !== 'pl_night');
+    data.playlist_snapshots = data.playlist_snapshots.map((row) => (row.playlist_id === 'pl_night' ? { ...row, items_total: 0 } : row));
+    await writeRun(bucket, 'B', { attemptId: 'attempt-2', data, committedAt: '2026-11-23T07:00:00Z' });
+    await warehouse.loadProcessed(bucket);
+    expect(await chartOf('pl_night')).toEqual([]);
+    const { rows } = await warehouse.query(
+      `SELECT COUNT(*) FROM current_playlist_items WHERE playlist_id = 'pl_night'`,
+    );
+    expect(rows).toEqual([[0]]);
+    const drops = (await warehouse.runAnalysis('drop_outs_and_movers_this_week')).rows.filter((r) => r[0] === 'Late Night Drive');
+    expect(drops.map((r) => [r[2], r[3]])).toEqual([['drop_out', 'Four'], ['drop_out', 'One (Remastered)']]);
   });
 });

@@ -3,19 +3,22 @@ import { join } from 'node:path';
 import {
   SQL_DIR,
   analysisSql,
+  copyStatementFile,
   renderCopyStatement,
   renderRoleStatements,
   renderTemplate,
   viewDefinitions,
-} from '../../local/warehouse/snowflake-sql';
+} from '../../warehouse/snowflake-sql';
 import { TABLE_NAMES } from '../../schemas/table-schemas';
 
 const NAMES = { database: 'SPOTIFY', schema: 'RAW', stage: 'PROCESSED_STAGE', fileFormat: 'PARQUET_FORMAT' };
 
 describe('snowflake-sql/', () => {
-  test('one pipe COPY per table of schemas/tables.json, and nothing else', () => {
+  test('every table of schemas/tables.json gets a pipe COPY: its own file, else the shared template', () => {
     const files = readdirSync(join(SQL_DIR, 'pipes')).sort();
-    expect(files).toEqual([...TABLE_NAMES].sort().map((t) => `${t}.copy.sql`));
+    expect(files).toContain('table.copy.template.sql');
+    for (const file of files.filter((f) => f.endsWith('.copy.sql'))) expect(TABLE_NAMES).toContain(file.slice(0, -'.copy.sql'.length));
+    for (const table of TABLE_NAMES) expect(copyStatementFile(table)).toMatch(/\/pipes\/(table\.copy\.template|[a-z_]+\.copy)\.sql$/);
   });
 
   test('renderCopyStatement fills the fully qualified names', () => {
@@ -23,10 +26,10 @@ describe('snowflake-sql/', () => {
       [
         'COPY INTO SPOTIFY.RAW.playlist_tracks',
         'FROM @SPOTIFY.RAW.PROCESSED_STAGE/playlist_tracks/',
-        "FILE_FORMAT = (FORMAT_NAME = 'SPOTIFY.RAW.PARQUET_FORMAT')",
+        'FILE_FORMAT = (TYPE = PARQUET USE_LOGICAL_TYPE = TRUE)',
         'MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE',
         'INCLUDE_METADATA = (source_file = METADATA$FILENAME, loaded_at = METADATA$START_SCAN_TIME)',
-        "PATTERN = '.*extract_date=[0-9-]+/run_id=[^/]+/[^/]+[.]parquet'",
+        "PATTERN = '.*extract_date=[0-9]{4}-[0-9]{2}-[0-9]{2}/run_id=[^/]+/attempt_id=[^/]+/[^/_.][^/]*[.]parquet'",
       ].join('\n'),
     );
     for (const table of TABLE_NAMES) {
@@ -62,7 +65,11 @@ describe('snowflake-sql/', () => {
         seen.add(view.name);
         expect(view.select).toMatch(/^(SELECT|WITH)\b/);
       }
-      expect(views.map((v) => v.name)).toEqual(expect.arrayContaining(['current_tracks', 'current_albums', 'current_artists', 'playlist_chart', 'chart_movements']));
+      expect(views.map((v) => v.name)).toEqual(
+        expect.arrayContaining(['committed_attempts', 'committed_tracks', 'current_tracks', 'current_albums', 'current_artists', 'playlist_chart', 'chart_movements']),
+      );
+      // The generated commit views come first: everything else reads through them.
+      expect(views.slice(0, 2).map((v) => v.name)).toEqual(['attempt_loads', 'committed_attempts']);
     }
     const names = viewDefinitions('snowflake').find((v) => v.name === 'track_artist_names')!;
     expect(names.createStatement).toContain('LISTAGG');

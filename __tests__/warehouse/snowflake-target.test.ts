@@ -6,7 +6,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalWarehouse } from '../../local/warehouse/local-warehouse';
-import { SnowflakeWarehouse, snowflakeSettingsFromConfig, type SnowflakeSettings } from '../../local/warehouse/snowflake-warehouse';
+import { SnowflakeWarehouse, snowflakeSettingsFromConfig, type SnowflakeSettings } from '../../warehouse/snowflake-warehouse';
 import { startFakeSnowflake, type FakeSnowflake } from '../../local/fake-snowflake/server';
 import { loadConfig } from '../../config/pipeline-config';
 import { TABLE_NAMES } from '../../schemas/table-schemas';
@@ -33,7 +33,7 @@ describe('SnowflakeWarehouse through snowflake-sdk against the local stand-in', 
     await writeRun(bucket, 'A');
     await writeRun(bucket, 'B');
     // One broken file, so COPY_HISTORY has an error to report.
-    const broken = join(bucket, `processed/albums/extract_date=2026-11-23/run_id=${RUN_B.runId}`);
+    const broken = join(bucket, `processed/albums/extract_date=2026-11-23/run_id=${RUN_B.runId}/attempt_id=attempt-1`);
     mkdirSync(broken, { recursive: true });
     writeFileSync(join(broken, 'part-00001.parquet'), 'truncated upload');
     local = await LocalWarehouse.open(join(bucket, 'warehouse.duckdb'));
@@ -84,7 +84,7 @@ describe('SnowflakeWarehouse through snowflake-sdk against the local stand-in', 
     expect(errors).toEqual([
       {
         table: 'albums',
-        file: `processed/albums/extract_date=2026-11-23/run_id=${RUN_B.runId}/part-00001.parquet`,
+        file: `processed/albums/extract_date=2026-11-23/run_id=${RUN_B.runId}/attempt_id=attempt-1/part-00001.parquet`,
         status: 'Load failed',
         lastLoadTime: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
         rowsLoaded: 0,

@@ -359,7 +359,7 @@ export const spawnRunner: CommandRunner = (command, args, options = {}) =>
 /** The production probe: SYSTEM$VALIDATE_STORAGE_INTEGRATION(..., 'list') as the deploy user, over snowflake-sdk. */
 export function snowflakeProbe(config: PipelineConfig, env: NodeJS.ProcessEnv): IntegrationProbe {
   return async (integration, location) => {
-    const { SnowflakeWarehouse, snowflakeSettingsFromConfig } = await import('../../local/warehouse/snowflake-warehouse');
+    const { SnowflakeWarehouse, snowflakeSettingsFromConfig } = await import('../../warehouse/snowflake-warehouse');
     const settings = { ...snowflakeSettingsFromConfig(config, env), username: env.SNOWFLAKE_USER ?? config.snowflake.user!, role: env.SNOWFLAKE_ROLE ?? config.snowflake.role };
     const warehouse = await SnowflakeWarehouse.connect(settings);
     try {

@@ -4,9 +4,9 @@
  */
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/pipeline-config';
-import type { QueryResult } from '../../local/warehouse/local-warehouse';
-import { listAnalysisFiles } from '../../local/warehouse/snowflake-sql';
-import { openWarehouse, parseTarget } from '../../local/warehouse/targets';
+import type { QueryResult } from '../../warehouse/results';
+import { listAnalysisFiles } from '../../warehouse/snowflake-sql';
+import { openWarehouse, parseTarget } from '../warehouse-target';
 import { formatTable } from '../format';
 
 type Format = 'table' | 'csv' | 'json';

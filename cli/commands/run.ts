@@ -1,5 +1,6 @@
 /**
- * `pipeline run`: the whole pipeline on this machine, with a progress line per stage and a report at the end.
+ * `pipeline run`: the whole pipeline on this machine, with a progress line per stage and a report at the end: the
+ * composition of the stages that also run alone (`pipeline extract`, `transform --run-id`, `load`, `check`).
  */
 import type { Command } from 'commander';
 import { Listr } from 'listr2';
@@ -7,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { loadConfig } from '../../config/pipeline-config';
 import { STAGES, StageError, closeLocalRun, newLocalRunContext, runStage } from '../../local/run-pipeline';
 import type { SpotifySourceMode } from '../../local/spotify-source';
+import { oneLine } from '../format';
 import { formatRunReport } from '../report';
 
 interface RunCommandOptions {
@@ -57,10 +59,11 @@ export function register(program: Command): void {
         STAGES.map((stage) => ({
           title: stage.title,
           task: async (_ctx: unknown, task: { output: string; title: string }) => {
+            // Names from Spotify go into these lines: one line each, or the display breaks apart.
             summaries[stage.id] = await runStage(stage, ctx, (message) => {
-              task.output = message;
+              task.output = oneLine(message);
             });
-            task.title = `${stage.title}: ${summaries[stage.id]}`;
+            task.title = oneLine(`${stage.title}: ${summaries[stage.id]}`);
           },
         })),
         { exitOnError: true, rendererOptions: { collapseErrors: false } },

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/pipeline-config';
-import { openWarehouse, parseTarget } from '../../local/warehouse/targets';
+import { openWarehouse, parseTarget } from '../warehouse-target';
 import { formatTable } from '../format';
 import { pipeErrorRouting } from '../snowflake-pipe-errors';
 

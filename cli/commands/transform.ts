@@ -1,6 +1,7 @@
 /**
- * `pipeline transform --run-id <id>`: (re)process one raw run on local Spark, e.g. after a failed transform.
- * Re-processing a run id replaces that run's processed output; it never adds a second copy.
+ * `pipeline transform --run-id <id>`: (re)process one raw run on local Spark, e.g. after a failed transform or after
+ * the run was extracted again. Each transform is a new attempt under keys of its own; once loaded, its commit record
+ * makes it the attempt every view shows for the run, in place of the earlier one.
  */
 import type { Command } from 'commander';
 import { existsSync, readdirSync } from 'node:fs';
@@ -31,9 +32,13 @@ export function register(program: Command): void {
       const prefix = findRawRunPrefix(bucketDir, options.runId);
       process.stdout.write(`Transforming ${prefix} on local Spark...\n`);
       const result = await runTransform({ bucketDir, rawRunPrefix: prefix, runId: options.runId, sparkMaster: config.glue.localSparkMaster });
+      const issues = Object.entries(result.paging_issues ?? {}).map(([p, codes]) => `  ! playlist ${p}: item pages disagree (${codes})\n`);
+      const superseded = result.superseded_attempts?.superseded ?? [];
       process.stdout.write(
         formatTable(['table', 'rows', 'files'], Object.entries(result.tables).map(([t, v]) => [t, v.rows, v.files])) +
-          `\n${result.rejects} rejects, ${result.seconds.toFixed(1)} s\n`,
+          `\n${result.rejects} rejects, ${result.seconds.toFixed(1)} s\n${issues.join('')}` +
+          `Committed attempt ${result.attempt_id}${superseded.length ? `; it replaces attempt(s) ${superseded.join(', ')}` : ''}. ` +
+          'Run `pipeline load` to load it into the local warehouse.\n',
       );
     });
 }

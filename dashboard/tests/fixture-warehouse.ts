@@ -8,7 +8,7 @@
  */
 import { rmSync } from 'node:fs';
 import { LocalWarehouse } from '../../local/warehouse/local-warehouse';
-import { writeProcessedParquet } from '../../local/warehouse/parquet-writer';
+import { writeCommitRecord, writeProcessedParquet } from '../../local/warehouse/parquet-writer';
 import { DATA, RUN_A, RUN_B, tempDir } from '../../__tests__/warehouse/fixture-data';
 
 /** The tables of the listening history (listening-data contract); the playlist tables are everything else. */
@@ -22,10 +22,14 @@ export async function buildFixtureWarehouse(kind: Kind, out: string): Promise<vo
   try {
     if (kind === 'empty') return;
     for (const [run, meta] of [['A', RUN_A], ['B', RUN_B]] as const) {
+      const written: Record<string, number> = {};
       for (const [table, rows] of Object.entries(DATA[run])) {
         if (kind === 'playlists' && LISTENING_TABLES.has(table)) continue;
         await writeProcessedParquet(bucket, table, meta, rows);
+        written[table] = rows.length;
       }
+      // Last, as the Glue job does: the commit record that makes the run's attempt visible to the views.
+      await writeCommitRecord(bucket, meta, written, meta.extractedAt);
     }
     const report = await warehouse.loadProcessed(bucket);
     const failed = report.skipped.filter((s) => s.reason.startsWith('load failed'));

@@ -1,12 +1,7 @@
-"""File system access through Hadoop's FileSystem API (the same calls for file:// locally and s3:// on Glue),
-and the staged publish that keeps a run's processed output all-or-nothing.
+"""File system access through Hadoop's FileSystem API (the same calls for file:// locally and s3:// on Glue).
 
-Publishing a run: every table (and the rejects) is first written under <staging>/<run_id>/. Only when all of
-them succeeded is each run folder replaced: the previous folder of the same run id (a re-run) is deleted, then
-the staged folder is renamed into place. Locally a rename is one atomic directory rename. On S3 (EMRFS in Glue)
-a rename is a copy of each object then a delete, so files appear one by one; but they appear only after every
-table was written, and the staging prefix lies outside processed/, so Snowpipe (whose event notification covers
-processed/) never sees the files of a failed run or a half-written Parquet file.
+The job writes each attempt under keys of its own and never moves or deletes another attempt's files
+(attempts.py), so nothing here renames: a rename on S3 is a copy plus a delete per object.
 """
 
 from __future__ import annotations
@@ -124,13 +119,3 @@ class HadoopFs:
             return int(reader.getRecordCount())
         finally:
             reader.close()
-
-    def replace_folder(self, staged_uri: str, target_uri: str) -> None:
-        """Target folder := staged folder (a re-run's old files are removed, never mixed with the new ones)."""
-        target = self._path(target_uri.rstrip("/"))
-        fs = self._fs(target)
-        if fs.exists(target):
-            fs.delete(target, True)
-        fs.mkdirs(target.getParent())
-        if not fs.rename(self._path(staged_uri.rstrip("/")), target):
-            raise OSError(f"could not move {staged_uri} to {target_uri}")

@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from .manifest import parse_utc_timestamp, relative_path_of_file, sha256_hex
 
@@ -260,51 +260,190 @@ def object_status(path: str, status: str, reason: str | None = None) -> Record:
     return OBJECT, path, {"relative_path": path, "status": status, "reason": reason}
 
 
+# ------------------------------------------------------------------------------------------------- paging
+
+
+class ItemError(ValueError):
+    """An item (a playlist entry, a top entry) that cannot be written whole: it is rejected whole, with this reason."""
+
+
+# Codes of playlist_snapshots.paging_issues: what the pages of one playlist say about themselves.
+CHANGED_WHILE_PAGING = "changed_while_paging"  # page totals or snapshot ids differ: the playlist was edited mid-way
+OVERLAPPING_PAGES = "overlapping_pages"  # a position was given twice (the repeat is rejected)
+POSITIONS_BEYOND_TOTAL = "positions_beyond_total"  # a position at or past the playlist's item count
+MISSING_POSITIONS = "missing_positions"  # fewer positions than the playlist's item count
+PAGING_ISSUE_ORDER = (CHANGED_WHILE_PAGING, OVERLAPPING_PAGES, POSITIONS_BEYOND_TOTAL, MISSING_POSITIONS)
+
+MAX_POSITION = INT32[1]
+_HREF_OFFSET = re.compile(r"[?&]offset=([^&#]*)")
+
+
+def page_offset(page: Mapping[str, Any]) -> int:
+    """The position of a page's first item: its own `offset`, else the offset of the request that fetched it
+    (`href`, the request URL Spotify echoes; no offset parameter there means Spotify's default, 0). Never a count
+    of the items that came before: a page that cannot say where it starts raises ItemError for its items."""
+    raw = page.get("offset")
+    source = "offset"
+    if raw is None:
+        href = page.get("href")
+        if not isinstance(href, str):
+            raise ItemError("items page has neither an offset nor an href with one: the position of its items cannot be known")
+        match = _HREF_OFFSET.search(href)
+        raw, source = (match.group(1) if match else 0), "href offset"
+    value = as_int(raw, INT64)
+    if value is None or value < 0:
+        raise ItemError(f"items page {source} {raw!r} is not a non-negative whole number: the position of its items cannot be known")
+    return value
+
+
+class PageWalk:
+    """Walks verbatim Spotify paging objects and places every item at the position its page says.
+
+    `entries` yields (locator, position, item) for each item that has a position of its own; items that cannot be
+    placed (their page has no offset, the position is out of range, or an earlier page already gave it) are
+    collected in `rejected` as (locator, reason, item) instead. The walk also notes what the pages say about
+    themselves (totals, snapshot ids) for `issues()`.
+    """
+
+    def __init__(self, pages: list[Any], field: str, what: str):
+        self.pages = pages
+        self.field = field
+        self.what = what
+        self.rejected: list[tuple[str, str, Any]] = []
+        self.bad_pages: list[tuple[str, Any]] = []
+        self.placed: dict[int, str] = {}
+        self.totals: set[int] = set()
+        self.snapshot_ids: set[str] = set()
+        self.overlaps = 0
+
+    def entries(self) -> Iterator[tuple[str, int, Any]]:
+        for page_index, page in enumerate(self.pages):
+            page_locator = f"{self.field}[{page_index}]"
+            body = obj(page)
+            items = body.get("items")
+            total = as_int(body.get("total"), INT64)
+            if total is not None:
+                self.totals.add(total)
+            snapshot_id = body.get("snapshot_id")
+            if isinstance(snapshot_id, str):
+                self.snapshot_ids.add(snapshot_id)
+            if not isinstance(items, list):
+                self.bad_pages.append((page_locator, page))
+                continue
+            try:
+                offset: int | None = page_offset(body)
+                problem = None
+            except ItemError as error:
+                offset, problem = None, str(error)
+            for index, item in enumerate(items):
+                locator = f"{page_locator}.items[{index}]"
+                if offset is None:
+                    self.rejected.append((locator, str(problem), item))
+                    continue
+                position = offset + index
+                if position > MAX_POSITION:
+                    self.rejected.append(
+                        (locator, f"position {position} is beyond the largest position {self.what} can have ({MAX_POSITION})", item)
+                    )
+                    continue
+                earlier = self.placed.get(position)
+                if earlier is not None:
+                    self.overlaps += 1
+                    self.rejected.append(
+                        (locator, f"position {position} was already given by {earlier}: the pages overlap (the list "
+                         "changed while it was paged, or a page was fetched twice); the first is kept", item)
+                    )
+                    continue
+                self.placed[position] = locator
+                yield locator, position, item
+
+    def issues(self, total: int | None, snapshot_id: str | None) -> str | None:
+        """What the pages say about themselves, as a comma-separated set of codes (PAGING_ISSUE_ORDER); None when
+        they agree with each other and with the list's own total."""
+        found = set()
+        totals = set(self.totals)
+        if total is not None:
+            totals.add(total)
+        snapshots = set(self.snapshot_ids)
+        if snapshots and snapshot_id is not None:
+            snapshots.add(snapshot_id)
+        if len(totals) > 1 or len(snapshots) > 1:
+            found.add(CHANGED_WHILE_PAGING)
+        if self.overlaps:
+            found.add(OVERLAPPING_PAGES)
+        expected = total if total is not None else (max(self.totals) if len(self.totals) == 1 else None)
+        if expected is not None:
+            if any(position >= expected for position in self.placed):
+                found.add(POSITIONS_BEYOND_TOTAL)
+            if len(self.placed) < expected:
+                found.add(MISSING_POSITIONS)
+        return ",".join(code for code in PAGING_ISSUE_ORDER if code in found) or None
+
+
+def walked_records(
+    ctx: RunContext, path: str, walk: PageWalk, records_of: Callable[[int, Any], list[Record]], page_kind: str
+) -> Iterator[Record]:
+    """Every entry a PageWalk places -> its records, all of them or one reject with the reason; then the entries
+    the walk could not place and the pages without an items list, as rejects. A shape nobody foresaw rejects its
+    entry and the run goes on."""
+    for locator, position, entry in walk.entries():
+        try:
+            records = records_of(position, entry)
+        except ItemError as error:
+            yield reject(ctx, path, locator, str(error), entry)
+            continue
+        except Exception as error:
+            yield reject(ctx, path, locator, f"unexpected {type(error).__name__}: {error}", entry)
+            continue
+        yield from records
+    for locator, reason, entry in walk.rejected:
+        yield reject(ctx, path, locator, reason, entry)
+    for locator, page in walk.bad_pages:
+        yield reject(ctx, path, locator, f"{page_kind} has no items list", page)
+
+
 # ------------------------------------------------------------------------------------------------- playlists
 
 
-def playlist_item_rows(
-    ctx: RunContext, path: str, playlist_id: str, item: Any, position: int, locator: str
-) -> Iterator[Record]:
+def playlist_item_records(playlist_id: str, item: Any, position: int, path: str) -> list[Record]:
+    """One playlist entry -> its playlist_tracks row and the entity rows of its track, all or none (ItemError)."""
     if not isinstance(item, dict):
-        yield reject(ctx, path, locator, "playlist item is not a JSON object", item)
-        return
+        raise ItemError("playlist item is not a JSON object")
     # The current API carries the track under `item`; `track` is the deprecated alias.
     media = item.get("item") if item.get("item") is not None else item.get("track")
     if media is not None and not isinstance(media, dict):
-        yield reject(ctx, path, locator, f"playlist item's item/track is a {type(media).__name__}, not an object", item)
-        return
+        raise ItemError(f"playlist item's item/track is a {type(media).__name__}, not an object")
     media = media or {}
     try:
         media_id = as_id(media.get("id"))
+        is_local = as_bool(item.get("is_local")) or as_bool(media.get("is_local")) or False
+        media_type = as_str(media.get("type"))
+        if not media:
+            item_type = "missing"
+        elif is_local:
+            item_type = "local_track"
+        elif media_type in (None, "track"):
+            item_type = "track"
+        else:
+            item_type = media_type.lower()  # "episode", or a type Spotify adds later: kept as sent
+        track_id = media_id if item_type == "track" else None
+        row = {
+            "playlist_id": playlist_id,
+            "position": position,
+            "item_type": item_type,
+            "item_id": media_id,
+            "item_name": as_str(media.get("name")),
+            "track_id": track_id,
+            "is_local": is_local,
+            "added_at": timestamp_micros(item.get("added_at")),
+            "added_by_id": as_str(obj(item.get("added_by")).get("id")),
+        }
+        records: list[Record] = [("playlist_tracks", fact_rank(path, position), row)]
+        if track_id is not None:
+            records.extend(track_entities(media, path, position))
     except ValueError as error:
-        yield reject(ctx, path, locator, f"playlist item: {error}", item)
-        return
-    is_local = as_bool(item.get("is_local")) or as_bool(media.get("is_local")) or False
-    media_type = as_str(media.get("type"))
-    if not media:
-        item_type = "missing"
-    elif is_local:
-        item_type = "local_track"
-    elif media_type in (None, "track"):
-        item_type = "track"
-    else:
-        item_type = media_type.lower()  # "episode", or a type Spotify adds later: kept as sent
-    track_id = media_id if item_type == "track" else None
-    row = {
-        "playlist_id": playlist_id,
-        "position": position,
-        "item_type": item_type,
-        "item_id": media_id,
-        "item_name": as_str(media.get("name")),
-        "track_id": track_id,
-        "is_local": is_local,
-        "added_at": timestamp_micros(item.get("added_at")),
-        "added_by_id": as_str(obj(item.get("added_by")).get("id")),
-    }
-    yield "playlist_tracks", fact_rank(path, position), row
-    if track_id is not None:
-        yield from track_entities(media, path, position)
+        raise ItemError(f"playlist item: {error}") from error
+    return records
 
 
 def parse_playlist(ctx: RunContext, path: str, doc: Mapping[str, Any]) -> Iterator[Record]:
@@ -320,6 +459,18 @@ def parse_playlist(ctx: RunContext, path: str, doc: Mapping[str, Any]) -> Iterat
         yield object_status(path, "rejected", "no playlist id")
         return
 
+    pages = doc.get("item_pages")
+    if pages is None:
+        pages = []
+    if not isinstance(pages, list):
+        yield reject(ctx, path, "item_pages", "item_pages is not a list", pages)
+        pages = []
+    walk = PageWalk(pages, "item_pages", "a playlist")
+    yield from walked_records(
+        ctx, path, walk, lambda position, item: playlist_item_records(playlist_id, item, position, path), "items page"
+    )
+
+    # The snapshot row comes after the items: its paging_issues say what the pages said about themselves.
     if isinstance(playlist, dict):
         owner = obj(playlist.get("owner"))
         items_total = None
@@ -327,6 +478,7 @@ def parse_playlist(ctx: RunContext, path: str, doc: Mapping[str, Any]) -> Iterat
             items_total = as_int(obj(playlist.get(container)).get("total"))
             if items_total is not None:
                 break
+        snapshot_id = as_str(playlist.get("snapshot_id"))
         snapshot = {
             "playlist_id": playlist_id,
             "playlist_name": as_str(playlist.get("name")),
@@ -335,54 +487,51 @@ def parse_playlist(ctx: RunContext, path: str, doc: Mapping[str, Any]) -> Iterat
             "owner_display_name": as_str(owner.get("display_name")),
             "is_public": as_bool(playlist.get("public")),
             "is_collaborative": as_bool(playlist.get("collaborative")),
-            "snapshot_id": as_str(playlist.get("snapshot_id")),
+            "snapshot_id": snapshot_id,
             "followers_total": as_int(obj(playlist.get("followers")).get("total"), INT64),
             "items_total": items_total,
             "image_url": first_image_url(playlist.get("images")),
+            "paging_issues": walk.issues(items_total, snapshot_id),
         }
         yield "playlist_snapshots", fact_rank(path, 0), snapshot
     else:
         yield reject(ctx, path, "playlist", "playlist metadata is missing or not an object", playlist)
-
-    pages = doc.get("item_pages")
-    if pages is None:
-        pages = []
-    if not isinstance(pages, list):
-        yield reject(ctx, path, "item_pages", "item_pages is not a list", pages)
-        pages = []
-    bad_pages, entries = page_entries(pages, "item_pages")
-    for locator, page in bad_pages:
-        yield reject(ctx, path, locator, "items page has no items list", page)
-    for locator, position, item in entries:
-        try:
-            yield from playlist_item_rows(ctx, path, playlist_id, item, position, locator)
-        except Exception as error:  # a shape nobody foresaw: reject the item, keep the run going
-            yield reject(ctx, path, locator, f"unexpected {type(error).__name__}: {error}", item)
     yield object_status(path, "parsed")
-
-
-def page_entries(pages: list[Any], field: str) -> tuple[list[tuple[str, Any]], list[tuple[str, int, Any]]]:
-    """Walks verbatim Spotify paging objects: ([(locator, page)] of pages without an items list,
-    [(locator, 0-based position, item)]). A page's offset is the position of its first item; a page that
-    lacks one continues where the previous page ended."""
-    bad_pages: list[tuple[str, Any]] = []
-    entries: list[tuple[str, int, Any]] = []
-    running = 0
-    for page_index, page in enumerate(pages):
-        items = obj(page).get("items")
-        if not isinstance(items, list):
-            bad_pages.append((f"{field}[{page_index}]", page))
-            continue
-        offset = as_int(obj(page).get("offset"))
-        base = offset if offset is not None and offset >= 0 else running
-        entries.extend((f"{field}[{page_index}].items[{index}]", base + index, item) for index, item in enumerate(items))
-        running = base + len(items)
-    return bad_pages, entries
 
 
 # ------------------------------------------------------------------------------------------------- top lists
 
 TOP_ITEM_TYPES = {"tracks": "track", "artists": "artist"}
+
+
+def top_item_records(item_type: str, time_range: str, entity: Any, rank: int, path: str) -> list[Record]:
+    """One top-list entry -> its user_top_items row and its entity rows, all or none (ItemError)."""
+    if rank > MAX_POSITION:  # the rank column is a 32-bit int
+        raise ItemError(f"rank {rank} is beyond the largest rank a top list can have ({MAX_POSITION})")
+    if not isinstance(entity, dict):
+        raise ItemError(f"top {item_type} is not a JSON object")
+    try:
+        entity_id = as_id(entity.get("id"))
+        if entity_id is None:
+            raise ItemError(f"top {item_type} has no id")
+        row = {
+            "item_type": item_type,
+            "time_range": time_range,
+            "rank": rank,
+            "item_id": entity_id,
+            "item_name": as_str(entity.get("name")),
+        }
+        records: list[Record] = [("user_top_items", fact_rank(path, rank), row)]
+        if item_type == "track":
+            records.extend(track_entities(entity, path, rank))
+        else:
+            artist = artist_row(entity)
+            records.append(("artists", dimension_rank(artist, path, rank), artist))  # type: ignore[arg-type]
+    except ItemError:
+        raise
+    except ValueError as error:
+        raise ItemError(f"top {item_type}: {error}") from error
+    return records
 
 
 def parse_top(ctx: RunContext, path: str, doc: Mapping[str, Any]) -> Iterator[Record]:
@@ -399,34 +548,10 @@ def parse_top(ctx: RunContext, path: str, doc: Mapping[str, Any]) -> Iterator[Re
     if not isinstance(pages, list):
         yield reject(ctx, path, "pages", "pages is not a list", pages)
         pages = []
-    bad_pages, entries = page_entries(pages, "pages")
-    for locator, page in bad_pages:
-        yield reject(ctx, path, locator, "top page has no items list", page)
-    for locator, position, entity in entries:
-        rank = position + 1
-        try:
-            if not isinstance(entity, dict):
-                yield reject(ctx, path, locator, f"top {item_type} is not a JSON object", entity)
-                continue
-            entity_id = as_id(entity.get("id"))
-            if entity_id is None:
-                yield reject(ctx, path, locator, f"top {item_type} has no id", entity)
-                continue
-            row = {
-                "item_type": item_type,
-                "time_range": time_range,
-                "rank": rank,
-                "item_id": entity_id,
-                "item_name": as_str(entity.get("name")),
-            }
-            yield "user_top_items", fact_rank(path, rank), row
-            if item_type == "track":
-                yield from track_entities(entity, path, rank)
-            else:
-                artist = artist_row(entity)
-                yield "artists", dimension_rank(artist, path, rank), artist  # type: ignore[arg-type]
-        except Exception as error:
-            yield reject(ctx, path, locator, f"unexpected {type(error).__name__}: {error}", entity)
+    walk = PageWalk(pages, "pages", "a top list")
+    yield from walked_records(
+        ctx, path, walk, lambda position, entity: top_item_records(item_type, time_range, entity, position + 1, path), "top page"
+    )
     yield object_status(path, "parsed")
 
 

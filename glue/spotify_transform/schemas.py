@@ -17,6 +17,8 @@ from typing import Mapping, Sequence
 
 SCHEMA_FILE_NAME = "tables.json"
 LOGICAL_TYPES = ("string", "int", "bigint", "double", "boolean", "date", "timestamp")
+# The kind of the commit-record table; every other kind is a data table.
+COMMIT_KIND = "commit"
 
 
 class SchemaError(Exception):
@@ -61,6 +63,19 @@ class Schemas:
     def table_names(self) -> list[str]:
         return list(self.tables)
 
+    @property
+    def data_table_names(self) -> list[str]:
+        """The tables an attempt writes rows to (every table but the commit-record table)."""
+        return [name for name, table in self.tables.items() if table.kind != COMMIT_KIND]
+
+    @property
+    def commit_table_name(self) -> str:
+        """The commit-record table (kind "commit"): one row per table an attempt published, written last."""
+        names = [name for name, table in self.tables.items() if table.kind == COMMIT_KIND]
+        if len(names) != 1:
+            raise SchemaError(f'{self.path} must define exactly one table of kind "{COMMIT_KIND}" (the commit records); found {names}')
+        return names[0]
+
     def table(self, name: str) -> TableSchema:
         try:
             return self.tables[name]
@@ -78,7 +93,9 @@ def spark_type(logical: str):
         "double": T.DoubleType(),
         "boolean": T.BooleanType(),
         "date": T.DateType(),
-        "timestamp": T.TimestampType(),
+        # UTC wall-clock time without a zone: Parquet TIMESTAMP(MICROS, isAdjustedToUTC=false), which every reader
+        # (Snowflake with USE_LOGICAL_TYPE, DuckDB, Spark) takes as it is, whatever its session's time zone.
+        "timestamp": T.TimestampNTZType(),
     }
     try:
         return mapping[logical]

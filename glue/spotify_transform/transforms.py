@@ -45,22 +45,30 @@ PRODUCED_TABLES = PARSED_TABLES + DERIVED_TABLES
 
 
 class RunColumns:
-    """Values of the run columns (run_id, extract_date, extracted_at) stamped on every row."""
+    """Values of the run columns (run_id, extract_date, extracted_at, attempt_id) stamped on every row."""
 
-    def __init__(self, run_id: str, extract_date: dt.date, extracted_at: dt.datetime):
+    def __init__(self, run_id: str, extract_date: dt.date, extracted_at: dt.datetime, attempt_id: str):
         self.run_id = run_id
         self.extract_date = extract_date
         self.extracted_at = extracted_at.astimezone(dt.timezone.utc)
+        self.attempt_id = attempt_id
 
     def column(self, name: str) -> Column:
         if name == "run_id":
             return F.lit(self.run_id)
+        if name == "attempt_id":
+            return F.lit(self.attempt_id)
         if name == "extract_date":
             return F.lit(self.extract_date)
         if name == "extracted_at":
-            micros = int((self.extracted_at - dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)) / dt.timedelta(microseconds=1))
-            return F.expr(f"timestamp_micros({micros}L)")
+            return utc_timestamp_literal(self.extracted_at)
         raise ValueError(f"tables.json declares run column {name!r}, which this job does not know how to fill")
+
+
+def utc_timestamp_literal(value: dt.datetime) -> Column:
+    """A UTC instant as a TIMESTAMP_NTZ column (its UTC wall-clock time), independent of any time zone setting."""
+    micros = int((value.astimezone(dt.timezone.utc) - dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)) / dt.timedelta(microseconds=1))
+    return F.expr(f"timestamp_micros({micros}L)").cast(T.TimestampNTZType())
 
 
 def payload_schema(table: TableSchema, run_column_names: Iterable[str]) -> T.StructType:
@@ -194,7 +202,7 @@ _NEVER_USED_DEFAULTS = {
     "double": "0D",
     "boolean": "false",
     "date": "DATE'1970-01-01'",
-    "timestamp": "TIMESTAMP_MICROS(0)",
+    "timestamp": "CAST(TIMESTAMP_MICROS(0) AS TIMESTAMP_NTZ)",
 }
 
 
@@ -202,7 +210,9 @@ def typed_column(df_column: Column, logical: str, nullable: bool) -> Column:
     if logical == "date":
         value = F.to_date(df_column, "yyyy-MM-dd")
     elif logical == "timestamp":
-        value = F.timestamp_micros(df_column)
+        # Epoch microseconds (UTC) -> TIMESTAMP_NTZ holding the UTC wall-clock time; the cast from Spark's
+        # instant type goes through the session time zone, which configure_session pins to UTC.
+        value = F.timestamp_micros(df_column).cast(T.TimestampNTZType())
     else:
         value = df_column.cast(spark_type(logical))
     if not nullable:
@@ -243,12 +253,18 @@ def track_artists_rows(tracks: DataFrame) -> DataFrame:
     )
 
 
-KNOWN_RUN_COLUMNS = ("run_id", "extract_date", "extracted_at")
+KNOWN_RUN_COLUMNS = ("run_id", "extract_date", "extracted_at", "attempt_id")
+# The columns of the commit-record table the job fills (besides the run columns); see commit_frame.
+COMMIT_COLUMNS = ("table_name", "row_count", "file_count", "committed_at")
 
 
 def check_schemas(schemas: Schemas) -> None:
     """Fails before any data is read when tables.json asks for something this job cannot produce."""
-    missing = [name for name in schemas.table_names if name not in PRODUCED_TABLES]
+    commit = schemas.table(schemas.commit_table_name)
+    unknown_commit = [c.name for c in commit.columns if c.name not in COMMIT_COLUMNS + KNOWN_RUN_COLUMNS]
+    if unknown_commit:
+        raise ValueError(f"{schemas.path}: the commit table {commit.name} has column(s) {unknown_commit} this job does not fill")
+    missing = [name for name in schemas.data_table_names if name not in PRODUCED_TABLES]
     if missing:
         raise ValueError(
             f"{schemas.path} defines table(s) {missing} that this job does not produce; "
@@ -271,7 +287,7 @@ def build_tables(records: DataFrame, schemas: Schemas, run: RunColumns) -> dict[
     # Read twice (tracks and track_artists): dedup once. The caller unpersists it (see job.py).
     tracks = table_rows(records, schemas.table("tracks")).persist(StorageLevel.MEMORY_AND_DISK)
     frames["_tracks_cache"] = tracks
-    for name in schemas.table_names:
+    for name in schemas.data_table_names:
         table = schemas.table(name)
         if name == "tracks":
             rows = tracks
@@ -281,6 +297,32 @@ def build_tables(records: DataFrame, schemas: Schemas, run: RunColumns) -> dict[
             rows = table_rows(records, table)
         frames[name] = conform(rows, table, run, run_names)
     return frames
+
+
+def commit_frame(
+    spark: SparkSession, schemas: Schemas, run: RunColumns, published: Mapping[str, Mapping[str, int]], committed_at: dt.datetime
+) -> DataFrame:
+    """The commit record of an attempt: one row per table it published (rows and files), typed per tables.json."""
+    table = schemas.table(schemas.commit_table_name)
+    rows = [(name, int(v["rows"]), int(v["files"])) for name, v in sorted(published.items())]
+    schema = T.StructType(
+        [T.StructField("table_name", T.StringType(), False), T.StructField("row_count", T.LongType(), False),
+         T.StructField("file_count", T.IntegerType(), False)]
+    )
+    frame = spark.createDataFrame(rows, schema)
+    columns = []
+    for column in table.columns:
+        if column.name == "committed_at":
+            value = utc_timestamp_literal(committed_at)
+        elif column.name in KNOWN_RUN_COLUMNS:
+            value = run.column(column.name)
+        else:
+            value = F.col(column.name)
+        value = value.cast(spark_type(column.type))
+        if not column.nullable:
+            value = F.coalesce(value, F.expr(_NEVER_USED_DEFAULTS[column.type]))
+        columns.append(value.alias(column.name))
+    return frame.select(*columns)
 
 
 def rejects_frame(spark: SparkSession, records: DataFrame, extra: Iterable[Mapping[str, Any]] = ()) -> DataFrame:
@@ -297,16 +339,27 @@ def rejects_frame(spark: SparkSession, records: DataFrame, extra: Iterable[Mappi
     return parsed
 
 
-def record_summary(records: DataFrame) -> tuple[dict[str, int], list[dict[str, Any]]]:
-    """Records per tag, and what happened to each raw file (parsed / rejected / unlisted), in one Spark job.
+def record_summary(records: DataFrame) -> tuple[dict[str, int], list[dict[str, Any]], dict[str, str]]:
+    """Records per tag, what happened to each raw file (parsed / rejected / unlisted), and the paging issues of the
+    playlists whose pages disagreed (playlist_id -> codes), in one Spark job.
 
     Being the first action on the persisted records, it is also the one pass that parses every raw file.
     """
+    issues = (
+        F.when(F.col("playlist_snapshots.paging_issues").isNotNull(), F.concat_ws("|", "playlist_snapshots.playlist_id", "playlist_snapshots.paging_issues"))
+        if "playlist_snapshots" in records.columns and "paging_issues" in records.schema["playlist_snapshots"].dataType.names
+        else F.lit(None).cast("string")
+    )
     rows = (
         records.groupBy("_tag")
-        .agg(F.count(F.lit(1)).alias("n"), F.collect_list(F.when(F.col("_tag") == OBJECT, F.col("_payload"))).alias("objects"))
+        .agg(
+            F.count(F.lit(1)).alias("n"),
+            F.collect_list(F.when(F.col("_tag") == OBJECT, F.col("_payload"))).alias("objects"),
+            F.collect_list(issues).alias("issues"),
+        )
         .collect()
     )
     counts = {row["_tag"]: row["n"] for row in rows}
     statuses = [json.loads(p) for row in rows for p in row["objects"]]
-    return counts, statuses
+    paging = dict(sorted(tuple(text.rsplit("|", 1)) for row in rows for text in row["issues"]))  # type: ignore[misc]
+    return counts, statuses, paging

@@ -8,16 +8,14 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-import time
 from pathlib import Path
 
 GLUE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(GLUE_DIR))
 
-# Spark 3.5 runs on Java 17; PySpark hands timestamps to Python in the process time zone, so pin it to UTC.
+# Spark 3.5 runs on Java 17. The process time zone is left as it is: `make test` runs the suites under a non-UTC
+# TZ, and every timestamp the job writes is a UTC wall-clock TIMESTAMP_NTZ that no time zone setting shifts.
 os.environ.setdefault("JAVA_HOME", "/usr/lib/jvm/java-17-openjdk-amd64")
-os.environ["TZ"] = "UTC"
-time.tzset()
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 RUN_ID = "20261125T060000Z-a1b2c3"
@@ -34,6 +32,8 @@ class Bucket:
         self.extract_date = extract_date
         self.run_dir = root / "raw" / f"extract_date={extract_date}" / f"run_id={run_id}"
         self._rows: dict[str, list[dict]] = {}
+        # The attempt id of the last successful transform (table_dir and rows read that attempt).
+        self.attempt_id: str | None = None
 
     @classmethod
     def with_fixture_run(cls, root: Path) -> "Bucket":
@@ -49,11 +49,16 @@ class Bucket:
     def rejects(self) -> Path:
         return self.root / "rejects"
 
-    def table_dir(self, table: str) -> Path:
+    def run_table_dir(self, table: str) -> Path:
+        """processed/<table>/extract_date=D/run_id=R/: the folder that holds every attempt of the run."""
         return self.processed / table / f"extract_date={self.extract_date}" / f"run_id={self.run_id}"
 
-    def rejects_dir(self) -> Path:
-        return self.rejects / f"extract_date={self.extract_date}" / f"run_id={self.run_id}"
+    def table_dir(self, table: str, attempt_id: str | None = None) -> Path:
+        """The attempt folder of a table (default: the last successful attempt)."""
+        return self.run_table_dir(table) / f"attempt_id={attempt_id or self.attempt_id}"
+
+    def rejects_dir(self, attempt_id: str | None = None) -> Path:
+        return self.rejects / f"extract_date={self.extract_date}" / f"run_id={self.run_id}" / f"attempt_id={attempt_id or self.attempt_id}"
 
     def transform(self, spark, **overrides):
         from spotify_transform.job import run_transform
@@ -66,7 +71,9 @@ class Bucket:
         )
         kwargs.update(overrides)
         self._rows.clear()
-        return run_transform(spark, **kwargs)
+        result = run_transform(spark, **kwargs)
+        self.attempt_id = result["attempt_id"]
+        return result
 
     def rows(self, spark, table: str) -> list[dict]:
         """The published rows of a table for this run (read once per transform)."""
@@ -82,3 +89,152 @@ class Bucket:
         for path in sorted(self.rejects_dir().glob("*.json")):
             lines += [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
         return lines
+
+
+WEEK2_RUN_ID = "20261202T060000Z-b2c3d4"
+WEEK2_DATE = "2026-12-02"
+
+
+def _write_raw_run(root: Path, run_id: str, extract_date: str, edit) -> Path:
+    """A copy of the fixture run as run `run_id`, with `edit(docs)` applied to its parsed documents (relative
+    path -> JSON), and a manifest that lists it (stray.json stays unlisted)."""
+    import json
+
+    sys.path.insert(0, str(FIXTURES))
+    from refresh_manifest import UNLISTED, manifest_for
+
+    run_dir = root / "raw" / f"extract_date={extract_date}" / f"run_id={run_id}"
+    if run_dir.exists():
+        shutil.rmtree(run_dir)
+    shutil.copytree(FIXTURE_RUN, run_dir)
+    (run_dir / "_manifest.json").unlink()
+    docs = {p.relative_to(run_dir).as_posix(): json.loads(p.read_text(encoding="utf-8")) for p in run_dir.glob("*/*.json")}
+    edit(docs)
+    for relative, doc in docs.items():
+        (run_dir / relative).parent.mkdir(parents=True, exist_ok=True)
+        (run_dir / relative).write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    manifest = manifest_for(run_dir, run_id, extract_date, UNLISTED)
+    (run_dir / "_manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    return run_dir
+
+
+def _week2(docs) -> None:
+    import json
+
+    pl1 = docs["playlists/pl1AAAAAAAAAAAAAAAAAAA.json"]
+    second = pl1["item_pages"][1]["items"]
+    second[1], second[2] = second[2], second[1]  # tr2 and tr1 swap places
+    del second[3]  # the unparseable item is gone
+    for page in pl1["item_pages"]:
+        page["total"] = 6
+    pl1["playlist"]["items"]["total"] = 6
+    pl2 = docs["playlists/pl2BBBBBBBBBBBBBBBBBBB.json"]
+    pl2["item_pages"][0]["items"].reverse()  # every track moves...
+    pl2["item_pages"][0]["items"].append(json.loads(json.dumps(second[2])))  # ...and tr2 enters
+    pl2["item_pages"][0]["total"] = 5
+    pl2["playlist"]["tracks"]["total"] = 5
+    top = docs["top/tracks_short_term.json"]["pages"][0]
+    top["items"].reverse()
+    _listening(docs)
+
+
+def _play(played_at, track_id, name, context=None, duration_ms=None):
+    # Minimal track objects (id, name): the playlists' fuller objects stay the tracks' current rows.
+    track = {"id": track_id, "name": name, "type": "track", **({"duration_ms": duration_ms} if duration_ms else {})}
+    return {"played_at": played_at, "track": track, "context": context}
+
+
+def _context(kind, entity_id):
+    return {"type": kind, "uri": f"spotify:{kind}:{entity_id}", "href": f"https://api.spotify.com/v1/{kind}s/{entity_id}"}
+
+
+def _listening(docs) -> None:
+    """Week 2's listener documents: two listeners' plays over two ISO weeks, Ana's saved tracks and follows."""
+    tr1, tr2, tr3, tr4, tr5 = 'Déjà Vu, "Live"\nTake 2', "Песня", "Old One", "Duet", "Odd Shapes"
+    ana = {"spotify_user_id": "user1", "listener_name": "ana", "display_name": "Ana", "fetched_at": "2026-12-02T06:00:01.000Z"}
+    docs["plays/user1.json"] = {
+        "kind": "plays", **ana, "cursor_before": None, "cursor_after": 1764620100250, "possible_gap": False,
+        "pages": [{
+            "items": [
+                _play("2026-12-01T20:15:00.250Z", "tr1", tr1, _context("playlist", "pl1AAAAAAAAAAAAAAAAAAA"), 215000),
+                _play("2026-12-01T08:00:00.000Z", "tr4", tr4, _context("album", "al4"), 200000),
+                _play("2026-11-30T07:30:00.000Z", "tr1", tr1, None, 215000),
+                _play("2026-11-28T22:00:00.000Z", "tr2", tr2, {"type": "collection", "uri": "spotify:user:user1:collection"}, 181234),
+                _play("2026-11-24T09:00:00.000Z", "tr3", tr3, _context("artist", "ar3"), 99000),
+            ],
+            "cursors": {"after": "1764620100250", "before": "1763974800000"}, "limit": 50, "next": None,
+        }],
+    }
+    docs["plays/user2.json"] = {
+        "kind": "plays", "spotify_user_id": "user2", "listener_name": None, "display_name": None,
+        "fetched_at": "2026-12-02T06:00:01.000Z", "cursor_before": None, "cursor_after": 1764590400000, "possible_gap": False,
+        "pages": [{"items": [_play("2026-12-01T12:00:00.000Z", "tr5", tr5), _play("2026-11-29T12:00:00.000Z", "tr5", tr5)], "limit": 50, "next": None}],
+    }
+    docs["saved_tracks/user1.json"] = {
+        "kind": "saved_tracks", **ana,
+        "pages": [{"items": [
+            {"added_at": "2026-11-20T10:00:00Z", "track": {"id": "tr2", "name": tr2, "type": "track"}},
+            {"added_at": "2026-06-01T10:00:00Z", "track": {"id": "tr5", "name": tr5, "type": "track"}},
+        ], "offset": 0, "total": 2}],
+    }
+    docs["followed_artists/user1.json"] = {
+        "kind": "followed_artists", **ana,
+        "pages": [{"artists": {"items": [{"id": "ar1", "name": "Ärtist Üno"}, {"id": "ar3", "name": "Тест Артист"}],
+                               "cursors": {"after": None}, "next": None, "total": 2}}],
+    }
+
+
+def _week2_rerun(docs) -> None:
+    _week2(docs)
+    # The re-extracted poll no longer has Ana's album play of Monday (its content changed): the views must say so.
+    docs["plays/user1.json"]["pages"][0]["items"].pop(1)
+    pl2 = docs["playlists/pl2BBBBBBBBBBBBBBBBBBB.json"]
+    items = pl2["item_pages"][0]["items"]
+    pl2["item_pages"][0]["items"] = items[:2] + items[-1:]  # shrank from 5 to 3 items: tr3 and tr1 dropped out
+    pl2["item_pages"][0]["total"] = 3
+    pl2["playlist"]["tracks"]["total"] = 3
+    docs["top/tracks_short_term.json"]["pages"][0]["items"] = docs["top/tracks_short_term.json"]["pages"][0]["items"][:1]
+    docs["top/tracks_short_term.json"]["pages"][0]["total"] = 1
+
+
+def build_warehouse_bucket(spark, golden: "Bucket", root: Path) -> tuple[Path, dict[str, str]]:
+    """Glue output for the warehouse tests, built on the golden run's output (week 1, attempt as transformed):
+
+    - week 2 (WEEK2_RUN_ID): playlists reordered, the bad item gone, the top list reversed (attempt "w2-first");
+    - week 2 again, re-extracted after a playlist shrank from 5 to 3 items (attempt "w2-rerun", committed later);
+    - week 1 again, killed after writing some tables and before its commit record (attempt "w1-killed").
+    """
+    from spotify_transform.job import run_transform
+
+    for folder in ("raw", "processed", "rejects"):
+        shutil.copytree(golden.root / folder, root / folder)
+    attempts = {"w1": golden.attempt_id}
+    prefixes = dict(processed_prefix=str(root / "processed") + "/", rejects_prefix=str(root / "rejects") + "/")
+
+    run_dir = _write_raw_run(root, WEEK2_RUN_ID, WEEK2_DATE, _week2)
+    run_transform(spark, raw_run_prefix=str(run_dir) + "/", run_id=WEEK2_RUN_ID, attempt_id="w2-first", **prefixes)
+    attempts["w2-first"] = "w2-first"
+    run_dir = _write_raw_run(root, WEEK2_RUN_ID, WEEK2_DATE, _week2_rerun)
+    run_transform(spark, raw_run_prefix=str(run_dir) + "/", run_id=WEEK2_RUN_ID, attempt_id="w2-rerun", **prefixes)
+    attempts["w2-rerun"] = "w2-rerun"
+
+    # A job killed mid-publish leaves what it wrote and no commit record: keep each table as it is written, let the
+    # attempt fail (its clean-up removes its files), then put the kept files back.
+    kept = root / "_kept"
+
+    def keep_then_die(table: str) -> None:
+        folder = root / "processed" / table / f"extract_date={EXTRACT_DATE}" / f"run_id={RUN_ID}" / "attempt_id=w1-killed"
+        shutil.copytree(folder, kept / table)
+        if table == "tracks":
+            raise RuntimeError("killed")
+
+    try:
+        run_transform(spark, raw_run_prefix=str(golden.run_dir) + "/", run_id=RUN_ID, attempt_id="w1-killed",
+                      fail_before_commit=keep_then_die, **prefixes)
+    except RuntimeError:
+        pass
+    for table_dir in kept.iterdir():
+        shutil.copytree(table_dir, root / "processed" / table_dir.name / f"extract_date={EXTRACT_DATE}" / f"run_id={RUN_ID}" / "attempt_id=w1-killed")
+    shutil.rmtree(kept)
+    attempts["w1-killed"] = "w1-killed"
+    return root, attempts

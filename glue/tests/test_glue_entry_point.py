@@ -33,15 +33,16 @@ def test_parses_glue_style_arguments_without_glue():
         "--PROCESSED_PREFIX", "s3://bucket/processed/",
         "--REJECTS_PREFIX", "s3://bucket/rejects/",
         "--RUN_ID", RUN_ID,
-        "--STAGING_PREFIX=s3://bucket/_staging/",
+        "--SCHEMA_PATH=tables.json",
     ]
     assert transform_job.parse_args(argv) == {
         "JOB_NAME": "spotify-pipeline-dev-transform",
+        "JOB_RUN_ID": "jr_abcdef",  # Glue's job run id: the attempt id
         "RAW_RUN_PREFIX": f"s3://bucket/raw/extract_date=2026-11-25/run_id={RUN_ID}/",
         "PROCESSED_PREFIX": "s3://bucket/processed/",
         "REJECTS_PREFIX": "s3://bucket/rejects/",
         "RUN_ID": RUN_ID,
-        "STAGING_PREFIX": "s3://bucket/_staging/",
+        "SCHEMA_PATH": "tables.json",
     }
 
 
@@ -73,6 +74,7 @@ def test_local_command_line_prints_one_result_line(bucket):
             "--PROCESSED_PREFIX", str(bucket.processed) + "/",
             "--REJECTS_PREFIX", str(bucket.rejects) + "/",
             "--RUN_ID", RUN_ID,
+            "--ATTEMPT_ID", "attempt-from-the-command-line",
             "--SPARK_MASTER", "local[1]",
         ],
         cwd=bucket.root,
@@ -82,13 +84,14 @@ def test_local_command_line_prints_one_result_line(bucket):
     assert len(lines) == 1 and lines[0].startswith("TRANSFORM_RESULT "), completed.stdout  # Spark's noise stays off stdout
     result = json.loads(lines[0][len("TRANSFORM_RESULT "):])
     assert result["run_id"] == RUN_ID and result["input_objects"] == 4 and result["rejects"] == 1
+    assert result["attempt_id"] == "attempt-from-the-command-line"
     assert result["tables"]["playlist_tracks"] == {
         "rows": 10,
         "files": 1,
-        "path": f"file://{bucket.table_dir('playlist_tracks')}/",
+        "path": f"file://{bucket.table_dir('playlist_tracks', 'attempt-from-the-command-line')}/",
     }
     assert result["startup_seconds"] > 0 and result["seconds"] > 0
-    assert Path(bucket.table_dir("tracks")).is_dir()
+    assert Path(bucket.table_dir("transform_commits", "attempt-from-the-command-line")).is_dir()
 
 
 def test_local_command_line_without_manifest_fails_fast_with_the_cause(bucket):

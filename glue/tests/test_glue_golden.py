@@ -13,8 +13,8 @@ T = dt.datetime
 EXPECTED = {
     "playlist_snapshots": [
         ("pl1AAAAAAAAAAAAAAAAAAA", "Road Trip", 'Songs for the road, "loud", with commas', "user1", "Ana", True, False,
-         "snap-pl1-1", 42, 7, "https://i.scdn.co/image/pl1-640"),
-        ("pl2BBBBBBBBBBBBBBBBBBB", "東京 Nights", "", "user2", None, None, True, "snap-pl2-9", None, 4, None),
+         "snap-pl1-1", 42, 7, "https://i.scdn.co/image/pl1-640", None),
+        ("pl2BBBBBBBBBBBBBBBBBBB", "東京 Nights", "", "user2", None, None, True, "snap-pl2-9", None, 4, None, None),
     ],
     "playlist_tracks": [
         ("pl1AAAAAAAAAAAAAAAAAAA", 0, "track", "tr1", 'Déjà Vu, "Live"\nTake 2', "tr1", False, T(2026, 1, 2, 3, 4, 5), "user1"),
@@ -73,24 +73,39 @@ RUN_VALUES = {"run_id": RUN_ID, "extract_date": D(2026, 11, 25), "extracted_at":
 
 
 def test_every_table_has_exactly_the_expected_rows(spark, golden):
-    bucket, _ = golden
+    bucket, result = golden
     from spotify_transform.schemas import load_schemas
 
     schemas = load_schemas()
-    assert sorted(EXPECTED) == sorted(schemas.table_names)
+    assert sorted(EXPECTED) == sorted(schemas.data_table_names)
+    run_values = {**RUN_VALUES, "attempt_id": result["attempt_id"]}
     for table, expected in EXPECTED.items():
-        names = [c.name for c in schemas.table(table).columns if c.name not in RUN_VALUES]
+        names = [c.name for c in schemas.table(table).columns if c.name not in run_values]
         rows = bucket.rows(spark, table)
         actual = sorted((tuple(row[n] for n in names) for row in rows), key=repr)
         assert actual == sorted(expected, key=repr), table
         for row in rows:
-            assert {k: row[k] for k in RUN_VALUES} == RUN_VALUES, table
+            assert {k: row[k] for k in run_values} == run_values, table
+
+
+def test_the_commit_record_lists_every_table_with_its_rows_and_files(spark, golden):
+    bucket, result = golden
+    rows = bucket.rows(spark, "transform_commits")
+    assert sorted((r["table_name"], r["row_count"], r["file_count"]) for r in rows) == sorted(
+        (name, len(expected), 1) for name, expected in EXPECTED.items()
+    )
+    committed_at = {r["committed_at"] for r in rows}
+    assert len(committed_at) == 1 and result["committed_at"].startswith(committed_at.pop().isoformat()[:19])
+    assert {(r["run_id"], r["attempt_id"], r["extract_date"]) for r in rows} == {(RUN_ID, result["attempt_id"], D(2026, 11, 25))}
 
 
 def test_result_summary_counts_tables_rejects_and_objects(golden):
     bucket, result = golden
     assert result["run_id"] == RUN_ID
+    assert result["attempt_id"].startswith("local-")
     assert result["extract_date"] == EXTRACT_DATE
+    assert result["paging_issues"] == {}
+    assert result["superseded_attempts"] == {"superseded": [], "newer": [], "tagged_objects": 0, "error": None}
     assert result["manifest_status"] == "partial" and result["manifest_errors"] == 1
     assert {name: t["rows"] for name, t in result["tables"].items()} == {k: len(v) for k, v in EXPECTED.items()}
     assert all(t["files"] == 1 for t in result["tables"].values())
@@ -115,11 +130,13 @@ def test_the_unparseable_item_goes_to_rejects_with_its_reason(golden):
     ]
 
 
-def test_output_folders_hold_only_parquet_and_no_staging_is_left(golden):
+def test_output_folders_hold_only_parquet_under_the_attempt(golden):
     bucket, result = golden
-    for table in EXPECTED:
+    for table in [*EXPECTED, "transform_commits"]:
+        assert [p.name for p in bucket.run_table_dir(table).iterdir()] == [f"attempt_id={result['attempt_id']}"]
         names = sorted(p.name for p in bucket.table_dir(table).iterdir())
         assert len(names) == 1 and names[0].startswith("part-") and names[0].endswith(".parquet"), names
+        assert result["tables"].get(table, {"path": None})["path"] in (None, f"file://{bucket.table_dir(table)}/")
     assert [p.name for p in bucket.rejects_dir().iterdir()][0].endswith(".json")
-    assert not (bucket.root / "_staging" / RUN_ID).exists()
-    assert sorted(p.name for p in bucket.processed.iterdir()) == sorted(EXPECTED)
+    assert sorted(p.name for p in bucket.processed.iterdir()) == sorted([*EXPECTED, "transform_commits"])
+    assert sorted(p.name for p in bucket.root.iterdir()) == ["processed", "raw", "rejects"]

@@ -13,7 +13,9 @@ PARQUET_TYPES = {
     "date": "int32",
     "timestamp": "int64",
 }
-LOGICAL_ANNOTATIONS = {"string": "(STRING)", "date": "(DATE)", "timestamp": "(TIMESTAMP(MICROS,true))"}
+# Timestamps are UTC wall-clock times without a zone (isAdjustedToUTC=false): no reader shifts them by its
+# session's time zone (Snowflake loads them into TIMESTAMP_NTZ with USE_LOGICAL_TYPE = TRUE).
+LOGICAL_ANNOTATIONS = {"string": "(STRING)", "date": "(DATE)", "timestamp": "(TIMESTAMP(MICROS,false))"}
 
 
 def parquet_footer_schema(spark, path) -> list[str]:
@@ -53,5 +55,5 @@ def test_timestamps_are_written_as_timestamp_micros(spark, golden):
     bucket, _ = golden
     [part] = list(bucket.table_dir("playlist_tracks").glob("*.parquet"))
     lines = parquet_footer_schema(spark, part)
-    assert "optional int64 added_at (TIMESTAMP(MICROS,true))" in lines
-    assert "required int64 extracted_at (TIMESTAMP(MICROS,true))" in lines
+    assert "optional int64 added_at (TIMESTAMP(MICROS,false))" in lines
+    assert "required int64 extracted_at (TIMESTAMP(MICROS,false))" in lines

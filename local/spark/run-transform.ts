@@ -11,9 +11,15 @@ export const REPO_ROOT = resolve(__dirname, '..', '..');
 
 export interface TransformResult {
   run_id: string;
+  /** The transform attempt (its files sit under attempt_id=<this>/; its commit record makes it visible). */
+  attempt_id: string;
   tables: Record<string, { rows: number; files: number }>;
   rejects: number;
   input_objects: number;
+  /** playlist_id -> comma-separated codes, for the playlists whose item pages disagreed with each other. */
+  paging_issues: Record<string, string>;
+  /** Other attempts of the run this one superseded (on S3 tagged for the lifecycle rule; locally only reported). */
+  superseded_attempts: { superseded: string[]; newer: string[]; tagged_objects: number; error: string | null };
   seconds: number;
   [extra: string]: unknown;
 }

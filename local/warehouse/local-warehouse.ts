@@ -4,16 +4,22 @@
  * Loading follows Snowpipe's rules: every processed Parquet file is loaded once, identified by its path and
  * checksum (Snowpipe uses the name and ETag); a file seen before is skipped and reported, a rewritten file (new
  * checksum) loads again, and a file that fails is recorded with its error (Snowpipe's ON_ERROR = SKIP_FILE) and
- * not retried until it changes. Rows carry source_file and loaded_at like the pipes' INCLUDE_METADATA.
+ * not retried until it changes. Rows carry source_file and loaded_at like the pipes' INCLUDE_METADATA. Every
+ * attempt's files load (the commit records too); the views read only the latest committed attempt of each run id.
+ *
+ * The session runs in UTC (instants are UTC in every layer) and sorts NULLs as Snowflake does (last ascending,
+ * first descending), whatever the machine's settings.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { DuckDBConnection, DuckDBInstance, DuckDBTypeId, type DuckDBResultReader } from '@duckdb/node-api';
-import { TABLES, duckdbType, loadedColumns, LOAD_METADATA_COLUMNS, type TableSpec } from '../../schemas/table-schemas';
-import { analysisSql, listAnalysisFiles, viewDefinitions, type AnalysisInfo } from './snowflake-sql';
+import { COMMIT_TABLE, DATA_TABLES, TABLES, duckdbType, loadedColumns, LOAD_METADATA_COLUMNS, type TableSpec } from '../../schemas/table-schemas';
+import { analysisSql, COMMITTED_ATTEMPTS_VIEW, listAnalysisFiles, viewDefinitions, type AnalysisInfo } from '../../warehouse/snowflake-sql';
+import type { QueryResult, TableStatus } from '../../warehouse/results';
 
-export type { AnalysisInfo } from './snowflake-sql';
+export type { AnalysisInfo } from '../../warehouse/snowflake-sql';
+export type { QueryResult, TableStatus } from '../../warehouse/results';
 
 export interface LoadReport {
   loaded: Array<{ table: string; file: string; rows: number }>;
@@ -27,17 +33,6 @@ export interface CheckResult {
   detail: string;
 }
 
-export interface QueryResult {
-  columns: string[];
-  rows: unknown[][];
-}
-
-export interface TableStatus {
-  table: string;
-  rows: number;
-  files: number;
-  lastLoadedAt: string | null;
-}
 
 /** The load ledger: Snowpipe's load metadata, kept in the warehouse itself. */
 export const LEDGER_TABLE = 'load_history';
@@ -50,7 +45,13 @@ export const CURRENT_VIEWS: Record<string, string> = {
   artists: 'current_artists',
 };
 
-const PROCESSED_FILE = /^extract_date=(\d{4}-\d{2}-\d{2})\/run_id=([^/]+)\/[^/]+\.parquet$/;
+/** processed/<table>/ + this: the layout the Glue job writes (one folder per transform attempt). */
+const PROCESSED_FILE = /^extract_date=(\d{4}-\d{2}-\d{2})\/run_id=([^/]+)\/attempt_id=([^/]+)\/[^/]+\.parquet$/;
+/** The layout before transform attempts existed: its files carry no attempt_id and no commit makes them visible. */
+const PRE_ATTEMPT_FILE = /^extract_date=(\d{4}-\d{2}-\d{2})\/run_id=([^/]+)\/[^/]+\.parquet$/;
+
+/** Settings of every session: UTC, and Snowflake's NULL order (NULLS LAST ascending, NULLS FIRST descending). */
+export const SESSION_SETTINGS = ["SET TimeZone = 'UTC'", "SET default_null_order = 'nulls_last_on_asc_first_on_desc'"];
 
 const quote = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
 
@@ -75,6 +76,7 @@ export class LocalWarehouse {
       );
     }
     const connection = await instance.connect();
+    for (const setting of SESSION_SETTINGS) await connection.run(setting);
     const warehouse = new LocalWarehouse(instance, connection, path);
     await warehouse.createSchema();
     return warehouse;
@@ -110,8 +112,10 @@ export class LocalWarehouse {
       run_id VARCHAR,
       extract_date DATE,
       loaded_at TIMESTAMP NOT NULL,
+      attempt_id VARCHAR,
       PRIMARY KEY (file, checksum)
     )`);
+    await this.connection.run(`ALTER TABLE ${LEDGER_TABLE} ADD COLUMN IF NOT EXISTS attempt_id VARCHAR`);
     for (const view of viewDefinitions('duckdb')) {
       try {
         await this.connection.run(view.createStatement);
@@ -145,17 +149,21 @@ export class LocalWarehouse {
       for (const file of walk(tableDir)) {
         const key = toKey(root, file);
         const inTable = relative(tableDir, file).split(sep).join('/');
-        if (!file.endsWith('.parquet')) continue; // _SUCCESS markers, .crc files: not data
+        if (!file.endsWith('.parquet')) continue; // not data
         const match = PROCESSED_FILE.exec(inTable);
         if (!match) {
+          const old = PRE_ATTEMPT_FILE.exec(inTable);
           report.skipped.push({
             table: spec.name,
             file: key,
-            reason: 'not in the processed layout processed/<table>/extract_date=YYYY-MM-DD/run_id=<id>/<file>.parquet',
+            reason: old
+              ? `written before transform attempts (no attempt_id=... folder), so no commit record can make it visible; ` +
+                `transform run ${old[2]} again (\`pipeline transform --run-id ${old[2]}\`)`
+              : 'not in the processed layout processed/<table>/extract_date=YYYY-MM-DD/run_id=<id>/attempt_id=<id>/<file>.parquet',
           });
           continue;
         }
-        const outcome = await this.loadFile(spec, file, key, match[1], match[2]);
+        const outcome = await this.loadFile(spec, file, key, match[1], match[2], match[3]);
         if ('rows' in outcome) report.loaded.push({ table: spec.name, file: key, rows: outcome.rows });
         else report.skipped.push({ table: spec.name, file: key, reason: outcome.reason });
       }
@@ -169,6 +177,7 @@ export class LocalWarehouse {
     key: string,
     extractDate: string,
     runId: string,
+    attemptId: string,
   ): Promise<{ rows: number } | { reason: string }> {
     const checksum = await sha256File(path);
     const bytes = statSync(path).size;
@@ -208,7 +217,7 @@ export class LocalWarehouse {
           [key, loadedAtSql, path],
         );
         const rows = result.rowsChanged;
-        await this.record(key, checksum, spec.name, bytes, rows, 'LOADED', null, runId, extractDate, loadedAtSql);
+        await this.record(key, checksum, spec.name, bytes, rows, 'LOADED', null, runId, extractDate, loadedAtSql, attemptId);
         await this.connection.run('COMMIT');
         return { rows };
       } catch (error) {
@@ -217,7 +226,7 @@ export class LocalWarehouse {
       }
     } catch (error) {
       const message = (error as Error).message.split('\n')[0];
-      await this.record(key, checksum, spec.name, bytes, 0, 'LOAD_FAILED', message, runId, extractDate, loadedAtSql);
+      await this.record(key, checksum, spec.name, bytes, 0, 'LOAD_FAILED', message, runId, extractDate, loadedAtSql, attemptId);
       return { reason: `load failed: ${message}` };
     }
   }
@@ -233,48 +242,93 @@ export class LocalWarehouse {
     runId: string,
     extractDate: string,
     loadedAt: string,
+    attemptId: string,
   ): Promise<void> {
     await this.connection.run(
-      `INSERT INTO ${LEDGER_TABLE} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CAST($9 AS DATE), CAST($10 AS TIMESTAMP))`,
-      [file, checksum, table, bytes, rows, status, error, runId, extractDate, loadedAt],
+      `INSERT INTO ${LEDGER_TABLE} (file, checksum, table_name, bytes, row_count, status, error, run_id, extract_date, loaded_at, attempt_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CAST($9 AS DATE), CAST($10 AS TIMESTAMP), $11)`,
+      [file, checksum, table, bytes, rows, status, error, runId, extractDate, loadedAt, attemptId],
     );
   }
 
   /**
-   * Data quality after a load: per table, the run's row count against what the transform wrote (expectedRows),
-   * keys unique and not null per run in the loaded tables, entity keys unique and not null in the current views.
-   * Without runId the key checks cover every run.
+   * Data quality after a load, for one run (runId) or every run:
+   * - `visible_attempt`: the run has a visible attempt (and it is `attemptId` when given: the one just transformed);
+   * - per data table `row_count`: the rows loaded for the latest commit of each run equal what its commit record
+   *   says (fewer: files not loaded yet, or failed; more: a file loaded twice);
+   * - per table `key_unique` and `key_not_null` on tables.json's key, within the visible attempts;
+   * - per current view `entity_key_unique` and `entity_key_not_null`; `playlist_chart` `position_unique`.
    */
-  async runChecks(opts: { runId?: string; expectedRows?: Record<string, number> } = {}): Promise<CheckResult[]> {
-    const { runId, expectedRows } = opts;
-    if (expectedRows && !runId) {
-      throw new Error('runChecks: expectedRows are the row counts of one run; pass runId with them.');
-    }
-    for (const table of Object.keys(expectedRows ?? {})) {
-      if (!TABLES.some((t) => t.name === table)) {
-        throw new Error(`runChecks: expectedRows names "${table}", which is not a table in schemas/tables.json.`);
-      }
-    }
+  async runChecks(opts: { runId?: string; attemptId?: string } = {}): Promise<CheckResult[]> {
+    const { runId, attemptId } = opts;
+    if (attemptId && !runId) throw new Error('runChecks: attemptId is an attempt of one run; pass runId with it.');
     const results: CheckResult[] = [];
-    const runFilter = runId ? 'WHERE run_id = $1' : '';
-    const params = runId ? [runId] : [];
     const scope = runId ? `run ${runId}` : 'all runs';
-    for (const spec of TABLES) {
+    const params = runId ? [runId] : [];
+    const inScope = (alias: string) => (runId ? `${alias}.run_id = $1` : 'TRUE');
+
+    const visible = await this.rows(
+      `SELECT run_id, attempt_id FROM ${COMMITTED_ATTEMPTS_VIEW} AS v WHERE ${inScope('v')} ORDER BY run_id`,
+      params,
+    );
+    if (runId) {
+      const shown = visible.length > 0 ? String(visible[0][1]) : null;
+      const passed = attemptId ? shown === attemptId : shown !== null;
+      results.push({
+        table: COMMITTED_ATTEMPTS_VIEW,
+        check: 'visible_attempt',
+        passed,
+        detail: passed
+          ? `run ${runId} shows attempt ${shown}`
+          : shown === null
+            ? `run ${runId} shows no attempt: no commit record loaded, or not all rows its commit lists`
+            : `run ${runId} shows attempt ${shown}, not ${attemptId}: the newer commit is not loaded yet, or not all of its rows`,
+      });
+    }
+
+    // The latest commit of each run in scope, per table: rows it says it wrote against rows loaded for it.
+    const latest = await this.rows(
+      `WITH commits AS (
+         SELECT DISTINCT run_id, attempt_id, table_name, row_count, committed_at FROM ${quote(COMMIT_TABLE.name)} AS c WHERE ${inScope('c')}
+       ),
+       latest AS (
+         SELECT run_id, attempt_id FROM commits
+         QUALIFY ROW_NUMBER() OVER (PARTITION BY run_id ORDER BY committed_at DESC, attempt_id DESC) = 1
+       )
+       SELECT c.table_name, c.run_id, c.attempt_id, c.row_count FROM commits AS c
+       JOIN latest AS l ON l.run_id = c.run_id AND l.attempt_id = c.attempt_id`,
+      params,
+    );
+    for (const spec of DATA_TABLES) {
       const name = quote(spec.name);
-      if (expectedRows && expectedRows[spec.name] !== undefined) {
-        const [[count]] = await this.rows(`SELECT COUNT(*) FROM ${name} ${runFilter}`, params);
-        const expected = expectedRows[spec.name];
+      const expected = latest.filter((r) => r[0] === spec.name);
+      if (expected.length > 0) {
+        const loaded = new Map(
+          (await this.rows(`SELECT run_id, attempt_id, COUNT(*) FROM ${name} AS t WHERE ${inScope('t')} GROUP BY run_id, attempt_id`, params)).map(
+            (r) => [`${r[0]}|${r[1]}`, Number(r[2])],
+          ),
+        );
+        const wrong = expected
+          .map(([, run, attempt, rows]) => ({ run, attempt, expected: Number(rows), loaded: loaded.get(`${run}|${attempt}`) ?? 0 }))
+          .filter((r) => r.loaded !== r.expected);
         results.push({
           table: spec.name,
           check: 'row_count',
-          passed: Number(count) === expected,
-          detail: `${count} rows loaded for ${scope}; the transform wrote ${expected}`,
+          passed: wrong.length === 0,
+          detail:
+            wrong.length === 0
+              ? `the rows of ${expected.length === 1 ? `attempt ${expected[0][2]}` : `${expected.length} runs' latest commits`} are all loaded, once`
+              : wrong
+                  .slice(0, 3)
+                  .map((w) => `${w.loaded} rows loaded for run ${w.run} attempt ${w.attempt}; its commit record says ${w.expected}`)
+                  .join('; '),
         });
       }
-      const keyList = spec.key.map(quote).join(', ');
+      const visibleRows = `${name} AS t JOIN ${COMMITTED_ATTEMPTS_VIEW} AS v ON v.run_id = t.run_id AND v.attempt_id = t.attempt_id WHERE ${inScope('t')}`;
+      const keyList = spec.key.map((k) => `t.${quote(k)}`).join(', ');
       const [[duplicates, example]] = await this.rows(
         `SELECT COUNT(*), MIN(k) FROM (
-           SELECT CAST(ROW(${keyList}) AS VARCHAR) AS k FROM ${name} ${runFilter}
+           SELECT CAST(ROW(${keyList}) AS VARCHAR) AS k FROM ${visibleRows}
            GROUP BY ${keyList} HAVING COUNT(*) > 1) AS d`,
         params,
       );
@@ -287,11 +341,8 @@ export class LocalWarehouse {
             ? `(${spec.key.join(', ')}) unique in ${scope}`
             : `${duplicates} duplicated (${spec.key.join(', ')}) in ${scope}, e.g. ${example}`,
       });
-      const nullCondition = spec.key.map((k) => `${quote(k)} IS NULL`).join(' OR ');
-      const [[nullKeys]] = await this.rows(
-        `SELECT COUNT(*) FROM ${name} ${runFilter ? `${runFilter} AND` : 'WHERE'} (${nullCondition})`,
-        params,
-      );
+      const nullCondition = spec.key.map((k) => `t.${quote(k)} IS NULL`).join(' OR ');
+      const [[nullKeys]] = await this.rows(`SELECT COUNT(*) FROM ${visibleRows} AND (${nullCondition})`, params);
       results.push({
         table: spec.name,
         check: 'key_not_null',
@@ -337,6 +388,19 @@ export class LocalWarehouse {
           : `${chartDuplicates} (playlist_id, chart_week, position) counted more than once`,
     });
     return results;
+  }
+
+  /** The visible attempt of each run id (committed_attempts), newest run first. */
+  async visibleAttempts(): Promise<Array<{ runId: string; attemptId: string; extractDate: string; committedAt: string }>> {
+    const rows = await this.rows(
+      `SELECT run_id, attempt_id, extract_date, committed_at FROM ${COMMITTED_ATTEMPTS_VIEW} ORDER BY extract_date DESC, run_id DESC`,
+    );
+    return rows.map(([runId, attemptId, extractDate, committedAt]) => ({
+      runId: String(runId),
+      attemptId: String(attemptId),
+      extractDate: String(extractDate),
+      committedAt: String(committedAt),
+    }));
   }
 
   listAnalyses(): AnalysisInfo[] {
@@ -426,8 +490,10 @@ export function toIsoTimestamp(text: string): string {
   return `${date}T${hms}.${(fraction + '000').slice(0, 3)}Z`;
 }
 
+/** Files under dir, in name order; hidden and temporary entries (`.crc`, `_temporary/`, `_SUCCESS`) are not data. */
 function* walk(dir: string): Generator<string> {
   for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    if (entry.name.startsWith('.') || entry.name.startsWith('_')) continue;
     const path = join(dir, entry.name);
     if (entry.isDirectory()) yield* walk(path);
     else if (entry.isFile()) yield path;

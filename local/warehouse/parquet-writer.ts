@@ -1,13 +1,14 @@
 /**
  * Writes processed Parquet files exactly as the Glue job lays them out (columns of schemas/tables.json, run
- * columns inside every file), with DuckDB. Tests, the fake Snowflake demo data and the benchmark use it to
- * produce input for the loader without running Spark.
+ * columns inside every file, one folder per transform attempt, timestamps as UTC wall-clock TIMESTAMP without a
+ * zone), and the commit record that makes an attempt visible, with DuckDB. Tests, the fake Snowflake demo data and
+ * the benchmark use it to produce input for the loader without running Spark.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { DuckDBInstance } from '@duckdb/node-api';
-import { duckdbType, table as tableSpec } from '../../schemas/table-schemas';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { COMMIT_TABLE, duckdbType, table as tableSpec } from '../../schemas/table-schemas';
 
 export interface ProcessedRun {
   runId: string;
@@ -15,11 +16,20 @@ export interface ProcessedRun {
   extractDate: string;
   /** ISO timestamp (UTC) */
   extractedAt: string;
+  /** The transform attempt that writes the files (default "attempt-1"). */
+  attemptId?: string;
 }
 
-/** bucket key of a processed file: processed/<table>/extract_date=D/run_id=R/<fileName> */
+export const DEFAULT_ATTEMPT = 'attempt-1';
+
+/** bucket key of a processed file: processed/<table>/extract_date=D/run_id=R/attempt_id=A/<fileName> */
 export function processedKey(table: string, run: ProcessedRun, fileName = 'part-00000.parquet'): string {
-  return `processed/${table}/extract_date=${run.extractDate}/run_id=${run.runId}/${fileName}`;
+  return `processed/${table}/extract_date=${run.extractDate}/run_id=${run.runId}/attempt_id=${run.attemptId ?? DEFAULT_ATTEMPT}/${fileName}`;
+}
+
+/** UTC ISO timestamp -> the text of a DuckDB TIMESTAMP (UTC wall-clock time). */
+export function utcTimestampText(iso: string): string {
+  return new Date(iso).toISOString().replace('T', ' ').replace('Z', '');
 }
 
 /**
@@ -38,11 +48,15 @@ export async function writeProcessedParquet(
   const target = join(bucketDir, key);
   mkdirSync(join(target, '..'), { recursive: true });
   const scratch = join(tmpdir(), `processed-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.jsonl`);
-  const runValues = { run_id: run.runId, extract_date: run.extractDate, extracted_at: run.extractedAt.replace('T', ' ').replace('Z', '') };
+  const runValues = {
+    run_id: run.runId,
+    extract_date: run.extractDate,
+    extracted_at: utcTimestampText(run.extractedAt),
+    attempt_id: run.attemptId ?? DEFAULT_ATTEMPT,
+  };
   writeFileSync(scratch, rows.map((row) => JSON.stringify({ ...row, ...runValues })).join('\n') + '\n');
   const columnTypes = spec.columns.map((c) => `'${c.name}': '${duckdbType(c.type)}'`).join(', ');
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
+  const connection = await writerConnection();
   try {
     await connection.run(
       `COPY (SELECT ${spec.columns.map((c) => `"${c.name}"`).join(', ')}
@@ -51,9 +65,39 @@ export async function writeProcessedParquet(
       [scratch],
     );
   } finally {
-    connection.closeSync();
-    instance.closeSync();
     rmSync(scratch, { force: true });
   }
   return key;
+}
+
+let writer: Promise<DuckDBConnection> | undefined;
+
+/** One in-memory DuckDB for every file this process writes: starting an instance costs more than writing a file. */
+function writerConnection(): Promise<DuckDBConnection> {
+  writer ??= DuckDBInstance.create(':memory:').then(async (instance) => {
+    const connection = await instance.connect();
+    // Timestamps are written as the UTC wall-clock text they are given, whatever the machine's zone.
+    await connection.run("SET TimeZone = 'UTC'");
+    return connection;
+  });
+  return writer;
+}
+
+/**
+ * Writes an attempt's commit record (what the Glue job writes last): one row per table it published, with its row
+ * count. Until it exists, the views do not show the attempt.
+ */
+export async function writeCommitRecord(
+  bucketDir: string,
+  run: ProcessedRun,
+  rowCounts: Record<string, number>,
+  committedAt = new Date().toISOString(),
+): Promise<string> {
+  const rows = Object.entries(rowCounts).map(([table_name, row_count]) => ({
+    table_name,
+    row_count,
+    file_count: 1,
+    committed_at: utcTimestampText(committedAt),
+  }));
+  return writeProcessedParquet(bucketDir, COMMIT_TABLE.name, run, rows);
 }

@@ -9,5 +9,5 @@ JOIN current_tracks AS t
 LEFT JOIN current_artists AS a
     ON a.artist_id = cta.artist_id
 GROUP BY cta.artist_id, COALESCE(a.artist_name, cta.artist_id)
-ORDER BY tracks DESC, albums DESC, artist ASC
+ORDER BY tracks DESC, albums DESC, artist ASC, cta.artist_id ASC
 LIMIT 20;

@@ -16,6 +16,8 @@ WHERE m.movement IN ('drop_out', 'up', 'down')
     AND m.chart_week = (SELECT MAX(chart_week) FROM chart_movements)
 ORDER BY
     playlist ASC,
+    m.playlist_id ASC,
     CASE m.movement WHEN 'drop_out' THEN 0 ELSE 1 END ASC,
     ABS(COALESCE(m.rank_change, 0)) DESC,
-    track ASC;
+    track ASC,
+    m.track_id ASC;

@@ -13,5 +13,5 @@ LEFT JOIN current_tracks AS t
     ON t.track_id = c.track_id
 WHERE c.track_id IS NOT NULL
 GROUP BY c.playlist_id, COALESCE(p.playlist_name, c.playlist_id), c.track_id, COALESCE(t.track_name, c.track_id)
-ORDER BY weeks_on_chart DESC, best_rank ASC, playlist ASC, track ASC
+ORDER BY weeks_on_chart DESC, best_rank ASC, playlist ASC, c.playlist_id ASC, track ASC, c.track_id ASC
 LIMIT 20;

@@ -13,4 +13,5 @@ WHERE ti.item_type = 'track'
     AND ti.rank <= 10
 ORDER BY
     CASE ti.time_range WHEN 'short_term' THEN 1 WHEN 'medium_term' THEN 2 ELSE 3 END ASC,
+    ti.time_range ASC,
     ti.rank ASC;

@@ -14,4 +14,4 @@ LEFT JOIN track_artist_names AS n
     ON n.track_id = m.track_id
 WHERE m.movement = 'entry'
     AND m.chart_week = (SELECT MAX(chart_week) FROM chart_movements)
-ORDER BY playlist ASC, chart_rank ASC;
+ORDER BY playlist ASC, m.playlist_id ASC, chart_rank ASC, m.track_id ASC;

@@ -11,5 +11,5 @@ JOIN current_track_artists AS cta
 LEFT JOIN current_artists AS a
     ON a.artist_id = cta.artist_id
 GROUP BY cta.artist_id, COALESCE(a.artist_name, cta.artist_id)
-ORDER BY playlists DESC, placements DESC, best_rank ASC, artist ASC
+ORDER BY playlists DESC, placements DESC, best_rank ASC, artist ASC, cta.artist_id ASC
 LIMIT 20;

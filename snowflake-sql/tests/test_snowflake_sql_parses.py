@@ -12,8 +12,14 @@ import sqlglot
 from sqlglot import exp
 
 SQL_DIR = Path(__file__).resolve().parents[1]
-TABLES = set(json.loads((SQL_DIR.parent / "schemas" / "tables.json").read_text())["tables"])
-VIEWS = {p.name[: -len(".sql")] for p in (SQL_DIR / "views").glob("*.sql") if not p.name.endswith(".duckdb.sql")}
+SCHEMA = json.loads((SQL_DIR.parent / "schemas" / "tables.json").read_text())
+TABLES = set(SCHEMA["tables"])
+DATA_TABLES = {name for name, spec in SCHEMA["tables"].items() if spec.get("kind") != "commit"}
+# Rendered per table by warehouse/snowflake-sql.ts from views/*.template.sql (checked, rendered, in test_fakesnow.py).
+GENERATED_VIEWS = {"attempt_loads", "committed_attempts"} | {f"committed_{t}" for t in DATA_TABLES}
+VIEWS = {
+    p.name[: -len(".sql")] for p in (SQL_DIR / "views").glob("*.sql") if not p.name.endswith((".duckdb.sql", ".template.sql"))
+} | GENERATED_VIEWS
 PLACEHOLDERS = {
     "database": "SPOTIFY",
     "schema": "RAW",
@@ -25,23 +31,31 @@ PLACEHOLDERS = {
 }
 
 
-def render(path: Path) -> str:
+def render(path: Path, **extra: str) -> str:
+    values = {**PLACEHOLDERS, **extra}
+
     def fill(match: re.Match[str]) -> str:
         key = match.group(1)
-        assert key in PLACEHOLDERS, f"{path.name}: unknown placeholder {{{{{key}}}}}"
-        return PLACEHOLDERS[key]
+        assert key in values, f"{path.name}: unknown placeholder {{{{{key}}}}}"
+        return values[key]
 
     return re.sub(r"\{\{\s*([a-z_]+)\s*\}\}", fill, path.read_text())
 
 
-def parse(path: Path, dialect: str = "snowflake") -> list[exp.Expression]:
-    statements = [s for s in sqlglot.parse(render(path), read=dialect, error_level=sqlglot.ErrorLevel.RAISE) if s]
+def parse(path: Path, dialect: str = "snowflake", **extra: str) -> list[exp.Expression]:
+    statements = [s for s in sqlglot.parse(render(path, **extra), read=dialect, error_level=sqlglot.ErrorLevel.RAISE) if s]
     assert statements, f"{path} holds no statement"
     return statements
 
 
 def snowflake_files(folder: str) -> list[Path]:
-    return sorted(p for p in (SQL_DIR / folder).glob("*.sql") if not p.name.endswith(".duckdb.sql"))
+    return sorted(p for p in (SQL_DIR / folder).glob("*.sql") if not p.name.endswith((".duckdb.sql", ".template.sql")))
+
+
+def pipe_file(table: str) -> Path:
+    """A table's own pipes/<table>.copy.sql, else the template every table shares (as warehouse/snowflake-sql.ts)."""
+    own = SQL_DIR / "pipes" / f"{table}.copy.sql"
+    return own if own.exists() else SQL_DIR / "pipes" / "table.copy.template.sql"
 
 
 def referenced_tables(statement: exp.Expression) -> set[str]:
@@ -49,22 +63,24 @@ def referenced_tables(statement: exp.Expression) -> set[str]:
     return {t.name.lower() for t in statement.find_all(exp.Table) if t.name.lower() not in ctes}
 
 
-@pytest.mark.parametrize("path", snowflake_files("pipes"), ids=lambda p: p.name)
-def test_pipe_copy_statement(path: Path) -> None:
-    (statement,) = parse(path)
+@pytest.mark.parametrize("table", sorted(TABLES))
+def test_pipe_copy_statement(table: str) -> None:
+    path = pipe_file(table)
+    (statement,) = parse(path, table=table)
     assert isinstance(statement, exp.Copy), f"{path.name} must be one COPY INTO statement"
-    table = path.name[: -len(".copy.sql")]
-    assert table in TABLES, f"{path.name}: {table} is not a table in schemas/tables.json"
     target = statement.this
     assert (target.catalog, target.db, target.name) == ("SPOTIFY", "RAW", table), "COPY INTO must be fully qualified"
-    text = render(path)
+    text = render(path, table=table)
     assert f"FROM @SPOTIFY.RAW.PROCESSED_STAGE/{table}/" in text
     assert "MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE" in text
+    # The Parquet timestamps are UTC wall-clock times: read with their logical type, never shifted by a time zone.
+    assert "FILE_FORMAT = (TYPE = PARQUET USE_LOGICAL_TYPE = TRUE)" in text
     assert "source_file = METADATA$FILENAME" in text and "loaded_at = METADATA$START_SCAN_TIME" in text
 
 
-def test_every_table_has_a_pipe() -> None:
-    assert {p.name[: -len(".copy.sql")] for p in (SQL_DIR / "pipes").glob("*.copy.sql")} == TABLES
+def test_pipe_files_name_tables_of_tables_json() -> None:
+    own = {p.name[: -len(".copy.sql")] for p in (SQL_DIR / "pipes").glob("*.copy.sql")}
+    assert own <= TABLES, f"pipes for tables schemas/tables.json does not define: {sorted(own - TABLES)}"
 
 
 @pytest.mark.parametrize("path", snowflake_files("views"), ids=lambda p: p.name)
@@ -72,8 +88,19 @@ def test_view(path: Path) -> None:
     (statement,) = parse(path)
     assert isinstance(statement, exp.Create) and statement.kind == "VIEW", f"{path.name} must be one CREATE VIEW"
     assert statement.this.name == path.name[: -len(".sql")], "a view is named after its file"
+    assert statement.this.name not in GENERATED_VIEWS, f"{path.name}: that name is generated for a table of tables.json"
     unknown = referenced_tables(statement.expression) - TABLES - VIEWS
     assert not unknown, f"{path.name} reads {sorted(unknown)}, which are neither tables nor views"
+
+
+@pytest.mark.parametrize("path", snowflake_files("views") + snowflake_files("analysis"), ids=lambda p: p.name)
+def test_views_and_analyses_read_loaded_tables_only_through_their_committed_view(path: Path) -> None:
+    """A loaded table holds every attempt of every run (and a file loaded twice twice); committed_<table> holds the
+    visible attempt of each run, each key once. Reading the table itself would count a re-run or a half-published
+    attempt: read committed_<table> (generated for every table of tables.json)."""
+    (statement,) = parse(path)
+    direct = referenced_tables(statement) & TABLES
+    assert not direct, f"{path.name} reads {sorted(direct)} directly; read {', '.join(f'committed_{t}' for t in sorted(direct))}"
 
 
 @pytest.mark.parametrize("path", snowflake_files("analysis"), ids=lambda p: p.name)

@@ -1,5 +1,6 @@
 -- Week over week per playlist: entries, drop-outs and movers, comparing each chart week with the
--- playlist's previous extracted week. A track listed twice counts at its best rank.
+-- playlist's previous extracted week (an emptied playlist's tracks all drop out). A track listed twice counts at
+-- its best rank.
 CREATE OR REPLACE VIEW chart_movements AS
 WITH weekly_tracks AS (
     SELECT playlist_id, chart_week, track_id, MIN(chart_rank) AS best_rank
@@ -7,16 +8,12 @@ WITH weekly_tracks AS (
     WHERE track_id IS NOT NULL
     GROUP BY playlist_id, chart_week, track_id
 ),
-weeks AS (
-    SELECT DISTINCT playlist_id, chart_week
-    FROM playlist_chart
-),
 week_pairs AS (
     SELECT
         playlist_id,
         chart_week,
         LAG(chart_week) OVER (PARTITION BY playlist_id ORDER BY chart_week) AS previous_week
-    FROM weeks
+    FROM playlist_weeks
 ),
 this_week AS (
     SELECT wp.playlist_id, wp.chart_week, wp.previous_week, wt.track_id, wt.best_rank

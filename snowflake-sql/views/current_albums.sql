@@ -1,4 +1,4 @@
--- The current row per album: the latest extract wins; a file loaded twice still yields one row.
+-- The current row per album: the latest visible run wins (committed_albums holds one row per run).
 CREATE OR REPLACE VIEW current_albums AS
 SELECT
     album_id,
@@ -13,11 +13,12 @@ SELECT
     uri,
     image_url,
     run_id,
+    attempt_id,
     extract_date,
     extracted_at,
     loaded_at
-FROM albums
+FROM committed_albums
 QUALIFY ROW_NUMBER() OVER (
     PARTITION BY album_id
-    ORDER BY extracted_at DESC, run_id DESC, loaded_at DESC, source_file DESC
+    ORDER BY extracted_at DESC, run_id DESC
 ) = 1;

@@ -1,4 +1,4 @@
--- The current row per artist: the latest extract wins; a file loaded twice still yields one row.
+-- The current row per artist: the latest visible run wins (committed_artists holds one row per run).
 CREATE OR REPLACE VIEW current_artists AS
 SELECT
     artist_id,
@@ -8,11 +8,12 @@ SELECT
     popularity,
     uri,
     run_id,
+    attempt_id,
     extract_date,
     extracted_at,
     loaded_at
-FROM artists
+FROM committed_artists
 QUALIFY ROW_NUMBER() OVER (
     PARTITION BY artist_id
-    ORDER BY extracted_at DESC, run_id DESC, loaded_at DESC, source_file DESC
+    ORDER BY extracted_at DESC, run_id DESC
 ) = 1;

@@ -1,4 +1,4 @@
--- The current row per playlist: the latest extract wins; a file loaded twice still yields one row.
+-- The current row per playlist: the latest visible run wins (committed_playlist_snapshots holds one row per run).
 CREATE OR REPLACE VIEW current_playlists AS
 SELECT
     playlist_id,
@@ -12,12 +12,14 @@ SELECT
     followers_total,
     items_total,
     image_url,
+    paging_issues,
     run_id,
+    attempt_id,
     extract_date,
     extracted_at,
     loaded_at
-FROM playlist_snapshots
+FROM committed_playlist_snapshots
 QUALIFY ROW_NUMBER() OVER (
     PARTITION BY playlist_id
-    ORDER BY extracted_at DESC, run_id DESC, loaded_at DESC, source_file DESC
+    ORDER BY extracted_at DESC, run_id DESC
 ) = 1;

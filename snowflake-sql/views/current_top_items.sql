@@ -1,21 +1,16 @@
--- The authorised user's latest top lists: per item type and time range, the ranks of the latest run.
+-- The authorised user's latest top lists: per item type and time range, the ranks of the latest visible run.
 CREATE OR REPLACE VIEW current_top_items AS
-WITH ranked AS (
-    SELECT
-        item_type,
-        time_range,
-        rank,
-        item_id,
-        item_name,
-        run_id,
-        extract_date,
-        extracted_at
-    FROM user_top_items
+WITH latest_lists AS (
+    SELECT item_type, time_range, run_id
+    FROM (SELECT DISTINCT item_type, time_range, run_id, extracted_at FROM committed_user_top_items) AS lists
     QUALIFY ROW_NUMBER() OVER (
-        PARTITION BY run_id, item_type, time_range, rank
-        ORDER BY loaded_at DESC, source_file DESC
+        PARTITION BY item_type, time_range
+        ORDER BY extracted_at DESC, run_id DESC
     ) = 1
 )
-SELECT item_type, time_range, rank, item_id, item_name, run_id, extract_date
-FROM ranked
-QUALIFY run_id = MAX(run_id) OVER (PARTITION BY item_type, time_range);
+SELECT ti.item_type, ti.time_range, ti.rank, ti.item_id, ti.item_name, ti.run_id, ti.extract_date
+FROM committed_user_top_items AS ti
+JOIN latest_lists AS l
+    ON l.item_type = ti.item_type
+    AND l.time_range = ti.time_range
+    AND l.run_id = ti.run_id;

@@ -1,4 +1,4 @@
--- The current row per track: the latest extract wins; a file loaded twice still yields one row.
+-- The current row per track: the latest visible run wins (committed_tracks holds one row per run).
 CREATE OR REPLACE VIEW current_tracks AS
 SELECT
     track_id,
@@ -12,11 +12,12 @@ SELECT
     isrc,
     uri,
     run_id,
+    attempt_id,
     extract_date,
     extracted_at,
     loaded_at
-FROM tracks
+FROM committed_tracks
 QUALIFY ROW_NUMBER() OVER (
     PARTITION BY track_id
-    ORDER BY extracted_at DESC, run_id DESC, loaded_at DESC, source_file DESC
+    ORDER BY extracted_at DESC, run_id DESC
 ) = 1;

@@ -2,20 +2,20 @@
 -- display name, else their Spotify user id.
 CREATE OR REPLACE VIEW listeners AS
 WITH seen AS (
-    SELECT DISTINCT spotify_user_id FROM plays
+    SELECT spotify_user_id FROM committed_plays
     UNION
-    SELECT DISTINCT spotify_user_id FROM saved_tracks
+    SELECT spotify_user_id FROM committed_saved_tracks
     UNION
-    SELECT DISTINCT spotify_user_id FROM followed_artists
+    SELECT spotify_user_id FROM committed_followed_artists
     UNION
-    SELECT DISTINCT spotify_user_id FROM listener_profiles
+    SELECT spotify_user_id FROM committed_listener_profiles
 ),
 latest_profile AS (
     SELECT spotify_user_id, listener_name, display_name
-    FROM listener_profiles
+    FROM committed_listener_profiles
     QUALIFY ROW_NUMBER() OVER (
         PARTITION BY spotify_user_id
-        ORDER BY extracted_at DESC, run_id DESC, loaded_at DESC, source_file DESC
+        ORDER BY extracted_at DESC, run_id DESC
     ) = 1
 )
 SELECT

@@ -5,9 +5,9 @@
  */
 import { existsSync } from 'node:fs';
 import snowflake from 'snowflake-sdk';
-import type { PipelineConfig } from '../../config/pipeline-config';
-import { TABLE_NAMES } from '../../schemas/table-schemas';
-import type { QueryResult, TableStatus } from './local-warehouse';
+import type { PipelineConfig } from '../config/pipeline-config';
+import { TABLE_NAMES } from '../schemas/table-schemas';
+import type { QueryResult, TableStatus } from './results';
 import { analysisSql, listAnalysisFiles, type AnalysisInfo } from './snowflake-sql';
 
 export interface SnowflakeSettings {

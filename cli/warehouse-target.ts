@@ -3,9 +3,9 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { PipelineConfig } from '../../config/pipeline-config';
-import { LocalWarehouse } from './local-warehouse';
-import type { SnowflakeWarehouse } from './snowflake-warehouse';
+import type { PipelineConfig } from '../config/pipeline-config';
+import { LocalWarehouse } from '../local/warehouse/local-warehouse';
+import type { SnowflakeWarehouse } from '../warehouse/snowflake-warehouse';
 
 export type WarehouseTarget = 'local' | 'snowflake';
 
@@ -23,7 +23,7 @@ export async function openWarehouse(
 ): Promise<OpenedWarehouse> {
   if (target === 'snowflake') {
     // Loaded on demand: snowflake-sdk pulls in the AWS SDK, which the local target never needs.
-    const { SnowflakeWarehouse, snowflakeSettingsFromConfig } = await import('./snowflake-warehouse');
+    const { SnowflakeWarehouse, snowflakeSettingsFromConfig } = await import('../warehouse/snowflake-warehouse');
     return { target, warehouse: await SnowflakeWarehouse.connect(snowflakeSettingsFromConfig(config, env)) };
   }
   const file = resolve(config.local.warehouseFile);

@@ -2,12 +2,19 @@
  * Reads snowflake-sql/: the pipes' COPY statements, the views and the analysis questions. The warehouse stack
  * (Snowflake), the local warehouse (DuckDB) and the fake Snowflake stand-in all take their SQL from here, so
  * there is one copy of every statement.
+ *
+ * Production code: it lives here, beside nothing but the warehouse's other production TypeScript, because the
+ * stack deploys what it renders; local/ (stand-ins) imports it, never the other way round.
+ *
+ * Two kinds of SQL are rendered per table of schemas/tables.json, so that a table added there gets them without
+ * new SQL: each table's pipe COPY (pipes/table.copy.template.sql, unless pipes/<table>.copy.sql exists) and the
+ * commit views (views/committed_attempts.template.sql, views/committed_table.template.sql -> committed_<table>).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { TABLE_NAMES } from '../../schemas/table-schemas';
+import { COMMIT_TABLE, DATA_TABLES, TABLES, TABLE_NAMES, loadedColumns, snowflakeType, type TableSpec } from '../schemas/table-schemas';
 
-export const SQL_DIR = resolve(__dirname, '..', '..', 'snowflake-sql');
+export const SQL_DIR = resolve(__dirname, '..', 'snowflake-sql');
 
 export type SqlDialect = 'snowflake' | 'duckdb';
 
@@ -48,9 +55,15 @@ function assertIdentifier(what: string, value: string): void {
   }
 }
 
+/** The file a table's pipe COPY comes from: its own pipes/<table>.copy.sql, else the template every table shares. */
+export function copyStatementFile(table: string): string {
+  const own = join(SQL_DIR, 'pipes', `${table}.copy.sql`);
+  return existsSync(own) ? own : join(SQL_DIR, 'pipes', 'table.copy.template.sql');
+}
+
 /**
- * The COPY INTO statement of a table's pipe (snowflake-sql/pipes/<table>.copy.sql) with its fully qualified
- * names filled in, ready for `CREATE PIPE ... AUTO_INGEST = TRUE AS <this>`.
+ * The COPY INTO statement of a table's pipe (copyStatementFile) with its fully qualified names filled in, ready
+ * for `CREATE PIPE ... AUTO_INGEST = TRUE AS <this>`.
  */
 export function renderCopyStatement(table: string, names: SnowflakeObjectNames): string {
   if (!TABLE_NAMES.includes(table)) {
@@ -60,12 +73,12 @@ export function renderCopyStatement(table: string, names: SnowflakeObjectNames):
   assertIdentifier('schema', names.schema);
   assertIdentifier('stage', names.stage);
   assertIdentifier('fileFormat', names.fileFormat);
-  const file = join(SQL_DIR, 'pipes', `${table}.copy.sql`);
+  const file = copyStatementFile(table);
   const sql = readFileSync(file, 'utf8');
   return statementBody(
     renderTemplate(
       sql,
-      { database: names.database, schema: names.schema, stage: names.stage, file_format: names.fileFormat },
+      { database: names.database, schema: names.schema, stage: names.stage, file_format: names.fileFormat, table },
       file,
     ),
   );
@@ -115,7 +128,7 @@ function dialectFile(dir: string, name: string, dialect: SqlDialect): string {
 
 function sqlNames(dir: string): string[] {
   return readdirSync(dir)
-    .filter((file) => file.endsWith('.sql') && !/\.(duckdb|snowflake)\.sql$/.test(file))
+    .filter((file) => file.endsWith('.sql') && !/\.(duckdb|snowflake|template)\.sql$/.test(file))
     .map((file) => file.slice(0, -'.sql'.length))
     .sort();
 }
@@ -131,17 +144,65 @@ export interface ViewDefinition {
   dependsOn: string[];
 }
 
+/** The view every committed_<table> view joins: the visible attempt of each run id. */
+export const COMMITTED_ATTEMPTS_VIEW = 'committed_attempts';
+
+/** The view the other views read a loaded table through (only the visible attempt of each run, each key once). */
+export function committedView(table: string): string {
+  return `committed_${table}`;
+}
+
+/** Per committed attempt and table: the rows its commit lists and the rows loaded (what the other two read). */
+export const ATTEMPT_LOADS_VIEW = 'attempt_loads';
+
 /**
- * The views of snowflake-sql/views/ in creation order (each after the views it reads). View names are the
- * file names; table and view names inside are unqualified and resolve in the view's own schema.
+ * The generated commit views, rendered from schemas/tables.json: attempt_loads, committed_attempts, then
+ * committed_<table> for every data table. Plain SQL both dialects run as it is.
+ */
+function generatedViews(): Array<{ name: string; file: string; sql: string }> {
+  const dir = join(SQL_DIR, 'views');
+  const render = (name: string, file: string, values: Record<string, string>) => ({
+    name,
+    file,
+    sql: renderTemplate(readFileSync(file, 'utf8'), values, file),
+  });
+  const loadedRowCounts = DATA_TABLES.map(
+    (t) => `SELECT run_id, attempt_id, '${t.name}' AS table_name, COUNT(*) AS row_count FROM ${t.name} GROUP BY run_id, attempt_id`,
+  ).join('\n    UNION ALL\n    ');
+  const out = [
+    render(ATTEMPT_LOADS_VIEW, join(dir, 'attempt_loads.template.sql'), {
+      commit_table: COMMIT_TABLE.name,
+      data_table_names: DATA_TABLES.map((t) => `'${t.name}'`).join(', '),
+      loaded_row_counts: loadedRowCounts,
+    }),
+    render(COMMITTED_ATTEMPTS_VIEW, join(dir, 'committed_attempts.template.sql'), {}),
+  ];
+  const tableFile = join(dir, 'committed_table.template.sql');
+  for (const t of DATA_TABLES) {
+    out.push(render(committedView(t.name), tableFile, { table: t.name, key_columns: t.key.map((k) => `t.${k}`).join(', ') }));
+  }
+  return out;
+}
+
+/**
+ * The views in creation order (each after the views it reads): the generated commit views and those of
+ * snowflake-sql/views/. View names are the file names; table and view names inside are unqualified and resolve in
+ * the view's own schema.
  */
 export function viewDefinitions(dialect: SqlDialect = 'snowflake'): ViewDefinition[] {
   const dir = join(SQL_DIR, 'views');
-  const names = sqlNames(dir);
+  const sources = [
+    ...generatedViews(),
+    ...sqlNames(dir).map((name) => {
+      const file = dialectFile(dir, name, dialect);
+      return { name, file, sql: readFileSync(file, 'utf8') };
+    }),
+  ];
+  const names = sources.map((v) => v.name);
   const views = new Map<string, ViewDefinition>();
-  for (const name of names) {
-    const file = dialectFile(dir, name, dialect);
-    const createStatement = statementBody(readFileSync(file, 'utf8'));
+  for (const { name, file, sql } of sources) {
+    if (views.has(name)) throw new Error(`${file}: a view named ${name} is generated for a table of schemas/tables.json; rename the file.`);
+    const createStatement = statementBody(sql);
     const header = new RegExp(`^CREATE OR REPLACE VIEW ${name} AS\\s+`, 'i');
     if (!header.test(createStatement)) {
       throw new Error(`${file} must start with "CREATE OR REPLACE VIEW ${name} AS" (the view is named after its file).`);
@@ -190,4 +251,30 @@ export function analysisSql(name: string, dialect: SqlDialect = 'snowflake'): st
     throw new Error(`No analysis "${name}". Available: ${known.map((a) => a.name).join(', ')}.`);
   }
   return statementBody(readFileSync(dialectFile(join(SQL_DIR, 'analysis'), name, dialect), 'utf8'));
+}
+
+/**
+ * The CREATE TABLE of a loaded table as the warehouse stack makes it (constructs/snowpipe-table.ts): the columns of
+ * schemas/tables.json plus the load metadata, upper-case names, Snowflake types, NOT NULL where tables.json says.
+ */
+export function snowflakeTableDdl(spec: TableSpec, names: { database: string; schema: string }): string {
+  assertIdentifier('database', names.database);
+  assertIdentifier('schema', names.schema);
+  const columns = loadedColumns(spec).map((c) => `${c.name.toUpperCase()} ${snowflakeType(c.type)}${c.nullable ? '' : ' NOT NULL'}`);
+  return `CREATE TABLE ${names.database}.${names.schema}.${spec.name.toUpperCase()} (\n  ${columns.join(',\n  ')}\n)`;
+}
+
+/** Every statement the warehouse stack deploys from this folder, in order, plus the analyses: for reviews and tests. */
+export function snowflakeDeployment(names: SnowflakeObjectNames): {
+  tables: Array<{ name: string; sql: string }>;
+  pipes: Array<{ table: string; sql: string }>;
+  views: Array<{ name: string; sql: string }>;
+  analyses: Array<{ name: string; sql: string }>;
+} {
+  return {
+    tables: TABLES.map((spec) => ({ name: spec.name, sql: snowflakeTableDdl(spec, names) })),
+    pipes: TABLES.map((spec) => ({ table: spec.name, sql: renderCopyStatement(spec.name, names) })),
+    views: viewDefinitions('snowflake').map((v) => ({ name: v.name, sql: v.createStatement })),
+    analyses: listAnalysisFiles().map((a) => ({ name: a.name, sql: analysisSql(a.name, 'snowflake') })),
+  };
 }

@@ -1,0 +1,104 @@
+/**
+ * Every analysis orders its rows completely: each ORDER BY ends on a unique key, so the same data gives the same
+ * rows in the same order whatever order the rows were loaded in, and run after run (names repeat: two playlists
+ * called "Mix", every track called "Intro", two artists called "Band").
+ */
+import { join } from 'node:path';
+import { LocalWarehouse } from '../../local/warehouse/local-warehouse';
+import type { ProcessedRun } from '../../local/warehouse/parquet-writer';
+import { writeCommitRecord, writeProcessedParquet } from '../../local/warehouse/parquet-writer';
+import { tempDir } from './fixture-data';
+
+const WEEK1: ProcessedRun = { runId: '20261116T060000Z-aaaaaa', extractDate: '2026-11-16', extractedAt: '2026-11-16T06:00:00Z' };
+const WEEK2: ProcessedRun = { runId: '20261123T060000Z-bbbbbb', extractDate: '2026-11-23', extractedAt: '2026-11-23T06:00:00Z' };
+const PLAYLISTS: Record<string, string> = { p1: 'Mix', p2: 'Mix', p3: 'Solo' };
+const CONTENT: Record<string, Record<string, string[]>> = {
+  [WEEK1.runId]: { p1: ['x1', 'x2', 'x3', 'x4'], p2: ['x5', 'x6', 'x7', 'x8'], p3: ['x1', 'x5'] },
+  [WEEK2.runId]: { p1: ['x2', 'x1', 'x4', 'x9'], p2: ['x6', 'x5', 'x8', 'x10'], p3: ['x5', 'x1'] },
+};
+
+function runData(run: ProcessedRun): Record<string, Array<Record<string, unknown>>> {
+  const content = CONTENT[run.runId];
+  const trackIds = [...new Set(Object.values(content).flat())].sort();
+  return {
+    playlist_snapshots: Object.keys(content).map((id) => ({ playlist_id: id, playlist_name: PLAYLISTS[id], items_total: content[id].length })),
+    playlist_tracks: Object.entries(content).flatMap(([playlist, tracks]) =>
+      tracks.map((track, position) => ({ playlist_id: playlist, position, item_type: 'track', item_id: track, item_name: 'Intro', track_id: track, is_local: false })),
+    ),
+    tracks: trackIds.map((id, n) => ({ track_id: id, track_name: 'Intro', album_id: `al${n % 2}`, explicit: n % 2 === 0 })),
+    albums: [0, 1].map((n) => ({ album_id: `al${n}`, album_name: 'Album', release_date: '2020-01-01' })),
+    artists: [
+      { artist_id: 'a1', artist_name: 'Band' },
+      { artist_id: 'a2', artist_name: 'Band' },
+    ],
+    track_artists: trackIds.map((id, n) => ({ track_id: id, artist_id: n % 2 === 0 ? 'a1' : 'a2', artist_position: 0 })),
+    user_top_items: trackIds.map((id, n) => ({ item_type: 'track', time_range: 'short_term', rank: n + 1, item_id: id, item_name: 'Intro' })),
+    ...listening(run, trackIds),
+  };
+}
+
+/** Two listeners with the same name playing tracks all called "Intro" by artists all called "Band", tied counts. */
+function listening(run: ProcessedRun, trackIds: string[]): Record<string, Array<Record<string, unknown>>> {
+  const day = run.extractDate; // a Monday: plays on the Saturday and Sunday before, and that morning
+  const at = (offsetHours: number) => new Date(Date.parse(`${day}T06:00:00Z`) - offsetHours * 3_600_000).toISOString().replace('T', ' ').replace('Z', '');
+  const users = ['u1', 'u2'];
+  return {
+    plays: users.flatMap((user) =>
+      trackIds.map((track, n) => ({
+        spotify_user_id: user,
+        played_at: at(n * 7 + 1),
+        item_type: 'track',
+        track_id: track,
+        track_name: 'Intro',
+        duration_ms: 200_000,
+        context_type: n % 3 === 0 ? 'playlist' : n % 3 === 1 ? 'album' : null,
+      })),
+    ),
+    saved_tracks: users.flatMap((user) => ['x1', 'x3', 'x11', 'x12'].map((track, position) => ({ spotify_user_id: user, track_id: track, added_at: '2026-01-01 00:00:00', position, track_name: 'Intro' }))),
+    followed_artists: users.flatMap((user) => ['a1', 'a2'].map((artist, position) => ({ spotify_user_id: user, artist_id: artist, artist_name: 'Band', position }))),
+    listener_profiles: users.map((user) => ({ spotify_user_id: user, listener_name: 'twin', display_name: 'Twin' })),
+  };
+}
+
+/** Writes both weeks, every file's rows in the given order or reversed, and returns the loaded warehouse. */
+async function warehouseWith(reversed: boolean): Promise<LocalWarehouse> {
+  const bucket = tempDir(`analysis-order-${reversed ? 'reversed' : 'forward'}`);
+  for (const run of reversed ? [WEEK2, WEEK1] : [WEEK1, WEEK2]) {
+    const data = runData(run);
+    for (const [table, rows] of Object.entries(data)) await writeProcessedParquet(bucket, table, run, reversed ? [...rows].reverse() : rows);
+    await writeCommitRecord(bucket, run, Object.fromEntries(Object.entries(data).map(([t, rows]) => [t, rows.length])), run.extractedAt);
+  }
+  const warehouse = await LocalWarehouse.open(join(bucket, 'warehouse.duckdb'));
+  await warehouse.loadProcessed(bucket);
+  return warehouse;
+}
+
+describe('analysis row order', () => {
+  let forward: LocalWarehouse;
+  let reversed: LocalWarehouse;
+  beforeAll(async () => {
+    forward = await warehouseWith(false);
+    reversed = await warehouseWith(true);
+  });
+  afterAll(async () => {
+    await forward.close();
+    await reversed.close();
+  });
+
+  test('the test data has the ties that matter: repeated names in the rows of the analyses', async () => {
+    const drops = await forward.runAnalysis('drop_outs_and_movers_this_week');
+    expect(drops.rows.filter((r) => r[0] === 'Mix' && r[2] === 'drop_out')).toHaveLength(2);
+    expect((await forward.runAnalysis('new_entries_this_week')).rows).toHaveLength(2);
+  });
+
+  test.each(['forward', 'reversed'])('every analysis gives the same rows in the same order, whatever the load order (%s)', async (which) => {
+    const warehouse = which === 'forward' ? forward : reversed;
+    for (const analysis of forward.listAnalyses()) {
+      const expected = await forward.runAnalysis(analysis.name);
+      expect(expected.rows.length).toBeGreaterThan(0);
+      for (let attempt = 0; attempt < 5; attempt += 1) {
+        expect({ analysis: analysis.name, ...(await warehouse.runAnalysis(analysis.name)) }).toEqual({ analysis: analysis.name, ...expected });
+      }
+    }
+  });
+});

@@ -1,0 +1,55 @@
+/**
+ * Helper of the Snowflake-dialect second opinion (snowflake-sql/tests/test_fakesnow.py), run with tsx:
+ *
+ *   npx tsx __tests__/warehouse/duckdb-answers.ts --bucket <dir> [--warehouse <file>]
+ *
+ * Prints one JSON document: the Snowflake statements the warehouse stack deploys (tables, each pipe's COPY, every
+ * view qualified exactly as constructs/snowflake-view.ts qualifies it, every analysis), and the answers of the
+ * local DuckDB warehouse after loading the bucket folder: the rows of every view and of every analysis. The
+ * pytest side runs the same statements through fakesnow on the same files and compares.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { qualifyViewStatement } from '../../constructs/snowflake-view';
+import { LocalWarehouse } from '../../local/warehouse/local-warehouse';
+import { TABLE_NAMES } from '../../schemas/table-schemas';
+import { snowflakeDeployment, viewDefinitions } from '../../warehouse/snowflake-sql';
+
+const NAMES = { database: 'SPOTIFY', schema: 'RAW', stage: 'PROCESSED_STAGE', fileFormat: 'PARQUET_FORMAT' };
+
+function option(name: string): string | undefined {
+  const at = process.argv.indexOf(name);
+  return at === -1 ? undefined : process.argv[at + 1];
+}
+
+async function main(): Promise<void> {
+  const bucket = option('--bucket');
+  if (!bucket) throw new Error('usage: duckdb-answers.ts --bucket <bucket folder> [--warehouse <file>]');
+  const deployment = snowflakeDeployment(NAMES);
+  const definitions = viewDefinitions('snowflake');
+  const views = definitions.map((definition) => {
+    const { statement } = qualifyViewStatement(definition, NAMES, { tables: TABLE_NAMES, views: definitions.map((d) => d.name) });
+    return { name: definition.name, sql: `CREATE OR REPLACE VIEW ${NAMES.database}.${NAMES.schema}.${definition.name.toUpperCase()} AS\n${statement}` };
+  });
+
+  const warehouse = await LocalWarehouse.open(option('--warehouse') ?? join(mkdtempSync(join(tmpdir(), 'duckdb-answers-')), 'warehouse.duckdb'));
+  try {
+    const load = await warehouse.loadProcessed(bucket);
+    const viewRows: Record<string, unknown> = {};
+    for (const view of viewDefinitions('duckdb')) viewRows[view.name] = await warehouse.query(`SELECT * FROM ${view.name}`);
+    const analyses: Record<string, unknown> = {};
+    for (const analysis of warehouse.listAnalyses()) analyses[analysis.name] = await warehouse.runAnalysis(analysis.name);
+    const checks = await warehouse.runChecks();
+    process.stdout.write(
+      JSON.stringify({ names: NAMES, snowflake: { ...deployment, views }, duckdb: { load, views: viewRows, analyses, checks } }),
+    );
+  } finally {
+    await warehouse.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${(error as Error).stack ?? error}\n`);
+  process.exitCode = 1;
+});

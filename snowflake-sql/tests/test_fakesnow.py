@@ -1,0 +1,222 @@
+"""The Snowflake side, run as Snowflake SQL: a second opinion on the local DuckDB warehouse.
+
+fakesnow (PyPI) runs Snowflake SQL with Snowflake's semantics (it transpiles to DuckDB and emulates what differs,
+e.g. NULLs sort first on DESC) and executes COPY INTO from a file:// stage with MATCH_BY_COLUMN_NAME. On the Glue
+job's real output (warehouse_bucket: two weekly runs, a re-run of one with changed content, a publish that died
+before its commit), this test does what the warehouse stack deploys:
+
+- creates every table from schemas/tables.json with the stack's DDL (warehouse/snowflake-sql.ts),
+- loads each file with its pipe's COPY statement, as rendered for the stack,
+- creates every view, fully qualified as constructs/snowflake-view.ts qualifies it,
+- runs every analysis,
+
+and requires every view and every analysis to answer exactly what the local DuckDB warehouse answers on the same
+files (the helper __tests__/warehouse/duckdb-answers.ts loads them there with the local loader).
+
+What fakesnow cannot run, and how it is covered instead:
+- PATTERN: fakesnow neither filters by it nor lists a folder recursively, so each file is named with FILES = (...);
+  the pattern itself is checked below against every key the Glue job wrote and against the keys it must refuse.
+- INCLUDE_METADATA (source_file, loaded_at): not implemented by fakesnow, so the two metadata columns are created
+  nullable here and filled after each file's COPY the way Snowpipe fills them (the file's key, the load time); the
+  clause itself is parsed by sqlglot in test_snowflake_sql_parses.py and its columns exist in the stack's DDL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+METADATA_COLUMNS = ("source_file", "loaded_at")
+
+
+@pytest.fixture(scope="module")
+def answers(warehouse_bucket, tmp_path_factory):
+    """The deployment's SQL and the local DuckDB warehouse's answers on the warehouse bucket (one tsx run)."""
+    root, _ = warehouse_bucket
+    npx = shutil.which("npx")
+    assert npx, "npx (Node) is needed: the DuckDB side of this comparison is the TypeScript local warehouse"
+    warehouse = tmp_path_factory.mktemp("duckdb") / "warehouse.duckdb"
+    completed = subprocess.run(
+        [npx, "tsx", str(REPO / "__tests__" / "warehouse" / "duckdb-answers.ts"), "--bucket", str(root), "--warehouse", str(warehouse)],
+        cwd=REPO, capture_output=True, text=True, timeout=300, env={**os.environ},
+    )
+    assert completed.returncode == 0, completed.stderr[-4000:]
+    return json.loads(completed.stdout)
+
+
+def _plain(value):
+    """A fakesnow value as the local warehouse reports it (dates ISO, timestamps ISO UTC with ms, numbers)."""
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _comparable(columns, rows, *, ordered):
+    keep = [i for i, c in enumerate(columns) if c.lower() not in METADATA_COLUMNS]
+    out = [[_plain(row[i]) for i in keep] for row in rows]
+    out = [[round(v, 6) if isinstance(v, float) else v for v in row] for row in out]
+    return out if ordered else sorted(out, key=lambda r: json.dumps(r, default=str))
+
+
+@pytest.fixture(scope="module")
+def snowflake(answers, warehouse_bucket):
+    """A fakesnow session holding what the warehouse stack deploys, loaded through the pipes' COPY statements."""
+    import fakesnow
+    import snowflake.connector
+
+    root, _ = warehouse_bucket
+    names = answers["names"]
+    db, schema = names["database"], names["schema"]
+    with fakesnow.patch():
+        conn = snowflake.connector.connect(database=db, schema=schema)
+        cur = conn.cursor()
+        cur.execute(f"CREATE DATABASE IF NOT EXISTS {db}")
+        cur.execute(f"CREATE SCHEMA IF NOT EXISTS {db}.{schema}")
+        cur.execute(f"USE SCHEMA {db}.{schema}")
+        for table in answers["snowflake"]["tables"]:
+            ddl = table["sql"]
+            for column in METADATA_COLUMNS:  # filled after each COPY instead of by INCLUDE_METADATA (see above)
+                ddl, found = re.subn(rf"(\b{column.upper()} [A-Z_]+(?:\(\d+\))?) NOT NULL", r"\1", ddl)
+                assert found == 1, (column, ddl)
+            cur.execute(ddl)
+        cur.execute(f"CREATE STAGE {db}.{schema}.{names['stage']} URL = '{(root / 'processed').as_uri()}/'")
+        loaded = {}
+        for pipe in answers["snowflake"]["pipes"]:
+            table = pipe["table"]
+            table_dir = root / "processed" / table
+            keys = sorted(p.relative_to(table_dir).as_posix() for p in table_dir.rglob("*.parquet"))
+            for key in keys:
+                copy = _without_unsupported_options(pipe["sql"]) + f"\nFILES = ('{key}')"
+                (status,) = [row[1] for row in cur.execute(copy).fetchall()]
+                assert status == "LOADED", (table, key, status)
+                cur.execute(
+                    f"UPDATE {db}.{schema}.{table.upper()} SET SOURCE_FILE = %s, LOADED_AT = CURRENT_TIMESTAMP() "
+                    "WHERE SOURCE_FILE IS NULL",
+                    (f"processed/{table}/{key}",),
+                )
+            loaded[table] = keys
+        for view in answers["snowflake"]["views"]:
+            cur.execute(view["sql"])
+        yield cur, loaded
+        conn.close()
+
+
+def _without_unsupported_options(copy: str) -> str:
+    lines = copy.splitlines()
+    kept = [line for line in lines if not line.startswith(("PATTERN", "INCLUDE_METADATA"))]
+    assert len(kept) == len(lines) - 2, f"expected PATTERN and INCLUDE_METADATA in the pipe's COPY:\n{copy}"
+    return "\n".join(kept)
+
+
+def test_every_file_the_glue_job_wrote_loaded_once_with_its_metadata(snowflake, answers):
+    cur, loaded = snowflake
+    local = {(f["table"], f["file"]) for f in answers["duckdb"]["load"]["loaded"]}
+    assert {(table, f"processed/{table}/{key}") for table, keys in loaded.items() for key in keys} == local
+    assert answers["duckdb"]["load"]["skipped"] == []
+    for table in loaded:
+        (missing,) = cur.execute(f"SELECT COUNT_IF(SOURCE_FILE IS NULL OR LOADED_AT IS NULL) FROM {table.upper()}").fetchone()
+        assert missing == 0, table
+
+
+def test_timestamps_arrive_as_the_utc_instants_glue_wrote(snowflake):
+    cur, _ = snowflake
+    rows = cur.execute("SELECT DISTINCT RUN_ID, EXTRACTED_AT FROM PLAYLIST_TRACKS ORDER BY RUN_ID").fetchall()
+    assert rows == [
+        ("20261125T060000Z-a1b2c3", dt.datetime(2026, 11, 25, 6, 0)),
+        ("20261202T060000Z-b2c3d4", dt.datetime(2026, 12, 2, 6, 0)),
+    ]
+    (added_at,) = cur.execute(
+        "SELECT ADDED_AT FROM PLAYLIST_TRACKS WHERE PLAYLIST_ID = 'pl1AAAAAAAAAAAAAAAAAAA' AND POSITION = 0 LIMIT 1"
+    ).fetchone()
+    assert added_at == dt.datetime(2026, 1, 2, 3, 4, 5)
+
+
+def test_the_views_read_only_the_latest_committed_attempt_of_each_run(snowflake, warehouse_bucket):
+    cur, _ = snowflake
+    _, attempts = warehouse_bucket
+    assert cur.execute("SELECT RUN_ID, ATTEMPT_ID FROM COMMITTED_ATTEMPTS ORDER BY RUN_ID").fetchall() == [
+        ("20261125T060000Z-a1b2c3", attempts["w1"]),  # not the killed attempt
+        ("20261202T060000Z-b2c3d4", "w2-rerun"),
+    ]
+    (rows,) = cur.execute(
+        "SELECT COUNT(*) FROM COMMITTED_PLAYLIST_TRACKS WHERE RUN_ID = '20261202T060000Z-b2c3d4' AND PLAYLIST_ID = 'pl2BBBBBBBBBBBBBBBBBBB'"
+    ).fetchone()
+    assert rows == 3
+
+
+def test_every_view_answers_as_the_local_warehouse(snowflake, answers):
+    cur, _ = snowflake
+    differing = []
+    for view in answers["snowflake"]["views"]:
+        name = view["name"]
+        cur.execute(f"SELECT * FROM {name.upper()}")
+        columns = [d[0].lower() for d in cur.description]
+        local = answers["duckdb"]["views"][name]
+        assert columns == local["columns"], name
+        got = _comparable(columns, cur.fetchall(), ordered=False)
+        want = _comparable(local["columns"], local["rows"], ordered=False)
+        if got != want:
+            differing.append((name, got[:5], want[:5]))
+        assert want, f"{name} is empty on the test data: it proves nothing"
+    assert differing == []
+
+
+def test_every_analysis_answers_as_the_local_warehouse_row_for_row(snowflake, answers):
+    cur, _ = snowflake
+    for analysis in answers["snowflake"]["analyses"]:
+        name = analysis["name"]
+        cur.execute(analysis["sql"])
+        columns = [d[0].lower() for d in cur.description]
+        local = answers["duckdb"]["analyses"][name]
+        assert columns == local["columns"], name
+        assert _comparable(columns, cur.fetchall(), ordered=True) == _comparable(local["columns"], local["rows"], ordered=True), name
+        assert local["rows"], f"{name} answers nothing on the test data: it proves nothing"
+
+
+def test_the_local_checks_pass_on_the_same_files(answers):
+    assert [c for c in answers["duckdb"]["checks"] if not c["passed"]] == []
+
+
+def test_the_pipes_pattern_takes_every_data_file_and_nothing_else(answers, warehouse_bucket):
+    root, _ = warehouse_bucket
+    for pipe in answers["snowflake"]["pipes"]:
+        (pattern,) = re.findall(r"^PATTERN = '(.*)'$", pipe["sql"], flags=re.M)
+        table = pipe["table"]
+        # Snowpipe applies the pattern to the path below the stage's URL (processed/).
+        written = [p.relative_to(root / "processed").as_posix() for p in (root / "processed" / table).rglob("*") if p.is_file()]
+        assert written and all(re.fullmatch(pattern, key) for key in written), (table, written)
+        refused = [
+            f"{table}/extract_date=2026-11-25/run_id=r/attempt_id=a/_temporary/0/part-00000.parquet",
+            f"{table}/extract_date=2026-11-25/run_id=r/attempt_id=a/.part-00000.parquet.crc",
+            f"{table}/extract_date=2026-11-25/run_id=r/part-00000.parquet",
+            f"{table}/extract_date=2026-11-25/run_id=r/attempt_id=a/_SUCCESS",
+            f"{table}/extract_date=soon/run_id=r/attempt_id=a/part-00000.parquet",
+        ]
+        assert [key for key in refused if re.fullmatch(pattern, key)] == [], table
+
+
+def test_every_statement_the_stack_deploys_parses_as_snowflake_sql(answers):
+    import sqlglot
+
+    deployment = answers["snowflake"]
+    for kind in ("tables", "pipes", "views", "analyses"):
+        for item in deployment[kind]:
+            parsed = [s for s in sqlglot.parse(item["sql"], read="snowflake", error_level=sqlglot.ErrorLevel.RAISE) if s]
+            assert len(parsed) == 1, (kind, item["sql"])
