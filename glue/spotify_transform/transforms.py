@@ -248,8 +248,8 @@ def table_rows(records: DataFrame, table: TableSchema) -> DataFrame:
 
 def track_artists_rows(tracks: DataFrame) -> DataFrame:
     """The bridge from the winning tracks rows: one row per credited artist, in credit order."""
-    return tracks.select("track_id", F.explode(TRACK_ARTISTS_FIELD).alias("a")).select(
-        "track_id", "a.artist_id", "a.artist_position"
+    return tracks.select("track_id", "spotify_user_id", F.explode(TRACK_ARTISTS_FIELD).alias("a")).select(
+        "track_id", "a.artist_id", "a.artist_position", "spotify_user_id"
     )
 
 

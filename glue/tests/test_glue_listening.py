@@ -234,7 +234,11 @@ def test_a_listening_run_through_spark(spark, tmp_path):
     assert profiles == [(MIRA, "mira", "Mira"), (SAM, "sam", "Sam Ple")]
     # Tracks heard, saved or followed feed the dimensions like playlist tracks do.
     assert {r["track_id"] for r in bucket.rows(spark, "tracks")} == {"trA", "trB", "trC", "trE", "trF"}
-    assert {(r["track_id"], r["artist_id"]) for r in bucket.rows(spark, "track_artists") if r["track_id"] == "trA"} == {("trA", "ar1"), ("trA", "ar2")}
+    assert {(r["track_id"], r["artist_id"], r["spotify_user_id"]) for r in bucket.rows(spark, "track_artists") if r["track_id"] == "trA"} == {
+        ("trA", "ar1", SAM),
+        ("trA", "ar2", SAM),
+    }
+    assert {r["track_id"]: r["spotify_user_id"] for r in bucket.rows(spark, "tracks")}["trA"] == SAM
     assert {r["artist_id"] for r in bucket.rows(spark, "artists")} >= {"ar1", "ar7", "ar9"}
 
 
@@ -253,3 +257,19 @@ def test_saved_track_positions_come_from_the_request_when_a_page_has_no_offset()
     doc = {**SAVED_DOC, "pages": [{"items": [{"added_at": None, "track": track("trQ", "Q")}], "href": "https://api.spotify.com/v1/me/tracks?offset=50&limit=50"}]}
     saved = [row for tag, row in _records(f"saved_tracks/{SAM}.json", doc) if tag == "saved_tracks"]
     assert [(r["track_id"], r["position"]) for r in saved] == [("trQ", 50)]
+
+
+def test_every_row_says_whose_document_it_came_from_and_that_never_decides_which_row_wins():
+    playlist = {
+        "kind": "playlist", "playlist_id": "p", "spotify_user_id": "user9", "playlist": {"id": "p", "name": "P"},
+        "item_pages": [{"offset": 0, "items": [{"item": track("trZ", "Zeta")}]}],
+    }
+    records = _records("playlists/p.json", playlist)
+    readers = {tag: row.get("spotify_user_id") for tag, row in records if not tag.startswith("_")}
+    assert readers == {"playlist_snapshots": "user9", "playlist_tracks": "user9", "tracks": "user9", "albums": "user9", "artists": "user9"}
+    # A document from before listeners (no spotify_user_id): null, and the same rank as a listener's row.
+    older = _records("playlists/p.json", {k: v for k, v in playlist.items() if k != "spotify_user_id"})
+    assert {row.get("spotify_user_id") for tag, row in older if tag == "tracks"} == {None}
+    from spotify_transform.parse import completeness
+
+    assert completeness({"track_id": "t", "spotify_user_id": "user9"}) == completeness({"track_id": "t", "spotify_user_id": None}) == 1

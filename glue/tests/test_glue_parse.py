@@ -150,7 +150,7 @@ def test_partition_dedup_keeps_the_most_complete_entity():
         manifest[path] = {"key": path, "sha256": hashlib.sha256(data).hexdigest()}
     ctx = RunContext("20261125T060000Z-a1b2c3", "2026-11-25", manifest)
     artists = [row for t, _, row in parse.parse_partition(ctx, files) if t == "artists"]
-    assert artists == [{"artist_id": "r", "artist_name": "R", "genres": "x", "followers_total": 3, "popularity": 9, "uri": "u"}]
+    assert artists == [{"artist_id": "r", "artist_name": "R", "genres": "x", "followers_total": 3, "popularity": 9, "uri": "u", "spotify_user_id": None}]
 
 
 def test_schema_path_that_does_not_exist_is_an_error_not_a_silent_fallback(tmp_path):
