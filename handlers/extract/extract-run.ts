@@ -124,12 +124,13 @@ export class ExtractFailedError extends Error {
  * `YYYYMMDDTHHMMSSZ-xxxxxx`. With a seed (e.g. the EventBridge event id) the suffix is derived from it, so a
  * re-delivered event gives the same run id and resumes (or finds complete) the same run.
  */
-export function newRunId(at: Date, seed?: string): string {
+export function newRunId(at: Date, seed?: string, options: { plays?: boolean } = {}): string {
   if (Number.isNaN(at.getTime())) throw new Error('newRunId: the start time is not a valid date');
   const stamp = at.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
   const suffix =
     seed === undefined ? randomBytes(3).toString('hex') : createHash('sha256').update(seed).digest('hex').slice(0, 6);
-  return `${stamp}-${suffix}`;
+  // A plays run says so in its id (isPlaysRunId): `p` and five hex digits.
+  return `${stamp}-${options.plays ? `p${suffix.slice(0, 5)}` : suffix}`;
 }
 
 interface Plan {

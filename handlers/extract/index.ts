@@ -114,7 +114,7 @@ export function runIdentity(event: z.output<typeof ExtractEventSchema>, now = ne
   // An explicit run id (resuming or re-running a given run) carries its own start time.
   if (event.runId) return { runId: event.runId, startedAt: runIdStartedAt(event.runId) };
   const seed = event.executionId ?? event.id;
-  return { runId: newRunId(startedAt, seed), startedAt };
+  return { runId: newRunId(startedAt, seed, { plays: event.mode === 'plays' }), startedAt };
 }
 
 export function createExtractHandler(deps: ExtractHandlerDeps | (() => ExtractHandlerDeps)) {
