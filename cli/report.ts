@@ -26,7 +26,9 @@ export function formatRunReport(ctx: LocalRunContext, summaries: Record<string, 
   if (ctx.manifest) {
     const m = ctx.manifest;
     out.push('', `Extracted  ${m.counts.playlists} playlists, ${m.counts.playlist_items} playlist items, ${m.counts.top_items} top items in ${m.counts.api_calls} API calls (status ${m.status})`);
+    out.push(...listeningLines(m));
     for (const error of m.errors) out.push(`  ! ${error.kind} ${error.entity_id}: HTTP ${error.http_status ?? '-'} ${oneLine(error.message)}`);
+    for (const gap of m.plays_gaps ?? []) out.push(`  ! ${oneLine(gap.message)}`);
     if (m.stopped_early) out.push(`  ! stopped early: ${JSON.stringify(m.stopped_early)}`);
   }
   if (ctx.transform) {
@@ -63,4 +65,19 @@ export function formatRunReport(ctx: LocalRunContext, summaries: Record<string, 
   out.push(`  warehouse      ${show(ctx.warehouseFile)}  (DuckDB; try \`make query NAME=<analysis>\` or \`npm run pipeline -- query <analysis>\`)`);
   out.push('');
   return out.join('\n');
+}
+
+/** Per listener: their new plays (since their cursor), saved tracks and followed artists in this run. */
+function listeningLines(m: NonNullable<LocalRunContext['manifest']>): string[] {
+  const byListener = new Map<string, Record<string, number>>();
+  for (const o of m.objects ?? []) {
+    if (o.kind !== 'plays' && o.kind !== 'saved_tracks' && o.kind !== 'followed_artists') continue;
+    const counts = byListener.get(o.entity_id) ?? {};
+    counts[o.kind] = o.items;
+    byListener.set(o.entity_id, counts);
+  }
+  return [...byListener].map(
+    ([listener, c]) =>
+      `Listening  ${listener}: ${c.plays ?? 0} new plays, ${c.saved_tracks ?? 0} saved tracks, ${c.followed_artists ?? 0} followed artists`,
+  );
 }

@@ -8,6 +8,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { ListeningConfigSchema, ListenersSchema } from './listeners';
 
 /** Spotify ids are 22 base62 characters; a playlist may also be given as an open.spotify.com URL or URI. */
 const SPOTIFY_ID = /^[0-9A-Za-z]{22}$/;
@@ -96,12 +97,23 @@ export const PipelineConfigSchema = z
       maxConcurrentRequests: z.number().int().min(1).max(16).default(4),
       requestTimeoutMs: z.number().int().min(100).max(60_000).default(10_000),
       maxRetries: z.number().int().min(0).max(10).default(5),
+      /** Up to 5 listeners, each with their own refresh token (config/listeners.ts); none = the app secret's token. */
+      listeners: ListenersSchema,
+      /** Plays, saved tracks and followed artists of every listener (docs/extraction.md). */
+      listening: ListeningConfigSchema,
     }),
 
     extract: z
       .object({
         /** EventBridge Scheduler expression; weekly by default (Mondays 06:00 UTC). */
         schedule: z.string().default('cron(0 6 ? * MON *)'),
+        /**
+         * EventBridge Scheduler expression of the plays poll: Spotify keeps only a listener's last 50 plays, so
+         * hourly by default (50 plays is about 3 hours of listening); null turns the poll off.
+         */
+        playsSchedule: z.string().nullable().default('rate(1 hour)'),
+        /** The plays poll's own budget: a few calls per listener. */
+        playsTimeBudgetSeconds: z.number().int().min(10).max(880).default(120),
         /** The run stops cleanly (and says so) rather than sleep past this; below the Lambda timeout. */
         timeBudgetSeconds: z.number().int().min(10).max(880).default(780),
         lambdaMemoryMb: z.number().int().min(128).max(10_240).default(512),
@@ -168,11 +180,13 @@ export const PipelineConfigSchema = z
         message: 'includeMyPlaylists needs authMode "user": /v1/me/playlists has no meaning for an app-only token',
       });
     }
-    if (config.spotify.playlists.length === 0 && !config.spotify.includeMyPlaylists && !config.spotify.topItems.enabled) {
+    const listening = config.spotify.listening;
+    const listens = config.spotify.authMode === 'user' && (listening.plays || listening.savedTracks || listening.followedArtists);
+    if (config.spotify.playlists.length === 0 && !config.spotify.includeMyPlaylists && !config.spotify.topItems.enabled && !listens) {
       ctx.addIssue({
         code: 'custom',
         path: ['spotify', 'playlists'],
-        message: 'nothing to extract: list playlists, or turn on includeMyPlaylists or topItems',
+        message: 'nothing to extract: list playlists, or turn on includeMyPlaylists, topItems or spotify.listening',
       });
     }
   });

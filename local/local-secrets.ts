@@ -7,11 +7,15 @@
  * into the file. From the environment the new token cannot be written back into the shell, so it goes into the
  * secrets file, marked as superseding the environment's token (by its SHA-256, never the token itself): as long
  * as SPOTIFY_REFRESH_TOKEN still names the dead token, runs use the file's.
+ *
+ * Listeners (config/listeners.ts) each keep their own refresh token: in `SPOTIFY_REFRESH_TOKEN_<NAME>`, or in the
+ * file under `listeners.<name>` (what `pipeline authorize --listener <name>` writes), rotated the same way.
  */
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
+import { listenerEnvVar, type ListenerConfig } from '../config/listeners';
 import type { SaveOutcome, SpotifyCredentials, SpotifyCredentialStore } from '../handlers/shared/spotify-secret';
 
 export const LocalSecretsSchema = z.object({
@@ -20,6 +24,13 @@ export const LocalSecretsSchema = z.object({
   refreshToken: z.string().min(1).optional(),
   /** SHA-256 (hex) of environment refresh tokens this file's token replaced after Spotify rotated them. */
   supersedes: z.array(z.string().regex(/^[0-9a-f]{64}$/)).optional(),
+  /** Each configured listener's own refresh token (`pipeline authorize --listener <name>`). */
+  listeners: z
+    .record(
+      z.string().regex(/^[a-z][a-z0-9-]{0,29}$/),
+      z.object({ refreshToken: z.string().min(1), supersedes: z.array(z.string().regex(/^[0-9a-f]{64}$/)).optional() }),
+    )
+    .optional(),
 });
 export type LocalSecrets = z.infer<typeof LocalSecretsSchema>;
 
@@ -128,4 +139,86 @@ export class EnvironmentCredentialStore implements SpotifyCredentialStore {
     );
     return 'stored';
   }
+}
+
+/** The file's entry for one listener, written atomically with the rest of the file kept. */
+export function writeListenerToken(file: string, clientId: string, listener: string, entry: { refreshToken: string; supersedes?: string[] }): void {
+  const current = readSecretsFile(file);
+  const base: LocalSecrets = current ?? { clientId };
+  writeLocalSecrets(file, { ...base, listeners: { ...(base.listeners ?? {}), [listener]: entry } });
+}
+
+/** A listener's refresh token in the local secrets file (`listeners.<name>`), rotated tokens written back. */
+export class LocalListenerTokenStore implements SpotifyCredentialStore {
+  constructor(
+    private readonly file: string,
+    private readonly listener: string,
+  ) {}
+
+  describe(): string {
+    return `${this.file} (listeners.${this.listener})`;
+  }
+
+  async load(): Promise<SpotifyCredentials> {
+    const entry = readSecretsFile(this.file)?.listeners?.[this.listener];
+    if (!entry) {
+      throw new Error(`no refresh token for listener ${this.listener} in ${resolve(this.file)}: run \`pipeline authorize --listener ${this.listener}\``);
+    }
+    return { clientId: '', refreshToken: entry.refreshToken };
+  }
+
+  async saveRotatedRefreshToken(previous: string, next: string): Promise<SaveOutcome> {
+    const current = readSecretsFile(this.file);
+    const entry = current?.listeners?.[this.listener];
+    if (entry?.refreshToken === next) return 'already-stored';
+    if (!current || !entry) throw new Error(`listener ${this.listener} disappeared from ${resolve(this.file)} during the run; run \`pipeline authorize --listener ${this.listener}\``);
+    if (entry.refreshToken !== previous) return 'kept-newer';
+    writeListenerToken(this.file, current.clientId, this.listener, { ...entry, refreshToken: next });
+    return 'stored';
+  }
+}
+
+/**
+ * A listener's refresh token in an environment variable (SPOTIFY_REFRESH_TOKEN_<NAME>). As for the app's token, a
+ * rotated one goes into the secrets file, marked as superseding the variable's (by its SHA-256).
+ */
+export class EnvironmentListenerTokenStore implements SpotifyCredentialStore {
+  constructor(
+    private readonly file: string,
+    private readonly listener: string,
+    private readonly variable: string,
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly notify: (message: string) => void = (message) => process.stderr.write(`${message}\n`),
+  ) {}
+
+  describe(): string {
+    return `the environment (${this.variable})`;
+  }
+
+  async load(): Promise<SpotifyCredentials> {
+    const token = this.env[this.variable];
+    if (!token) throw new Error(`${this.variable} is empty: set it to listener ${this.listener}'s refresh token`);
+    const entry = readSecretsFile(this.file)?.listeners?.[this.listener];
+    return { clientId: '', refreshToken: entry?.supersedes?.includes(sha256(token)) ? entry.refreshToken : token };
+  }
+
+  async saveRotatedRefreshToken(_previous: string, next: string): Promise<SaveOutcome> {
+    const token = this.env[this.variable];
+    const current = readSecretsFile(this.file);
+    const supersedes = new Set(current?.listeners?.[this.listener]?.supersedes ?? []);
+    if (token) supersedes.add(sha256(token));
+    writeListenerToken(this.file, current?.clientId ?? this.env.SPOTIFY_CLIENT_ID ?? 'unknown', this.listener, { refreshToken: next, supersedes: [...supersedes] });
+    this.notify(
+      `Spotify rotated listener ${this.listener}'s refresh token: the one in ${this.variable} no longer works. The new one is ` +
+        `stored in ${resolve(this.file)} (mode 600) and used while ${this.variable} still names the old one; copy it into your ` +
+        `environment or unset ${this.variable}.`,
+    );
+    return 'stored';
+  }
+}
+
+/** Where a listener's refresh token lives on this machine: their environment variable if set, else the secrets file. */
+export function localListenerTokenStore(file: string, listener: ListenerConfig, env: NodeJS.ProcessEnv = process.env): SpotifyCredentialStore {
+  const variable = listenerEnvVar(listener);
+  return env[variable] ? new EnvironmentListenerTokenStore(file, listener.name, variable, env) : new LocalListenerTokenStore(file, listener.name);
 }

@@ -112,6 +112,7 @@ export const STAGES: Stage[] = [
           spotify: { ...config.spotify, apiBaseUrl: source.apiBaseUrl, accountsBaseUrl: source.accountsBaseUrl },
           timeBudgetSeconds: config.extract.timeBudgetSeconds,
           credentials: source.credentials,
+          listeners: source.listeners,
           writer: new LocalFolderWriter(ctx.bucketDir),
           runId: ctx.runId,
           startedAt: ctx.startedAt,
@@ -122,6 +123,8 @@ export const STAGES: Stage[] = [
               progress(`${playlists} playlists, ${items} items: ${event.name ?? event.playlistId}`);
             } else if (event.type === 'top-done') {
               progress(`top ${event.itemType} (${event.timeRange}): ${event.items}`);
+            } else if (event.type === 'listening-done') {
+              progress(`${event.listener}: ${event.items} ${event.kind.replace('_', ' ')}`);
             }
           },
         });
@@ -137,7 +140,9 @@ export const STAGES: Stage[] = [
         );
       }
       const m = ctx.manifest;
-      return `${m.counts.playlists} playlists, ${m.counts.playlist_items} items, ${m.counts.top_items} top items, ${m.errors.length} errors (${m.status})`;
+      const c = m.counts;
+      const listening = c.listeners ? `; ${c.listeners} listeners: ${c.plays ?? 0} plays, ${c.saved_tracks ?? 0} saved tracks, ${c.followed_artists ?? 0} follows` : '';
+      return `${c.playlists} playlists, ${c.playlist_items} items, ${c.top_items} top items${listening}, ${m.errors.length} errors (${m.status})`;
     },
   },
   {

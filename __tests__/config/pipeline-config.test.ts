@@ -59,9 +59,10 @@ describe('configuration', () => {
     expect(() =>
       parseConfig({ ...minimal, spotify: { authMode: 'client-credentials', includeMyPlaylists: true } }),
     ).toThrow(/includeMyPlaylists needs authMode "user"/);
-    expect(() => parseConfig({ ...minimal, spotify: { playlists: [], topItems: { enabled: false } } })).toThrow(
-      /nothing to extract/,
-    );
+    const nothing = { playlists: [], topItems: { enabled: false }, listening: { plays: false, savedTracks: false, followedArtists: false } };
+    expect(() => parseConfig({ ...minimal, spotify: nothing })).toThrow(/nothing to extract/);
+    // Listening alone (plays, the library) is something to extract.
+    expect(parseConfig({ ...minimal, spotify: { ...nothing, listening: { plays: true } } }).spotify.listening.plays).toBe(true);
   });
 
   it('reports a missing or broken file by path', () => {

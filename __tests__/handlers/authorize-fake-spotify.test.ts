@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import * as authorizeCommand from '../../cli/commands/authorize';
 import { createPkcePair, runPkceAuthorization, SPOTIFY_SCOPES } from '../../cli/commands/authorize';
-import { SAMPLE_USER_ID } from '../../local/fake-spotify/catalog';
+import { SAMPLE_FRIEND_ID, SAMPLE_USER_ID } from '../../local/fake-spotify/catalog';
 import { startFakeSpotify, type FakeSpotifyServer } from '../../local/fake-spotify/server';
 import { readLocalSecrets } from '../../local/local-secrets';
 
@@ -182,4 +182,56 @@ test("a verifier that does not match the challenge the fake saw fails the exchan
   const landing = await b.landed();
   expect(landing.status).toBe(502);
   expect(landing.page).toContain('Authorisation failed');
+});
+
+test('`pipeline authorize --listener mira` stores her own token beside the app\'s, and the extract reads her with it', async () => {
+  const base = JSON.parse(readFileSync(join(__dirname, '../../config/environments/local.json'), 'utf8'));
+  const secretsFile = join(dir, 'listeners', 'spotify-secrets.json');
+  const configFile = join(dir, 'listeners-config.json');
+  writeFileSync(
+    configFile,
+    JSON.stringify({
+      ...base,
+      spotify: { ...base.spotify, apiBaseUrl: fake.apiBaseUrl, accountsBaseUrl: fake.accountsBaseUrl, listeners: [{ name: 'sam' }, { name: 'mira' }] },
+      local: { ...base.local, secretsFile },
+    }),
+  );
+  const authorize = async (args: string[]) => {
+    const program = new Command().option('-e, --env <name|file>').exitOverride();
+    authorizeCommand.register(program);
+    const b = browser();
+    let out = '';
+    let opened = false;
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      out += String(chunk);
+      const announced = /^ {2}(http:\/\/\S+\/authorize\?\S+)$/m.exec(out);
+      if (announced && !opened) {
+        opened = true;
+        b.open(announced[1], new URL(announced[1]).searchParams.get('redirect_uri')!);
+      }
+      return true;
+    });
+    try {
+      await program.parseAsync(['node', 'pipeline', '-e', configFile, 'authorize', '--client-id', fake.credentials.clientId, '--port', '0', '--timeout', '10', ...args]);
+    } finally {
+      spy.mockRestore();
+    }
+    return out;
+  };
+
+  await expect(authorize(['--listener', 'theo'])).rejects.toThrow(/--listener theo is not a configured listener \(configured: sam, mira\)/);
+  fake.authorizeAs(SAMPLE_FRIEND_ID); // Mira logs in to Spotify in the browser
+  try {
+    const out = await authorize(['--listener', 'mira']);
+    expect(out).toContain('Then open this URL in a browser logged in to Spotify as listener mira');
+    expect(out).toContain(`Stored listener mira's refresh token in ${secretsFile} (listeners.mira; git-ignored, mode 600)`);
+  } finally {
+    fake.authorizeAs(SAMPLE_USER_ID);
+  }
+  const stored = JSON.parse(readFileSync(secretsFile, 'utf8'));
+  expect(Object.keys(stored.listeners)).toEqual(['mira']);
+  const refreshed = await token({ grant_type: 'refresh_token', refresh_token: stored.listeners.mira.refreshToken, client_id: fake.credentials.clientId });
+  expect((await api('/me', refreshed.body.access_token)).body.id).toBe(SAMPLE_FRIEND_ID);
+  expect(refreshed.body.scope).toContain('user-read-recently-played');
+  expect(statSync(secretsFile).mode & 0o777).toBe(0o600);
 });

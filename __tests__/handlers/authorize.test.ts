@@ -78,7 +78,7 @@ test('the authorize URL asks for a code with S256 PKCE on a loopback IP redirect
   expect(q.get('response_type')).toBe('code');
   expect(q.get('code_challenge_method')).toBe('S256');
   expect(q.get('redirect_uri')).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/callback$/);
-  expect(q.get('scope')).toBe('playlist-read-private playlist-read-collaborative user-top-read');
+  expect(q.get('scope')).toBe('playlist-read-private playlist-read-collaborative user-top-read user-read-recently-played user-library-read user-follow-read');
   expect(result).toEqual({
     refreshToken: 'rt-from-pkce',
     accessToken: 'at-1',

@@ -91,3 +91,40 @@ test('a malformed run id is refused with an example', async () => {
   expect(result.stderr).toMatch(/--run-id "yesterday" is not a run id \(e\.g\. 20261125T060000Z-a1b2c3\)/);
   expect(result.stdout).toBe('');
 });
+
+test('`pipeline extract --plays` polls each configured listener with their own token, from their cursor', async () => {
+  const server = await fake({ asOf: new Date('2026-11-25T18:30:00Z'), clock: 'frozen' });
+  const [sam, mira] = server.listeners();
+  const home = bucketDir();
+  const secretsFile = join(home, 'spotify-secrets.json');
+  // Mira's token from `pipeline authorize --listener mira`; Sam's from the environment.
+  writeFileSync(secretsFile, JSON.stringify({ clientId: server.credentials.clientId, listeners: { mira: { refreshToken: mira.refreshToken } } }));
+  const listenersConfig = join(home, 'config.json');
+  writeFileSync(
+    listenersConfig,
+    JSON.stringify({
+      environment: 'local',
+      project: 'spotify-pipeline',
+      aws: { region: 'eu-west-1' },
+      spotify: { apiBaseUrl: server.apiBaseUrl, accountsBaseUrl: server.accountsBaseUrl, listeners: [{ name: 'sam' }, { name: 'mira' }] },
+      local: { bucketDir: join(home, 'bucket'), warehouseFile: join(home, 'warehouse.duckdb'), secretsFile },
+    }),
+  );
+  const poll = async () => {
+    const { stdout, stderr } = await run(TSX, ['cli/index.ts', '--env', listenersConfig, 'extract', '--plays', '--spotify', 'real'], {
+      cwd: ROOT,
+      env: { ...process.env, SPOTIFY_CLIENT_ID: server.credentials.clientId, SPOTIFY_CLIENT_SECRET: server.credentials.clientSecret, SPOTIFY_REFRESH_TOKEN_SAM: sam.refreshToken },
+      timeout: 45_000,
+    });
+    return { manifest: readJson(join(home, 'bucket'), stdout.trim()), stderr };
+  };
+  const first = await poll();
+  expect(first.manifest).toMatchObject({ mode: 'plays', status: 'complete', counts: { listeners: 2, plays: 100, playlists: 0 } });
+  expect(first.stderr).toMatch(/Polled 2 listeners: 100 new plays, 0 errors \(complete\)/);
+  expect(first.stderr).toMatch(/ {2}sam: 50 new plays\n {2}mira: 50 new plays|  mira: 50 new plays\n  sam: 50 new plays/);
+  server.advanceClock(3 * 3_600_000);
+  const second = await poll();
+  const newPlays = second.manifest.objects.map((o: { entity_id: string; items: number; cursor_before: number }) => [o.entity_id, o.items > 0, o.cursor_before > 0]);
+  expect(newPlays.sort()).toEqual([['mira', true, true], ['sam', true, true]]);
+  expect(listFiles(join(home, 'bucket')).filter((f) => f.startsWith('raw/_state/plays/'))).toHaveLength(2);
+});

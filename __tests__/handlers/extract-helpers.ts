@@ -63,6 +63,8 @@ export function input(server: FakeSpotifyServer, dir: string, spotify: SpotifyIn
       playlists: OWNED.slice(0, 3),
       includeMyPlaylists: false,
       topItems: { enabled: false },
+      // The playlist tests leave the listeners' documents out; the listening tests turn them on.
+      listening: { plays: false, savedTracks: false, followedArtists: false },
       maxRetries: 4,
       requestTimeoutMs: 2_000,
       ...spotify,

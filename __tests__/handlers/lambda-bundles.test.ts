@@ -16,7 +16,7 @@ import { buildLambdaBundlesSync, type LambdaBundle } from '../../handlers/build'
 import { runIdentity, ExtractEventSchema } from '../../handlers/extract/index';
 import { startMotoServer, type MotoServer } from '../../local/moto/moto-server';
 import { startFakeSpotify, type FakeSpotifyServer } from '../../local/fake-spotify/server';
-import { SAMPLE_PLAYLIST_IDS } from '../../local/fake-spotify/catalog';
+import { SAMPLE_PLAYLIST_IDS, SAMPLE_USER_ID } from '../../local/fake-spotify/catalog';
 
 const run = promisify(execFile);
 let moto: MotoServer;
@@ -96,7 +96,14 @@ test('the extract bundle runs a scheduled event end to end against S3, Secrets M
     event,
   );
   const expected = runIdentity(ExtractEventSchema.parse(event));
-  expect(result).toMatchObject({ runId: expected.runId, status: 'partial', errors: 1, counts: { playlists: 1, top_lists: 2 } });
+  // The weekly run also reads the listener: their plays since the cursor, saved tracks and followed artists.
+  expect(result).toMatchObject({
+    runId: expected.runId,
+    status: 'partial',
+    errors: 1,
+    counts: { playlists: 1, top_lists: 2, listeners: 1, saved_tracks: 137, followed_artists: 57 },
+  });
+  expect(result.counts.plays).toBeGreaterThan(0);
   expect(result.manifestKey).toBe(`raw/extract_date=2026-11-23/run_id=${expected.runId}/_manifest.json`);
 
   const manifest = JSON.parse(
@@ -105,7 +112,8 @@ test('the extract bundle runs a scheduled event end to end against S3, Secrets M
   expect(manifest.errors).toEqual([expect.objectContaining({ entity_id: SAMPLE_PLAYLIST_IDS.notFound, http_status: 404 })]);
   const keys = (await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'raw/' }))).Contents!.map((o) => o.Key);
   const checkpoint = result.manifestKey.replace('_manifest.json', '_checkpoint.json');
-  expect(keys.sort()).toEqual([...manifest.objects.map((o: { key: string }) => o.key), result.manifestKey, checkpoint, 'raw/_state/playlists.json'].sort());
+  const cursor = `raw/_state/plays/${SAMPLE_USER_ID}.json`; // moved after the manifest was written
+  expect(keys.sort()).toEqual([...manifest.objects.map((o: { key: string }) => o.key), result.manifestKey, checkpoint, 'raw/_state/playlists.json', cursor].sort());
 
   // The rotated refresh token went back into the secret.
   const stored = JSON.parse((await secrets.send(new GetSecretValueCommand({ SecretId: secret.ARN }))).SecretString!);

@@ -33,6 +33,30 @@ function runData(run: ProcessedRun): Record<string, Array<Record<string, unknown
     ],
     track_artists: trackIds.map((id, n) => ({ track_id: id, artist_id: n % 2 === 0 ? 'a1' : 'a2', artist_position: 0 })),
     user_top_items: trackIds.map((id, n) => ({ item_type: 'track', time_range: 'short_term', rank: n + 1, item_id: id, item_name: 'Intro' })),
+    ...listening(run, trackIds),
+  };
+}
+
+/** Two listeners with the same name playing tracks all called "Intro" by artists all called "Band", tied counts. */
+function listening(run: ProcessedRun, trackIds: string[]): Record<string, Array<Record<string, unknown>>> {
+  const day = run.extractDate; // a Monday: plays on the Saturday and Sunday before, and that morning
+  const at = (offsetHours: number) => new Date(Date.parse(`${day}T06:00:00Z`) - offsetHours * 3_600_000).toISOString().replace('T', ' ').replace('Z', '');
+  const users = ['u1', 'u2'];
+  return {
+    plays: users.flatMap((user) =>
+      trackIds.map((track, n) => ({
+        spotify_user_id: user,
+        played_at: at(n * 7 + 1),
+        item_type: 'track',
+        track_id: track,
+        track_name: 'Intro',
+        duration_ms: 200_000,
+        context_type: n % 3 === 0 ? 'playlist' : n % 3 === 1 ? 'album' : null,
+      })),
+    ),
+    saved_tracks: users.flatMap((user) => ['x1', 'x3', 'x11', 'x12'].map((track, position) => ({ spotify_user_id: user, track_id: track, added_at: '2026-01-01 00:00:00', position, track_name: 'Intro' }))),
+    followed_artists: users.flatMap((user) => ['a1', 'a2'].map((artist, position) => ({ spotify_user_id: user, artist_id: artist, artist_name: 'Band', position }))),
+    listener_profiles: users.map((user) => ({ spotify_user_id: user, listener_name: 'twin', display_name: 'Twin' })),
   };
 }
 

@@ -1,3 +1,5 @@
+import { LISTENING_EXPECTED } from './expected-listening-analyses';
+
 /** Every analysis on the fixture runs, worked out by hand (see fixture-data.ts). */
 export const EXPECTED: Record<string, { columns: string[]; rows: unknown[][] }> = {
   top_artists_across_playlists: {
@@ -81,3 +83,5 @@ export const EXPECTED: Record<string, { columns: string[]; rows: unknown[][] }> 
   },
 };
 
+// The listening analyses on the same runs (fixture-listening.ts).
+Object.assign(EXPECTED, LISTENING_EXPECTED);

@@ -4,11 +4,13 @@
  *
  * Week 1 (2026-11-16)  Morning Mix: One, Two, Three       Late Night: Four, One, <episode>
  * Week 2 (2026-11-23)  Morning Mix: Two, One, Five        Late Night Drive: Four, Six, One, <local file>
+ * Plus the listening rows of fixture-listening.ts (plays, saved tracks, followed artists, listener profiles).
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeCommitRecord, writeProcessedParquet, type ProcessedRun } from '../../local/warehouse/parquet-writer';
+import { LISTENING_DATA } from './fixture-listening';
 
 export const RUN_A: ProcessedRun = { runId: '20261116T060000Z-aaaaaa', extractDate: '2026-11-16', extractedAt: '2026-11-16T06:00:00Z' };
 export const RUN_B: ProcessedRun = { runId: '20261123T060000Z-bbbbbb', extractDate: '2026-11-23', extractedAt: '2026-11-23T06:00:00Z' };
@@ -68,6 +70,7 @@ export const DATA: Record<'A' | 'B', Record<string, Array<Record<string, unknown
       { item_type: 'track', time_range: 'medium_term', rank: 1, item_id: 't3', item_name: 'Three' },
       { item_type: 'artist', time_range: 'short_term', rank: 1, item_id: 'ar1', item_name: 'Ada' },
     ],
+    ...LISTENING_DATA.A,
   },
   B: {
     playlist_snapshots: [
@@ -92,6 +95,7 @@ export const DATA: Record<'A' | 'B', Record<string, Array<Record<string, unknown
       { item_type: 'track', time_range: 'long_term', rank: 1, item_id: 't4', item_name: 'Four' },
       { item_type: 'artist', time_range: 'short_term', rank: 1, item_id: 'ar3', item_name: 'Cy' },
     ],
+    ...LISTENING_DATA.B,
   },
 };
 

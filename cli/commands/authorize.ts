@@ -9,11 +9,19 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { Command } from 'commander';
+import { listenerSecretId } from '../../config/listeners';
 import { loadConfig, resourceNames } from '../../config/pipeline-config';
-import { readLocalSecrets, writeLocalSecrets } from '../../local/local-secrets';
+import { readLocalSecrets, writeListenerToken, writeLocalSecrets } from '../../local/local-secrets';
 
-/** What the extract reads: private and collaborative playlists, and the user's top items. */
-export const SPOTIFY_SCOPES = ['playlist-read-private', 'playlist-read-collaborative', 'user-top-read'];
+/** What the extract reads: private and collaborative playlists, top items, recently played, saved tracks, follows. */
+export const SPOTIFY_SCOPES = [
+  'playlist-read-private',
+  'playlist-read-collaborative',
+  'user-top-read',
+  'user-read-recently-played',
+  'user-library-read',
+  'user-follow-read',
+];
 
 export interface PkceAuthorizationOptions {
   accountsBaseUrl: string;
@@ -192,10 +200,19 @@ export function register(program: Command): void {
     .option('--client-id <id>', 'Spotify app client id (default: SPOTIFY_CLIENT_ID or the local secrets file)')
     .option('--port <n>', 'loopback port of the redirect URI http://127.0.0.1:<port>/callback', '8888')
     .option('--store <where>', 'local (the git-ignored secrets file) or aws (the Secrets Manager secret)', 'local')
-    .option('--secret-id <id>', 'secret name or ARN for --store aws (default: <project>-<env>/spotify)')
+    .option('--secret-id <id>', 'secret name or ARN for --store aws (default: <project>-<env>/spotify, or the listener\'s own)')
+    .option('--listener <name>', 'authorise this configured listener (spotify.listeners): log in to Spotify as them; their token is kept apart')
     .option('--timeout <seconds>', 'how long to wait for the browser', '300')
-    .action(async (options: { clientId?: string; port: string; store: string; secretId?: string; timeout: string }, command: Command) => {
+    .action(async (options: { clientId?: string; port: string; store: string; secretId?: string; listener?: string; timeout: string }, command: Command) => {
       const config = loadConfig(command.parent?.opts().env);
+      const listener = options.listener === undefined ? undefined : config.spotify.listeners.find((l) => l.name === options.listener);
+      if (options.listener !== undefined && !listener) {
+        const known = config.spotify.listeners.map((l) => l.name);
+        throw new Error(
+          `--listener ${options.listener} is not a configured listener (${known.length ? `configured: ${known.join(', ')}` : 'none is configured'}); ` +
+            'add it to spotify.listeners in the configuration first (at most 5)',
+        );
+      }
       const port = Number(options.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0-65535 (got ${options.port})`);
       if (options.store !== 'local' && options.store !== 'aws') throw new Error(`--store must be local or aws (got ${options.store})`);
@@ -212,13 +229,23 @@ export function register(program: Command): void {
         port,
         timeoutMs: timeoutSeconds * 1000,
         onAuthorizeUrl: (url, redirectUri) => {
+          const who = listener ? ` logged in to Spotify as listener ${listener.name} (a private window helps)` : '';
           process.stdout.write(
             `Make sure ${redirectUri} is a redirect URI of your Spotify app (dashboard > app > settings).\n` +
-              `Then open this URL in a browser and accept:\n\n  ${url}\n\nWaiting for Spotify to redirect back...\n`,
+              `Then open this URL in a browser${who} and accept:\n\n  ${url}\n\nWaiting for Spotify to redirect back...\n`,
           );
         },
       });
-      if (options.store === 'local') {
+      if (listener) {
+        if (options.store === 'local') {
+          writeListenerToken(config.local.secretsFile, existing?.clientId ?? clientId, listener.name, { refreshToken: result.refreshToken });
+          process.stdout.write(`Stored listener ${listener.name}'s refresh token in ${config.local.secretsFile} (listeners.${listener.name}; git-ignored, mode 600).\n`);
+        } else {
+          const secretId = options.secretId ?? listenerSecretId(resourceNames(config).prefix, listener);
+          await storeInAws(secretId, config.aws.region, clientId, result.refreshToken);
+          process.stdout.write(`Stored listener ${listener.name}'s refresh token in the AWS secret ${secretId} (${config.aws.region}).\n`);
+        }
+      } else if (options.store === 'local') {
         writeLocalSecrets(config.local.secretsFile, { clientId, refreshToken: result.refreshToken });
         process.stdout.write(`Stored the refresh token in ${config.local.secretsFile} (git-ignored, mode 600).\n`);
       } else {

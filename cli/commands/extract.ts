@@ -2,7 +2,8 @@
  * `pipeline extract`: the extract stage alone, through the extract Lambda's own handler (createExtractHandler)
  * with the local bucket folder and the local Spotify credentials (or the embedded fake). A new run by default;
  * with `--run-id` the same run again: it resumes from the run's checkpoint and fetches only what is missing, or,
- * when the run already has its manifest, reports it and changes nothing.
+ * when the run already has its manifest, reports it and changes nothing. `--plays` polls the listeners' plays alone
+ * (what the frequent schedule runs; run it on a timer to keep collecting plays locally).
  *
  * stdout carries only the manifest key (for scripts: `key=$(npm run -s pipeline -- extract)`); progress, the
  * summary and errors go to stderr.
@@ -19,6 +20,7 @@ import { parseAsOf } from './run';
 
 interface ExtractCommandOptions {
   runId?: string;
+  plays?: boolean;
   spotify: SpotifySourceMode;
   asOf?: string;
   spotifyApiBaseUrl?: string;
@@ -60,6 +62,12 @@ function progressLine(event: ExtractProgressEvent): string | null {
       return `  top ${event.itemType} (${event.timeRange}): ${event.items}`;
     case 'top-failed':
       return `  top ${event.itemType} (${event.timeRange}): not extracted (${event.message})`;
+    case 'listening-done':
+      return `  ${event.listener}: ${plural(event.items, LISTENING_NOUN[event.kind])}${event.possibleGap ? ' (plays may be missing: more than 50 since the last poll)' : ''}`;
+    case 'listening-failed':
+      return `  ${event.listener}: ${event.kind.replace('_', ' ')} not extracted (${event.httpStatus === null ? 'no HTTP answer' : `HTTP ${event.httpStatus}`}: ${event.message})`;
+    case 'listener-failed':
+      return `  ${event.listener}: not extracted (${event.message})`;
     case 'stopped-early':
       return `Stopped early: ${event.stoppedEarly.message}`;
     default:
@@ -67,12 +75,21 @@ function progressLine(event: ExtractProgressEvent): string | null {
   }
 }
 
-function summary(result: ExtractHandlerResult): string {
+const LISTENING_NOUN = { plays: 'new play', saved_tracks: 'saved track', followed_artists: 'followed artist' } as const;
+
+function summary(result: ExtractHandlerResult, plays: boolean): string {
   const c = result.counts;
+  if (plays) {
+    return (
+      `Polled ${plural(c.listeners ?? 0, 'listener')}: ${plural(c.plays ?? 0, 'new play')}, ${plural(result.errors, 'error')} (${result.status}) ` +
+      `in ${plural(c.api_calls, 'API call')} and ${plural(c.token_calls, 'token call')}`
+    );
+  }
   const reused = c.playlists_reused ? ` (${c.playlists_reused} unchanged, read from earlier runs)` : '';
+  const listening = c.listeners ? `; ${plural(c.listeners, 'listener')}: ${plural(c.plays ?? 0, 'new play')}, ${plural(c.saved_tracks ?? 0, 'saved track')}, ${plural(c.followed_artists ?? 0, 'followed artist')}` : '';
   return (
     `Extracted ${plural(c.playlists, 'playlist')}${reused}, ${plural(c.playlist_items, 'item')}, ${plural(c.top_items, 'top item')}, ` +
-    `${plural(result.errors, 'error')} (${result.status}) in ${plural(c.api_calls, 'API call')} (${plural(c.item_page_calls, 'playlist item page')}) ` +
+    `${plural(result.errors, 'error')} (${result.status})${listening} in ${plural(c.api_calls, 'API call')} (${plural(c.item_page_calls, 'playlist item page')}) ` +
     `and ${plural(c.token_calls, 'token call')}` +
     (result.resumed ? ', over all attempts' : '')
   );
@@ -83,6 +100,7 @@ export function register(program: Command): void {
     .command('extract')
     .description("Extract from Spotify into raw/ (the extract Lambda's code path) and print the manifest key; --run-id resumes a run")
     .option('--run-id <id>', 'run this run id: resume it from its checkpoint, or report it when it already has its manifest')
+    .option('--plays', "poll the listeners' plays alone (what the hourly schedule runs); run it on a timer to keep collecting plays")
     .option('--spotify <mode>', 'auto (real API if credentials exist, else the embedded fake), fake or real', 'auto')
     .option('--as-of <date>', 'a new run as if it were this date (YYYY-MM-DD): its run id, extract date and, with the fake, that week')
     .option('--spotify-api-base-url <url>', 'use this Spotify-compatible API instead of the configured one')
@@ -110,6 +128,7 @@ export function register(program: Command): void {
           config: { ...config, spotify: { ...config.spotify, apiBaseUrl: source.apiBaseUrl, accountsBaseUrl: source.accountsBaseUrl } },
           writer: new LocalFolderWriter(bucketDir),
           secrets: source.credentials,
+          listeners: source.listeners,
           logger: cliLogger(Boolean(options.verbose)),
           metrics: noMetrics,
           onProgress: (event) => {
@@ -119,11 +138,12 @@ export function register(program: Command): void {
         });
         let result: ExtractHandlerResult;
         try {
-          result = await handler({ runId });
+          result = await handler({ runId, mode: options.plays ? 'plays' : 'full' });
         } catch (error) {
           throw new Error(`${(error as Error).message}\n(raw files under ${bucketDir}/raw/)`, { cause: error });
         }
-        say(result.alreadyComplete ? `Run ${runId} already has its manifest: nothing was extracted.` : summary(result));
+        say(result.alreadyComplete ? `Run ${runId} already has its manifest: nothing was extracted.` : summary(result, Boolean(options.plays)));
+        for (const gap of result.playsGaps ?? []) say(`  ! ${gap.message}`);
         say(`manifest  ${resolve(bucketDir, result.manifestKey)}`);
         process.stdout.write(`${result.manifestKey}\n`);
       } finally {

@@ -149,8 +149,24 @@ def genres_text(value: Any) -> str | None:
     return ",".join(g for g in (as_str(v) for v in value) if g)
 
 
+# Every row says whose document it came from (the listener whose token read it; null in runs from before listeners).
+READER_COLUMN = "spotify_user_id"
+# Tables whose rows get the reader from the document (the listening tables carry it as their own key).
+READER_TABLES = frozenset({"playlist_snapshots", "playlist_tracks", "tracks", "albums", "artists", "user_top_items"})
+
+
 def completeness(row: Mapping[str, Any]) -> int:
-    return sum(1 for k, v in row.items() if v is not None and not k.startswith("_"))
+    # Who read a row says nothing about how complete it is: it must not decide which row of an entity wins.
+    return sum(1 for k, v in row.items() if v is not None and not k.startswith("_") and k != READER_COLUMN)
+
+
+def with_reader(records: Iterable[Record], reader: str | None) -> Iterator[Record]:
+    """Stamps the document's reader on the rows of the tables that carry it (a row that names its own keeps it)."""
+    for record in records:
+        tag, _, row = record
+        if tag in READER_TABLES:
+            row.setdefault(READER_COLUMN, reader)
+        yield record
 
 
 def dimension_rank(row: Mapping[str, Any], path: str, seq: int) -> str:
@@ -582,12 +598,21 @@ def parse_object(ctx: RunContext, file_path: str, data: bytes) -> Iterator[Recor
         yield object_status(path, "rejected", "invalid JSON")
         return
     kind = obj(doc).get("kind")
+    reader = obj(doc).get(READER_COLUMN)
+    reader = reader if isinstance(reader, str) and reader else None
     if kind == "playlist":
-        yield from parse_playlist(ctx, path, doc)
+        yield from with_reader(parse_playlist(ctx, path, doc), reader)
     elif kind == "top":
-        yield from parse_top(ctx, path, doc)
+        yield from with_reader(parse_top(ctx, path, doc), reader)
     else:
-        yield reject(ctx, path, "kind", f"unknown document kind {kind!r}; expected 'playlist' or 'top'", None)
+        from .parse_listening import LISTENING_PARSERS  # imported here: it builds on this module
+
+        listening = LISTENING_PARSERS.get(kind)  # type: ignore[arg-type]
+        if listening is not None:
+            yield from with_reader(listening(ctx, path, doc), reader)
+            return
+        known = ", ".join(repr(k) for k in ("playlist", "top", *LISTENING_PARSERS))
+        yield reject(ctx, path, "kind", f"unknown document kind {kind!r}; expected one of {known}", None)
         yield object_status(path, "rejected", "unknown kind")
 
 

@@ -21,6 +21,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from .parse import OBJECT, REJECT, TRACK_ARTISTS_FIELD, Record, RunContext, parse_partition
+from .parse_listening import LISTENING_TABLES
 from .schemas import Schemas, TableSchema, spark_type
 
 # The record columns before the per-table struct columns.
@@ -38,7 +39,7 @@ REJECT_SCHEMA = T.StructType(
 )
 
 # Tables parse.py emits rows for; track_artists is derived from the deduplicated tracks rows.
-PARSED_TABLES = ("playlist_snapshots", "playlist_tracks", "tracks", "albums", "artists", "user_top_items")
+PARSED_TABLES = ("playlist_snapshots", "playlist_tracks", "tracks", "albums", "artists", "user_top_items") + LISTENING_TABLES
 DERIVED_TABLES = ("track_artists",)
 PRODUCED_TABLES = PARSED_TABLES + DERIVED_TABLES
 
@@ -247,8 +248,8 @@ def table_rows(records: DataFrame, table: TableSchema) -> DataFrame:
 
 def track_artists_rows(tracks: DataFrame) -> DataFrame:
     """The bridge from the winning tracks rows: one row per credited artist, in credit order."""
-    return tracks.select("track_id", F.explode(TRACK_ARTISTS_FIELD).alias("a")).select(
-        "track_id", "a.artist_id", "a.artist_position"
+    return tracks.select("track_id", "spotify_user_id", F.explode(TRACK_ARTISTS_FIELD).alias("a")).select(
+        "track_id", "a.artist_id", "a.artist_position", "spotify_user_id"
     )
 
 

@@ -111,6 +111,7 @@ def _write_raw_run(root: Path, run_id: str, extract_date: str, edit) -> Path:
     docs = {p.relative_to(run_dir).as_posix(): json.loads(p.read_text(encoding="utf-8")) for p in run_dir.glob("*/*.json")}
     edit(docs)
     for relative, doc in docs.items():
+        (run_dir / relative).parent.mkdir(parents=True, exist_ok=True)
         (run_dir / relative).write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     manifest = manifest_for(run_dir, run_id, extract_date, UNLISTED)
     (run_dir / "_manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
@@ -134,10 +135,59 @@ def _week2(docs) -> None:
     pl2["playlist"]["tracks"]["total"] = 5
     top = docs["top/tracks_short_term.json"]["pages"][0]
     top["items"].reverse()
+    _listening(docs)
+
+
+def _play(played_at, track_id, name, context=None, duration_ms=None):
+    # Minimal track objects (id, name): the playlists' fuller objects stay the tracks' current rows.
+    track = {"id": track_id, "name": name, "type": "track", **({"duration_ms": duration_ms} if duration_ms else {})}
+    return {"played_at": played_at, "track": track, "context": context}
+
+
+def _context(kind, entity_id):
+    return {"type": kind, "uri": f"spotify:{kind}:{entity_id}", "href": f"https://api.spotify.com/v1/{kind}s/{entity_id}"}
+
+
+def _listening(docs) -> None:
+    """Week 2's listener documents: two listeners' plays over two ISO weeks, Ana's saved tracks and follows."""
+    tr1, tr2, tr3, tr4, tr5 = 'Déjà Vu, "Live"\nTake 2', "Песня", "Old One", "Duet", "Odd Shapes"
+    ana = {"spotify_user_id": "user1", "listener_name": "ana", "display_name": "Ana", "fetched_at": "2026-12-02T06:00:01.000Z"}
+    docs["plays/user1.json"] = {
+        "kind": "plays", **ana, "cursor_before": None, "cursor_after": 1764620100250, "possible_gap": False,
+        "pages": [{
+            "items": [
+                _play("2026-12-01T20:15:00.250Z", "tr1", tr1, _context("playlist", "pl1AAAAAAAAAAAAAAAAAAA"), 215000),
+                _play("2026-12-01T08:00:00.000Z", "tr4", tr4, _context("album", "al4"), 200000),
+                _play("2026-11-30T07:30:00.000Z", "tr1", tr1, None, 215000),
+                _play("2026-11-28T22:00:00.000Z", "tr2", tr2, {"type": "collection", "uri": "spotify:user:user1:collection"}, 181234),
+                _play("2026-11-24T09:00:00.000Z", "tr3", tr3, _context("artist", "ar3"), 99000),
+            ],
+            "cursors": {"after": "1764620100250", "before": "1763974800000"}, "limit": 50, "next": None,
+        }],
+    }
+    docs["plays/user2.json"] = {
+        "kind": "plays", "spotify_user_id": "user2", "listener_name": None, "display_name": None,
+        "fetched_at": "2026-12-02T06:00:01.000Z", "cursor_before": None, "cursor_after": 1764590400000, "possible_gap": False,
+        "pages": [{"items": [_play("2026-12-01T12:00:00.000Z", "tr5", tr5), _play("2026-11-29T12:00:00.000Z", "tr5", tr5)], "limit": 50, "next": None}],
+    }
+    docs["saved_tracks/user1.json"] = {
+        "kind": "saved_tracks", **ana,
+        "pages": [{"items": [
+            {"added_at": "2026-11-20T10:00:00Z", "track": {"id": "tr2", "name": tr2, "type": "track"}},
+            {"added_at": "2026-06-01T10:00:00Z", "track": {"id": "tr5", "name": tr5, "type": "track"}},
+        ], "offset": 0, "total": 2}],
+    }
+    docs["followed_artists/user1.json"] = {
+        "kind": "followed_artists", **ana,
+        "pages": [{"artists": {"items": [{"id": "ar1", "name": "Ärtist Üno"}, {"id": "ar3", "name": "Тест Артист"}],
+                               "cursors": {"after": None}, "next": None, "total": 2}}],
+    }
 
 
 def _week2_rerun(docs) -> None:
     _week2(docs)
+    # The re-extracted poll no longer has Ana's album play of Monday (its content changed): the views must say so.
+    docs["plays/user1.json"]["pages"][0]["items"].pop(1)
     pl2 = docs["playlists/pl2BBBBBBBBBBBBBBBBBBB.json"]
     items = pl2["item_pages"][0]["items"]
     pl2["item_pages"][0]["items"] = items[:2] + items[-1:]  # shrank from 5 to 3 items: tr3 and tr1 dropped out

@@ -119,7 +119,15 @@ def test_parser_rows_carry_exactly_the_columns_of_tables_json():
                 "item_pages": [{"offset": 0, "items": [{"item": track}]}]}
     top_artists = {"kind": "top", "item_type": "artists", "time_range": "long_term", "pages": [{"offset": 0, "items": [{"id": "r"}]}]}
     seen = {}
-    for tag, payload in _records(playlist) + _records(top_artists, "top/artists_long_term.json"):
+    listening = [
+        ({"kind": "plays", "spotify_user_id": "u", "pages": [{"items": [{"track": track, "played_at": "2026-01-01T00:00:00Z"}]}]}, "plays/u.json"),
+        ({"kind": "saved_tracks", "spotify_user_id": "u", "pages": [{"items": [{"track": track}]}]}, "saved_tracks/u.json"),
+        ({"kind": "followed_artists", "spotify_user_id": "u", "pages": [{"artists": {"items": [{"id": "r"}]}}]}, "followed_artists/u.json"),
+    ]
+    records = _records(playlist) + _records(top_artists, "top/artists_long_term.json")
+    for doc, path in listening:
+        records += _records(doc, path)
+    for tag, payload in records:
         seen.setdefault(tag, set(payload) - {parse.TRACK_ARTISTS_FIELD})
     for name in schemas.table_names:
         if name == "track_artists" or schemas.table(name).kind == "commit":
@@ -142,7 +150,7 @@ def test_partition_dedup_keeps_the_most_complete_entity():
         manifest[path] = {"key": path, "sha256": hashlib.sha256(data).hexdigest()}
     ctx = RunContext("20261125T060000Z-a1b2c3", "2026-11-25", manifest)
     artists = [row for t, _, row in parse.parse_partition(ctx, files) if t == "artists"]
-    assert artists == [{"artist_id": "r", "artist_name": "R", "genres": "x", "followers_total": 3, "popularity": 9, "uri": "u"}]
+    assert artists == [{"artist_id": "r", "artist_name": "R", "genres": "x", "followers_total": 3, "popularity": 9, "uri": "u", "spotify_user_id": None}]
 
 
 def test_schema_path_that_does_not_exist_is_an_error_not_a_silent_fallback(tmp_path):

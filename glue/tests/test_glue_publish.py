@@ -159,8 +159,8 @@ def test_a_table_in_tables_json_the_job_does_not_produce_stops_the_run_before_re
     from spotify_transform.schemas import find_schema_file, parse_schemas
 
     document = json.loads(find_schema_file().read_text(encoding="utf-8"))
-    document["tables"]["saved_tracks"] = {"kind": "fact", "key": ["run_id", "track_id"],
-                                          "columns": [{"name": "track_id", "type": "string", "nullable": False}]}
-    with pytest.raises(TransformError, match=r"defines table\(s\) \['saved_tracks'\] that this job does not produce"):
+    document["tables"]["saved_episodes"] = {"kind": "fact", "key": ["run_id", "episode_id"],
+                                          "columns": [{"name": "episode_id", "type": "string", "nullable": False}]}
+    with pytest.raises(TransformError, match=r"defines table\(s\) \['saved_episodes'\] that this job does not produce"):
         bucket.transform(spark, schemas=parse_schemas(document, "tables.json"))
     assert not bucket.processed.exists()

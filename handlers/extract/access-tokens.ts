@@ -37,8 +37,8 @@ export interface AccessTokensOptions {
   onRateLimited(outcome: Extract<Outcome, { kind: 'rate-limited' }>, label: string): number;
   onTokenCall(): void;
   onRotationStored(outcome: string): void;
-  /** Errors that end the run (the client's SpotifyFatalError). */
-  fatal(message: string, cause?: unknown): Error;
+  /** Errors that end the client (its SpotifyFatalError); `credentialsProblem`: this client's credentials cannot be used. */
+  fatal(message: string, cause?: unknown, credentialsProblem?: boolean): Error;
 }
 
 /** Tokens are renewed this long before Spotify's expiry (capped to a tenth of a short lifetime). */
@@ -100,6 +100,8 @@ export class AccessTokens {
           'that spotify.apiBaseUrl and spotify.accountsBaseUrl belong to the same Spotify service and that the app ' +
           'is still authorised; if the message names missing permissions, run `pipeline authorize` again with the ' +
           'scopes in docs/extraction.md.',
+        undefined,
+        true,
       );
     }
   }
@@ -114,7 +116,7 @@ export class AccessTokens {
       try {
         this.credentials = await this.options.store.load({ fresh });
       } catch (error) {
-        throw this.options.fatal(`reading the Spotify credentials from ${this.options.store.describe()} failed: ${(error as Error).message}`, error);
+        throw this.options.fatal(`reading the Spotify credentials from ${this.options.store.describe()} failed: ${(error as Error).message}`, error, true);
       }
     }
     return this.credentials;
@@ -131,6 +133,8 @@ export class AccessTokens {
         throw this.options.fatal(
           `authMode "user" needs a refresh token and ${this.options.store.describe()} has none. Run \`pipeline authorize\` ` +
             'once to get one (or set spotify.authMode to "client-credentials" if your app still has that access).',
+          undefined,
+          true,
         );
       }
       form.set('grant_type', 'refresh_token');
@@ -181,7 +185,8 @@ export class AccessTokens {
           continue;
         }
       }
-      throw this.options.fatal(this.failureMessage(outcome, attempt));
+      // An answer about the credentials (invalid_grant, invalid_client) is theirs; a service that never answered is not.
+      throw this.options.fatal(this.failureMessage(outcome, attempt), undefined, outcome.kind === 'fail' || outcome.kind === 'unauthorized');
     }
   }
 

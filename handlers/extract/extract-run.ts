@@ -1,8 +1,13 @@
 /**
  * The extract itself, as a plain function: the Lambda adapter (index.ts), `pipeline extract` and the local run
- * all call it. It pulls the configured playlists (and optionally the user's own) and the user's top items,
- * writes each as a raw object per docs/data-contracts.md, and writes the run manifest LAST. No manifest = no
- * complete run.
+ * all call it. It pulls the configured playlists (and optionally the user's own) and the user's top items, and
+ * for every listener (each with their own token) their plays since their cursor, saved tracks and followed
+ * artists; writes each as a raw object per docs/data-contracts.md, and writes the run manifest LAST. No manifest =
+ * no complete run. A plays run (`mode: 'plays'`, the frequent schedule) reads only the listeners' plays. Each
+ * listener's plays cursor moves only after the manifest is written.
+ *
+ * One listener whose token is refused (revoked, missing) is an error in the manifest, not a stop: the others are
+ * extracted in full. Playlists and top lists are read as the first listener.
  *
  * A run never loses what it fetched: every finished entity is recorded in the run's checkpoint, so the same run
  * id run again (a Lambda retry, `pipeline extract --run-id X`) fetches only what is missing, then writes the
@@ -11,6 +16,7 @@
  * object, so an unchanged library costs no item-page calls.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { DEFAULT_LISTENER_NAME } from '../../config/listeners';
 import { parsePlaylistRef, type PipelineConfig } from '../../config/pipeline-config';
 import {
   assertRunId,
@@ -19,8 +25,10 @@ import {
   MANIFEST_VERSION,
   runPrefix,
   TOP_ITEM_TYPES,
+  type ListeningKind,
   type ManifestError,
   type RunManifest,
+  type RunMode,
   type StoppedEarly,
   type TimeRange,
   type TopItemType,
@@ -28,6 +36,8 @@ import {
 import type { RawObjectWriter } from '../shared/raw-writer';
 import type { SpotifyCredentialStore } from '../shared/spotify-secret';
 import type { FetchContext } from './fetch-entities';
+import { listenerProfile, playsGapOf, type ListenerContext } from './listener-extract';
+import { advancePlaysCursor } from './plays-cursor';
 import { PlaylistState } from './playlist-state';
 import { RunAttempt, type Entity } from './run-attempt';
 import { RunCheckpoint } from './run-checkpoint';
@@ -51,7 +61,18 @@ export type ExtractProgressEvent =
   | { type: 'playlist-failed'; playlistId: string; httpStatus: number | null; message: string }
   | { type: 'top-done'; itemType: TopItemType; timeRange: TimeRange; items: number }
   | { type: 'top-failed'; itemType: TopItemType; timeRange: TimeRange; httpStatus: number | null; message: string }
+  | { type: 'listening-done'; listener: string; kind: ListeningKind; items: number; possibleGap: boolean }
+  | { type: 'listening-failed'; listener: string; kind: ListeningKind; httpStatus: number | null; message: string }
+  | { type: 'listener-failed'; listener: string; message: string }
   | { type: 'stopped-early'; stoppedEarly: StoppedEarly };
+
+/** One listener: their configured name and where their credentials (app id and their refresh token) come from. */
+export interface ExtractListenerInput {
+  name: string;
+  credentials: SpotifyCredentials | SpotifyCredentialStore;
+  /** With plain credentials: where a refresh token Spotify rotated goes. */
+  onRefreshTokenRotated?: (newToken: string) => Promise<void>;
+}
 
 export interface ExtractRunInput {
   spotify: PipelineConfig['spotify'];
@@ -71,6 +92,13 @@ export interface ExtractRunInput {
   backoff?: BackoffOptions;
   /** The app's rate-limit gate, shared by the runs of several listeners of one app. */
   rateLimitGate?: RateLimitGate;
+  /** `full` (default): everything configured; `plays`: the listeners' plays alone (the frequent schedule). */
+  mode?: RunMode;
+  /**
+   * The listeners, each read with their own client; playlists and top lists are read as the first. Default: one
+   * listener, `me`, on `credentials`.
+   */
+  listeners?: ExtractListenerInput[];
 }
 
 export interface ExtractRunResult {
@@ -105,9 +133,24 @@ export function newRunId(at: Date, seed?: string): string {
 }
 
 interface Plan {
+  mode: RunMode;
   configured: string[];
   includeMine: boolean;
   topLists: Array<[TopItemType, TimeRange]>;
+  /** What is read of every listener. */
+  listening: ListeningKind[];
+}
+
+/** The listener documents a run of this mode reads, per the configuration (none without a user token). */
+function listeningOf(mode: RunMode, spotify: PipelineConfig['spotify']): ListeningKind[] {
+  if (spotify.authMode !== 'user') return [];
+  const { listening } = spotify;
+  if (mode === 'plays') return listening.plays ? ['plays'] : [];
+  return [
+    ...(listening.plays ? (['plays'] as const) : []),
+    ...(listening.savedTracks ? (['saved_tracks'] as const) : []),
+    ...(listening.followedArtists ? (['followed_artists'] as const) : []),
+  ];
 }
 
 /** Validates what was asked, before any call. */
@@ -127,6 +170,19 @@ function planOf(input: ExtractRunInput, logger: MinimalLogger): Plan {
       'no Spotify client id: set it in the secret (AWS) or the local secrets file / SPOTIFY_CLIENT_ID (local run)',
     );
   }
+  const mode = input.mode ?? 'full';
+  if (mode !== 'full' && mode !== 'plays') throw new ExtractFailedError(`mode must be "full" or "plays" (got "${String(mode)}")`);
+  const listening = listeningOf(mode, spotify);
+  const names = (input.listeners ?? []).map((l) => l.name);
+  if (names.some((n) => !n) || new Set(names).size !== names.length) {
+    throw new ExtractFailedError(`every listener needs a name of its own (got ${JSON.stringify(names)})`);
+  }
+  if (mode === 'plays') {
+    if (listening.length === 0) {
+      throw new ExtractFailedError('a plays run has nothing to do: plays are off (spotify.listening.plays) or authMode is not "user"');
+    }
+    return { mode, configured: [], includeMine: false, topLists: [], listening };
+  }
   let configured: string[];
   try {
     configured = (input.override?.playlists ?? spotify.playlists).map(parsePlaylistRef);
@@ -138,8 +194,8 @@ function planOf(input: ExtractRunInput, logger: MinimalLogger): Plan {
   if (includeMine && spotify.authMode !== 'user') {
     throw new ExtractFailedError('includeMyPlaylists needs authMode "user": an app-only token has no "me"');
   }
-  if (configured.length === 0 && !includeMine && !topEnabled) {
-    throw new ExtractFailedError('nothing to extract: no playlists, includeMyPlaylists off and topItems off');
+  if (configured.length === 0 && !includeMine && !topEnabled && listening.length === 0) {
+    throw new ExtractFailedError('nothing to extract: no playlists, includeMyPlaylists off, topItems off and no listening data');
   }
   const topLists: Array<[TopItemType, TimeRange]> = [];
   if (topEnabled && spotify.authMode === 'user') {
@@ -147,7 +203,7 @@ function planOf(input: ExtractRunInput, logger: MinimalLogger): Plan {
   } else if (topEnabled) {
     logger.warn('top items skipped: /v1/me/top needs authMode "user"');
   }
-  return { configured: [...new Set(configured)], includeMine, topLists };
+  return { mode, configured: [...new Set(configured)], includeMine, topLists, listening };
 }
 
 async function readManifest(writer: RawObjectWriter, key: string): Promise<RunManifest | null> {
@@ -174,45 +230,96 @@ export async function extractRun(input: ExtractRunInput): Promise<ExtractRunResu
   if (existing) {
     logger.info('the run already has its manifest; nothing to do', { key });
     await PlaylistState.recordRun(writer, existing, spotify.market ?? null).catch(() => undefined);
+    // The attempt that wrote it may have died before it moved the plays cursors.
+    await advanceCursors(writer, existing, logger);
     return { manifest: existing, manifestKey: key, prefix, alreadyComplete: true, resumed: false };
   }
 
-  let client: SpotifyClient;
-  try {
-    client = new SpotifyClient({
-      apiBaseUrl: spotify.apiBaseUrl,
-      accountsBaseUrl: spotify.accountsBaseUrl,
-      authMode: spotify.authMode,
-      credentials: input.credentials,
-      onRefreshTokenRotated: input.onRefreshTokenRotated,
-      maxConcurrentRequests: spotify.maxConcurrentRequests,
-      requestTimeoutMs: spotify.requestTimeoutMs,
-      maxRetries: spotify.maxRetries,
-      deadline: Date.now() + input.timeBudgetSeconds * 1000,
-      backoff: input.backoff,
-      logger,
-      gate: input.rateLimitGate,
-    });
-  } catch (error) {
-    throw new ExtractFailedError((error as Error).message, { cause: error });
+  // One client per listener (their own token), all behind the app's one rate-limit gate; the first listener's
+  // client also reads the playlists and top lists.
+  const listeners: ExtractListenerInput[] = input.listeners?.length
+    ? input.listeners
+    : [{ name: DEFAULT_LISTENER_NAME, credentials: input.credentials, onRefreshTokenRotated: input.onRefreshTokenRotated }];
+  const deadline = Date.now() + input.timeBudgetSeconds * 1000;
+  const clients: SpotifyClient[] = [];
+  for (const listener of listeners) {
+    try {
+      clients.push(
+        new SpotifyClient({
+          apiBaseUrl: spotify.apiBaseUrl,
+          accountsBaseUrl: spotify.accountsBaseUrl,
+          authMode: spotify.authMode,
+          credentials: listener.credentials,
+          onRefreshTokenRotated: listener.onRefreshTokenRotated,
+          maxConcurrentRequests: spotify.maxConcurrentRequests,
+          requestTimeoutMs: spotify.requestTimeoutMs,
+          maxRetries: spotify.maxRetries,
+          deadline,
+          backoff: input.backoff,
+          logger,
+          gate: clients[0]?.gate ?? input.rateLimitGate,
+        }),
+      );
+    } catch (error) {
+      throw new ExtractFailedError(`listener ${listener.name}: ${(error as Error).message}`, { cause: error });
+    }
   }
-  const checkpoint = await RunCheckpoint.open(writer, runId, extractDate, () => ({ ...client.stats }), logger);
+  const client = clients[0];
+  const checkpoint = await RunCheckpoint.open(writer, runId, extractDate, () => sumStats(clients), logger);
   if (checkpoint.resumed) {
     logger.info('resuming the run from its checkpoint', { attempt: checkpoint.attempts, done: checkpoint.allObjects().length });
     progress({ type: 'resumed', attempt: checkpoint.attempts, entitiesDone: checkpoint.allObjects().length });
   }
-  const ctx: FetchContext = { client, spotify, writer, runId, extractDate, logger };
+  const contexts: ListenerContext[] = listeners.map((listener, i) => ({
+    name: listener.name,
+    client: clients[i],
+    runId,
+    extractDate,
+    writer,
+    market: spotify.market,
+    profile: listenerProfile(clients[i]),
+  }));
+  const ctx: FetchContext = {
+    client,
+    spotify,
+    writer,
+    runId,
+    extractDate,
+    logger,
+    // Playlists and top lists say whose token read them (a user token has a "me").
+    profile: spotify.authMode === 'user' ? contexts[0].profile : undefined,
+  };
   const state = await PlaylistState.load(writer, { api_base_url: spotify.apiBaseUrl, market: spotify.market ?? null });
-  const attempt = new RunAttempt(ctx, checkpoint, state, progress);
+  const attempt = new RunAttempt(ctx, checkpoint, state, progress, contexts);
   try {
-    const playlists = await attempt.resolvePlaylists(plan.configured, plan.includeMine);
+    const playlists = plan.mode === 'full' ? await attempt.resolvePlaylists(plan.configured, plan.includeMine) : [];
     const tops = plan.topLists.map(([itemType, timeRange]): Entity => ({ kind: 'top', entityId: `${itemType}_${timeRange}`, itemType, timeRange }));
-    await attempt.fetchMissing([...playlists, ...tops], spotify.maxConcurrentRequests);
+    const listening = contexts.flatMap((listener) => plan.listening.map((kind): Entity => ({ kind, entityId: listener.name, listener })));
+    await attempt.fetchMissing([...playlists, ...tops, ...listening], spotify.maxConcurrentRequests);
   } finally {
     // A token call under way (maybe with a rotated refresh token in its answer) finishes and is stored first.
-    await client.settled();
+    await Promise.all(clients.map((c) => c.settled()));
   }
-  return finishAttempt(input, { key, prefix, extractDate }, client, checkpoint, attempt, logger, progress);
+  return finishAttempt({ ...input, mode: plan.mode }, { key, prefix, extractDate }, client, checkpoint, attempt, logger, progress);
+}
+
+function sumStats(clients: SpotifyClient[]) {
+  const sum = { api_calls: 0, item_page_calls: 0, token_calls: 0, retries: 0, rate_limited: 0 };
+  for (const c of clients) for (const k of Object.keys(sum) as Array<keyof typeof sum>) sum[k] += c.stats[k];
+  return sum;
+}
+
+/** Moves each listener's plays cursor to the newest play the manifest's plays objects hold (never back). */
+async function advanceCursors(writer: RawObjectWriter, manifest: RunManifest, logger: MinimalLogger): Promise<void> {
+  for (const object of manifest.objects) {
+    if (object.kind !== 'plays' || !object.spotify_user_id || typeof object.cursor_after !== 'number') continue;
+    try {
+      await advancePlaysCursor(writer, object.spotify_user_id, object.cursor_after, manifest.run_id);
+    } catch (error) {
+      // The next poll then starts from the older cursor: it reads some plays again, and the warehouse keeps each once.
+      logger.warn('could not store the plays cursor; the next poll reads those plays again', { listener: object.entity_id, error: (error as Error).message });
+    }
+  }
 }
 
 /** After the attempt: no manifest when it failed (the checkpoint keeps what was done), else the manifest, last. */
@@ -228,7 +335,7 @@ async function finishAttempt(
   const { runId, writer, spotify } = input;
   const { key, prefix, extractDate } = run;
   const fatal = attempt.fatal;
-  const stopReason = client.stopReason;
+  const stopReason = attempt.stopped ?? client.stopReason;
   const stoppedEarly = stopReason instanceof RunStoppedError ? stopReason.stopped : null;
   const objects = checkpoint.allObjects();
   if (fatal) {
@@ -262,6 +369,9 @@ async function finishAttempt(
   // Written last, after every object it lists: its S3 event is what starts the transform.
   await writer.put(key, JSON.stringify(manifest, null, 2), 'application/json');
   logger.info('run manifest written', { key, status: manifest.status, counts: manifest.counts, errors: errors.length });
+  for (const gap of manifest.plays_gaps ?? []) logger.warn('plays may be missing', { ...gap });
+  // Only now that the raw data and the manifest are written may the cursors move past these plays.
+  await advanceCursors(writer, manifest, logger);
   await checkpoint.finish(stoppedEarly ? 'stopped_early' : 'complete', stoppedEarly?.message ?? null).catch(() => undefined);
   // The next run compares snapshot ids with these; a failure here only costs it a full fetch.
   await PlaylistState.recordRun(writer, manifest, spotify.market ?? null).catch((error: Error) =>
@@ -281,7 +391,9 @@ function buildManifest(
   const sortedErrors = [...errors].sort((a, b) => `${a.kind}/${a.entity_id}`.localeCompare(`${b.kind}/${b.entity_id}`));
   const playlists = objects.filter((o) => o.kind === 'playlist');
   const tops = objects.filter((o) => o.kind === 'top');
+  const listening = (kind: string) => objects.filter((o) => o.kind === kind);
   const totals = checkpoint.totals();
+  const gaps = listening('plays').map(playsGapOf).filter((g) => g !== null);
   return {
     manifest_version: MANIFEST_VERSION,
     run_id: input.runId,
@@ -304,7 +416,13 @@ function buildManifest(
       token_calls: totals.token_calls,
       retries: totals.retries,
       rate_limited: totals.rate_limited,
+      listeners: new Set(objects.filter((o) => o.spotify_user_id && o.kind !== 'playlist' && o.kind !== 'top').map((o) => o.entity_id)).size,
+      plays: listening('plays').reduce((sum, o) => sum + o.items, 0),
+      saved_tracks: listening('saved_tracks').reduce((sum, o) => sum + o.items, 0),
+      followed_artists: listening('followed_artists').reduce((sum, o) => sum + o.items, 0),
     },
     errors: sortedErrors,
+    mode: input.mode ?? 'full',
+    plays_gaps: gaps,
   };
 }

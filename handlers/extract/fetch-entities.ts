@@ -10,6 +10,7 @@
 import type { PipelineConfig } from '../../config/pipeline-config';
 import { playlistKey, topKey, type ManifestObject, type TimeRange, type TopItemType } from '../shared/manifest';
 import type { RawObjectWriter } from '../shared/raw-writer';
+import type { ListenerProfile } from './listening';
 import type { PlaylistState } from './playlist-state';
 import type { MinimalLogger, SpotifyClient } from './spotify-client';
 
@@ -32,6 +33,13 @@ export interface FetchContext {
   runId: string;
   extractDate: string;
   logger: MinimalLogger;
+  /** Whose token reads (a user token): named in every document, so every table carries the Spotify user id. */
+  profile?: () => Promise<ListenerProfile>;
+}
+
+/** `{ spotify_user_id }` of the reading user, for a document and its manifest entry; nothing for an app token. */
+async function readBy(ctx: FetchContext): Promise<{ spotify_user_id?: string }> {
+  return ctx.profile ? { spotify_user_id: (await ctx.profile()).spotifyUserId } : {};
 }
 
 export interface ListedPlaylist {
@@ -64,7 +72,7 @@ const MAX_SEQUENTIAL_PAGES = 2_000;
  * concurrently, stepping by the page size the server really used (a Spotify-compatible server may cap `limit`
  * lower than asked). A server that sends no `total` is followed page by page until a short or last page.
  */
-async function allPages(pageSize: number, page: (offset: number) => Promise<Json>): Promise<Json[]> {
+export async function allPages(pageSize: number, page: (offset: number) => Promise<Json>): Promise<Json[]> {
   const first = await page(0);
   const firstItems = asArray(first.items).length;
   if (typeof first.total === 'number') {
@@ -173,6 +181,7 @@ export async function fetchPlaylist(
     return { object, name: options.listed?.name ?? null, reused: true };
   }
 
+  const reader = await readBy(ctx);
   let version = await fetchVersion(ctx, playlistId);
   const changedWhilePaging = !version.consistent || (snapshotBefore !== null && version.snapshotId !== snapshotBefore);
   let changedAgain = false;
@@ -186,7 +195,7 @@ export async function fetchPlaylist(
   const items = version.pages.reduce((sum, page) => sum + asArray(page.items).length, 0);
   const written = await ctx.writer.put(
     key,
-    JSON.stringify({ kind: 'playlist', playlist_id: playlistId, fetched_at: new Date().toISOString(), playlist: version.metadata, item_pages: version.pages }),
+    JSON.stringify({ kind: 'playlist', playlist_id: playlistId, ...reader, fetched_at: new Date().toISOString(), playlist: version.metadata, item_pages: version.pages }),
     'application/json',
   );
   const object: ManifestObject = {
@@ -200,6 +209,7 @@ export async function fetchPlaylist(
     snapshot_id: version.snapshotId,
     refetched_after_snapshot_change: changedWhilePaging,
     snapshot_changed_during_fetch: changedAgain,
+    ...reader,
   };
   ctx.logger.info('playlist extracted', { playlistId, items, pages: version.pages.length, refetched: changedWhilePaging });
   return { object, name: stringOrNull(version.metadata.name), reused: false };
@@ -208,6 +218,7 @@ export async function fetchPlaylist(
 export async function fetchTopList(ctx: FetchContext, itemType: TopItemType, timeRange: TimeRange): Promise<ManifestObject> {
   const { spotify, client } = ctx;
   const pageSize = spotify.topItems.limit;
+  const reader = await readBy(ctx);
   const pages = await allPages(pageSize, async (offset) =>
     (await client.getJson(
       `/me/top/${itemType}`,
@@ -218,9 +229,9 @@ export async function fetchTopList(ctx: FetchContext, itemType: TopItemType, tim
   const key = topKey(ctx.runId, ctx.extractDate, itemType, timeRange);
   const written = await ctx.writer.put(
     key,
-    JSON.stringify({ kind: 'top', item_type: itemType, time_range: timeRange, fetched_at: new Date().toISOString(), pages }),
+    JSON.stringify({ kind: 'top', item_type: itemType, time_range: timeRange, ...reader, fetched_at: new Date().toISOString(), pages }),
     'application/json',
   );
   const items = pages.reduce((sum, page) => sum + asArray(page.items).length, 0);
-  return { key, kind: 'top', entity_id: `${itemType}_${timeRange}`, ...written, items, pages: pages.length, fetched_in_run: ctx.runId };
+  return { key, kind: 'top', entity_id: `${itemType}_${timeRange}`, ...written, items, pages: pages.length, fetched_in_run: ctx.runId, ...reader };
 }

@@ -7,6 +7,10 @@
  * delivery while it runs, or after it finished, does nothing; a retry after a failed or timed-out attempt takes
  * the claim over and runs the same run id again, which resumes it from its checkpoint.
  *
+ * `mode: "plays"` (the plays schedule's events) polls the listeners' plays alone, within extract.playsTimeBudgetSeconds.
+ * Each configured listener's refresh token lives in their own secret (config/listeners.ts), the app's client id in
+ * SPOTIFY_SECRET_ARN.
+ *
  * Environment: PIPELINE_CONFIG (the validated pipeline configuration, JSON), BUCKET_NAME, SPOTIFY_SECRET_ARN;
  * optional POWERTOOLS_SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE, POWERTOOLS_LOG_LEVEL.
  */
@@ -16,12 +20,21 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
-import { parseConfig, type PipelineConfig } from '../../config/pipeline-config';
+import { listenerSecretId } from '../../config/listeners';
+import { parseConfig, resourceNames, type PipelineConfig } from '../../config/pipeline-config';
 import { S3ObjectWriter, type RawObjectWriter } from '../shared/raw-writer';
-import { SpotifySecretStore, type SpotifyCredentialStore } from '../shared/spotify-secret';
-import { RUN_ID_PATTERN, runIdStartedAt } from '../shared/manifest';
+import { ListenerCredentialStore, SpotifySecretStore, type SpotifyCredentialStore } from '../shared/spotify-secret';
+import { RUN_ID_PATTERN, runIdStartedAt, type PlaysGap } from '../shared/manifest';
 import { RunClaims, type HeldClaim } from '../shared/run-claim';
-import { ExtractFailedError, extractRun, newRunId, type BackoffOptions, type ExtractProgressEvent, type MinimalLogger } from './extract-run';
+import {
+  ExtractFailedError,
+  extractRun,
+  newRunId,
+  type BackoffOptions,
+  type ExtractListenerInput,
+  type ExtractProgressEvent,
+  type MinimalLogger,
+} from './extract-run';
 
 /**
  * What the function accepts. All fields optional:
@@ -29,7 +42,8 @@ import { ExtractFailedError, extractRun, newRunId, type BackoffOptions, type Ext
  * - the compute stack's EventBridge Scheduler target passes `id: weekly-<aws.scheduler.scheduled-time>` and
  *   `scheduledTime` (the scheduled time survives the Scheduler's retries; an execution id does not);
  *   `executionId` is still accepted as a seed for callers that have one;
- * - a manual invoke (backfill, one-off) may set `runId`, `playlists`, `includeMyPlaylists`, `topItems`.
+ * - a manual invoke (backfill, one-off) may set `runId`, `playlists`, `includeMyPlaylists`, `topItems`;
+ * - `mode: "plays"` polls the listeners' plays alone (the plays schedule sends it); default `full`.
  */
 export const ExtractEventSchema = z
   .object({
@@ -41,6 +55,7 @@ export const ExtractEventSchema = z
     playlists: z.array(z.string()).optional(),
     includeMyPlaylists: z.boolean().optional(),
     topItems: z.boolean().optional(),
+    mode: z.enum(['full', 'plays']).optional(),
   })
   .loose();
 export type ExtractEvent = z.input<typeof ExtractEventSchema>;
@@ -58,6 +73,8 @@ export interface ExtractHandlerResult {
   alreadyComplete: boolean;
   /** This invocation finished a run an earlier one had left unfinished. */
   resumed: boolean;
+  /** Plays polls that may have missed plays (the manifest's plays_gaps). */
+  playsGaps?: PlaysGap[];
 }
 
 /** What the handler needs of a logger and a metrics sink: Powertools' Logger and Metrics, or the CLI's own. */
@@ -78,6 +95,8 @@ export interface ExtractHandlerDeps {
   onProgress?: (event: ExtractProgressEvent) => void;
   /** Run claims (S3); scheduled runs are claimed before they start. */
   claims?: RunClaims;
+  /** The listeners, each with their own credentials; default: one listener on `secrets`. */
+  listeners?: ExtractListenerInput[];
 }
 
 /** A claim outlives the invocation that took it by this much, so it never lapses while its holder still runs. */
@@ -138,13 +157,16 @@ export function createExtractHandler(deps: ExtractHandlerDeps | (() => ExtractHa
       claim = claimed.claim;
       if (claimed.takenOverFrom) logger.info('taking over the run from an attempt that failed or timed out', { previous: claimed.takenOverFrom });
     }
-    logger.info('extract starting', { writer: writer.describe(), override: override ?? null, authMode: config.spotify.authMode });
+    const mode = event.mode ?? 'full';
+    logger.info('extract starting', { writer: writer.describe(), mode, override: override ?? null, authMode: config.spotify.authMode });
     metrics.addDimension('environment', config.environment);
     try {
       const result = await extractRun({
         spotify: config.spotify,
-        timeBudgetSeconds: config.extract.timeBudgetSeconds,
+        timeBudgetSeconds: mode === 'plays' ? config.extract.playsTimeBudgetSeconds : config.extract.timeBudgetSeconds,
         credentials: secrets,
+        mode,
+        listeners: resolved.listeners,
         writer,
         runId,
         startedAt,
@@ -168,6 +190,11 @@ export function createExtractHandler(deps: ExtractHandlerDeps | (() => ExtractHa
         metrics.addMetric('RateLimited', MetricUnit.Count, c.rate_limited);
         metrics.addMetric('EntityErrors', MetricUnit.Count, manifest.errors.length);
         metrics.addMetric('StoppedEarly', MetricUnit.Count, manifest.stopped_early ? 1 : 0);
+        metrics.addMetric('Plays', MetricUnit.Count, c.plays ?? 0);
+        metrics.addMetric('SavedTracks', MetricUnit.Count, c.saved_tracks ?? 0);
+        metrics.addMetric('FollowedArtists', MetricUnit.Count, c.followed_artists ?? 0);
+        metrics.addMetric('ListenersFailed', MetricUnit.Count, manifest.errors.filter((e) => e.kind === 'listener').length);
+        metrics.addMetric('PlaysGaps', MetricUnit.Count, manifest.plays_gaps?.length ?? 0);
       }
       metrics.addMetric('ExtractFailed', MetricUnit.Count, 0);
       for (const error of manifest.errors) {
@@ -192,11 +219,13 @@ export function createExtractHandler(deps: ExtractHandlerDeps | (() => ExtractHa
         stoppedEarly: manifest.stopped_early?.message ?? null,
         alreadyComplete: result.alreadyComplete,
         resumed: result.resumed,
+        playsGaps: manifest.plays_gaps ?? [],
       };
     } catch (error) {
       metrics.addMetric('ExtractFailed', MetricUnit.Count, 1);
       // A refused token may mean the secret changed under a warm container: read it afresh next time.
       secrets.invalidate?.();
+      for (const listener of resolved.listeners ?? []) (listener.credentials as { invalidate?(): void }).invalidate?.();
       logger.error('extract failed; no manifest was written (a retry of this event resumes from the checkpoint)', { error: error as Error });
       // Release the claim so that the retry of this delivery runs the same run id again (and resumes it).
       await claim?.failed(error).catch((releaseError: unknown) =>
@@ -223,11 +252,22 @@ export function depsFromEnvironment(env: NodeJS.ProcessEnv = process.env): Extra
   }
   const config = parseConfig(rawConfig, 'PIPELINE_CONFIG');
   const s3 = new S3Client({});
+  const secretsManager = new SecretsManagerClient({});
+  const app = new SpotifySecretStore(secretsManager, env.SPOTIFY_SECRET_ARN as string);
+  const prefix = resourceNames(config).prefix;
   return {
     config,
     writer: new S3ObjectWriter(s3, env.BUCKET_NAME as string),
     claims: new RunClaims(s3, env.BUCKET_NAME as string),
-    secrets: new SpotifySecretStore(new SecretsManagerClient({}), env.SPOTIFY_SECRET_ARN as string),
+    secrets: app,
+    // Each configured listener's refresh token in their own secret; none configured: the app secret's own token.
+    listeners:
+      config.spotify.listeners.length > 0
+        ? config.spotify.listeners.map((l) => ({
+            name: l.name,
+            credentials: new ListenerCredentialStore(l.name, app, new SpotifySecretStore(secretsManager, listenerSecretId(prefix, l))),
+          }))
+        : undefined,
     logger: new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'spotify-extract' }),
     metrics: new Metrics({
       namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? 'SpotifyPipeline',

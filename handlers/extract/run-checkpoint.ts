@@ -124,6 +124,13 @@ export class RunCheckpoint {
     void this.save().catch((e: Error) => this.logger.warn('could not save the checkpoint; a retry would refetch more', { error: e.message }));
   }
 
+  /** Forgets an earlier attempt's failure that this attempt tries again (e.g. a listener authorised since). */
+  clearError(kind: string, entityId: string): void {
+    if (this.errors.delete(entityKey(kind, entityId))) {
+      void this.save().catch((e: Error) => this.logger.warn('could not save the checkpoint; a retry would refetch more', { error: e.message }));
+    }
+  }
+
   /** The counts of every attempt so far, this one's included. */
   totals(): AttemptCounts {
     this.attempt.counts = this.counts();

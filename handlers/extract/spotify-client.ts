@@ -86,11 +86,18 @@ export class RunStoppedError extends Error {
   }
 }
 
-/** Nothing more can work in this run: the API is unreachable, or the credentials are refused. */
+/** Nothing more can work with this client: the API is unreachable, or the credentials are refused. */
 export class SpotifyFatalError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /**
+   * The client's credentials (one listener's) cannot be used: refused, missing, unreadable, or a rotated refresh
+   * token could not be stored. Another listener's client is unaffected, so a run with several listeners goes on.
+   */
+  readonly credentialsProblem: boolean;
+
+  constructor(message: string, options?: { cause?: unknown; credentialsProblem?: boolean }) {
     super(message, options);
     this.name = 'SpotifyFatalError';
+    this.credentialsProblem = options?.credentialsProblem ?? false;
   }
 }
 
@@ -165,7 +172,7 @@ export class SpotifyClient {
           this.logger.info('stored the rotated Spotify refresh token', { outcome });
         }
       },
-      fatal: (message, cause) => new SpotifyFatalError(message, { cause }),
+      fatal: (message, cause, credentialsProblem) => new SpotifyFatalError(message, { cause, credentialsProblem }),
     });
   }
 

@@ -15,11 +15,18 @@ export const TOP_ITEM_TYPES = ['tracks', 'artists'] as const;
 export type TopItemType = (typeof TOP_ITEM_TYPES)[number];
 export type TimeRange = 'short_term' | 'medium_term' | 'long_term';
 
+/** What a listener document holds (one per listener and kind, under `<kind>/<spotify_user_id>.json`). */
+export const LISTENING_KINDS = ['plays', 'saved_tracks', 'followed_artists'] as const;
+export type ListeningKind = (typeof LISTENING_KINDS)[number];
+
+/** A run polls plays alone (the frequent schedule) or extracts everything configured (the weekly run). */
+export type RunMode = 'full' | 'plays';
+
 export interface ManifestObject {
   /** Full bucket key: under this run's prefix, or (reused) under the prefix of the run named by fetched_in_run. */
   key: string;
-  kind: 'playlist' | 'top';
-  /** Playlist id, or `<type>_<time_range>` for a top list. */
+  kind: 'playlist' | 'top' | ListeningKind;
+  /** Playlist id, `<type>_<time_range>` for a top list, the listener's configured name for a listener document. */
   entity_id: string;
   bytes: number;
   sha256: string;
@@ -33,10 +40,20 @@ export interface ManifestObject {
   refetched_after_snapshot_change?: boolean;
   /** Playlists: it changed again during that second paging; the items may mix two versions of the playlist. */
   snapshot_changed_during_fetch?: boolean;
+  /** Listener documents (and playlists and top lists): the Spotify user whose token read it. */
+  spotify_user_id?: string;
+  /** Plays: the cursor the poll started from, and the newest played_at it stored (Unix ms; null: none yet). */
+  cursor_before?: number | null;
+  cursor_after?: number | null;
+  /** Plays: the poll found a full page of plays newer than its cursor: plays may be missing (see plays_gaps). */
+  possible_gap?: boolean;
+  /** Plays: the oldest play newer than the cursor that the poll still reached (Unix ms). */
+  oldest_new_play_at?: number | null;
 }
 
 export interface ManifestError {
-  kind: 'playlist' | 'top' | 'my_playlists';
+  /** `listener`: nothing could be read for that listener (e.g. a revoked refresh token); entity_id names them. */
+  kind: 'playlist' | 'top' | 'my_playlists' | 'listener' | ListeningKind;
   entity_id: string;
   /** null when there was no HTTP answer (timeout, connection reset). */
   http_status: number | null;
@@ -65,6 +82,22 @@ export interface ManifestCounts {
   token_calls: number;
   retries: number;
   rate_limited: number;
+  /** Listeners read in this run (their listener documents), of those configured. */
+  listeners?: number;
+  /** Plays newer than each listener's cursor, summed over listeners. */
+  plays?: number;
+  saved_tracks?: number;
+  followed_artists?: number;
+}
+
+/** A plays poll that may have missed plays: Spotify serves only the last 50, and more were played since the cursor. */
+export interface PlaysGap {
+  listener: string;
+  spotify_user_id: string;
+  /** The cursor the poll started from, and the oldest new play it still reached (ISO 8601, UTC). */
+  cursor_before: string;
+  oldest_new_play: string | null;
+  message: string;
 }
 
 export interface RunManifest {
@@ -81,6 +114,10 @@ export interface RunManifest {
   objects: ManifestObject[];
   counts: ManifestCounts;
   errors: ManifestError[];
+  /** `plays`: a plays poll (no playlists, no top lists, no library). Absent in manifests written before it existed. */
+  mode?: RunMode;
+  /** Plays polls that may have missed plays (also in the run report). */
+  plays_gaps?: PlaysGap[];
 }
 
 export function assertRunId(runId: string): void {

@@ -203,3 +203,37 @@ export class SpotifySecretStore implements SpotifyCredentialStore {
     return parseSpotifySecret(text, `secret ${this.secretId}`);
   }
 }
+
+/**
+ * One listener's credentials: the app's client id (and secret) from the app's store, the listener's own refresh
+ * token from theirs. A refresh token Spotify rotates goes back to the listener's store. A listener store that holds
+ * a client id of its own (what `pipeline authorize --listener` writes) is believed over the app's.
+ */
+export class ListenerCredentialStore implements SpotifyCredentialStore {
+  constructor(
+    readonly listener: string,
+    private readonly app: SpotifyCredentialStore,
+    private readonly token: SpotifyCredentialStore,
+  ) {}
+
+  describe(): string {
+    return `${this.token.describe()} (listener ${this.listener})`;
+  }
+
+  async load(options: { fresh?: boolean } = {}): Promise<SpotifyCredentials> {
+    const [app, own] = await Promise.all([this.app.load(options), this.token.load(options)]);
+    if (!own.refreshToken) {
+      throw new Error(`${this.token.describe()} holds no refresh token for listener ${this.listener}: run \`pipeline authorize --listener ${this.listener}\``);
+    }
+    return { clientId: own.clientId || app.clientId, clientSecret: own.clientSecret ?? app.clientSecret, refreshToken: own.refreshToken };
+  }
+
+  saveRotatedRefreshToken(previous: string, next: string): Promise<SaveOutcome> {
+    return this.token.saveRotatedRefreshToken(previous, next);
+  }
+
+  invalidate(): void {
+    (this.app as { invalidate?(): void }).invalidate?.();
+    (this.token as { invalidate?(): void }).invalidate?.();
+  }
+}

@@ -148,6 +148,8 @@ export const SAMPLE_PLAYLIST_IDS: { owned: string[]; notFound: string; forbidden
 
 /** Owned by a friend, collaborative, the sample user is a collaborator: items readable. */
 export const SAMPLE_FRIEND_COLLAB_PLAYLIST_ID = '1AxRd7mKpV0sYeZq4TgUwN';
+/** Mira, the friend who owns that playlist: the fake's second listener (listening.ts). */
+export const SAMPLE_FRIEND_ID = FRIEND_ID;
 
 // ---------------------------------------------------------------------------------------------------------
 // Deterministic helpers

@@ -57,17 +57,18 @@ export class Renderer {
     };
   }
 
-  me(): Json {
-    const user = this.catalog.users[this.catalog.userId];
+  /** /v1/me of the catalog's user, or of another listener (listening.ts). */
+  me(userId = this.catalog.userId): Json {
+    const user = this.catalog.users[userId];
     return {
       display_name: user?.displayName ?? null,
-      external_urls: { spotify: `https://open.spotify.com/user/${this.catalog.userId}` },
-      href: `${this.apiBaseUrl}/users/${this.catalog.userId}`,
-      id: this.catalog.userId,
-      images: images(this.catalog.userId, 'ab6775700000', [['ee85', 300], ['1020', 64]]),
+      external_urls: { spotify: `https://open.spotify.com/user/${userId}` },
+      href: `${this.apiBaseUrl}/users/${userId}`,
+      id: userId,
+      images: images(userId, 'ab6775700000', [['ee85', 300], ['1020', 64]]),
       type: 'user',
-      uri: `spotify:user:${this.catalog.userId}`,
-      account_id: `acct-${hex(this.catalog.userId).slice(0, 16)}`,
+      uri: `spotify:user:${userId}`,
+      account_id: `acct-${hex(userId).slice(0, 16)}`,
     };
   }
 

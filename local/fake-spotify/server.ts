@@ -14,10 +14,12 @@ import { loadSampleCatalog, TIME_RANGES, type CatalogPlaylist, type FakeCatalog,
 import { FaultEngine, type FaultAction, type FaultPlan } from './faults';
 import { applyFields, FieldsSyntaxError, parseFields } from './fields';
 import { Renderer } from './render';
+import { FakeClock, FakeListener, ListeningApi, sampleListenerSpecs, type FakeListenerSpec, type RecentlyPlayedRules } from './listening';
 import { contentSnapshotId } from './weekly';
 
 export type { FaultAction, FaultPlan, FaultRule } from './faults';
 export type { FakeCatalog } from './catalog';
+export type { FakeListenerSpec, PlayModel } from './listening';
 
 export interface FakeSpotifyOptions {
   /** Default 127.0.0.1. */
@@ -49,6 +51,18 @@ export interface FakeSpotifyOptions {
    * the old /tracks endpoint.
    */
   accessMode?: 'development' | 'extended';
+  /**
+   * The authorised users, each with their own refresh token, library and listening history (listening.ts).
+   * Default: the sample listeners, Sam (the catalog's user, `credentials.refreshToken`) and Mira.
+   */
+  listeners?: FakeListenerSpec[];
+  /**
+   * The listening clock starts at `asOf` (or now) and runs with wall time; `frozen` stops it where it starts, so
+   * only advanceClock/setClock move it (new plays appear as it moves).
+   */
+  clock?: 'running' | 'frozen';
+  /** Recently played as Spotify serves it (50 plays, the newest after a cursor) unless changed here. */
+  recentlyPlayed?: RecentlyPlayedRules;
 }
 
 export interface FakeCredentials {
@@ -115,6 +129,16 @@ export interface FakeSpotifyServer {
   stats(): FakeSpotifyStats;
   requests(): FakeSpotifyRequestLogEntry[];
   setFaults(plan: FaultPlan): void;
+  /** The listening clock (epoch ms): plays up to this instant exist. */
+  now(): number;
+  advanceClock(ms: number): void;
+  setClock(at: Date): void;
+  /** Each listener's user id, display name and current refresh token (follows rotation). */
+  listeners(): Array<{ userId: string; displayName: string | null; refreshToken: string }>;
+  /** The user revoked the app: their refresh tokens answer `invalid_grant` from now on. */
+  revokeListener(userId: string): void;
+  /** Whose account the next /authorize approves (default: the catalog's user). */
+  authorizeAs(userId: string): void;
   close(): Promise<void>;
 }
 
@@ -125,7 +149,8 @@ export const DEFAULT_FAKE_CREDENTIALS: FakeCredentials = {
 };
 
 /** What the configured refresh token (the one-time authorisation's result) was granted. */
-const DEFAULT_SCOPE = 'playlist-read-private playlist-read-collaborative user-top-read user-read-private';
+const DEFAULT_SCOPE =
+  'playlist-read-private playlist-read-collaborative user-top-read user-read-private user-read-recently-played user-library-read user-follow-read';
 const CODE_TTL_MS = 10 * 60_000;
 const EMBEDDED_PAGE_LIMIT = 50;
 const BASE62_ID = /^[0-9A-Za-z]{22}$/;
@@ -133,6 +158,8 @@ const BASE62_ID = /^[0-9A-Za-z]{22}$/;
 interface AccessToken {
   kind: 'user' | 'app';
   clientId: string;
+  /** Whose token (user tokens only). */
+  userId: string | null;
   scope: string;
   expiresAt: number;
   apiCalls: number;
@@ -140,6 +167,7 @@ interface AccessToken {
 
 interface RefreshToken {
   clientId: string;
+  userId: string;
   scope: string;
   /** Issued to a PKCE client: refreshing needs only client_id, no secret. */
   pkce: boolean;
@@ -147,6 +175,7 @@ interface RefreshToken {
 
 interface AuthorizationCode {
   clientId: string;
+  userId: string;
   redirectUri: string;
   scope: string;
   codeChallenge: string | null;
@@ -247,6 +276,13 @@ class FakeSpotify {
   private readonly codes = new Map<string, AuthorizationCode>();
   private statsData = emptyStats();
   private log: FakeSpotifyRequestLogEntry[] = [];
+  readonly clock: FakeClock;
+  private readonly listenersById = new Map<string, FakeListener>();
+  /** Each user's current refresh token (the latest after rotation). */
+  private readonly currentRefreshTokens = new Map<string, string>();
+  private readonly revokedUsers = new Set<string>();
+  private authorizingUserId: string;
+  private readonly listening: ListeningApi;
   /** The end of the latest Retry-After the fake sent (epoch ms), and whether it was whole seconds. */
   private retryAfterWindow = { until: 0, wholeSeconds: true };
 
@@ -257,7 +293,38 @@ class FakeSpotify {
     this.credentials = { ...DEFAULT_FAKE_CREDENTIALS, ...options.credentials };
     this.faults = new FaultEngine(options.faults ?? {});
     this.playlistsById = new Map(catalog.playlists.map((p) => [p.id, p]));
-    this.refreshTokens.set(this.credentials.refreshToken, { clientId: this.credentials.clientId, scope: DEFAULT_SCOPE, pkce: false });
+    this.clock = new FakeClock(options.asOf, options.clock === 'frozen');
+    this.authorizingUserId = catalog.userId;
+    this.listening = new ListeningApi(catalog, () => this.renderer, () => this.apiBaseUrl, options.recentlyPlayed);
+    this.refreshTokens.set(this.credentials.refreshToken, { clientId: this.credentials.clientId, userId: catalog.userId, scope: DEFAULT_SCOPE, pkce: false });
+    this.currentRefreshTokens.set(catalog.userId, this.credentials.refreshToken);
+    for (const spec of options.listeners ?? sampleListenerSpecs(this.credentials.refreshToken)) {
+      if (this.listenersById.has(spec.userId)) throw new Error(`startFakeSpotify: listener ${spec.userId} is given twice`);
+      catalog.users[spec.userId] ??= { id: spec.userId, displayName: spec.displayName };
+      const listener = new FakeListener(spec, catalog);
+      this.listenersById.set(spec.userId, listener);
+      this.refreshTokens.set(spec.refreshToken, { clientId: this.credentials.clientId, userId: spec.userId, scope: listener.scope, pkce: false });
+      this.currentRefreshTokens.set(spec.userId, spec.refreshToken);
+    }
+  }
+
+  listenerCredentials(): Array<{ userId: string; displayName: string | null; refreshToken: string }> {
+    return [...this.listenersById.values()].map((l) => ({
+      userId: l.userId,
+      displayName: l.displayName,
+      refreshToken: this.currentRefreshTokens.get(l.userId)!,
+    }));
+  }
+
+  revokeListener(userId: string): void {
+    if (!this.currentRefreshTokens.has(userId)) throw new Error(`revokeListener: no listener ${userId}`);
+    this.revokedUsers.add(userId);
+  }
+
+  authorizeAs(userId: string): void {
+    if (!this.currentRefreshTokens.has(userId)) throw new Error(`authorizeAs: no listener ${userId}`);
+    this.authorizingUserId = userId;
+    this.revokedUsers.delete(userId); // authorising again grants access again
   }
 
   setBaseUrl(origin: string): void {
@@ -454,6 +521,7 @@ class FakeSpotify {
     const code = base64url(randomBytes(48));
     this.codes.set(code, {
       clientId,
+      userId: this.authorizingUserId,
       redirectUri,
       scope: q.get('scope') ?? '',
       codeChallenge: challenge,
@@ -525,12 +593,13 @@ class FakeSpotify {
         return tokenError(401, 'invalid_client', 'Without PKCE the code exchange needs the client secret');
       }
       const refreshToken = base64url(randomBytes(96));
-      this.refreshTokens.set(refreshToken, { clientId, scope: grantCode.scope, pkce: grantCode.codeChallenge !== null });
+      this.refreshTokens.set(refreshToken, { clientId, userId: grantCode.userId, scope: grantCode.scope, pkce: grantCode.codeChallenge !== null });
+      this.currentRefreshTokens.set(grantCode.userId, refreshToken);
       bump(this.statsData.tokensIssued, grant);
       return {
         status: 200,
         body: {
-          access_token: this.issueAccessToken('user', clientId, grantCode.scope),
+          access_token: this.issueAccessToken('user', clientId, grantCode.scope, grantCode.userId),
           token_type: 'Bearer',
           scope: grantCode.scope,
           expires_in: this.ttl(),
@@ -544,9 +613,10 @@ class FakeSpotify {
     if (!presented) return tokenError(400, 'invalid_request', 'refresh_token must be supplied');
     const stored = this.refreshTokens.get(presented);
     if (!stored || stored.clientId !== clientId) return tokenError(400, 'invalid_grant', 'Invalid refresh token');
+    if (this.revokedUsers.has(stored.userId)) return tokenError(400, 'invalid_grant', 'Refresh token revoked');
     if (!authenticated && !stored.pkce) return tokenError(401, 'invalid_client', 'Invalid client secret');
     const body: Record<string, unknown> = {
-      access_token: this.issueAccessToken('user', clientId, stored.scope),
+      access_token: this.issueAccessToken('user', clientId, stored.scope, stored.userId),
       token_type: 'Bearer',
       scope: stored.scope,
       expires_in: this.ttl(),
@@ -556,6 +626,7 @@ class FakeSpotify {
       this.refreshTokens.delete(presented);
       this.refreshTokens.set(next, stored);
       if (presented === this.credentials.refreshToken) this.credentials.refreshToken = next;
+      if (this.currentRefreshTokens.get(stored.userId) === presented) this.currentRefreshTokens.set(stored.userId, next);
       body.refresh_token = next;
     }
     bump(this.statsData.tokensIssued, grant);
@@ -566,9 +637,9 @@ class FakeSpotify {
     return this.options.tokenTtlSeconds ?? 3600;
   }
 
-  private issueAccessToken(kind: AccessToken['kind'], clientId: string, scope: string): string {
+  private issueAccessToken(kind: AccessToken['kind'], clientId: string, scope: string, userId: string | null = null): string {
     const token = `BQ${base64url(randomBytes(60))}`;
-    this.accessTokens.set(token, { kind, clientId, scope, expiresAt: Date.now() + this.ttl() * 1000, apiCalls: 0 });
+    this.accessTokens.set(token, { kind, clientId, userId, scope, expiresAt: Date.now() + this.ttl() * 1000, apiCalls: 0 });
     return token;
   }
 
@@ -605,6 +676,8 @@ class FakeSpotify {
       if (token.kind === 'app') {
         return second === 'top' ? apiError(403, 'Insufficient client scope') : apiError(401, 'Unauthorized.');
       }
+      const answered = this.listeningRoute(token, segments.slice(1), q);
+      if (answered) return answered;
       if (segments.length === 1) return ok(this.renderer.me());
       if (second === 'playlists' && segments.length === 2) return this.myPlaylists(q);
       if (second === 'top' && segments.length === 3) return this.top(token, third, q);
@@ -650,6 +723,19 @@ class FakeSpotify {
     return apiError(404, 'Service not found');
   }
 
+  /** The listening endpoints (listening.ts), and /me, /me/playlists, /me/top of listeners other than the catalog's user. */
+  private listeningRoute(token: AccessToken, segments: string[], q: URLSearchParams): Reply | null {
+    const userId = token.userId ?? this.catalog.userId;
+    const listener = this.listenersById.get(userId);
+    if (!listener) {
+      const listeningPath = ['player', 'tracks', 'following'].includes(segments[0] ?? '');
+      return listeningPath ? apiError(404, 'No listening data for this user in the fake') : null;
+    }
+    const reply = this.listening.handle({ listener, scope: token.scope, segments, query: q, nowMs: this.clock.now() });
+    if (reply) return reply;
+    return userId === this.catalog.userId ? null : this.listening.handleOtherListener(listener, segments, q);
+  }
+
   private maxLimit(): number {
     return this.options.quirks?.maxLimit ?? 50;
   }
@@ -668,7 +754,7 @@ class FakeSpotify {
   private canReadItems(token: AccessToken, playlist: CatalogPlaylist): boolean {
     if (this.extended()) return true;
     if (token.kind === 'app') return false;
-    const me = this.catalog.userId;
+    const me = token.userId ?? this.catalog.userId;
     return playlist.ownerId === me || playlist.collaborators.includes(me);
   }
 
@@ -796,6 +882,12 @@ export async function startFakeSpotify(options: FakeSpotifyOptions = {}): Promis
     stats: () => fake.stats(),
     requests: () => fake.requests(),
     setFaults: (plan) => fake.setFaults(plan),
+    now: () => fake.clock.now(),
+    advanceClock: (ms) => fake.clock.advance(ms),
+    setClock: (at) => fake.clock.set(at),
+    listeners: () => fake.listenerCredentials(),
+    revokeListener: (userId) => fake.revokeListener(userId),
+    authorizeAs: (userId) => fake.authorizeAs(userId),
     close: () => {
       closing ??= new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

@@ -1,0 +1,195 @@
+/**
+ * Listeners in the extract, against the fake Spotify over real HTTP: two listeners side by side with their own
+ * tokens (one revoked: an error in the manifest, the other complete), plays runs from each listener's cursor, the
+ * cursor moved only after the manifest, the possible-gap report, a quota stop, and a listener authorised between
+ * two attempts of one run.
+ */
+import { extractRun, newRunId, type ExtractListenerInput } from '../../handlers/extract/extract-run';
+import { playsCursorKey, readPlaysCursor } from '../../handlers/extract/plays-cursor';
+import { LocalFolderWriter } from '../../handlers/shared/raw-writer';
+import { SAMPLE_FRIEND_ID, SAMPLE_USER_ID } from '../../local/fake-spotify/catalog';
+import type { FakeSpotifyServer } from '../../local/fake-spotify/server';
+import { bucketDir, fake, input, listFiles, readJson } from './extract-helpers';
+
+const AS_OF = new Date('2026-11-25T18:30:00Z');
+const MINUTE = 60_000;
+const ALL = { plays: true, savedTracks: true, followedArtists: true };
+
+/** The fake's listeners as the run's listeners, each with the token the fake issued them. */
+function listenersOf(server: FakeSpotifyServer, names = ['sam', 'mira']): ExtractListenerInput[] {
+  return server.listeners().map((l, i) => ({
+    name: names[i],
+    credentials: { clientId: server.credentials.clientId, clientSecret: server.credentials.clientSecret, refreshToken: l.refreshToken },
+  }));
+}
+
+/** One play a minute for Sam (exact counts), Mira as in the sample. */
+async function steadyFake(extra: Parameters<typeof fake>[0] = {}) {
+  return fake({
+    asOf: AS_OF,
+    clock: 'frozen',
+    listeners: [
+      { userId: SAMPLE_USER_ID, displayName: 'Sam Ple', refreshToken: 'AQDtest-sam', seed: 11, savedTracks: 137, followedArtists: 57, plays: { perHour: 60, activity: 'always', jitter: false } },
+      { userId: SAMPLE_FRIEND_ID, displayName: 'Mira', refreshToken: 'AQDtest-mira', seed: 12, savedTracks: 64, followedArtists: 23 },
+    ],
+    ...extra,
+  });
+}
+
+const runAt = (server: FakeSpotifyServer, seed: string) => {
+  const at = new Date(server.now());
+  return { runId: newRunId(at, seed), startedAt: at };
+};
+
+test('two listeners side by side, one revoked: an error in the manifest, the other complete', async () => {
+  const server = await steadyFake();
+  server.revokeListener(SAMPLE_FRIEND_ID);
+  const dir = bucketDir();
+  const { manifest } = await extractRun(
+    input(server, dir, { listening: ALL, playlists: [] , topItems: { enabled: true, timeRanges: ['short_term'] } }, { listeners: listenersOf(server), ...runAt(server, 'side-by-side') }),
+  );
+  expect(manifest.status).toBe('partial');
+  expect(manifest.errors).toEqual([
+    { kind: 'listener', entity_id: 'mira', http_status: null, message: expect.stringMatching(/invalid_grant: Refresh token revoked.*pipeline authorize/) },
+  ]);
+  const sam = manifest.objects.filter((o) => o.entity_id === 'sam');
+  expect(sam.map((o) => [o.kind, o.items, o.spotify_user_id])).toEqual([
+    ['followed_artists', 57, SAMPLE_USER_ID],
+    ['plays', 50, SAMPLE_USER_ID],
+    ['saved_tracks', 137, SAMPLE_USER_ID],
+  ]);
+  // Top lists are read as the first listener, and say so.
+  expect(manifest.objects.filter((o) => o.kind === 'top').map((o) => o.spotify_user_id)).toEqual([SAMPLE_USER_ID, SAMPLE_USER_ID]);
+  expect(manifest.counts).toMatchObject({ listeners: 1, plays: 50, saved_tracks: 137, followed_artists: 57 });
+  for (const o of sam) {
+    expect(o.key).toBe(`raw/extract_date=2026-11-25/run_id=${manifest.run_id}/${o.kind}/${SAMPLE_USER_ID}.json`);
+    expect(readJson(dir, o.key)).toMatchObject({ kind: o.kind, spotify_user_id: SAMPLE_USER_ID, listener_name: 'sam', display_name: 'Sam Ple' });
+  }
+  // Each listener's pages of saved tracks and follows are complete, every item once.
+  const saved = readJson(dir, sam.find((o) => o.kind === 'saved_tracks')!.key);
+  expect(new Set(saved.pages.flatMap((p: { items: Array<{ track: { id: string } }> }) => p.items.map((i) => i.track.id))).size).toBe(137);
+  const followed = readJson(dir, sam.find((o) => o.kind === 'followed_artists')!.key);
+  expect(new Set(followed.pages.flatMap((p: { artists: { items: Array<{ id: string }> } }) => p.artists.items.map((a) => a.id))).size).toBe(57);
+});
+
+test('the first listener revoked: their playlists and top lists are skipped, the second listener is extracted, the run is not stopped', async () => {
+  const server = await steadyFake();
+  server.revokeListener(SAMPLE_USER_ID);
+  const dir = bucketDir();
+  const { manifest } = await extractRun(input(server, dir, { listening: ALL, topItems: { enabled: true } }, { listeners: listenersOf(server), ...runAt(server, 'first-revoked') }));
+  expect(manifest.errors.map((e) => [e.kind, e.entity_id])).toEqual([['listener', 'sam']]);
+  expect(manifest.objects.every((o) => o.entity_id === 'mira')).toBe(true);
+  expect(manifest.counts).toMatchObject({ playlists: 0, top_lists: 0, listeners: 1, saved_tracks: 64, followed_artists: 23 });
+});
+
+test('plays runs: the cursor moves after the manifest; 30 new plays since make the next poll; nothing twice', async () => {
+  const server = await steadyFake();
+  const dir = bucketDir();
+  const writer = new LocalFolderWriter(dir);
+  const listeners = listenersOf(server).slice(0, 1);
+  const first = await extractRun(input(server, dir, { listening: ALL }, { mode: 'plays', listeners, ...runAt(server, 'poll-1') }));
+  expect(first.manifest).toMatchObject({ mode: 'plays', status: 'complete', counts: { playlists: 0, plays: 50, listeners: 1 }, plays_gaps: [] });
+  expect(first.manifest.objects.map((o) => o.kind)).toEqual(['plays']);
+  const cursor = await readPlaysCursor(writer, SAMPLE_USER_ID);
+  expect(cursor).toBe(first.manifest.objects[0].cursor_after);
+
+  server.advanceClock(30 * MINUTE);
+  const second = await extractRun(input(server, dir, { listening: ALL }, { mode: 'plays', listeners, ...runAt(server, 'poll-2') }));
+  const [plays] = second.manifest.objects;
+  expect(plays).toMatchObject({ kind: 'plays', items: 30, cursor_before: cursor, cursor_after: cursor! + 30 * MINUTE, possible_gap: false });
+  expect(await readPlaysCursor(writer, SAMPLE_USER_ID)).toBe(cursor! + 30 * MINUTE);
+  const times = (key: string) => readJson(dir, key).pages.flatMap((p: { items: Array<{ played_at: string }> }) => p.items.map((i) => i.played_at));
+  const all = [...times(first.manifest.objects[0].key), ...times(plays.key)];
+  expect(all).toHaveLength(80);
+  expect(new Set(all).size).toBe(80);
+  // A plays run calls /v1/me and recently-played for each listener, nothing else.
+  expect(second.manifest.counts.api_calls).toBe(2);
+});
+
+test('a run that dies before its manifest leaves the cursor; the same run id resumes, writes the manifest, then moves it', async () => {
+  const server = await steadyFake();
+  const dir = bucketDir();
+  const writer = new LocalFolderWriter(dir);
+  const listeners = listenersOf(server).slice(0, 1);
+  const first = await extractRun(input(server, dir, { listening: ALL }, { mode: 'plays', listeners, ...runAt(server, 'cursor-1') }));
+  const cursor = await readPlaysCursor(writer, SAMPLE_USER_ID);
+  server.advanceClock(10 * MINUTE);
+
+  const failing = new LocalFolderWriter(dir);
+  const put = failing.put.bind(failing);
+  failing.put = async (key, body, type) => {
+    if (key.endsWith('_manifest.json')) throw new Error('S3 is down');
+    return put(key, body, type);
+  };
+  const second = runAt(server, 'cursor-2');
+  await expect(extractRun(input(server, dir, { listening: ALL }, { mode: 'plays', listeners, writer: failing, ...second }))).rejects.toThrow(/S3 is down/);
+  expect(await readPlaysCursor(writer, SAMPLE_USER_ID)).toBe(cursor);
+
+  const resumed = await extractRun(input(server, dir, { listening: ALL }, { mode: 'plays', listeners, ...second }));
+  expect(resumed.resumed).toBe(true);
+  expect(resumed.manifest.objects[0]).toMatchObject({ items: 10, cursor_before: cursor });
+  expect(await readPlaysCursor(writer, SAMPLE_USER_ID)).toBe(cursor! + 10 * MINUTE);
+  expect(listFiles(dir)).toContain(playsCursorKey(SAMPLE_USER_ID));
+  expect(first.manifest.run_id).not.toBe(resumed.manifest.run_id);
+});
+
+test('more than 50 plays since the cursor: the manifest records the possible gap', async () => {
+  const server = await steadyFake();
+  const dir = bucketDir();
+  const listeners = listenersOf(server).slice(0, 1);
+  await extractRun(input(server, dir, { listening: ALL }, { mode: 'plays', listeners, ...runAt(server, 'gap-1') }));
+  server.advanceClock(3 * 60 * MINUTE);
+  const { manifest } = await extractRun(input(server, dir, { listening: ALL }, { mode: 'plays', listeners, ...runAt(server, 'gap-2') }));
+  expect(manifest.objects[0]).toMatchObject({ items: 50, possible_gap: true });
+  expect(manifest.plays_gaps).toEqual([
+    {
+      listener: 'sam',
+      spotify_user_id: SAMPLE_USER_ID,
+      cursor_before: new Date(manifest.objects[0].cursor_before!).toISOString(),
+      oldest_new_play: new Date(manifest.objects[0].oldest_new_play_at!).toISOString(),
+      message: expect.stringMatching(/^plays of sam between .* may be missing: Spotify serves only the last 50 plays/),
+    },
+  ]);
+  // A gap is worth knowing, not an error: the poll itself is complete.
+  expect(manifest.status).toBe('complete');
+});
+
+test('a quota 429 for one listener stops the whole run early, keeping what is done', async () => {
+  const server = await steadyFake({ faults: { rules: [{ path: '/v1/me/following', count: 1, action: { kind: 'quota' } }] } });
+  const dir = bucketDir();
+  const { manifest } = await extractRun(
+    input(server, dir, { listening: ALL, maxConcurrentRequests: 1 }, { listeners: listenersOf(server), ...runAt(server, 'quota') }),
+  );
+  expect(manifest.stopped_early).toMatchObject({ reason: 'quota_exceeded' });
+  expect(manifest.status).toBe('partial');
+  expect(manifest.objects.length).toBeGreaterThan(0);
+});
+
+test('a listener authorised between two attempts of one run is extracted by the second', async () => {
+  const server = await steadyFake();
+  server.revokeListener(SAMPLE_FRIEND_ID);
+  const dir = bucketDir();
+  const run = runAt(server, 'reauthorised');
+  const listeners = listenersOf(server);
+  // The first attempt dies before its manifest (its checkpoint records Mira's refused token).
+  const failing = new LocalFolderWriter(dir);
+  const put = failing.put.bind(failing);
+  failing.put = async (key, body, type) => {
+    if (key.endsWith('_manifest.json')) throw new Error('S3 is down');
+    return put(key, body, type);
+  };
+  await expect(extractRun(input(server, dir, { listening: ALL }, { listeners, writer: failing, ...run }))).rejects.toThrow(/S3 is down/);
+  // The checkpoint's last save may still be on its way when the attempt's error surfaces.
+  const checkpointKey = `raw/extract_date=2026-11-25/run_id=${run.runId}/_checkpoint.json`;
+  for (let i = 0; i < 50 && readJson(dir, checkpointKey).errors.length === 0; i += 1) await new Promise((r) => setTimeout(r, 20));
+  expect(readJson(dir, checkpointKey).errors).toEqual([expect.objectContaining({ kind: 'listener', entity_id: 'mira' })]);
+  server.authorizeAs(SAMPLE_FRIEND_ID); // Mira authorises the app again
+  const { manifest, resumed } = await extractRun(input(server, dir, { listening: ALL }, { listeners, ...run }));
+  expect(resumed).toBe(true);
+  expect(manifest.errors).toEqual([]);
+  expect(manifest.objects.filter((o) => o.entity_id === 'mira').map((o) => [o.kind, o.items])).toEqual([
+    ['followed_artists', 23],
+    ['plays', 50],
+    ['saved_tracks', 64],
+  ]);
+});

@@ -1,0 +1,255 @@
+"""Pure Python: the listening documents of a raw run -> records for plays, saved_tracks, followed_artists and
+listener_profiles (plus the tracks, albums and artists they mention). Same record shape and rules as parse.py.
+
+Raw documents (docs/data-contracts.md), one per listener, each with the listener's Spotify user id:
+
+- ``plays/<user id>.json``: ``{"kind": "plays", "spotify_user_id", "listener_name", "display_name", "pages": [...]}``
+  with the verbatim pages of GET /v1/me/player/recently-played (items ``{track, played_at, context}``).
+- ``saved_tracks/<user id>.json``: ``{"kind": "saved_tracks", ..., "pages": [...]}``, verbatim /v1/me/tracks pages
+  (offset paging; items ``{added_at, track}``).
+- ``followed_artists/<user id>.json``: ``{"kind": "followed_artists", ..., "pages": [...]}``, verbatim answers of
+  /v1/me/following?type=artist (``{"artists": {cursor page}}``; a bare cursor page is read too).
+
+A play is identified by (listener, played_at): one without a readable played_at is rejected; one whose track is
+absent is kept with item_type ``missing`` (the listener did play something then). A saved track or followed artist
+without an id is rejected (its key would be null). Every item is written whole (its row and the rows of the track,
+album and artists it names) or rejected whole, with the reason.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable, Iterator, Mapping, Sequence
+
+from .parse import (
+    Record,
+    RunContext,
+    artist_row,
+    as_bool,
+    as_id,
+    as_int,
+    as_str,
+    dimension_rank,
+    fact_rank,
+    obj,
+    object_status,
+    reject,
+    timestamp_micros,
+    track_entities,
+)
+
+LISTENING_TABLES = ("plays", "saved_tracks", "followed_artists", "listener_profiles")
+# spotify:playlist:<id>, and the older spotify:user:<user>:playlist:<id>
+_PLAYLIST_URI = re.compile(r"^spotify:(?:user:[^:]+:)?playlist:([^:]+)$")
+_PLAYLIST_HREF = re.compile(r"/playlists/([^/?#]+)")
+_HREF_OFFSET = re.compile(r"[?&]offset=(\d+)")
+
+
+class ItemRejected(ValueError):
+    """An item that cannot be written whole: rejected whole, with this reason."""
+
+
+def _listener(ctx: RunContext, path: str, doc: Mapping[str, Any], kind: str) -> Iterator[Record] | str:
+    """The document's listener id, or the records that reject the whole document when it has none."""
+    try:
+        user_id = as_id(doc.get("spotify_user_id"))
+    except ValueError as error:
+        user_id, problem = None, f"{kind} document: spotify_user_id: {error}"
+    else:
+        problem = f"{kind} document has no spotify_user_id: whose {kind.replace('_', ' ')} these are is unknown"
+    if user_id is not None:
+        return user_id
+    return iter([reject(ctx, path, "spotify_user_id", problem, doc.get("spotify_user_id")), object_status(path, "rejected", "no listener id")])
+
+
+def profile_record(path: str, user_id: str, doc: Mapping[str, Any]) -> Record:
+    row = {
+        "spotify_user_id": user_id,
+        "listener_name": as_str(doc.get("listener_name")),
+        "display_name": as_str(doc.get("display_name")),
+    }
+    return "listener_profiles", dimension_rank(row, path, 0), row
+
+
+def context_playlist_id(context: Mapping[str, Any]) -> str | None:
+    if (as_str(context.get("type")) or "").lower() != "playlist":
+        return None
+    uri = as_str(context.get("uri"))
+    match = _PLAYLIST_URI.match(uri) if uri else None
+    if match:
+        return match.group(1)
+    href = as_str(context.get("href"))
+    match = _PLAYLIST_HREF.search(href) if href else None
+    return match.group(1) if match else None
+
+
+def _pages(ctx: RunContext, path: str, doc: Mapping[str, Any], unwrap: str | None = None) -> tuple[list[Record], list[tuple[str, int, Any]]]:
+    """(rejects of unusable pages, [(locator, position, item)]). A page's first item sits at its `offset`, else at
+    the offset of the request that fetched it (`href`); cursor pages (no offset) continue where the last page ended.
+    The tables key listening rows by what they are (a play's time, a track or artist id), not by position."""
+    pages = doc.get("pages")
+    problems: list[Record] = []
+    if pages is None:
+        pages = []
+    if not isinstance(pages, list):
+        problems.append(reject(ctx, path, "pages", "pages is not a list", pages))
+        pages = []
+    entries: list[tuple[str, int, Any]] = []
+    running = 0
+    for page_index, raw_page in enumerate(pages):
+        page = obj(raw_page)
+        if unwrap and isinstance(page.get(unwrap), dict):
+            page = page[unwrap]  # /me/following answers {"artists": {...page...}}; a bare page is read as it is
+        items = page.get("items")
+        if not isinstance(items, list):
+            problems.append(reject(ctx, path, f"pages[{page_index}]", "page has no items list", raw_page))
+            continue
+        offset = as_int(page.get("offset"), (0, 2**31 - 1))
+        if offset is None and isinstance(page.get("href"), str):
+            match = _HREF_OFFSET.search(page["href"])
+            offset = int(match.group(1)) if match else None
+        base = offset if offset is not None else running
+        entries.extend((f"pages[{page_index}].items[{index}]", base + index, item) for index, item in enumerate(items))
+        running = base + len(items)
+    return problems, entries
+
+
+def _whole(ctx: RunContext, path: str, locator: str, item: Any, build: Callable[[], Sequence[Record]]) -> Iterator[Record]:
+    """The item's records, all of them, or one reject with the reason."""
+    try:
+        records = build()
+    except ItemRejected as error:
+        yield reject(ctx, path, locator, str(error), item)
+        return
+    except Exception as error:  # a shape nobody foresaw: reject the item, keep the run going
+        yield reject(ctx, path, locator, f"unexpected {type(error).__name__}: {error}", item)
+        return
+    yield from records
+
+
+def play_records(path: str, user_id: str, item: Any, seq: int) -> list[Record]:
+    """One play -> its plays row and the rows of the track it names, all or none (ItemRejected)."""
+    if not isinstance(item, dict):
+        raise ItemRejected("play is not a JSON object")
+    played_at = timestamp_micros(item.get("played_at"))
+    if played_at is None:
+        raise ItemRejected(f"play has no readable played_at ({item.get('played_at')!r})")
+    media = item.get("track")
+    if media is not None and not isinstance(media, dict):
+        raise ItemRejected(f"play's track is a {type(media).__name__}, not an object")
+    media = media or {}
+    try:
+        media_id = as_id(media.get("id"))
+        media_type = (as_str(media.get("type")) or "track").lower()
+        if not media:
+            item_type = "missing"
+        elif as_bool(media.get("is_local")):
+            item_type = "local_track"
+        else:
+            item_type = media_type
+        track_id = media_id if item_type == "track" else None
+        context = obj(item.get("context"))
+        context_type = as_str(context.get("type"))
+        row = {
+            "spotify_user_id": user_id,
+            "played_at": played_at,
+            "item_type": item_type,
+            "track_id": track_id,
+            "track_name": as_str(media.get("name")),
+            "album_id": as_id(obj(media.get("album")).get("id")) if item_type == "track" else None,
+            "duration_ms": as_int(media.get("duration_ms")),
+            "context_type": context_type.lower() if context_type else None,
+            "context_uri": as_str(context.get("uri")),
+            "context_playlist_id": context_playlist_id(context),
+        }
+        records: list[Record] = [("plays", fact_rank(path, seq), row)]
+        if track_id is not None:
+            records.extend(track_entities(media, path, seq))
+    except ValueError as error:
+        raise ItemRejected(f"play: {error}") from error
+    return records
+
+
+def parse_plays(ctx: RunContext, path: str, doc: Mapping[str, Any]) -> Iterator[Record]:
+    user = _listener(ctx, path, doc, "plays")
+    if not isinstance(user, str):
+        yield from user
+        return
+    yield profile_record(path, user, doc)
+    problems, entries = _pages(ctx, path, doc)
+    yield from problems
+    # The same play may sit on two pages (a poll that also walked back from the newest plays): the table key
+    # (spotify_user_id, played_at) keeps the first, so the rank is the order of reading.
+    for seq, (locator, _position, item) in enumerate(entries):
+        yield from _whole(ctx, path, locator, item, lambda: play_records(path, user, item, seq))
+    yield object_status(path, "parsed")
+
+
+def parse_saved_tracks(ctx: RunContext, path: str, doc: Mapping[str, Any]) -> Iterator[Record]:
+    user = _listener(ctx, path, doc, "saved_tracks")
+    if not isinstance(user, str):
+        yield from user
+        return
+    yield profile_record(path, user, doc)
+    problems, entries = _pages(ctx, path, doc)
+    yield from problems
+    for locator, position, item in entries:
+        yield from _whole(ctx, path, locator, item, lambda: saved_track_records(path, user, item, position))
+    yield object_status(path, "parsed")
+
+
+def saved_track_records(path: str, user_id: str, item: Any, position: int) -> list[Record]:
+    if not isinstance(item, dict):
+        raise ItemRejected("saved track is not a JSON object")
+    track = item.get("track")
+    if not isinstance(track, dict):
+        raise ItemRejected("saved track has no track object")
+    try:
+        track_id = as_id(track.get("id"))
+        if track_id is None:
+            raise ItemRejected("saved track has no track id")
+        row = {
+            "spotify_user_id": user_id,
+            "track_id": track_id,
+            "added_at": timestamp_micros(item.get("added_at")),
+            "position": position,
+            "track_name": as_str(track.get("name")),
+        }
+        return [("saved_tracks", fact_rank(path, position), row), *track_entities(track, path, position)]
+    except ItemRejected:
+        raise
+    except ValueError as error:
+        raise ItemRejected(f"saved track: {error}") from error
+
+
+def parse_followed_artists(ctx: RunContext, path: str, doc: Mapping[str, Any]) -> Iterator[Record]:
+    user = _listener(ctx, path, doc, "followed_artists")
+    if not isinstance(user, str):
+        yield from user
+        return
+    yield profile_record(path, user, doc)
+    problems, entries = _pages(ctx, path, doc, unwrap="artists")
+    yield from problems
+    for locator, position, artist in entries:
+        yield from _whole(ctx, path, locator, artist, lambda: followed_artist_records(path, user, artist, position))
+    yield object_status(path, "parsed")
+
+
+def followed_artist_records(path: str, user_id: str, artist: Any, position: int) -> list[Record]:
+    if not isinstance(artist, dict):
+        raise ItemRejected("followed artist is not a JSON object")
+    try:
+        row = artist_row(artist)
+    except ValueError as error:
+        raise ItemRejected(f"followed artist: {error}") from error
+    if row is None:
+        raise ItemRejected("followed artist has no id")
+    followed = {"spotify_user_id": user_id, "artist_id": row["artist_id"], "artist_name": row["artist_name"], "position": position}
+    return [("followed_artists", fact_rank(path, position), followed), ("artists", dimension_rank(row, path, position), row)]
+
+
+LISTENING_PARSERS: dict[str, Callable[[RunContext, str, Mapping[str, Any]], Iterator[Record]]] = {
+    "plays": parse_plays,
+    "saved_tracks": parse_saved_tracks,
+    "followed_artists": parse_followed_artists,
+}

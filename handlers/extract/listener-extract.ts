@@ -1,0 +1,100 @@
+/**
+ * A listener's documents: their plays since the stored cursor, saved tracks and followed artists, each written as
+ * one raw object under the run's prefix (`<kind>/<spotify_user_id>.json`, docs/data-contracts.md) and described by
+ * the manifest entry returned. Every listener is read with their own client (their own refresh token); who they
+ * are (/v1/me) is read once per run and names their documents.
+ *
+ * extractRun (extract-run.ts) runs these as entities of the run (run-attempt.ts), with its checkpoint and passes.
+ */
+import { runPrefix, type ListeningKind, type ManifestError, type ManifestObject, type PlaysGap } from '../shared/manifest';
+import type { RawObjectWriter } from '../shared/raw-writer';
+import { pollPlays, readFollowedArtists, readProfile, readSavedTracks, type ListenerProfile } from './listening';
+import { readPlaysCursor } from './plays-cursor';
+import { SpotifyApiError, type SpotifyClient } from './spotify-client';
+
+export interface ListenerContext {
+  /** The listener's configured name. */
+  name: string;
+  client: SpotifyClient;
+  runId: string;
+  extractDate: string;
+  /** Writes the documents; reads the plays cursor (raw/_state/plays/). */
+  writer: RawObjectWriter;
+  market?: string;
+  /** Who the listener is: read once per run (see listenerProfile). */
+  profile: () => Promise<ListenerProfile>;
+}
+
+export function listeningKey(runId: string, extractDate: string, kind: ListeningKind, spotifyUserId: string): string {
+  return `${runPrefix(runId, extractDate)}${kind}/${encodeURIComponent(spotifyUserId)}.json`;
+}
+
+/** /v1/me once per listener and run, however many of their documents ask. */
+export function listenerProfile(client: SpotifyClient): () => Promise<ListenerProfile> {
+  let pending: Promise<ListenerProfile> | null = null;
+  return () => {
+    pending ??= readProfile(client).catch((error: unknown) => {
+      pending = null; // a transient failure may be retried by the run's next pass
+      throw error;
+    });
+    return pending;
+  };
+}
+
+/** Reads one of the listener's documents and writes it; the manifest entry describes it. */
+export async function fetchListening(ctx: ListenerContext, kind: ListeningKind): Promise<ManifestObject> {
+  const profile = await ctx.profile();
+  const userId = profile.spotifyUserId;
+  const key = listeningKey(ctx.runId, ctx.extractDate, kind, userId);
+  let body: Record<string, unknown>;
+  let extra: Partial<ManifestObject> = {};
+  let items: number;
+  let pages: number;
+  if (kind === 'plays') {
+    const cursor = await readPlaysCursor(ctx.writer, userId);
+    const poll = await pollPlays(ctx.client, cursor);
+    body = { cursor_before: poll.cursorBefore, cursor_after: poll.cursorAfter, possible_gap: poll.possibleGap, pages: poll.pages };
+    extra = { cursor_before: poll.cursorBefore, cursor_after: poll.cursorAfter, possible_gap: poll.possibleGap, oldest_new_play_at: poll.oldestNewPlayAt };
+    items = poll.newPlays;
+    pages = poll.pages.length;
+  } else {
+    const read = kind === 'saved_tracks' ? await readSavedTracks(ctx.client, ctx.market) : await readFollowedArtists(ctx.client);
+    body = { pages: read.pages };
+    items = read.items;
+    pages = read.pages.length;
+  }
+  const document = {
+    kind,
+    spotify_user_id: userId,
+    listener_name: ctx.name,
+    display_name: profile.displayName,
+    fetched_at: new Date().toISOString(),
+    ...body,
+  };
+  const written = await ctx.writer.put(key, JSON.stringify(document), 'application/json');
+  return { key, kind, entity_id: ctx.name, ...written, items, pages, fetched_in_run: ctx.runId, spotify_user_id: userId, ...extra };
+}
+
+/** The possible gap a plays object reports, for the manifest and the run report; null when there is none. */
+export function playsGapOf(object: ManifestObject): PlaysGap | null {
+  if (object.kind !== 'plays' || !object.possible_gap || object.cursor_before === null || object.cursor_before === undefined) return null;
+  const from = new Date(object.cursor_before).toISOString();
+  const oldest = object.oldest_new_play_at;
+  const to = oldest === null || oldest === undefined ? null : new Date(oldest).toISOString();
+  return {
+    listener: object.entity_id,
+    spotify_user_id: object.spotify_user_id ?? '',
+    cursor_before: from,
+    oldest_new_play: to,
+    message:
+      `plays of ${object.entity_id} between ${from} and ${to ?? 'now'} may be missing: Spotify serves only the last 50 ` +
+      'plays and more than that were played since the previous poll. Poll more often (extract.playsSchedule).',
+  };
+}
+
+/** The manifest error for a listener that failed as a whole (a refused token, an unreachable API). */
+export function listenerError(name: string, error: unknown): ManifestError {
+  const status = error instanceof SpotifyApiError ? error.status : null;
+  const message = error instanceof SpotifyApiError ? error.spotifyMessage : error instanceof Error ? error.message : String(error);
+  return { kind: 'listener', entity_id: name, http_status: status, message };
+}

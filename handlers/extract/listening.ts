@@ -1,0 +1,149 @@
+/**
+ * What the extract reads about one listener beyond playlists and top items: who they are (/v1/me), their
+ * listening history (/v1/me/player/recently-played), saved tracks (/v1/me/tracks) and followed artists
+ * (/v1/me/following?type=artist). Each function pages through one endpoint with the listener's own client and
+ * returns the verbatim pages, which the caller writes as one raw document per listener and endpoint.
+ *
+ * Recently played: Spotify keeps only the 50 most recent plays, so plays are polled often from a stored cursor
+ * (the newest played_at seen, Unix ms). A poll asks for the plays `after` the cursor. A page that is not full
+ * holds every play since the cursor. A full page may not: it holds *some* plays after the cursor (Spotify answers
+ * `after` with the newest ones), so the poll then walks down from the newest play with `before` until it meets
+ * the cursor. If the history runs out first, plays between the cursor and the oldest play reached may be lost:
+ * the poll reports a possible gap. This is complete against any server that pages by the documented cursors,
+ * whichever end of the `after` range it answers with.
+ */
+import { allPages } from './fetch-entities';
+import type { SpotifyClient } from './spotify-client';
+
+type Json = Record<string, unknown>;
+
+/** Spotify's page size maximum for these endpoints. */
+export const LISTENING_PAGE_LIMIT = 50;
+/** A bound on pages per endpoint: a server whose cursors never end cannot keep a run busy. */
+export const MAX_LISTENING_PAGES = 400;
+
+export interface ListenerProfile {
+  spotifyUserId: string;
+  displayName: string | null;
+}
+
+export interface PlaysPoll {
+  /** Verbatim recently-played pages, in the order they were read. */
+  pages: Json[];
+  /** Distinct plays newer than the cursor. */
+  newPlays: number;
+  /** The cursor the poll started from (null: the listener's first poll). */
+  cursorBefore: number | null;
+  /** The newest played_at seen (ms): the next poll's cursor. Equals cursorBefore when nothing new was played. */
+  cursorAfter: number | null;
+  /** The oldest play the poll reached that is newer than the cursor. */
+  oldestNewPlayAt: number | null;
+  /** Plays between cursorBefore and oldestNewPlayAt may have been played and are out of Spotify's reach now. */
+  possibleGap: boolean;
+}
+
+export interface PagedDocument {
+  pages: Json[];
+  items: number;
+}
+
+const asArray = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+const asObject = (value: unknown): Json => (value && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : {});
+
+/** played_at of a play history item in epoch ms, or null when absent or unreadable. */
+export function playedAtMs(item: unknown): number | null {
+  const text = asObject(item).played_at;
+  if (typeof text !== 'string') return null;
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) ? null : ms;
+}
+
+export async function readProfile(client: SpotifyClient): Promise<ListenerProfile> {
+  const me = asObject(await client.getJson('/me', {}, 'GET /v1/me'));
+  if (typeof me.id !== 'string' || me.id.length === 0) {
+    throw new Error('GET /v1/me answered without a user id: the token is not a user token (run `pipeline authorize`)');
+  }
+  return { spotifyUserId: me.id, displayName: typeof me.display_name === 'string' ? me.display_name : null };
+}
+
+/** One poll of the listening history from `cursorMs` (null = first poll: everything Spotify still has). */
+export async function pollPlays(client: SpotifyClient, cursorMs: number | null, maxPages = MAX_LISTENING_PAGES): Promise<PlaysPoll> {
+  const pages: Json[] = [];
+  const seen = new Set<number>();
+  let newest = cursorMs;
+  let oldestNew: number | null = null;
+  const path = '/me/player/recently-played';
+  const read = async (query: Record<string, number>, label: string): Promise<number[]> => {
+    const page = asObject(await client.getJson(path, { ...query, limit: LISTENING_PAGE_LIMIT }, label));
+    pages.push(page);
+    const times = asArray(page.items).map(playedAtMs).filter((t): t is number => t !== null);
+    for (const t of times) {
+      if (cursorMs !== null && t <= cursorMs) continue;
+      seen.add(t);
+      if (newest === null || t > newest) newest = t;
+      if (oldestNew === null || t < oldestNew) oldestNew = t;
+    }
+    return times;
+  };
+  /** Walks down from the newest play with `before`; true once it meets the cursor (nothing older is missing). */
+  const walkDown = async (): Promise<boolean> => {
+    let times = await read({}, 'GET /v1/me/player/recently-played');
+    let previousLowest = Number.POSITIVE_INFINITY;
+    for (let n = 1; ; n += 1) {
+      if (times.length === 0) return false;
+      const lowest = Math.min(...times);
+      if (cursorMs !== null && lowest <= cursorMs) return true;
+      // The history ran out, a server that ignores `before` (no progress), or the page bound.
+      if (lowest >= previousLowest || n >= maxPages) return false;
+      previousLowest = lowest;
+      times = await read({ before: lowest }, `GET /v1/me/player/recently-played?before=${lowest}`);
+    }
+  };
+
+  let possibleGap = false;
+  if (cursorMs === null) {
+    await walkDown(); // the first poll: all of the (at most 50) plays Spotify still serves
+  } else {
+    const times = await read({ after: cursorMs }, `GET /v1/me/player/recently-played?after=${cursorMs}`);
+    const page = pages[pages.length - 1];
+    const limit = typeof page.limit === 'number' && page.limit > 0 ? Math.min(page.limit, LISTENING_PAGE_LIMIT) : LISTENING_PAGE_LIMIT;
+    if (times.length >= limit) possibleGap = !(await walkDown());
+  }
+  return { pages, newPlays: seen.size, cursorBefore: cursorMs, cursorAfter: newest, oldestNewPlayAt: oldestNew, possibleGap };
+}
+
+/**
+ * Every saved track (/v1/me/tracks, offset paging): the first page says how many more to ask for, side by side,
+ * stepping by the page size the server really used (the same paging as playlists and top lists).
+ */
+export async function readSavedTracks(client: SpotifyClient, market?: string): Promise<PagedDocument> {
+  const pages = await allPages(LISTENING_PAGE_LIMIT, async (offset) =>
+    asObject(await client.getJson('/me/tracks', { limit: LISTENING_PAGE_LIMIT, offset, market }, `GET /v1/me/tracks?offset=${offset}`)),
+  );
+  return { pages, items: pages.reduce((sum, p) => sum + asArray(p.items).length, 0) };
+}
+
+/** Every followed artist (/v1/me/following?type=artist): cursor paging, `after` = the last artist id read. */
+export async function readFollowedArtists(client: SpotifyClient): Promise<PagedDocument> {
+  const pages: Json[] = [];
+  let items = 0;
+  let after: string | undefined;
+  const cursorsSeen = new Set<string>();
+  for (let n = 0; n < MAX_LISTENING_PAGES; n += 1) {
+    const body = asObject(
+      await client.getJson('/me/following', { type: 'artist', limit: LISTENING_PAGE_LIMIT, after }, `GET /v1/me/following?type=artist${after ? `&after=${after}` : ''}`),
+    );
+    pages.push(body);
+    const page = asObject(body.artists);
+    const pageItems = asArray(page.items);
+    items += pageItems.length;
+    const lastId = asObject(pageItems[pageItems.length - 1]).id;
+    const cursor = asObject(page.cursors).after;
+    const next = typeof cursor === 'string' && cursor ? cursor : typeof lastId === 'string' ? lastId : null;
+    // The end: no next link, no cursor, an empty page, or a cursor that does not move (a server that loops).
+    if (!page.next || pageItems.length === 0 || next === null || cursorsSeen.has(next)) break;
+    cursorsSeen.add(next);
+    after = next;
+  }
+  return { pages, items };
+}

@@ -1,0 +1,27 @@
+-- One row per listener seen in the data: the configured name of their latest profile, else their Spotify
+-- display name, else their Spotify user id.
+CREATE OR REPLACE VIEW listeners AS
+WITH seen AS (
+    SELECT spotify_user_id FROM committed_plays
+    UNION
+    SELECT spotify_user_id FROM committed_saved_tracks
+    UNION
+    SELECT spotify_user_id FROM committed_followed_artists
+    UNION
+    SELECT spotify_user_id FROM committed_listener_profiles
+),
+latest_profile AS (
+    SELECT spotify_user_id, listener_name, display_name
+    FROM committed_listener_profiles
+    QUALIFY ROW_NUMBER() OVER (
+        PARTITION BY spotify_user_id
+        ORDER BY extracted_at DESC, run_id DESC
+    ) = 1
+)
+SELECT
+    s.spotify_user_id,
+    COALESCE(p.listener_name, p.display_name, s.spotify_user_id) AS listener_name,
+    p.display_name
+FROM seen AS s
+LEFT JOIN latest_profile AS p
+    ON p.spotify_user_id = s.spotify_user_id;
