@@ -133,6 +133,12 @@ export const PipelineConfigSchema = z
          * does not need it.
          */
         crawler: z.boolean().default(true),
+        /**
+         * When the crawler runs (Glue cron). Default: after each successful transform, except when plays are polled
+         * (a transform an hour): then weekly, an hour after the weekly extract's default time (cron(0 7 ? * MON *)),
+         * because 730 crawls a month at their 10-minute minimum would cost ~$110 (docs/benchmarks.md).
+         */
+        crawlerSchedule: z.string().nullable().default(null),
         /** Local Spark master for the local run. */
         localSparkMaster: z.string().default('local[2]'),
       })
@@ -251,4 +257,14 @@ export function resourceNames(config: PipelineConfig) {
     /** Upper-case prefix of Snowflake account objects (integrations, roles), e.g. SPOTIFY_PIPELINE_DEV. */
     snowflakePrefix: prefix.replace(/-/g, '_').toUpperCase(),
   };
+}
+
+/** Plays are polled on their own schedule (a plays run every extract.playsSchedule). */
+export function pollsPlays(config: PipelineConfig): boolean {
+  return config.extract.playsSchedule !== null && config.spotify.listening.plays && config.spotify.authMode === 'user';
+}
+
+/** The crawler's schedule: configured, or weekly when plays are polled, or none (after each transform). */
+export function crawlerSchedule(config: PipelineConfig): string | null {
+  return config.glue.crawlerSchedule ?? (pollsPlays(config) ? 'cron(0 7 ? * MON *)' : null);
 }

@@ -1,7 +1,8 @@
 /**
  * The Glue crawler over processed/: registers each table folder and its extract_date/run_id partitions in the
- * Data Catalog, started by a conditional trigger when the transform job succeeds. Its role reads processed/ and
- * maintains only the pipeline's own catalog database.
+ * Data Catalog, started by a conditional trigger when the transform job succeeds, or on a schedule (when plays are
+ * polled the job runs every hour, and a crawl after each would cost more than everything else). Its role reads
+ * processed/ and maintains only the pipeline's own catalog database.
  */
 import { Construct } from 'constructs';
 import { GlueCrawler } from '@cdktf/provider-aws/lib/glue-crawler';
@@ -29,6 +30,8 @@ export interface ProcessedCrawlerProps {
   securityConfiguration: string;
   /** The transform job whose success starts the crawler. */
   jobName: string;
+  /** A Glue cron expression: crawl on this schedule instead of after each successful transform. */
+  schedule?: string | null;
   logRetentionDays: number;
   kmsKeyArn?: string;
 }
@@ -104,12 +107,23 @@ export class ProcessedCrawler extends Construct {
       configuration: JSON.stringify({ Version: 1, CreatePartitionIndex: true }),
       dependsOn: [this.role.policy, logs],
     });
-    new GlueTrigger(this, 'after-transform', {
-      name: `${props.prefix}-crawl-after-transform`,
-      description: 'Starts the crawler when the transform succeeds.',
-      type: 'CONDITIONAL',
-      predicate: { conditions: [{ jobName: props.jobName, state: 'SUCCEEDED' }] },
-      actions: [{ crawlerName: this.crawler.name }],
-    });
+    if (props.schedule) {
+      new GlueTrigger(this, 'scheduled', {
+        name: `${props.prefix}-crawl-scheduled`,
+        description: 'Starts the crawler on its schedule (new run folders only).',
+        type: 'SCHEDULED',
+        schedule: props.schedule,
+        startOnCreation: true,
+        actions: [{ crawlerName: this.crawler.name }],
+      });
+    } else {
+      new GlueTrigger(this, 'after-transform', {
+        name: `${props.prefix}-crawl-after-transform`,
+        description: 'Starts the crawler when the transform succeeds.',
+        type: 'CONDITIONAL',
+        predicate: { conditions: [{ jobName: props.jobName, state: 'SUCCEEDED' }] },
+        actions: [{ crawlerName: this.crawler.name }],
+      });
+    }
   }
 }

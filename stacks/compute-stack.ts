@@ -7,13 +7,14 @@
 import { Construct } from 'constructs';
 import { TerraformOutput } from 'cdktf';
 import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
-import { usesCustomerManagedKey, type PipelineConfig } from '../config/pipeline-config';
+import { crawlerSchedule, pollsPlays, usesCustomerManagedKey, type PipelineConfig } from '../config/pipeline-config';
 import { buildLambdaBundlesSync, LAMBDA_RUNTIME, type LambdaBundle, type LambdaName } from '../handlers/build';
 import { TABLE_NAMES } from '../schemas/table-schemas';
 import { bucketArn, objectsArn } from '../constructs/iam';
 import { skipCheck } from '../constructs/checkov';
 import { NO_KEY_REASON } from '../constructs/node-lambda';
-import { ExtractFunction } from '../constructs/extract-function';
+import { ExtractFunction, type ExtractSchedule } from '../constructs/extract-function';
+import { ListenerSecrets } from '../constructs/listener-secrets';
 import { PipelineAlerts } from '../constructs/pipeline-alerts';
 import { PipelineKey } from '../constructs/pipeline-key';
 import { ProcessedCrawler } from '../constructs/processed-crawler';
@@ -54,6 +55,8 @@ export class ComputeStack extends PipelineStack {
   readonly key?: PipelineKey;
   readonly alerts: PipelineAlerts;
   readonly secret: SecretsmanagerSecret;
+  /** One secret per configured listener (their refresh tokens). */
+  readonly listenerSecrets: ListenerSecrets;
   readonly extract: ExtractFunction;
   readonly startTransform: StartTransformFunction;
   readonly transform: TransformJob;
@@ -88,6 +91,20 @@ export class ComputeStack extends PipelineStack {
         '(PutSecretValue). A rotation Lambda would have nothing it could rotate.',
     );
     if (!keyArn) skipCheck(this.secret, 'CKV_AWS_149', NO_KEY_REASON);
+    this.listenerSecrets = new ListenerSecrets(this, 'listener-secrets', {
+      prefix: names.prefix,
+      listeners: config.spotify.listeners,
+      accountId,
+      region,
+      kmsKeyArn: keyArn,
+      recoveryWindowInDays: config.environment === 'prod' ? 30 : 7,
+    });
+    // The weekly run, and (when plays are polled) a plays run on its own schedule: Spotify keeps only a listener's
+    // last 50 plays.
+    const schedules: ExtractSchedule[] = [{ id: 'weekly', description: 'Weekly Spotify extract.', expression: config.extract.schedule }];
+    if (pollsPlays(config)) {
+      schedules.push({ id: 'plays', description: "Polls every listener's recently played tracks.", expression: config.extract.playsSchedule!, input: { mode: 'plays' } });
+    }
 
     const bundles = props.bundles ?? buildLambdaBundlesSync();
     const bundle = (name: LambdaName) => {
@@ -134,8 +151,12 @@ export class ComputeStack extends PipelineStack {
         },
         // The run claim: a conditional put, read back when it already exists (handlers/shared/run-claim.ts).
         { Sid: 'ClaimRuns', Action: ['s3:PutObject', 's3:GetObject'], Resource: [objectsArn(bucket, `${PREFIXES.claims}extract/*`)] },
-        // PutSecretValue: Spotify may hand out a new refresh token, which the Lambda stores back.
-        { Sid: 'SpotifySecret', Action: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'], Resource: [this.secret.arn] },
+        // PutSecretValue: Spotify may hand out a new refresh token, which the Lambda stores back (each listener's too).
+        {
+          Sid: 'SpotifySecret',
+          Action: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],
+          Resource: [this.secret.arn, ...this.listenerSecrets.secretArns],
+        },
         ...(keyArn
           ? [
               {
@@ -147,7 +168,7 @@ export class ComputeStack extends PipelineStack {
             ]
           : []),
       ],
-      schedules: [{ id: 'weekly', description: 'Weekly Spotify extract.', expression: config.extract.schedule }],
+      schedules,
     });
 
     this.startTransform = new StartTransformFunction(this, 'start-transform', {
@@ -197,6 +218,7 @@ export class ComputeStack extends PipelineStack {
       databaseRef: props.storage.glueDatabase.name,
       securityConfiguration: this.transform.securityConfiguration.name,
       jobName: this.transform.job.name,
+      schedule: crawlerSchedule(config),
       logRetentionDays: config.aws.logRetentionDays,
       kmsKeyArn: keyArn,
     });

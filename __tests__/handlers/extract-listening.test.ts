@@ -4,7 +4,10 @@
  * cursor moved only after the manifest, the possible-gap report, a quota stop, and a listener authorised between
  * two attempts of one run.
  */
+import { parseConfig } from '../../config/pipeline-config';
 import { extractRun, newRunId, type ExtractListenerInput } from '../../handlers/extract/extract-run';
+import { createExtractHandler } from '../../handlers/extract/index';
+import { InMemoryCredentialStore } from '../../handlers/shared/spotify-secret';
 import { playsCursorKey, readPlaysCursor } from '../../handlers/extract/plays-cursor';
 import { LocalFolderWriter } from '../../handlers/shared/raw-writer';
 import { SAMPLE_FRIEND_ID, SAMPLE_USER_ID } from '../../local/fake-spotify/catalog';
@@ -192,4 +195,28 @@ test('a listener authorised between two attempts of one run is extracted by the 
     ['plays', 50],
     ['saved_tracks', 64],
   ]);
+});
+
+test('the Lambda handler polls plays for `mode: "plays"` within the plays budget, reporting only the plays metrics', async () => {
+  const server = await steadyFake();
+  const dir = bucketDir();
+  const names: string[] = [];
+  const config = parseConfig({
+    environment: 'dev',
+    project: 'spotify-pipeline',
+    aws: { region: 'eu-west-1' },
+    spotify: { apiBaseUrl: server.apiBaseUrl, accountsBaseUrl: server.accountsBaseUrl, listeners: [{ name: 'sam' }] },
+  });
+  const handler = createExtractHandler({
+    config,
+    writer: new LocalFolderWriter(dir),
+    secrets: new InMemoryCredentialStore({ ...server.credentials }),
+    listeners: listenersOf(server).slice(0, 1),
+    logger: { debug() {}, info() {}, warn() {}, error() {}, appendKeys() {}, addContext() {} },
+    metrics: { addDimension: () => undefined, addMetric: (name: string) => names.push(name), publishStoredMetrics: () => undefined },
+  });
+  const result = await handler({ id: 'plays-2026-11-25T18:30:00Z', scheduledTime: '2026-11-25T18:30:00Z', mode: 'plays' });
+  expect(result).toMatchObject({ status: 'complete', counts: { plays: 50, listeners: 1, playlists: 0 }, playsGaps: [] });
+  expect(names.sort()).toEqual(['ExtractFailed', 'ListenersFailed', 'Plays', 'PlaysGaps', 'StoppedEarly']);
+  expect(readJson(dir, result.manifestKey)).toMatchObject({ mode: 'plays' });
 });

@@ -15,6 +15,7 @@ import { extractRun, newRunId, type ExtractListenerInput } from '../../handlers/
 import { LocalFolderWriter } from '../../handlers/shared/raw-writer';
 import { SAMPLE_FRIEND_ID, SAMPLE_USER_ID } from '../../local/fake-spotify/catalog';
 import { startFakeSpotify, type FakeSpotifyServer } from '../../local/fake-spotify/server';
+import { pendingRuns } from '../../cli/commands/transform';
 import { runTransform } from '../../local/spark/run-transform';
 import { LocalWarehouse } from '../../local/warehouse/local-warehouse';
 
@@ -68,7 +69,10 @@ async function runOnce(mode: 'full' | 'plays', seed: string) {
     runId: newRunId(at, seed),
     startedAt: at,
   });
+  // The run waits for its transform (what `pipeline transform --pending` picks up), then no longer.
+  expect(pendingRuns(bucketDir)).toEqual([{ runId: manifest.run_id, prefix }]);
   const transform = await runTransform({ bucketDir, rawRunPrefix: prefix, runId: manifest.run_id });
+  expect(pendingRuns(bucketDir)).toEqual([]);
   const load = await warehouse.loadProcessed(bucketDir);
   return { manifest, transform, load };
 }

@@ -2,6 +2,9 @@
  * `pipeline transform --run-id <id>`: (re)process one raw run on local Spark, e.g. after a failed transform or after
  * the run was extracted again. Each transform is a new attempt under keys of its own; once loaded, its commit record
  * makes it the attempt every view shows for the run, in place of the earlier one.
+ *
+ * `pipeline transform --pending`: every complete raw run (with its manifest) that has no committed transform yet,
+ * oldest first: what plays runs polled on a timer (`pipeline extract --plays`) leave behind.
  */
 import type { Command } from 'commander';
 import { existsSync, readdirSync } from 'node:fs';
@@ -21,24 +24,48 @@ export function findRawRunPrefix(bucketDir: string, runId: string): string {
   throw new Error(`no raw run ${runId} under ${raw}. List the runs with: ls ${raw}/*/`);
 }
 
+/** Complete raw runs (a manifest) without a committed transform (processed/transform_commits/.../run_id=<id>/), oldest first. */
+export function pendingRuns(bucketDir: string): Array<{ runId: string; prefix: string }> {
+  const raw = join(bucketDir, 'raw');
+  const commits = join(bucketDir, 'processed', 'transform_commits');
+  const pending: Array<{ runId: string; prefix: string }> = [];
+  for (const date of existsSync(raw) ? readdirSync(raw).filter((d) => d.startsWith('extract_date=')).sort() : []) {
+    for (const run of readdirSync(join(raw, date)).filter((r) => r.startsWith('run_id=')).sort()) {
+      const prefix = `raw/${date}/${run}/`;
+      if (!existsSync(join(bucketDir, prefix, '_manifest.json'))) continue; // incomplete: nothing downstream reads it
+      const committed = join(commits, date, run);
+      if (existsSync(committed) && readdirSync(committed).some((a) => a.startsWith('attempt_id='))) continue;
+      pending.push({ runId: run.slice('run_id='.length), prefix });
+    }
+  }
+  return pending.sort((a, b) => a.runId.localeCompare(b.runId));
+}
+
 export function register(program: Command): void {
   program
     .command('transform')
     .description('Process one raw run (that has a manifest) into processed/ with the Glue script on local Spark')
-    .requiredOption('--run-id <id>', 'the run id, as in raw/extract_date=.../run_id=<id>/')
-    .action(async (options: { runId: string }) => {
+    .option('--run-id <id>', 'the run id, as in raw/extract_date=.../run_id=<id>/')
+    .option('--pending', 'every complete raw run not transformed yet (e.g. plays runs polled on a timer), oldest first')
+    .action(async (options: { runId?: string; pending?: boolean }) => {
       const config = loadConfig(program.opts().env);
       const bucketDir = resolve(config.local.bucketDir);
-      const prefix = findRawRunPrefix(bucketDir, options.runId);
-      process.stdout.write(`Transforming ${prefix} on local Spark...\n`);
-      const result = await runTransform({ bucketDir, rawRunPrefix: prefix, runId: options.runId, sparkMaster: config.glue.localSparkMaster });
-      const issues = Object.entries(result.paging_issues ?? {}).map(([p, codes]) => `  ! playlist ${p}: item pages disagree (${codes})\n`);
-      const superseded = result.superseded_attempts?.superseded ?? [];
-      process.stdout.write(
-        formatTable(['table', 'rows', 'files'], Object.entries(result.tables).map(([t, v]) => [t, v.rows, v.files])) +
-          `\n${result.rejects} rejects, ${result.seconds.toFixed(1)} s\n${issues.join('')}` +
-          `Committed attempt ${result.attempt_id}${superseded.length ? `; it replaces attempt(s) ${superseded.join(', ')}` : ''}. ` +
-          'Run `pipeline load` to load it into the local warehouse.\n',
-      );
+      if (Boolean(options.runId) === Boolean(options.pending)) throw new Error('pass --run-id <id> or --pending (one of them)');
+      const runs = options.pending ? pendingRuns(bucketDir) : [{ runId: options.runId!, prefix: findRawRunPrefix(bucketDir, options.runId!) }];
+      if (runs.length === 0) process.stdout.write('No raw run is waiting for its transform.\n');
+      for (const run of runs) await transformOne(bucketDir, run.runId, run.prefix, config.glue.localSparkMaster);
     });
+}
+
+async function transformOne(bucketDir: string, runId: string, prefix: string, sparkMaster: string): Promise<void> {
+  process.stdout.write(`Transforming ${prefix} on local Spark...\n`);
+  const result = await runTransform({ bucketDir, rawRunPrefix: prefix, runId, sparkMaster });
+  const issues = Object.entries(result.paging_issues ?? {}).map(([p, codes]) => `  ! playlist ${p}: item pages disagree (${codes})\n`);
+  const superseded = result.superseded_attempts?.superseded ?? [];
+  process.stdout.write(
+    formatTable(['table', 'rows', 'files'], Object.entries(result.tables).map(([t, v]) => [t, v.rows, v.files])) +
+      `\n${result.rejects} rejects, ${result.seconds.toFixed(1)} s\n${issues.join('')}` +
+      `Committed attempt ${result.attempt_id}${superseded.length ? `; it replaces attempt(s) ${superseded.join(', ')}` : ''}. ` +
+      'Run `pipeline load` to load it into the local warehouse.\n',
+  );
 }

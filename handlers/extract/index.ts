@@ -178,21 +178,26 @@ export function createExtractHandler(deps: ExtractHandlerDeps | (() => ExtractHa
       const { manifest } = result;
       const c = manifest.counts;
       // A run found complete was counted by the invocation that completed it.
+      // A run found complete was counted by the invocation that completed it. A plays run (hourly) reports only what
+      // it is about: CloudWatch bills each metric for every hour it is reported, so the weekly run's other metrics
+      // reported hourly would cost ~$0.30 a month each (docs/benchmarks.md).
       if (!result.alreadyComplete) {
-        metrics.addMetric('Playlists', MetricUnit.Count, c.playlists);
-        metrics.addMetric('PlaylistsReused', MetricUnit.Count, c.playlists_reused ?? 0);
-        metrics.addMetric('PlaylistItems', MetricUnit.Count, c.playlist_items);
-        metrics.addMetric('TopItems', MetricUnit.Count, c.top_items);
-        metrics.addMetric('ApiCalls', MetricUnit.Count, c.api_calls);
-        metrics.addMetric('ItemPageCalls', MetricUnit.Count, c.item_page_calls ?? 0);
-        metrics.addMetric('TokenCalls', MetricUnit.Count, c.token_calls);
-        metrics.addMetric('Retries', MetricUnit.Count, c.retries);
-        metrics.addMetric('RateLimited', MetricUnit.Count, c.rate_limited);
-        metrics.addMetric('EntityErrors', MetricUnit.Count, manifest.errors.length);
+        if (mode === 'full') {
+          metrics.addMetric('Playlists', MetricUnit.Count, c.playlists);
+          metrics.addMetric('PlaylistsReused', MetricUnit.Count, c.playlists_reused ?? 0);
+          metrics.addMetric('PlaylistItems', MetricUnit.Count, c.playlist_items);
+          metrics.addMetric('TopItems', MetricUnit.Count, c.top_items);
+          metrics.addMetric('ApiCalls', MetricUnit.Count, c.api_calls);
+          metrics.addMetric('ItemPageCalls', MetricUnit.Count, c.item_page_calls ?? 0);
+          metrics.addMetric('TokenCalls', MetricUnit.Count, c.token_calls);
+          metrics.addMetric('Retries', MetricUnit.Count, c.retries);
+          metrics.addMetric('RateLimited', MetricUnit.Count, c.rate_limited);
+          metrics.addMetric('EntityErrors', MetricUnit.Count, manifest.errors.length);
+          metrics.addMetric('SavedTracks', MetricUnit.Count, c.saved_tracks ?? 0);
+          metrics.addMetric('FollowedArtists', MetricUnit.Count, c.followed_artists ?? 0);
+        }
         metrics.addMetric('StoppedEarly', MetricUnit.Count, manifest.stopped_early ? 1 : 0);
         metrics.addMetric('Plays', MetricUnit.Count, c.plays ?? 0);
-        metrics.addMetric('SavedTracks', MetricUnit.Count, c.saved_tracks ?? 0);
-        metrics.addMetric('FollowedArtists', MetricUnit.Count, c.followed_artists ?? 0);
         metrics.addMetric('ListenersFailed', MetricUnit.Count, manifest.errors.filter((e) => e.kind === 'listener').length);
         metrics.addMetric('PlaysGaps', MetricUnit.Count, manifest.plays_gaps?.length ?? 0);
       }

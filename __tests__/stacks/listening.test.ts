@@ -1,0 +1,67 @@
+/**
+ * What the listening history adds to the compute stack: the plays schedule (the extract Lambda in plays mode), one
+ * secret per listener that only the extract may read and write back, and the crawler on a schedule when plays are
+ * polled (a crawl after each hourly transform would cost more than the rest of the deployment).
+ */
+import { loadConfig, parseConfig, resourceNames, type PipelineConfig } from '../../config/pipeline-config';
+import { allows, findResource, refTo, resources, rolePolicy, synthPipeline, type Synthesised } from './synth-helper';
+
+const dev = loadConfig('dev');
+const withListeners = (extra: Partial<PipelineConfig['extract']> = {}): PipelineConfig =>
+  parseConfig({
+    ...JSON.parse(JSON.stringify(dev)),
+    spotify: { ...dev.spotify, listeners: [{ name: 'sam' }, { name: 'mira', refreshToken: { awsSecretId: 'shared/spotify/mira' } }] },
+    extract: { ...dev.extract, ...extra },
+  });
+
+describe('compute stack with two listeners, plays polled hourly', () => {
+  let s: Synthesised;
+  let names: ReturnType<typeof resourceNames>;
+  beforeAll(() => {
+    s = synthPipeline(withListeners());
+    names = resourceNames(s.config);
+  });
+
+  it('polls plays hourly with the extract Lambda in plays mode, retried with the same run id', () => {
+    const plays = findResource(s.compute, 'aws_scheduler_schedule', (r) => r.name === `${names.prefix}-plays-extract`);
+    expect(plays).toMatchObject({ schedule_expression: 'rate(1 hour)', schedule_expression_timezone: 'UTC', flexible_time_window: { mode: 'OFF' } });
+    expect(JSON.parse(plays.target.input)).toEqual({
+      id: 'plays-<aws.scheduler.scheduled-time>',
+      scheduledTime: '<aws.scheduler.scheduled-time>',
+      mode: 'plays',
+    });
+    expect(plays.target.arn).toBe(findResource(s.compute, 'aws_scheduler_schedule', (r) => r.name === `${names.prefix}-weekly-extract`).target.arn);
+    expect(plays.target.dead_letter_config.arn).toBe(refTo(s.compute, 'aws_sqs_queue', 'arn'));
+  });
+
+  it("creates a secret for each listener without one of their own, and lets only the extract read and rotate them", () => {
+    const secrets = resources(s.compute, 'aws_secretsmanager_secret').map((r) => r.name).sort();
+    expect(secrets).toEqual([names.spotifySecret, `${names.prefix}/spotify/listeners/sam`].sort());
+    const extract = rolePolicy(s.compute, names.extractFunction);
+    const [samKey] = Object.entries(s.compute.resource.aws_secretsmanager_secret).filter(([, r]) => r.name.endsWith('/listeners/sam')).map(([k]) => k);
+    const samArn = `\${aws_secretsmanager_secret.${samKey}.arn}`;
+    for (const action of ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue']) {
+      expect(allows(extract, action, samArn)).toBe(true);
+      // Mira's token lives in a secret of her own, named in the configuration.
+      expect(allows(extract, action, 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:shared/spotify/mira-AbCdEf')).toBe(true);
+      expect(allows(extract, action, 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:shared/spotify/other-AbCdEf')).toBe(false);
+    }
+    const start = rolePolicy(s.compute, names.startTransformFunction);
+    expect(allows(start, 'secretsmanager:GetSecretValue', samArn)).toBe(false);
+  });
+
+  it('crawls weekly instead of after every transform', () => {
+    const trigger = findResource(s.compute, 'aws_glue_trigger');
+    expect(trigger).toMatchObject({ type: 'SCHEDULED', schedule: 'cron(0 7 ? * MON *)' });
+  });
+});
+
+describe('compute stack without the plays schedule', () => {
+  it('has the weekly schedule alone and crawls after each transform', () => {
+    const s = synthPipeline(withListeners({ playsSchedule: null }));
+    const schedules = resources(s.compute, 'aws_scheduler_schedule');
+    expect(schedules.map((r) => r.schedule_expression)).toEqual(['cron(0 6 ? * MON *)']);
+    const trigger = findResource(s.compute, 'aws_glue_trigger');
+    expect(trigger.type).toBe('CONDITIONAL');
+  });
+});
