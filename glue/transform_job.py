@@ -166,6 +166,10 @@ def main(argv: Sequence[str]) -> int:
             # In a batch the other runs still get their transform; the job run fails at the end, naming this one.
             failures.append(f"run {run_id}: {error}")
             print(f"transform failed: run {run_id}: {error}", file=sys.stderr)
+    # The runs that were transformed say so even when another run of the batch failed: their commits stand.
+    for result in results:
+        result["startup_seconds"] = round(startup_seconds, 3)
+        print(RESULT_PREFIX + json.dumps(result, sort_keys=True), flush=True)
     if failures:
         if ON_GLUE:
             raise TransformError("; ".join(failures))  # Glue shows the message as the job run's error
@@ -174,9 +178,6 @@ def main(argv: Sequence[str]) -> int:
 
     if job is not None:
         job.commit()
-    for result in results:
-        result["startup_seconds"] = round(startup_seconds, 3)
-        print(RESULT_PREFIX + json.dumps(result, sort_keys=True), flush=True)
     if not ON_GLUE:
         spark.stop()
     return 0

@@ -147,3 +147,21 @@ def test_a_batch_transforms_each_run_as_its_own_committed_attempt(spark, tmp_pat
     for run_id in runs:
         commits = tmp_path / "processed" / "transform_commits" / "extract_date=2026-11-25" / f"run_id={run_id}" / "attempt_id=batch-attempt"
         assert any(p.suffix == ".parquet" for p in commits.iterdir())
+
+    # A batch with a broken run: the other run is still transformed and reported; the job fails naming the broken one.
+    broken = Bucket(tmp_path, run_id="20261125T090000Z-p7e8f9", extract_date="2026-11-25")
+    broken.run_dir.mkdir(parents=True)
+    (broken.run_dir / "_manifest.json").write_text("{ not json")
+    first = next(iter(runs))
+    code = transform_job.main([
+        "transform_job.py",
+        "--RAW_RUN_PREFIX", f"{broken.run_dir}/,{prefixes[0]}",
+        "--PROCESSED_PREFIX", str(tmp_path / "processed") + "/",
+        "--REJECTS_PREFIX", str(tmp_path / "rejects") + "/",
+        "--RUN_ID", f"20261125T090000Z-p7e8f9,{first}",
+    ])
+    assert code == 2
+    out = capsys.readouterr()
+    results = [json.loads(line[len(transform_job.RESULT_PREFIX):]) for line in out.out.splitlines() if line.startswith(transform_job.RESULT_PREFIX)]
+    assert [r["run_id"] for r in results] == [first]
+    assert "transform failed: run 20261125T090000Z-p7e8f9:" in out.err and "is not valid JSON" in out.err
