@@ -368,7 +368,14 @@ async function finishAttempt(
 
   const manifest = buildManifest(input, extractDate, checkpoint, errors, stoppedEarly);
   // Written last, after every object it lists: its S3 event is what starts the transform.
-  await writer.put(key, JSON.stringify(manifest, null, 2), 'application/json');
+  try {
+    await writer.put(key, JSON.stringify(manifest, null, 2), 'application/json');
+  } catch (error) {
+    // The checkpoint lists every finished object: make sure it is written (a save may still be in flight, and a
+    // Lambda is frozen once it throws) so the retry resumes instead of fetching everything again.
+    await checkpoint.finish('failed', `could not write the manifest: ${(error as Error).message}`).catch(() => undefined);
+    throw error;
+  }
   logger.info('run manifest written', { key, status: manifest.status, counts: manifest.counts, errors: errors.length });
   for (const gap of manifest.plays_gaps ?? []) logger.warn('plays may be missing', { ...gap });
   // Only now that the raw data and the manifest are written may the cursors move past these plays.
