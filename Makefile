@@ -61,6 +61,7 @@ bench: install
 bench-all: bench
 	npm run bench:extract
 	npm run bench:extract-faults
+	npm run bench:plays
 	npm run bench:glue
 	npm run bench:warehouse
 	npm run bench:synth

@@ -4,6 +4,9 @@ On Glue (5.1: Spark 3.5.6, Python 3.11):
     --JOB_NAME x --RAW_RUN_PREFIX s3://bucket/raw/extract_date=D/run_id=R/ --PROCESSED_PREFIX s3://bucket/processed/
     --REJECTS_PREFIX s3://bucket/rejects/ --RUN_ID R  [--SCHEMA_PATH tables.json]
   (Glue adds --JOB_RUN_ID itself: it becomes the attempt id.)
+  A batch (the daily plays batch, handlers/start-transform/plays-batch.ts): --RUN_ID R1,R2,... and --RAW_RUN_PREFIX
+  P1,P2,... in the same order; each run is transformed in turn as its own attempt, and a run that cannot be
+  transformed fails the job run after the others are done.
 Locally:
     .venv/bin/python glue/transform_job.py --RAW_RUN_PREFIX <run folder> --PROCESSED_PREFIX <root>/processed/
         --REJECTS_PREFIX <root>/rejects/ --RUN_ID R [--ATTEMPT_ID A] [--SPARK_MASTER local[2]] [--SPARK_DRIVER_MEMORY 2g]
@@ -76,20 +79,34 @@ def parse_args(
     return values
 
 
+def runs_of(args: dict[str, str]) -> list[tuple[str, str]]:
+    """(run id, raw run prefix) pairs: one run, or a batch given as comma-separated lists in the same order."""
+    run_ids = [r.strip() for r in args["RUN_ID"].split(",")]
+    prefixes = [p.strip() for p in args["RAW_RUN_PREFIX"].split(",")]
+    if len(run_ids) != len(prefixes) or not all(run_ids) or not all(prefixes):
+        raise UsageError(
+            f"--RUN_ID names {len(run_ids)} run(s) and --RAW_RUN_PREFIX {len(prefixes)} prefix(es): a batch gives both as "
+            "comma-separated lists of the same length, in the same order"
+        )
+    return list(zip(run_ids, prefixes))
+
+
 def _local_precheck(args: dict[str, str]) -> int | None:
-    """Fails fast, before starting a JVM, when a local run folder has no manifest; returns the run's bytes."""
+    """Fails fast, before starting a JVM, when a local run folder has no manifest; returns the runs' bytes."""
     from spotify_transform.manifest import MANIFEST_NAME
 
-    prefix = args["RAW_RUN_PREFIX"]
-    if "://" in prefix and not prefix.startswith("file://"):
-        return None
-    folder = prefix[len("file://"):] if prefix.startswith("file://") else prefix
-    if not os.path.isfile(os.path.join(folder, MANIFEST_NAME)):
-        raise UsageError(
-            f"no {MANIFEST_NAME} under {prefix}: the extract run is incomplete (or the prefix is wrong); "
-            "nothing was processed. Re-run the extract for this run, or pass the folder of a complete run"
-        )
-    return sum(os.path.getsize(os.path.join(root, name)) for root, _, names in os.walk(folder) for name in names)
+    total = 0
+    for _, prefix in runs_of(args):
+        if "://" in prefix and not prefix.startswith("file://"):
+            return None
+        folder = prefix[len("file://"):] if prefix.startswith("file://") else prefix
+        if not os.path.isfile(os.path.join(folder, MANIFEST_NAME)):
+            raise UsageError(
+                f"no {MANIFEST_NAME} under {prefix}: the extract run is incomplete (or the prefix is wrong); "
+                "nothing was processed. Re-run the extract for this run, or pass the folder of a complete run"
+            )
+        total += sum(os.path.getsize(os.path.join(root, name)) for root, _, names in os.walk(folder) for name in names)
+    return total
 
 
 def main(argv: Sequence[str]) -> int:
@@ -105,6 +122,7 @@ def main(argv: Sequence[str]) -> int:
     raw_bytes = None
     try:
         args = parse_args(argv, getResolvedOptions if ON_GLUE else None)
+        runs = runs_of(args)
         if not ON_GLUE:
             raw_bytes = _local_precheck(args)
         rows_per_file = int(args.get("ROWS_PER_FILE") or DEFAULT_ROWS_PER_FILE)
@@ -128,29 +146,38 @@ def main(argv: Sequence[str]) -> int:
         )
     startup_seconds = time.monotonic() - begun
 
-    try:
-        result = run_transform(
-            spark,
-            raw_run_prefix=args["RAW_RUN_PREFIX"],
-            processed_prefix=args["PROCESSED_PREFIX"],
-            rejects_prefix=args["REJECTS_PREFIX"],
-            run_id=args["RUN_ID"],
-            # The attempt id: explicit, else Glue's job run id, else run_transform generates a local one.
-            attempt_id=args.get("ATTEMPT_ID") or args.get("JOB_RUN_ID"),
-            schema_path=args.get("SCHEMA_PATH"),
-            rows_per_file=rows_per_file,
-        )
-    except TransformError as error:
+    results, failures = [], []
+    for run_id, raw_run_prefix in runs:
+        try:
+            results.append(
+                run_transform(
+                    spark,
+                    raw_run_prefix=raw_run_prefix,
+                    processed_prefix=args["PROCESSED_PREFIX"],
+                    rejects_prefix=args["REJECTS_PREFIX"],
+                    run_id=run_id,
+                    # The attempt id: explicit, else Glue's job run id, else run_transform generates a local one.
+                    attempt_id=args.get("ATTEMPT_ID") or args.get("JOB_RUN_ID"),
+                    schema_path=args.get("SCHEMA_PATH"),
+                    rows_per_file=rows_per_file,
+                )
+            )
+        except TransformError as error:
+            # In a batch the other runs still get their transform; the job run fails at the end, naming this one.
+            failures.append(f"run {run_id}: {error}")
+            print(f"transform failed: run {run_id}: {error}", file=sys.stderr)
+    # The runs that were transformed say so even when another run of the batch failed: their commits stand.
+    for result in results:
+        result["startup_seconds"] = round(startup_seconds, 3)
+        print(RESULT_PREFIX + json.dumps(result, sort_keys=True), flush=True)
+    if failures:
         if ON_GLUE:
-            raise  # Glue shows the message as the job run's error
-        print(f"transform failed: {error}", file=sys.stderr)
+            raise TransformError("; ".join(failures))  # Glue shows the message as the job run's error
         spark.stop()
         return 2
 
     if job is not None:
         job.commit()
-    result["startup_seconds"] = round(startup_seconds, 3)
-    print(RESULT_PREFIX + json.dumps(result, sort_keys=True), flush=True)
     if not ON_GLUE:
         spark.stop()
     return 0

@@ -23,6 +23,9 @@ import { TransformJob } from '../constructs/transform-job';
 import { PipelineStack } from './common';
 import { PREFIXES, type StorageStack } from './storage-stack';
 
+/** The daily plays batch looks this many days back for plays runs not yet transformed (a week and a day). */
+export const PLAYS_BATCH_LOOKBACK_DAYS = 8;
+
 export { EXTRACT_SERVICE, METRICS_NAMESPACE } from '../constructs/extract-function';
 export { GLUE_SOURCES } from '../constructs/transform-job';
 
@@ -182,10 +185,16 @@ export class ComputeStack extends PipelineStack {
         BUCKET_NAME: bucketRef,
         POWERTOOLS_SERVICE_NAME: 'spotify-start-transform',
         POWERTOOLS_METRICS_NAMESPACE: 'SpotifyPipeline',
+        // Hourly plays polls are transformed in one job run a day, not one each (handlers/start-transform/plays-batch.ts).
+        ...(pollsPlays(config) ? { PLAYS_BATCH_DAYS: String(PLAYS_BATCH_LOOKBACK_DAYS) } : {}),
       },
       statements: [
         { Sid: 'StartTransform', Action: ['glue:StartJobRun', 'glue:GetJobRuns'], Resource: [`arn:aws:glue:${region}:${accountId}:job/${names.glueJob}`] },
         { Sid: 'ClaimRuns', Action: ['s3:PutObject', 's3:GetObject'], Resource: [objectsArn(bucket, `${PREFIXES.claims}transform/*`)] },
+        // The daily plays batch lists the manifests of the last days' plays runs (keys only; it reads no object).
+        ...(pollsPlays(config)
+          ? [{ Sid: 'ListRawRuns', Action: ['s3:ListBucket'], Resource: [bucketArn(bucket)], Condition: { StringLike: { 's3:prefix': [`${PREFIXES.raw}extract_date=*`] } } }]
+          : []),
       ],
     });
 

@@ -335,6 +335,52 @@ describe('start-transform Lambda', () => {
     expect(outcomes.map((o) => o.outcome)).toEqual(['started', 'ignored', 'ignored']);
     expect(await jobRuns()).toHaveLength(1);
   });
+
+  test('plays runs wait for the daily batch: one job run a day for every plays run not yet transformed', async () => {
+    await createJob(3);
+    await s3.send(new CreateBucketCommand({ Bucket: BUCKET, CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }));
+    const manifestKey = (date: string, runId: string) => `raw/extract_date=${date}/run_id=${runId}/_manifest.json`;
+    const putManifest = (key: string) => s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: '{}' }));
+    const older = manifestKey('2026-11-22', '20261122T230000Z-p0000a'); // outside a 2-day look-back
+    const yesterday = [manifestKey('2026-11-24', '20261124T220000Z-p0000b'), manifestKey('2026-11-24', '20261124T230000Z-p0000c')];
+    const today = manifestKey('2026-11-25', '20261125T000000Z-p0000d');
+    for (const key of [older, ...yesterday, today]) await putManifest(key);
+    let now = new Date('2026-11-25T00:00:30Z');
+    const handler = () =>
+      createStartTransformHandler({ ...startDeps(), playsBatch: { s3, lookbackDays: 2, now: () => now } });
+
+    // The first manifest event of the day: the plays run itself starts nothing, the day's batch takes all three.
+    const first = await handler()(manifestEvent(today));
+    expect(first.map((o) => o.outcome)).toEqual(['ignored', 'started']);
+    let runs = await jobRuns();
+    expect(runs).toHaveLength(1);
+    expect(runs[0].Arguments).toEqual({
+      '--RUN_ID': '20261124T220000Z-p0000b,20261124T230000Z-p0000c,20261125T000000Z-p0000d',
+      '--RAW_RUN_PREFIX': [...yesterday, today].map((k) => `s3://${BUCKET}/${k.replace('_manifest.json', '')}`).join(','),
+    });
+    const claim = await new RunClaims(s3, BUCKET).read('claims/transform/20261124T230000Z-p0000c.json');
+    expect(claim!.record).toMatchObject({ state: 'done', detail: { job_run_id: runs[0].Id, batch: 'plays-batch-2026-11-25' } });
+
+    // Later polls the same day wait for tomorrow; a weekly run still starts its own job at once.
+    const later = manifestKey('2026-11-25', '20261125T010000Z-p0000e');
+    await putManifest(later);
+    now = new Date('2026-11-25T01:00:30Z');
+    const weekly = manifestKey('2026-11-25', '20261125T070000Z-a1b2c3');
+    const second = await handler()(manifestEvent(later, weekly));
+    expect(second.map((o) => o.outcome)).toEqual(['ignored', 'started']);
+    expect(second[1].runId).toBe('20261125T070000Z-a1b2c3');
+    runs = await jobRuns();
+    expect(runs).toHaveLength(2);
+
+    // Tomorrow's first event: only the poll the first batch did not take (nothing is transformed twice).
+    now = new Date('2026-11-26T00:00:30Z');
+    const third = await handler()(manifestEvent(manifestKey('2026-11-26', '20261126T000000Z-p0000f')));
+    expect(third.map((o) => o.outcome)).toEqual(['ignored', 'started']);
+    runs = await jobRuns();
+    expect(runs).toHaveLength(3);
+    const batchArgs = runs.map((r) => r.Arguments?.['--RUN_ID']).filter((id) => id?.includes('-p'));
+    expect(batchArgs.sort()).toEqual(['20261124T220000Z-p0000b,20261124T230000Z-p0000c,20261125T000000Z-p0000d', '20261125T010000Z-p0000e']);
+  });
 });
 
 describe('run claims (S3 conditional writes)', () => {

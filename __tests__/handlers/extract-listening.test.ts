@@ -197,7 +197,7 @@ test('a listener authorised between two attempts of one run is extracted by the 
   ]);
 });
 
-test('the Lambda handler polls plays for `mode: "plays"` within the plays budget, reporting only the plays metrics', async () => {
+test('the Lambda handler polls plays for `mode: "plays"` within the plays budget, reporting Plays and only failures that happened', async () => {
   const server = await steadyFake();
   const dir = bucketDir();
   const names: string[] = [];
@@ -217,6 +217,14 @@ test('the Lambda handler polls plays for `mode: "plays"` within the plays budget
   });
   const result = await handler({ id: 'plays-2026-11-25T18:30:00Z', scheduledTime: '2026-11-25T18:30:00Z', mode: 'plays' });
   expect(result).toMatchObject({ status: 'complete', counts: { plays: 50, listeners: 1, playlists: 0 }, playsGaps: [] });
-  expect(names.sort()).toEqual(['ExtractFailed', 'ListenersFailed', 'Plays', 'PlaysGaps', 'StoppedEarly']);
+  // Plays alone: the failure metrics only when not zero (each metric reported hourly costs $0.30 a month).
+  expect(names).toEqual(['Plays']);
   expect(readJson(dir, result.manifestKey)).toMatchObject({ mode: 'plays' });
+
+  // The next hour the only listener's token is revoked: nothing can be polled, and that failure is reported.
+  server.revokeListener(SAMPLE_USER_ID);
+  names.length = 0;
+  server.advanceClock(3_600_000);
+  await expect(handler({ id: 'plays-2026-11-25T19:30:00Z', scheduledTime: '2026-11-25T19:30:00Z', mode: 'plays' })).rejects.toThrow(/Refresh token revoked/);
+  expect(names).toEqual(['ExtractFailed']);
 });

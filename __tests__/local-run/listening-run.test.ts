@@ -4,8 +4,8 @@
  *
  * - two listeners extracted side by side with their own tokens, one of them revoked: the other's data is complete
  *   (137 saved tracks, 57 followed artists) and the revoked one is an error in the manifest;
- * - two plays polls with 30 new plays between them: exactly 80 distinct plays in current_plays, none twice, however
- *   the polls overlap and even when a poll's files are loaded twice.
+ * - two plays polls with 30 new plays between them, transformed in one job run as the daily batch does: exactly 80
+ *   distinct plays in current_plays, none twice, however the polls overlap and even when their files are loaded twice.
  */
 import { copyFileSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +16,7 @@ import { LocalFolderWriter } from '../../handlers/shared/raw-writer';
 import { SAMPLE_FRIEND_ID, SAMPLE_USER_ID } from '../../local/fake-spotify/catalog';
 import { startFakeSpotify, type FakeSpotifyServer } from '../../local/fake-spotify/server';
 import { pendingRuns } from '../../cli/commands/transform';
-import { runTransform } from '../../local/spark/run-transform';
+import { runTransformBatch } from '../../local/spark/run-transform';
 import { LocalWarehouse } from '../../local/warehouse/local-warehouse';
 
 jest.setTimeout(240_000);
@@ -56,31 +56,39 @@ const config = () =>
 const listeners = (): ExtractListenerInput[] =>
   server.listeners().map((l, i) => ({ name: ['sam', 'mira'][i], credentials: { ...server.credentials, refreshToken: l.refreshToken } }));
 
-/** Extract (weekly or plays), then transform the run on local Spark and load what is new: the whole pipeline. */
-async function runOnce(mode: 'full' | 'plays', seed: string) {
+/** Extract a run (weekly or plays) into the bucket folder; it then waits for its transform. */
+async function extract(mode: 'full' | 'plays', seed: string) {
   const at = new Date(server.now());
-  const { manifest, prefix } = await extractRun({
+  return extractRun({
     spotify: config().spotify,
     timeBudgetSeconds: 60,
     credentials: { ...server.credentials },
     listeners: listeners(),
     mode,
     writer: new LocalFolderWriter(bucketDir),
-    runId: newRunId(at, seed),
+    runId: newRunId(at, seed, { plays: mode === 'plays' }),
     startedAt: at,
   });
-  // The run waits for its transform (what `pipeline transform --pending` picks up), then no longer.
-  expect(pendingRuns(bucketDir)).toEqual([{ runId: manifest.run_id, prefix }]);
-  const transform = await runTransform({ bucketDir, rawRunPrefix: prefix, runId: manifest.run_id });
+}
+
+/** Transform the runs waiting (`pipeline transform --pending`: one job run, each run its own attempt) and load. */
+async function transformPendingAndLoad(expected: string[]) {
+  const pending = pendingRuns(bucketDir);
+  expect(pending.map((r) => r.runId)).toEqual(expected);
+  const transforms = await runTransformBatch({ bucketDir, runs: pending.map((r) => ({ runId: r.runId, rawRunPrefix: r.prefix })) });
+  expect(transforms.map((t) => t.run_id)).toEqual(expected);
   expect(pendingRuns(bucketDir)).toEqual([]);
   const load = await warehouse.loadProcessed(bucketDir);
-  return { manifest, transform, load };
+  return { transforms, load };
 }
 
 const scalar = async (sql: string) => (await warehouse.query(sql)).rows[0][0];
 
 test('the weekly run: the revoked listener is an error, the other comes through complete', async () => {
-  const { manifest, transform } = await runOnce('full', 'weekly');
+  const { manifest } = await extract('full', 'weekly');
+  const {
+    transforms: [transform],
+  } = await transformPendingAndLoad([manifest.run_id]);
   expect(manifest.errors).toEqual([expect.objectContaining({ kind: 'listener', entity_id: 'mira', message: expect.stringContaining('Refresh token revoked') })]);
   expect(manifest.counts).toMatchObject({ listeners: 1, plays: 50, saved_tracks: 137, followed_artists: 57 });
   expect(transform.tables).toMatchObject({ plays: { rows: 50 }, saved_tracks: { rows: 137 }, followed_artists: { rows: 57 }, listener_profiles: { rows: 1 } });
@@ -94,11 +102,17 @@ test('the weekly run: the revoked listener is an error, the other comes through 
 });
 
 test('two plays polls with 30 new plays between them: exactly 80 distinct plays in current_plays, none twice', async () => {
-  server.advanceClock(30 * 60_000);
-  const { manifest, transform, load } = await runOnce('plays', 'poll-1');
-  expect(manifest).toMatchObject({ mode: 'plays', counts: { plays: 30 } });
-  expect(transform.tables.plays.rows).toBe(30);
-  expect(load.loaded.some((f) => f.table === 'plays')).toBe(true);
+  // Two hourly-style polls (20 new plays, then 10), transformed together as the daily batch does.
+  server.advanceClock(20 * 60_000);
+  const first = await extract('plays', 'poll-1');
+  server.advanceClock(10 * 60_000);
+  const second = await extract('plays', 'poll-2');
+  expect(first.manifest).toMatchObject({ mode: 'plays', counts: { plays: 20 } });
+  expect(second.manifest).toMatchObject({ mode: 'plays', counts: { plays: 10 } });
+  const polls = [first.manifest.run_id, second.manifest.run_id];
+  const { transforms, load } = await transformPendingAndLoad(polls);
+  expect(transforms.map((t) => t.tables.plays.rows)).toEqual([20, 10]);
+  expect(load.loaded.filter((f) => f.table === 'plays')).toHaveLength(2);
 
   const counts = async () =>
     (await warehouse.query(`SELECT COUNT(*), COUNT(DISTINCT played_at) FROM current_plays WHERE spotify_user_id = '${SAMPLE_USER_ID}'`)).rows[0];
@@ -108,11 +122,11 @@ test('two plays polls with 30 new plays between them: exactly 80 distinct plays 
   const minutes = await warehouse.runAnalysis('listening_time_per_week');
   expect(minutes.rows.reduce((sum, row) => sum + Number(row[3]), 0)).toBe(80);
 
-  // A recreated pipe loads the poll's files a second time: still 80, none twice.
+  // A recreated pipe loads the polls' files a second time: still 80, none twice.
   const playsDir = join(bucketDir, 'processed', 'plays');
-  for (const file of readdirSync(playsDir, { recursive: true, encoding: 'utf8' }).filter((f) => f.includes(manifest.run_id) && f.endsWith('.parquet'))) {
+  for (const file of readdirSync(playsDir, { recursive: true, encoding: 'utf8' }).filter((f) => polls.some((id) => f.includes(id)) && f.endsWith('.parquet'))) {
     copyFileSync(join(playsDir, file), join(playsDir, file.replace(/\.parquet$/, '-again.parquet')));
   }
-  expect((await warehouse.loadProcessed(bucketDir)).loaded.map((f) => f.table)).toEqual(['plays']);
+  expect((await warehouse.loadProcessed(bucketDir)).loaded.map((f) => f.table)).toEqual(['plays', 'plays']);
   expect(await counts()).toEqual([80, 80]);
 });

@@ -196,7 +196,7 @@ describe.each([
       );
     });
 
-    it('start-transform Lambda: its claims and the runs of its one job (it reads no manifest)', () => {
+    it('start-transform Lambda: its claims and the runs of its one job (it reads no manifest; it lists raw/ keys for the daily plays batch)', () => {
       const job = `arn:aws:glue:${REGION}:${ACCOUNT}:job/${names.glueJob}`;
       expect(grantLines(rolePolicy(s.compute, names.startTransformFunction))).toEqual(
         [
@@ -204,6 +204,7 @@ describe.each([
           `glue:GetJobRuns ${job}`,
           `glue:StartJobRun ${job}`,
           `s3:GetObject ${bucket}/claims/transform/*`,
+          `s3:ListBucket ${bucket} if ${JSON.stringify({ StringLike: { 's3:prefix': ['raw/extract_date=*'] } })}`,
           `s3:PutObject ${bucket}/claims/transform/*`,
         ].sort(),
       );

@@ -4,6 +4,7 @@
  * polled (a crawl after each hourly transform would cost more than the rest of the deployment).
  */
 import { loadConfig, parseConfig, resourceNames, type PipelineConfig } from '../../config/pipeline-config';
+import { PLAYS_BATCH_LOOKBACK_DAYS } from '../../stacks/compute-stack';
 import { allows, findResource, refTo, resources, rolePolicy, synthPipeline, type Synthesised } from './synth-helper';
 
 const dev = loadConfig('dev');
@@ -50,6 +51,16 @@ describe('compute stack with two listeners, plays polled hourly', () => {
     expect(allows(start, 'secretsmanager:GetSecretValue', samArn)).toBe(false);
   });
 
+  it('transforms the hourly polls in a daily batch: the start-transform Lambda looks 8 days back and may list raw/ keys', () => {
+    const start = findResource(s.compute, 'aws_lambda_function', (r) => r.function_name === names.startTransformFunction);
+    expect(start.environment.variables.PLAYS_BATCH_DAYS).toBe(String(PLAYS_BATCH_LOOKBACK_DAYS));
+    const policy = rolePolicy(s.compute, names.startTransformFunction);
+    const list = policy.find((st) => st.Sid === 'ListRawRuns');
+    expect(list).toMatchObject({ Action: ['s3:ListBucket'], Condition: { StringLike: { 's3:prefix': ['raw/extract_date=*'] } } });
+    // Keys only: the batch reads no raw object.
+    expect(allows(policy, 's3:GetObject', `arn:aws:s3:::${names.bucket}/raw/extract_date=2026-11-25/run_id=x/_manifest.json`)).toBe(false);
+  });
+
   it('crawls weekly instead of after every transform', () => {
     const trigger = findResource(s.compute, 'aws_glue_trigger');
     expect(trigger).toMatchObject({ type: 'SCHEDULED', schedule: 'cron(0 7 ? * MON *)' });
@@ -63,5 +74,9 @@ describe('compute stack without the plays schedule', () => {
     expect(schedules.map((r) => r.schedule_expression)).toEqual(['cron(0 6 ? * MON *)']);
     const trigger = findResource(s.compute, 'aws_glue_trigger');
     expect(trigger.type).toBe('CONDITIONAL');
+    // No hourly polls, no batch: every run's manifest starts its own transform.
+    const start = findResource(s.compute, 'aws_lambda_function', (r) => r.function_name === resourceNames(s.config).startTransformFunction);
+    expect(start.environment.variables.PLAYS_BATCH_DAYS).toBeUndefined();
+    expect(rolePolicy(s.compute, resourceNames(s.config).startTransformFunction).some((st) => st.Sid === 'ListRawRuns')).toBe(false);
   });
 });

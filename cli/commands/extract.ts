@@ -114,7 +114,7 @@ export function register(program: Command): void {
       if (options.runId && options.asOf) throw new Error('--as-of is for a new run: a run id carries its own start time');
       const config = loadConfig(program.opts().env);
       const startedAt = options.runId ? runIdStartedAt(options.runId) : options.asOf ? parseAsOf(options.asOf) : new Date();
-      const runId = options.runId ?? newRunId(startedAt);
+      const runId = options.runId ?? newRunId(startedAt, undefined, { plays: Boolean(options.plays) });
       const bucketDir = resolve(config.local.bucketDir);
       const source = await openSpotifySource(config, {
         mode: options.spotify,

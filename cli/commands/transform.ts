@@ -10,7 +10,7 @@ import type { Command } from 'commander';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../../config/pipeline-config';
-import { runTransform } from '../../local/spark/run-transform';
+import { runTransformBatch, TransformError, type TransformResult } from '../../local/spark/run-transform';
 import { formatTable } from '../format';
 
 /** Finds raw/extract_date=*\/run_id=<id>/ in the local bucket folder. */
@@ -52,14 +52,24 @@ export function register(program: Command): void {
       const bucketDir = resolve(config.local.bucketDir);
       if (Boolean(options.runId) === Boolean(options.pending)) throw new Error('pass --run-id <id> or --pending (one of them)');
       const runs = options.pending ? pendingRuns(bucketDir) : [{ runId: options.runId!, prefix: findRawRunPrefix(bucketDir, options.runId!) }];
-      if (runs.length === 0) process.stdout.write('No raw run is waiting for its transform.\n');
-      for (const run of runs) await transformOne(bucketDir, run.runId, run.prefix, config.glue.localSparkMaster);
+      if (runs.length === 0) {
+        process.stdout.write('No raw run is waiting for its transform.\n');
+        return;
+      }
+      for (const run of runs) process.stdout.write(`Transforming ${run.prefix} on local Spark...\n`);
+      // All of them in one job run (one Spark start-up), each its own attempt, as the daily plays batch on Glue.
+      try {
+        const results = await runTransformBatch({ bucketDir, runs: runs.map((r) => ({ runId: r.runId, rawRunPrefix: r.prefix })), sparkMaster: config.glue.localSparkMaster });
+        for (const result of results) printResult(result);
+      } catch (error) {
+        if (error instanceof TransformError) for (const result of error.completed) printResult(result);
+        throw error;
+      }
     });
 }
 
-async function transformOne(bucketDir: string, runId: string, prefix: string, sparkMaster: string): Promise<void> {
-  process.stdout.write(`Transforming ${prefix} on local Spark...\n`);
-  const result = await runTransform({ bucketDir, rawRunPrefix: prefix, runId, sparkMaster });
+function printResult(result: TransformResult): void {
+  if (result.run_id) process.stdout.write(`Run ${result.run_id}\n`);
   const issues = Object.entries(result.paging_issues ?? {}).map(([p, codes]) => `  ! playlist ${p}: item pages disagree (${codes})\n`);
   const superseded = result.superseded_attempts?.superseded ?? [];
   process.stdout.write(

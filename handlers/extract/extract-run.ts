@@ -124,12 +124,13 @@ export class ExtractFailedError extends Error {
  * `YYYYMMDDTHHMMSSZ-xxxxxx`. With a seed (e.g. the EventBridge event id) the suffix is derived from it, so a
  * re-delivered event gives the same run id and resumes (or finds complete) the same run.
  */
-export function newRunId(at: Date, seed?: string): string {
+export function newRunId(at: Date, seed?: string, options: { plays?: boolean } = {}): string {
   if (Number.isNaN(at.getTime())) throw new Error('newRunId: the start time is not a valid date');
   const stamp = at.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
   const suffix =
     seed === undefined ? randomBytes(3).toString('hex') : createHash('sha256').update(seed).digest('hex').slice(0, 6);
-  return `${stamp}-${suffix}`;
+  // A plays run says so in its id (isPlaysRunId): `p` and five hex digits.
+  return `${stamp}-${options.plays ? `p${suffix.slice(0, 5)}` : suffix}`;
 }
 
 interface Plan {
@@ -367,7 +368,14 @@ async function finishAttempt(
 
   const manifest = buildManifest(input, extractDate, checkpoint, errors, stoppedEarly);
   // Written last, after every object it lists: its S3 event is what starts the transform.
-  await writer.put(key, JSON.stringify(manifest, null, 2), 'application/json');
+  try {
+    await writer.put(key, JSON.stringify(manifest, null, 2), 'application/json');
+  } catch (error) {
+    // The checkpoint lists every finished object: make sure it is written (a save may still be in flight, and a
+    // Lambda is frozen once it throws) so the retry resumes instead of fetching everything again.
+    await checkpoint.finish('failed', `could not write the manifest: ${(error as Error).message}`).catch(() => undefined);
+    throw error;
+  }
   logger.info('run manifest written', { key, status: manifest.status, counts: manifest.counts, errors: errors.length });
   for (const gap of manifest.plays_gaps ?? []) logger.warn('plays may be missing', { ...gap });
   // Only now that the raw data and the manifest are written may the cursors move past these plays.

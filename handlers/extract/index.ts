@@ -114,7 +114,7 @@ export function runIdentity(event: z.output<typeof ExtractEventSchema>, now = ne
   // An explicit run id (resuming or re-running a given run) carries its own start time.
   if (event.runId) return { runId: event.runId, startedAt: runIdStartedAt(event.runId) };
   const seed = event.executionId ?? event.id;
-  return { runId: newRunId(startedAt, seed), startedAt };
+  return { runId: newRunId(startedAt, seed, { plays: event.mode === 'plays' }), startedAt };
 }
 
 export function createExtractHandler(deps: ExtractHandlerDeps | (() => ExtractHandlerDeps)) {
@@ -177,10 +177,15 @@ export function createExtractHandler(deps: ExtractHandlerDeps | (() => ExtractHa
       });
       const { manifest } = result;
       const c = manifest.counts;
-      // A run found complete was counted by the invocation that completed it.
-      // A run found complete was counted by the invocation that completed it. A plays run (hourly) reports only what
-      // it is about: CloudWatch bills each metric for every hour it is reported, so the weekly run's other metrics
-      // reported hourly would cost ~$0.30 a month each (docs/benchmarks.md).
+      // A run found complete was counted by the invocation that completed it. A plays run (hourly) reports Plays,
+      // and the failure metrics only when they are not zero: CloudWatch bills a metric $0.30 a month prorated by the
+      // hours it is reported in, so each metric reported every hour costs the full $0.30 (the alarms treat missing
+      // data as not breaching). The weekly run reports everything.
+      const failureCounts: Array<[string, number]> = [
+        ['StoppedEarly', manifest.stopped_early ? 1 : 0],
+        ['ListenersFailed', manifest.errors.filter((e) => e.kind === 'listener').length],
+        ['PlaysGaps', manifest.plays_gaps?.length ?? 0],
+      ];
       if (!result.alreadyComplete) {
         if (mode === 'full') {
           metrics.addMetric('Playlists', MetricUnit.Count, c.playlists);
@@ -196,12 +201,10 @@ export function createExtractHandler(deps: ExtractHandlerDeps | (() => ExtractHa
           metrics.addMetric('SavedTracks', MetricUnit.Count, c.saved_tracks ?? 0);
           metrics.addMetric('FollowedArtists', MetricUnit.Count, c.followed_artists ?? 0);
         }
-        metrics.addMetric('StoppedEarly', MetricUnit.Count, manifest.stopped_early ? 1 : 0);
         metrics.addMetric('Plays', MetricUnit.Count, c.plays ?? 0);
-        metrics.addMetric('ListenersFailed', MetricUnit.Count, manifest.errors.filter((e) => e.kind === 'listener').length);
-        metrics.addMetric('PlaysGaps', MetricUnit.Count, manifest.plays_gaps?.length ?? 0);
+        for (const [name, value] of failureCounts) if (mode === 'full' || value > 0) metrics.addMetric(name, MetricUnit.Count, value);
       }
-      metrics.addMetric('ExtractFailed', MetricUnit.Count, 0);
+      if (mode === 'full') metrics.addMetric('ExtractFailed', MetricUnit.Count, 0);
       for (const error of manifest.errors) {
         logger.warn('entity not extracted', { kind: error.kind, entityId: error.entity_id, httpStatus: error.http_status, message: error.message });
       }

@@ -22,6 +22,16 @@ export type ListeningKind = (typeof LISTENING_KINDS)[number];
 /** A run polls plays alone (the frequent schedule) or extracts everything configured (the weekly run). */
 export type RunMode = 'full' | 'plays';
 
+/**
+ * A plays run's id ends in `-p` and five hex digits (other run ids end in six hex digits), so that whoever sees only
+ * the key of its manifest (the start-transform Lambda) knows it is a plays poll: those are transformed in batches.
+ */
+export const PLAYS_RUN_ID = /^[0-9]{8}T[0-9]{6}Z-p[0-9a-f]{5}$/;
+
+export function isPlaysRunId(runId: string): boolean {
+  return PLAYS_RUN_ID.test(runId);
+}
+
 export interface ManifestObject {
   /** Full bucket key: under this run's prefix, or (reused) under the prefix of the run named by fetched_in_run. */
   key: string;

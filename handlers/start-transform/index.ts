@@ -1,13 +1,17 @@
 /**
  * The start-transform Lambda: on the S3 event of a run manifest (raw/.../run_id=X/_manifest.json), start the
- * Glue job once for that run, claiming the run id in S3 first (claims/transform/). Environment: GLUE_JOB_NAME,
- * BUCKET_NAME (where the claims live); optional POWERTOOLS_SERVICE_NAME, POWERTOOLS_LOG_LEVEL.
+ * Glue job once for that run, claiming the run id in S3 first (claims/transform/). With PLAYS_BATCH_DAYS set (plays
+ * are polled hourly), plays runs are not started one by one: the first manifest event of each UTC day starts one
+ * job run for the waiting plays runs of the last PLAYS_BATCH_DAYS days (plays-batch.ts). Environment:
+ * GLUE_JOB_NAME, BUCKET_NAME (where the claims live); optional PLAYS_BATCH_DAYS, POWERTOOLS_SERVICE_NAME,
+ * POWERTOOLS_LOG_LEVEL.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { GlueClient } from '@aws-sdk/client-glue';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Context, S3Event } from 'aws-lambda';
 import { RunClaims } from '../shared/run-claim';
+import { startPlaysBatch, type PlaysBatchOptions } from './plays-batch';
 import { startTransformForManifest, type StartTransformOutcome } from './start-transform';
 
 export interface StartTransformDeps {
@@ -15,6 +19,8 @@ export interface StartTransformDeps {
   jobName: string;
   logger: Logger;
   claims?: RunClaims;
+  /** Plays runs in a daily batch instead of one job run each. */
+  playsBatch?: PlaysBatchOptions;
 }
 
 /** A claim outlives the invocation that took it by this much, so it never lapses while its holder still runs. */
@@ -36,10 +42,26 @@ export function createStartTransformHandler(deps: StartTransformDeps | (() => St
       try {
         const leaseSeconds = context ? Math.ceil(context.getRemainingTimeInMillis() / 1000) + LEASE_MARGIN_SECONDS : undefined;
         outcomes.push(
-          await startTransformForManifest({ ...resolved, owner: context?.awsRequestId, leaseSeconds }, record.s3.bucket.name, record.s3.object.key),
+          await startTransformForManifest(
+            { ...resolved, owner: context?.awsRequestId, leaseSeconds, playsBatched: Boolean(resolved.playsBatch) },
+            record.s3.bucket.name,
+            record.s3.object.key,
+          ),
         );
       } catch (error) {
         logger.error('could not start the transform', { key: record.s3?.object?.key, error: error as Error });
+        failures.push(error as Error);
+      }
+    }
+    // The day's plays batch, started by the first manifest event of the day (any run's).
+    const bucket = records[0]?.s3?.bucket?.name;
+    if (resolved.playsBatch && bucket) {
+      try {
+        const leaseSeconds = context ? Math.ceil(context.getRemainingTimeInMillis() / 1000) + LEASE_MARGIN_SECONDS : undefined;
+        const batch = await startPlaysBatch({ ...resolved, owner: context?.awsRequestId, leaseSeconds }, resolved.playsBatch, bucket);
+        if (batch) outcomes.push(batch);
+      } catch (error) {
+        logger.error('could not start the plays batch; the next manifest event tries again', { error: error as Error });
         failures.push(error as Error);
       }
     }
@@ -52,10 +74,16 @@ export function createStartTransformHandler(deps: StartTransformDeps | (() => St
 export function depsFromEnvironment(env: NodeJS.ProcessEnv = process.env): StartTransformDeps {
   if (!env.GLUE_JOB_NAME) throw new Error('GLUE_JOB_NAME is not set (the compute stack sets it to the transform job name)');
   if (!env.BUCKET_NAME) throw new Error('BUCKET_NAME is not set (the compute stack sets it to the pipeline bucket, where run claims live)');
+  const s3 = new S3Client({});
+  const days = env.PLAYS_BATCH_DAYS ? Number(env.PLAYS_BATCH_DAYS) : undefined;
+  if (days !== undefined && !(Number.isInteger(days) && days >= 1 && days <= 31)) {
+    throw new Error(`PLAYS_BATCH_DAYS must be a whole number of days from 1 to 31 (got ${env.PLAYS_BATCH_DAYS})`);
+  }
   return {
     glue: new GlueClient({}),
     jobName: env.GLUE_JOB_NAME,
-    claims: new RunClaims(new S3Client({}), env.BUCKET_NAME),
+    claims: new RunClaims(s3, env.BUCKET_NAME),
+    playsBatch: days === undefined ? undefined : { s3, lookbackDays: days },
     logger: new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'spotify-start-transform' }),
   };
 }

@@ -19,7 +19,7 @@ import {
   type GlueClient,
   type JobRun,
 } from '@aws-sdk/client-glue';
-import { parseManifestKey } from '../shared/manifest';
+import { isPlaysRunId, parseManifestKey } from '../shared/manifest';
 import type { RunClaims } from '../shared/run-claim';
 import type { MinimalLogger } from '../extract/spotify-client';
 
@@ -32,6 +32,8 @@ export interface StartTransformContext {
   /** Who is claiming (the Lambda request id) and for how long: the rest of this invocation's life plus a margin. */
   owner?: string;
   leaseSeconds?: number;
+  /** Plays runs are transformed in a daily batch (plays-batch.ts), not one job run each. */
+  playsBatched?: boolean;
 }
 
 export interface StartTransformOutcome {
@@ -79,6 +81,10 @@ export async function startTransformForManifest(deps: StartTransformContext, buc
     return { outcome: 'ignored', key, reason: 'not a raw/extract_date=*/run_id=*/_manifest.json key' };
   }
   const { runId, prefix } = parsed;
+  if (deps.playsBatched && isPlaysRunId(runId)) {
+    deps.logger.info('plays run: transformed with the daily plays batch', { runId });
+    return { outcome: 'ignored', key, runId, reason: 'a plays run: transformed with the daily plays batch' };
+  }
   const claimed = deps.claims
     ? await deps.claims.claim('transform', runId, { owner: deps.owner ?? 'start-transform', leaseSeconds: deps.leaseSeconds ?? 120 })
     : null;

@@ -39,6 +39,8 @@ export class TransformError extends Error {
   constructor(
     message: string,
     readonly stderrTail: string,
+    /** In a batch: the runs that were transformed and committed before or after the one that failed. */
+    readonly completed: TransformResult[] = [],
   ) {
     super(message);
     this.name = 'TransformError';
@@ -66,6 +68,22 @@ export function resolveJavaHome(): string | undefined {
 const RESULT_PREFIX = 'TRANSFORM_RESULT ';
 
 export function runTransform(options: RunTransformOptions): Promise<TransformResult> {
+  return runJob(options, [{ runId: options.runId, rawRunPrefix: options.rawRunPrefix }]).then((results) => results[0]);
+}
+
+/**
+ * Several raw runs in ONE job run (one Spark start-up instead of one each), as the daily plays batch runs on Glue:
+ * each run is its own attempt with its own commit record. Results in the order given; if any run fails, the
+ * TransformError carries the results of the runs that were committed (`completed`).
+ */
+export function runTransformBatch(
+  options: Omit<RunTransformOptions, 'rawRunPrefix' | 'runId'> & { runs: Array<{ runId: string; rawRunPrefix: string }> },
+): Promise<TransformResult[]> {
+  if (options.runs.length === 0) return Promise.resolve([]);
+  return runJob(options, options.runs);
+}
+
+function runJob(options: Omit<RunTransformOptions, 'rawRunPrefix' | 'runId'>, runs: Array<{ runId: string; rawRunPrefix: string }>): Promise<TransformResult[]> {
   const python = options.python ?? pythonPath();
   if (!existsSync(python)) {
     return Promise.reject(
@@ -81,13 +99,13 @@ export function runTransform(options: RunTransformOptions): Promise<TransformRes
     '--JOB_NAME',
     'local-transform',
     '--RAW_RUN_PREFIX',
-    join(bucketDir, options.rawRunPrefix) + '/',
+    runs.map((r) => join(bucketDir, r.rawRunPrefix) + '/').join(','),
     '--PROCESSED_PREFIX',
     join(bucketDir, 'processed') + '/',
     '--REJECTS_PREFIX',
     join(bucketDir, 'rejects') + '/',
     '--RUN_ID',
-    options.runId,
+    runs.map((r) => r.runId).join(','),
     '--SPARK_MASTER',
     options.sparkMaster ?? 'local[2]',
   ];
@@ -113,18 +131,27 @@ export function runTransform(options: RunTransformOptions): Promise<TransformRes
     child.on('error', (error) => reject(new TransformError(`could not start ${python}: ${error.message}`, '')));
     child.on('close', (code, signal) => {
       const tail = [...stderrLines, stderrBuffer].filter((l) => l.trim()).slice(-15).join('\n');
-      const resultLine = stdout.split('\n').find((line) => line.startsWith(RESULT_PREFIX));
-      if (code === 0 && resultLine) {
-        try {
-          resolvePromise(JSON.parse(resultLine.slice(RESULT_PREFIX.length)) as TransformResult);
-        } catch (error) {
-          reject(new TransformError(`the job's TRANSFORM_RESULT line is not JSON: ${(error as Error).message}`, tail));
-        }
+      let results: TransformResult[];
+      try {
+        results = stdout
+          .split('\n')
+          .filter((line) => line.startsWith(RESULT_PREFIX))
+          .map((line) => JSON.parse(line.slice(RESULT_PREFIX.length)) as TransformResult);
+      } catch (error) {
+        reject(new TransformError(`the job's TRANSFORM_RESULT line is not JSON: ${(error as Error).message}`, tail));
         return;
       }
-      const why = signal ? `was killed by ${signal}` : code === 0 ? 'printed no TRANSFORM_RESULT line' : `exited with code ${code}`;
+      if (code === 0 && results.length === runs.length) {
+        resolvePromise(results);
+        return;
+      }
+      const why = signal
+        ? `was killed by ${signal}`
+        : code === 0
+          ? `printed ${results.length} TRANSFORM_RESULT line(s) for ${runs.length} run(s)`
+          : `exited with code ${code}`;
       const lastError = [...stderrLines].reverse().find((l) => /error|exception|failed/i.test(l));
-      reject(new TransformError(`glue/transform_job.py ${why}${lastError ? `: ${lastError.trim()}` : ''}`, tail));
+      reject(new TransformError(`glue/transform_job.py ${why}${lastError ? `: ${lastError.trim()}` : ''}`, tail, results));
     });
   });
 }
