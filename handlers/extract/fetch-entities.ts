@@ -16,10 +16,12 @@ import type { MinimalLogger, SpotifyClient } from './spotify-client';
 
 /**
  * GET /v1/playlists/{id} is asked for the playlist's own fields only: without `fields` Spotify embeds the
- * first page of items too, which /items fetches anyway, so this keeps the call count (and bytes) minimal.
+ * first page of items too, which /items fetches anyway, so this keeps the call count (and bytes) minimal. Of the
+ * embedded items only their `total` is asked for (under `items`, and under `tracks`, its deprecated name, for
+ * servers that still send only that): the transform's items_total and its check of the pages read it.
  */
 export const PLAYLIST_METADATA_FIELDS =
-  'collaborative,description,external_urls,followers,href,id,images,name,owner,primary_color,public,snapshot_id,type,uri';
+  'collaborative,description,external_urls,followers,href,id,images,name,owner,primary_color,public,snapshot_id,type,uri,items(total),tracks(total)';
 /** Episodes come as episode objects only when asked for; without it Spotify's reference promises tracks only. */
 export const ADDITIONAL_TYPES = 'track,episode';
 const LISTING_PAGE_SIZE = 50;
