@@ -3,9 +3,11 @@
  * plays polled from a cursor as the fake's clock moves, the possible-gap rule, robustness to a server that answers
  * `after` from the other end, saved tracks and followed artists paged to the end.
  */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { SAMPLE_USER_ID } from '../../local/fake-spotify/catalog';
 import { startFakeSpotify, type FakeSpotifyOptions, type FakeSpotifyServer } from '../../local/fake-spotify/server';
-import { pollPlays, readFollowedArtists, readProfile, readSavedTracks } from '../../handlers/extract/listening';
+import { playedAtMs, pollPlays, readFollowedArtists, readProfile, readSavedTracks } from '../../handlers/extract/listening';
 import { SpotifyClient } from '../../handlers/extract/spotify-client';
 
 const AS_OF = new Date('2026-11-25T18:30:00Z');
@@ -26,9 +28,30 @@ const steady = (options: FakeSpotifyOptions = {}) =>
     ...options,
   });
 
-function client(server: FakeSpotifyServer, refreshToken = server.listeners()[0].refreshToken): SpotifyClient {
+/**
+ * A real HTTP proxy in front of the fake's Web API that rewrites its JSON answers: other servers' shapes. Returns
+ * the proxy's API base URL.
+ */
+async function jsonProxy(server: FakeSpotifyServer, rewrite: (path: string, body: unknown) => unknown): Promise<string> {
+  const proxy = createServer((req, res) => {
+    void (async () => {
+      const upstream = await fetch(new URL(req.url!, server.apiBaseUrl.replace(/\/v1$/, '')), { headers: { authorization: req.headers.authorization ?? '' } });
+      const text = await upstream.text();
+      const body = upstream.ok ? JSON.stringify(rewrite(req.url!, JSON.parse(text))) : text;
+      res.writeHead(upstream.status, { 'content-type': 'application/json' });
+      res.end(body);
+    })().catch(() => res.destroy());
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  proxies.push(proxy);
+  return `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/v1`;
+}
+const proxies: Server[] = [];
+afterAll(() => Promise.all(proxies.map((p) => new Promise((resolve) => p.close(resolve)))));
+
+function client(server: FakeSpotifyServer, refreshToken = server.listeners()[0].refreshToken, apiBaseUrl = server.apiBaseUrl): SpotifyClient {
   return new SpotifyClient({
-    apiBaseUrl: server.apiBaseUrl,
+    apiBaseUrl,
     accountsBaseUrl: server.accountsBaseUrl,
     authMode: 'user',
     credentials: { ...server.credentials, refreshToken },
@@ -94,6 +117,57 @@ describe('pollPlays', () => {
   });
 });
 
+describe('pollPlays against servers that are not exactly Spotify', () => {
+  test('a server that caps pages at 20 and says so (limit: 20): 30 new plays, none lost, no gap', async () => {
+    const server = await steady({ listeningQuirks: { maxLimit: 20 } });
+    const c = client(server);
+    const first = await pollPlays(c, null);
+    expect(first.newPlays).toBe(50);
+    server.advanceClock(30 * MINUTE);
+    const poll = await pollPlays(c, first.cursorAfter);
+    expect(poll).toMatchObject({ newPlays: 30, possibleGap: false, cursorAfter: first.cursorAfter! + 30 * MINUTE });
+  });
+
+  test('a server that caps pages at 20 and leaves the limit out: the page may be full, so the poll checks below it', async () => {
+    const server = await steady({ listeningQuirks: { maxLimit: 20, echoLimit: false } });
+    const c = client(server);
+    const first = await pollPlays(c, null);
+    expect(first.newPlays).toBe(50);
+    server.advanceClock(30 * MINUTE);
+    const poll = await pollPlays(c, first.cursorAfter);
+    expect(poll).toMatchObject({ newPlays: 30, possibleGap: false, cursorAfter: first.cursorAfter! + 30 * MINUTE });
+    // Nothing new: one call, nothing to check.
+    const calls = server.stats().byRoute['GET /v1/me/player/recently-played'];
+    expect(await pollPlays(c, poll.cursorAfter)).toMatchObject({ newPlays: 0, possibleGap: false });
+    expect(server.stats().byRoute['GET /v1/me/player/recently-played']).toBe(calls + 1);
+  });
+
+  test.each(['seconds', 'no-zone'] as const)('played_at written %s: read as UTC, the cursor exact (also under a non-UTC TZ)', async (playedAt) => {
+    const server = await steady({ recentlyPlayed: { playedAt } });
+    const c = client(server);
+    const first = await pollPlays(c, null);
+    expect(first.cursorAfter).toBe(Math.floor(AS_OF.getTime() / MINUTE) * MINUTE);
+    server.advanceClock(30 * MINUTE);
+    expect(await pollPlays(c, first.cursorAfter)).toMatchObject({ newPlays: 30, possibleGap: false, cursorAfter: first.cursorAfter! + 30 * MINUTE });
+  });
+
+  test('playedAtMs: an instant without a zone is UTC; with an offset, that offset; garbage is null', () => {
+    expect(playedAtMs({ played_at: '2026-11-25T18:30:00' })).toBe(Date.UTC(2026, 10, 25, 18, 30));
+    expect(playedAtMs({ played_at: '2026-11-25T18:30:00.250' })).toBe(Date.UTC(2026, 10, 25, 18, 30, 0, 250));
+    expect(playedAtMs({ played_at: '2026-11-25T18:30:00.250123Z' })).toBe(Date.UTC(2026, 10, 25, 18, 30, 0, 250));
+    expect(playedAtMs({ played_at: '2026-11-25T19:30:00+01:00' })).toBe(Date.UTC(2026, 10, 25, 18, 30));
+    expect(playedAtMs({ played_at: 'yesterday' })).toBeNull();
+    expect(playedAtMs({ played_at: 1764095400000 })).toBeNull();
+  });
+
+  test('a recently-played answer without an items list is an error, not "no new plays"', async () => {
+    const server = await steady();
+    // A 200 whose body is JSON but not a page (a captive portal, a misconfigured gateway): a proxy in front of the fake.
+    const proxy = await jsonProxy(server, (path, body) => (path.startsWith('/v1/me/player/recently-played') ? { status: 'ok' } : body));
+    await expect(pollPlays(client(server, undefined, proxy), 0)).rejects.toThrow(/recently-played.*no "items" list/);
+  });
+});
+
 describe('library reads', () => {
   test('the sample listener: 137 saved tracks and 57 followed artists, complete, and the profile', async () => {
     const server = await fake();
@@ -110,6 +184,38 @@ describe('library reads', () => {
     const artistIds = followed.pages.flatMap((p) => ((p.artists as { items: Array<{ id: string }> }).items).map((a) => a.id));
     expect(new Set(artistIds).size).toBe(57);
     expect(server.stats().byRoute).toMatchObject({ 'GET /v1/me/tracks': 3, 'GET /v1/me/following': 2 });
+  });
+
+  test('a track saved while the pages are read: the pages disagree, so they are read again; every track once', async () => {
+    const server = await fake({ faults: { rules: [{ path: '/v1/me/tracks', nth: 2, action: { kind: 'saveTrack' } }] } });
+    const saved = await readSavedTracks(client(server));
+    const ids = saved.pages.flatMap((p) => (p.items as Array<{ track: { id: string } }>).map((i) => i.track.id));
+    expect(saved).toMatchObject({ items: 138, changedWhileRead: false });
+    expect(ids).toHaveLength(138);
+    expect(new Set(ids).size).toBe(138);
+    expect(saved.pages.every((p) => p.total === 138)).toBe(true);
+  });
+
+  test('a server that caps pages at 20, or leaves total out, still gives every saved track and follow once', async () => {
+    for (const quirks of [{ maxLimit: 20 }, { omitTotal: true }, { maxLimit: 20, omitTotal: true }]) {
+      const server = await fake({ quirks });
+      const saved = await readSavedTracks(client(server));
+      const ids = saved.pages.flatMap((p) => (p.items as Array<{ track: { id: string } }>).map((i) => i.track.id));
+      expect(new Set(ids).size).toBe(137);
+      expect(saved.items).toBe(137);
+      expect((await readFollowedArtists(client(server))).items).toBe(57);
+    }
+  });
+
+  test('/me/following without Spotify\'s "artists" wrapper is an error that says so, not an empty list', async () => {
+    const server = await fake({ listeningQuirks: { unwrappedFollowing: true } });
+    await expect(readFollowedArtists(client(server))).rejects.toThrow(/GET \/v1\/me\/following.*without the "artists" wrapper/);
+  });
+
+  test('a /me/tracks answer without an items list is an error, not an empty library', async () => {
+    const server = await fake();
+    const proxy = await jsonProxy(server, (path, body) => (path.startsWith('/v1/me/tracks') ? { ...(body as object), items: undefined } : body));
+    await expect(readSavedTracks(client(server, undefined, proxy))).rejects.toThrow(/\/me\/tracks.*no "items" list/);
   });
 
   test('429s and 5xx on the library endpoints are retried; counts stay exact', async () => {

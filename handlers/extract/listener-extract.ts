@@ -57,8 +57,14 @@ export async function fetchListening(ctx: ListenerContext, kind: ListeningKind):
     extra = { cursor_before: poll.cursorBefore, cursor_after: poll.cursorAfter, possible_gap: poll.possibleGap, oldest_new_play_at: poll.oldestNewPlayAt };
     items = poll.newPlays;
     pages = poll.pages.length;
+  } else if (kind === 'saved_tracks') {
+    const read = await readSavedTracks(ctx.client, ctx.market);
+    body = { pages: read.pages, changed_during_fetch: read.changedWhileRead };
+    extra = { changed_during_fetch: read.changedWhileRead };
+    items = read.items;
+    pages = read.pages.length;
   } else {
-    const read = kind === 'saved_tracks' ? await readSavedTracks(ctx.client, ctx.market) : await readFollowedArtists(ctx.client);
+    const read = await readFollowedArtists(ctx.client);
     body = { pages: read.pages };
     items = read.items;
     pages = read.pages.length;

@@ -13,7 +13,7 @@
  * whichever end of the `after` range it answers with.
  */
 import { allPages } from './fetch-entities';
-import type { SpotifyClient } from './spotify-client';
+import { SpotifyApiError, type SpotifyClient } from './spotify-client';
 
 type Json = Record<string, unknown>;
 
@@ -47,14 +47,36 @@ export interface PagedDocument {
   items: number;
 }
 
+export interface SavedTracksDocument extends PagedDocument {
+  /** The library changed while its pages were read, each time they were read (MAX_LIBRARY_READS): pages may disagree. */
+  changedWhileRead: boolean;
+  /** How often the pages were read (more than once: the library changed during a read). */
+  reads: number;
+}
+
+/** Reads of /me/tracks before a library that keeps changing is kept as read. */
+export const MAX_LIBRARY_READS = 3;
+
 const asArray = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
 const asObject = (value: unknown): Json => (value && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : {});
 
-/** played_at of a play history item in epoch ms, or null when absent or unreadable. */
+/**
+ * A page's `items`. A 200 answer without an items list is not a page (a gateway's or a captive portal's body):
+ * an error, never "nothing there", which would read as an empty library or no new plays.
+ */
+function itemsOf(page: Json, label: string): unknown[] {
+  if (Array.isArray(page.items)) return page.items;
+  throw new SpotifyApiError(label, 200, `the answer has no "items" list, so it is not a page (keys: ${Object.keys(page).join(', ') || 'none'})`);
+}
+
+/** An ISO 8601 date-time without a zone designator: Spotify's instants are UTC, so such a one is read as UTC. */
+const NO_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/;
+
+/** played_at of a play history item in epoch ms, or null when absent or unreadable. Never the machine's time zone. */
 export function playedAtMs(item: unknown): number | null {
   const text = asObject(item).played_at;
   if (typeof text !== 'string') return null;
-  const ms = Date.parse(text);
+  const ms = Date.parse(NO_ZONE.test(text.trim()) ? `${text.trim()}Z` : text);
   return Number.isNaN(ms) ? null : ms;
 }
 
@@ -75,8 +97,9 @@ export async function pollPlays(client: SpotifyClient, cursorMs: number | null, 
   const path = '/me/player/recently-played';
   const read = async (query: Record<string, number>, label: string): Promise<number[]> => {
     const page = asObject(await client.getJson(path, { ...query, limit: LISTENING_PAGE_LIMIT }, label));
+    const items = itemsOf(page, label);
     pages.push(page);
-    const times = asArray(page.items).map(playedAtMs).filter((t): t is number => t !== null);
+    const times = items.map(playedAtMs).filter((t): t is number => t !== null);
     for (const t of times) {
       if (cursorMs !== null && t <= cursorMs) continue;
       seen.add(t);
@@ -106,8 +129,11 @@ export async function pollPlays(client: SpotifyClient, cursorMs: number | null, 
   } else {
     const times = await read({ after: cursorMs }, `GET /v1/me/player/recently-played?after=${cursorMs}`);
     const page = pages[pages.length - 1];
-    const limit = typeof page.limit === 'number' && page.limit > 0 ? Math.min(page.limit, LISTENING_PAGE_LIMIT) : LISTENING_PAGE_LIMIT;
-    if (times.length >= limit) possibleGap = !(await walkDown());
+    // Full is judged by the page size the server says it used (it may cap `limit` below 50). A server that does
+    // not say may have capped it too: then any page with plays on it may hold only some of them.
+    const used = typeof page.limit === 'number' && page.limit > 0 ? Math.min(page.limit, LISTENING_PAGE_LIMIT) : null;
+    const mayBeFull = used === null ? times.length > 0 : times.length >= used;
+    if (mayBeFull) possibleGap = !(await walkDown());
   }
   return { pages, newPlays: seen.size, cursorBefore: cursorMs, cursorAfter: newest, oldestNewPlayAt: oldestNew, possibleGap };
 }
@@ -115,12 +141,41 @@ export async function pollPlays(client: SpotifyClient, cursorMs: number | null, 
 /**
  * Every saved track (/v1/me/tracks, offset paging): the first page says how many more to ask for, side by side,
  * stepping by the page size the server really used (the same paging as playlists and top lists).
+ *
+ * The library has no snapshot id. A track saved or removed while the pages are read shifts every later offset, so
+ * a track would be read twice or not at all: when the pages disagree (their totals differ, they hold another
+ * number of items than their total, or a track comes twice) they are read again, up to MAX_LIBRARY_READS times.
  */
-export async function readSavedTracks(client: SpotifyClient, market?: string): Promise<PagedDocument> {
-  const pages = await allPages(LISTENING_PAGE_LIMIT, async (offset) =>
-    asObject(await client.getJson('/me/tracks', { limit: LISTENING_PAGE_LIMIT, offset, market }, `GET /v1/me/tracks?offset=${offset}`)),
-  );
-  return { pages, items: pages.reduce((sum, p) => sum + asArray(p.items).length, 0) };
+export async function readSavedTracks(client: SpotifyClient, market?: string): Promise<SavedTracksDocument> {
+  let pages: Json[] = [];
+  let reads = 0;
+  let consistent = false;
+  while (!consistent && reads < MAX_LIBRARY_READS) {
+    reads += 1;
+    pages = await allPages(LISTENING_PAGE_LIMIT, async (offset) => {
+      const label = `GET /v1/me/tracks?offset=${offset}`;
+      const page = asObject(await client.getJson('/me/tracks', { limit: LISTENING_PAGE_LIMIT, offset, market }, label));
+      itemsOf(page, label);
+      return page;
+    });
+    consistent = libraryPagesAgree(pages);
+  }
+  return { pages, items: pages.reduce((sum, p) => sum + asArray(p.items).length, 0), changedWhileRead: !consistent, reads };
+}
+
+/** The pages of one read of /me/tracks show one version of the library. */
+function libraryPagesAgree(pages: Json[]): boolean {
+  const total = pages[0]?.total;
+  const items = pages.flatMap((p) => asArray(p.items));
+  if (typeof total === 'number' && (pages.some((p) => p.total !== undefined && p.total !== total) || items.length !== total)) return false;
+  // The saved track's own id: with a market Spotify may relink two saved tracks to one playable track.
+  const ids = items
+    .map((i) => {
+      const track = asObject(asObject(i).track);
+      return asObject(track.linked_from).id ?? track.id;
+    })
+    .filter((id): id is string => typeof id === 'string');
+  return new Set(ids).size === ids.length;
 }
 
 /** Every followed artist (/v1/me/following?type=artist): cursor paging, `after` = the last artist id read. */
@@ -133,9 +188,18 @@ export async function readFollowedArtists(client: SpotifyClient): Promise<PagedD
     const body = asObject(
       await client.getJson('/me/following', { type: 'artist', limit: LISTENING_PAGE_LIMIT, after }, `GET /v1/me/following?type=artist${after ? `&after=${after}` : ''}`),
     );
+    const label = `GET /v1/me/following?type=artist${after ? `&after=${after}` : ''}`;
+    if (!body.artists || typeof body.artists !== 'object' || Array.isArray(body.artists)) {
+      throw new SpotifyApiError(
+        label,
+        200,
+        'the answer came without the "artists" wrapper Spotify puts around the page ({"artists": {"items": [...], ' +
+          `"cursors": ...}}; keys: ${Object.keys(body).join(', ') || 'none'}), so the follows cannot be read from it`,
+      );
+    }
     pages.push(body);
     const page = asObject(body.artists);
-    const pageItems = asArray(page.items);
+    const pageItems = itemsOf(page, label);
     items += pageItems.length;
     const lastId = asObject(pageItems[pageItems.length - 1]).id;
     const cursor = asObject(page.cursors).after;

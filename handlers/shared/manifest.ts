@@ -59,6 +59,8 @@ export interface ManifestObject {
   possible_gap?: boolean;
   /** Plays: the oldest play newer than the cursor that the poll still reached (Unix ms). */
   oldest_new_play_at?: number | null;
+  /** Saved tracks: the library changed during every read of its pages; a track may be missing or come twice. */
+  changed_during_fetch?: boolean;
 }
 
 export interface ManifestError {

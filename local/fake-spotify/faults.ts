@@ -32,7 +32,9 @@ export type FaultAction =
    * Someone edits the playlist right now (non-answering: the request then sees the new version): its first
    * entry is removed, or its last entry moves to the top. The snapshot id changes as on Spotify.
    */
-  | { kind: 'editPlaylist'; playlistId: string; edit?: 'remove-first' | 'move-last-to-first' };
+  | { kind: 'editPlaylist'; playlistId: string; edit?: 'remove-first' | 'move-last-to-first' }
+  /** A listener saves a track right now (non-answering): it comes first in their /me/tracks. Default: the catalog's user. */
+  | { kind: 'saveTrack'; userId?: string };
 
 /** The answering faults a random mix may draw. */
 export type RandomFaultKind = 'rateLimit' | 'serverError' | 'reset' | 'malformedJson';
@@ -89,8 +91,8 @@ export interface FaultDecision {
   /** The answering fault, if any. */
   action: FaultAction | null;
   ruleName: string | null;
-  /** Playlist edits to apply before the request is answered. */
-  edits: Array<Extract<FaultAction, { kind: 'editPlaylist' }>>;
+  /** Playlist edits (and tracks saved) to apply before the request is answered. */
+  edits: Array<Extract<FaultAction, { kind: 'editPlaylist' | 'saveTrack' }>>;
 }
 
 const NO_FAULT: FaultDecision = { delayMs: 0, action: null, ruleName: null, edits: [] };
@@ -127,7 +129,7 @@ export function validateFaultPlan(plan: FaultPlan): void {
     const where = `rules[${i}]${rule.name ? ` (${rule.name})` : ''}`;
     if (!rule.action || typeof rule.action !== 'object') bad(where, 'needs an action, e.g. { kind: "rateLimit" }');
     const { action } = rule;
-    const kinds = ['rateLimit', 'quota', 'serverError', 'delay', 'malformedJson', 'reset', 'expireToken', 'editPlaylist'];
+    const kinds = ['rateLimit', 'quota', 'serverError', 'delay', 'malformedJson', 'reset', 'expireToken', 'editPlaylist', 'saveTrack'];
     if (!kinds.includes(action.kind)) bad(where, `has unknown action kind "${String(action.kind)}"; use one of ${kinds.join(', ')}`);
     if ((action.kind === 'rateLimit' || action.kind === 'quota') && action.retryAfterSeconds !== undefined && !nonNeg(action.retryAfterSeconds)) {
       bad(where, 'retryAfterSeconds must be a number of seconds >= 0');
@@ -222,7 +224,7 @@ export class FaultEngine {
       if (rule.action.kind === 'delay') {
         state.fired += 1;
         delayMs += rule.action.ms;
-      } else if (rule.action.kind === 'editPlaylist') {
+      } else if (rule.action.kind === 'editPlaylist' || rule.action.kind === 'saveTrack') {
         state.fired += 1;
         edits.push(rule.action);
       } else if (action === null) {

@@ -241,6 +241,15 @@ export class FakeListener {
     return this.playsBetween(Number.NEGATIVE_INFINITY, nowMs, horizon);
   }
 
+  /** The listener saves a track now (the first catalog track they have not saved): /me/tracks lists it first. */
+  saveTrack(nowMs: number): string {
+    const saved = new Set(this.savedTracks.map((s) => s.trackId));
+    const trackId = this.discoveryPool.find((id) => !saved.has(id));
+    if (trackId === undefined) throw new Error(`fake listener ${this.userId} has saved every track of the catalog`);
+    this.savedTracks.unshift({ trackId, addedAt: new Date(nowMs).toISOString().replace(/\.\d{3}Z$/, 'Z') });
+    return trackId;
+  }
+
   savedTracksAt(nowMs: number): Array<{ trackId: string; addedAt: string }> {
     return this.savedTracks.filter((s) => Date.parse(s.addedAt) <= nowMs);
   }
@@ -284,21 +293,61 @@ export interface RecentlyPlayedRules {
   horizon?: number;
   /** Which end of the plays after an `after` cursor a page holds; Spotify: the newest. */
   after?: 'newest' | 'oldest';
+  /** How `played_at` is written; Spotify: with milliseconds (`2026-11-25T18:30:00.123Z`), sometimes without. */
+  playedAt?: 'milliseconds' | 'seconds' | 'no-zone';
+}
+
+/**
+ * Quirks of other Spotify-compatible servers on the listening endpoints (the fake's `quirks` apply too:
+ * `maxLimit` caps every page, `omitTotal` drops `total` from /me/tracks).
+ */
+export interface ListeningQuirks {
+  /** Caps `limit` below what was asked (Spotify: 50). */
+  maxLimit?: number;
+  /** false: pages leave out the `limit` they used. Default true (Spotify echoes it). */
+  echoLimit?: boolean;
+  /** `total` left out of /me/tracks pages. */
+  omitTotal?: boolean;
+  /** /me/following answers the bare cursor page, without Spotify's `{ "artists": ... }` wrapper. */
+  unwrappedFollowing?: boolean;
 }
 
 export class ListeningApi {
   private readonly horizon: number;
   private readonly afterEnd: 'newest' | 'oldest';
+  private readonly playedAt: NonNullable<RecentlyPlayedRules['playedAt']>;
 
   constructor(
     private readonly catalog: FakeCatalog,
     private readonly renderer: () => Renderer,
     private readonly apiBaseUrl: () => string,
     rules: RecentlyPlayedRules = {},
+    private readonly quirks: ListeningQuirks = {},
   ) {
     this.horizon = rules.horizon ?? RECENTLY_PLAYED_HORIZON;
     if (!(Number.isInteger(this.horizon) && this.horizon >= 1)) throw new Error(`recentlyPlayed.horizon must be a whole number >= 1 (got ${rules.horizon})`);
     this.afterEnd = rules.after ?? 'newest';
+    this.playedAt = rules.playedAt ?? 'milliseconds';
+  }
+
+  /** The page size a request gets: what it asked for (1..50, default 20), capped by a quirky server. */
+  private limitOf(query: URLSearchParams): number | null {
+    const asked = limitParam(query);
+    return asked === null ? null : Math.min(asked, this.quirks.maxLimit ?? 50);
+  }
+
+  /** A page as this server sends it: with the limit it used, unless it is one that leaves it out. */
+  private echo<T extends Json>(page: T): T {
+    if (this.quirks.echoLimit !== false) return page;
+    const { limit: _limit, ...rest } = page;
+    return rest as T;
+  }
+
+  private formatPlayedAt(ms: number): string {
+    const iso = new Date(ms).toISOString();
+    if (this.playedAt === 'seconds') return iso.replace(/\.\d{3}Z$/, 'Z');
+    if (this.playedAt === 'no-zone') return iso.replace(/Z$/, '');
+    return iso;
   }
 
   /** Answers the listening endpoints; null for any other /v1/me path. */
@@ -321,7 +370,7 @@ export class ListeningApi {
   }
 
   private recentlyPlayed({ listener, query, nowMs }: ListeningRequest): ListeningReply {
-    const limit = limitParam(query);
+    const limit = this.limitOf(query);
     if (limit === null) return apiError(400, 'Invalid limit');
     const after = intParam(query, 'after');
     const before = intParam(query, 'before');
@@ -339,13 +388,15 @@ export class ListeningApi {
     if (before !== undefined) href.searchParams.set('before', String(before));
     const oldest = page[page.length - 1];
     const olderRemain = oldest !== undefined && reachable.some((p) => p.playedAtMs < oldest.playedAtMs);
-    return ok({
-      items: page.map((p) => this.playHistoryItem(listener, p)),
-      next: olderRemain ? `${base}?before=${oldest.playedAtMs}&limit=${limit}` : null,
-      cursors: page.length === 0 ? null : { after: String(page[0].playedAtMs), before: String(oldest.playedAtMs) },
-      limit,
-      href: href.toString(),
-    });
+    return ok(
+      this.echo({
+        items: page.map((p) => this.playHistoryItem(listener, p)),
+        next: olderRemain ? `${base}?before=${oldest.playedAtMs}&limit=${limit}` : null,
+        cursors: page.length === 0 ? null : { after: String(page[0].playedAtMs), before: String(oldest.playedAtMs) },
+        limit,
+        href: href.toString(),
+      }),
+    );
   }
 
   private playHistoryItem(listener: FakeListener, play: ListenerPlay): Json {
@@ -375,7 +426,7 @@ export class ListeningApi {
           break;
       }
     }
-    return { track: renderer.track(play.trackId), played_at: new Date(play.playedAtMs).toISOString(), context };
+    return { track: renderer.track(play.trackId), played_at: this.formatPlayedAt(play.playedAtMs), context };
   }
 
   private contextObject(type: string, id: string, href: string): Json {
@@ -383,20 +434,22 @@ export class ListeningApi {
   }
 
   private savedTracks({ listener, query, nowMs }: ListeningRequest): ListeningReply {
-    const limit = limitParam(query);
+    const limit = this.limitOf(query);
     const offset = intParam(query, 'offset') ?? 0;
     if (limit === null) return apiError(400, 'Invalid limit');
     if (offset === null) return apiError(400, 'Invalid offset');
     const saved = listener.savedTracksAt(nowMs);
     const renderer = this.renderer();
     const items = saved.slice(offset, offset + limit).map((s) => ({ added_at: s.addedAt, track: renderer.track(s.trackId) }));
-    return ok(renderer.page('/me/tracks', items, offset, limit, saved.length));
+    const page = this.echo(renderer.page('/me/tracks', items, offset, limit, saved.length));
+    if (this.quirks.omitTotal) delete page.total;
+    return ok(page);
   }
 
   private following({ listener, query }: ListeningRequest): ListeningReply {
     const type = query.get('type');
     if (type !== 'artist') return apiError(400, type === null ? 'Missing parameter type' : `Invalid type "${type}": only artist is supported`);
-    const limit = limitParam(query);
+    const limit = this.limitOf(query);
     if (limit === null) return apiError(400, 'Invalid limit');
     const after = query.get('after');
     const ids = listener.followedArtistIds;
@@ -407,16 +460,15 @@ export class ListeningApi {
     const more = last !== undefined && ids[ids.length - 1] !== last;
     const href = new URLSearchParams({ type: 'artist', limit: String(limit) });
     if (after !== null) href.set('after', after);
-    return ok({
-      artists: {
-        items: page.map((id) => this.renderer().artist(id)),
-        next: more ? `${base}?type=artist&after=${last}&limit=${limit}` : null,
-        total: ids.length,
-        cursors: { after: more ? last : null },
-        limit,
-        href: `${base}?${href.toString()}`,
-      },
+    const artists = this.echo({
+      items: page.map((id) => this.renderer().artist(id)),
+      next: more ? `${base}?type=artist&after=${last}&limit=${limit}` : null,
+      total: ids.length,
+      cursors: { after: more ? last : null },
+      limit,
+      href: `${base}?${href.toString()}`,
     });
+    return ok(this.quirks.unwrappedFollowing ? artists : { artists });
   }
 
   /** /v1/me, /v1/me/playlists and /v1/me/top/{type} for a listener other than the catalog's own user. */

@@ -14,7 +14,7 @@ import { loadSampleCatalog, TIME_RANGES, type CatalogPlaylist, type FakeCatalog,
 import { FaultEngine, type FaultAction, type FaultPlan } from './faults';
 import { applyFields, FieldsSyntaxError, parseFields } from './fields';
 import { Renderer } from './render';
-import { FakeClock, FakeListener, ListeningApi, sampleListenerSpecs, type FakeListenerSpec, type RecentlyPlayedRules } from './listening';
+import { FakeClock, FakeListener, ListeningApi, sampleListenerSpecs, type FakeListenerSpec, type ListeningQuirks, type RecentlyPlayedRules } from './listening';
 import { contentSnapshotId } from './weekly';
 
 export type { FaultAction, FaultPlan, FaultRule } from './faults';
@@ -63,6 +63,8 @@ export interface FakeSpotifyOptions {
   clock?: 'running' | 'frozen';
   /** Recently played as Spotify serves it (50 plays, the newest after a cursor) unless changed here. */
   recentlyPlayed?: RecentlyPlayedRules;
+  /** Other servers' ways on the listening endpoints (limit not echoed, /me/following unwrapped, ...). */
+  listeningQuirks?: ListeningQuirks;
 }
 
 export interface FakeCredentials {
@@ -295,7 +297,11 @@ class FakeSpotify {
     this.playlistsById = new Map(catalog.playlists.map((p) => [p.id, p]));
     this.clock = new FakeClock(options.asOf, options.clock === 'frozen');
     this.authorizingUserId = catalog.userId;
-    this.listening = new ListeningApi(catalog, () => this.renderer, () => this.apiBaseUrl, options.recentlyPlayed);
+    this.listening = new ListeningApi(catalog, () => this.renderer, () => this.apiBaseUrl, options.recentlyPlayed, {
+      maxLimit: options.quirks?.maxLimit,
+      omitTotal: options.quirks?.omitTotal,
+      ...options.listeningQuirks,
+    });
     this.refreshTokens.set(this.credentials.refreshToken, { clientId: this.credentials.clientId, userId: catalog.userId, scope: DEFAULT_SCOPE, pkce: false });
     this.currentRefreshTokens.set(catalog.userId, this.credentials.refreshToken);
     for (const spec of options.listeners ?? sampleListenerSpecs(this.credentials.refreshToken)) {
@@ -378,7 +384,10 @@ class FakeSpotify {
       this.statsData.delayedResponses += 1;
       await new Promise((r) => setTimeout(r, decision.delayMs));
     }
-    for (const edit of decision.edits) this.editPlaylist(edit.playlistId, edit.edit ?? 'remove-first');
+    for (const edit of decision.edits) {
+      if (edit.kind === 'saveTrack') this.saveTrack(edit.userId ?? this.catalog.userId);
+      else this.editPlaylist(edit.playlistId, edit.edit ?? 'remove-first');
+    }
     const action = held ? null : decision.action;
     if (action && decision.ruleName) bump(this.statsData.faultsFired, decision.ruleName);
 
@@ -435,6 +444,13 @@ class FakeSpotify {
   }
 
   /** An editPlaylist fault: the playlist changes now, and with it its snapshot id. */
+  /** A saveTrack fault: the listener saves a track now. */
+  private saveTrack(userId: string): void {
+    const listener = this.listenersById.get(userId);
+    if (!listener) throw new Error(`saveTrack: no listener ${userId}`);
+    listener.saveTrack(this.clock.now());
+  }
+
   private editPlaylist(playlistId: string, edit: 'remove-first' | 'move-last-to-first'): void {
     const playlist = this.playlistsById.get(playlistId);
     if (!playlist || playlist.entries.length === 0) return;
