@@ -53,8 +53,10 @@ test('two listeners side by side, one revoked: an error in the manifest, the oth
   );
   expect(manifest.status).toBe('partial');
   expect(manifest.errors).toEqual([
-    { kind: 'listener', entity_id: 'mira', http_status: null, message: expect.stringMatching(/invalid_grant: Refresh token revoked.*pipeline authorize/) },
+    { kind: 'listener', entity_id: 'mira', http_status: null, message: expect.stringMatching(/invalid_grant: Refresh token revoked.*`pipeline authorize --listener mira`/) },
   ]);
+  // Their own command: a bare `pipeline authorize` would store the token in the app's secret, not theirs.
+  expect(manifest.errors[0].message).not.toMatch(/`pipeline authorize`/);
   const sam = manifest.objects.filter((o) => o.entity_id === 'sam');
   expect(sam.map((o) => [o.kind, o.items, o.spotify_user_id])).toEqual([
     ['followed_artists', 57, SAMPLE_USER_ID],
@@ -166,6 +168,30 @@ test('a quota 429 for one listener stops the whole run early, keeping what is do
   expect(manifest.stopped_early).toMatchObject({ reason: 'quota_exceeded' });
   expect(manifest.status).toBe('partial');
   expect(manifest.objects.length).toBeGreaterThan(0);
+});
+
+test('a listener authorised before the listening scopes: each document they lack a scope for is an error naming the scope and their authorize command; the rest is complete', async () => {
+  const server = await steadyFake({
+    listeners: [
+      { userId: SAMPLE_USER_ID, displayName: 'Sam Ple', refreshToken: 'AQDtest-sam', seed: 11, savedTracks: 137, followedArtists: 57 },
+      // Authorised when the pipeline read playlists, top lists and saved tracks only.
+      { userId: SAMPLE_FRIEND_ID, displayName: 'Mira', refreshToken: 'AQDtest-mira', seed: 12, savedTracks: 64, followedArtists: 23, scope: 'playlist-read-private playlist-read-collaborative user-top-read user-library-read' },
+    ],
+  });
+  const dir = bucketDir();
+  const run = runAt(server, 'old-scopes');
+  const { manifest } = await extractRun(input(server, dir, { listening: ALL, playlists: [] }, { listeners: listenersOf(server), ...run }));
+  expect(manifest.status).toBe('partial');
+  expect(manifest.errors).toEqual([
+    { kind: 'followed_artists', entity_id: 'mira', http_status: 403, message: expect.stringMatching(/Insufficient client scope.*user-follow-read.*`pipeline authorize --listener mira`/) },
+    { kind: 'plays', entity_id: 'mira', http_status: 403, message: expect.stringMatching(/Insufficient client scope.*user-read-recently-played.*`pipeline authorize --listener mira`/) },
+  ]);
+  expect(manifest.objects.map((o) => `${o.entity_id}:${o.kind}:${o.items}`).sort()).toEqual([
+    'mira:saved_tracks:64',
+    'sam:followed_artists:57',
+    'sam:plays:50',
+    'sam:saved_tracks:137',
+  ]);
 });
 
 test('a listener authorised between two attempts of one run is extracted by the second', async () => {

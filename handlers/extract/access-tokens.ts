@@ -39,6 +39,11 @@ export interface AccessTokensOptions {
   onRotationStored(outcome: string): void;
   /** Errors that end the client (its SpotifyFatalError); `credentialsProblem`: this client's credentials cannot be used. */
   fatal(message: string, cause?: unknown, credentialsProblem?: boolean): Error;
+  /**
+   * The command that authorises these credentials again, named in the errors: `pipeline authorize --listener NAME`
+   * for a configured listener (whose token lives apart from the app's). Default `pipeline authorize`.
+   */
+  authorizeCommand?: string;
 }
 
 /** Tokens are renewed this long before Spotify's expiry (capped to a tenth of a short lifetime). */
@@ -56,6 +61,10 @@ export class AccessTokens {
   private failure: Error | null = null;
 
   constructor(private readonly options: AccessTokensOptions) {}
+
+  private get authorize(): string {
+    return `\`${this.options.authorizeCommand ?? 'pipeline authorize'}\``;
+  }
 
   /**
    * A token valid right now (renewed first when it is about to expire). `stop` ends the caller's wait, never
@@ -98,7 +107,7 @@ export class AccessTokens {
         `${label}: Spotify refused two freshly issued access tokens in a row (HTTP 401: ${message}). These are not ` +
           `expiries: the API does not accept what the token endpoint at ${this.options.accountsBaseUrl} issues. Check ` +
           'that spotify.apiBaseUrl and spotify.accountsBaseUrl belong to the same Spotify service and that the app ' +
-          'is still authorised; if the message names missing permissions, run `pipeline authorize` again with the ' +
+          `is still authorised; if the message names missing permissions, run ${this.authorize} again with the ` +
           'scopes in docs/extraction.md.',
         undefined,
         true,
@@ -131,7 +140,7 @@ export class AccessTokens {
     } else {
       if (!refreshToken) {
         throw this.options.fatal(
-          `authMode "user" needs a refresh token and ${this.options.store.describe()} has none. Run \`pipeline authorize\` ` +
+          `authMode "user" needs a refresh token and ${this.options.store.describe()} has none. Run ${this.authorize} ` +
             'once to get one (or set spotify.authMode to "client-credentials" if your app still has that access).',
           undefined,
           true,
@@ -203,9 +212,9 @@ export class AccessTokens {
           ? 'Check spotify.accountsBaseUrl and the network, then run again.'
           : "Spotify's accounts service kept failing; run again later (the same run id resumes where this one stopped)."
         : outcome.kind === 'fail' && outcome.code === 'invalid_grant'
-          ? `The refresh token in ${this.options.store.describe()} was refused (revoked, or rotated and lost): run \`pipeline authorize\` again to store a new one.`
+          ? `The refresh token in ${this.options.store.describe()} was refused (revoked, or rotated and lost): run ${this.authorize} again to store a new one.`
           : this.options.authMode === 'user'
-            ? `Check the client id (and secret) in ${this.options.store.describe()} against the Spotify developer dashboard; if the authorisation was revoked, run \`pipeline authorize\` again.`
+            ? `Check the client id (and secret) in ${this.options.store.describe()} against the Spotify developer dashboard; if the authorisation was revoked, run ${this.authorize} again.`
             : 'Check the client id and secret in the Spotify developer dashboard.';
     return `getting a Spotify access token from ${this.options.accountsBaseUrl} failed (${what}). ${advice}`;
   }
@@ -226,7 +235,7 @@ export class AccessTokens {
         throw this.options.fatal(
           `Spotify rotated the refresh token and storing the new one in ${this.options.store.describe()} failed: ` +
             `${(error as Error).message}. The run stops here rather than go on with a token no later run will have; ` +
-            'what it extracted is kept for a resume. If the next run cannot get a token, run `pipeline authorize` again.',
+            `what it extracted is kept for a resume. If the next run cannot get a token, run ${this.authorize} again.`,
           error,
         );
       }

@@ -36,7 +36,7 @@ import {
 import type { RawObjectWriter } from '../shared/raw-writer';
 import type { SpotifyCredentialStore } from '../shared/spotify-secret';
 import type { FetchContext } from './fetch-entities';
-import { listenerProfile, playsGapOf, type ListenerContext } from './listener-extract';
+import { authorizeCommandOf, listenerProfile, playsGapOf, type ListenerContext } from './listener-extract';
 import { advancePlaysCursor } from './plays-cursor';
 import { PlaylistState } from './playlist-state';
 import { RunAttempt, type Entity } from './run-attempt';
@@ -242,6 +242,7 @@ export async function extractRun(input: ExtractRunInput): Promise<ExtractRunResu
     ? input.listeners
     : [{ name: DEFAULT_LISTENER_NAME, credentials: input.credentials, onRefreshTokenRotated: input.onRefreshTokenRotated }];
   const deadline = Date.now() + input.timeBudgetSeconds * 1000;
+  const authorizeCommand = (name: string) => authorizeCommandOf(name, Boolean(input.listeners?.length));
   const clients: SpotifyClient[] = [];
   for (const listener of listeners) {
     try {
@@ -259,6 +260,7 @@ export async function extractRun(input: ExtractRunInput): Promise<ExtractRunResu
           backoff: input.backoff,
           logger,
           gate: clients[0]?.gate ?? input.rateLimitGate,
+          authorizeCommand: authorizeCommand(listener.name),
         }),
       );
     } catch (error) {
@@ -279,6 +281,7 @@ export async function extractRun(input: ExtractRunInput): Promise<ExtractRunResu
     writer,
     market: spotify.market,
     profile: listenerProfile(clients[i]),
+    authorizeCommand: authorizeCommand(listener.name),
   }));
   const ctx: FetchContext = {
     client,

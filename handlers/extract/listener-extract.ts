@@ -23,6 +23,35 @@ export interface ListenerContext {
   market?: string;
   /** Who the listener is: read once per run (see listenerProfile). */
   profile: () => Promise<ListenerProfile>;
+  /** What authorises this listener again: `pipeline authorize --listener NAME` (`pipeline authorize` for the implicit one). */
+  authorizeCommand: string;
+}
+
+/** The scope each listener document needs (what `pipeline authorize` asks for, docs/extraction.md). */
+export const LISTENING_SCOPE: Record<ListeningKind, string> = {
+  plays: 'user-read-recently-played',
+  saved_tracks: 'user-library-read',
+  followed_artists: 'user-follow-read',
+};
+
+/** The command that authorises a listener again: their own unless they are the implicit one (the app secret's token). */
+export function authorizeCommandOf(name: string, configured: boolean): string {
+  return configured ? `pipeline authorize --listener ${name}` : 'pipeline authorize';
+}
+
+/**
+ * A 403 on a listener document: most often an authorisation from before the pipeline read it (without its scope;
+ * Spotify says "Insufficient client scope"). The error says which scope and how the listener gets it.
+ */
+function forbiddenError(ctx: ListenerContext, kind: ListeningKind, error: SpotifyApiError): SpotifyApiError {
+  const scope = LISTENING_SCOPE[kind];
+  const scopeNamed = /scope/i.test(error.spotifyMessage);
+  const message =
+    `${error.spotifyMessage}. Reading ${kind.replace('_', ' ')} needs the scope ${scope}` +
+    (scopeNamed ? `, which listener ${ctx.name}'s authorisation lacks (given before the pipeline asked for it)` : '') +
+    `: run \`${ctx.authorizeCommand}\` to authorise them again with every scope the pipeline needs` +
+    (scopeNamed ? '.' : ' (for an app in development mode, also check that their Spotify account is listed under User Management in the developer dashboard).');
+  return new SpotifyApiError(error.endpoint, error.status, message, error.transient);
 }
 
 export function listeningKey(runId: string, extractDate: string, kind: ListeningKind, spotifyUserId: string): string {
@@ -43,6 +72,14 @@ export function listenerProfile(client: SpotifyClient): () => Promise<ListenerPr
 
 /** Reads one of the listener's documents and writes it; the manifest entry describes it. */
 export async function fetchListening(ctx: ListenerContext, kind: ListeningKind): Promise<ManifestObject> {
+  try {
+    return await readAndWrite(ctx, kind);
+  } catch (error) {
+    throw error instanceof SpotifyApiError && error.status === 403 ? forbiddenError(ctx, kind, error) : error;
+  }
+}
+
+async function readAndWrite(ctx: ListenerContext, kind: ListeningKind): Promise<ManifestObject> {
   const profile = await ctx.profile();
   const userId = profile.spotifyUserId;
   const key = listeningKey(ctx.runId, ctx.extractDate, kind, userId);

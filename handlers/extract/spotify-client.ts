@@ -62,6 +62,8 @@ export interface SpotifyClientOptions {
   logger?: MinimalLogger;
   /** The app's rate-limit gate; share one between the clients of several listeners of the same app. */
   gate?: RateLimitGate;
+  /** What authorises these credentials again, named in errors (`pipeline authorize --listener NAME`). */
+  authorizeCommand?: string;
 }
 
 /** The API answered with an error for one entity (404, 403, exhausted 5xx, ...). The run records it and goes on. */
@@ -173,6 +175,7 @@ export class SpotifyClient {
         }
       },
       fatal: (message, cause, credentialsProblem) => new SpotifyFatalError(message, { cause, credentialsProblem }),
+      authorizeCommand: options.authorizeCommand,
     });
   }
 
