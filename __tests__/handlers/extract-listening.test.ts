@@ -194,6 +194,31 @@ test('a listener authorised before the listening scopes: each document they lack
   ]);
 });
 
+test("each listener's rotated refresh token goes to their own store; one whose store cannot take it is an error for them alone", async () => {
+  const server = await steadyFake({ rotateRefreshToken: true });
+  const [sam, mira] = server.listeners();
+  const samTokens: string[] = [];
+  const app = { clientId: server.credentials.clientId, clientSecret: server.credentials.clientSecret };
+  const listeners: ExtractListenerInput[] = [
+    { name: 'sam', credentials: new InMemoryCredentialStore({ ...app, refreshToken: sam.refreshToken }, async (t) => void samTokens.push(t), "sam's secret") },
+    {
+      name: 'mira',
+      credentials: new InMemoryCredentialStore({ ...app, refreshToken: mira.refreshToken }, async () => {
+        throw new Error('AccessDeniedException: not allowed to write the secret');
+      }, "mira's secret"),
+    },
+  ];
+  const dir = bucketDir();
+  const { manifest } = await extractRun(input(server, dir, { listening: ALL, playlists: [] }, { listeners, ...runAt(server, 'rotation') }));
+  // Sam's new token is in Sam's store, and it is the one Spotify now accepts for Sam.
+  expect(samTokens).toEqual([server.listeners()[0].refreshToken]);
+  expect(samTokens[0]).not.toBe(sam.refreshToken);
+  expect(manifest.errors).toEqual([
+    { kind: 'listener', entity_id: 'mira', http_status: null, message: expect.stringMatching(/storing the new one in mira's secret failed: AccessDeniedException.*`pipeline authorize --listener mira`/) },
+  ]);
+  expect(manifest.objects.map((o) => `${o.entity_id}:${o.kind}:${o.items}`).sort()).toEqual(['sam:followed_artists:57', 'sam:plays:50', 'sam:saved_tracks:137']);
+});
+
 test('a listener authorised between two attempts of one run is extracted by the second', async () => {
   const server = await steadyFake();
   server.revokeListener(SAMPLE_FRIEND_ID);

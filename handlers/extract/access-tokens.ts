@@ -232,11 +232,14 @@ export class AccessTokens {
       try {
         this.options.onRotationStored(await this.options.store.saveRotatedRefreshToken(previous, rotated));
       } catch (error) {
+        // These credentials cannot be used on: a run with several listeners goes on without this one.
         throw this.options.fatal(
           `Spotify rotated the refresh token and storing the new one in ${this.options.store.describe()} failed: ` +
-            `${(error as Error).message}. The run stops here rather than go on with a token no later run will have; ` +
-            `what it extracted is kept for a resume. If the next run cannot get a token, run ${this.authorize} again.`,
+            `${(error as Error).message}. These credentials are not used further in this run rather than go on with a ` +
+            'token no later run will have (what was extracted with them is kept for a resume); fix the store\'s ' +
+            `permissions, and if the next run cannot get a token, run ${this.authorize} again.`,
           error,
+          true,
         );
       }
     }
