@@ -207,6 +207,19 @@ describe('library reads', () => {
     }
   });
 
+  test('a first page holding fewer items than the limit it used (an unavailable track left out): the next pages start where the limit says, nothing read twice', async () => {
+    const server = await fake();
+    const proxy = await jsonProxy(server, (path, body) => {
+      const page = body as { items: unknown[]; offset: number };
+      return path.startsWith('/v1/me/tracks') && page.offset === 0 ? { ...page, items: page.items.slice(1) } : body;
+    });
+    const saved = await readSavedTracks(client(server, undefined, proxy));
+    expect(saved.pages.map((p) => p.offset)).toEqual([0, 50, 100]);
+    const ids = saved.pages.flatMap((p) => (p.items as Array<{ track: { id: string } }>).map((i) => i.track.id));
+    expect(ids).toHaveLength(136);
+    expect(new Set(ids).size).toBe(136);
+  });
+
   test('/me/following without Spotify\'s "artists" wrapper is an error that says so, not an empty list', async () => {
     const server = await fake({ listeningQuirks: { unwrappedFollowing: true } });
     await expect(readFollowedArtists(client(server))).rejects.toThrow(/GET \/v1\/me\/following.*without the "artists" wrapper/);

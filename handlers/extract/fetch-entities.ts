@@ -78,7 +78,9 @@ export async function allPages(pageSize: number, page: (offset: number) => Promi
   const first = await page(0);
   const firstItems = asArray(first.items).length;
   if (typeof first.total === 'number') {
-    const step = firstItems > 0 && firstItems < pageSize && first.total > firstItems ? firstItems : pageSize;
+    // The page size the server says it used; a server that does not say is judged by the first page's length.
+    const used = typeof first.limit === 'number' && Number.isInteger(first.limit) && first.limit > 0 ? Math.min(first.limit, pageSize) : null;
+    const step = used ?? (firstItems > 0 && firstItems < pageSize && first.total > firstItems ? firstItems : pageSize);
     const rest = await Promise.all(laterOffsets(first.total, step).map(page));
     return [first, ...rest];
   }
