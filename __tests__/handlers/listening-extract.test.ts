@@ -151,6 +151,43 @@ describe('pollPlays against servers that are not exactly Spotify', () => {
     expect(await pollPlays(c, first.cursorAfter)).toMatchObject({ newPlays: 30, possibleGap: false, cursorAfter: first.cursorAfter! + 30 * MINUTE });
   });
 
+  test('plays whose track is null, a local file (no id) or an episode still count and move the cursor; an empty answer (cursors null) is no new plays', async () => {
+    const server = await steady();
+    const odd = [null, { type: 'track', id: null, is_local: true, name: 'Bootleg.mp3', uri: 'spotify:local:::Bootleg:201' }, { type: 'episode', id: '512ojhOuo1ktJprKbVcKyQ', name: 'An episode' }];
+    const proxy = await jsonProxy(server, (path, body) => {
+      if (!path.startsWith('/v1/me/player/recently-played')) return body;
+      const page = body as { items: Array<Record<string, unknown>> };
+      return { ...page, items: page.items.map((item, i) => (i < odd.length ? { ...item, track: odd[i], context: null } : item)) };
+    });
+    const c = client(server, undefined, proxy);
+    const first = await pollPlays(c, null);
+    server.advanceClock(30 * MINUTE);
+    const poll = await pollPlays(c, first.cursorAfter);
+    expect(poll).toMatchObject({ newPlays: 30, possibleGap: false, cursorAfter: first.cursorAfter! + 30 * MINUTE });
+    expect((poll.pages[0].items as Array<{ track: unknown }>).slice(0, 3).map((i) => i.track)).toEqual(odd);
+    const idle = await pollPlays(c, poll.cursorAfter);
+    expect(idle).toMatchObject({ newPlays: 0, cursorAfter: poll.cursorAfter, possibleGap: false });
+    expect(idle.pages).toEqual([expect.objectContaining({ items: [], cursors: null, next: null })]);
+  });
+
+  test('429s, 5xx and resets in the middle of a walk down are retried; the count stays exact', async () => {
+    const server = await steady({
+      faults: {
+        rules: [
+          { path: '/v1/me/player/recently-played', nth: 3, action: { kind: 'serverError', status: 502 } },
+          { path: '/v1/me/player/recently-played', nth: 4, action: { kind: 'rateLimit', retryAfterSeconds: 0 } },
+          { path: '/v1/me/player/recently-played', nth: 6, action: { kind: 'reset' } },
+        ],
+      },
+    });
+    const c = client(server);
+    const first = await pollPlays(c, null);
+    server.advanceClock(80 * MINUTE);
+    const late = await pollPlays(c, first.cursorAfter);
+    expect(late).toMatchObject({ newPlays: 50, possibleGap: true, oldestNewPlayAt: first.cursorAfter! + 31 * MINUTE });
+    expect(c.stats.retries + c.stats.rate_limited).toBe(3);
+  });
+
   test('playedAtMs: an instant without a zone is UTC; with an offset, that offset; garbage is null', () => {
     expect(playedAtMs({ played_at: '2026-11-25T18:30:00' })).toBe(Date.UTC(2026, 10, 25, 18, 30));
     expect(playedAtMs({ played_at: '2026-11-25T18:30:00.250' })).toBe(Date.UTC(2026, 10, 25, 18, 30, 0, 250));
