@@ -279,3 +279,31 @@ test('the Lambda handler polls plays for `mode: "plays"` within the plays budget
   await expect(handler({ id: 'plays-2026-11-25T19:30:00Z', scheduledTime: '2026-11-25T19:30:00Z', mode: 'plays' })).rejects.toThrow(/Refresh token revoked/);
   expect(names).toEqual(['ExtractFailed']);
 });
+
+test('a plays run where one listener lacks the recently-played scope reports ListenersFailed (their 403 is a plays error, not a listener error)', async () => {
+  const server = await steadyFake({
+    listeners: [
+      { userId: SAMPLE_USER_ID, displayName: 'Sam Ple', refreshToken: 'AQDtest-sam', seed: 11, savedTracks: 0, followedArtists: 0 },
+      { userId: SAMPLE_FRIEND_ID, displayName: 'Mira', refreshToken: 'AQDtest-mira', seed: 12, savedTracks: 0, followedArtists: 0, scope: 'user-top-read user-library-read' },
+    ],
+  });
+  const dir = bucketDir();
+  const metrics: Array<[string, number]> = [];
+  const config = parseConfig({
+    environment: 'dev',
+    project: 'spotify-pipeline',
+    aws: { region: 'eu-west-1' },
+    spotify: { apiBaseUrl: server.apiBaseUrl, accountsBaseUrl: server.accountsBaseUrl, listeners: [{ name: 'sam' }, { name: 'mira' }] },
+  });
+  const handler = createExtractHandler({
+    config,
+    writer: new LocalFolderWriter(dir),
+    secrets: new InMemoryCredentialStore({ ...server.credentials }),
+    listeners: listenersOf(server),
+    logger: { debug() {}, info() {}, warn() {}, error() {}, appendKeys() {}, addContext() {} },
+    metrics: { addDimension: () => undefined, addMetric: (name: string, _unit: unknown, value: number) => metrics.push([name, value]), publishStoredMetrics: () => undefined },
+  });
+  const result = await handler({ id: 'plays-2026-11-25T18:30:00Z', scheduledTime: '2026-11-25T18:30:00Z', mode: 'plays' });
+  expect(result).toMatchObject({ status: 'partial', counts: { plays: 50, listeners: 1 } });
+  expect(metrics).toEqual([['Plays', 50], ['ListenersFailed', 1]]);
+});

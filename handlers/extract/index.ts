@@ -24,7 +24,7 @@ import { listenerSecretId } from '../../config/listeners';
 import { parseConfig, resourceNames, type PipelineConfig } from '../../config/pipeline-config';
 import { S3ObjectWriter, type RawObjectWriter } from '../shared/raw-writer';
 import { ListenerCredentialStore, SpotifySecretStore, type SpotifyCredentialStore } from '../shared/spotify-secret';
-import { RUN_ID_PATTERN, runIdStartedAt, type PlaysGap } from '../shared/manifest';
+import { LISTENING_KINDS, RUN_ID_PATTERN, runIdStartedAt, type PlaysGap } from '../shared/manifest';
 import { RunClaims, type HeldClaim } from '../shared/run-claim';
 import {
   ExtractFailedError,
@@ -35,6 +35,8 @@ import {
   type ExtractProgressEvent,
   type MinimalLogger,
 } from './extract-run';
+
+const isListeningKind = (kind: string): boolean => (LISTENING_KINDS as readonly string[]).includes(kind);
 
 /**
  * What the function accepts. All fields optional:
@@ -183,7 +185,8 @@ export function createExtractHandler(deps: ExtractHandlerDeps | (() => ExtractHa
       // data as not breaching). The weekly run reports everything.
       const failureCounts: Array<[string, number]> = [
         ['StoppedEarly', manifest.stopped_early ? 1 : 0],
-        ['ListenersFailed', manifest.errors.filter((e) => e.kind === 'listener').length],
+        // Listeners not read in full: refused credentials, or a document of theirs that failed (a missing scope's 403).
+        ['ListenersFailed', new Set(manifest.errors.filter((e) => e.kind === 'listener' || isListeningKind(e.kind)).map((e) => e.entity_id)).size],
         ['PlaysGaps', manifest.plays_gaps?.length ?? 0],
       ];
       if (!result.alreadyComplete) {
