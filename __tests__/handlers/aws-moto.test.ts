@@ -23,7 +23,7 @@ import { SpotifySecretStore, parseSpotifySecret } from '../../handlers/shared/sp
 import { createStartTransformHandler } from '../../handlers/start-transform/index';
 import { JobBusyError } from '../../handlers/start-transform/start-transform';
 import { ClaimLostError, RunClaims } from '../../handlers/shared/run-claim';
-import { createExtractHandler } from '../../handlers/extract/index';
+import { createExtractHandler, listenersWithSecrets } from '../../handlers/extract/index';
 import { PipelineConfigSchema } from '../../config/pipeline-config';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { startFakeSpotify, type FakeSpotifyServer } from '../../local/fake-spotify/server';
@@ -508,6 +508,44 @@ describe('extract Lambda: scheduled runs are claimed', () => {
     const late = await lambdaEnvironment()(scheduled);
     expect(late).toMatchObject({ status: 'skipped', skipped: 'done', runId: retried.runId, manifestKey: retried.manifestKey });
     expect(await manifests()).toEqual([retried.manifestKey]);
+  });
+
+  test("configured listeners: each rotated refresh token goes back to that listener's own secret, the app secret keeps its own", async () => {
+    const rotating = await startFakeSpotify({ rotateRefreshToken: true });
+    try {
+      const [sam, mira] = rotating.listeners();
+      const app = { clientId: rotating.credentials.clientId, clientSecret: rotating.credentials.clientSecret };
+      const appSecret = (await secretsClient.send(new CreateSecretCommand({ Name: 'spotify-pipeline-dev/spotify-app', SecretString: JSON.stringify(app) }))).ARN!;
+      for (const [name, token] of [['sam', sam.refreshToken], ['mira', mira.refreshToken]]) {
+        await secretsClient.send(new CreateSecretCommand({ Name: `spotify-pipeline-dev/spotify/listeners/${name}`, SecretString: JSON.stringify({ refreshToken: token }) }));
+      }
+      const config = PipelineConfigSchema.parse({
+        environment: 'dev',
+        project: 'spotify-pipeline',
+        aws: { region: 'eu-west-1' },
+        spotify: { apiBaseUrl: rotating.apiBaseUrl, accountsBaseUrl: rotating.accountsBaseUrl, listeners: [{ name: 'sam' }, { name: 'mira' }] },
+      });
+      const appStore = new SpotifySecretStore(secretsClient, appSecret);
+      const result = await createExtractHandler({
+        config,
+        writer: new S3ObjectWriter(s3, BUCKET),
+        secrets: appStore,
+        listeners: listenersWithSecrets(config, appStore, secretsClient),
+        claims: new RunClaims(s3, BUCKET),
+        logger: quietLogger(),
+        metrics: new Metrics({ namespace: 'test', serviceName: 'test' }),
+      })({ id: 'plays-rotation', scheduledTime: '2026-11-30T07:00:00Z', mode: 'plays' });
+      expect(result).toMatchObject({ status: 'complete', counts: { listeners: 2 } });
+      const stored = async (id: string) => JSON.parse((await secretsClient.send(new GetSecretValueCommand({ SecretId: id }))).SecretString!);
+      const [samNow, miraNow] = rotating.listeners();
+      expect(samNow.refreshToken).not.toBe(sam.refreshToken);
+      expect(miraNow.refreshToken).not.toBe(mira.refreshToken);
+      expect(await stored('spotify-pipeline-dev/spotify/listeners/sam')).toMatchObject({ refreshToken: samNow.refreshToken });
+      expect(await stored('spotify-pipeline-dev/spotify/listeners/mira')).toMatchObject({ refreshToken: miraNow.refreshToken });
+      expect(await stored(appSecret)).toEqual(app);
+    } finally {
+      await rotating.close();
+    }
   });
 
   test('an explicit runId (a deliberate re-run) is not claimed', async () => {

@@ -250,6 +250,23 @@ export function createExtractHandler(deps: ExtractHandlerDeps | (() => ExtractHa
 }
 
 /** Production wiring from the environment; built on the first invocation and reused while the container is warm. */
+/**
+ * Each configured listener with their own secret (their refresh token; a rotated one is written back there) beside
+ * the app secret (client id and secret). None configured: undefined, and the app secret's own token is read.
+ */
+export function listenersWithSecrets(
+  config: PipelineConfig,
+  app: SpotifyCredentialStore,
+  secretsManager: SecretsManagerClient,
+  prefix = resourceNames(config).prefix,
+): ExtractListenerInput[] | undefined {
+  if (config.spotify.listeners.length === 0) return undefined;
+  return config.spotify.listeners.map((l) => ({
+    name: l.name,
+    credentials: new ListenerCredentialStore(l.name, app, new SpotifySecretStore(secretsManager, listenerSecretId(prefix, l), undefined, undefined, { listenerToken: true })),
+  }));
+}
+
 export function depsFromEnvironment(env: NodeJS.ProcessEnv = process.env): ExtractHandlerDeps {
   const missing = ['PIPELINE_CONFIG', 'BUCKET_NAME', 'SPOTIFY_SECRET_ARN'].filter((name) => !env[name]);
   if (missing.length > 0) {
@@ -271,14 +288,7 @@ export function depsFromEnvironment(env: NodeJS.ProcessEnv = process.env): Extra
     writer: new S3ObjectWriter(s3, env.BUCKET_NAME as string),
     claims: new RunClaims(s3, env.BUCKET_NAME as string),
     secrets: app,
-    // Each configured listener's refresh token in their own secret; none configured: the app secret's own token.
-    listeners:
-      config.spotify.listeners.length > 0
-        ? config.spotify.listeners.map((l) => ({
-            name: l.name,
-            credentials: new ListenerCredentialStore(l.name, app, new SpotifySecretStore(secretsManager, listenerSecretId(prefix, l))),
-          }))
-        : undefined,
+    listeners: listenersWithSecrets(config, app, secretsManager, prefix),
     logger: new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'spotify-extract' }),
     metrics: new Metrics({
       namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? 'SpotifyPipeline',

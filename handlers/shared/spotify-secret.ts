@@ -78,7 +78,11 @@ export function asCredentialStore(
     : new InMemoryCredentialStore(credentials as SpotifyCredentials, onRotated);
 }
 
-export function parseSpotifySecret(text: string | undefined, source: string): SpotifyCredentials {
+/**
+ * `requireClientId: false` for a listener's own secret, which may hold `{"refreshToken": ...}` alone (the client id
+ * then comes from the app secret, ListenerCredentialStore); its clientId is '' then.
+ */
+export function parseSpotifySecret(text: string | undefined, source: string, options: { requireClientId?: boolean } = {}): SpotifyCredentials {
   if (!text) throw new Error(`${source} has no SecretString. Store {"clientId": ..., "refreshToken": ...} in it (see docs/extraction.md).`);
   let raw: unknown;
   try {
@@ -95,6 +99,7 @@ export function parseSpotifySecret(text: string | undefined, source: string): Sp
     return value;
   };
   const clientId = field('clientId');
+  if (!clientId && options.requireClientId === false) return { clientId: '', clientSecret: field('clientSecret'), refreshToken: field('refreshToken') };
   if (!clientId) throw new Error(`${source} has no "clientId". Put the Spotify app's client id in the secret (see docs/extraction.md).`);
   return { clientId, clientSecret: field('clientSecret'), refreshToken: field('refreshToken') };
 }
@@ -118,6 +123,8 @@ export class SpotifySecretStore implements SpotifyCredentialStore {
     private readonly secretId: string,
     private readonly ttlMs = CACHE_TTL_MS,
     private readonly retryDelayMs = 500,
+    /** A listener's own secret: `{"refreshToken": ...}` alone is enough (the app secret has the client id). */
+    private readonly options: { listenerToken?: boolean } = {},
   ) {}
 
   describe(): string {
@@ -200,7 +207,7 @@ export class SpotifySecretStore implements SpotifyCredentialStore {
         { cause: error },
       );
     }
-    return parseSpotifySecret(text, `secret ${this.secretId}`);
+    return parseSpotifySecret(text, `secret ${this.secretId}`, { requireClientId: !this.options.listenerToken });
   }
 }
 
