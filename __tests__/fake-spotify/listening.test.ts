@@ -197,6 +197,42 @@ describe('fake Spotify listeners: library', () => {
   });
 });
 
+describe('fake Spotify listeners: other servers\' ways, and a track saved mid-paging', () => {
+  const servers: FakeSpotifyServer[] = [];
+  afterAll(() => Promise.all(servers.map((s) => s.close())));
+  const start = async (options: Parameters<typeof startFakeSpotify>[0]) => {
+    const server = await startFakeSpotify({ asOf: AS_OF, clock: 'frozen', ...options });
+    servers.push(server);
+    return { server, token: await tokenFor(server, server.credentials.refreshToken) };
+  };
+
+  it('quirks cap listening pages and can leave out limit, total and the artists wrapper; played_at comes as asked', async () => {
+    const { server, token } = await start({ listeningQuirks: { maxLimit: 20, echoLimit: false, omitTotal: true, unwrappedFollowing: true }, recentlyPlayed: { playedAt: 'no-zone' } });
+    const plays = (await getJson(`${server.apiBaseUrl}/me/player/recently-played?limit=50`, token)).body;
+    expect(plays.items).toHaveLength(20);
+    expect('limit' in plays).toBe(false);
+    expect(plays.items[0].played_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}$/);
+    const saved = (await getJson(`${server.apiBaseUrl}/me/tracks?limit=50`, token)).body;
+    expect([saved.items.length, 'total' in saved, 'limit' in saved]).toEqual([20, false, false]);
+    const following = (await getJson(`${server.apiBaseUrl}/me/following?type=artist&limit=50`, token)).body;
+    expect(Object.keys(following)).not.toContain('artists');
+    expect(following.items).toHaveLength(20);
+    const seconds = await start({ recentlyPlayed: { playedAt: 'seconds' } });
+    const first = (await getJson(`${seconds.server.apiBaseUrl}/me/player/recently-played`, seconds.token)).body.items[0];
+    expect(first.played_at).toMatch(/:\d{2}Z$/);
+    expect(first.played_at).not.toMatch(/\.\d{3}Z$/);
+  });
+
+  it('a saveTrack fault: the track saved comes first, every later offset shifts by one, total grows', async () => {
+    const { server, token } = await start({ faults: { rules: [{ path: '/v1/me/tracks', nth: 2, action: { kind: 'saveTrack' } }] } });
+    const before = (await getJson(`${server.apiBaseUrl}/me/tracks?limit=50`, token)).body;
+    const after = (await getJson(`${server.apiBaseUrl}/me/tracks?limit=50`, token)).body;
+    expect([before.total, after.total]).toEqual([137, 138]);
+    expect(after.items[1].track.id).toBe(before.items[0].track.id);
+    expect(before.items.map((i: any) => i.track.id)).not.toContain(after.items[0].track.id);
+  });
+});
+
 describe('fake Spotify listeners: several users, scopes, revocation', () => {
   let server: FakeSpotifyServer;
 
