@@ -4,6 +4,7 @@
  * cursor moved only after the manifest, the possible-gap report, a quota stop, and a listener authorised between
  * two attempts of one run.
  */
+import { runPkceAuthorization } from '../../cli/commands/authorize';
 import { parseConfig } from '../../config/pipeline-config';
 import { extractRun, newRunId, type ExtractListenerInput } from '../../handlers/extract/extract-run';
 import { createExtractHandler } from '../../handlers/extract/index';
@@ -306,4 +307,47 @@ test('a plays run where one listener lacks the recently-played scope reports Lis
   const result = await handler({ id: 'plays-2026-11-25T18:30:00Z', scheduledTime: '2026-11-25T18:30:00Z', mode: 'plays' });
   expect(result).toMatchObject({ status: 'partial', counts: { plays: 50, listeners: 1 } });
   expect(metrics).toEqual([['Plays', 50], ['ListenersFailed', 1]]);
+});
+
+test('a listener who authorises again with the listening scopes between two attempts of one run gets those documents in the second', async () => {
+  const server = await steadyFake({
+    listeners: [
+      { userId: SAMPLE_USER_ID, displayName: 'Sam Ple', refreshToken: 'AQDtest-sam', seed: 11, savedTracks: 3, followedArtists: 2 },
+      { userId: SAMPLE_FRIEND_ID, displayName: 'Mira', refreshToken: 'AQDtest-mira', seed: 12, savedTracks: 64, followedArtists: 23, scope: 'user-top-read user-library-read' },
+    ],
+  });
+  const app = { clientId: server.credentials.clientId, clientSecret: server.credentials.clientSecret };
+  const miraStore = new InMemoryCredentialStore({ ...app, refreshToken: 'AQDtest-mira' }, undefined, "mira's secret");
+  const listeners: ExtractListenerInput[] = [
+    { name: 'sam', credentials: { ...app, refreshToken: 'AQDtest-sam' } },
+    { name: 'mira', credentials: miraStore },
+  ];
+  const dir = bucketDir();
+  const run = runAt(server, 'scopes-between-attempts');
+  const failing = new LocalFolderWriter(dir);
+  const put = failing.put.bind(failing);
+  failing.put = async (key, body, type) => {
+    if (key.endsWith('_manifest.json')) throw new Error('S3 is down');
+    return put(key, body, type);
+  };
+  await expect(extractRun(input(server, dir, { listening: ALL, playlists: [] }, { listeners, writer: failing, ...run }))).rejects.toThrow(/S3 is down/);
+  const checkpointKey = `raw/extract_date=2026-11-25/run_id=${run.runId}/_checkpoint.json`;
+  for (let i = 0; i < 50 && readJson(dir, checkpointKey).errors.length < 2; i += 1) await new Promise((r) => setTimeout(r, 20));
+  expect(readJson(dir, checkpointKey).errors.map((e: { kind: string }) => e.kind).sort()).toEqual(['followed_artists', 'plays']);
+
+  // Mira runs `pipeline authorize --listener mira`: a new refresh token with every scope, stored in her secret.
+  server.authorizeAs(SAMPLE_FRIEND_ID);
+  const granted = await runPkceAuthorization({
+    accountsBaseUrl: server.accountsBaseUrl,
+    clientId: app.clientId,
+    port: 0,
+    timeoutMs: 10_000,
+    onAuthorizeUrl: (url) => void fetch(url), // the browser: approve and land on the callback
+  });
+  await miraStore.saveRotatedRefreshToken('AQDtest-mira', granted.refreshToken);
+
+  const { manifest, resumed } = await extractRun(input(server, dir, { listening: ALL, playlists: [] }, { listeners, ...run }));
+  expect(resumed).toBe(true);
+  expect(manifest.errors).toEqual([]);
+  expect(manifest.objects.filter((o) => o.entity_id === 'mira').map((o) => `${o.kind}:${o.items}`).sort()).toEqual(['followed_artists:23', 'plays:50', 'saved_tracks:64']);
 });

@@ -57,8 +57,12 @@ export class RunAttempt {
     /** The listeners, the first one reading with ctx.client. */
     private readonly listeners: ListenerContext[] = [],
   ) {
-    // A listener whose credentials failed in an earlier attempt is tried again: they may have been authorised since.
-    for (const listener of listeners) checkpoint.clearError('listener', listener.name);
+    // A listener whose credentials (or a document of theirs: a missing scope's 403) failed in an earlier attempt is
+    // tried again: they may have been authorised since.
+    for (const listener of listeners) {
+      checkpoint.clearError('listener', listener.name);
+      for (const kind of LISTENING_KINDS) checkpoint.clearError(kind, listener.name);
+    }
   }
 
   private get clients(): SpotifyClient[] {
