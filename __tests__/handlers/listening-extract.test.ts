@@ -252,6 +252,8 @@ describe('library reads', () => {
     });
     const saved = await readSavedTracks(client(server, undefined, proxy));
     expect(saved.pages.map((p) => p.offset)).toEqual([0, 50, 100]);
+    // Steady totals: not a change, so one read (a count short of the total is that server's way).
+    expect(saved).toMatchObject({ reads: 1, changedWhileRead: false });
     const ids = saved.pages.flatMap((p) => (p.items as Array<{ track: { id: string } }>).map((i) => i.track.id));
     expect(ids).toHaveLength(136);
     expect(new Set(ids).size).toBe(136);
