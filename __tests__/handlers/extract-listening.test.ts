@@ -351,3 +351,21 @@ test('a listener who authorises again with the listening scopes between two atte
   expect(manifest.errors).toEqual([]);
   expect(manifest.objects.filter((o) => o.entity_id === 'mira').map((o) => `${o.kind}:${o.items}`).sort()).toEqual(['followed_artists:23', 'plays:50', 'saved_tracks:64']);
 });
+
+test('a server that refuses a missing scope with 401 "Permissions missing" (as Spotify does on /me/player): an error for that document naming the scope, not an expiry that renews tokens in a loop', async () => {
+  const server = await steadyFake({
+    listeningQuirks: { missingScope: '401' },
+    listeners: [
+      { userId: SAMPLE_USER_ID, displayName: 'Sam Ple', refreshToken: 'AQDtest-sam', seed: 11, savedTracks: 3, followedArtists: 2 },
+      { userId: SAMPLE_FRIEND_ID, displayName: 'Mira', refreshToken: 'AQDtest-mira', seed: 12, savedTracks: 64, followedArtists: 23, scope: 'user-top-read user-library-read user-follow-read' },
+    ],
+  });
+  const dir = bucketDir();
+  const { manifest } = await extractRun(input(server, dir, { listening: ALL, playlists: [] }, { listeners: listenersOf(server), ...runAt(server, 'permissions-missing') }));
+  expect(manifest.errors).toEqual([
+    { kind: 'plays', entity_id: 'mira', http_status: 401, message: expect.stringMatching(/Permissions missing.*user-read-recently-played.*`pipeline authorize --listener mira`/) },
+  ]);
+  expect(manifest.objects.filter((o) => o.entity_id === 'mira').map((o) => `${o.kind}:${o.items}`).sort()).toEqual(['followed_artists:23', 'saved_tracks:64']);
+  // One token per listener: the refusal was not taken for an expired token.
+  expect(manifest.counts.token_calls).toBe(2);
+});

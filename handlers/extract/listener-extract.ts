@@ -40,12 +40,12 @@ export function authorizeCommandOf(name: string, configured: boolean): string {
 }
 
 /**
- * A 403 on a listener document: most often an authorisation from before the pipeline read it (without its scope;
- * Spotify says "Insufficient client scope"). The error says which scope and how the listener gets it.
+ * A 403 (or a 401 "Permissions missing") on a listener document: most often an authorisation from before the
+ * pipeline read it (without its scope). The error says which scope and how the listener gets it.
  */
 function forbiddenError(ctx: ListenerContext, kind: ListeningKind, error: SpotifyApiError): SpotifyApiError {
   const scope = LISTENING_SCOPE[kind];
-  const scopeNamed = /scope/i.test(error.spotifyMessage);
+  const scopeNamed = /scope|permission/i.test(error.spotifyMessage);
   const message =
     `${error.spotifyMessage}. Reading ${kind.replace('_', ' ')} needs the scope ${scope}` +
     (scopeNamed ? `, which listener ${ctx.name}'s authorisation lacks (given before the pipeline asked for it)` : '') +
@@ -75,7 +75,8 @@ export async function fetchListening(ctx: ListenerContext, kind: ListeningKind):
   try {
     return await readAndWrite(ctx, kind);
   } catch (error) {
-    throw error instanceof SpotifyApiError && error.status === 403 ? forbiddenError(ctx, kind, error) : error;
+    // 403 "Insufficient client scope" here; 401 "Permissions missing" on Spotify's other /me/player endpoints.
+    throw error instanceof SpotifyApiError && (error.status === 403 || error.status === 401) ? forbiddenError(ctx, kind, error) : error;
   }
 }
 

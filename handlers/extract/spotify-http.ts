@@ -12,6 +12,9 @@ export type Outcome =
   /** `code`: the accounts service's error code (`invalid_grant`, `invalid_client`, ...), when it sent one. */
   | { kind: 'fail'; status: number; message: string; code?: string };
 
+/** A 401 that says the token lacks a scope ("Permissions missing", "Insufficient client scope"). */
+const MISSING_PERMISSION = /permissions? missing|insufficient (client )?scope/i;
+
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 /** Resolves after `ms`, or rejects with the signal's reason once it aborts. */
@@ -118,6 +121,9 @@ export async function exchange(url: URL, options: ExchangeOptions): Promise<Outc
       message: details.message,
     };
   }
+  // Spotify's /me/player endpoints refuse a token without their scope with 401 "Permissions missing": an answer about
+  // what the token may do, not an expired token; renewing it would only be refused again.
+  if (status === 401 && MISSING_PERMISSION.test(details.message)) return { kind: 'fail', status, message: details.message };
   if (status === 401) return { kind: 'unauthorized', message: details.message };
   if (status >= 500 || status === 408) return { kind: 'retry', status, cause: `HTTP ${status}: ${details.message}` };
   return { kind: 'fail', status, message: details.message, code: details.code };

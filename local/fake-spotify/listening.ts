@@ -310,6 +310,12 @@ export interface ListeningQuirks {
   omitTotal?: boolean;
   /** /me/following answers the bare cursor page, without Spotify's `{ "artists": ... }` wrapper. */
   unwrappedFollowing?: boolean;
+  /**
+   * How a token without the endpoint's scope is refused: `403` "Insufficient client scope" (default, what Spotify
+   * answers on these endpoints), or `401` "Permissions missing" (what Spotify answers on its other /me/player
+   * endpoints).
+   */
+  missingScope?: '403' | '401';
 }
 
 export class ListeningApi {
@@ -366,7 +372,8 @@ export class ListeningApi {
   }
 
   private needs(request: ListeningRequest, scope: string): ListeningReply | null {
-    return request.scope.split(' ').includes(scope) ? null : apiError(403, 'Insufficient client scope');
+    if (request.scope.split(' ').includes(scope)) return null;
+    return this.quirks.missingScope === '401' ? apiError(401, 'Permissions missing') : apiError(403, 'Insufficient client scope');
   }
 
   private recentlyPlayed({ listener, query, nowMs }: ListeningRequest): ListeningReply {
