@@ -369,3 +369,21 @@ test('a server that refuses a missing scope with 401 "Permissions missing" (as S
   // One token per listener: the refusal was not taken for an expired token.
   expect(manifest.counts.token_calls).toBe(2);
 });
+
+test('two configured listeners authorised as the same Spotify account: the first listed is read, the other is an error that says so; no document is written twice', async () => {
+  const server = await steadyFake();
+  const [sam] = server.listeners();
+  const app = { clientId: server.credentials.clientId, clientSecret: server.credentials.clientSecret };
+  const listeners: ExtractListenerInput[] = [
+    { name: 'sam', credentials: { ...app, refreshToken: sam.refreshToken } },
+    { name: 'sam-laptop', credentials: { ...app, refreshToken: sam.refreshToken } },
+  ];
+  const dir = bucketDir();
+  const { manifest } = await extractRun(input(server, dir, { listening: ALL, playlists: [] }, { listeners, ...runAt(server, 'same-account') }));
+  expect(manifest.errors).toEqual([
+    { kind: 'listener', entity_id: 'sam-laptop', http_status: null, message: expect.stringMatching(/same Spotify account \(.+\) as listener sam.*`pipeline authorize --listener sam-laptop`/) },
+  ]);
+  expect(manifest.objects.map((o) => `${o.entity_id}:${o.kind}:${o.items}`).sort()).toEqual(['sam:followed_artists:57', 'sam:plays:50', 'sam:saved_tracks:137']);
+  expect(new Set(manifest.objects.map((o) => o.key)).size).toBe(manifest.objects.length);
+  expect(manifest.counts.listeners).toBe(1);
+});

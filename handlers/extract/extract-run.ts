@@ -283,6 +283,7 @@ export async function extractRun(input: ExtractRunInput): Promise<ExtractRunResu
     profile: listenerProfile(clients[i]),
     authorizeCommand: authorizeCommand(listener.name),
   }));
+  contexts.forEach((listener, i) => (listener.earlier = contexts.slice(0, i)));
   const ctx: FetchContext = {
     client,
     spotify,

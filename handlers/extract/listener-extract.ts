@@ -10,7 +10,7 @@ import { runPrefix, type ListeningKind, type ManifestError, type ManifestObject,
 import type { RawObjectWriter } from '../shared/raw-writer';
 import { pollPlays, readFollowedArtists, readProfile, readSavedTracks, type ListenerProfile } from './listening';
 import { readPlaysCursor } from './plays-cursor';
-import { SpotifyApiError, type SpotifyClient } from './spotify-client';
+import { SpotifyApiError, SpotifyFatalError, type SpotifyClient } from './spotify-client';
 
 export interface ListenerContext {
   /** The listener's configured name. */
@@ -25,6 +25,8 @@ export interface ListenerContext {
   profile: () => Promise<ListenerProfile>;
   /** What authorises this listener again: `pipeline authorize --listener NAME` (`pipeline authorize` for the implicit one). */
   authorizeCommand: string;
+  /** The listeners configured before this one: a Spotify account two of them authorised as is read as the first. */
+  earlier?: Array<Pick<ListenerContext, 'name' | 'profile'>>;
 }
 
 /** The scope each listener document needs (what `pipeline authorize` asks for, docs/extraction.md). */
@@ -80,8 +82,29 @@ export async function fetchListening(ctx: ListenerContext, kind: ListeningKind):
   }
 }
 
-async function readAndWrite(ctx: ListenerContext, kind: ListeningKind): Promise<ManifestObject> {
+/**
+ * Who the listener is, checked against the listeners configured before them: two listeners authorised as one
+ * Spotify account would write the same documents (and move the same plays cursor). The first listed is read; the
+ * other's credentials are refused for this run, as a listener error that says what to do.
+ */
+async function ownProfile(ctx: ListenerContext): Promise<ListenerProfile> {
   const profile = await ctx.profile();
+  for (const earlier of ctx.earlier ?? []) {
+    const theirs = await earlier.profile().catch(() => null); // a listener who cannot be read owns nothing
+    if (theirs?.spotifyUserId === profile.spotifyUserId) {
+      throw new SpotifyFatalError(
+        `listener ${ctx.name} is authorised as the same Spotify account (${profile.spotifyUserId}) as listener ` +
+          `${earlier.name}, who is read instead. Run \`${ctx.authorizeCommand}\` logged in to Spotify as ${ctx.name}'s ` +
+          'own account (a private browser window helps), or remove one of them from spotify.listeners.',
+        { credentialsProblem: true },
+      );
+    }
+  }
+  return profile;
+}
+
+async function readAndWrite(ctx: ListenerContext, kind: ListeningKind): Promise<ManifestObject> {
+  const profile = await ownProfile(ctx);
   const userId = profile.spotifyUserId;
   const key = listeningKey(ctx.runId, ctx.extractDate, kind, userId);
   let body: Record<string, unknown>;
