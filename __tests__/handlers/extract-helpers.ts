@@ -3,6 +3,8 @@
  * file, an ExtractRunInput against a fake, and readers for what a run left in the bucket folder.
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { PipelineConfigSchema } from '../../config/pipeline-config';
@@ -83,3 +85,24 @@ export function input(server: FakeSpotifyServer, dir: string, spotify: SpotifyIn
 }
 
 export const readJson = (dir: string, key: string) => JSON.parse(readFileSync(join(dir, key), 'utf8'));
+
+/**
+ * A real HTTP proxy in front of the fake's Web API that rewrites its JSON answers: other servers' shapes. Returns
+ * the proxy's API base URL.
+ */
+export async function jsonProxy(server: FakeSpotifyServer, rewrite: (path: string, body: unknown) => unknown): Promise<string> {
+  const proxy = createServer((req, res) => {
+    void (async () => {
+      const upstream = await fetch(new URL(req.url!, server.apiBaseUrl.replace(/\/v1$/, '')), { headers: { authorization: req.headers.authorization ?? '' } });
+      const text = await upstream.text();
+      const body = upstream.ok ? JSON.stringify(rewrite(req.url!, JSON.parse(text))) : text;
+      res.writeHead(upstream.status, { 'content-type': 'application/json' });
+      res.end(body);
+    })().catch(() => res.destroy());
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  proxies.push(proxy);
+  return `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/v1`;
+}
+const proxies: Server[] = [];
+afterAll(() => Promise.all(proxies.map((p) => new Promise((resolve) => p.close(resolve)))));

@@ -13,7 +13,7 @@ import { playsCursorKey, readPlaysCursor } from '../../handlers/extract/plays-cu
 import { LocalFolderWriter } from '../../handlers/shared/raw-writer';
 import { SAMPLE_FRIEND_ID, SAMPLE_USER_ID } from '../../local/fake-spotify/catalog';
 import type { FakeSpotifyServer } from '../../local/fake-spotify/server';
-import { bucketDir, fake, input, listFiles, readJson } from './extract-helpers';
+import { bucketDir, fake, input, jsonProxy, listFiles, readJson } from './extract-helpers';
 
 const AS_OF = new Date('2026-11-25T18:30:00Z');
 const MINUTE = 60_000;
@@ -386,4 +386,19 @@ test('two configured listeners authorised as the same Spotify account: the first
   expect(manifest.objects.map((o) => `${o.entity_id}:${o.kind}:${o.items}`).sort()).toEqual(['sam:followed_artists:57', 'sam:plays:50', 'sam:saved_tracks:137']);
   expect(new Set(manifest.objects.map((o) => o.key)).size).toBe(manifest.objects.length);
   expect(manifest.counts.listeners).toBe(1);
+});
+
+test('a /v1/me answer without a user id for one listener: errors for their documents, the other listener complete, the run not stopped', async () => {
+  const server = await steadyFake();
+  // A server that answers /v1/me for Mira without her id.
+  const proxy = await jsonProxy(server, (path, body) =>
+    path.startsWith('/v1/me?') || path === '/v1/me' ? ((body as { id?: string }).id === SAMPLE_FRIEND_ID ? { ...(body as object), id: undefined } : body) : body,
+  );
+  const dir = bucketDir();
+  const { manifest } = await extractRun(
+    input(server, dir, { listening: ALL, playlists: [], apiBaseUrl: proxy }, { listeners: listenersOf(server), ...runAt(server, 'me-without-id') }),
+  );
+  expect(manifest.errors.map((e) => `${e.kind}:${e.entity_id}`).sort()).toEqual(['followed_artists:mira', 'plays:mira', 'saved_tracks:mira']);
+  expect(manifest.errors.every((e) => /without a user id.*`pipeline authorize --listener mira`/.test(e.message))).toBe(true);
+  expect(manifest.objects.map((o) => `${o.entity_id}:${o.kind}:${o.items}`).sort()).toEqual(['sam:followed_artists:57', 'sam:plays:50', 'sam:saved_tracks:137']);
 });

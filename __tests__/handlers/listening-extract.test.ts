@@ -3,12 +3,11 @@
  * plays polled from a cursor as the fake's clock moves, the possible-gap rule, robustness to a server that answers
  * `after` from the other end, saved tracks and followed artists paged to the end.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { SAMPLE_USER_ID } from '../../local/fake-spotify/catalog';
 import { startFakeSpotify, type FakeSpotifyOptions, type FakeSpotifyServer } from '../../local/fake-spotify/server';
 import { playedAtMs, pollPlays, readFollowedArtists, readProfile, readSavedTracks } from '../../handlers/extract/listening';
 import { SpotifyClient } from '../../handlers/extract/spotify-client';
+import { jsonProxy } from './extract-helpers';
 
 const AS_OF = new Date('2026-11-25T18:30:00Z');
 const MINUTE = 60_000;
@@ -28,26 +27,6 @@ const steady = (options: FakeSpotifyOptions = {}) =>
     ...options,
   });
 
-/**
- * A real HTTP proxy in front of the fake's Web API that rewrites its JSON answers: other servers' shapes. Returns
- * the proxy's API base URL.
- */
-async function jsonProxy(server: FakeSpotifyServer, rewrite: (path: string, body: unknown) => unknown): Promise<string> {
-  const proxy = createServer((req, res) => {
-    void (async () => {
-      const upstream = await fetch(new URL(req.url!, server.apiBaseUrl.replace(/\/v1$/, '')), { headers: { authorization: req.headers.authorization ?? '' } });
-      const text = await upstream.text();
-      const body = upstream.ok ? JSON.stringify(rewrite(req.url!, JSON.parse(text))) : text;
-      res.writeHead(upstream.status, { 'content-type': 'application/json' });
-      res.end(body);
-    })().catch(() => res.destroy());
-  });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  proxies.push(proxy);
-  return `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/v1`;
-}
-const proxies: Server[] = [];
-afterAll(() => Promise.all(proxies.map((p) => new Promise((resolve) => p.close(resolve)))));
 
 function client(server: FakeSpotifyServer, refreshToken = server.listeners()[0].refreshToken, apiBaseUrl = server.apiBaseUrl): SpotifyClient {
   return new SpotifyClient({

@@ -280,7 +280,7 @@ export async function extractRun(input: ExtractRunInput): Promise<ExtractRunResu
     extractDate,
     writer,
     market: spotify.market,
-    profile: listenerProfile(clients[i]),
+    profile: listenerProfile(clients[i], authorizeCommand(listener.name)),
     authorizeCommand: authorizeCommand(listener.name),
   }));
   contexts.forEach((listener, i) => (listener.earlier = contexts.slice(0, i)));

@@ -61,10 +61,10 @@ export function listeningKey(runId: string, extractDate: string, kind: Listening
 }
 
 /** /v1/me once per listener and run, however many of their documents ask. */
-export function listenerProfile(client: SpotifyClient): () => Promise<ListenerProfile> {
+export function listenerProfile(client: SpotifyClient, authorizeCommand?: string): () => Promise<ListenerProfile> {
   let pending: Promise<ListenerProfile> | null = null;
   return () => {
-    pending ??= readProfile(client).catch((error: unknown) => {
+    pending ??= readProfile(client, authorizeCommand).catch((error: unknown) => {
       pending = null; // a transient failure may be retried by the run's next pass
       throw error;
     });

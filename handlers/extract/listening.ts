@@ -80,10 +80,18 @@ export function playedAtMs(item: unknown): number | null {
   return Number.isNaN(ms) ? null : ms;
 }
 
-export async function readProfile(client: SpotifyClient): Promise<ListenerProfile> {
+/**
+ * Who the token's user is. An answer without an id cannot name the listener's documents: an error for this listener's
+ * documents (a SpotifyApiError, so the run records it and goes on), not a stop of the run.
+ */
+export async function readProfile(client: SpotifyClient, authorizeCommand = 'pipeline authorize'): Promise<ListenerProfile> {
   const me = asObject(await client.getJson('/me', {}, 'GET /v1/me'));
   if (typeof me.id !== 'string' || me.id.length === 0) {
-    throw new Error('GET /v1/me answered without a user id: the token is not a user token (run `pipeline authorize`)');
+    throw new SpotifyApiError(
+      'GET /v1/me',
+      200,
+      `answered without a user id, so whose data this is cannot be told (the token may not be a user token): run \`${authorizeCommand}\``,
+    );
   }
   return { spotifyUserId: me.id, displayName: typeof me.display_name === 'string' ? me.display_name : null };
 }
