@@ -77,6 +77,8 @@ class Bucket:
 
     def rows(self, spark, table: str) -> list[dict]:
         """The published rows of a table for this run (read once per transform)."""
+        if table not in self._rows and not self.table_dir(table).exists():
+            self._rows[table] = []  # a table without rows: the attempt wrote no file (and no folder) for it
         if table not in self._rows:
             frame = spark.read.parquet(str(self.table_dir(table)))
             self._rows[table] = [row.asDict() for row in frame.collect()]
@@ -224,7 +226,8 @@ def build_warehouse_bucket(spark, golden: "Bucket", root: Path) -> tuple[Path, d
 
     def keep_then_die(table: str) -> None:
         folder = root / "processed" / table / f"extract_date={EXTRACT_DATE}" / f"run_id={RUN_ID}" / "attempt_id=w1-killed"
-        shutil.copytree(folder, kept / table)
+        if folder.exists():  # a table without rows has no folder (no file is written for it)
+            shutil.copytree(folder, kept / table)
         if table == "tracks":
             raise RuntimeError("killed")
 
