@@ -1,5 +1,6 @@
-"""Pure Python: the listening documents of a raw run -> records for plays, saved_tracks, followed_artists and
-listener_profiles (plus the tracks, albums and artists they mention). Same record shape and rules as parse.py.
+"""Pure Python: the listening documents of a raw run -> records for plays, saved_tracks, followed_artists,
+library_snapshots and listener_profiles (plus the tracks, albums and artists they mention). Same record shape and
+rules as parse.py.
 
 Raw documents (docs/data-contracts.md), one per listener, each with the listener's Spotify user id:
 
@@ -14,6 +15,10 @@ A play is identified by (listener, played_at): one without a readable played_at 
 absent is kept with item_type ``missing`` (the listener did play something then). A saved track or followed artist
 without an id is rejected (its key would be null). Every item is written whole (its row and the rows of the track,
 album and artists it names) or rejected whole, with the reason.
+
+A library document (saved tracks, followed artists) exists only when the extract read it to the end; each one whose
+pages are all readable gives a library_snapshots row, so a library emptied completely is a snapshot with no rows,
+and a listener whose document failed (none in the run) keeps their previous snapshot in the views.
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ from .parse import (
     track_entities,
 )
 
-LISTENING_TABLES = ("plays", "saved_tracks", "followed_artists", "listener_profiles")
+LISTENING_TABLES = ("plays", "saved_tracks", "followed_artists", "library_snapshots", "listener_profiles")
 # spotify:playlist:<id>, and the older spotify:user:<user>:playlist:<id>
 _PLAYLIST_URI = re.compile(r"^spotify:(?:user:[^:]+:)?playlist:([^:]+)$")
 _PLAYLIST_HREF = re.compile(r"/playlists/([^/?#]+)")
@@ -185,6 +190,28 @@ def parse_plays(ctx: RunContext, path: str, doc: Mapping[str, Any]) -> Iterator[
     yield object_status(path, "parsed")
 
 
+def library_snapshot(
+    ctx: RunContext, path: str, user_id: str, library: str, doc: Mapping[str, Any], problems: list[Record], items: int,
+    unwrap: str | None = None,
+) -> Iterator[Record]:
+    """The library_snapshots row of a library document whose every page is readable: the extract writes the document
+    only once it has paged to the end, so this run is a snapshot of the listener's library however few rows it holds
+    (none: everything was unsaved). A document with an unreadable page, or none at all, is no snapshot: the views keep
+    the previous one (its readable items are still written, and the rejects say what was wrong)."""
+    pages = doc.get("pages")
+    if problems:
+        return
+    if not isinstance(pages, list) or not pages:
+        # Spotify answers every read with at least one page, if only an empty one: a document without any was cut.
+        yield reject(ctx, path, "pages", f"{library} document has no pages: it is not a complete snapshot of the library", pages)
+        return
+    first = obj(pages[0])
+    if unwrap and isinstance(first.get(unwrap), dict):
+        first = first[unwrap]
+    row = {"spotify_user_id": user_id, "library": library, "items": items, "items_total": as_int(first.get("total"))}
+    yield "library_snapshots", fact_rank(path, 0), row
+
+
 def parse_saved_tracks(ctx: RunContext, path: str, doc: Mapping[str, Any]) -> Iterator[Record]:
     user = _listener(ctx, path, doc, "saved_tracks")
     if not isinstance(user, str):
@@ -195,6 +222,7 @@ def parse_saved_tracks(ctx: RunContext, path: str, doc: Mapping[str, Any]) -> It
     yield from problems
     for locator, position, item in entries:
         yield from _whole(ctx, path, locator, item, lambda: saved_track_records(path, user, item, position))
+    yield from library_snapshot(ctx, path, user, "saved_tracks", doc, problems, len(entries))
     yield object_status(path, "parsed")
 
 
@@ -232,6 +260,7 @@ def parse_followed_artists(ctx: RunContext, path: str, doc: Mapping[str, Any]) -
     yield from problems
     for locator, position, artist in entries:
         yield from _whole(ctx, path, locator, artist, lambda: followed_artist_records(path, user, artist, position))
+    yield from library_snapshot(ctx, path, user, "followed_artists", doc, problems, len(entries), unwrap="artists")
     yield object_status(path, "parsed")
 
 

@@ -66,6 +66,7 @@ EXPECTED = {
     "plays": [],
     "saved_tracks": [],
     "followed_artists": [],
+    "library_snapshots": [],
     "listener_profiles": [],
 }
 
