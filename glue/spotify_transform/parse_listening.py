@@ -27,6 +27,7 @@ import re
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from .parse import (
+    INT32,
     Record,
     RunContext,
     artist_row,
@@ -48,6 +49,9 @@ LISTENING_TABLES = ("plays", "saved_tracks", "followed_artists", "library_snapsh
 _PLAYLIST_URI = re.compile(r"^spotify:(?:user:[^:]+:)?playlist:([^:]+)$")
 _PLAYLIST_HREF = re.compile(r"/playlists/([^/?#]+)")
 _HREF_OFFSET = re.compile(r"[?&]offset=(\d+)")
+# A played_at must name a time of day, not a date alone: a play is identified by its instant.
+_DATE_TIME = re.compile(r"^\s*\d{4}-?\d{2}-?\d{2}[Tt ]\d{2}")
+MAX_POSITION = INT32[1]
 
 
 class ItemRejected(ValueError):
@@ -109,7 +113,7 @@ def _pages(ctx: RunContext, path: str, doc: Mapping[str, Any], unwrap: str | Non
         if not isinstance(items, list):
             problems.append(reject(ctx, path, f"pages[{page_index}]", "page has no items list", raw_page))
             continue
-        offset = as_int(page.get("offset"), (0, 2**31 - 1))
+        offset = as_int(page.get("offset"), (0, 2**63 - 1))
         if offset is None and isinstance(page.get("href"), str):
             match = _HREF_OFFSET.search(page["href"])
             offset = int(match.group(1)) if match else None
@@ -132,13 +136,30 @@ def _whole(ctx: RunContext, path: str, locator: str, item: Any, build: Callable[
     yield from records
 
 
+def _played_at(value: Any) -> int:
+    """A play's instant in UTC microseconds: an ISO 8601 date and time (with or without fractions, Z or any offset)."""
+    problem = f"play has no readable played_at ({value!r})"
+    if not isinstance(value, str) or not _DATE_TIME.match(value):
+        raise ItemRejected(problem + ": a date and time of day is needed, e.g. 2026-11-25T17:40:00.123Z")
+    try:
+        micros = timestamp_micros(value)
+    except (OverflowError, ValueError):
+        micros = None
+    if micros is None:
+        raise ItemRejected(problem)
+    return micros
+
+
+def _is_local(media: Mapping[str, Any]) -> bool:
+    # A local file has no Spotify id; is_local says so, and its uri (spotify:local:...) says so when is_local is absent.
+    return bool(as_bool(media.get("is_local"))) or (media.get("id") is None and (as_str(media.get("uri")) or "").startswith("spotify:local:"))
+
+
 def play_records(path: str, user_id: str, item: Any, seq: int) -> list[Record]:
     """One play -> its plays row and the rows of the track it names, all or none (ItemRejected)."""
     if not isinstance(item, dict):
         raise ItemRejected("play is not a JSON object")
-    played_at = timestamp_micros(item.get("played_at"))
-    if played_at is None:
-        raise ItemRejected(f"play has no readable played_at ({item.get('played_at')!r})")
+    played_at = _played_at(item.get("played_at"))
     media = item.get("track")
     if media is not None and not isinstance(media, dict):
         raise ItemRejected(f"play's track is a {type(media).__name__}, not an object")
@@ -148,7 +169,7 @@ def play_records(path: str, user_id: str, item: Any, seq: int) -> list[Record]:
         media_type = (as_str(media.get("type")) or "track").lower()
         if not media:
             item_type = "missing"
-        elif as_bool(media.get("is_local")):
+        elif _is_local(media):
             item_type = "local_track"
         else:
             item_type = media_type
@@ -226,7 +247,13 @@ def parse_saved_tracks(ctx: RunContext, path: str, doc: Mapping[str, Any]) -> It
     yield object_status(path, "parsed")
 
 
+def _check_position(position: int) -> None:
+    if position > MAX_POSITION:  # the position column is 32-bit: such a row could not be written (the run would fail)
+        raise ItemRejected(f"position {position} is beyond the largest position a library can have ({MAX_POSITION})")
+
+
 def saved_track_records(path: str, user_id: str, item: Any, position: int) -> list[Record]:
+    _check_position(position)
     if not isinstance(item, dict):
         raise ItemRejected("saved track is not a JSON object")
     track = item.get("track")
@@ -236,6 +263,9 @@ def saved_track_records(path: str, user_id: str, item: Any, position: int) -> li
         track_id = as_id(track.get("id"))
         if track_id is None:
             raise ItemRejected("saved track has no track id")
+        media_type = (as_str(track.get("type")) or "track").lower()
+        if media_type != "track":  # /me/tracks holds tracks: anything else has no place in saved_tracks or tracks
+            raise ItemRejected(f"saved item is a {media_type}, not a track")
         row = {
             "spotify_user_id": user_id,
             "track_id": track_id,
@@ -265,6 +295,7 @@ def parse_followed_artists(ctx: RunContext, path: str, doc: Mapping[str, Any]) -
 
 
 def followed_artist_records(path: str, user_id: str, artist: Any, position: int) -> list[Record]:
+    _check_position(position)
     if not isinstance(artist, dict):
         raise ItemRejected("followed artist is not a JSON object")
     try:

@@ -141,7 +141,7 @@ def test_plays_keep_every_play_once_per_page_with_context_and_reject_what_has_no
     }
     rejects = [row for tag, row in records if tag == "_reject"]
     assert [(r["locator"], r["reason"]) for r in rejects] == [
-        ("pages[1].items[4]", "play has no readable played_at ('not a time')"),
+        ("pages[1].items[4]", "play has no readable played_at ('not a time'): a date and time of day is needed, e.g. 2026-11-25T17:40:00.123Z"),
         ("pages[1].items[5]", "play is not a JSON object"),
     ]
     assert [row for tag, row in records if tag == "listener_profiles"] == [{"spotify_user_id": SAM, "listener_name": "sam", "display_name": "Sam Ple"}]
