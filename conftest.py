@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "glue" / "tests"))
-from glue_testing import Bucket, build_warehouse_bucket  # noqa: E402  (also puts glue/ on sys.path)
+from glue_testing import Bucket, build_listening_bucket, build_warehouse_bucket  # noqa: E402  (also puts glue/ on sys.path)
 
 
 @pytest.fixture(scope="session")
@@ -35,3 +35,11 @@ def warehouse_bucket(spark, golden, tmp_path_factory):
     """Glue output of two weekly runs, the second transformed twice (the re-run changed its content), and an
     attempt of the first that died after writing some tables (no commit record): (root, attempts by name)."""
     return build_warehouse_bucket(spark, golden[0], tmp_path_factory.mktemp("warehouse"))
+
+
+@pytest.fixture(scope="session")
+def listening_bucket(spark, tmp_path_factory):
+    """Glue output of listening runs only (glue_testing.LISTENING_RUNS: two weekly runs and an hourly poll between
+    them, across the 2026/2027 year boundary): (root, transform results by run name)."""
+    root = tmp_path_factory.mktemp("listening-warehouse")
+    return root, build_listening_bucket(spark, root)

@@ -8,6 +8,15 @@ const W1 = '2026-11-09';
 const W2 = '2026-11-16';
 const W3 = '2026-11-23';
 
+/** The Mondays from `first` to `last`, latest first. */
+function silentWeeks(first: string, last: string): string[] {
+  const weeks: string[] = [];
+  for (let at = Date.parse(`${last}T00:00:00Z`); at >= Date.parse(`${first}T00:00:00Z`); at -= 7 * 86_400_000) {
+    weeks.push(new Date(at).toISOString().slice(0, 10));
+  }
+  return weeks;
+}
+
 export const LISTENING_EXPECTED: Record<string, { columns: string[]; rows: unknown[][] }> = {
   listening_time_per_week: {
     columns: [...L, 'plays', 'minutes_played'],
@@ -20,6 +29,8 @@ export const LISTENING_EXPECTED: Record<string, { columns: string[]; rows: unkno
       [...TEO, W2, 1, 4],
       [...MIRA, W1, 1, 3.5],
       [...SAM, W1, 5, 16.7], // 1000000 ms
+      // Sam was silent from the week after W0 to the week before W1 (his first poll reached back to July): 0.
+      ...silentWeeks('2026-08-03', '2026-11-02').map((week) => [...SAM, week, 0, 0]),
       [...SAM, W0, 1, 3.5],
     ],
   },

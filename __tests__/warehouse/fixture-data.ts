@@ -104,7 +104,8 @@ export function expectedRows(run: 'A' | 'B'): Record<string, number> {
 }
 
 /**
- * Writes one run as the Glue job does: every table (one file each) in the attempt's folder, then the commit record.
+ * Writes one run as the Glue job does: every table with rows (one file each) in the attempt's folder, then the
+ * commit record, which lists every table of the run.
  * `data` replaces the run's rows (a re-run with changed content); `commit: false` leaves the attempt uncommitted
  * (a publish that died before its commit record).
  */
@@ -116,7 +117,8 @@ export async function writeRun(
   const meta = { ...(run === 'A' ? RUN_A : RUN_B), ...(opts.attemptId ? { attemptId: opts.attemptId } : {}) };
   const data = opts.data ?? DATA[run];
   const keys: string[] = [];
-  for (const [table, rows] of Object.entries(data)) keys.push(await writeProcessedParquet(bucketDir, table, meta, rows));
+  // Like the Glue job: no file for a table without rows (the commit record lists it with 0 rows).
+  for (const [table, rows] of Object.entries(data)) if (rows.length) keys.push(await writeProcessedParquet(bucketDir, table, meta, rows));
   if (opts.commit !== false) {
     const counts = Object.fromEntries(Object.entries(data).map(([table, rows]) => [table, rows.length]));
     keys.push(await writeCommitRecord(bucketDir, meta, counts, opts.committedAt ?? meta.extractedAt));

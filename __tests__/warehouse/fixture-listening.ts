@@ -70,6 +70,11 @@ export const LISTENING_DATA: Record<'A' | 'B', Record<string, Row[]>> = {
       { spotify_user_id: 'u_sam', artist_id: 'ar1', artist_name: 'Ada', position: 0 },
       { spotify_user_id: 'u_sam', artist_id: 'ar2', artist_name: 'Bo', position: 1 },
     ],
+    // Sam's libraries were read to the end (Mira's and Teo's were not read in run A).
+    library_snapshots: [
+      { spotify_user_id: 'u_sam', library: 'saved_tracks', items: 3, items_total: 3 },
+      { spotify_user_id: 'u_sam', library: 'followed_artists', items: 2, items_total: 2 },
+    ],
     listener_profiles: [{ spotify_user_id: 'u_sam', listener_name: 'sam', display_name: 'Sam Ple' }],
   },
   B: {
@@ -87,6 +92,13 @@ export const LISTENING_DATA: Record<'A' | 'B', Record<string, Row[]>> = {
       { spotify_user_id: 'u_sam', artist_id: 'ar1', artist_name: 'Ada L', position: 0 },
       { spotify_user_id: 'u_sam', artist_id: 'ar3', artist_name: 'Cy', position: 1 },
       { spotify_user_id: 'u_mira', artist_id: 'ar3', artist_name: 'Cy', position: 0 },
+    ],
+    // Both listeners' libraries were read to the end.
+    library_snapshots: [
+      { spotify_user_id: 'u_sam', library: 'saved_tracks', items: 4, items_total: 4 },
+      { spotify_user_id: 'u_sam', library: 'followed_artists', items: 2, items_total: 2 },
+      { spotify_user_id: 'u_mira', library: 'saved_tracks', items: 2, items_total: 2 },
+      { spotify_user_id: 'u_mira', library: 'followed_artists', items: 1, items_total: 1 },
     ],
     listener_profiles: [
       { spotify_user_id: 'u_sam', listener_name: 'sam', display_name: 'Sam Ple' },

@@ -1,5 +1,6 @@
-"""Pure Python: the listening documents of a raw run -> records for plays, saved_tracks, followed_artists and
-listener_profiles (plus the tracks, albums and artists they mention). Same record shape and rules as parse.py.
+"""Pure Python: the listening documents of a raw run -> records for plays, saved_tracks, followed_artists,
+library_snapshots and listener_profiles (plus the tracks, albums and artists they mention). Same record shape and
+rules as parse.py.
 
 Raw documents (docs/data-contracts.md), one per listener, each with the listener's Spotify user id:
 
@@ -14,6 +15,10 @@ A play is identified by (listener, played_at): one without a readable played_at 
 absent is kept with item_type ``missing`` (the listener did play something then). A saved track or followed artist
 without an id is rejected (its key would be null). Every item is written whole (its row and the rows of the track,
 album and artists it names) or rejected whole, with the reason.
+
+A library document (saved tracks, followed artists) exists only when the extract read it to the end; each one whose
+pages are all readable gives a library_snapshots row, so a library emptied completely is a snapshot with no rows,
+and a listener whose document failed (none in the run) keeps their previous snapshot in the views.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import re
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from .parse import (
+    INT32,
     Record,
     RunContext,
     artist_row,
@@ -38,11 +44,14 @@ from .parse import (
     track_entities,
 )
 
-LISTENING_TABLES = ("plays", "saved_tracks", "followed_artists", "listener_profiles")
+LISTENING_TABLES = ("plays", "saved_tracks", "followed_artists", "library_snapshots", "listener_profiles")
 # spotify:playlist:<id>, and the older spotify:user:<user>:playlist:<id>
 _PLAYLIST_URI = re.compile(r"^spotify:(?:user:[^:]+:)?playlist:([^:]+)$")
 _PLAYLIST_HREF = re.compile(r"/playlists/([^/?#]+)")
 _HREF_OFFSET = re.compile(r"[?&]offset=(\d+)")
+# A played_at must name a time of day, not a date alone: a play is identified by its instant.
+_DATE_TIME = re.compile(r"^\s*\d{4}-?\d{2}-?\d{2}[Tt ]\d{2}")
+MAX_POSITION = INT32[1]
 
 
 class ItemRejected(ValueError):
@@ -104,7 +113,7 @@ def _pages(ctx: RunContext, path: str, doc: Mapping[str, Any], unwrap: str | Non
         if not isinstance(items, list):
             problems.append(reject(ctx, path, f"pages[{page_index}]", "page has no items list", raw_page))
             continue
-        offset = as_int(page.get("offset"), (0, 2**31 - 1))
+        offset = as_int(page.get("offset"), (0, 2**63 - 1))
         if offset is None and isinstance(page.get("href"), str):
             match = _HREF_OFFSET.search(page["href"])
             offset = int(match.group(1)) if match else None
@@ -127,13 +136,30 @@ def _whole(ctx: RunContext, path: str, locator: str, item: Any, build: Callable[
     yield from records
 
 
+def _played_at(value: Any) -> int:
+    """A play's instant in UTC microseconds: an ISO 8601 date and time (with or without fractions, Z or any offset)."""
+    problem = f"play has no readable played_at ({value!r})"
+    if not isinstance(value, str) or not _DATE_TIME.match(value):
+        raise ItemRejected(problem + ": a date and time of day is needed, e.g. 2026-11-25T17:40:00.123Z")
+    try:
+        micros = timestamp_micros(value)
+    except (OverflowError, ValueError):
+        micros = None
+    if micros is None:
+        raise ItemRejected(problem)
+    return micros
+
+
+def _is_local(media: Mapping[str, Any]) -> bool:
+    # A local file has no Spotify id; is_local says so, and its uri (spotify:local:...) says so when is_local is absent.
+    return bool(as_bool(media.get("is_local"))) or (media.get("id") is None and (as_str(media.get("uri")) or "").startswith("spotify:local:"))
+
+
 def play_records(path: str, user_id: str, item: Any, seq: int) -> list[Record]:
     """One play -> its plays row and the rows of the track it names, all or none (ItemRejected)."""
     if not isinstance(item, dict):
         raise ItemRejected("play is not a JSON object")
-    played_at = timestamp_micros(item.get("played_at"))
-    if played_at is None:
-        raise ItemRejected(f"play has no readable played_at ({item.get('played_at')!r})")
+    played_at = _played_at(item.get("played_at"))
     media = item.get("track")
     if media is not None and not isinstance(media, dict):
         raise ItemRejected(f"play's track is a {type(media).__name__}, not an object")
@@ -143,7 +169,7 @@ def play_records(path: str, user_id: str, item: Any, seq: int) -> list[Record]:
         media_type = (as_str(media.get("type")) or "track").lower()
         if not media:
             item_type = "missing"
-        elif as_bool(media.get("is_local")):
+        elif _is_local(media):
             item_type = "local_track"
         else:
             item_type = media_type
@@ -185,6 +211,28 @@ def parse_plays(ctx: RunContext, path: str, doc: Mapping[str, Any]) -> Iterator[
     yield object_status(path, "parsed")
 
 
+def library_snapshot(
+    ctx: RunContext, path: str, user_id: str, library: str, doc: Mapping[str, Any], problems: list[Record], items: int,
+    unwrap: str | None = None,
+) -> Iterator[Record]:
+    """The library_snapshots row of a library document whose every page is readable: the extract writes the document
+    only once it has paged to the end, so this run is a snapshot of the listener's library however few rows it holds
+    (none: everything was unsaved). A document with an unreadable page, or none at all, is no snapshot: the views keep
+    the previous one (its readable items are still written, and the rejects say what was wrong)."""
+    pages = doc.get("pages")
+    if problems:
+        return
+    if not isinstance(pages, list) or not pages:
+        # Spotify answers every read with at least one page, if only an empty one: a document without any was cut.
+        yield reject(ctx, path, "pages", f"{library} document has no pages: it is not a complete snapshot of the library", pages)
+        return
+    first = obj(pages[0])
+    if unwrap and isinstance(first.get(unwrap), dict):
+        first = first[unwrap]
+    row = {"spotify_user_id": user_id, "library": library, "items": items, "items_total": as_int(first.get("total"))}
+    yield "library_snapshots", fact_rank(path, 0), row
+
+
 def parse_saved_tracks(ctx: RunContext, path: str, doc: Mapping[str, Any]) -> Iterator[Record]:
     user = _listener(ctx, path, doc, "saved_tracks")
     if not isinstance(user, str):
@@ -195,10 +243,17 @@ def parse_saved_tracks(ctx: RunContext, path: str, doc: Mapping[str, Any]) -> It
     yield from problems
     for locator, position, item in entries:
         yield from _whole(ctx, path, locator, item, lambda: saved_track_records(path, user, item, position))
+    yield from library_snapshot(ctx, path, user, "saved_tracks", doc, problems, len(entries))
     yield object_status(path, "parsed")
 
 
+def _check_position(position: int) -> None:
+    if position > MAX_POSITION:  # the position column is 32-bit: such a row could not be written (the run would fail)
+        raise ItemRejected(f"position {position} is beyond the largest position a library can have ({MAX_POSITION})")
+
+
 def saved_track_records(path: str, user_id: str, item: Any, position: int) -> list[Record]:
+    _check_position(position)
     if not isinstance(item, dict):
         raise ItemRejected("saved track is not a JSON object")
     track = item.get("track")
@@ -208,6 +263,9 @@ def saved_track_records(path: str, user_id: str, item: Any, position: int) -> li
         track_id = as_id(track.get("id"))
         if track_id is None:
             raise ItemRejected("saved track has no track id")
+        media_type = (as_str(track.get("type")) or "track").lower()
+        if media_type != "track":  # /me/tracks holds tracks: anything else has no place in saved_tracks or tracks
+            raise ItemRejected(f"saved item is a {media_type}, not a track")
         row = {
             "spotify_user_id": user_id,
             "track_id": track_id,
@@ -232,10 +290,12 @@ def parse_followed_artists(ctx: RunContext, path: str, doc: Mapping[str, Any]) -
     yield from problems
     for locator, position, artist in entries:
         yield from _whole(ctx, path, locator, artist, lambda: followed_artist_records(path, user, artist, position))
+    yield from library_snapshot(ctx, path, user, "followed_artists", doc, problems, len(entries), unwrap="artists")
     yield object_status(path, "parsed")
 
 
 def followed_artist_records(path: str, user_id: str, artist: Any, position: int) -> list[Record]:
+    _check_position(position)
     if not isinstance(artist, dict):
         raise ItemRejected("followed artist is not a JSON object")
     try:

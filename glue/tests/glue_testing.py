@@ -77,6 +77,8 @@ class Bucket:
 
     def rows(self, spark, table: str) -> list[dict]:
         """The published rows of a table for this run (read once per transform)."""
+        if table not in self._rows and not self.table_dir(table).exists():
+            self._rows[table] = []  # a table without rows: the attempt wrote no file (and no folder) for it
         if table not in self._rows:
             frame = spark.read.parquet(str(self.table_dir(table)))
             self._rows[table] = [row.asDict() for row in frame.collect()]
@@ -224,7 +226,8 @@ def build_warehouse_bucket(spark, golden: "Bucket", root: Path) -> tuple[Path, d
 
     def keep_then_die(table: str) -> None:
         folder = root / "processed" / table / f"extract_date={EXTRACT_DATE}" / f"run_id={RUN_ID}" / "attempt_id=w1-killed"
-        shutil.copytree(folder, kept / table)
+        if folder.exists():  # a table without rows has no folder (no file is written for it)
+            shutil.copytree(folder, kept / table)
         if table == "tracks":
             raise RuntimeError("killed")
 
@@ -238,3 +241,89 @@ def build_warehouse_bucket(spark, golden: "Bucket", root: Path) -> tuple[Path, d
     shutil.rmtree(kept)
     attempts["w1-killed"] = "w1-killed"
     return root, attempts
+
+
+# ------------------------------------------------------------------------------------------- listening bucket
+
+LISTENING_RUNS = {
+    # weekly: both listeners' plays, libraries of both
+    "L1": ("20261230T060000Z-d1e2f3", "2026-12-30", "full"),
+    # the hourly poll, 12 days later (nobody listened in the week of 2027-01-04)
+    "P": ("20270111T090000Z-p0a1b2", "2027-01-11", "plays"),
+    # weekly: user1 unsaved everything and their follows failed; user2's libraries read
+    "L2": ("20270113T060000Z-e1f2a3", "2027-01-13", "full"),
+}
+_DURATIONS = {"k1": 60_000, "k2": 120_000, "k3": 180_000, "k4": 240_000}
+_CREDITS = {"k1": ["a1"], "k2": ["a2"], "k3": ["a1", "a2"], "k4": ["a3"]}
+
+
+def _k(track_id: str) -> dict:
+    return {"id": track_id, "name": track_id.upper(), "type": "track", "duration_ms": _DURATIONS[track_id],
+            "album": {"id": "alk", "name": "K"}, "artists": [{"id": a, "name": a.upper()} for a in _CREDITS[track_id]]}
+
+
+def _doc(kind: str, user: str, pages: list) -> dict:
+    names = {"user1": ("ana", "Ana"), "user2": (None, "Bo")}[user]
+    return {"kind": kind, "spotify_user_id": user, "listener_name": names[0], "display_name": names[1], "pages": pages}
+
+
+def listening_documents(run: str) -> tuple[dict[str, dict], list[dict]]:
+    """(documents by relative path, manifest errors) of each run of the listening bucket."""
+    saved = lambda *ids: [{"items": [{"added_at": "2026-12-01T00:00:00Z", "track": _k(i)} for i in ids], "offset": 0, "total": len(ids)}]
+    follows = lambda *ids: [{"artists": {"items": [{"id": a, "name": a.upper()} for a in ids], "cursors": {"after": None}, "total": len(ids)}}]
+    play = lambda at, track_id: {"played_at": at, "track": _k(track_id), "context": None}
+    if run == "L1":
+        return {
+            "plays/user1.json": _doc("plays", "user1", [{"items": [
+                play("2026-12-29T12:00:00.000Z", "k3"),
+                play("2026-12-28T01:00:00+01:00", "k1"),  # Monday 00:00 UTC: the week of 28 December
+                play("2026-12-27T23:59:59.999Z", "k2"),  # Sunday, the last millisecond of the week before
+                play("2026-12-21T10:00:00Z", "k1"),
+            ], "limit": 50}]),
+            "plays/user2.json": _doc("plays", "user2", [{"items": [play("2026-12-31T19:00:00-05:00", "k3")], "limit": 50}]),  # 1 Jan 00:00 UTC
+            "saved_tracks/user1.json": _doc("saved_tracks", "user1", saved("k1", "k2")),
+            "followed_artists/user1.json": _doc("followed_artists", "user1", follows("a1", "a2")),
+            "saved_tracks/user2.json": _doc("saved_tracks", "user2", saved("k3")),
+        }, []
+    if run == "P":
+        return {
+            "plays/user1.json": _doc("plays", "user1", [
+                {"items": [play("2027-01-11T07:05:00Z", "k4"), play("2027-01-11T07:00:00.000Z", "k1"), play("2027-01-01T00:30:00Z", "k3")], "limit": 3},
+                # the walk back from the newest play: overlaps the page before, and the poll before (L1)
+                {"items": [play("2027-01-11T07:00:00Z", "k1"), play("2027-01-01T00:30:00.000Z", "k3"), play("2026-12-29T12:00:00Z", "k3")], "limit": 3},
+            ]),
+        }, []
+    return {
+        "saved_tracks/user1.json": _doc("saved_tracks", "user1", [{"items": [], "offset": 0, "total": 0}]),
+        "saved_tracks/user2.json": _doc("saved_tracks", "user2", saved("k4")),
+        "followed_artists/user2.json": _doc("followed_artists", "user2", follows("a3")),
+    }, [{"kind": "followed_artists", "entity_id": "ana", "http_status": 502, "message": "Bad gateway"}]
+
+
+def build_listening_bucket(spark, root: Path) -> dict[str, dict]:
+    """Glue output of the LISTENING_RUNS, each transformed once; the transform results by run name."""
+    import hashlib
+    import json
+
+    from spotify_transform.job import run_transform
+
+    results = {}
+    for name, (run_id, extract_date, mode) in LISTENING_RUNS.items():
+        run_dir = root / "raw" / f"extract_date={extract_date}" / f"run_id={run_id}"
+        docs, errors = listening_documents(name)
+        objects = []
+        for relative, doc in docs.items():
+            data = json.dumps(doc).encode()
+            (run_dir / relative).parent.mkdir(parents=True, exist_ok=True)
+            (run_dir / relative).write_bytes(data)
+            objects.append({"key": f"raw/extract_date={extract_date}/run_id={run_id}/{relative}", "kind": doc["kind"],
+                            "entity_id": doc["listener_name"] or doc["spotify_user_id"], "bytes": len(data),
+                            "sha256": hashlib.sha256(data).hexdigest(), "items": 0, "pages": len(doc["pages"]),
+                            "fetched_in_run": run_id, "spotify_user_id": doc["spotify_user_id"]})
+        manifest = {"manifest_version": 2, "run_id": run_id, "extract_date": extract_date, "mode": mode,
+                    "started_at": f"{extract_date}T{run_id[9:11]}:00:00.000Z", "finished_at": f"{extract_date}T{run_id[9:11]}:00:05.000Z",
+                    "status": "partial" if errors else "complete", "stopped_early": None, "objects": objects, "errors": errors}
+        (run_dir / "_manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+        results[name] = run_transform(spark, raw_run_prefix=str(run_dir) + "/", processed_prefix=str(root / "processed") + "/",
+                                      rejects_prefix=str(root / "rejects") + "/", run_id=run_id, attempt_id=f"{name.lower()}-1")
+    return results

@@ -62,10 +62,11 @@ EXPECTED = {
         ("track", "short_term", 1, "tr4", "Duet", None),
         ("track", "short_term", 2, "tr3", "Old One", None),
     ],
-    # A weekly run without listening documents: empty tables (test_glue_listening.py covers their rows).
+    # A weekly run without listening documents: empty tables, no files (test_glue_listening.py covers their rows).
     "plays": [],
     "saved_tracks": [],
     "followed_artists": [],
+    "library_snapshots": [],
     "listener_profiles": [],
 }
 
@@ -92,7 +93,7 @@ def test_the_commit_record_lists_every_table_with_its_rows_and_files(spark, gold
     bucket, result = golden
     rows = bucket.rows(spark, "transform_commits")
     assert sorted((r["table_name"], r["row_count"], r["file_count"]) for r in rows) == sorted(
-        (name, len(expected), 1) for name, expected in EXPECTED.items()
+        (name, len(expected), 1 if expected else 0) for name, expected in EXPECTED.items()
     )
     committed_at = {r["committed_at"] for r in rows}
     assert len(committed_at) == 1 and result["committed_at"].startswith(committed_at.pop().isoformat()[:19])
@@ -108,7 +109,7 @@ def test_result_summary_counts_tables_rejects_and_objects(golden):
     assert result["superseded_attempts"] == {"superseded": [], "newer": [], "tagged_objects": 0, "error": None}
     assert result["manifest_status"] == "partial" and result["manifest_errors"] == 1
     assert {name: t["rows"] for name, t in result["tables"].items()} == {k: len(v) for k, v in EXPECTED.items()}
-    assert all(t["files"] == 1 for t in result["tables"].values())
+    assert all(t["files"] == (1 if t["rows"] else 0) for t in result["tables"].values())
     assert result["input_objects"] == 4
     # stray.json sits in the run folder but not in the manifest: listed as unlisted, never read into a table.
     assert result["objects"] == {"parsed": 4, "rejected": 0, "missing": 0, "unlisted": 1}
@@ -132,11 +133,14 @@ def test_the_unparseable_item_goes_to_rejects_with_its_reason(golden):
 
 def test_output_folders_hold_only_parquet_under_the_attempt(golden):
     bucket, result = golden
-    for table in [*EXPECTED, "transform_commits"]:
+    written = [table for table, rows in EXPECTED.items() if rows]
+    for table in [*written, "transform_commits"]:
         assert [p.name for p in bucket.run_table_dir(table).iterdir()] == [f"attempt_id={result['attempt_id']}"]
         names = sorted(p.name for p in bucket.table_dir(table).iterdir())
         assert len(names) == 1 and names[0].startswith("part-") and names[0].endswith(".parquet"), names
         assert result["tables"].get(table, {"path": None})["path"] in (None, f"file://{bucket.table_dir(table)}/")
+    # A table without rows gets no file and no folder: its commit row says 0 rows, 0 files.
+    assert all(result["tables"][table] == {"rows": 0, "files": 0, "path": None} for table in EXPECTED if table not in written)
     assert [p.name for p in bucket.rejects_dir().iterdir()][0].endswith(".json")
-    assert sorted(p.name for p in bucket.processed.iterdir()) == sorted([*EXPECTED, "transform_commits"])
+    assert sorted(p.name for p in bucket.processed.iterdir()) == sorted([*written, "transform_commits"])
     assert sorted(p.name for p in bucket.root.iterdir()) == ["processed", "raw", "rejects"]

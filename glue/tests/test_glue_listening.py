@@ -141,7 +141,7 @@ def test_plays_keep_every_play_once_per_page_with_context_and_reject_what_has_no
     }
     rejects = [row for tag, row in records if tag == "_reject"]
     assert [(r["locator"], r["reason"]) for r in rejects] == [
-        ("pages[1].items[4]", "play has no readable played_at ('not a time')"),
+        ("pages[1].items[4]", "play has no readable played_at ('not a time'): a date and time of day is needed, e.g. 2026-11-25T17:40:00.123Z"),
         ("pages[1].items[5]", "play is not a JSON object"),
     ]
     assert [row for tag, row in records if tag == "listener_profiles"] == [{"spotify_user_id": SAM, "listener_name": "sam", "display_name": "Sam Ple"}]
@@ -218,10 +218,11 @@ def test_a_listening_run_through_spark(spark, tmp_path):
     bucket = _write_run(tmp_path)
     result = bucket.transform(spark)
     counts = {name: t["rows"] for name, t in result["tables"].items()}
-    assert {k: counts[k] for k in ("plays", "saved_tracks", "followed_artists", "listener_profiles", "playlist_tracks")} == {
+    assert {k: counts[k] for k in ("plays", "saved_tracks", "followed_artists", "library_snapshots", "listener_profiles", "playlist_tracks")} == {
         "plays": 6,  # 7 plays read, the one on both pages kept once
         "saved_tracks": 3,
         "followed_artists": 3,
+        "library_snapshots": 2,  # Sam's saved tracks, Mira's follows
         "listener_profiles": 2,
         "playlist_tracks": 0,
     }
@@ -273,3 +274,32 @@ def test_every_row_says_whose_document_it_came_from_and_that_never_decides_which
     from spotify_transform.parse import completeness
 
     assert completeness({"track_id": "t", "spotify_user_id": "user9"}) == completeness({"track_id": "t", "spotify_user_id": None}) == 1
+
+
+def test_a_library_read_to_the_end_is_a_snapshot_even_when_empty():
+    saved = [row for tag, row in _records(f"saved_tracks/{SAM}.json", SAVED_DOC) if tag == "library_snapshots"]
+    assert saved == [{"spotify_user_id": SAM, "library": "saved_tracks", "items": 4, "items_total": 4}]
+    followed = [row for tag, row in _records(f"followed_artists/{MIRA}.json", FOLLOWED_DOC) if tag == "library_snapshots"]
+    assert followed == [{"spotify_user_id": MIRA, "library": "followed_artists", "items": 4, "items_total": 3}]
+    # Everything unsaved: one empty page, and the run is still a snapshot (of nothing).
+    empty = {**SAVED_DOC, "pages": [{"items": [], "offset": 0, "total": 0, "next": None}]}
+    records = _records(f"saved_tracks/{SAM}.json", empty)
+    assert [row for tag, row in records if tag == "library_snapshots"] == [{"spotify_user_id": SAM, "library": "saved_tracks", "items": 0, "items_total": 0}]
+    assert [tag for tag, _ in records if tag in ("saved_tracks", "_reject")] == []
+    # A plays document is no library snapshot.
+    assert [row for tag, row in _records(f"plays/{SAM}.json", PLAYS_DOC) if tag == "library_snapshots"] == []
+
+
+@pytest.mark.parametrize(
+    "pages, reason",
+    [
+        (None, "saved_tracks document has no pages: it is not a complete snapshot of the library"),
+        ([], "saved_tracks document has no pages: it is not a complete snapshot of the library"),
+        ([{"items": [{"added_at": None, "track": track("trQ", "Q")}], "offset": 0}, {"error": "cut"}], "page has no items list"),
+        ("nope", "pages is not a list"),
+    ],
+)
+def test_a_library_document_with_an_unreadable_page_is_no_snapshot(pages, reason):
+    records = _records(f"saved_tracks/{SAM}.json", {**SAVED_DOC, "pages": pages})
+    assert [row for tag, row in records if tag == "library_snapshots"] == []
+    assert [r["reason"] for tag, r in records if tag == "_reject"] == [reason]

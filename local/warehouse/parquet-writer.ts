@@ -85,7 +85,7 @@ function writerConnection(): Promise<DuckDBConnection> {
 
 /**
  * Writes an attempt's commit record (what the Glue job writes last): one row per table it published, with its row
- * count. Until it exists, the views do not show the attempt.
+ * count (a table with 0 rows has no file). Until it exists, the views do not show the attempt.
  */
 export async function writeCommitRecord(
   bucketDir: string,
@@ -96,7 +96,7 @@ export async function writeCommitRecord(
   const rows = Object.entries(rowCounts).map(([table_name, row_count]) => ({
     table_name,
     row_count,
-    file_count: 1,
+    file_count: row_count > 0 ? 1 : 0, // the Glue job writes no file for a table without rows
     committed_at: utcTimestampText(committedAt),
   }));
   return writeProcessedParquet(bucketDir, COMMIT_TABLE.name, run, rows);

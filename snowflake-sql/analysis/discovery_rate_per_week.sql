@@ -1,5 +1,6 @@
 -- Question: What share of each listener's plays each week were of tracks they first played that week?
--- "First played" counts from the start of the polled history, so a listener's first week is all discovery.
+-- "First played" counts from the start of the polled history, so every track play of a listener's first week is
+-- discovery; a play without a track (an episode, a local file, a missing item) counts among the plays, never as one.
 WITH first_plays AS (
     SELECT spotify_user_id, track_id, MIN(week_start) AS first_week
     FROM current_plays

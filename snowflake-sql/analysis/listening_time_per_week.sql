@@ -1,7 +1,8 @@
 -- Question: How much did each listener listen each week (plays, and minutes of the tracks played)?
--- Every week in which anyone was heard, from each listener's first week on (a silent week shows 0), latest week
--- first. Minutes are the played tracks' durations: Spotify does not say how much of a track was heard.
-WITH play_lengths AS (
+-- Every week from each listener's first week to the latest week anyone was heard (a silent week shows 0, even one
+-- in which nobody listened), latest week first. Minutes are the played tracks' durations: Spotify does not say how
+-- much of a track was heard.
+WITH RECURSIVE play_lengths AS (
     SELECT
         p.spotify_user_id,
         p.week_start,
@@ -15,8 +16,13 @@ weekly AS (
     FROM play_lengths
     GROUP BY spotify_user_id, week_start
 ),
-weeks AS (
-    SELECT DISTINCT week_start FROM weekly
+weeks (week_start) AS (
+    -- Monday after Monday from the first week heard to the last: a week of nobody's plays is a week too.
+    SELECT MIN(week_start) FROM weekly HAVING COUNT(*) > 0
+    UNION ALL
+    SELECT CAST(w.week_start + 7 AS DATE)
+    FROM weeks AS w
+    WHERE w.week_start < (SELECT MAX(week_start) FROM weekly)
 ),
 first_weeks AS (
     SELECT spotify_user_id, MIN(week_start) AS first_week

@@ -38,19 +38,23 @@ REPO = Path(__file__).resolve().parents[2]
 METADATA_COLUMNS = ("source_file", "loaded_at")
 
 
-@pytest.fixture(scope="module")
-def answers(warehouse_bucket, tmp_path_factory):
-    """The deployment's SQL and the local DuckDB warehouse's answers on the warehouse bucket (one tsx run)."""
-    root, _ = warehouse_bucket
+def duckdb_answers(root: Path, warehouse: Path) -> dict:
+    """The deployment's SQL and the local DuckDB warehouse's answers on a bucket folder (one tsx run)."""
     npx = shutil.which("npx")
     assert npx, "npx (Node) is needed: the DuckDB side of this comparison is the TypeScript local warehouse"
-    warehouse = tmp_path_factory.mktemp("duckdb") / "warehouse.duckdb"
     completed = subprocess.run(
         [npx, "tsx", str(REPO / "__tests__" / "warehouse" / "duckdb-answers.ts"), "--bucket", str(root), "--warehouse", str(warehouse)],
         cwd=REPO, capture_output=True, text=True, timeout=300, env={**os.environ},
     )
     assert completed.returncode == 0, completed.stderr[-4000:]
     return json.loads(completed.stdout)
+
+
+@pytest.fixture(scope="module")
+def answers(warehouse_bucket, tmp_path_factory):
+    """The deployment's SQL and the local DuckDB warehouse's answers on the warehouse bucket."""
+    root, _ = warehouse_bucket
+    return duckdb_answers(root, tmp_path_factory.mktemp("duckdb") / "warehouse.duckdb")
 
 
 def _plain(value):
@@ -78,10 +82,14 @@ def _comparable(columns, rows, *, ordered):
 @pytest.fixture(scope="module")
 def snowflake(answers, warehouse_bucket):
     """A fakesnow session holding what the warehouse stack deploys, loaded through the pipes' COPY statements."""
+    yield from fakesnow_warehouse(answers, warehouse_bucket[0])
+
+
+def fakesnow_warehouse(answers: dict, root: Path):
+    """(cursor, loaded keys per table) of a fakesnow session holding what the stack deploys, loaded from `root`."""
     import fakesnow
     import snowflake.connector
 
-    root, _ = warehouse_bucket
     names = answers["names"]
     db, schema = names["database"], names["schema"]
     with fakesnow.patch():
