@@ -12,7 +12,8 @@ import { checkpointKey, PLAYLIST_STATE_KEY, runPrefix, type RunManifest } from '
 
 const prefixOf = (m: RunManifest) => runPrefix(m.run_id, m.extract_date);
 import { LocalFolderWriter, type RawObjectWriter } from '../../handlers/shared/raw-writer';
-import { SAMPLE_PLAYLIST_IDS, SAMPLE_USER_ID } from '../../local/fake-spotify/catalog';
+import { SAMPLE_FRIEND_ID, SAMPLE_PLAYLIST_IDS, SAMPLE_USER_ID } from '../../local/fake-spotify/catalog';
+import { FULL_LISTENER_SCOPE } from '../../local/fake-spotify/listening';
 import type { FakeSpotifyServer } from '../../local/fake-spotify/server';
 import { bucketDir, fake, input, listFiles, OWNED, readJson } from './extract-helpers';
 
@@ -377,4 +378,30 @@ test('a compatible server that serves fewer items per page than asked, or sends 
     const ids = readJson(dir, manifest.objects.find((o) => o.entity_id === OWNED[0])!.key).item_pages.flatMap((p: { items: unknown[] }) => p.items);
     expect(ids).toHaveLength(150);
   }
+});
+
+test("each listener's top lists are their own: read with their token, one listener's refusal an error for them alone", async () => {
+  // Mira authorised the app without user-top-read: Spotify answers her /v1/me/top with 403.
+  const server = await fake({
+    listeners: [
+      { userId: SAMPLE_USER_ID, displayName: 'Sam Ple', refreshToken: 'AQDtop-sam', seed: 31 },
+      { userId: SAMPLE_FRIEND_ID, displayName: 'Mira', refreshToken: 'AQDtop-mira', seed: 32, scope: FULL_LISTENER_SCOPE.replace('user-top-read ', '') },
+    ],
+  });
+  const listeners = server.listeners().map((l, i) => ({ name: ['sam', 'mira'][i], credentials: { ...server.credentials, refreshToken: l.refreshToken } }));
+  const dir = bucketDir();
+  const { manifest } = await extractRun(input(server, dir, { playlists: [OWNED[0]], topItems: { enabled: true, timeRanges: ['short_term'] } }, { listeners }));
+  expect(manifest.status).toBe('partial');
+  expect(manifest.errors).toEqual([
+    { kind: 'top', entity_id: 'mira/artists_short_term', http_status: 403, message: 'Insufficient client scope' },
+    { kind: 'top', entity_id: 'mira/tracks_short_term', http_status: 403, message: 'Insufficient client scope' },
+  ]);
+  // Sam's lists are complete, and the playlist (read as the first listener) too.
+  const tops = manifest.objects.filter((o) => o.kind === 'top');
+  expect(tops.map((o) => [o.entity_id, o.spotify_user_id])).toEqual([
+    ['sam/artists_short_term', SAMPLE_USER_ID],
+    ['sam/tracks_short_term', SAMPLE_USER_ID],
+  ]);
+  expect(manifest.objects.filter((o) => o.kind === 'playlist').map((o) => o.entity_id)).toEqual([OWNED[0]]);
+  expect(manifest.counts).toMatchObject({ top_lists: 2, top_items: 40 + 20, listeners: 1 });
 });
