@@ -384,8 +384,8 @@ test("each listener's top lists are their own: read with their token, one listen
   // Mira authorised the app without user-top-read: Spotify answers her /v1/me/top with 403.
   const server = await fake({
     listeners: [
-      { userId: SAMPLE_USER_ID, displayName: 'Sam Ple', refreshToken: 'AQDtop-sam', seed: 31 },
-      { userId: SAMPLE_FRIEND_ID, displayName: 'Mira', refreshToken: 'AQDtop-mira', seed: 32, scope: FULL_LISTENER_SCOPE.replace('user-top-read ', '') },
+      { userId: SAMPLE_USER_ID, displayName: 'Sam Ple', refreshToken: 'AQDtop-sam', seed: 31, savedTracks: 0, followedArtists: 0 },
+      { userId: SAMPLE_FRIEND_ID, displayName: 'Mira', refreshToken: 'AQDtop-mira', seed: 32, savedTracks: 0, followedArtists: 0, scope: FULL_LISTENER_SCOPE.replace('user-top-read ', '') },
     ],
   });
   const listeners = server.listeners().map((l, i) => ({ name: ['sam', 'mira'][i], credentials: { ...server.credentials, refreshToken: l.refreshToken } }));

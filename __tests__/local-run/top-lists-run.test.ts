@@ -22,6 +22,8 @@ import { pendingRuns } from '../../cli/commands/transform';
 import { runTransformBatch } from '../../local/spark/run-transform';
 import { LocalWarehouse } from '../../local/warehouse/local-warehouse';
 
+const analysisText = (name: string) => readFileSync(join(__dirname, '../../snowflake-sql/analysis', `${name}.sql`), 'utf8').trim().replace(/;$/, '');
+
 jest.setTimeout(240_000);
 
 const dir = mkdtempSync(join(tmpdir(), 'top-lists-run-'));
@@ -59,7 +61,7 @@ const config = () =>
 const listeners = (): ExtractListenerInput[] =>
   server.listeners().map((l, i) => ({ name: NAMES[i], credentials: { ...server.credentials, refreshToken: l.refreshToken } }));
 
-async function extractTransformLoad(at: Date, seed: string): Promise<RunManifest> {
+async function extract(at: Date, seed: string): Promise<RunManifest> {
   const { manifest } = await extractRun({
     spotify: config().spotify,
     timeBudgetSeconds: 60,
@@ -69,10 +71,6 @@ async function extractTransformLoad(at: Date, seed: string): Promise<RunManifest
     runId: newRunId(at, seed),
     startedAt: at,
   });
-  const pending = pendingRuns(bucketDir);
-  expect(pending.map((r) => r.runId)).toEqual([manifest.run_id]);
-  await runTransformBatch({ bucketDir, runs: pending.map((r) => ({ runId: r.runId, rawRunPrefix: r.prefix })) });
-  await warehouse.loadProcessed(bucketDir);
   return manifest;
 }
 
@@ -96,54 +94,72 @@ function rawLists(manifest: RunManifest): Lists {
   return out;
 }
 
-let firstWeek: Lists;
+let week1: RunManifest;
+let week2: RunManifest;
 
-test("two listeners: each one's top lists land under their own spotify_user_id", async () => {
-  const manifest = await extractTransformLoad(new Date('2026-11-25T06:00:00Z'), 'week-1');
-  expect(manifest.errors).toEqual([]);
-  const tops = manifest.objects.filter((o) => o.kind === 'top');
-  // 2 listeners x 2 item types x 2 time ranges, each its own raw object.
+beforeAll(async () => {
+  week1 = await extract(new Date('2026-11-25T06:00:00Z'), 'week-1');
+  // A week later Mira's token is revoked.
+  server.revokeListener(SAMPLE_FRIEND_ID);
+  week2 = await extract(new Date('2026-12-02T06:00:00Z'), 'week-2');
+  // Both runs in one job run (one Spark start-up, each run its own attempt), then loaded.
+  const pending = pendingRuns(bucketDir);
+  expect(pending.map((r) => r.runId)).toEqual([week1.run_id, week2.run_id]);
+  await runTransformBatch({ bucketDir, runs: pending.map((r) => ({ runId: r.runId, rawRunPrefix: r.prefix })) });
+  await warehouse.loadProcessed(bucketDir);
+});
+
+const ORDERED = 'ORDER BY spotify_user_id, item_type, time_range, rank';
+const only = (all: Lists, user: string): Lists => Object.fromEntries(Object.entries(all).filter(([k]) => k.startsWith(`${user}/`)));
+
+test("two listeners: each one's top lists are their own raw objects, read with their own token", () => {
+  expect(week1.errors).toEqual([]);
+  const tops = week1.objects.filter((o) => o.kind === 'top');
+  // 2 listeners x 2 item types x 2 time ranges, each its own raw object and entity.
   expect(tops).toHaveLength(8);
   expect(new Set(tops.map((o) => o.key)).size).toBe(8);
   expect(new Set(tops.map((o) => o.entity_id)).size).toBe(8);
   expect(tops.filter((o) => o.spotify_user_id === SAMPLE_FRIEND_ID)).toHaveLength(4);
   expect(tops.filter((o) => o.spotify_user_id === SAMPLE_USER_ID)).toHaveLength(4);
-
-  firstWeek = rawLists(manifest);
-  expect(Object.keys(firstWeek)).toHaveLength(8);
+  const lists = rawLists(week1);
+  expect(Object.keys(lists)).toHaveLength(8);
   // The fake serves each listener different lists: a mix-up could not pass unseen.
-  expect(firstWeek[`${SAMPLE_FRIEND_ID}/track/short_term`]).not.toEqual(firstWeek[`${SAMPLE_USER_ID}/track/short_term`]);
+  expect(lists[`${SAMPLE_FRIEND_ID}/track/short_term`]).not.toEqual(lists[`${SAMPLE_USER_ID}/track/short_term`]);
+});
 
-  const ordered = 'ORDER BY spotify_user_id, item_type, time_range, rank';
-  expect(await lists(`SELECT spotify_user_id, item_type, time_range, item_id FROM committed_user_top_items ${ordered}`)).toEqual(firstWeek);
-  expect(await lists(`SELECT spotify_user_id, item_type, time_range, item_id FROM current_top_items ${ordered}`)).toEqual(firstWeek);
+test("each listener's top lists land under their own spotify_user_id in user_top_items", async () => {
+  const rows = (run: string) => lists(`SELECT spotify_user_id, item_type, time_range, item_id FROM committed_user_top_items WHERE run_id = '${run}' ${ORDERED}`);
+  expect(await rows(week1.run_id)).toEqual(rawLists(week1));
+  expect(await rows(week2.run_id)).toEqual(rawLists(week2));
+});
 
-  // A listener whose only data is top lists is a listener, under their configured name.
+test('a revoked listener is an error for them alone; current_top_items keeps each listener\'s latest lists', async () => {
+  expect(week2.errors).toEqual([expect.objectContaining({ kind: 'listener', entity_id: 'mira' })]);
+  const tops = week2.objects.filter((o) => o.kind === 'top');
+  expect(tops).toHaveLength(4);
+  expect(tops.map((o) => o.spotify_user_id)).toEqual(tops.map(() => SAMPLE_USER_ID));
+
+  // Sam's from this week, Mira's still from the week before.
+  const current = await lists(`SELECT spotify_user_id, item_type, time_range, item_id FROM current_top_items ${ORDERED}`);
+  expect(current).toEqual({ ...only(rawLists(week1), SAMPLE_FRIEND_ID), ...rawLists(week2) });
+  const runs = (await warehouse.query('SELECT spotify_user_id, MIN(run_id), MAX(run_id) FROM current_top_items GROUP BY 1 ORDER BY 1')).rows;
+  expect(runs).toEqual([
+    [SAMPLE_FRIEND_ID, week1.run_id, week1.run_id],
+    [SAMPLE_USER_ID, week2.run_id, week2.run_id],
+  ]);
+});
+
+test('a listener whose only data is top lists is a listener, and my_top_tracks_now says whose list each row is', async () => {
   expect((await warehouse.query('SELECT spotify_user_id, listener_name FROM listeners ORDER BY listener_name')).rows).toEqual([
     [SAMPLE_FRIEND_ID, 'mira'],
     [SAMPLE_USER_ID, 'sam'],
   ]);
-  // The analysis says whose list each row is, so a caller can ask per listener.
   const now = await warehouse.runAnalysis('my_top_tracks_now');
   expect(now.columns.slice(0, 4)).toEqual(['spotify_user_id', 'listener_name', 'time_range', 'rank']);
   const mira = now.rows.filter((r) => r[0] === SAMPLE_FRIEND_ID && r[2] === 'short_term');
   expect(mira.map((r) => r[1])).toEqual(mira.map(() => 'mira'));
-  expect(mira.map((r) => Number(r[3]))).toEqual(firstWeek[`${SAMPLE_FRIEND_ID}/track/short_term`].slice(0, 10).map((_, i) => i + 1));
-});
-
-test("a week later one listener is revoked: an error for them alone, and each listener's latest lists stay current", async () => {
-  server.revokeListener(SAMPLE_FRIEND_ID);
-  const manifest = await extractTransformLoad(new Date('2026-12-02T06:00:00Z'), 'week-2');
-  expect(manifest.errors).toEqual([expect.objectContaining({ kind: 'listener', entity_id: 'mira' })]);
-  const tops = manifest.objects.filter((o) => o.kind === 'top');
-  expect(tops.map((o) => o.spotify_user_id)).toEqual(tops.map(() => SAMPLE_USER_ID));
-  expect(tops).toHaveLength(4);
-
-  const secondWeek = rawLists(manifest);
-  const current = await lists('SELECT spotify_user_id, item_type, time_range, item_id FROM current_top_items ORDER BY spotify_user_id, item_type, time_range, rank');
-  // Sam's from this week, Mira's still from the week before: each listener's latest lists.
-  const miraLastWeek = Object.fromEntries(Object.entries(firstWeek).filter(([k]) => k.startsWith(SAMPLE_FRIEND_ID)));
-  expect(current).toEqual({ ...miraLastWeek, ...secondWeek });
-  const runs = (await warehouse.query('SELECT spotify_user_id, COUNT(DISTINCT run_id) FROM current_top_items GROUP BY 1 ORDER BY 1')).rows;
-  expect(runs.map((r) => [r[0], Number(r[1])])).toEqual([[SAMPLE_FRIEND_ID, 1], [SAMPLE_USER_ID, 1]].sort());
+  expect(mira.map((r) => Number(r[3]))).toEqual(rawLists(week1)[`${SAMPLE_FRIEND_ID}/track/short_term`].slice(0, 10).map((_, i) => i + 1));
+  // A caller asks per listener by wrapping it.
+  const sql = `SELECT COUNT(*) FROM (${analysisText('my_top_tracks_now')}) AS a WHERE a.listener_name = 'sam'`;
+  expect(Number((await warehouse.query(sql)).rows[0][0])).toBe(now.rows.filter((r) => r[1] === 'sam').length);
 });
