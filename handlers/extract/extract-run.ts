@@ -97,8 +97,8 @@ export interface ExtractRunInput {
   /** `full` (default): everything configured; `plays`: the listeners' plays alone (the frequent schedule). */
   mode?: RunMode;
   /**
-   * The listeners, each read with their own client (their documents and top lists); playlists are read as the first. Default: one
-   * listener, `me`, on `credentials`.
+   * The listeners, each read with their own client (their documents and their top lists); playlists are read as the
+   * first. Default: one listener, `me`, on `credentials`.
    */
   listeners?: ExtractListenerInput[];
 }
