@@ -122,7 +122,7 @@ export const STAGES: Stage[] = [
               items += event.items;
               progress(`${playlists} playlists, ${items} items: ${event.name ?? event.playlistId}`);
             } else if (event.type === 'top-done') {
-              progress(`top ${event.itemType} (${event.timeRange}): ${event.items}`);
+              progress(`${event.listener}: top ${event.itemType} (${event.timeRange}): ${event.items}`);
             } else if (event.type === 'listening-done') {
               progress(`${event.listener}: ${event.items} ${event.kind.replace('_', ' ')}`);
             }

@@ -46,7 +46,7 @@ test('a new run prints its manifest key on stdout, and the same run id again fin
   const key = first.stdout.trim();
   expect(key).toMatch(/^raw\/extract_date=2026-11-23\/run_id=20261123T060000Z-[0-9a-f]{6}\/_manifest\.json$/);
   expect(existsSync(join(dir, 'bucket', key))).toBe(true);
-  expect(first.stderr).toMatch(/Extracted 3 playlists, 340 items, 60 top items, 0 errors \(complete\)/);
+  expect(first.stderr).toMatch(/Extracted 3 playlists, 340 items, 100 top items, 0 errors \(complete\)/);
 
   const runId = /run_id=([^/]+)/.exec(key)![1];
   const files = listFiles(join(dir, 'bucket'));

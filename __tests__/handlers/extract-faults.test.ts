@@ -93,7 +93,7 @@ describe.each(SEEDS)('30%% faults, seed %i', (seed) => {
     // Every top list whole, in rank order.
     for (const type of ['tracks', 'artists'] as const) {
       for (const range of ['short_term', 'medium_term', 'long_term'] as const) {
-        const object = manifest.objects.find((o) => o.entity_id === `${type}_${range}`)!;
+        const object = manifest.objects.find((o) => o.entity_id === `me/${type}_${range}`)!;
         const ids = (readJson(dir, object.key).pages as Json[]).flatMap((p) => (p.items as Json[]).map((i) => i.id));
         expect(ids).toEqual(catalog.top[type][range]);
       }

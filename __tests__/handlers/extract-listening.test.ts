@@ -78,14 +78,14 @@ test('two listeners side by side, one revoked: an error in the manifest, the oth
   expect(new Set(followed.pages.flatMap((p: { artists: { items: Array<{ id: string }> } }) => p.artists.items.map((a) => a.id))).size).toBe(57);
 });
 
-test('the first listener revoked: their playlists and top lists are skipped, the second listener is extracted, the run is not stopped', async () => {
+test('the first listener revoked: their playlists and top lists are skipped, the second listener (top lists too) is extracted, the run is not stopped', async () => {
   const server = await steadyFake();
   server.revokeListener(SAMPLE_USER_ID);
   const dir = bucketDir();
   const { manifest } = await extractRun(input(server, dir, { listening: ALL, topItems: { enabled: true } }, { listeners: listenersOf(server), ...runAt(server, 'first-revoked') }));
   expect(manifest.errors.map((e) => [e.kind, e.entity_id])).toEqual([['listener', 'sam']]);
-  expect(manifest.objects.every((o) => o.entity_id === 'mira')).toBe(true);
-  expect(manifest.counts).toMatchObject({ playlists: 0, top_lists: 0, listeners: 1, saved_tracks: 64, followed_artists: 23 });
+  expect(manifest.objects.every((o) => o.spotify_user_id === SAMPLE_FRIEND_ID && o.entity_id.replace(/\/.*$/, '') === 'mira')).toBe(true);
+  expect(manifest.counts).toMatchObject({ playlists: 0, top_lists: 6, listeners: 1, saved_tracks: 64, followed_artists: 23 });
 });
 
 test('plays runs: the cursor moves after the manifest; 30 new plays since make the next poll; nothing twice', async () => {

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { extractRun, ExtractFailedError, newRunId } from '../../handlers/extract/extract-run';
 import { checkpointKey, PLAYLIST_STATE_KEY } from '../../handlers/shared/manifest';
-import { loadSampleCatalog, SAMPLE_PLAYLIST_IDS } from '../../local/fake-spotify/catalog';
+import { loadSampleCatalog, SAMPLE_FRIEND_ID, SAMPLE_PLAYLIST_IDS, SAMPLE_USER_ID } from '../../local/fake-spotify/catalog';
 import type { FakeSpotifyServer } from '../../local/fake-spotify/server';
 import { bucketDir, fake, input, listFiles, OWNED, readJson } from './extract-helpers';
 
@@ -51,6 +51,44 @@ describe('resume', () => {
     expect(manifest.counts.token_calls).toBeGreaterThanOrEqual(2);
     for (const o of manifest.objects) expect(sha256(dir, o.key)).toBe(o.sha256);
     expect(readJson(dir, checkpointKey(run.runId, '2026-11-25')).attempts.map((a: { outcome: string }) => a.outcome)).toEqual(['failed', 'complete']);
+  });
+
+  test("two listeners' top lists: each its own checkpoint entry and object; a resume fetches only the lists missing", async () => {
+    const dir = bucketDir();
+    const first = await fake();
+    const names = ['sam', 'mira'];
+    const listeners = (server: FakeSpotifyServer) =>
+      server.listeners().map((l, i) => ({ name: names[i], credentials: { ...server.credentials, refreshToken: l.refreshToken } }));
+    const top = { enabled: true, timeRanges: ['short_term', 'medium_term', 'long_term'] as Array<'short_term' | 'medium_term' | 'long_term'> };
+    let closing: Promise<void> | null = null;
+    const run = input(first, dir, { maxConcurrentRequests: 1, maxRetries: 1, playlists: [], topItems: top }, {
+      listeners: listeners(first),
+      // Sam's six lists are done and Mira's first one: then Spotify goes away.
+      onProgress: (event) => {
+        if (event.type === 'top-done' && event.listener === 'mira') closing ??= first.close();
+      },
+    });
+    const error = await extractRun(run).catch((e: unknown) => e);
+    await closing;
+    expect(error).toBeInstanceOf(ExtractFailedError);
+    const done = readJson(dir, checkpointKey(run.runId, '2026-11-25')).objects as Array<{ entity_id: string; spotify_user_id: string }>;
+    expect(done.filter((o) => o.entity_id.startsWith('sam/'))).toHaveLength(6);
+    expect(done.filter((o) => o.entity_id.startsWith('mira/'))).toHaveLength(1);
+
+    const second = await fake();
+    const { manifest, resumed } = await extractRun(input(second, dir, { playlists: [], topItems: top }, { runId: run.runId, listeners: listeners(second) }));
+    expect(resumed).toBe(true);
+    expect(manifest).toMatchObject({ status: 'complete', attempts: 2, counts: { top_lists: 12, listeners: 2 } });
+    const tops = manifest.objects.filter((o) => o.kind === 'top');
+    expect(new Set(tops.map((o) => o.key)).size).toBe(12);
+    expect(tops.filter((o) => o.spotify_user_id === SAMPLE_USER_ID).map((o) => o.entity_id.split('/')[0])).toEqual(Array(6).fill('sam'));
+    expect(tops.filter((o) => o.spotify_user_id === SAMPLE_FRIEND_ID).map((o) => o.entity_id.split('/')[0])).toEqual(Array(6).fill('mira'));
+    // Only Mira's five missing lists were asked for (one page each), nothing of Sam's again.
+    expect(second.requests().filter((r) => r.path.startsWith('/v1/me/top/'))).toHaveLength(5);
+    for (const o of tops) {
+      expect(sha256(dir, o.key)).toBe(o.sha256);
+      expect(readJson(dir, o.key)).toMatchObject({ kind: 'top', spotify_user_id: o.spotify_user_id });
+    }
   });
 
   test('a transient failure is retried in later passes before it is recorded; only a 4xx is final in the checkpoint', async () => {

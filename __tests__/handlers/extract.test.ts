@@ -8,9 +8,12 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { extractRun, ExtractFailedError, newRunId } from '../../handlers/extract/extract-run';
-import { checkpointKey, PLAYLIST_STATE_KEY, type RunManifest } from '../../handlers/shared/manifest';
+import { checkpointKey, PLAYLIST_STATE_KEY, runPrefix, type RunManifest } from '../../handlers/shared/manifest';
+
+const prefixOf = (m: RunManifest) => runPrefix(m.run_id, m.extract_date);
 import { LocalFolderWriter, type RawObjectWriter } from '../../handlers/shared/raw-writer';
-import { SAMPLE_PLAYLIST_IDS } from '../../local/fake-spotify/catalog';
+import { SAMPLE_FRIEND_ID, SAMPLE_PLAYLIST_IDS, SAMPLE_USER_ID } from '../../local/fake-spotify/catalog';
+import { FULL_LISTENER_SCOPE } from '../../local/fake-spotify/listening';
 import type { FakeSpotifyServer } from '../../local/fake-spotify/server';
 import { bucketDir, fake, input, listFiles, OWNED, readJson } from './extract-helpers';
 
@@ -106,13 +109,24 @@ describe('a full run on the sample catalog', () => {
     expect(manifest.counts.playlist_items).toBe(playlists.reduce((n, o) => n + o.items, 0));
   });
 
-  test('top tracks and artists for each time range, one object each', () => {
-    const tops = manifest.objects.filter((o) => o.kind === 'top').map((o) => o.entity_id);
-    expect(tops.sort()).toEqual(
-      ['artists_long_term', 'artists_medium_term', 'artists_short_term', 'tracks_long_term', 'tracks_medium_term', 'tracks_short_term'],
+  test("top tracks and artists for each time range, one object each, named for the listener whose lists they are", () => {
+    const tops = manifest.objects.filter((o) => o.kind === 'top');
+    // The implicit listener `me` (no listeners configured): entity `<listener>/<type>_<range>`.
+    expect(tops.map((o) => o.entity_id).sort()).toEqual(
+      ['artists_long_term', 'artists_medium_term', 'artists_short_term', 'tracks_long_term', 'tracks_medium_term', 'tracks_short_term'].map((e) => `me/${e}`),
     );
-    const raw = readJson(dir, manifest.objects.find((o) => o.entity_id === 'tracks_short_term')!.key);
-    expect(raw).toMatchObject({ kind: 'top', item_type: 'tracks', time_range: 'short_term', pages: [{ items: expect.any(Array) }] });
+    const object = tops.find((o) => o.entity_id === 'me/tracks_short_term')!;
+    expect(object).toMatchObject({ spotify_user_id: SAMPLE_USER_ID, key: `${prefixOf(manifest)}top/tracks_short_term.${SAMPLE_USER_ID}.json` });
+    const raw = readJson(dir, object.key);
+    expect(raw).toMatchObject({
+      kind: 'top',
+      item_type: 'tracks',
+      time_range: 'short_term',
+      spotify_user_id: SAMPLE_USER_ID,
+      listener_name: 'me',
+      display_name: 'Sam Ple',
+      pages: [{ items: expect.any(Array) }],
+    });
   });
 
   test('the call count is the minimum: one token, /me + its playlists, item pages + metadata, top pages', () => {
@@ -319,7 +333,7 @@ test('top lists longer than one page are paged with offset to the end', async ()
   const dir = bucketDir();
   const { manifest } = await extractRun(input(server, dir, { playlists: [], topItems: { enabled: true } }));
   // The sample user's lists: tracks 40 / 75 / 99, artists 20 / 35 / 50 (short / medium / long term).
-  const byEntity = Object.fromEntries(manifest.objects.map((o) => [o.entity_id, o]));
+  const byEntity = Object.fromEntries(manifest.objects.map((o) => [o.entity_id.replace(/^me\//, ''), o]));
   expect(byEntity.tracks_long_term).toMatchObject({ items: 99, pages: 2 });
   expect(byEntity.tracks_medium_term).toMatchObject({ items: 75, pages: 2 });
   expect(byEntity.artists_long_term).toMatchObject({ items: 50, pages: 1 });
@@ -361,8 +375,34 @@ test('a compatible server that serves fewer items per page than asked, or sends 
     const { manifest } = await extractRun(input(server, dir, { playlists: [OWNED[0]], topItems: { enabled: true, timeRanges: ['long_term'] } }));
     expect(manifest.status).toBe('complete');
     expect(manifest.objects.find((o) => o.entity_id === OWNED[0])).toMatchObject({ items: 150, pages: Math.ceil(150 / size), refetched_after_snapshot_change: false });
-    expect(manifest.objects.find((o) => o.entity_id === 'tracks_long_term')).toMatchObject({ items: 99, pages: Math.ceil(99 / size) });
+    expect(manifest.objects.find((o) => o.entity_id === 'me/tracks_long_term')).toMatchObject({ items: 99, pages: Math.ceil(99 / size) });
     const ids = readJson(dir, manifest.objects.find((o) => o.entity_id === OWNED[0])!.key).item_pages.flatMap((p: { items: unknown[] }) => p.items);
     expect(ids).toHaveLength(150);
   }
+});
+
+test("each listener's top lists are their own: read with their token, one listener's refusal an error for them alone", async () => {
+  // Mira authorised the app without user-top-read: Spotify answers her /v1/me/top with 403.
+  const server = await fake({
+    listeners: [
+      { userId: SAMPLE_USER_ID, displayName: 'Sam Ple', refreshToken: 'AQDtop-sam', seed: 31, savedTracks: 0, followedArtists: 0 },
+      { userId: SAMPLE_FRIEND_ID, displayName: 'Mira', refreshToken: 'AQDtop-mira', seed: 32, savedTracks: 0, followedArtists: 0, scope: FULL_LISTENER_SCOPE.replace('user-top-read ', '') },
+    ],
+  });
+  const listeners = server.listeners().map((l, i) => ({ name: ['sam', 'mira'][i], credentials: { ...server.credentials, refreshToken: l.refreshToken } }));
+  const dir = bucketDir();
+  const { manifest } = await extractRun(input(server, dir, { playlists: [OWNED[0]], topItems: { enabled: true, timeRanges: ['short_term'] } }, { listeners }));
+  expect(manifest.status).toBe('partial');
+  expect(manifest.errors).toEqual([
+    { kind: 'top', entity_id: 'mira/artists_short_term', http_status: 403, message: 'Insufficient client scope' },
+    { kind: 'top', entity_id: 'mira/tracks_short_term', http_status: 403, message: 'Insufficient client scope' },
+  ]);
+  // Sam's lists are complete, and the playlist (read as the first listener) too.
+  const tops = manifest.objects.filter((o) => o.kind === 'top');
+  expect(tops.map((o) => [o.entity_id, o.spotify_user_id])).toEqual([
+    ['sam/artists_short_term', SAMPLE_USER_ID],
+    ['sam/tracks_short_term', SAMPLE_USER_ID],
+  ]);
+  expect(manifest.objects.filter((o) => o.kind === 'playlist').map((o) => o.entity_id)).toEqual([OWNED[0]]);
+  expect(manifest.counts).toMatchObject({ top_lists: 2, top_items: 40 + 20, listeners: 1 });
 });

@@ -32,7 +32,10 @@ function runData(run: ProcessedRun): Record<string, Array<Record<string, unknown
       { artist_id: 'a2', artist_name: 'Band' },
     ],
     track_artists: trackIds.map((id, n) => ({ track_id: id, artist_id: n % 2 === 0 ? 'a1' : 'a2', artist_position: 0 })),
-    user_top_items: trackIds.map((id, n) => ({ item_type: 'track', time_range: 'short_term', rank: n + 1, item_id: id, item_name: 'Intro' })),
+    // Both listeners (named alike) have top lists, and a run from before listeners (no user id) one too.
+    user_top_items: [null, 'u1', 'u2'].flatMap((user) =>
+      trackIds.map((id, n) => ({ spotify_user_id: user, item_type: 'track', time_range: 'short_term', rank: n + 1, item_id: id, item_name: 'Intro' })),
+    ),
     ...listening(run, trackIds),
   };
 }
@@ -89,6 +92,9 @@ describe('analysis row order', () => {
     const drops = await forward.runAnalysis('drop_outs_and_movers_this_week');
     expect(drops.rows.filter((r) => r[0] === 'Mix' && r[2] === 'drop_out')).toHaveLength(2);
     expect((await forward.runAnalysis('new_entries_this_week')).rows).toHaveLength(2);
+    // Two listeners named alike and a run from before listeners, each with the same top list.
+    const top = await forward.runAnalysis('my_top_tracks_now');
+    expect(top.rows.filter((r) => r[2] === 'short_term' && r[3] === 1).map((r) => [r[0], r[1]])).toEqual([['u1', 'twin'], ['u2', 'twin'], [null, null]]);
   });
 
   test.each(['forward', 'reversed'])('every analysis gives the same rows in the same order, whatever the load order (%s)', async (which) => {

@@ -73,12 +73,15 @@ export const EXPECTED: Record<string, { columns: string[]; rows: unknown[][] }> 
     ],
   },
   my_top_tracks_now: {
-    columns: ['time_range', 'rank', 'track', 'artist_names'],
+    columns: ['spotify_user_id', 'listener_name', 'time_range', 'rank', 'track', 'artist_names'],
     rows: [
-      ['short_term', 1, 'Six', 'Cy, Ada L'],
-      ['short_term', 2, 'One (Remastered)', 'Ada L'],
-      ['medium_term', 1, 'Three', 'Bo'],
-      ['long_term', 1, 'Four', 'Cy'],
+      // Mira's lists from run A (none in run B), named by her display name; Sam's latest per time range.
+      ['u_mira', 'Mira', 'short_term', 1, 'Two', 'Ada L, Bo'],
+      ['u_mira', 'Mira', 'short_term', 2, 'Four', 'Cy'],
+      ['u_sam', 'sam', 'short_term', 1, 'Six', 'Cy, Ada L'],
+      ['u_sam', 'sam', 'short_term', 2, 'One (Remastered)', 'Ada L'],
+      ['u_sam', 'sam', 'medium_term', 1, 'Three', 'Bo'],
+      ['u_sam', 'sam', 'long_term', 1, 'Four', 'Cy'],
     ],
   },
 };

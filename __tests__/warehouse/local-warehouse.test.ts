@@ -274,7 +274,7 @@ describe('attempts and commits: the views read only the latest committed attempt
     const data = structuredClone(DATA.B);
     data.playlist_tracks = data.playlist_tracks.filter((row) => row.playlist_id !== 'pl_night' || Number(row.position) < 2);
     data.playlist_snapshots = data.playlist_snapshots.map((row) => (row.playlist_id === 'pl_night' ? { ...row, items_total: 2, snapshot_id: 's5' } : row));
-    data.user_top_items = [{ item_type: 'track', time_range: 'short_term', rank: 1, item_id: 't4', item_name: 'Four' }];
+    data.user_top_items = [{ spotify_user_id: 'u_sam', item_type: 'track', time_range: 'short_term', rank: 1, item_id: 't4', item_name: 'Four' }];
     return data;
   };
   const chartOf = async (playlist: string) =>
@@ -305,8 +305,10 @@ describe('attempts and commits: the views read only the latest committed attempt
       ['Late Night Drive', 2, 1, 50],
       ['Morning Mix', 3, 1, 33.3],
     ]);
-    expect((await warehouse.runAnalysis('my_top_tracks_now')).rows.filter((r) => r[0] === 'short_term')).toEqual([['short_term', 1, 'Four', 'Cy']]);
-    const top = await warehouse.query(`SELECT time_range, rank, item_id, run_id FROM current_top_items WHERE item_type = 'track' ORDER BY time_range, rank`);
+    expect((await warehouse.runAnalysis('my_top_tracks_now')).rows.filter((r) => r[0] === 'u_sam' && r[2] === 'short_term')).toEqual([['u_sam', 'sam', 'short_term', 1, 'Four', 'Cy']]);
+    const top = await warehouse.query(
+      `SELECT time_range, rank, item_id, run_id FROM current_top_items WHERE item_type = 'track' AND spotify_user_id = 'u_sam' ORDER BY time_range, rank`,
+    );
     // Attempt-2 has no long-term list, so run B has none now; medium-term still comes from run A.
     expect(top.rows).toEqual([
       ['medium_term', 1, 't3', RUN_A.runId],

@@ -59,9 +59,9 @@ function progressLine(event: ExtractProgressEvent): string | null {
     case 'playlist-failed':
       return `  playlist ${event.playlistId}: not extracted (${event.httpStatus === null ? 'no HTTP answer' : `HTTP ${event.httpStatus}`}: ${event.message})`;
     case 'top-done':
-      return `  top ${event.itemType} (${event.timeRange}): ${event.items}`;
+      return `  ${event.listener}: top ${event.itemType} (${event.timeRange}): ${event.items}`;
     case 'top-failed':
-      return `  top ${event.itemType} (${event.timeRange}): not extracted (${event.message})`;
+      return `  ${event.listener}: top ${event.itemType} (${event.timeRange}): not extracted (${event.message})`;
     case 'listening-done':
       return `  ${event.listener}: ${plural(event.items, LISTENING_NOUN[event.kind])}${event.possibleGap ? ' (plays may be missing: more than 50 since the last poll)' : ''}`;
     case 'listening-failed':

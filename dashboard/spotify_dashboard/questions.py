@@ -99,7 +99,8 @@ class DashboardData:
                 f"No listening data yet: this warehouse has no plays to chart (missing: {', '.join(missing)}).",
                 LISTENING_HINT,
             )
-        if self.listeners().empty:
+        # A listener may be seen through their top lists alone: without a play there is still nothing to chart.
+        if self.listeners().empty or self.busiest_listener() is None:
             return NoData("No listening data yet: no plays have been loaded into the warehouse.", LISTENING_HINT)
         return None
 

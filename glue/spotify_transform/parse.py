@@ -604,6 +604,11 @@ def parse_object(ctx: RunContext, file_path: str, data: bytes) -> Iterator[Recor
         yield from with_reader(parse_playlist(ctx, path, doc), reader)
     elif kind == "top":
         yield from with_reader(parse_top(ctx, path, doc), reader)
+        if reader is not None and "listener_name" in doc:
+            # Each listener's top lists name them: a listener whose only data is top lists has a profile too.
+            from .parse_listening import profile_record  # imported here: it builds on this module
+
+            yield profile_record(path, reader, doc)
     else:
         from .parse_listening import LISTENING_PARSERS  # imported here: it builds on this module
 

@@ -112,6 +112,9 @@ def _write_raw_run(root: Path, run_id: str, extract_date: str, edit) -> Path:
     (run_dir / "_manifest.json").unlink()
     docs = {p.relative_to(run_dir).as_posix(): json.loads(p.read_text(encoding="utf-8")) for p in run_dir.glob("*/*.json")}
     edit(docs)
+    for path in run_dir.glob("*/*.json"):
+        if path.relative_to(run_dir).as_posix() not in docs:
+            path.unlink()  # the edit removed (or renamed) it
     for relative, doc in docs.items():
         (run_dir / relative).parent.mkdir(parents=True, exist_ok=True)
         (run_dir / relative).write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
@@ -138,6 +141,22 @@ def _week2(docs) -> None:
     top = docs["top/tracks_short_term.json"]["pages"][0]
     top["items"].reverse()
     _listening(docs)
+    _listeners_top_lists(docs)
+
+
+def _listeners_top_lists(docs) -> None:
+    """Week 2's top lists are each listener's own (week 1's are from before listeners: no user id): Ana's are the
+    fixture's lists, and user2 has a short-term track list of their own, the same tracks in another order."""
+    import json
+
+    for relative in [r for r in docs if r.startswith("top/")]:
+        doc = docs.pop(relative)
+        doc.update({"spotify_user_id": "user1", "listener_name": "ana", "display_name": "Ana"})
+        docs[relative.replace(".json", ".user1.json")] = doc
+    theirs = json.loads(json.dumps(docs["top/tracks_short_term.user1.json"]))
+    theirs.update({"spotify_user_id": "user2", "listener_name": None, "display_name": None})
+    theirs["pages"][0]["items"].reverse()
+    docs["top/tracks_short_term.user2.json"] = theirs
 
 
 def _play(played_at, track_id, name, context=None, duration_ms=None):
@@ -195,8 +214,8 @@ def _week2_rerun(docs) -> None:
     pl2["item_pages"][0]["items"] = items[:2] + items[-1:]  # shrank from 5 to 3 items: tr3 and tr1 dropped out
     pl2["item_pages"][0]["total"] = 3
     pl2["playlist"]["tracks"]["total"] = 3
-    docs["top/tracks_short_term.json"]["pages"][0]["items"] = docs["top/tracks_short_term.json"]["pages"][0]["items"][:1]
-    docs["top/tracks_short_term.json"]["pages"][0]["total"] = 1
+    docs["top/tracks_short_term.user1.json"]["pages"][0]["items"] = docs["top/tracks_short_term.user1.json"]["pages"][0]["items"][:1]
+    docs["top/tracks_short_term.user1.json"]["pages"][0]["total"] = 1
 
 
 def build_warehouse_bucket(spark, golden: "Bucket", root: Path) -> tuple[Path, dict[str, str]]:

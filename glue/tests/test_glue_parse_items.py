@@ -168,3 +168,18 @@ def test_a_repeated_top_rank_is_rejected():
     records = _records(doc, "top/artists_long_term.json")
     assert [(r["rank"], r["item_id"]) for r in _rows(records, "user_top_items")] == [(1, "r1"), (2, "r2")]
     assert [r["locator"] for r in _rows(records, parse.REJECT)] == ["pages[1].items[0]"]
+
+
+def test_a_listeners_top_list_carries_their_id_and_names_them_in_listener_profiles():
+    doc = {"kind": "top", "item_type": "tracks", "time_range": "short_term", "spotify_user_id": "u-mira",
+           "listener_name": "mira", "display_name": "Mira", "pages": [{"offset": 0, "total": 1, "items": [_track("t1")]}]}
+    records = _records(doc, "top/tracks_short_term.u-mira.json")
+    assert [(r["spotify_user_id"], r["rank"], r["item_id"]) for r in _rows(records, "user_top_items")] == [("u-mira", 1, "t1")]
+    assert _rows(records, "listener_profiles") == [{"spotify_user_id": "u-mira", "listener_name": "mira", "display_name": "Mira"}]
+
+
+def test_a_top_list_from_before_listeners_has_no_listener():
+    doc = {"kind": "top", "item_type": "tracks", "time_range": "short_term", "pages": [{"offset": 0, "total": 1, "items": [_track("t1")]}]}
+    records = _records(doc, "top/tracks_short_term.json")
+    assert [r["spotify_user_id"] for r in _rows(records, "user_top_items")] == [None]
+    assert _rows(records, "listener_profiles") == []

@@ -7,7 +7,8 @@
  * listener's plays cursor moves only after the manifest is written.
  *
  * One listener whose token is refused (revoked, missing) is an error in the manifest, not a stop: the others are
- * extracted in full. Playlists and top lists are read as the first listener.
+ * extracted in full. Top lists are personal: each listener's are read with their own token and written as their own
+ * objects. Playlists (shared catalogue data) are read as the first listener.
  *
  * A run never loses what it fetched: every finished entity is recorded in the run's checkpoint, so the same run
  * id run again (a Lambda retry, `pipeline extract --run-id X`) fetches only what is missing, then writes the
@@ -25,6 +26,7 @@ import {
   MANIFEST_VERSION,
   runPrefix,
   TOP_ITEM_TYPES,
+  topEntityId,
   type ListeningKind,
   type ManifestError,
   type RunManifest,
@@ -59,8 +61,8 @@ export type ExtractProgressEvent =
   | { type: 'playlists-resolved'; playlistIds: string[] }
   | { type: 'playlist-done'; playlistId: string; name: string | null; items: number; pages: number; reused: boolean }
   | { type: 'playlist-failed'; playlistId: string; httpStatus: number | null; message: string }
-  | { type: 'top-done'; itemType: TopItemType; timeRange: TimeRange; items: number }
-  | { type: 'top-failed'; itemType: TopItemType; timeRange: TimeRange; httpStatus: number | null; message: string }
+  | { type: 'top-done'; listener: string; itemType: TopItemType; timeRange: TimeRange; items: number }
+  | { type: 'top-failed'; listener: string; itemType: TopItemType; timeRange: TimeRange; httpStatus: number | null; message: string }
   | { type: 'listening-done'; listener: string; kind: ListeningKind; items: number; possibleGap: boolean }
   | { type: 'listening-failed'; listener: string; kind: ListeningKind; httpStatus: number | null; message: string }
   | { type: 'listener-failed'; listener: string; message: string }
@@ -95,8 +97,8 @@ export interface ExtractRunInput {
   /** `full` (default): everything configured; `plays`: the listeners' plays alone (the frequent schedule). */
   mode?: RunMode;
   /**
-   * The listeners, each read with their own client; playlists and top lists are read as the first. Default: one
-   * listener, `me`, on `credentials`.
+   * The listeners, each read with their own client (their documents and their top lists); playlists are read as the
+   * first. Default: one listener, `me`, on `credentials`.
    */
   listeners?: ExtractListenerInput[];
 }
@@ -137,6 +139,7 @@ interface Plan {
   mode: RunMode;
   configured: string[];
   includeMine: boolean;
+  /** The top lists read of every listener. */
   topLists: Array<[TopItemType, TimeRange]>;
   /** What is read of every listener. */
   listening: ListeningKind[];
@@ -237,7 +240,7 @@ export async function extractRun(input: ExtractRunInput): Promise<ExtractRunResu
   }
 
   // One client per listener (their own token), all behind the app's one rate-limit gate; the first listener's
-  // client also reads the playlists and top lists.
+  // client also reads the playlists.
   const listeners: ExtractListenerInput[] = input.listeners?.length
     ? input.listeners
     : [{ name: DEFAULT_LISTENER_NAME, credentials: input.credentials, onRefreshTokenRotated: input.onRefreshTokenRotated }];
@@ -291,14 +294,17 @@ export async function extractRun(input: ExtractRunInput): Promise<ExtractRunResu
     runId,
     extractDate,
     logger,
-    // Playlists and top lists say whose token read them (a user token has a "me").
+    // Playlists say whose token read them (a user token has a "me").
     profile: spotify.authMode === 'user' ? contexts[0].profile : undefined,
   };
   const state = await PlaylistState.load(writer, { api_base_url: spotify.apiBaseUrl, market: spotify.market ?? null });
   const attempt = new RunAttempt(ctx, checkpoint, state, progress, contexts);
   try {
     const playlists = plan.mode === 'full' ? await attempt.resolvePlaylists(plan.configured, plan.includeMine) : [];
-    const tops = plan.topLists.map(([itemType, timeRange]): Entity => ({ kind: 'top', entityId: `${itemType}_${timeRange}`, itemType, timeRange }));
+    // Every listener's own top lists (/v1/me/top is personal), each its own entity: its own checkpoint entry and key.
+    const tops = contexts.flatMap((listener) =>
+      plan.topLists.map(([itemType, timeRange]): Entity => ({ kind: 'top', entityId: topEntityId(listener.name, itemType, timeRange), itemType, timeRange, listener })),
+    );
     const listening = contexts.flatMap((listener) => plan.listening.map((kind): Entity => ({ kind, entityId: listener.name, listener })));
     await attempt.fetchMissing([...playlists, ...tops, ...listening], spotify.maxConcurrentRequests);
   } finally {
@@ -428,7 +434,7 @@ function buildManifest(
       token_calls: totals.token_calls,
       retries: totals.retries,
       rate_limited: totals.rate_limited,
-      listeners: new Set(objects.filter((o) => o.spotify_user_id && o.kind !== 'playlist' && o.kind !== 'top').map((o) => o.entity_id)).size,
+      listeners: new Set(objects.filter((o) => o.spotify_user_id && o.kind !== 'playlist').map((o) => o.spotify_user_id)).size,
       plays: listening('plays').reduce((sum, o) => sum + o.items, 0),
       saved_tracks: listening('saved_tracks').reduce((sum, o) => sum + o.items, 0),
       followed_artists: listening('followed_artists').reduce((sum, o) => sum + o.items, 0),

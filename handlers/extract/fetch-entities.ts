@@ -4,11 +4,11 @@
  * - a playlist: reused when its snapshot id equals the one of its last complete fetch (no call at all when the
  *   snapshot id came from /v1/me/playlists, one `fields=snapshot_id` call otherwise); else every item page, then
  *   its metadata, and once more if the snapshot id moved while the pages were fetched;
- * - a top list: every page, with offset, to the end;
+ * - a listener's top list, with their own token: every page, with offset, to the end;
  * - the user's own and collaborative playlists, with the snapshot ids their listing carries (50 per call).
  */
 import type { PipelineConfig } from '../../config/pipeline-config';
-import { playlistKey, topKey, type ManifestObject, type TimeRange, type TopItemType } from '../shared/manifest';
+import { playlistKey, topEntityId, topKey, type ManifestObject, type TimeRange, type TopItemType } from '../shared/manifest';
 import type { RawObjectWriter } from '../shared/raw-writer';
 import type { ListenerProfile } from './listening';
 import type { PlaylistState } from './playlist-state';
@@ -35,7 +35,7 @@ export interface FetchContext {
   runId: string;
   extractDate: string;
   logger: MinimalLogger;
-  /** Whose token reads (a user token): named in every document, so every table carries the Spotify user id. */
+  /** Whose token reads playlists (a user token, the first listener's): named in every playlist document. */
   profile?: () => Promise<ListenerProfile>;
 }
 
@@ -219,23 +219,50 @@ export async function fetchPlaylist(
   return { object, name: stringOrNull(version.metadata.name), reused: false };
 }
 
-export async function fetchTopList(ctx: FetchContext, itemType: TopItemType, timeRange: TimeRange): Promise<ManifestObject> {
-  const { spotify, client } = ctx;
-  const pageSize = spotify.topItems.limit;
-  const reader = await readBy(ctx);
+/** Whose top list is read: a listener, with their own client (their own token) and who they are. */
+export interface TopListReader {
+  /** The listener's configured name. */
+  name: string;
+  client: SpotifyClient;
+  profile: () => Promise<ListenerProfile>;
+}
+
+/**
+ * One listener's top list, with their own token (/v1/me/top is personal): every page, written as their own raw
+ * object, which names them (spotify_user_id, listener_name) so every row of it carries their Spotify user id.
+ */
+export async function fetchTopList(ctx: FetchContext, reader: TopListReader, itemType: TopItemType, timeRange: TimeRange): Promise<ManifestObject> {
+  const pageSize = ctx.spotify.topItems.limit;
+  // Who they are first: their id names the object, so two listeners' lists never share a key.
+  const profile = await reader.profile();
   const pages = await allPages(pageSize, async (offset) =>
-    (await client.getJson(
+    (await reader.client.getJson(
       `/me/top/${itemType}`,
       { time_range: timeRange, limit: pageSize, offset },
       `GET /v1/me/top/${itemType}?time_range=${timeRange}&offset=${offset}`,
     )) as Json,
   );
-  const key = topKey(ctx.runId, ctx.extractDate, itemType, timeRange);
-  const written = await ctx.writer.put(
-    key,
-    JSON.stringify({ kind: 'top', item_type: itemType, time_range: timeRange, ...reader, fetched_at: new Date().toISOString(), pages }),
-    'application/json',
-  );
+  const key = topKey(ctx.runId, ctx.extractDate, itemType, timeRange, profile.spotifyUserId);
+  const document = {
+    kind: 'top',
+    item_type: itemType,
+    time_range: timeRange,
+    spotify_user_id: profile.spotifyUserId,
+    listener_name: reader.name,
+    display_name: profile.displayName,
+    fetched_at: new Date().toISOString(),
+    pages,
+  };
+  const written = await ctx.writer.put(key, JSON.stringify(document), 'application/json');
   const items = pages.reduce((sum, page) => sum + asArray(page.items).length, 0);
-  return { key, kind: 'top', entity_id: `${itemType}_${timeRange}`, ...written, items, pages: pages.length, fetched_in_run: ctx.runId, ...reader };
+  return {
+    key,
+    kind: 'top',
+    entity_id: topEntityId(reader.name, itemType, timeRange),
+    ...written,
+    items,
+    pages: pages.length,
+    fetched_in_run: ctx.runId,
+    spotify_user_id: profile.spotifyUserId,
+  };
 }

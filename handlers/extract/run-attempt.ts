@@ -19,11 +19,12 @@ export const ENTITY_PASSES = 3;
 
 export type Entity =
   | { kind: 'playlist'; entityId: string; listed?: ListedPlaylist }
-  | { kind: 'top'; entityId: string; itemType: TopItemType; timeRange: TimeRange }
+  /** A listener's top list, read with their own client; entityId is `<listener name>/<type>_<time_range>`. */
+  | { kind: 'top'; entityId: string; itemType: TopItemType; timeRange: TimeRange; listener: ListenerContext }
   /** A listener's document; entityId is the listener's name. */
   | { kind: ListeningKind; entityId: string; listener: ListenerContext };
 
-const isListening = (entity: Entity): entity is Extract<Entity, { listener: ListenerContext }> =>
+const isListening = (entity: Entity): entity is Extract<Entity, { kind: ListeningKind }> =>
   (LISTENING_KINDS as readonly string[]).includes(entity.kind);
 
 /** Runs tasks with at most `limit` in flight; each task handles its own errors. */
@@ -69,7 +70,7 @@ export class RunAttempt {
     return [this.ctx.client, ...this.listeners.map((l) => l.client).filter((c) => c !== this.ctx.client)];
   }
 
-  /** The listener whose credentials failed (the first listener for playlists and top lists), recorded once. */
+  /** The listener whose credentials failed (the first listener for playlists), recorded once. */
   private listenerFailed(listener: ListenerContext, error: SpotifyFatalError): void {
     if (!this.checkpoint.error('listener', listener.name)) {
       const failure = listenerError(listener.name, error);
@@ -125,7 +126,7 @@ export class RunAttempt {
       if (done && e.kind === 'playlist') {
         this.progress({ type: 'playlist-done', playlistId: e.entityId, name: e.listed?.name ?? null, items: done.items, pages: done.pages, reused: done.fetched_in_run !== ctx.runId });
       }
-      if (done && e.kind === 'top') this.progress({ type: 'top-done', itemType: e.itemType, timeRange: e.timeRange, items: done.items });
+      if (done && e.kind === 'top') this.progress({ type: 'top-done', listener: e.listener.name, itemType: e.itemType, timeRange: e.timeRange, items: done.items });
       if (done && isListening(e)) this.progress({ type: 'listening-done', listener: e.entityId, kind: e.kind, items: done.items, possibleGap: done.possible_gap === true });
     }
     let pending = entities.filter((e) => !checkpoint.object(e.kind, e.entityId) && !checkpoint.error(e.kind, e.entityId));
@@ -138,7 +139,8 @@ export class RunAttempt {
 
   private async runEntity(entity: Entity): Promise<void> {
     const { ctx, checkpoint } = this;
-    const client = isListening(entity) ? entity.listener.client : ctx.client;
+    // A listener's documents and top lists are read with their own client; playlists with the first listener's.
+    const client = entity.kind === 'playlist' ? ctx.client : entity.listener.client;
     if (client.stopReason || this.halt) return;
     try {
       if (isListening(entity)) {
@@ -150,13 +152,13 @@ export class RunAttempt {
         checkpoint.done(result.object);
         this.progress({ type: 'playlist-done', playlistId: entity.entityId, name: result.name, items: result.object.items, pages: result.object.pages, reused: result.reused });
       } else {
-        const object = await fetchTopList(ctx, entity.itemType, entity.timeRange);
+        const object = await fetchTopList(ctx, entity.listener, entity.itemType, entity.timeRange);
         checkpoint.done(object);
-        this.progress({ type: 'top-done', itemType: entity.itemType, timeRange: entity.timeRange, items: object.items });
+        this.progress({ type: 'top-done', listener: entity.listener.name, itemType: entity.itemType, timeRange: entity.timeRange, items: object.items });
       }
       this.transient.delete(`${entity.kind}/${entity.entityId}`);
     } catch (error) {
-      const listener = isListening(entity) ? entity.listener : this.listeners[0];
+      const listener = entity.kind === 'playlist' ? this.listeners[0] : entity.listener;
       if (error instanceof SpotifyFatalError && error.credentialsProblem && listener) {
         this.listenerFailed(listener, error);
         return;
@@ -168,7 +170,7 @@ export class RunAttempt {
         } else if (entity.kind === 'playlist') {
           this.progress({ type: 'playlist-failed', playlistId: entity.entityId, httpStatus: failure.http_status, message: failure.message });
         } else {
-          this.progress({ type: 'top-failed', itemType: entity.itemType, timeRange: entity.timeRange, httpStatus: failure.http_status, message: failure.message });
+          this.progress({ type: 'top-failed', listener: entity.listener.name, itemType: entity.itemType, timeRange: entity.timeRange, httpStatus: failure.http_status, message: failure.message });
         }
       });
     }

@@ -36,7 +36,10 @@ export interface ManifestObject {
   /** Full bucket key: under this run's prefix, or (reused) under the prefix of the run named by fetched_in_run. */
   key: string;
   kind: 'playlist' | 'top' | ListeningKind;
-  /** Playlist id, `<type>_<time_range>` for a top list, the listener's configured name for a listener document. */
+  /**
+   * Playlist id; `<listener name>/<type>_<time_range>` for a top list (`<type>_<time_range>` in runs from before
+   * listeners); the listener's configured name for a listener document.
+   */
   entity_id: string;
   bytes: number;
   sha256: string;
@@ -94,7 +97,7 @@ export interface ManifestCounts {
   token_calls: number;
   retries: number;
   rate_limited: number;
-  /** Listeners read in this run (their listener documents), of those configured. */
+  /** Listeners read in this run (their listener documents or top lists), of those configured. */
   listeners?: number;
   /** Plays newer than each listener's cursor, summed over listeners. */
   plays?: number;
@@ -174,8 +177,18 @@ export function playlistKey(runId: string, extractDate: string, playlistId: stri
   return `${runPrefix(runId, extractDate)}playlists/${playlistId}.json`;
 }
 
-export function topKey(runId: string, extractDate: string, itemType: TopItemType, timeRange: TimeRange): string {
-  return `${runPrefix(runId, extractDate)}top/${itemType}_${timeRange}.json`;
+/**
+ * A listener's top list: `top/<item_type>_<time_range>.<spotify_user_id>.json`, one per listener (their own token,
+ * their own list). Still one folder deep (the transform reads `<folder>/<file>`); runs from before listeners wrote
+ * `top/<item_type>_<time_range>.json`, which the transform still reads.
+ */
+export function topKey(runId: string, extractDate: string, itemType: TopItemType, timeRange: TimeRange, spotifyUserId: string): string {
+  return `${runPrefix(runId, extractDate)}top/${itemType}_${timeRange}.${encodeURIComponent(spotifyUserId)}.json`;
+}
+
+/** A listener's top list in the checkpoint and the manifest: `<listener name>/<item_type>_<time_range>`. */
+export function topEntityId(listenerName: string, itemType: TopItemType, timeRange: TimeRange): string {
+  return `${listenerName}/${itemType}_${timeRange}`;
 }
 
 /** Parses a manifest key back into its parts; null when the key is not a run manifest. */

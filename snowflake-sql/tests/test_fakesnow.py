@@ -169,6 +169,31 @@ def test_the_views_read_only_the_latest_committed_attempt_of_each_run(snowflake,
     assert rows == 3
 
 
+def test_top_lists_are_current_per_listener_and_old_runs_keep_theirs(snowflake):
+    """Week 1 is from before listeners (no user id); week 2 has Ana's lists and user2's own short-term tracks."""
+    cur, _ = snowflake
+    rows = cur.execute(
+        "SELECT SPOTIFY_USER_ID, ITEM_TYPE, TIME_RANGE, MIN(RUN_ID), COUNT(*) FROM CURRENT_TOP_ITEMS GROUP BY 1, 2, 3 ORDER BY 1 NULLS LAST, 2, 3"
+    ).fetchall()
+    week1, week2 = "20261125T060000Z-a1b2c3", "20261202T060000Z-b2c3d4"
+    assert [r[:4] for r in rows] == [
+        ("user1", "artist", "short_term", week2),
+        ("user1", "track", "short_term", week2),
+        ("user2", "track", "short_term", week2),
+        (None, "artist", "short_term", week1),
+        (None, "track", "short_term", week1),
+    ]
+    # Ana's short-term tracks were cut to one by the re-run; user2's list (the fixture's two, reversed) is whole.
+    counts = {(r[0], r[1]): r[4] for r in rows}
+    assert counts[("user1", "track")] == 1 and counts[("user2", "track")] == 2
+    listeners = cur.execute("SELECT DISTINCT SPOTIFY_USER_ID, LISTENER_NAME FROM (" + _analysis("my_top_tracks_now") + ") ORDER BY 1 NULLS LAST").fetchall()
+    assert listeners == [("user1", "ana"), ("user2", "user2"), (None, None)]
+
+
+def _analysis(name: str) -> str:
+    return (REPO / "snowflake-sql" / "analysis" / f"{name}.sql").read_text(encoding="utf-8").strip().rstrip(";")
+
+
 def test_every_view_answers_as_the_local_warehouse(snowflake, answers):
     cur, _ = snowflake
     differing = []

@@ -9,6 +9,9 @@ WITH seen AS (
     SELECT spotify_user_id FROM committed_followed_artists
     UNION
     SELECT spotify_user_id FROM committed_listener_profiles
+    UNION
+    -- A listener whose only data is top lists (listening turned off); runs from before listeners have no id.
+    SELECT spotify_user_id FROM committed_user_top_items WHERE spotify_user_id IS NOT NULL
 ),
 latest_profile AS (
     SELECT spotify_user_id, listener_name, display_name
