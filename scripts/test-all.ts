@@ -11,11 +11,37 @@
  * TEST_SERIAL=1 runs the suites one after another with their output streamed.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(__dirname, '..');
 const RESULTS = join(ROOT, 'build', 'test-results');
+
+// Every suite's temporary files (os.tmpdir(), Python's tempfile and pytest's tmp_path, Spark's local dirs) go to
+// a folder of this run under build/tmp, removed when the run ends: tests that leave their temporary folders behind
+// do not fill /tmp. Folders of earlier runs that were killed are removed at the start of the next.
+const TMP_ROOT = join(ROOT, 'build', 'tmp');
+const RUN_TMP = join(TMP_ROOT, `test-run-${process.pid}`);
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function prepareTmp(): void {
+  if (existsSync(TMP_ROOT)) {
+    for (const name of readdirSync(TMP_ROOT)) {
+      const pid = /^test-run-(\d+)$/.exec(name)?.[1];
+      if (pid && !alive(Number(pid))) rmSync(join(TMP_ROOT, name), { recursive: true, force: true });
+    }
+  }
+  mkdirSync(RUN_TMP, { recursive: true });
+}
+const TMP_ENV = { TMPDIR: RUN_TMP, SPARK_LOCAL_DIRS: RUN_TMP };
 
 interface Suite {
   name: string;
@@ -107,7 +133,7 @@ function record(suite: Suite, ok: boolean, seconds: number): void {
 function runStreamed(suite: Suite): void {
   process.stdout.write(`\n=== ${suite.name} ===\n`);
   const t0 = Date.now();
-  const result = spawnSync(suite.command[0], suite.command.slice(1), { cwd: ROOT, stdio: 'inherit', env: { ...process.env, ...suite.env } });
+  const result = spawnSync(suite.command[0], suite.command.slice(1), { cwd: ROOT, stdio: 'inherit', env: { ...process.env, ...TMP_ENV, ...suite.env } });
   record(suite, result.status === 0, (Date.now() - t0) / 1000);
 }
 
@@ -117,7 +143,7 @@ function runBuffered(suite: Suite): Promise<void> {
   process.stdout.write(`--- started: ${suite.name}\n`);
   return new Promise((resolvePromise) => {
     const chunks: Buffer[] = [];
-    const child = spawn(suite.command[0], suite.command.slice(1), { cwd: ROOT, env: { ...process.env, ...suite.env } });
+    const child = spawn(suite.command[0], suite.command.slice(1), { cwd: ROOT, env: { ...process.env, ...TMP_ENV, ...suite.env } });
     child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => chunks.push(chunk));
     let done = false;
@@ -134,6 +160,8 @@ function runBuffered(suite: Suite): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  prepareTmp();
+  process.on('exit', () => rmSync(RUN_TMP, { recursive: true, force: true }));
   if (serial) {
     for (const suite of SUITES) runStreamed(suite);
   } else {
