@@ -159,9 +159,24 @@ function runBuffered(suite: Suite): Promise<void> {
   });
 }
 
+/**
+ * checkov's install, when it is missing (a fresh machine: ~100 packages, over a minute of downloads), starts at
+ * once beside the other suites instead of after synth; the checkov suite waits for it (the script's lock) and
+ * reports any install error itself, so this step's own outcome is not a result.
+ */
+function prepareCheckov(): Promise<void> {
+  if (!SUITES.some((s) => s.command.includes('scripts/checkov.sh'))) return Promise.resolve();
+  return new Promise((resolvePromise) => {
+    const child = spawn('bash', ['scripts/checkov.sh', '--install'], { cwd: ROOT, stdio: 'ignore', env: { ...process.env, ...TMP_ENV } });
+    child.on('error', () => resolvePromise());
+    child.on('close', () => resolvePromise());
+  });
+}
+
 async function main(): Promise<void> {
   prepareTmp();
   process.on('exit', () => rmSync(RUN_TMP, { recursive: true, force: true }));
+  const checkovInstalled = prepareCheckov();
   if (serial) {
     for (const suite of SUITES) runStreamed(suite);
   } else {
@@ -175,6 +190,7 @@ async function main(): Promise<void> {
       );
     }
   }
+  await checkovInstalled;
   process.stdout.write(`\n${SUITES.length} suites in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   process.stdout.write(failedSuites.length ? `; failed: ${failedSuites.join(', ')}\n` : '; all green\n');
   if (skipped > 0) process.stdout.write(`${skipped} tests skipped: a skipped test is a defect here\n`);
