@@ -12,6 +12,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(__dirname, '..');
@@ -42,6 +43,9 @@ function prepareTmp(): void {
   mkdirSync(RUN_TMP, { recursive: true });
 }
 const TMP_ENV = { TMPDIR: RUN_TMP, SPARK_LOCAL_DIRS: RUN_TMP };
+// jest's transform cache stays where jest keeps it by default (the machine's temporary folder, shared by the
+// checkouts on the machine), not in this run's folder: a cold cache costs every test file its compile again.
+const JEST_CACHE = join(tmpdir(), `jest_${process.getuid?.().toString(36) ?? 'default'}`);
 
 interface Suite {
   name: string;
@@ -63,7 +67,7 @@ function jestSuite(name: string, phase: 1 | 2, resultFile: string, args: string[
     name,
     phase,
     lane: 'jest',
-    command: ['npx', 'jest', '--ci', ...args, '--json', `--outputFile=${join(RESULTS, resultFile)}`],
+    command: ['npx', 'jest', '--ci', `--cacheDirectory=${JEST_CACHE}`, ...args, '--json', `--outputFile=${join(RESULTS, resultFile)}`],
     env: { TZ: TEST_TZ },
     counts: () => {
       const r = JSON.parse(readFileSync(join(RESULTS, resultFile), 'utf8'));
