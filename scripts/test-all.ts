@@ -3,11 +3,12 @@
  * suite fails, so CI does not land a red run.
  *
  * The suites run in two phases of lanes that run at the same time (suites of one lane one after the other):
- *   phase 1: types, then jest on two workers (everything but the Spark-heavy local run)  |  synth, checkov, actionlint
- *   phase 2: jest's end-to-end local run (Spark)                                          |  pytest (Spark)
+ *   phase 1: jest on two workers (everything but the Spark-heavy local run)  |  types
+ *   phase 2: jest's end-to-end local run (Spark), then synth, checkov, actionlint  |  pytest (Spark)
  * The lanes spend much of their time waiting on JVMs, child processes and disk, so on two cores they overlap well;
  * the two Spark-heavy suites share phase 2, so the timing-sensitive jest tests (token renewal, retries) never run
- * beside a saturated CPU. Each suite's output is printed whole when it ends, so the log reads suite by suite.
+ * beside a saturated CPU. Lanes by CPU time (docs/benchmarks.md): pytest is the longest suite of phase 2, ~1.9x the
+ * local run, so the infrastructure checks follow the local run there rather than crowd phase 1's jest. Each suite's output is printed whole when it ends, so the log reads suite by suite.
  * TEST_SERIAL=1 runs the suites one after another with their output streamed.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -62,11 +63,11 @@ interface Suite {
 // time), so a conversion through the machine's zone shows as a wrong instant.
 const TEST_TZ = process.env.TEST_TZ ?? 'America/Los_Angeles';
 
-function jestSuite(name: string, phase: 1 | 2, resultFile: string, args: string[]): Suite {
+function jestSuite(name: string, phase: 1 | 2, lane: string, resultFile: string, args: string[]): Suite {
   return {
     name,
     phase,
-    lane: 'jest',
+    lane,
     command: ['npx', 'jest', '--ci', `--cacheDirectory=${JEST_CACHE}`, ...args, '--json', `--outputFile=${join(RESULTS, resultFile)}`],
     env: { TZ: TEST_TZ },
     counts: () => {
@@ -77,13 +78,13 @@ function jestSuite(name: string, phase: 1 | 2, resultFile: string, args: string[
 }
 
 const SUITES: Suite[] = [
-  { name: 'types (tsc --noEmit)', phase: 1, lane: 'jest', command: ['npx', 'tsc', '--noEmit', '-p', 'tsconfig.json'] },
+  { name: 'types (tsc --noEmit)', phase: 1, lane: 'types', command: ['npx', 'tsc', '--noEmit', '-p', 'tsconfig.json'] },
   // jest in two runs. The end-to-end local run (Spark takes both cores for ~75 s) runs apart; the other files run
   // on two workers, since most of them wait on servers and child processes rather than the CPU (jest's default on
   // 2 cores is one worker: 174 s for all files one by one; docs/benchmarks.md). Keeping Spark apart also keeps the
   // timing-sensitive tests (token renewal, retries) off a CPU it saturates.
-  jestSuite('jest (stacks, handlers, dashboard, CLI)', 1, 'jest-parallel.json', ['--maxWorkers=2', '--testPathIgnorePatterns=/__tests__/local-run/']),
-  jestSuite('jest (local run end to end)', 2, 'jest-local-run.json', ['--runInBand', '__tests__/local-run']),
+  jestSuite('jest (stacks, handlers, dashboard, CLI)', 1, 'jest', 'jest-parallel.json', ['--maxWorkers=2', '--testPathIgnorePatterns=/__tests__/local-run/']),
+  jestSuite('jest (local run end to end)', 2, 'local-run', 'jest-local-run.json', ['--runInBand', '__tests__/local-run']),
   {
     name: 'pytest (Glue job, Snowflake SQL, dashboard)',
     phase: 2,
@@ -107,7 +108,7 @@ for (const [name, script, env] of [
   ['checkov (synthesised Terraform)', 'scripts/checkov.sh', { SKIP_SYNTH: '1' }],
   ['actionlint (GitHub workflows)', 'scripts/actionlint.sh', {}],
 ] as const) {
-  if (existsSync(join(ROOT, script))) SUITES.push({ name, phase: 1, lane: 'infrastructure', command: ['bash', script], env });
+  if (existsSync(join(ROOT, script))) SUITES.push({ name, phase: 2, lane: 'local-run', command: ['bash', script], env });
 }
 
 let passed = 0;
