@@ -17,7 +17,9 @@ from glue_testing import Bucket, build_listening_bucket, build_warehouse_bucket 
 def spark():
     from spotify_transform.job import local_spark_session
 
-    session = local_spark_session(master="local[2]", driver_memory="1g", app_name="python-tests")
+    # quick_jit (C1 only), as the job itself starts for small runs: every run here is tiny, and the optimising JIT
+    # cost a third of the suite's CPU time compiling code that runs for milliseconds.
+    session = local_spark_session(master="local[2]", driver_memory="1g", app_name="python-tests", quick_jit=True)
     yield session
     session.stop()
 

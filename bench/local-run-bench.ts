@@ -38,8 +38,8 @@ function processTreeRssBytes(rootPid: number): number {
   return total;
 }
 
-async function measureRun(label: string, configFile: string): Promise<{ seconds: number; peakMb: number; report: any }> {
-  const reportFile = join(tmpdir(), `local-run-report-${process.pid}-${label}.json`);
+async function measureRun(label: string, configFile: string, dir: string): Promise<{ seconds: number; peakMb: number; report: any }> {
+  const reportFile = join(dir, `report-${label}.json`);
   const started = performance.now();
   const child = spawn('npx', ['tsx', 'cli/index.ts', '--env', configFile, 'run', '--spotify', 'fake', '--report-json', reportFile], {
     cwd: ROOT,
@@ -63,7 +63,14 @@ async function main() {
   console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.version}`);
   console.log('command: npx tsx bench/local-run-bench.ts  (pipeline run --spotify fake; run 1 into an empty bucket folder and warehouse, later runs on top of it: their files load, earlier ones are skipped)');
   for (let i = 1; i <= runs; i++) {
-    const { seconds, peakMb, report } = await measureRun(String(i), configFile);
+    const { seconds, peakMb, report } = await measureRun(String(i), configFile, dir);
+    if (i === 1) {
+      // What the run worked on: the sample catalog's counts as the extract's manifest states them, and the rows the
+      // transform wrote (docs/benchmarks.md quotes these next to the times).
+      const tables = Object.values((report.transform?.tables ?? {}) as Record<string, { rows: number }>);
+      const rows = tables.reduce((sum, t) => sum + t.rows, 0);
+      console.log(`sample: ${JSON.stringify(report.manifest?.counts ?? {})}; ${rows} processed rows in ${tables.filter((t) => t.rows > 0).length} of ${tables.length} tables`);
+    }
     const stages = Object.entries(report.seconds as Record<string, number>).map(([s, t]) => `${s} ${t.toFixed(1)}s`).join(', ');
     console.log(`run ${i}: wall ${seconds.toFixed(1)} s, peak RSS of the process tree ${peakMb.toFixed(0)} MiB  [${stages}]`);
   }

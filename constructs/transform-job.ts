@@ -6,7 +6,7 @@
  */
 import { Construct } from 'constructs';
 import { AssetType, TerraformAsset } from 'cdktf';
-import { cpSync, existsSync, mkdtempSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
@@ -46,12 +46,18 @@ function requireSource(relative: string): string {
   return path;
 }
 
+/** Staging folders of this process, removed when it exits (cdktf zips them during synth, after the constructor). */
+const stagingFolders: string[] = [];
+
 /**
  * Glue imports the --extra-py-files zip from its root, so the zip must hold spotify_transform/ itself,
  * not its contents: stage the package in a fresh temporary folder (parallel synths never share it) and zip that.
  */
 function stageGluePackage(): string {
   const staging = mkdtempSync(join(tmpdir(), 'glue-package-'));
+  if (stagingFolders.push(staging) === 1) {
+    process.once('exit', () => stagingFolders.forEach((folder) => rmSync(folder, { recursive: true, force: true })));
+  }
   cpSync(requireSource(GLUE_SOURCES.package), join(staging, 'spotify_transform'), {
     recursive: true,
     filter: (source) => !/(__pycache__|\.pyc$|[/\\]tests?([/\\]|$))/.test(source),

@@ -3,19 +3,51 @@
  * suite fails, so CI does not land a red run.
  *
  * The suites run in two phases of lanes that run at the same time (suites of one lane one after the other):
- *   phase 1: types, then jest on two workers (everything but the Spark-heavy local run)  |  synth, checkov, actionlint
- *   phase 2: jest's end-to-end local run (Spark)                                          |  pytest (Spark)
+ *   phase 1: jest on two workers (everything but the Spark-heavy local run), alone
+ *   phase 2: jest's end-to-end local run (Spark), then synth, checkov, actionlint, types  |  pytest (Spark)
  * The lanes spend much of their time waiting on JVMs, child processes and disk, so on two cores they overlap well;
  * the two Spark-heavy suites share phase 2, so the timing-sensitive jest tests (token renewal, retries) never run
- * beside a saturated CPU. Each suite's output is printed whole when it ends, so the log reads suite by suite.
+ * beside a saturated CPU. Lanes by CPU time (docs/benchmarks.md): pytest is the longest suite of phase 2, ~1.9x the
+ * local run, so the infrastructure checks and tsc follow the local run there rather than crowd phase 1's jest (its
+ * fault tests with held Retry-After windows failed beside tsc). Each suite's output is printed whole when it ends, so the log reads suite by suite.
  * TEST_SERIAL=1 runs the suites one after another with their output streamed.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(__dirname, '..');
 const RESULTS = join(ROOT, 'build', 'test-results');
+
+// Every suite's temporary files (os.tmpdir(), Python's tempfile and pytest's tmp_path, Spark's local dirs) go to
+// a folder of this run under build/tmp, removed when the run ends: tests that leave their temporary folders behind
+// do not fill /tmp. Folders of earlier runs that were killed are removed at the start of the next.
+const TMP_ROOT = join(ROOT, 'build', 'tmp');
+const RUN_TMP = join(TMP_ROOT, `test-run-${process.pid}`);
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function prepareTmp(): void {
+  if (existsSync(TMP_ROOT)) {
+    for (const name of readdirSync(TMP_ROOT)) {
+      const pid = /^test-run-(\d+)$/.exec(name)?.[1];
+      if (pid && !alive(Number(pid))) rmSync(join(TMP_ROOT, name), { recursive: true, force: true });
+    }
+  }
+  mkdirSync(RUN_TMP, { recursive: true });
+}
+const TMP_ENV = { TMPDIR: RUN_TMP, SPARK_LOCAL_DIRS: RUN_TMP };
+// jest's transform cache stays where jest keeps it by default (the machine's temporary folder, shared by the
+// checkouts on the machine), not in this run's folder: a cold cache costs every test file its compile again.
+const JEST_CACHE = join(tmpdir(), `jest_${process.getuid?.().toString(36) ?? 'default'}`);
 
 interface Suite {
   name: string;
@@ -32,12 +64,12 @@ interface Suite {
 // time), so a conversion through the machine's zone shows as a wrong instant.
 const TEST_TZ = process.env.TEST_TZ ?? 'America/Los_Angeles';
 
-function jestSuite(name: string, phase: 1 | 2, resultFile: string, args: string[]): Suite {
+function jestSuite(name: string, phase: 1 | 2, lane: string, resultFile: string, args: string[]): Suite {
   return {
     name,
     phase,
-    lane: 'jest',
-    command: ['npx', 'jest', '--ci', ...args, '--json', `--outputFile=${join(RESULTS, resultFile)}`],
+    lane,
+    command: ['npx', 'jest', '--ci', `--cacheDirectory=${JEST_CACHE}`, ...args, '--json', `--outputFile=${join(RESULTS, resultFile)}`],
     env: { TZ: TEST_TZ },
     counts: () => {
       const r = JSON.parse(readFileSync(join(RESULTS, resultFile), 'utf8'));
@@ -47,13 +79,12 @@ function jestSuite(name: string, phase: 1 | 2, resultFile: string, args: string[
 }
 
 const SUITES: Suite[] = [
-  { name: 'types (tsc --noEmit)', phase: 1, lane: 'jest', command: ['npx', 'tsc', '--noEmit', '-p', 'tsconfig.json'] },
   // jest in two runs. The end-to-end local run (Spark takes both cores for ~75 s) runs apart; the other files run
   // on two workers, since most of them wait on servers and child processes rather than the CPU (jest's default on
   // 2 cores is one worker: 174 s for all files one by one; docs/benchmarks.md). Keeping Spark apart also keeps the
   // timing-sensitive tests (token renewal, retries) off a CPU it saturates.
-  jestSuite('jest (stacks, handlers, dashboard, CLI)', 1, 'jest-parallel.json', ['--maxWorkers=2', '--testPathIgnorePatterns=/__tests__/local-run/']),
-  jestSuite('jest (local run end to end)', 2, 'jest-local-run.json', ['--runInBand', '__tests__/local-run']),
+  jestSuite('jest (stacks, handlers, dashboard, CLI)', 1, 'jest', 'jest-parallel.json', ['--maxWorkers=2', '--testPathIgnorePatterns=/__tests__/local-run/']),
+  jestSuite('jest (local run end to end)', 2, 'local-run', 'jest-local-run.json', ['--runInBand', '__tests__/local-run']),
   {
     name: 'pytest (Glue job, Snowflake SQL, dashboard)',
     phase: 2,
@@ -77,8 +108,9 @@ for (const [name, script, env] of [
   ['checkov (synthesised Terraform)', 'scripts/checkov.sh', { SKIP_SYNTH: '1' }],
   ['actionlint (GitHub workflows)', 'scripts/actionlint.sh', {}],
 ] as const) {
-  if (existsSync(join(ROOT, script))) SUITES.push({ name, phase: 1, lane: 'infrastructure', command: ['bash', script], env });
+  if (existsSync(join(ROOT, script))) SUITES.push({ name, phase: 2, lane: 'local-run', command: ['bash', script], env });
 }
+SUITES.push({ name: 'types (tsc --noEmit)', phase: 2, lane: 'local-run', command: ['npx', 'tsc', '--noEmit', '-p', 'tsconfig.json'] });
 
 let passed = 0;
 let failed = 0;
@@ -107,7 +139,7 @@ function record(suite: Suite, ok: boolean, seconds: number): void {
 function runStreamed(suite: Suite): void {
   process.stdout.write(`\n=== ${suite.name} ===\n`);
   const t0 = Date.now();
-  const result = spawnSync(suite.command[0], suite.command.slice(1), { cwd: ROOT, stdio: 'inherit', env: { ...process.env, ...suite.env } });
+  const result = spawnSync(suite.command[0], suite.command.slice(1), { cwd: ROOT, stdio: 'inherit', env: { ...process.env, ...TMP_ENV, ...suite.env } });
   record(suite, result.status === 0, (Date.now() - t0) / 1000);
 }
 
@@ -117,7 +149,7 @@ function runBuffered(suite: Suite): Promise<void> {
   process.stdout.write(`--- started: ${suite.name}\n`);
   return new Promise((resolvePromise) => {
     const chunks: Buffer[] = [];
-    const child = spawn(suite.command[0], suite.command.slice(1), { cwd: ROOT, env: { ...process.env, ...suite.env } });
+    const child = spawn(suite.command[0], suite.command.slice(1), { cwd: ROOT, env: { ...process.env, ...TMP_ENV, ...suite.env } });
     child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => chunks.push(chunk));
     let done = false;
@@ -133,7 +165,24 @@ function runBuffered(suite: Suite): Promise<void> {
   });
 }
 
+/**
+ * checkov's install, when it is missing (a fresh machine: ~100 packages, over a minute of downloads), starts at
+ * once beside the other suites instead of after synth; the checkov suite waits for it (the script's lock) and
+ * reports any install error itself, so this step's own outcome is not a result.
+ */
+function prepareCheckov(): Promise<void> {
+  if (!SUITES.some((s) => s.command.includes('scripts/checkov.sh'))) return Promise.resolve();
+  return new Promise((resolvePromise) => {
+    const child = spawn('bash', ['scripts/checkov.sh', '--install'], { cwd: ROOT, stdio: 'ignore', env: { ...process.env, ...TMP_ENV } });
+    child.on('error', () => resolvePromise());
+    child.on('close', () => resolvePromise());
+  });
+}
+
 async function main(): Promise<void> {
+  prepareTmp();
+  process.on('exit', () => rmSync(RUN_TMP, { recursive: true, force: true }));
+  const checkovInstalled = prepareCheckov();
   if (serial) {
     for (const suite of SUITES) runStreamed(suite);
   } else {
@@ -147,6 +196,7 @@ async function main(): Promise<void> {
       );
     }
   }
+  await checkovInstalled;
   process.stdout.write(`\n${SUITES.length} suites in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   process.stdout.write(failedSuites.length ? `; failed: ${failedSuites.join(', ')}\n` : '; all green\n');
   if (skipped > 0) process.stdout.write(`${skipped} tests skipped: a skipped test is a defect here\n`);

@@ -7,7 +7,7 @@
  * - two plays polls with 30 new plays between them, transformed in one job run as the daily batch does: exactly 80
  *   distinct plays in current_plays, none twice, however the polls overlap and even when their files are loaded twice.
  */
-import { copyFileSync, mkdtempSync, readdirSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../config/pipeline-config';
@@ -18,6 +18,7 @@ import { startFakeSpotify, type FakeSpotifyServer } from '../../local/fake-spoti
 import { pendingRuns } from '../../cli/commands/transform';
 import { runTransformBatch } from '../../local/spark/run-transform';
 import { LocalWarehouse } from '../../local/warehouse/local-warehouse';
+import { startWarmSpark, type WarmSpark } from './warm-spark/warm-spark';
 
 jest.setTimeout(240_000);
 
@@ -25,8 +26,11 @@ const dir = mkdtempSync(join(tmpdir(), 'listening-run-'));
 const bucketDir = join(dir, 'bucket');
 let server: FakeSpotifyServer;
 let warehouse: LocalWarehouse;
+// The transforms share one Spark session (warm-spark/): the pipeline code is unchanged.
+let spark: WarmSpark;
 
 beforeAll(async () => {
+  spark = await startWarmSpark();
   server = await startFakeSpotify({
     asOf: new Date('2026-11-25T18:30:00Z'),
     clock: 'frozen',
@@ -42,6 +46,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await warehouse?.close();
   await server?.close();
+  await spark?.stop();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 const config = () =>

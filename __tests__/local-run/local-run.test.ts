@@ -4,7 +4,7 @@
  * tests also prove that a failed run leaves the next one unharmed.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import { checkStage, loadStage, runLocalPipeline, StageError, type LocalRunConte
 import { runTransform } from '../../local/spark/run-transform';
 import { CURRENT_VIEWS, LocalWarehouse } from '../../local/warehouse/local-warehouse';
 import { DATA_TABLES, TABLE_NAMES } from '../../schemas/table-schemas';
+import { startWarmSpark, type WarmSpark } from './warm-spark/warm-spark';
 
 const DATA_TABLE_NAMES = DATA_TABLES.map((t) => t.name);
 
@@ -70,6 +71,16 @@ async function currentViews(): Promise<Record<string, string[]>> {
     await warehouse.close();
   }
 }
+
+// The four transforms below share one Spark session (warm-spark/): the pipeline code is unchanged.
+let spark: WarmSpark;
+beforeAll(async () => {
+  spark = await startWarmSpark();
+});
+afterAll(async () => {
+  await spark?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 describe('the local run', () => {
   let first: LocalRunContext;
