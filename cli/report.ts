@@ -29,6 +29,11 @@ export function formatRunReport(ctx: LocalRunContext, summaries: Record<string, 
     out.push(...listeningLines(m));
     for (const error of m.errors) out.push(`  ! ${error.kind} ${error.entity_id}: HTTP ${error.http_status ?? '-'} ${oneLine(error.message)}`);
     for (const gap of m.plays_gaps ?? []) out.push(`  ! ${oneLine(gap.message)}`);
+    for (const o of m.objects ?? []) {
+      if (o.kind === 'saved_tracks' && o.changed_during_fetch) {
+        out.push(`  ! saved tracks of ${o.entity_id}: the library changed while it was read (a track may be missing or twice); the next run reads it again`);
+      }
+    }
     if (m.stopped_early) out.push(`  ! stopped early: ${JSON.stringify(m.stopped_early)}`);
   }
   if (ctx.transform) {

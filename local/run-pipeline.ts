@@ -12,7 +12,7 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { PipelineConfig } from '../config/pipeline-config';
-import { extractRun, newRunId } from '../handlers/extract/extract-run';
+import { extractRun, listeningCaveat, newRunId } from '../handlers/extract/extract-run';
 import type { RunManifest } from '../handlers/shared/manifest';
 import { LocalFolderWriter } from '../handlers/shared/raw-writer';
 import { runTransform, type TransformResult } from './spark/run-transform';
@@ -124,7 +124,7 @@ export const STAGES: Stage[] = [
             } else if (event.type === 'top-done') {
               progress(`${event.listener}: top ${event.itemType} (${event.timeRange}): ${event.items}`);
             } else if (event.type === 'listening-done') {
-              progress(`${event.listener}: ${event.items} ${event.kind.replace('_', ' ')}`);
+              progress(`${event.listener}: ${event.items} ${event.kind.replace('_', ' ')}${listeningCaveat(event)}`);
             }
           },
         });

@@ -80,6 +80,30 @@ function runContext(produced: Record<string, unknown>): LocalRunContext {
   } as unknown as LocalRunContext;
 }
 
+describe('the run report: listener documents', () => {
+  it('flags saved tracks whose library changed during every read, under that listener', () => {
+    const report = formatRunReport(
+      runContext({
+        seconds: { extract: 0.4 },
+        manifest: {
+          status: 'complete',
+          stopped_early: null,
+          counts: { playlists: 0, playlist_items: 0, top_lists: 0, top_items: 0, api_calls: 5, token_calls: 1, retries: 0, rate_limited: 0 },
+          errors: [],
+          objects: [
+            { kind: 'saved_tracks', entity_id: 'sam', items: 146, changed_during_fetch: true },
+            { kind: 'saved_tracks', entity_id: 'mira', items: 64, changed_during_fetch: false },
+          ],
+        },
+      }),
+      { extract: 'x' },
+    );
+    expect(report).toContain('Listening  sam: 0 new plays, 146 saved tracks, 0 followed artists');
+    const flags = report.split('\n').filter((line) => line.includes('changed while it was read'));
+    expect(flags).toEqual(['  ! saved tracks of sam: the library changed while it was read (a track may be missing or twice); the next run reads it again']);
+  });
+});
+
 describe('the run report', () => {
   const ctx = runContext({
     source: { kind: 'fake', describe: 'embedded fake Spotify at http://127.0.0.1:1/v1 (sample catalog)' },

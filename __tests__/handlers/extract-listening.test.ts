@@ -6,7 +6,8 @@
  */
 import { runPkceAuthorization } from '../../cli/commands/authorize';
 import { parseConfig } from '../../config/pipeline-config';
-import { extractRun, newRunId, type ExtractListenerInput } from '../../handlers/extract/extract-run';
+import { extractRun, newRunId, type ExtractListenerInput, type ExtractProgressEvent } from '../../handlers/extract/extract-run';
+import { progressLine } from '../../cli/commands/extract';
 import { createExtractHandler } from '../../handlers/extract/index';
 import { InMemoryCredentialStore } from '../../handlers/shared/spotify-secret';
 import { playsCursorKey, readPlaysCursor } from '../../handlers/extract/plays-cursor';
@@ -401,4 +402,21 @@ test('a /v1/me answer without a user id for one listener: errors for their docum
   expect(manifest.errors.map((e) => `${e.kind}:${e.entity_id}`).sort()).toEqual(['followed_artists:mira', 'plays:mira', 'saved_tracks:mira']);
   expect(manifest.errors.every((e) => /without a user id.*`pipeline authorize --listener mira`/.test(e.message))).toBe(true);
   expect(manifest.objects.map((o) => `${o.entity_id}:${o.kind}:${o.items}`).sort()).toEqual(['sam:followed_artists:57', 'sam:plays:50', 'sam:saved_tracks:137']);
+});
+
+test('a library that keeps changing while it is read: the manifest flags it, and the progress event and the CLI line say so', async () => {
+  // Every /me/tracks request saves one more track, so no two reads of the pages agree.
+  const server = await steadyFake({ faults: { rules: [{ path: '/v1/me/tracks', action: { kind: 'saveTrack' } }] } });
+  const events: ExtractProgressEvent[] = [];
+  const { manifest } = await extractRun(
+    input(server, bucketDir(), { listening: { plays: false, savedTracks: true, followedArtists: false }, playlists: [] }, {
+      listeners: listenersOf(server).slice(0, 1),
+      onProgress: (event) => events.push(event),
+      ...runAt(server, 'changing-library'),
+    }),
+  );
+  expect(manifest.objects).toEqual([expect.objectContaining({ kind: 'saved_tracks', changed_during_fetch: true })]);
+  const done = events.filter((e) => e.type === 'listening-done');
+  expect(done).toEqual([expect.objectContaining({ listener: 'sam', kind: 'saved_tracks', changedDuringFetch: true })]);
+  expect(progressLine(done[0])).toMatch(/^ {2}sam: \d+ saved tracks \(the library changed while it was read: a track may be missing or twice; the next run reads it again\)$/);
 });

@@ -11,7 +11,7 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { loadConfig } from '../../config/pipeline-config';
-import { newRunId, type ExtractProgressEvent, type MinimalLogger } from '../../handlers/extract/extract-run';
+import { listeningCaveat, newRunId, type ExtractProgressEvent, type MinimalLogger } from '../../handlers/extract/extract-run';
 import { createExtractHandler, type ExtractHandlerResult, type ExtractLogger, type ExtractMetrics } from '../../handlers/extract/index';
 import { RUN_ID_PATTERN, runIdStartedAt } from '../../handlers/shared/manifest';
 import { LocalFolderWriter } from '../../handlers/shared/raw-writer';
@@ -50,7 +50,8 @@ function cliLogger(verbose: boolean): ExtractLogger {
 /** Metrics are CloudWatch's business; locally the summary line says the same. */
 const noMetrics: ExtractMetrics = { addDimension: () => {}, addMetric: () => {}, publishStoredMetrics: () => {} };
 
-function progressLine(event: ExtractProgressEvent): string | null {
+/** The line `pipeline extract` prints for a progress event (null: nothing to say). */
+export function progressLine(event: ExtractProgressEvent): string | null {
   switch (event.type) {
     case 'resumed':
       return `Resuming: attempt ${event.attempt}; ${event.entitiesDone} playlists and top lists were finished before`;
@@ -63,7 +64,7 @@ function progressLine(event: ExtractProgressEvent): string | null {
     case 'top-failed':
       return `  ${event.listener}: top ${event.itemType} (${event.timeRange}): not extracted (${event.message})`;
     case 'listening-done':
-      return `  ${event.listener}: ${plural(event.items, LISTENING_NOUN[event.kind])}${event.possibleGap ? ' (plays may be missing: more than 50 since the last poll)' : ''}`;
+      return `  ${event.listener}: ${plural(event.items, LISTENING_NOUN[event.kind])}${listeningCaveat(event)}`;
     case 'listening-failed':
       return `  ${event.listener}: ${event.kind.replace('_', ' ')} not extracted (${event.httpStatus === null ? 'no HTTP answer' : `HTTP ${event.httpStatus}`}: ${event.message})`;
     case 'listener-failed':

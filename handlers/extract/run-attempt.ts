@@ -127,7 +127,7 @@ export class RunAttempt {
         this.progress({ type: 'playlist-done', playlistId: e.entityId, name: e.listed?.name ?? null, items: done.items, pages: done.pages, reused: done.fetched_in_run !== ctx.runId });
       }
       if (done && e.kind === 'top') this.progress({ type: 'top-done', listener: e.listener.name, itemType: e.itemType, timeRange: e.timeRange, items: done.items });
-      if (done && isListening(e)) this.progress({ type: 'listening-done', listener: e.entityId, kind: e.kind, items: done.items, possibleGap: done.possible_gap === true });
+      if (done && isListening(e)) this.progress({ type: 'listening-done', listener: e.entityId, kind: e.kind, items: done.items, possibleGap: done.possible_gap === true, changedDuringFetch: done.changed_during_fetch === true });
     }
     let pending = entities.filter((e) => !checkpoint.object(e.kind, e.entityId) && !checkpoint.error(e.kind, e.entityId));
     for (let pass = 0; pass < ENTITY_PASSES && pending.length > 0 && !this.halt; pass += 1) {
@@ -146,7 +146,7 @@ export class RunAttempt {
       if (isListening(entity)) {
         const object = await fetchListening(entity.listener, entity.kind);
         checkpoint.done(object);
-        this.progress({ type: 'listening-done', listener: entity.entityId, kind: entity.kind, items: object.items, possibleGap: object.possible_gap === true });
+        this.progress({ type: 'listening-done', listener: entity.entityId, kind: entity.kind, items: object.items, possibleGap: object.possible_gap === true, changedDuringFetch: object.changed_during_fetch === true });
       } else if (entity.kind === 'playlist') {
         const result = await fetchPlaylist(ctx, entity.entityId, { listed: entity.listed, state: this.state, mayHaveOwnObject: checkpoint.resumed });
         checkpoint.done(result.object);
