@@ -65,7 +65,7 @@ test('two listeners side by side, one revoked: an error in the manifest, the oth
     ['plays', 50, SAMPLE_USER_ID],
     ['saved_tracks', 137, SAMPLE_USER_ID],
   ]);
-  // Top lists are read as the first listener, and say so.
+  // Each listener's top lists are read with their own token: only Sam's here (Mira's token is revoked).
   expect(manifest.objects.filter((o) => o.kind === 'top').map((o) => o.spotify_user_id)).toEqual([SAMPLE_USER_ID, SAMPLE_USER_ID]);
   expect(manifest.counts).toMatchObject({ listeners: 1, plays: 50, saved_tracks: 137, followed_artists: 57 });
   for (const o of sam) {
