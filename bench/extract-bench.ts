@@ -20,8 +20,8 @@ import { join } from 'node:path';
 import { PipelineConfigSchema } from '../config/pipeline-config';
 import { extractRun, newRunId } from '../handlers/extract/extract-run';
 import { LocalFolderWriter } from '../handlers/shared/raw-writer';
-import { generateCatalog, type FakeCatalog } from '../local/fake-spotify/catalog';
-import { startFakeSpotify, type FakeSpotifyRequestLogEntry, type FaultPlan } from '../local/fake-spotify/server';
+import { generateCatalog, type FakeCatalog } from '../local/fakes/spotify/catalog';
+import { startFakeSpotify, type FakeSpotifyRequestLogEntry, type FaultPlan } from '../local/fakes/spotify/server';
 
 const PLAYLISTS = Number(process.argv[2] ?? 50);
 const ITEMS = Number(process.argv[3] ?? 1000);

@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { PipelineConfigSchema } from '../config/pipeline-config';
 import { extractRun, newRunId } from '../handlers/extract/extract-run';
 import { LocalFolderWriter } from '../handlers/shared/raw-writer';
-import { loadSampleCatalog, SAMPLE_PLAYLIST_IDS } from '../local/fake-spotify/catalog';
-import { startFakeSpotify } from '../local/fake-spotify/server';
+import { loadSampleCatalog, SAMPLE_PLAYLIST_IDS } from '../local/fakes/spotify/catalog';
+import { startFakeSpotify } from '../local/fakes/spotify/server';
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const [from, to, fraction] = [Number(args[0] ?? 1), Number(args[1] ?? 40), Number(args[2] ?? 0.3)];

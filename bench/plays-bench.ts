@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { PipelineConfigSchema } from '../config/pipeline-config';
 import { extractRun, newRunId } from '../handlers/extract/extract-run';
 import { LocalFolderWriter } from '../handlers/shared/raw-writer';
-import { startFakeSpotify, type FakeListenerSpec } from '../local/fake-spotify/server';
+import { startFakeSpotify, type FakeListenerSpec } from '../local/fakes/spotify/server';
 
 const LISTENERS = Number(process.argv[2] ?? 5);
 const POLLS = Number(process.argv[3] ?? 24);

@@ -11,8 +11,8 @@ import { DEFAULT_LISTENER_NAME } from '../config/listeners';
 import type { PipelineConfig } from '../config/pipeline-config';
 import type { ExtractListenerInput } from '../handlers/extract/extract-run';
 import { InMemoryCredentialStore, ListenerCredentialStore, type SpotifyCredentialStore } from '../handlers/shared/spotify-secret';
-import { sampleListenerSpecs, type FakeListenerSpec } from './fake-spotify/listening';
-import { startFakeSpotify, DEFAULT_FAKE_CREDENTIALS, type FakeSpotifyServer } from './fake-spotify/server';
+import { sampleListenerSpecs, type FakeListenerSpec } from './fakes/spotify/listening';
+import { startFakeSpotify, DEFAULT_FAKE_CREDENTIALS, type FakeSpotifyServer } from './fakes/spotify/server';
 import { EnvironmentCredentialStore, localListenerTokenStore, LocalSecretsFileStore, readLocalSecrets } from './local-secrets';
 
 /** auto: real when credentials exist, else fake. fake: always the embedded server. real: credentials required. */

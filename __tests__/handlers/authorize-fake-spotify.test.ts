@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import * as authorizeCommand from '../../cli/commands/authorize';
 import { createPkcePair, runPkceAuthorization, SPOTIFY_SCOPES } from '../../cli/commands/authorize';
-import { SAMPLE_FRIEND_ID, SAMPLE_USER_ID } from '../../local/fake-spotify/catalog';
-import { startFakeSpotify, type FakeSpotifyServer } from '../../local/fake-spotify/server';
+import { SAMPLE_FRIEND_ID, SAMPLE_USER_ID } from '../../local/fakes/spotify/catalog';
+import { startFakeSpotify, type FakeSpotifyServer } from '../../local/fakes/spotify/server';
 import { readLocalSecrets } from '../../local/local-secrets';
 
 let fake: FakeSpotifyServer;

@@ -6,8 +6,8 @@
  * answer 404/403 as errors; no request sent inside a Retry-After; the last rotated refresh token kept.
  */
 import { extractRun } from '../../handlers/extract/extract-run';
-import { loadSampleCatalog, SAMPLE_PLAYLIST_IDS, type FakeCatalog } from '../../local/fake-spotify/catalog';
-import type { FakeSpotifyRequestLogEntry } from '../../local/fake-spotify/server';
+import { loadSampleCatalog, SAMPLE_PLAYLIST_IDS, type FakeCatalog } from '../../local/fakes/spotify/catalog';
+import type { FakeSpotifyRequestLogEntry } from '../../local/fakes/spotify/server';
 import { bucketDir, fake, input, OWNED, readJson } from './extract-helpers';
 
 const SEEDS = [11, 23, 37, 41];

@@ -10,8 +10,8 @@ import { join, relative } from 'node:path';
 import { PipelineConfigSchema } from '../../config/pipeline-config';
 import { newRunId, type ExtractRunInput } from '../../handlers/extract/extract-run';
 import { LocalFolderWriter } from '../../handlers/shared/raw-writer';
-import { SAMPLE_PLAYLIST_IDS } from '../../local/fake-spotify/catalog';
-import { startFakeSpotify, type FakeSpotifyServer } from '../../local/fake-spotify/server';
+import { SAMPLE_PLAYLIST_IDS } from '../../local/fakes/spotify/catalog';
+import { startFakeSpotify, type FakeSpotifyServer } from '../../local/fakes/spotify/server';
 
 export const OWNED = SAMPLE_PLAYLIST_IDS.owned;
 

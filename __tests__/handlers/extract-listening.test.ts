@@ -12,8 +12,8 @@ import { createExtractHandler } from '../../handlers/extract/index';
 import { InMemoryCredentialStore } from '../../handlers/shared/spotify-secret';
 import { playsCursorKey, readPlaysCursor } from '../../handlers/extract/plays-cursor';
 import { LocalFolderWriter } from '../../handlers/shared/raw-writer';
-import { SAMPLE_FRIEND_ID, SAMPLE_USER_ID } from '../../local/fake-spotify/catalog';
-import type { FakeSpotifyServer } from '../../local/fake-spotify/server';
+import { SAMPLE_FRIEND_ID, SAMPLE_USER_ID } from '../../local/fakes/spotify/catalog';
+import type { FakeSpotifyServer } from '../../local/fakes/spotify/server';
 import { bucketDir, fake, input, jsonProxy, listFiles, readJson } from './extract-helpers';
 
 const AS_OF = new Date('2026-11-25T18:30:00Z');

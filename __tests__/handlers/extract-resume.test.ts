@@ -9,8 +9,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { extractRun, ExtractFailedError, newRunId } from '../../handlers/extract/extract-run';
 import { checkpointKey, PLAYLIST_STATE_KEY } from '../../handlers/shared/manifest';
-import { loadSampleCatalog, SAMPLE_FRIEND_ID, SAMPLE_PLAYLIST_IDS, SAMPLE_USER_ID } from '../../local/fake-spotify/catalog';
-import type { FakeSpotifyServer } from '../../local/fake-spotify/server';
+import { loadSampleCatalog, SAMPLE_FRIEND_ID, SAMPLE_PLAYLIST_IDS, SAMPLE_USER_ID } from '../../local/fakes/spotify/catalog';
+import type { FakeSpotifyServer } from '../../local/fakes/spotify/server';
 import { bucketDir, fake, input, listFiles, OWNED, readJson } from './extract-helpers';
 
 const itemPageCalls = (server: FakeSpotifyServer) => server.requests().filter((r) => /\/items(\?|$)/.test(r.path)).length;

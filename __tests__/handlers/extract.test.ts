@@ -12,9 +12,9 @@ import { checkpointKey, PLAYLIST_STATE_KEY, runPrefix, type RunManifest } from '
 
 const prefixOf = (m: RunManifest) => runPrefix(m.run_id, m.extract_date);
 import { LocalFolderWriter, type RawObjectWriter } from '../../handlers/shared/raw-writer';
-import { SAMPLE_FRIEND_ID, SAMPLE_PLAYLIST_IDS, SAMPLE_USER_ID } from '../../local/fake-spotify/catalog';
-import { FULL_LISTENER_SCOPE } from '../../local/fake-spotify/listening';
-import type { FakeSpotifyServer } from '../../local/fake-spotify/server';
+import { SAMPLE_FRIEND_ID, SAMPLE_PLAYLIST_IDS, SAMPLE_USER_ID } from '../../local/fakes/spotify/catalog';
+import { FULL_LISTENER_SCOPE } from '../../local/fakes/spotify/listening';
+import type { FakeSpotifyServer } from '../../local/fakes/spotify/server';
 import { bucketDir, fake, input, listFiles, OWNED, readJson } from './extract-helpers';
 
 describe('a full run on the sample catalog', () => {

@@ -14,9 +14,9 @@ import { CreateSecretCommand, GetSecretValueCommand, SecretsManagerClient } from
 import { CreateJobCommand, GetJobRunsCommand, GlueClient } from '@aws-sdk/client-glue';
 import { buildLambdaBundlesSync, type LambdaBundle } from '../../handlers/build';
 import { runIdentity, ExtractEventSchema } from '../../handlers/extract/index';
-import { startMotoServer, type MotoServer } from '../../local/moto/moto-server';
-import { startFakeSpotify, type FakeSpotifyServer } from '../../local/fake-spotify/server';
-import { SAMPLE_PLAYLIST_IDS, SAMPLE_USER_ID } from '../../local/fake-spotify/catalog';
+import { startMotoServer, type MotoServer } from '../../local/fakes/moto/server';
+import { startFakeSpotify, type FakeSpotifyServer } from '../../local/fakes/spotify/server';
+import { SAMPLE_PLAYLIST_IDS, SAMPLE_USER_ID } from '../../local/fakes/spotify/catalog';
 
 const run = promisify(execFile);
 let moto: MotoServer;

@@ -3,8 +3,8 @@
  * plays polled from a cursor as the fake's clock moves, the possible-gap rule, robustness to a server that answers
  * `after` from the other end, saved tracks and followed artists paged to the end.
  */
-import { SAMPLE_USER_ID } from '../../local/fake-spotify/catalog';
-import { startFakeSpotify, type FakeSpotifyOptions, type FakeSpotifyServer } from '../../local/fake-spotify/server';
+import { SAMPLE_USER_ID } from '../../local/fakes/spotify/catalog';
+import { startFakeSpotify, type FakeSpotifyOptions, type FakeSpotifyServer } from '../../local/fakes/spotify/server';
 import { playedAtMs, pollPlays, readFollowedArtists, readProfile, readSavedTracks } from '../../handlers/extract/listening';
 import { SpotifyClient } from '../../handlers/extract/spotify-client';
 import { jsonProxy } from './extract-helpers';

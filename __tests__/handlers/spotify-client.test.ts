@@ -4,9 +4,9 @@
  * checks right before it goes out, the latest Retry-After winning, and a token call that an abort never cuts.
  */
 import { ExtractFailedError, extractRun } from '../../handlers/extract/extract-run';
-import type { FakeSpotifyRequestLogEntry } from '../../local/fake-spotify/server';
+import type { FakeSpotifyRequestLogEntry } from '../../local/fakes/spotify/server';
 import { bucketDir, fake, input, OWNED } from './extract-helpers';
-import { postToken } from '../fake-spotify/helpers';
+import { postToken } from '../fakes/spotify/helpers';
 
 const AROUND_THE_WORLD = '6UeSakyzhiEt4NB3UAd6NQ'; // 70 items: two pages
 

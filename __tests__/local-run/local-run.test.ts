@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig, type PipelineConfig } from '../../config/pipeline-config';
-import { startFakeSpotify } from '../../local/fake-spotify/server';
+import { startFakeSpotify } from '../../local/fakes/spotify/server';
 import { checkStage, loadStage, runLocalPipeline, StageError, type LocalRunContext } from '../../local/run-pipeline';
 import { runTransform } from '../../local/spark/run-transform';
 import { CURRENT_VIEWS, LocalWarehouse } from '../../local/warehouse/local-warehouse';

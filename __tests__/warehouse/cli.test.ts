@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import * as queryCommand from '../../cli/commands/query';
 import * as statusCommand from '../../cli/commands/status';
 import { LocalWarehouse } from '../../local/warehouse/local-warehouse';
-import { startFakeSnowflake, type FakeSnowflake } from '../../local/fake-snowflake/server';
+import { startFakeSnowflake, type FakeSnowflake } from '../../local/fakes/snowflake/server';
 import { TABLE_NAMES } from '../../schemas/table-schemas';
 import { tempDir, writeRun } from './fixture-data';
 import { EXPECTED } from './expected-analyses';

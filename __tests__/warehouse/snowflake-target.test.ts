@@ -1,13 +1,13 @@
 /**
  * The Snowflake path of the warehouse commands, over snowflake-sdk's real protocol (HTTP, gzip bodies, key-pair
- * JWT login, JSON rowsets) against the local stand-in in local/fake-snowflake/, which runs the SQL on DuckDB.
+ * JWT login, JSON rowsets) against the local stand-in in local/fakes/snowflake/, which runs the SQL on DuckDB.
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalWarehouse } from '../../local/warehouse/local-warehouse';
 import { SnowflakeWarehouse, snowflakeSettingsFromConfig, type SnowflakeSettings } from '../../warehouse/snowflake-warehouse';
-import { startFakeSnowflake, type FakeSnowflake } from '../../local/fake-snowflake/server';
+import { startFakeSnowflake, type FakeSnowflake } from '../../local/fakes/snowflake/server';
 import { loadConfig } from '../../config/pipeline-config';
 import { TABLE_NAMES } from '../../schemas/table-schemas';
 import { RUN_B, tempDir, writeRun } from './fixture-data';

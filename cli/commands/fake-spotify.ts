@@ -3,7 +3,7 @@
  * interrupted, so the extract (or any Spotify client) can be pointed at it by base URL.
  */
 import type { Command } from 'commander';
-import { startFakeSpotify } from '../../local/fake-spotify/server';
+import { startFakeSpotify } from '../../local/fakes/spotify/server';
 import { parseAsOf } from './run';
 
 export function register(program: Command): void {

@@ -1,5 +1,5 @@
-import { loadSampleCatalog, SAMPLE_FRIEND_COLLAB_PLAYLIST_ID, SAMPLE_PLAYLIST_IDS, SAMPLE_USER_ID } from '../../local/fake-spotify/catalog';
-import { startFakeSpotify, type FakeSpotifyServer } from '../../local/fake-spotify/server';
+import { loadSampleCatalog, SAMPLE_FRIEND_COLLAB_PLAYLIST_ID, SAMPLE_PLAYLIST_IDS, SAMPLE_USER_ID } from '../../../local/fakes/spotify/catalog';
+import { startFakeSpotify, type FakeSpotifyServer } from '../../../local/fakes/spotify/server';
 import { appToken, getJson, userToken, walkPages } from './helpers';
 
 const catalog = loadSampleCatalog();

@@ -14,8 +14,8 @@ import {
   TIME_RANGES,
   type CatalogPlaylist,
   type FakeCatalog,
-} from '../../local/fake-spotify/catalog';
-import { startFakeSpotify } from '../../local/fake-spotify/server';
+} from '../../../local/fakes/spotify/catalog';
+import { startFakeSpotify } from '../../../local/fakes/spotify/server';
 import { getJson, userToken, walkPages } from './helpers';
 
 const DAY = 86_400_000;

@@ -12,8 +12,8 @@ import { createHash, createPublicKey, randomUUID, verify } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
-import { TABLE_NAMES } from '../../schemas/table-schemas';
-import { LEDGER_TABLE, type LocalWarehouse } from '../warehouse/local-warehouse';
+import { TABLE_NAMES } from '../../../schemas/table-schemas';
+import { LEDGER_TABLE, type LocalWarehouse } from '../../warehouse/local-warehouse';
 
 export interface FakeSnowflakeOptions {
   /** The data served: its tables, views and load ledger. */

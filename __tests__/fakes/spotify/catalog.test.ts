@@ -6,7 +6,7 @@ import {
   SAMPLE_USER_ID,
   TIME_RANGES,
   type CatalogEntry,
-} from '../../local/fake-spotify/catalog';
+} from '../../../local/fakes/spotify/catalog';
 
 const BASE62_22 = /^[0-9A-Za-z]{22}$/;
 

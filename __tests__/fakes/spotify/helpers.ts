@@ -1,5 +1,5 @@
 /** Small HTTP helpers for the fake Spotify tests: real requests with Node's fetch, no mocks. */
-import type { FakeSpotifyServer } from '../../local/fake-spotify/server';
+import type { FakeSpotifyServer } from '../../../local/fakes/spotify/server';
 
 export const FORM = 'application/x-www-form-urlencoded';
 

@@ -1,5 +1,5 @@
-import { FaultEngine, globToRegExp } from '../../local/fake-spotify/faults';
-import { startFakeSpotify, type FakeSpotifyServer } from '../../local/fake-spotify/server';
+import { FaultEngine, globToRegExp } from '../../../local/fakes/spotify/faults';
+import { startFakeSpotify, type FakeSpotifyServer } from '../../../local/fakes/spotify/server';
 import { getJson, postToken, userToken } from './helpers';
 
 const MORNING = '4rOoJ6Egrf8K2IrywzwOMk';

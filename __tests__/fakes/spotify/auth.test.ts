@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { DEFAULT_FAKE_CREDENTIALS, redirectUriProblem, startFakeSpotify, type FakeSpotifyServer } from '../../local/fake-spotify/server';
+import { DEFAULT_FAKE_CREDENTIALS, redirectUriProblem, startFakeSpotify, type FakeSpotifyServer } from '../../../local/fakes/spotify/server';
 import { basicAuth, getJson, postToken, userToken } from './helpers';
 
 const b64url = (b: Buffer) => b.toString('base64').replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');

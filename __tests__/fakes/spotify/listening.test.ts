@@ -3,9 +3,9 @@
  * tracks (offset paging), followed artists (cursor `after` = last artist id, wrapped in `artists`), scopes, several
  * users with their own refresh tokens, and revocation. Real HTTP against the fake; no mocks.
  */
-import { SAMPLE_FRIEND_ID, SAMPLE_USER_ID } from '../../local/fake-spotify/catalog';
-import { FULL_LISTENER_SCOPE, RECENTLY_PLAYED_HORIZON } from '../../local/fake-spotify/listening';
-import { startFakeSpotify, type FakeSpotifyServer } from '../../local/fake-spotify/server';
+import { SAMPLE_FRIEND_ID, SAMPLE_USER_ID } from '../../../local/fakes/spotify/catalog';
+import { FULL_LISTENER_SCOPE, RECENTLY_PLAYED_HORIZON } from '../../../local/fakes/spotify/listening';
+import { startFakeSpotify, type FakeSpotifyServer } from '../../../local/fakes/spotify/server';
 import { getJson, postToken, walkPages } from './helpers';
 
 const AS_OF = new Date('2026-11-25T18:30:00Z');

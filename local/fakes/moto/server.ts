@@ -23,7 +23,7 @@ export interface MotoServer {
   close(): Promise<void>;
 }
 
-const ROOT = resolve(__dirname, '..', '..');
+const ROOT = resolve(__dirname, '..', '..', '..');
 export const MOTO_SERVER_BIN = process.env.MOTO_SERVER_BIN ?? resolve(ROOT, '.venv', 'bin', 'moto_server');
 
 /**
