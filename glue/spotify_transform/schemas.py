@@ -1,6 +1,7 @@
 """The processed table schemas, loaded from schemas/tables.json: the ONE column list the job writes.
 
-Where the JSON is found, in order:
+Where the JSON is found, in order (raw_documents.py finds schemas/raw-documents.json the same way, with
+--RAW_DOCUMENTS_PATH / RAW_DOCUMENTS_PATH):
 1. an explicit path (the job's --SCHEMA_PATH argument) or the SCHEMA_PATH environment variable;
 2. next to the running script or in the working directory (Glue's --extra-files lands files in the working dir);
 3. the repository path (glue/spotify_transform/../../schemas/tables.json), for local runs and tests.
@@ -13,7 +14,7 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 SCHEMA_FILE_NAME = "tables.json"
 LOGICAL_TYPES = ("string", "int", "bigint", "double", "boolean", "date", "timestamp")
@@ -103,33 +104,50 @@ def spark_type(logical: str):
         raise SchemaError(f'unknown logical type "{logical}"; known: {", ".join(LOGICAL_TYPES)}') from None
 
 
-def candidate_paths(explicit: str | None = None) -> list[Path]:
+def candidate_paths(explicit: str | None = None, file_name: str = SCHEMA_FILE_NAME, env_var: str = "SCHEMA_PATH") -> list[Path]:
+    """Where a declaration file of schemas/ is looked for, in order (see the module docstring)."""
     candidates: list[Path] = []
-    for value in (explicit, os.environ.get("SCHEMA_PATH")):
+    for value in (explicit, os.environ.get(env_var)):
         if value:
             candidates.append(Path(value))
     if sys.argv and sys.argv[0]:
-        candidates.append(Path(sys.argv[0]).resolve().parent / SCHEMA_FILE_NAME)
-    candidates.append(Path.cwd() / SCHEMA_FILE_NAME)
-    candidates.append(Path(__file__).resolve().parent.parent.parent / "schemas" / SCHEMA_FILE_NAME)
+        candidates.append(Path(sys.argv[0]).resolve().parent / file_name)
+    candidates.append(Path.cwd() / file_name)
+    candidates.append(Path(__file__).resolve().parent.parent.parent / "schemas" / file_name)
     return candidates
 
 
-def find_schema_file(explicit: str | None = None) -> Path:
+def find_declaration_file(explicit: str | None, file_name: str, env_var: str, error: type[SchemaError] = SchemaError) -> Path:
+    """The schemas/ file `file_name` (tables.json, raw-documents.json): the explicit path (the job argument
+    --<env_var>), else the env_var environment variable, else the first that exists beside the script, in the
+    working directory (Glue's --extra-files) or in the repository. Raises `error` naming what it tried."""
     # An explicit path that does not exist is an error, not a reason to fall back silently to another file.
-    for value, origin in ((explicit, "--SCHEMA_PATH"), (os.environ.get("SCHEMA_PATH"), "SCHEMA_PATH")):
+    for value, origin in ((explicit, f"--{env_var}"), (os.environ.get(env_var), env_var)):
         if value:
             if not Path(value).is_file():
-                raise SchemaError(f"{origin} points to {value}, which is not a file; fix the path or unset it")
+                raise error(f"{origin} points to {value}, which is not a file; fix the path or unset it")
             return Path(value)
-    for candidate in candidate_paths():
+    found = candidate_paths(None, file_name, env_var)
+    for candidate in found:
         if candidate.is_file():
             return candidate
-    tried = ", ".join(str(p) for p in candidate_paths())
-    raise SchemaError(
-        f"schemas/tables.json not found (tried {tried}); pass --SCHEMA_PATH, set SCHEMA_PATH, "
-        "or ship tables.json with the job (Glue: --extra-files)"
+    tried = ", ".join(str(p) for p in found)
+    raise error(
+        f"schemas/{file_name} not found (tried {tried}); pass --{env_var}, set {env_var}, "
+        f"or ship {file_name} with the job (Glue: --extra-files)"
     )
+
+
+def find_schema_file(explicit: str | None = None) -> Path:
+    return find_declaration_file(explicit, SCHEMA_FILE_NAME, "SCHEMA_PATH")
+
+
+def read_declaration(path: Path, error: type[SchemaError] = SchemaError) -> Any:
+    """The parsed JSON of a declaration file; `error` when it cannot be read."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as cause:
+        raise error(f"cannot read {path}: {cause}") from cause
 
 
 def _columns(raw: Sequence[Mapping], where: str) -> tuple[Column, ...]:
@@ -159,8 +177,4 @@ def parse_schemas(document: Mapping, path: str = "<memory>") -> Schemas:
 
 def load_schemas(explicit: str | None = None) -> Schemas:
     path = find_schema_file(explicit)
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise SchemaError(f"cannot read {path}: {error}") from error
-    return parse_schemas(document, str(path))
+    return parse_schemas(read_declaration(path), str(path))
