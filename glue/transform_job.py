@@ -2,7 +2,7 @@
 
 On Glue (5.1: Spark 3.5.6, Python 3.11):
     --JOB_NAME x --RAW_RUN_PREFIX s3://bucket/raw/extract_date=D/run_id=R/ --PROCESSED_PREFIX s3://bucket/processed/
-    --REJECTS_PREFIX s3://bucket/rejects/ --RUN_ID R  [--SCHEMA_PATH tables.json]
+    --REJECTS_PREFIX s3://bucket/rejects/ --RUN_ID R  [--SCHEMA_PATH tables.json] [--RAW_DOCUMENTS_PATH raw-documents.json]
   (Glue adds --JOB_RUN_ID itself: it becomes the attempt id.)
   A batch (the daily plays batch, handlers/start-transform/plays-batch.ts): --RUN_ID R1,R2,... and --RAW_RUN_PREFIX
   P1,P2,... in the same order; each run is transformed in turn as its own attempt, and a run that cannot be
@@ -45,7 +45,7 @@ except ImportError:
     ON_GLUE = False
 
 REQUIRED_ARGS = ("RAW_RUN_PREFIX", "PROCESSED_PREFIX", "REJECTS_PREFIX", "RUN_ID")
-OPTIONAL_ARGS = ("JOB_NAME", "JOB_RUN_ID", "ATTEMPT_ID", "SCHEMA_PATH", "SPARK_MASTER", "SPARK_DRIVER_MEMORY", "ROWS_PER_FILE")
+OPTIONAL_ARGS = ("JOB_NAME", "JOB_RUN_ID", "ATTEMPT_ID", "SCHEMA_PATH", "RAW_DOCUMENTS_PATH", "SPARK_MASTER", "SPARK_DRIVER_MEMORY", "ROWS_PER_FILE")
 RESULT_PREFIX = "TRANSFORM_RESULT "
 
 
@@ -93,16 +93,21 @@ def runs_of(args: dict[str, str]) -> list[tuple[str, str]]:
 
 def _local_precheck(args: dict[str, str]) -> int | None:
     """Fails fast, before starting a JVM, when a local run folder has no manifest; returns the runs' bytes."""
-    from spotify_transform.manifest import MANIFEST_NAME
+    from spotify_transform.raw_documents import load_raw_documents
+    from spotify_transform.schemas import SchemaError
 
+    try:
+        manifest_file = load_raw_documents(args.get("RAW_DOCUMENTS_PATH")).manifest.file
+    except SchemaError as error:
+        raise UsageError(str(error)) from error
     total = 0
     for _, prefix in runs_of(args):
         if "://" in prefix and not prefix.startswith("file://"):
             return None
         folder = prefix[len("file://"):] if prefix.startswith("file://") else prefix
-        if not os.path.isfile(os.path.join(folder, MANIFEST_NAME)):
+        if not os.path.isfile(os.path.join(folder, manifest_file)):
             raise UsageError(
-                f"no {MANIFEST_NAME} under {prefix}: the extract run is incomplete (or the prefix is wrong); "
+                f"no {manifest_file} under {prefix}: the extract run is incomplete (or the prefix is wrong); "
                 "nothing was processed. Re-run the extract for this run, or pass the folder of a complete run"
             )
         total += sum(os.path.getsize(os.path.join(root, name)) for root, _, names in os.walk(folder) for name in names)
@@ -159,6 +164,7 @@ def main(argv: Sequence[str]) -> int:
                     # The attempt id: explicit, else Glue's job run id, else run_transform generates a local one.
                     attempt_id=args.get("ATTEMPT_ID") or args.get("JOB_RUN_ID"),
                     schema_path=args.get("SCHEMA_PATH"),
+                    raw_documents_path=args.get("RAW_DOCUMENTS_PATH"),
                     rows_per_file=rows_per_file,
                 )
             )

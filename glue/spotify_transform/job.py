@@ -32,8 +32,9 @@ from .attempts import (
     supersede_on_s3,
     validate_attempt_id,
 )
-from .manifest import MANIFEST_NAME, ManifestError, input_locations, parse_manifest, validate_run_id
-from .parse import RunContext
+from .manifest import ManifestError, input_locations, parse_manifest, validate_run_id
+from .raw_documents import RawDocuments, load_raw_documents
+from .records import RunContext
 from .schemas import SchemaError, Schemas, load_schemas
 from .transforms import RunColumns, build_tables, check_schemas, commit_frame, parse_raw_files, record_summary, rejects_frame
 
@@ -187,12 +188,12 @@ def _supersede(processed: str, schemas: Schemas, extract_date: str, run_id: str,
         return SupersedeReport(error=f"{type(error).__name__}: {error}").as_dict()
 
 
-def _read_manifest(fs: fsio.HadoopFs, raw: str, run_id: str):
+def _read_manifest(fs: fsio.HadoopFs, raw: str, run_id: str, declaration: RawDocuments):
     """The run's manifest, validated; TransformError (nothing processed) when it is missing, unreadable or another run's."""
-    manifest_uri = raw + MANIFEST_NAME
+    manifest_uri = raw + declaration.manifest.file
     if not fs.exists(manifest_uri):
         raise TransformError(
-            f"no {MANIFEST_NAME} under {raw}: the extract run is incomplete (or the prefix is wrong); "
+            f"no {declaration.manifest.file} under {raw}: the extract run is incomplete (or the prefix is wrong); "
             "nothing was processed. Re-run the extract for this run, or pass the prefix of a complete run"
         )
     try:
@@ -200,7 +201,7 @@ def _read_manifest(fs: fsio.HadoopFs, raw: str, run_id: str):
     except ValueError as error:
         raise TransformError(f"{manifest_uri} is not valid JSON ({error}); nothing was processed: re-run the extract") from error
     try:
-        return parse_manifest(manifest_doc, run_id, manifest_uri)
+        return parse_manifest(manifest_doc, run_id, manifest_uri, declaration)
     except ManifestError as error:
         raise TransformError(f"{error}; nothing was processed") from error
 
@@ -295,6 +296,7 @@ def run_transform(
     attempt_id: str | None = None,
     schemas: Schemas | None = None,
     schema_path: str | None = None,
+    raw_documents_path: str | None = None,
     rows_per_file: int = DEFAULT_ROWS_PER_FILE,
     fail_before_commit: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
@@ -308,10 +310,11 @@ def run_transform(
     """
     started = time.monotonic()
     try:
-        validate_run_id(run_id)
+        declaration = load_raw_documents(raw_documents_path)
+        validate_run_id(run_id, declaration)
         attempt_id = validate_attempt_id(attempt_id) if attempt_id else new_attempt_id()
         schemas = schemas or load_schemas(schema_path)
-        check_schemas(schemas)
+        check_schemas(schemas, declaration)
     except (ManifestError, SchemaError, AttemptError, ValueError) as error:
         raise TransformError(str(error)) from error
     configure_session(spark)
@@ -320,7 +323,7 @@ def run_transform(
     processed = fsio.folder_uri(processed_prefix)
     rejects_root = fsio.folder_uri(rejects_prefix)
 
-    manifest = _read_manifest(fs, raw, run_id)
+    manifest = _read_manifest(fs, raw, run_id, declaration)
     extract_date = manifest.extract_date.isoformat()
     commit_table = schemas.commit_table_name
     targets = {name: attempt_folder(processed, name, extract_date, run_id, attempt_id) for name in schemas.table_names}

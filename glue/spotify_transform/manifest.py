@@ -7,6 +7,10 @@ Version 2 lets an object point at an earlier run's raw object: a playlist whose 
 since its last complete fetch is not fetched again, and its entry names the run that fetched it
 (`fetched_in_run`) and that run's key. The job reads that object for this run (input_locations), so every run's
 snapshot is complete downstream.
+
+The contract's constants (file name, versions, statuses, run id pattern, run prefix) are those of
+schemas/raw-documents.json (raw_documents.py), which the extract reads too (its TypeScript manifest module). Every
+function that needs them takes the declaration, or reads the one found by default.
 """
 
 from __future__ import annotations
@@ -17,11 +21,13 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-MANIFEST_NAME = "_manifest.json"
-SUPPORTED_VERSIONS = (1, 2)
-PROCESSABLE_STATUSES = ("complete", "partial")
-RUN_ID_PATTERN = re.compile(r"^(\d{8})T(\d{6})Z-[0-9a-z]{6}$")
+from .io import bucket_root_of
+from .raw_documents import RawDocuments, load_raw_documents
+from .values import parse_utc_timestamp
+
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+# The manifest version that introduced fetched_in_run (an object reused from an earlier run).
+FETCHED_IN_RUN_SINCE_VERSION = 2
 
 
 class ManifestError(Exception):
@@ -49,56 +55,37 @@ class Manifest:
     status: str
     objects: tuple[ManifestObject, ...]
     errors: int
+    # The bucket key prefix of the run: 'raw/extract_date=D/run_id=R/' (the declared run prefix).
+    run_prefix: str
 
     def by_relative_path(self) -> dict[str, ManifestObject]:
         return {o.relative_path: o for o in self.objects}
 
 
-def validate_run_id(run_id: str) -> str:
-    if not isinstance(run_id, str) or not RUN_ID_PATTERN.match(run_id):
+def validate_run_id(run_id: str, declaration: RawDocuments | None = None) -> str:
+    declaration = declaration or load_raw_documents()
+    if not declaration.is_run_id(run_id):
         raise ManifestError(
-            f'run id "{run_id}" does not match YYYYMMDDTHHMMSSZ-xxxxxx (e.g. 20261125T060000Z-a1b2c3); '
-            "pass the run id the extract wrote (the run_id= folder of the raw run)"
+            f'run id "{run_id}" does not match YYYYMMDDTHHMMSSZ-xxxxxx ({declaration.run_id_pattern.pattern}, e.g. '
+            f"{declaration.run_id_example}); pass the run id the extract wrote (the run_id= folder of the raw run)"
         )
     return run_id
 
 
-def run_started_at(run_id: str) -> dt.datetime:
-    """The UTC start time a run id encodes (the fallback when the manifest has no started_at)."""
-    match = RUN_ID_PATTERN.match(run_id)
-    if not match:
+def run_started_at(run_id: str, declaration: RawDocuments | None = None) -> dt.datetime:
+    """The UTC start time a run id encodes, YYYYMMDDTHHMMSS first (the fallback when the manifest has no started_at)."""
+    if not (declaration or load_raw_documents()).is_run_id(run_id):
         raise ManifestError(f'run id "{run_id}" does not encode a start time')
-    return dt.datetime.strptime(match.group(1) + match.group(2), "%Y%m%d%H%M%S").replace(tzinfo=dt.timezone.utc)
+    return dt.datetime.strptime(run_id[:15], "%Y%m%dT%H%M%S").replace(tzinfo=dt.timezone.utc)
 
 
-def parse_utc_timestamp(value: Any) -> dt.datetime | None:
-    """ISO 8601 ('2026-11-25T06:00:03.120Z', offsets, or naive = UTC) -> aware UTC datetime; None if not one."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    text = value.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    try:
-        parsed = dt.datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.timezone.utc)
-    return parsed.astimezone(dt.timezone.utc)
-
-
-def relative_path_of_key(key: str, run_id: str) -> str:
+def relative_path_of_key(key: str, run_id: str, declaration: RawDocuments | None = None) -> str:
     """'raw/extract_date=D/run_id=R/playlists/x.json' -> 'playlists/x.json'."""
-    marker = f"run_id={run_id}/"
+    marker = (declaration or load_raw_documents()).run_folder(run_id)
     index = key.find(marker)
     if index < 0:
-        raise ManifestError(f'manifest object key "{key}" is not under run_id={run_id}/; the manifest is not this run\'s')
+        raise ManifestError(f'manifest object key "{key}" is not under {marker}; the manifest is not this run\'s')
     return key[index + len(marker):]
-
-
-def run_prefix_key(manifest: "Manifest") -> str:
-    """The bucket key prefix of the manifest's run: 'raw/extract_date=D/run_id=R/'."""
-    return f"raw/extract_date={manifest.extract_date.isoformat()}/run_id={manifest.run_id}/"
 
 
 def input_locations(manifest: "Manifest", raw_run_uri: str) -> list[str]:
@@ -107,16 +94,14 @@ def input_locations(manifest: "Manifest", raw_run_uri: str) -> list[str]:
 
     `raw_run_uri` is the run's folder URI (ending in '/'), e.g. s3://bucket/raw/extract_date=D/run_id=R/.
     """
-    from .io import bucket_root_of
-
     folders = sorted({raw_run_uri + o.relative_path.rsplit("/", 1)[0] + "/" for o in manifest.objects if not o.reused_from_run and "/" in o.relative_path})
     reused = [o for o in manifest.objects if o.reused_from_run]
     if not reused:
         return folders
-    root = bucket_root_of(raw_run_uri, run_prefix_key(manifest))
+    root = bucket_root_of(raw_run_uri, manifest.run_prefix)
     if root is None:
         raise ManifestError(
-            f"the run reuses earlier runs' objects, but {raw_run_uri} does not end in {run_prefix_key(manifest)}: "
+            f"the run reuses earlier runs' objects, but {raw_run_uri} does not end in {manifest.run_prefix}: "
             "pass the run's prefix in the bucket layout (s3://BUCKET/raw/extract_date=D/run_id=R/)"
         )
     return folders + sorted(root + o.key for o in reused)
@@ -132,14 +117,16 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def parse_manifest(document: Any, run_id: str, where: str) -> Manifest:
+def parse_manifest(document: Any, run_id: str, where: str, declaration: RawDocuments | None = None) -> Manifest:
     """Validates a manifest document against the run the job was asked to process."""
+    declaration = declaration or load_raw_documents()
+    contract = declaration.manifest
     if not isinstance(document, Mapping):
         raise ManifestError(f"{where} is not a JSON object; the extract run wrote a broken manifest: re-run the extract")
     version = document.get("manifest_version")
-    if version not in SUPPORTED_VERSIONS:
+    if version not in contract.readable_versions:
         raise ManifestError(
-            f"{where} has manifest_version {version!r}; this job reads version(s) {SUPPORTED_VERSIONS}: "
+            f"{where} has manifest_version {version!r}; this job reads version(s) {contract.readable_versions}: "
             "deploy the transform that matches the extract"
         )
     if document.get("run_id") != run_id:
@@ -148,14 +135,14 @@ def parse_manifest(document: Any, run_id: str, where: str) -> Manifest:
             "must name the same run"
         )
     status = document.get("status")
-    if status not in PROCESSABLE_STATUSES:
-        raise ManifestError(f"{where} has status {status!r}; only {PROCESSABLE_STATUSES} runs are processed")
+    if status not in contract.processable_statuses:
+        raise ManifestError(f"{where} has status {status!r}; only {contract.processable_statuses} runs are processed")
 
     try:
         extract_date = dt.date.fromisoformat(str(document.get("extract_date")))
     except ValueError:
         raise ManifestError(f"{where} has no valid extract_date (YYYY-MM-DD): {document.get('extract_date')!r}") from None
-    extracted_at = parse_utc_timestamp(document.get("started_at")) or run_started_at(run_id)
+    extracted_at = parse_utc_timestamp(document.get("started_at")) or run_started_at(run_id, declaration)
 
     raw_objects = document.get("objects")
     if not isinstance(raw_objects, list):
@@ -171,10 +158,10 @@ def parse_manifest(document: Any, run_id: str, where: str) -> Manifest:
         fetched_in = entry.get("fetched_in_run", run_id)
         reused_from = None
         if fetched_in != run_id:
-            if version < 2 or not isinstance(fetched_in, str) or not RUN_ID_PATTERN.match(fetched_in):
+            if version < FETCHED_IN_RUN_SINCE_VERSION or not declaration.is_run_id(fetched_in):
                 raise ManifestError(f"{where} objects[{index}] ({entry['key']}) has an invalid fetched_in_run {fetched_in!r}")
             reused_from = fetched_in
-        relative = relative_path_of_key(entry["key"], reused_from or run_id)
+        relative = relative_path_of_key(entry["key"], reused_from or run_id, declaration)
         if relative in seen:
             raise ManifestError(f"{where} lists {relative} twice")
         seen.add(relative)
@@ -196,4 +183,5 @@ def parse_manifest(document: Any, run_id: str, where: str) -> Manifest:
         status=status,
         objects=tuple(objects),
         errors=len(errors) if isinstance(errors, list) else 0,
+        run_prefix=declaration.run_prefix(extract_date.isoformat(), run_id),
     )

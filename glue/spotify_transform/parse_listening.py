@@ -1,6 +1,6 @@
 """Pure Python: the listening documents of a raw run -> records for plays, saved_tracks, followed_artists,
 library_snapshots and listener_profiles (plus the tracks, albums and artists they mention). Same record shape and
-rules as parse.py.
+rules as every parser (records.py).
 
 Raw documents (docs/data-contracts.md), one per listener, each with the listener's Spotify user id:
 
@@ -24,38 +24,30 @@ and a listener whose document failed (none in the run) keeps their previous snap
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from typing import Any, Iterator, Mapping
 
-from .parse import (
-    INT32,
+from .records import (
+    MAX_POSITION,
+    ItemError,
     Record,
     RunContext,
     artist_row,
-    as_bool,
-    as_id,
-    as_int,
-    as_str,
     dimension_rank,
     fact_rank,
-    obj,
     object_status,
+    profile_record,
     reject,
-    timestamp_micros,
     track_entities,
+    whole_item,
 )
+from .values import as_bool, as_id, as_int, as_str, obj, timestamp_micros
 
-LISTENING_TABLES = ("plays", "saved_tracks", "followed_artists", "library_snapshots", "listener_profiles")
 # spotify:playlist:<id>, and the older spotify:user:<user>:playlist:<id>
 _PLAYLIST_URI = re.compile(r"^spotify:(?:user:[^:]+:)?playlist:([^:]+)$")
 _PLAYLIST_HREF = re.compile(r"/playlists/([^/?#]+)")
 _HREF_OFFSET = re.compile(r"[?&]offset=(\d+)")
 # A played_at must name a time of day, not a date alone: a play is identified by its instant.
 _DATE_TIME = re.compile(r"^\s*\d{4}-?\d{2}-?\d{2}[Tt ]\d{2}")
-MAX_POSITION = INT32[1]
-
-
-class ItemRejected(ValueError):
-    """An item that cannot be written whole: rejected whole, with this reason."""
 
 
 def _listener(ctx: RunContext, path: str, doc: Mapping[str, Any], kind: str) -> Iterator[Record] | str:
@@ -69,15 +61,6 @@ def _listener(ctx: RunContext, path: str, doc: Mapping[str, Any], kind: str) -> 
     if user_id is not None:
         return user_id
     return iter([reject(ctx, path, "spotify_user_id", problem, doc.get("spotify_user_id")), object_status(path, "rejected", "no listener id")])
-
-
-def profile_record(path: str, user_id: str, doc: Mapping[str, Any]) -> Record:
-    row = {
-        "spotify_user_id": user_id,
-        "listener_name": as_str(doc.get("listener_name")),
-        "display_name": as_str(doc.get("display_name")),
-    }
-    return "listener_profiles", dimension_rank(row, path, 0), row
 
 
 def context_playlist_id(context: Mapping[str, Any]) -> str | None:
@@ -123,30 +106,17 @@ def _pages(ctx: RunContext, path: str, doc: Mapping[str, Any], unwrap: str | Non
     return problems, entries
 
 
-def _whole(ctx: RunContext, path: str, locator: str, item: Any, build: Callable[[], Sequence[Record]]) -> Iterator[Record]:
-    """The item's records, all of them, or one reject with the reason."""
-    try:
-        records = build()
-    except ItemRejected as error:
-        yield reject(ctx, path, locator, str(error), item)
-        return
-    except Exception as error:  # a shape nobody foresaw: reject the item, keep the run going
-        yield reject(ctx, path, locator, f"unexpected {type(error).__name__}: {error}", item)
-        return
-    yield from records
-
-
 def _played_at(value: Any) -> int:
     """A play's instant in UTC microseconds: an ISO 8601 date and time (with or without fractions, Z or any offset)."""
     problem = f"play has no readable played_at ({value!r})"
     if not isinstance(value, str) or not _DATE_TIME.match(value):
-        raise ItemRejected(problem + ": a date and time of day is needed, e.g. 2026-11-25T17:40:00.123Z")
+        raise ItemError(problem + ": a date and time of day is needed, e.g. 2026-11-25T17:40:00.123Z")
     try:
         micros = timestamp_micros(value)
     except (OverflowError, ValueError):
         micros = None
     if micros is None:
-        raise ItemRejected(problem)
+        raise ItemError(problem)
     return micros
 
 
@@ -156,13 +126,13 @@ def _is_local(media: Mapping[str, Any]) -> bool:
 
 
 def play_records(path: str, user_id: str, item: Any, seq: int) -> list[Record]:
-    """One play -> its plays row and the rows of the track it names, all or none (ItemRejected)."""
+    """One play -> its plays row and the rows of the track it names, all or none (ItemError)."""
     if not isinstance(item, dict):
-        raise ItemRejected("play is not a JSON object")
+        raise ItemError("play is not a JSON object")
     played_at = _played_at(item.get("played_at"))
     media = item.get("track")
     if media is not None and not isinstance(media, dict):
-        raise ItemRejected(f"play's track is a {type(media).__name__}, not an object")
+        raise ItemError(f"play's track is a {type(media).__name__}, not an object")
     media = media or {}
     try:
         media_id = as_id(media.get("id"))
@@ -192,7 +162,7 @@ def play_records(path: str, user_id: str, item: Any, seq: int) -> list[Record]:
         if track_id is not None:
             records.extend(track_entities(media, path, seq))
     except ValueError as error:
-        raise ItemRejected(f"play: {error}") from error
+        raise ItemError(f"play: {error}") from error
     return records
 
 
@@ -207,7 +177,7 @@ def parse_plays(ctx: RunContext, path: str, doc: Mapping[str, Any]) -> Iterator[
     # The same play may sit on two pages (a poll that also walked back from the newest plays): the table key
     # (spotify_user_id, played_at) keeps the first, so the rank is the order of reading.
     for seq, (locator, _position, item) in enumerate(entries):
-        yield from _whole(ctx, path, locator, item, lambda: play_records(path, user, item, seq))
+        yield from whole_item(ctx, path, locator, item, lambda: play_records(path, user, item, seq))
     yield object_status(path, "parsed")
 
 
@@ -242,30 +212,30 @@ def parse_saved_tracks(ctx: RunContext, path: str, doc: Mapping[str, Any]) -> It
     problems, entries = _pages(ctx, path, doc)
     yield from problems
     for locator, position, item in entries:
-        yield from _whole(ctx, path, locator, item, lambda: saved_track_records(path, user, item, position))
+        yield from whole_item(ctx, path, locator, item, lambda: saved_track_records(path, user, item, position))
     yield from library_snapshot(ctx, path, user, "saved_tracks", doc, problems, len(entries))
     yield object_status(path, "parsed")
 
 
 def _check_position(position: int) -> None:
     if position > MAX_POSITION:  # the position column is 32-bit: such a row could not be written (the run would fail)
-        raise ItemRejected(f"position {position} is beyond the largest position a library can have ({MAX_POSITION})")
+        raise ItemError(f"position {position} is beyond the largest position a library can have ({MAX_POSITION})")
 
 
 def saved_track_records(path: str, user_id: str, item: Any, position: int) -> list[Record]:
     _check_position(position)
     if not isinstance(item, dict):
-        raise ItemRejected("saved track is not a JSON object")
+        raise ItemError("saved track is not a JSON object")
     track = item.get("track")
     if not isinstance(track, dict):
-        raise ItemRejected("saved track has no track object")
+        raise ItemError("saved track has no track object")
     try:
         track_id = as_id(track.get("id"))
         if track_id is None:
-            raise ItemRejected("saved track has no track id")
+            raise ItemError("saved track has no track id")
         media_type = (as_str(track.get("type")) or "track").lower()
         if media_type != "track":  # /me/tracks holds tracks: anything else has no place in saved_tracks or tracks
-            raise ItemRejected(f"saved item is a {media_type}, not a track")
+            raise ItemError(f"saved item is a {media_type}, not a track")
         row = {
             "spotify_user_id": user_id,
             "track_id": track_id,
@@ -274,10 +244,10 @@ def saved_track_records(path: str, user_id: str, item: Any, position: int) -> li
             "track_name": as_str(track.get("name")),
         }
         return [("saved_tracks", fact_rank(path, position), row), *track_entities(track, path, position)]
-    except ItemRejected:
+    except ItemError:
         raise
     except ValueError as error:
-        raise ItemRejected(f"saved track: {error}") from error
+        raise ItemError(f"saved track: {error}") from error
 
 
 def parse_followed_artists(ctx: RunContext, path: str, doc: Mapping[str, Any]) -> Iterator[Record]:
@@ -289,7 +259,7 @@ def parse_followed_artists(ctx: RunContext, path: str, doc: Mapping[str, Any]) -
     problems, entries = _pages(ctx, path, doc, unwrap="artists")
     yield from problems
     for locator, position, artist in entries:
-        yield from _whole(ctx, path, locator, artist, lambda: followed_artist_records(path, user, artist, position))
+        yield from whole_item(ctx, path, locator, artist, lambda: followed_artist_records(path, user, artist, position))
     yield from library_snapshot(ctx, path, user, "followed_artists", doc, problems, len(entries), unwrap="artists")
     yield object_status(path, "parsed")
 
@@ -297,19 +267,12 @@ def parse_followed_artists(ctx: RunContext, path: str, doc: Mapping[str, Any]) -
 def followed_artist_records(path: str, user_id: str, artist: Any, position: int) -> list[Record]:
     _check_position(position)
     if not isinstance(artist, dict):
-        raise ItemRejected("followed artist is not a JSON object")
+        raise ItemError("followed artist is not a JSON object")
     try:
         row = artist_row(artist)
     except ValueError as error:
-        raise ItemRejected(f"followed artist: {error}") from error
+        raise ItemError(f"followed artist: {error}") from error
     if row is None:
-        raise ItemRejected("followed artist has no id")
+        raise ItemError("followed artist has no id")
     followed = {"spotify_user_id": user_id, "artist_id": row["artist_id"], "artist_name": row["artist_name"], "position": position}
     return [("followed_artists", fact_rank(path, position), followed), ("artists", dimension_rank(row, path, position), row)]
-
-
-LISTENING_PARSERS: dict[str, Callable[[RunContext, str, Mapping[str, Any]], Iterator[Record]]] = {
-    "plays": parse_plays,
-    "saved_tracks": parse_saved_tracks,
-    "followed_artists": parse_followed_artists,
-}

@@ -20,8 +20,9 @@ from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from .parse import OBJECT, REJECT, TRACK_ARTISTS_FIELD, Record, RunContext, parse_partition
-from .parse_listening import LISTENING_TABLES
+from .parse import check_parsers, parse_partition
+from .raw_documents import RawDocuments, load_raw_documents
+from .records import OBJECT, REJECT, TRACK_ARTISTS_FIELD, Record, RunContext
 from .schemas import Schemas, TableSchema, spark_type
 
 # The record columns before the per-table struct columns.
@@ -38,10 +39,8 @@ REJECT_SCHEMA = T.StructType(
     [T.StructField(name, T.StringType(), True) for name in ("run_id", "extract_date", "object_key", "locator", "reason", "record")]
 )
 
-# Tables parse.py emits rows for; track_artists is derived from the deduplicated tracks rows.
-PARSED_TABLES = ("playlist_snapshots", "playlist_tracks", "tracks", "albums", "artists", "user_top_items") + LISTENING_TABLES
+# Tables built from other tables' rows, not parsed: track_artists from the deduplicated tracks rows.
 DERIVED_TABLES = ("track_artists",)
-PRODUCED_TABLES = PARSED_TABLES + DERIVED_TABLES
 
 
 class RunColumns:
@@ -94,7 +93,8 @@ def payload_schema(table: TableSchema, run_column_names: Iterable[str]) -> T.Str
 def record_schema(schemas: Schemas, run_column_names: Iterable[str]) -> T.StructType:
     """The record DataFrame: the base columns, then one struct per parsed table that tables.json defines."""
     run_names = list(run_column_names)
-    tables = [T.StructField(name, payload_schema(schemas.table(name), run_names), True) for name in PARSED_TABLES if name in schemas.tables]
+    parsed = [name for name in schemas.data_table_names if name not in DERIVED_TABLES]
+    tables = [T.StructField(name, payload_schema(schemas.table(name), run_names), True) for name in parsed]
     return T.StructType(list(RECORD_BASE_FIELDS) + tables)
 
 
@@ -258,17 +258,22 @@ KNOWN_RUN_COLUMNS = ("run_id", "extract_date", "extracted_at", "attempt_id")
 COMMIT_COLUMNS = ("table_name", "row_count", "file_count", "committed_at")
 
 
-def check_schemas(schemas: Schemas) -> None:
-    """Fails before any data is read when tables.json asks for something this job cannot produce."""
+def check_schemas(schemas: Schemas, declaration: RawDocuments | None = None) -> None:
+    """Fails before any data is read when tables.json asks for something this job cannot produce: a table no kind of
+    raw document fills (schemas/raw-documents.json), or a document kind this job has no parser for."""
+    declaration = declaration or load_raw_documents()
+    check_parsers(declaration)
     commit = schemas.table(schemas.commit_table_name)
     unknown_commit = [c.name for c in commit.columns if c.name not in COMMIT_COLUMNS + KNOWN_RUN_COLUMNS]
     if unknown_commit:
         raise ValueError(f"{schemas.path}: the commit table {commit.name} has column(s) {unknown_commit} this job does not fill")
-    missing = [name for name in schemas.data_table_names if name not in PRODUCED_TABLES]
+    produced = set(declaration.filled_tables) | set(DERIVED_TABLES)
+    missing = [name for name in schemas.data_table_names if name not in produced]
     if missing:
         raise ValueError(
-            f"{schemas.path} defines table(s) {missing} that this job does not produce; "
-            "add them to glue/spotify_transform (parse.py and transforms.py) before deploying the schema"
+            f"{schemas.path} defines table(s) {missing} that this job does not produce; no document kind of "
+            f"{declaration.path} fills them: declare which kind does and parse it (glue/spotify_transform) before "
+            "deploying the schema"
         )
     unknown = [c.name for c in schemas.run_columns if c.name not in KNOWN_RUN_COLUMNS]
     if unknown:
@@ -281,7 +286,6 @@ def build_tables(records: DataFrame, schemas: Schemas, run: RunColumns) -> dict[
     The key "_tracks_cache" holds the persisted, deduplicated tracks rows both tracks and track_artists read;
     it is not a table: the caller pops it and unpersists it when the tables are written.
     """
-    check_schemas(schemas)
     run_names = [c.name for c in schemas.run_columns]
     frames: dict[str, DataFrame] = {}
     # Read twice (tracks and track_artists): dedup once. The caller unpersists it (see job.py).

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from glue_testing import Bucket
-from spotify_transform.parse import RunContext, parse_object
+from spotify_transform.parse import parse_object
+from spotify_transform.records import RunContext
 from spotify_transform.parse_listening import context_playlist_id
 
 RUN_ID = "20261125T180000Z-c0ffee"
@@ -271,7 +272,7 @@ def test_every_row_says_whose_document_it_came_from_and_that_never_decides_which
     # A document from before listeners (no spotify_user_id): null, and the same rank as a listener's row.
     older = _records("playlists/p.json", {k: v for k, v in playlist.items() if k != "spotify_user_id"})
     assert {row.get("spotify_user_id") for tag, row in older if tag == "tracks"} == {None}
-    from spotify_transform.parse import completeness
+    from spotify_transform.records import completeness
 
     assert completeness({"track_id": "t", "spotify_user_id": "user9"}) == completeness({"track_id": "t", "spotify_user_id": None}) == 1
 

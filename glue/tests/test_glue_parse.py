@@ -7,8 +7,10 @@ import json
 
 import pytest
 
-from spotify_transform import parse
-from spotify_transform.parse import RunContext, normalise_release_date, parse_object
+from spotify_transform import values
+from spotify_transform.parse import parse_object, parse_partition
+from spotify_transform.records import OBJECT, REJECT, TRACK_ARTISTS_FIELD, RunContext
+from spotify_transform.values import normalise_release_date
 from spotify_transform.schemas import load_schemas
 
 
@@ -37,14 +39,14 @@ def test_release_date_normalisation(raw, expected):
     [(5, 5), (5.0, 5), ("12", 12), (True, None), (5.5, None), ("n/a", None), (2**31, None), (None, None), ({}, None)],
 )
 def test_as_int_is_lenient_but_never_wrong(value, expected):
-    assert parse.as_int(value) == expected
+    assert values.as_int(value) == expected
 
 
 def test_timestamps_become_utc_microseconds():
-    assert parse.timestamp_micros("1970-01-01T00:00:01.5Z") == 1_500_000
-    assert parse.timestamp_micros("1970-01-01T01:00:00+01:00") == 0
-    assert parse.timestamp_micros(None) is None
-    assert parse.timestamp_micros("yesterday") is None
+    assert values.timestamp_micros("1970-01-01T00:00:01.5Z") == 1_500_000
+    assert values.timestamp_micros("1970-01-01T01:00:00+01:00") == 0
+    assert values.timestamp_micros(None) is None
+    assert values.timestamp_micros("yesterday") is None
 
 
 def _ctx(path: str, data: bytes) -> RunContext:
@@ -82,7 +84,7 @@ def test_a_non_string_id_rejects_the_item_not_the_file():
     doc = {"kind": "playlist", "playlist_id": "p", "playlist": {"id": "p"},
            "item_pages": [{"offset": 0, "items": [{"item": {"type": "track", "id": 123}}, {"item": {"id": "ok"}}]}]}
     records = _records(doc)
-    rejects = [p for t, p in records if t == parse.REJECT]
+    rejects = [p for t, p in records if t == REJECT]
     assert [(r["locator"], r["reason"]) for r in rejects] == [
         ("item_pages[0].items[0]", "playlist item: id is a int, not a string: 123")
     ]
@@ -94,7 +96,7 @@ def test_checksum_mismatch_rejects_the_whole_object_without_parsing_it():
     ctx = _ctx("playlists/p.json", good)
     records = list(parse_object(ctx, "s3://b/raw/x/playlists/p.json", good + b" "))
     tags = [tag for tag, _, _ in records]
-    assert tags == [parse.REJECT, parse.OBJECT]
+    assert tags == [REJECT, OBJECT]
     assert "checksum mismatch" in records[0][2]["reason"]
 
 
@@ -128,7 +130,7 @@ def test_parser_rows_carry_exactly_the_columns_of_tables_json():
     for doc, path in listening:
         records += _records(doc, path)
     for tag, payload in records:
-        seen.setdefault(tag, set(payload) - {parse.TRACK_ARTISTS_FIELD})
+        seen.setdefault(tag, set(payload) - {TRACK_ARTISTS_FIELD})
     for name in schemas.table_names:
         if name == "track_artists" or schemas.table(name).kind == "commit":
             continue  # derived in Spark from the tracks rows' artist list / written by the job at commit
@@ -149,7 +151,7 @@ def test_partition_dedup_keeps_the_most_complete_entity():
         files.append(("file:/r/" + path, data))
         manifest[path] = {"key": path, "sha256": hashlib.sha256(data).hexdigest()}
     ctx = RunContext("20261125T060000Z-a1b2c3", "2026-11-25", manifest)
-    artists = [row for t, _, row in parse.parse_partition(ctx, files) if t == "artists"]
+    artists = [row for t, _, row in parse_partition(ctx, files) if t == "artists"]
     assert artists == [{"artist_id": "r", "artist_name": "R", "genres": "x", "followers_total": 3, "popularity": 9, "uri": "u", "spotify_user_id": None}]
 
 

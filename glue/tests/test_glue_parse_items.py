@@ -6,8 +6,8 @@ from __future__ import annotations
 import hashlib
 import json
 
-from spotify_transform import parse
-from spotify_transform.parse import RunContext, parse_object
+from spotify_transform.parse import parse_object
+from spotify_transform.records import REJECT, RunContext
 
 PLAYLIST = "playlists/p.json"
 
@@ -52,7 +52,7 @@ def test_an_item_whose_artist_cannot_be_read_is_rejected_whole():
     assert [r["track_id"] for r in _rows(records, "tracks")] == ["t2"]
     assert [r["album_id"] for r in _rows(records, "albums")] == ["al-t2"]
     assert [r["artist_id"] for r in _rows(records, "artists")] == ["ar-t2"]
-    (rejected,) = _rows(records, parse.REJECT)
+    (rejected,) = _rows(records, REJECT)
     assert rejected["locator"] == "item_pages[0].items[0]"
     assert rejected["reason"] == "playlist item: id is a int, not a string: 42"
 
@@ -61,7 +61,7 @@ def test_an_item_whose_album_cannot_be_read_is_rejected_whole():
     bad_album = _track("t1", album={"id": ["al"]})
     records = _records(_playlist([_page(0, [bad_album], 1)], total=1))
     assert _rows(records, "playlist_tracks") == [] and _rows(records, "tracks") == [] and _rows(records, "artists") == []
-    assert [r["locator"] for r in _rows(records, parse.REJECT)] == ["item_pages[0].items[0]"]
+    assert [r["locator"] for r in _rows(records, REJECT)] == ["item_pages[0].items[0]"]
 
 
 def test_a_top_track_whose_artist_cannot_be_read_is_rejected_whole():
@@ -70,7 +70,7 @@ def test_a_top_track_whose_artist_cannot_be_read_is_rejected_whole():
     records = _records(doc, "top/tracks_short_term.json")
     assert [(r["rank"], r["item_id"]) for r in _rows(records, "user_top_items")] == [(2, "t2")]
     assert [r["track_id"] for r in _rows(records, "tracks")] == ["t2"]
-    assert [r["locator"] for r in _rows(records, parse.REJECT)] == ["pages[0].items[0]"]
+    assert [r["locator"] for r in _rows(records, REJECT)] == ["pages[0].items[0]"]
 
 
 def test_overlapping_pages_keep_the_first_item_of_a_position_and_reject_the_repeat():
@@ -79,7 +79,7 @@ def test_overlapping_pages_keep_the_first_item_of_a_position_and_reject_the_repe
 
     assert [(r["position"], r["track_id"]) for r in _rows(records, "playlist_tracks")] == [(0, "a"), (1, "b"), (2, "c"), (3, "d")]
     assert "x" not in [r["track_id"] for r in _rows(records, "tracks")]  # the rejected repeat brings no entities
-    (rejected,) = _rows(records, parse.REJECT)
+    (rejected,) = _rows(records, REJECT)
     assert rejected["locator"] == "item_pages[1].items[0]"
     assert rejected["reason"].startswith("position 2 was already given by item_pages[0].items[2]: the pages overlap")
     (snapshot,) = _rows(records, "playlist_snapshots")
@@ -115,7 +115,7 @@ def test_a_page_without_offset_takes_its_position_from_its_href_not_from_countin
              _page(None, [_track("e"), _track("f")], 6, href_offset=4)]
     records = _records(_playlist(pages, total=6))
     assert [(r["position"], r["track_id"]) for r in _rows(records, "playlist_tracks")] == [(0, "a"), (1, "b"), (4, "e"), (5, "f")]
-    assert [r["reason"] for r in _rows(records, parse.REJECT)] == ["items page has no items list"]
+    assert [r["reason"] for r in _rows(records, REJECT)] == ["items page has no items list"]
     (snapshot,) = _rows(records, "playlist_snapshots")
     assert snapshot["paging_issues"] == "missing_positions"
 
@@ -130,7 +130,7 @@ def test_a_page_with_neither_offset_nor_href_rejects_its_items_with_the_reason()
     pages = [_page(0, [_track("a")], 3), {"items": [{"item": _track("b")}, {"item": _track("c")}], "total": 3}]
     records = _records(_playlist(pages, total=3))
     assert [r["position"] for r in _rows(records, "playlist_tracks")] == [0]
-    rejects = _rows(records, parse.REJECT)
+    rejects = _rows(records, REJECT)
     assert [r["locator"] for r in rejects] == ["item_pages[1].items[0]", "item_pages[1].items[1]"]
     assert rejects[0]["reason"] == "items page has neither an offset nor an href with one: the position of its items cannot be known"
 
@@ -139,14 +139,14 @@ def test_a_position_beyond_the_int_range_rejects_that_item_only():
     pages = [_page(0, [_track("a")], 2), _page(2147483647, [_track("b"), _track("c")], 2)]
     records = _records(_playlist(pages, total=2))
     assert [(r["position"], r["track_id"]) for r in _rows(records, "playlist_tracks")] == [(0, "a"), (2147483647, "b")]
-    (rejected,) = _rows(records, parse.REJECT)
+    (rejected,) = _rows(records, REJECT)
     assert rejected["locator"] == "item_pages[1].items[1]"
     assert rejected["reason"] == "position 2147483648 is beyond the largest position a playlist can have (2147483647)"
 
 
 def test_a_negative_or_non_numeric_offset_rejects_the_page_items():
     pages = [_page(-3, [_track("a")], 1), _page("soon", [_track("b")], 1)]
-    rejects = _rows(_records(_playlist(pages, total=1)), parse.REJECT)
+    rejects = _rows(_records(_playlist(pages, total=1)), REJECT)
     assert [r["reason"] for r in rejects] == [
         "items page offset -3 is not a non-negative whole number: the position of its items cannot be known",
         "items page offset 'soon' is not a non-negative whole number: the position of its items cannot be known",
@@ -167,7 +167,7 @@ def test_a_repeated_top_rank_is_rejected():
                      {"offset": 1, "total": 2, "items": [{"id": "r2"}]}]}
     records = _records(doc, "top/artists_long_term.json")
     assert [(r["rank"], r["item_id"]) for r in _rows(records, "user_top_items")] == [(1, "r1"), (2, "r2")]
-    assert [r["locator"] for r in _rows(records, parse.REJECT)] == ["pages[1].items[0]"]
+    assert [r["locator"] for r in _rows(records, REJECT)] == ["pages[1].items[0]"]
 
 
 def test_a_listeners_top_list_carries_their_id_and_names_them_in_listener_profiles():
