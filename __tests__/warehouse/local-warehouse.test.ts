@@ -254,6 +254,18 @@ describe('LocalWarehouse loader edge cases', () => {
     }
   });
 
+  test("a TIMESTAMPTZ comes back as its UTC instant, whatever the machine's zone (the session is UTC)", async () => {
+    const warehouse = await LocalWarehouse.open(':memory:');
+    try {
+      const { rows } = await warehouse.query(
+        `SELECT TIMESTAMPTZ '2026-11-25 06:00:00.123+00' AS utc, TIMESTAMPTZ '2026-11-25 23:30:00-08' AS pacific`,
+      );
+      expect(rows).toEqual([['2026-11-25T06:00:00.123Z', '2026-11-26T07:30:00.000Z']]);
+    } finally {
+      await warehouse.close();
+    }
+  });
+
   test('clear errors for a missing processed folder and for an attempt without its run', async () => {
     const warehouse = await LocalWarehouse.open(':memory:');
     try {

@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { DuckDBConnection, DuckDBInstance, DuckDBTypeId, type DuckDBResultReader } from '@duckdb/node-api';
+import { DuckDBConnection, DuckDBInstance, DuckDBTypeId, type DuckDBResultReader, type DuckDBTimestampTZValue } from '@duckdb/node-api';
 import { COMMIT_TABLE, DATA_TABLES, TABLES, duckdbType, loadedColumns, LOAD_METADATA_COLUMNS, type TableSpec } from '../../schemas/table-schemas';
 import { analysisSql, COMMITTED_ATTEMPTS_VIEW, listAnalysisFiles, viewDefinitions, type AnalysisInfo } from '../../warehouse/snowflake-sql';
 import type { QueryResult, TableStatus } from '../../warehouse/results';
@@ -464,10 +464,14 @@ export class LocalWarehouse {
 /** DuckDB values as plain JSON-friendly values (BIGINT and DECIMAL as numbers, dates and timestamps as strings). */
 function plainRows(reader: DuckDBResultReader): unknown[][] {
   const types = reader.columnTypes().map((t) => t.typeId);
-  return reader.getRowsJson().map((row) =>
+  // The JSON form of a TIMESTAMPTZ is printed in the machine's zone, not the session's: read its instant instead.
+  const values = types.includes(DuckDBTypeId.TIMESTAMP_TZ) ? reader.getRows() : [];
+  return reader.getRowsJson().map((row, r) =>
     row.map((value, i) => {
       if (value === null) return null;
       switch (types[i]) {
+        case DuckDBTypeId.TIMESTAMP_TZ:
+          return instantToIso(values[r][i] as DuckDBTimestampTZValue);
         case DuckDBTypeId.BIGINT:
         case DuckDBTypeId.HUGEINT:
         case DuckDBTypeId.UBIGINT:
@@ -484,6 +488,13 @@ function plainRows(reader: DuckDBResultReader): unknown[][] {
       }
     }),
   );
+}
+
+/** A TIMESTAMPTZ as its UTC instant, '2026-11-25T06:00:00.123Z' (milliseconds, as toIsoTimestamp); infinities as text. */
+function instantToIso(value: DuckDBTimestampTZValue): string {
+  if (!value.isFinite) return String(value);
+  const millis = value.micros >= 0n ? value.micros / 1000n : -((-value.micros + 999n) / 1000n);
+  return new Date(Number(millis)).toISOString();
 }
 
 /** '2026-11-25 06:00:00.123456' -> '2026-11-25T06:00:00.123Z' (UTC, as every timestamp in the pipeline). */
