@@ -44,7 +44,8 @@ describe('LocalWarehouse on two weekly runs', () => {
       `SELECT DISTINCT source_file FROM tracks WHERE run_id = $1`,
       [RUN_B.runId],
     );
-    expect(rows).toEqual([[`processed/tracks/extract_date=2026-11-23/run_id=${RUN_B.runId}/attempt_id=attempt-1/part-00000.parquet`]]);
+    // METADATA$FILENAME is the path after the stage's URL (s3://<bucket>/processed/), not the bucket key.
+    expect(rows).toEqual([[`tracks/extract_date=2026-11-23/run_id=${RUN_B.runId}/attempt_id=attempt-1/part-00000.parquet`]]);
   });
 
   test('every check passes for each run, against its commit record', async () => {

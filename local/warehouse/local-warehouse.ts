@@ -4,7 +4,8 @@
  * Loading follows Snowpipe's rules: every processed Parquet file is loaded once, identified by its path and
  * checksum (Snowpipe uses the name and ETag); a file seen before is skipped and reported, a rewritten file (new
  * checksum) loads again, and a file that fails is recorded with its error (Snowpipe's ON_ERROR = SKIP_FILE) and
- * not retried until it changes. Rows carry source_file and loaded_at like the pipes' INCLUDE_METADATA. Every
+ * not retried until it changes. Rows carry source_file and loaded_at like the pipes' INCLUDE_METADATA (source_file
+ * is the path below processed/, as METADATA$FILENAME; the ledger and the load report name bucket keys). Every
  * attempt's files load (the commit records too); the views read only the latest committed attempt of each run id.
  *
  * The session runs in UTC (instants are UTC in every layer) and sorts NULLs as Snowflake does (last ascending,
@@ -163,7 +164,9 @@ export class LocalWarehouse {
           });
           continue;
         }
-        const outcome = await this.loadFile(spec, file, key, match[1], match[2], match[3]);
+        // What Snowpipe's METADATA$FILENAME gives: the path after the stage's URL (s3://<bucket>/processed/).
+        const stagePath = `${spec.name}/${inTable}`;
+        const outcome = await this.loadFile(spec, file, key, stagePath, match[1], match[2], match[3]);
         if ('rows' in outcome) report.loaded.push({ table: spec.name, file: key, rows: outcome.rows });
         else report.skipped.push({ table: spec.name, file: key, reason: outcome.reason });
       }
@@ -175,6 +178,7 @@ export class LocalWarehouse {
     spec: TableSpec,
     path: string,
     key: string,
+    stagePath: string,
     extractDate: string,
     runId: string,
     attemptId: string,
@@ -214,7 +218,7 @@ export class LocalWarehouse {
         const result = await this.connection.run(
           `INSERT INTO ${quote(spec.name)} (${[...columns.map((c) => quote(c.name)), 'source_file', 'loaded_at'].join(', ')})
            SELECT ${select.join(', ')}, $1, CAST($2 AS TIMESTAMP) FROM read_parquet($3, hive_partitioning = false)`,
-          [key, loadedAtSql, path],
+          [stagePath, loadedAtSql, path],
         );
         const rows = result.rowsChanged;
         await this.record(key, checksum, spec.name, bytes, rows, 'LOADED', null, runId, extractDate, loadedAtSql, attemptId);
