@@ -1,5 +1,6 @@
 /**
- * The embedded local warehouse: a DuckDB file with the same tables, views and analysis SQL as Snowflake.
+ * The embedded local warehouse: a DuckDB file with the same tables, views and analysis SQL as Snowflake (the views'
+ * Snowflake SQL runs through snowflake-on-duckdb.ts: macros for the functions DuckDB lacks, two respellings).
  *
  * Loading follows Snowpipe's rules: every processed Parquet file is loaded once, identified by its path and
  * checksum (Snowpipe uses the name and ETag); a file seen before is skipped and reported, a rewritten file (new
@@ -18,6 +19,7 @@ import { DuckDBConnection, DuckDBInstance, DuckDBTypeId, type DuckDBResultReader
 import { COMMIT_TABLE, DATA_TABLES, TABLES, duckdbType, loadedColumns, LOAD_METADATA_COLUMNS, type TableSpec } from '../../schemas/table-schemas';
 import { analysisSql, COMMITTED_ATTEMPTS_VIEW, listAnalysisFiles, viewDefinitions, type AnalysisInfo } from '../../warehouse/snowflake-sql';
 import type { QueryResult, TableStatus } from '../../warehouse/results';
+import { SNOWFLAKE_FUNCTION_MACROS, duckdbSpelling } from './snowflake-on-duckdb';
 
 export type { AnalysisInfo } from '../../warehouse/snowflake-sql';
 export type { QueryResult, TableStatus } from '../../warehouse/results';
@@ -117,9 +119,10 @@ export class LocalWarehouse {
       PRIMARY KEY (file, checksum)
     )`);
     await this.connection.run(`ALTER TABLE ${LEDGER_TABLE} ADD COLUMN IF NOT EXISTS attempt_id VARCHAR`);
-    for (const view of viewDefinitions('duckdb')) {
+    for (const macro of SNOWFLAKE_FUNCTION_MACROS) await this.connection.run(macro);
+    for (const view of viewDefinitions()) {
       try {
-        await this.connection.run(view.createStatement);
+        await this.connection.run(duckdbSpelling(view.createStatement));
       } catch (error) {
         throw new Error(`View ${view.name} (${view.file}) does not run on DuckDB: ${(error as Error).message}`);
       }
@@ -415,7 +418,7 @@ export class LocalWarehouse {
   }
 
   async runAnalysis(name: string, opts: { limit?: number } = {}): Promise<QueryResult> {
-    const result = await this.query(analysisSql(name, 'duckdb'));
+    const result = await this.query(analysisSql(name));
     return opts.limit === undefined ? result : { columns: result.columns, rows: result.rows.slice(0, opts.limit) };
   }
 
