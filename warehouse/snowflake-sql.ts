@@ -129,7 +129,7 @@ function sqlNames(dir: string): string[] {
   if (twin) {
     throw new Error(
       `${join(dir, twin)}: both warehouses read the same file, so there are no per-dialect twins. Write SQL both ` +
-        'Snowflake and DuckDB run, or give DuckDB the missing Snowflake function as a macro (local/warehouse/local-warehouse.ts).',
+        'Snowflake and DuckDB run, or give DuckDB the missing Snowflake function as a macro (local/warehouse/snowflake-on-duckdb.ts).',
     );
   }
   return files.map((file) => file.slice(0, -'.sql'.length)).sort();

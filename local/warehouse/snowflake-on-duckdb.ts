@@ -6,8 +6,9 @@
  * - Two Snowflake spellings DuckDB's parser does not take are respelled mechanically (duckdbSpelling): the bare date
  *   part of DATEADD, and LISTAGG's WITHIN GROUP.
  *
- * The analysis files take neither: the dashboard runs them on the DuckDB file as they are written, so they stay in
- * SQL both warehouses read (the local warehouse's analysis tests run them unchanged).
+ * The analysis files are not respelled: the dashboard runs them on the DuckDB file as they are written, so they stay
+ * in SQL both warehouses parse (the local warehouse's analysis tests run them unchanged). They may call the macros,
+ * which the warehouse file keeps.
  */
 
 /**
