@@ -6,6 +6,10 @@
  * Production code: it lives here, beside nothing but the warehouse's other production TypeScript, because the
  * stack deploys what it renders; local/ (stand-ins) imports it, never the other way round.
  *
+ * One file per view and per analysis, for both warehouses: the Snowflake SQL deployed, which the local warehouse
+ * runs on DuckDB too (local/warehouse/snowflake-on-duckdb.ts gives DuckDB Snowflake's missing functions as macros).
+ * There are no per-dialect twins; a `<name>.duckdb.sql` beside a file is refused.
+ *
  * Two kinds of SQL are rendered per table of schemas/tables.json, so that a table added there gets them without
  * new SQL: each table's pipe COPY (pipes/table.copy.template.sql, unless pipes/<table>.copy.sql exists) and the
  * commit views (views/committed_attempts.template.sql, views/committed_table.template.sql -> committed_<table>).
@@ -15,8 +19,6 @@ import { join, resolve } from 'node:path';
 import { COMMIT_TABLE, DATA_TABLES, TABLES, TABLE_NAMES, loadedColumns, snowflakeType, type TableSpec } from '../schemas/table-schemas';
 
 export const SQL_DIR = resolve(__dirname, '..', 'snowflake-sql');
-
-export type SqlDialect = 'snowflake' | 'duckdb';
 
 /** Fully qualified Snowflake object names the pipes' COPY statements refer to. */
 export interface SnowflakeObjectNames {
@@ -120,17 +122,17 @@ export function splitStatements(sql: string): string[] {
     .filter((statement) => statement.length > 0);
 }
 
-/** Path of the file for a dialect: `<name>.duckdb.sql` beside `<name>.sql` where the two cannot share. */
-function dialectFile(dir: string, name: string, dialect: SqlDialect): string {
-  const specific = join(dir, `${name}.${dialect}.sql`);
-  return existsSync(specific) ? specific : join(dir, `${name}.sql`);
-}
-
+/** The views or analyses of a folder, by file name (templates are rendered, not listed). */
 function sqlNames(dir: string): string[] {
-  return readdirSync(dir)
-    .filter((file) => file.endsWith('.sql') && !/\.(duckdb|snowflake|template)\.sql$/.test(file))
-    .map((file) => file.slice(0, -'.sql'.length))
-    .sort();
+  const files = readdirSync(dir).filter((file) => file.endsWith('.sql') && !file.endsWith('.template.sql'));
+  const twin = files.find((file) => /\.(duckdb|snowflake)\.sql$/.test(file));
+  if (twin) {
+    throw new Error(
+      `${join(dir, twin)}: both warehouses read the same file, so there are no per-dialect twins. Write SQL both ` +
+        'Snowflake and DuckDB run, or give DuckDB the missing Snowflake function as a macro (local/warehouse/snowflake-on-duckdb.ts).',
+    );
+  }
+  return files.map((file) => file.slice(0, -'.sql'.length)).sort();
 }
 
 export interface ViewDefinition {
@@ -157,7 +159,7 @@ export const ATTEMPT_LOADS_VIEW = 'attempt_loads';
 
 /**
  * The generated commit views, rendered from schemas/tables.json: attempt_loads, committed_attempts, then
- * committed_<table> for every data table. Plain SQL both dialects run as it is.
+ * committed_<table> for every data table. Plain SQL both warehouses run as it is.
  */
 function generatedViews(): Array<{ name: string; file: string; sql: string }> {
   const dir = join(SQL_DIR, 'views');
@@ -189,12 +191,18 @@ function generatedViews(): Array<{ name: string; file: string; sql: string }> {
  * snowflake-sql/views/. View names are the file names; table and view names inside are unqualified and resolve in
  * the view's own schema.
  */
-export function viewDefinitions(dialect: SqlDialect = 'snowflake'): ViewDefinition[] {
+export function viewDefinitions(): ViewDefinition[];
+/**
+ * @deprecated There is one definition per view for both warehouses now: call viewDefinitions() without the argument.
+ * Kept only while stacks/warehouse-stack.ts and __tests__/stacks/warehouse-views.test.ts still pass 'snowflake'.
+ */
+export function viewDefinitions(warehouse: 'snowflake'): ViewDefinition[];
+export function viewDefinitions(): ViewDefinition[] {
   const dir = join(SQL_DIR, 'views');
   const sources = [
     ...generatedViews(),
     ...sqlNames(dir).map((name) => {
-      const file = dialectFile(dir, name, dialect);
+      const file = join(dir, `${name}.sql`);
       return { name, file, sql: readFileSync(file, 'utf8') };
     }),
   ];
@@ -244,13 +252,13 @@ export function listAnalysisFiles(): AnalysisInfo[] {
   });
 }
 
-/** The SELECT of an analysis for a dialect, without comments or semicolon. */
-export function analysisSql(name: string, dialect: SqlDialect = 'snowflake'): string {
-  const known = listAnalysisFiles();
-  if (!known.some((a) => a.name === name)) {
-    throw new Error(`No analysis "${name}". Available: ${known.map((a) => a.name).join(', ')}.`);
+/** The SELECT of an analysis, without comments or semicolon. */
+export function analysisSql(name: string): string {
+  const analysis = listAnalysisFiles().find((a) => a.name === name);
+  if (!analysis) {
+    throw new Error(`No analysis "${name}". Available: ${listAnalysisFiles().map((a) => a.name).join(', ')}.`);
   }
-  return statementBody(readFileSync(dialectFile(join(SQL_DIR, 'analysis'), name, dialect), 'utf8'));
+  return statementBody(readFileSync(analysis.file, 'utf8'));
 }
 
 /**
@@ -274,7 +282,7 @@ export function snowflakeDeployment(names: SnowflakeObjectNames): {
   return {
     tables: TABLES.map((spec) => ({ name: spec.name, sql: snowflakeTableDdl(spec, names) })),
     pipes: TABLES.map((spec) => ({ table: spec.name, sql: renderCopyStatement(spec.name, names) })),
-    views: viewDefinitions('snowflake').map((v) => ({ name: v.name, sql: v.createStatement })),
-    analyses: listAnalysisFiles().map((a) => ({ name: a.name, sql: analysisSql(a.name, 'snowflake') })),
+    views: viewDefinitions().map((v) => ({ name: v.name, sql: v.createStatement })),
+    analyses: listAnalysisFiles().map((a) => ({ name: a.name, sql: analysisSql(a.name) })),
   };
 }

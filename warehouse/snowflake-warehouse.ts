@@ -142,7 +142,7 @@ export class SnowflakeWarehouse {
   }
 
   async runAnalysis(name: string, opts: { limit?: number } = {}): Promise<QueryResult> {
-    const result = await this.query(analysisSql(name, 'snowflake'));
+    const result = await this.query(analysisSql(name));
     return opts.limit === undefined ? result : { columns: result.columns, rows: result.rows.slice(0, opts.limit) };
   }
 

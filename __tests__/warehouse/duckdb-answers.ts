@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   const bucket = option('--bucket');
   if (!bucket) throw new Error('usage: duckdb-answers.ts --bucket <bucket folder> [--warehouse <file>]');
   const deployment = snowflakeDeployment(NAMES);
-  const definitions = viewDefinitions('snowflake');
+  const definitions = viewDefinitions();
   const views = definitions.map((definition) => {
     const { statement } = qualifyViewStatement(definition, NAMES, { tables: TABLE_NAMES, views: definitions.map((d) => d.name) });
     return { name: definition.name, sql: `CREATE OR REPLACE VIEW ${NAMES.database}.${NAMES.schema}.${definition.name.toUpperCase()} AS\n${statement}` };
@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   try {
     const load = await warehouse.loadProcessed(bucket);
     const viewRows: Record<string, unknown> = {};
-    for (const view of viewDefinitions('duckdb')) viewRows[view.name] = await warehouse.query(`SELECT * FROM ${view.name}`);
+    for (const view of definitions) viewRows[view.name] = await warehouse.query(`SELECT * FROM ${view.name}`);
     const analyses: Record<string, unknown> = {};
     for (const analysis of warehouse.listAnalyses()) analyses[analysis.name] = await warehouse.runAnalysis(analysis.name);
     const checks = await warehouse.runChecks();

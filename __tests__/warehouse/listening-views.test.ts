@@ -89,7 +89,7 @@ describe('listening views and analyses', () => {
 
     const hasWeek = all.columns.includes('week_start');
     const filtered = await warehouse.query(
-      `SELECT * FROM (${analysisSql(name, 'duckdb')}) AS a WHERE a.spotify_user_id = $1${hasWeek ? ' AND a.week_start = $2' : ''}`,
+      `SELECT * FROM (${analysisSql(name)}) AS a WHERE a.spotify_user_id = $1${hasWeek ? ' AND a.week_start = $2' : ''}`,
       hasWeek ? ['u_sam', '2026-11-16'] : ['u_sam'],
     );
     const weekIndex = all.columns.indexOf('week_start');

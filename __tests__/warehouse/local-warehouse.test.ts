@@ -44,7 +44,8 @@ describe('LocalWarehouse on two weekly runs', () => {
       `SELECT DISTINCT source_file FROM tracks WHERE run_id = $1`,
       [RUN_B.runId],
     );
-    expect(rows).toEqual([[`processed/tracks/extract_date=2026-11-23/run_id=${RUN_B.runId}/attempt_id=attempt-1/part-00000.parquet`]]);
+    // METADATA$FILENAME is the path after the stage's URL (s3://<bucket>/processed/), not the bucket key.
+    expect(rows).toEqual([[`tracks/extract_date=2026-11-23/run_id=${RUN_B.runId}/attempt_id=attempt-1/part-00000.parquet`]]);
   });
 
   test('every check passes for each run, against its commit record', async () => {
@@ -249,6 +250,18 @@ describe('LocalWarehouse loader edge cases', () => {
         ['committed_attempts', 'visible_attempt', `run ${RUN_A.runId} shows no attempt: no commit record loaded, or not all rows its commit lists`],
         ['track_artists', 'row_count', `0 rows loaded for run ${RUN_A.runId} attempt attempt-1; its commit record says 1`],
       ]);
+    } finally {
+      await warehouse.close();
+    }
+  });
+
+  test("a TIMESTAMPTZ comes back as its UTC instant, whatever the machine's zone (the session is UTC)", async () => {
+    const warehouse = await LocalWarehouse.open(':memory:');
+    try {
+      const { rows } = await warehouse.query(
+        `SELECT TIMESTAMPTZ '2026-11-25 06:00:00.123+00' AS utc, TIMESTAMPTZ '2026-11-25 23:30:00-08' AS pacific`,
+      );
+      expect(rows).toEqual([['2026-11-25T06:00:00.123Z', '2026-11-26T07:30:00.000Z']]);
     } finally {
       await warehouse.close();
     }

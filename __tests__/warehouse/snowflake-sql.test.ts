@@ -57,27 +57,38 @@ describe('snowflake-sql/', () => {
   });
 
   test('views come in creation order: each after the views it reads', () => {
-    for (const dialect of ['snowflake', 'duckdb'] as const) {
-      const views = viewDefinitions(dialect);
-      const seen = new Set<string>();
-      for (const view of views) {
-        for (const dep of view.dependsOn) expect(seen).toContain(dep);
-        seen.add(view.name);
-        expect(view.select).toMatch(/^(SELECT|WITH)\b/);
-      }
-      expect(views.map((v) => v.name)).toEqual(
-        expect.arrayContaining(['committed_attempts', 'committed_tracks', 'current_tracks', 'current_albums', 'current_artists', 'playlist_chart', 'chart_movements']),
-      );
-      // The generated commit views come first: everything else reads through them.
-      expect(views.slice(0, 2).map((v) => v.name)).toEqual(['attempt_loads', 'committed_attempts']);
+    const views = viewDefinitions();
+    const seen = new Set<string>();
+    for (const view of views) {
+      for (const dep of view.dependsOn) expect(seen).toContain(dep);
+      seen.add(view.name);
+      expect(view.select).toMatch(/^(SELECT|WITH)\b/);
     }
-    const names = viewDefinitions('snowflake').find((v) => v.name === 'track_artist_names')!;
-    expect(names.createStatement).toContain('LISTAGG');
-    expect(viewDefinitions('duckdb').find((v) => v.name === 'track_artist_names')!.createStatement).toContain('STRING_AGG');
+    expect(views.map((v) => v.name)).toEqual(
+      expect.arrayContaining(['committed_attempts', 'committed_tracks', 'current_tracks', 'current_albums', 'current_artists', 'playlist_chart', 'chart_movements']),
+    );
+    // The generated commit views come first: everything else reads through them.
+    expect(views.slice(0, 2).map((v) => v.name)).toEqual(['attempt_loads', 'committed_attempts']);
   });
 
-  test('analysis SQL is the same for both dialects unless a .duckdb.sql sits beside it', () => {
-    expect(analysisSql('explicit_share', 'duckdb')).toBe(analysisSql('explicit_share', 'snowflake'));
-    expect(analysisSql('explicit_share')).not.toMatch(/^--/);
+  test('one file per view and per analysis, which both warehouses read: no per-dialect twins', () => {
+    for (const folder of ['views', 'analysis']) {
+      expect(readdirSync(join(SQL_DIR, folder)).filter((f) => /\.(duckdb|snowflake)\.sql$/.test(f))).toEqual([]);
+    }
+    for (const view of viewDefinitions()) {
+      expect(view.file).toMatch(new RegExp(`/views/(${view.name}|committed_attempts\\.template|committed_table\\.template|attempt_loads\\.template)\\.sql$`));
+    }
+    // The Snowflake spelling, which the local warehouse respells for DuckDB (local/warehouse/snowflake-on-duckdb.ts).
+    const names = viewDefinitions().find((v) => v.name === 'track_artist_names')!.createStatement;
+    expect(names).toContain('LISTAGG(COALESCE(a.artist_name, cta.artist_id), \', \') WITHIN GROUP (ORDER BY cta.artist_position)');
+    expect(names).not.toContain('STRING_AGG');
+  });
+
+  test('analysisSql is the analysis file without its comments and semicolon', () => {
+    const sql = analysisSql('explicit_share');
+    expect(sql).not.toMatch(/^--/);
+    expect(sql).not.toMatch(/;\s*$/);
+    expect(sql).toMatch(/^(SELECT|WITH)\b/);
+    expect(() => analysisSql('no_such_question')).toThrow(/No analysis "no_such_question". Available: .*explicit_share/);
   });
 });

@@ -71,7 +71,7 @@ class DashboardData:
         self._query: QueryFn = query or warehouse.query
 
     def _analysis(self, name: str, where: Mapping[str, Any] | None = None) -> pd.DataFrame:
-        sql, params = filtered_analysis(name, self.warehouse.dialect, where or {})
+        sql, params = filtered_analysis(name, where or {})
         return self._query(sql, params).copy()
 
     @cached_property
@@ -80,7 +80,7 @@ class DashboardData:
 
     def _missing(self, views: Sequence[str], analyses: Sequence[str]) -> list[str]:
         missing = [f"view {v}" for v in views if v not in self.relations]
-        missing += [f"analysis {a}.sql" for a in analyses if analysis_file(a, self.warehouse.dialect) is None]
+        missing += [f"analysis {a}.sql" for a in analyses if analysis_file(a) is None]
         return missing
 
     # ---- availability ------------------------------------------------------------------------------------

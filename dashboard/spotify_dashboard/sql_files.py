@@ -27,13 +27,10 @@ def sql_dir() -> Path:
     return beside_app if beside_app.is_dir() else APP_DIR.parent / "snowflake-sql"
 
 
-def analysis_file(name: str, dialect: str) -> Path | None:
-    """snowflake-sql/analysis/<name>.<dialect>.sql where a dialect needs its own spelling, else <name>.sql."""
-    folder = sql_dir() / "analysis"
-    for candidate in (folder / f"{name}.{dialect}.sql", folder / f"{name}.sql"):
-        if candidate.is_file():
-            return candidate
-    return None
+def analysis_file(name: str) -> Path | None:
+    """snowflake-sql/analysis/<name>.sql: one file, which Snowflake and the local DuckDB file both run as written."""
+    path = sql_dir() / "analysis" / f"{name}.sql"
+    return path if path.is_file() else None
 
 
 def statement_body(sql: str) -> str:
@@ -42,14 +39,14 @@ def statement_body(sql: str) -> str:
     return re.sub(r";\s*$", "", "\n".join(lines).strip())
 
 
-def analysis_sql(name: str, dialect: str) -> str:
-    path = analysis_file(name, dialect)
+def analysis_sql(name: str) -> str:
+    path = analysis_file(name)
     if path is None:
         raise FileNotFoundError(f"No analysis {name}: expected {sql_dir() / 'analysis' / (name + '.sql')}")
     return statement_body(path.read_text(encoding="utf-8"))
 
 
-def filtered_analysis(name: str, dialect: str, where: Mapping[str, Any]) -> tuple[str, list[Any]]:
+def filtered_analysis(name: str, where: Mapping[str, Any]) -> tuple[str, list[Any]]:
     """The analysis wrapped in a filter on its output columns; dates (week_start, chart_week) compare as DATE.
 
     The body goes on lines of its own so that a comment at the end of its last line cannot swallow the `)`."""
@@ -64,7 +61,7 @@ def filtered_analysis(name: str, dialect: str, where: Mapping[str, Any]) -> tupl
         else:
             conditions.append(f"a.{column} = ?")
             params.append(value)
-    sql = f"SELECT *\nFROM (\n{analysis_sql(name, dialect)}\n) AS a"
+    sql = f"SELECT *\nFROM (\n{analysis_sql(name)}\n) AS a"
     if conditions:
         sql += "\nWHERE " + "\n    AND ".join(conditions)
     return sql, params

@@ -31,8 +31,6 @@ class WarehouseUnavailable(Exception):
 
 
 class Warehouse(Protocol):
-    dialect: str  # "duckdb" or "snowflake": picks <name>.duckdb.sql twins of the SQL files
-
     def describe(self) -> str: ...
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame: ...
@@ -53,8 +51,6 @@ class DuckDBWarehouse:
 
     DuckDB lets one process write a file, or several read it, never both: holding it open would make the next
     `make run` fail to load, so every query opens, reads and closes (a few milliseconds)."""
-
-    dialect = "duckdb"
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path).resolve()
@@ -99,8 +95,6 @@ class DuckDBWarehouse:
 class SnowflakeWarehouse:
     """The app's Snowpark session in Streamlit in Snowflake: the app owner's role (the analyst role), warehouse,
     database and schema. Table and view names in the SQL resolve in that schema, as in the views themselves."""
-
-    dialect = "snowflake"
 
     def __init__(self, session: Any) -> None:
         self.session = session

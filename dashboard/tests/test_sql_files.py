@@ -19,24 +19,25 @@ def test_wrapping_keeps_a_trailing_comment_from_swallowing_the_filter(sql_dir):
     (sql_dir / "analysis" / "weekly.sql").write_text(
         "-- Question: Which weeks?\nSELECT 'u1' AS spotify_user_id, DATE '2026-11-23' AS week_start, 3 AS plays -- last line comment\n;\n"
     )
-    sql, params = sql_files.filtered_analysis("weekly", "duckdb", {"spotify_user_id": "u1", "week_start": "2026-11-23"})
+    sql, params = sql_files.filtered_analysis("weekly", {"spotify_user_id": "u1", "week_start": "2026-11-23"})
     assert params == ["u1", "2026-11-23"]
     assert duckdb.connect().execute(sql, params).fetchall() == [("u1", __import__("datetime").date(2026, 11, 23), 3)]
     assert duckdb.connect().execute(sql, ["u2", "2026-11-23"]).fetchall() == []
 
 
-def test_a_dialect_twin_wins_for_its_dialect_only(sql_dir):
+def test_one_analysis_file_for_both_warehouses(sql_dir):
     (sql_dir / "analysis" / "q.sql").write_text("-- Question: q?\nSELECT 1 AS x;\n")
-    (sql_dir / "analysis" / "q.duckdb.sql").write_text("-- Question: q?\nSELECT 2 AS x;\n")
-    assert sql_files.analysis_sql("q", "duckdb") == "SELECT 2 AS x"
-    assert sql_files.analysis_sql("q", "snowflake") == "SELECT 1 AS x"
-    assert sql_files.analysis_file("missing", "duckdb") is None
+    assert sql_files.analysis_file("q") == sql_dir / "analysis" / "q.sql"
+    assert sql_files.analysis_sql("q") == "SELECT 1 AS x"
+    assert sql_files.analysis_file("missing") is None
+    with pytest.raises(FileNotFoundError, match="No analysis missing"):
+        sql_files.analysis_sql("missing")
 
 
 def test_filter_columns_must_be_plain_names(sql_dir):
     (sql_dir / "analysis" / "q.sql").write_text("SELECT 1 AS x;\n")
     with pytest.raises(ValueError, match="not a column name"):
-        sql_files.filtered_analysis("q", "duckdb", {"x = 1 OR 1": 1})
+        sql_files.filtered_analysis("q", {"x = 1 OR 1": 1})
 
 
 def test_in_snowflake_the_files_sit_beside_the_app(tmp_path, monkeypatch):

@@ -1,10 +1,12 @@
 /**
- * The embedded local warehouse: a DuckDB file with the same tables, views and analysis SQL as Snowflake.
+ * The embedded local warehouse: a DuckDB file with the same tables, views and analysis SQL as Snowflake (the views'
+ * Snowflake SQL runs through snowflake-on-duckdb.ts: macros for the functions DuckDB lacks, two respellings).
  *
  * Loading follows Snowpipe's rules: every processed Parquet file is loaded once, identified by its path and
  * checksum (Snowpipe uses the name and ETag); a file seen before is skipped and reported, a rewritten file (new
  * checksum) loads again, and a file that fails is recorded with its error (Snowpipe's ON_ERROR = SKIP_FILE) and
- * not retried until it changes. Rows carry source_file and loaded_at like the pipes' INCLUDE_METADATA. Every
+ * not retried until it changes. Rows carry source_file and loaded_at like the pipes' INCLUDE_METADATA (source_file
+ * is the path below processed/, as METADATA$FILENAME; the ledger and the load report name bucket keys). Every
  * attempt's files load (the commit records too); the views read only the latest committed attempt of each run id.
  *
  * The session runs in UTC (instants are UTC in every layer) and sorts NULLs as Snowflake does (last ascending,
@@ -13,10 +15,11 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { DuckDBConnection, DuckDBInstance, DuckDBTypeId, type DuckDBResultReader } from '@duckdb/node-api';
+import { DuckDBConnection, DuckDBInstance, DuckDBTypeId, type DuckDBResultReader, type DuckDBTimestampTZValue } from '@duckdb/node-api';
 import { COMMIT_TABLE, DATA_TABLES, TABLES, duckdbType, loadedColumns, LOAD_METADATA_COLUMNS, type TableSpec } from '../../schemas/table-schemas';
 import { analysisSql, COMMITTED_ATTEMPTS_VIEW, listAnalysisFiles, viewDefinitions, type AnalysisInfo } from '../../warehouse/snowflake-sql';
 import type { QueryResult, TableStatus } from '../../warehouse/results';
+import { SNOWFLAKE_FUNCTION_MACROS, duckdbSpelling } from './snowflake-on-duckdb';
 
 export type { AnalysisInfo } from '../../warehouse/snowflake-sql';
 export type { QueryResult, TableStatus } from '../../warehouse/results';
@@ -116,9 +119,10 @@ export class LocalWarehouse {
       PRIMARY KEY (file, checksum)
     )`);
     await this.connection.run(`ALTER TABLE ${LEDGER_TABLE} ADD COLUMN IF NOT EXISTS attempt_id VARCHAR`);
-    for (const view of viewDefinitions('duckdb')) {
+    for (const macro of SNOWFLAKE_FUNCTION_MACROS) await this.connection.run(macro);
+    for (const view of viewDefinitions()) {
       try {
-        await this.connection.run(view.createStatement);
+        await this.connection.run(duckdbSpelling(view.createStatement));
       } catch (error) {
         throw new Error(`View ${view.name} (${view.file}) does not run on DuckDB: ${(error as Error).message}`);
       }
@@ -163,7 +167,9 @@ export class LocalWarehouse {
           });
           continue;
         }
-        const outcome = await this.loadFile(spec, file, key, match[1], match[2], match[3]);
+        // What Snowpipe's METADATA$FILENAME gives: the path after the stage's URL (s3://<bucket>/processed/).
+        const stagePath = `${spec.name}/${inTable}`;
+        const outcome = await this.loadFile(spec, file, key, stagePath, match[1], match[2], match[3]);
         if ('rows' in outcome) report.loaded.push({ table: spec.name, file: key, rows: outcome.rows });
         else report.skipped.push({ table: spec.name, file: key, reason: outcome.reason });
       }
@@ -175,6 +181,7 @@ export class LocalWarehouse {
     spec: TableSpec,
     path: string,
     key: string,
+    stagePath: string,
     extractDate: string,
     runId: string,
     attemptId: string,
@@ -214,7 +221,7 @@ export class LocalWarehouse {
         const result = await this.connection.run(
           `INSERT INTO ${quote(spec.name)} (${[...columns.map((c) => quote(c.name)), 'source_file', 'loaded_at'].join(', ')})
            SELECT ${select.join(', ')}, $1, CAST($2 AS TIMESTAMP) FROM read_parquet($3, hive_partitioning = false)`,
-          [key, loadedAtSql, path],
+          [stagePath, loadedAtSql, path],
         );
         const rows = result.rowsChanged;
         await this.record(key, checksum, spec.name, bytes, rows, 'LOADED', null, runId, extractDate, loadedAtSql, attemptId);
@@ -411,7 +418,7 @@ export class LocalWarehouse {
   }
 
   async runAnalysis(name: string, opts: { limit?: number } = {}): Promise<QueryResult> {
-    const result = await this.query(analysisSql(name, 'duckdb'));
+    const result = await this.query(analysisSql(name));
     return opts.limit === undefined ? result : { columns: result.columns, rows: result.rows.slice(0, opts.limit) };
   }
 
@@ -464,10 +471,14 @@ export class LocalWarehouse {
 /** DuckDB values as plain JSON-friendly values (BIGINT and DECIMAL as numbers, dates and timestamps as strings). */
 function plainRows(reader: DuckDBResultReader): unknown[][] {
   const types = reader.columnTypes().map((t) => t.typeId);
-  return reader.getRowsJson().map((row) =>
+  // The JSON form of a TIMESTAMPTZ is printed in the machine's zone, not the session's: read its instant instead.
+  const values = types.includes(DuckDBTypeId.TIMESTAMP_TZ) ? reader.getRows() : [];
+  return reader.getRowsJson().map((row, r) =>
     row.map((value, i) => {
       if (value === null) return null;
       switch (types[i]) {
+        case DuckDBTypeId.TIMESTAMP_TZ:
+          return instantToIso(values[r][i] as DuckDBTimestampTZValue);
         case DuckDBTypeId.BIGINT:
         case DuckDBTypeId.HUGEINT:
         case DuckDBTypeId.UBIGINT:
@@ -484,6 +495,13 @@ function plainRows(reader: DuckDBResultReader): unknown[][] {
       }
     }),
   );
+}
+
+/** A TIMESTAMPTZ as its UTC instant, '2026-11-25T06:00:00.123Z' (milliseconds, as toIsoTimestamp); infinities as text. */
+function instantToIso(value: DuckDBTimestampTZValue): string {
+  if (!value.isFinite) return String(value);
+  const millis = value.micros >= 0n ? value.micros / 1000n : -((-value.micros + 999n) / 1000n);
+  return new Date(Number(millis)).toISOString();
 }
 
 /** '2026-11-25 06:00:00.123456' -> '2026-11-25T06:00:00.123Z' (UTC, as every timestamp in the pipeline). */

@@ -17,8 +17,9 @@ What fakesnow cannot run, and how it is covered instead:
 - PATTERN: fakesnow neither filters by it nor lists a folder recursively, so each file is named with FILES = (...);
   the pattern itself is checked below against every key the Glue job wrote and against the keys it must refuse.
 - INCLUDE_METADATA (source_file, loaded_at): not implemented by fakesnow, so the two metadata columns are created
-  nullable here and filled after each file's COPY the way Snowpipe fills them (the file's key, the load time); the
-  clause itself is parsed by sqlglot in test_snowflake_sql_parses.py and its columns exist in the stack's DDL.
+  nullable here and filled after each file's COPY the way Snowpipe fills them (the file's path after the stage's URL,
+  `<table>/...`, and the load time); the clause itself is parsed by sqlglot in test_snowflake_sql_parses.py and its
+  columns exist in the stack's DDL.
 """
 
 from __future__ import annotations
@@ -117,7 +118,7 @@ def fakesnow_warehouse(answers: dict, root: Path):
                 cur.execute(
                     f"UPDATE {db}.{schema}.{table.upper()} SET SOURCE_FILE = %s, LOADED_AT = CURRENT_TIMESTAMP() "
                     "WHERE SOURCE_FILE IS NULL",
-                    (f"processed/{table}/{key}",),
+                    (f"{table}/{key}",),  # METADATA$FILENAME: the path after the stage's URL (processed/)
                 )
             loaded[table] = keys
         for view in answers["snowflake"]["views"]:
