@@ -42,6 +42,7 @@ import { authorizeCommandOf, listenerProfile, playsGapOf, type ListenerContext }
 import { advancePlaysCursor } from './plays-cursor';
 import { PlaylistState } from './playlist-state';
 import { RunAttempt, type Entity } from './run-attempt';
+import type { ExtractProgressEvent } from './progress';
 import { RunCheckpoint } from './run-checkpoint';
 import {
   RunStoppedError,
@@ -56,32 +57,7 @@ import {
 export type { SpotifyCredentials, SpotifyCredentialStore, MinimalLogger, BackoffOptions } from './spotify-client';
 export { PLAYLIST_METADATA_FIELDS } from './fetch-entities';
 
-export type ExtractProgressEvent =
-  | { type: 'resumed'; attempt: number; entitiesDone: number }
-  | { type: 'playlists-resolved'; playlistIds: string[] }
-  | { type: 'playlist-done'; playlistId: string; name: string | null; items: number; pages: number; reused: boolean }
-  | { type: 'playlist-failed'; playlistId: string; httpStatus: number | null; message: string }
-  | { type: 'top-done'; listener: string; itemType: TopItemType; timeRange: TimeRange; items: number }
-  | { type: 'top-failed'; listener: string; itemType: TopItemType; timeRange: TimeRange; httpStatus: number | null; message: string }
-  | {
-      type: 'listening-done';
-      listener: string;
-      kind: ListeningKind;
-      items: number;
-      possibleGap: boolean;
-      /** Saved tracks only: the library changed during every read of its pages (a track may be missing or twice). */
-      changedDuringFetch: boolean;
-    }
-  | { type: 'listening-failed'; listener: string; kind: ListeningKind; httpStatus: number | null; message: string }
-  | { type: 'listener-failed'; listener: string; message: string }
-  | { type: 'stopped-early'; stoppedEarly: StoppedEarly };
-
-/** What a listener document's line adds when its data may be incomplete. */
-export function listeningCaveat(event: Extract<ExtractProgressEvent, { type: 'listening-done' }>): string {
-  if (event.possibleGap) return ' (plays may be missing: more than 50 since the last poll)';
-  if (event.changedDuringFetch) return ' (the library changed while it was read: a track may be missing or twice; the next run reads it again)';
-  return '';
-}
+export { listeningCaveat, type ExtractProgressEvent } from './progress';
 
 /** One listener: their configured name and where their credentials (app id and their refresh token) come from. */
 export interface ExtractListenerInput {
