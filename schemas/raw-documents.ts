@@ -55,6 +55,8 @@ export interface ListeningDeclaration extends DocumentDeclaration {
   noun: Noun;
   /** Its on/off switch under `spotify.listening` in the pipeline configuration. */
   listeningSwitch: string;
+  /** Plays runs (the hourly poll) read it too: its items count is marked `plays_runs`. */
+  playsRuns: boolean;
 }
 
 export interface CountDeclaration {
@@ -122,6 +124,7 @@ function load() {
       scope: d.scope,
       noun: nounOf(d.noun, `documents.${kind}`) ?? fail(`documents.${kind}: a listener document needs a "noun"`),
       listeningSwitch: d.listening_switch,
+      playsRuns: counts.some((c) => c.name === declared.items && c.playsRuns),
     };
     return listening;
   });

@@ -81,6 +81,8 @@ describe('the declaration as the TypeScript side reads it', () => {
       expect(switches).toContain(document.listeningSwitch);
     }
     expect(switches).toHaveLength(LISTENING_DOCUMENTS.length);
+    // Plays runs read the listener documents whose count plays runs report.
+    expect(LISTENING_DOCUMENTS.filter((d) => d.playsRuns).map((d) => d.counts.items)).toEqual(COUNTS.filter((c) => c.playsRuns).map((c) => c.name));
   });
 
   test('metric names are unique; the summary names the catalogue counts by their nouns (listener documents by theirs)', () => {

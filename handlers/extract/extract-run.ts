@@ -19,7 +19,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { DEFAULT_LISTENER_NAME } from '../../config/listeners';
 import { parsePlaylistRef, type PipelineConfig } from '../../config/pipeline-config';
-import { COUNTS, documentOf, LISTENING_DOCUMENTS } from '../../schemas/raw-documents';
+import { documentOf, LISTENING_DOCUMENTS } from '../../schemas/raw-documents';
 import {
   assertRunId,
   COUNT_NAMES,
@@ -142,14 +142,13 @@ interface Plan {
 
 /**
  * The listener documents a run of this mode reads: those whose switch under spotify.listening is on (a plays run: of
- * those, the ones whose count plays runs report); none without a user token.
+ * those, the ones marked for plays runs); none without a user token.
  */
 function listeningOf(mode: RunMode, spotify: PipelineConfig['spotify']): ListeningKind[] {
   if (spotify.authMode !== 'user') return [];
   const switches: Record<string, boolean | undefined> = spotify.listening;
   const on = LISTENING_DOCUMENTS.filter((d) => switches[d.listeningSwitch] === true);
-  const read = mode === 'plays' ? on.filter((d) => COUNTS.some((c) => c.name === d.counts.items && c.playsRuns)) : on;
-  return read.map((d) => d.kind);
+  return (mode === 'plays' ? on.filter((d) => d.playsRuns) : on).map((d) => d.kind);
 }
 
 /** Validates what was asked, before any call. */

@@ -24,9 +24,6 @@ export interface RunTally {
   mode?: RunManifest['mode'];
 }
 
-const playsRunCount = (kind: ListeningKind) =>
-  COUNTS.some((c) => c.playsRuns && c.name === LISTENING_DOCUMENTS.find((d) => d.kind === kind)?.counts.items);
-
 /** A listener's (or all listeners') documents in words: `50 new plays, 137 saved tracks, 57 followed artists`. */
 export function listeningSummary(items: Partial<Record<ListeningKind, number>>, kinds?: readonly ListeningKind[]): string {
   return LISTENING_DOCUMENTS.filter((d) => !kinds || kinds.includes(d.kind))
@@ -53,7 +50,7 @@ export function runSummary(run: RunTally): string {
   const outcome = `${plural(run.errors, 'error')} (${run.status})`;
   const listeningItems = Object.fromEntries(LISTENING_DOCUMENTS.map((d) => [d.kind, c[d.counts.items] ?? 0]));
   if (run.mode === 'plays') {
-    const kinds = LISTENING_DOCUMENTS.map((d) => d.kind).filter(playsRunCount);
+    const kinds = LISTENING_DOCUMENTS.filter((d) => d.playsRuns).map((d) => d.kind);
     return `${plural(c.listeners ?? 0, 'listener')}: ${listeningSummary(listeningItems, kinds)}, ${outcome}`;
   }
   const listening = c.listeners ? `; ${plural(c.listeners, 'listener')}: ${listeningSummary(listeningItems)}` : '';
