@@ -2,6 +2,8 @@
 import { join, relative } from 'node:path';
 import type { LocalRunContext } from '../local/run-pipeline';
 import { STAGES } from '../local/run-pipeline';
+import { catalogueSummary, listeningSummary, plural } from '../handlers/shared/run-summary';
+import { isListeningKind, type ListeningKind } from '../schemas/raw-documents';
 import { formatTable, oneLine } from './format';
 
 export function formatRunReport(ctx: LocalRunContext, summaries: Record<string, string>, failedStage?: string): string {
@@ -19,13 +21,14 @@ export function formatRunReport(ctx: LocalRunContext, summaries: Record<string, 
         `${(ctx.seconds[s.id] ?? 0).toFixed(1)} s`,
       ]),
       '  ',
-      120,
+      // Wide enough for the extract's summary with reused playlists and listeners (about 160 characters).
+      170,
     ),
   );
 
   if (ctx.manifest) {
     const m = ctx.manifest;
-    out.push('', `Extracted  ${m.counts.playlists} playlists, ${m.counts.playlist_items} playlist items, ${m.counts.top_items} top items in ${m.counts.api_calls} API calls (status ${m.status})`);
+    out.push('', `Extracted  ${catalogueSummary(m.counts)} in ${plural(m.counts.api_calls ?? 0, 'API call')} (status ${m.status})`);
     out.push(...listeningLines(m));
     for (const error of m.errors) out.push(`  ! ${error.kind} ${error.entity_id}: HTTP ${error.http_status ?? '-'} ${oneLine(error.message)}`);
     for (const gap of m.plays_gaps ?? []) out.push(`  ! ${oneLine(gap.message)}`);
@@ -74,15 +77,10 @@ export function formatRunReport(ctx: LocalRunContext, summaries: Record<string, 
 
 /** Per listener: their new plays (since their cursor), saved tracks and followed artists in this run. */
 function listeningLines(m: NonNullable<LocalRunContext['manifest']>): string[] {
-  const byListener = new Map<string, Record<string, number>>();
+  const byListener = new Map<string, Partial<Record<ListeningKind, number>>>();
   for (const o of m.objects ?? []) {
-    if (o.kind !== 'plays' && o.kind !== 'saved_tracks' && o.kind !== 'followed_artists') continue;
-    const counts = byListener.get(o.entity_id) ?? {};
-    counts[o.kind] = o.items;
-    byListener.set(o.entity_id, counts);
+    if (!isListeningKind(o.kind)) continue;
+    byListener.set(o.entity_id, { ...byListener.get(o.entity_id), [o.kind]: o.items });
   }
-  return [...byListener].map(
-    ([listener, c]) =>
-      `Listening  ${listener}: ${c.plays ?? 0} new plays, ${c.saved_tracks ?? 0} saved tracks, ${c.followed_artists ?? 0} followed artists`,
-  );
+  return [...byListener].map(([listener, items]) => `Listening  ${listener}: ${listeningSummary(items)}`);
 }

@@ -15,6 +15,7 @@ import type { PipelineConfig } from '../config/pipeline-config';
 import { extractRun, listeningCaveat, newRunId } from '../handlers/extract/extract-run';
 import type { RunManifest } from '../handlers/shared/manifest';
 import { LocalFolderWriter } from '../handlers/shared/raw-writer';
+import { runSummary } from '../handlers/shared/run-summary';
 import { runTransform, type TransformResult } from './spark/run-transform';
 import { openSpotifySource, type SpotifySource, type SpotifySourceMode } from './spotify-source';
 import { LocalWarehouse, type CheckResult, type LoadReport } from './warehouse/local-warehouse';
@@ -140,9 +141,7 @@ export const STAGES: Stage[] = [
         );
       }
       const m = ctx.manifest;
-      const c = m.counts;
-      const listening = c.listeners ? `; ${c.listeners} listeners: ${c.plays ?? 0} plays, ${c.saved_tracks ?? 0} saved tracks, ${c.followed_artists ?? 0} follows` : '';
-      return `${c.playlists} playlists, ${c.playlist_items} items, ${c.top_items} top items${listening}, ${m.errors.length} errors (${m.status})`;
+      return runSummary({ counts: m.counts, errors: m.errors.length, status: m.status, mode: m.mode });
     },
   },
   {

@@ -12,15 +12,17 @@ import type { Command } from 'commander';
 import { listenerSecretId } from '../../config/listeners';
 import { loadConfig, resourceNames } from '../../config/pipeline-config';
 import { readLocalSecrets, writeListenerToken, writeLocalSecrets } from '../../local/local-secrets';
+import { LISTENING_DOCUMENTS } from '../../schemas/raw-documents';
 
-/** What the extract reads: private and collaborative playlists, top items, recently played, saved tracks, follows. */
+/**
+ * What the extract reads: private and collaborative playlists, top items, then what each listener document needs
+ * (schemas/raw-documents.json: recently played, saved tracks, follows).
+ */
 export const SPOTIFY_SCOPES = [
   'playlist-read-private',
   'playlist-read-collaborative',
   'user-top-read',
-  'user-read-recently-played',
-  'user-library-read',
-  'user-follow-read',
+  ...new Set(LISTENING_DOCUMENTS.map((d) => d.scope)),
 ];
 
 export interface PkceAuthorizationOptions {

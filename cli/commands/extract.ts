@@ -15,7 +15,9 @@ import { listeningCaveat, newRunId, type ExtractProgressEvent, type MinimalLogge
 import { createExtractHandler, type ExtractHandlerResult, type ExtractLogger, type ExtractMetrics } from '../../handlers/extract/index';
 import { RUN_ID_PATTERN, runIdStartedAt } from '../../handlers/shared/manifest';
 import { LocalFolderWriter } from '../../handlers/shared/raw-writer';
+import { amount, plural, runSummary } from '../../handlers/shared/run-summary';
 import { openSpotifySource, type SpotifySourceMode } from '../../local/spotify-source';
+import { listeningDocumentOf } from '../../schemas/raw-documents';
 import { parseAsOf } from './run';
 
 interface ExtractCommandOptions {
@@ -29,7 +31,6 @@ interface ExtractCommandOptions {
 }
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** Warnings and errors as plain lines (with --verbose everything); the handler's structured details on one line. */
 function cliLogger(verbose: boolean): ExtractLogger {
@@ -64,7 +65,7 @@ export function progressLine(event: ExtractProgressEvent): string | null {
     case 'top-failed':
       return `  ${event.listener}: top ${event.itemType} (${event.timeRange}): not extracted (${event.message})`;
     case 'listening-done':
-      return `  ${event.listener}: ${plural(event.items, LISTENING_NOUN[event.kind])}${listeningCaveat(event)}`;
+      return `  ${event.listener}: ${amount(event.items, listeningDocumentOf(event.kind).noun)}${listeningCaveat(event)}`;
     case 'listening-failed':
       return `  ${event.listener}: ${event.kind.replace('_', ' ')} not extracted (${event.httpStatus === null ? 'no HTTP answer' : `HTTP ${event.httpStatus}`}: ${event.message})`;
     case 'listener-failed':
@@ -76,21 +77,12 @@ export function progressLine(event: ExtractProgressEvent): string | null {
   }
 }
 
-const LISTENING_NOUN = { plays: 'new play', saved_tracks: 'saved track', followed_artists: 'followed artist' } as const;
-
 function summary(result: ExtractHandlerResult, plays: boolean): string {
   const c = result.counts;
-  if (plays) {
-    return (
-      `Polled ${plural(c.listeners ?? 0, 'listener')}: ${plural(c.plays ?? 0, 'new play')}, ${plural(result.errors, 'error')} (${result.status}) ` +
-      `in ${plural(c.api_calls, 'API call')} and ${plural(c.token_calls, 'token call')}`
-    );
-  }
-  const reused = c.playlists_reused ? ` (${c.playlists_reused} unchanged, read from earlier runs)` : '';
-  const listening = c.listeners ? `; ${plural(c.listeners, 'listener')}: ${plural(c.plays ?? 0, 'new play')}, ${plural(c.saved_tracks ?? 0, 'saved track')}, ${plural(c.followed_artists ?? 0, 'followed artist')}` : '';
+  const run = runSummary({ counts: c, errors: result.errors, status: result.status, mode: plays ? 'plays' : 'full' });
+  if (plays) return `Polled ${run} in ${plural(c.api_calls, 'API call')} and ${plural(c.token_calls, 'token call')}`;
   return (
-    `Extracted ${plural(c.playlists, 'playlist')}${reused}, ${plural(c.playlist_items, 'item')}, ${plural(c.top_items, 'top item')}, ` +
-    `${plural(result.errors, 'error')} (${result.status})${listening} in ${plural(c.api_calls, 'API call')} (${plural(c.item_page_calls, 'playlist item page')}) ` +
+    `Extracted ${run} in ${plural(c.api_calls, 'API call')} (${plural(c.item_page_calls, 'playlist item page')}) ` +
     `and ${plural(c.token_calls, 'token call')}` +
     (result.resumed ? ', over all attempts' : '')
   );

@@ -19,8 +19,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { DEFAULT_LISTENER_NAME } from '../../config/listeners';
 import { parsePlaylistRef, type PipelineConfig } from '../../config/pipeline-config';
+import { documentOf, LISTENING_DOCUMENTS } from '../../schemas/raw-documents';
 import {
   assertRunId,
+  COUNT_NAMES,
   extractDateOf,
   manifestKey,
   MANIFEST_VERSION,
@@ -28,7 +30,9 @@ import {
   TOP_ITEM_TYPES,
   topEntityId,
   type ListeningKind,
+  type ManifestCounts,
   type ManifestError,
+  type ManifestObject,
   type RunManifest,
   type RunMode,
   type StoppedEarly,
@@ -41,8 +45,9 @@ import type { FetchContext } from './fetch-entities';
 import { authorizeCommandOf, listenerProfile, playsGapOf, type ListenerContext } from './listener-extract';
 import { advancePlaysCursor } from './plays-cursor';
 import { PlaylistState } from './playlist-state';
+import type { ExtractProgressEvent } from './progress';
 import { RunAttempt, type Entity } from './run-attempt';
-import { RunCheckpoint } from './run-checkpoint';
+import { RunCheckpoint, type AttemptCounts } from './run-checkpoint';
 import {
   RunStoppedError,
   SpotifyClient,
@@ -56,32 +61,7 @@ import {
 export type { SpotifyCredentials, SpotifyCredentialStore, MinimalLogger, BackoffOptions } from './spotify-client';
 export { PLAYLIST_METADATA_FIELDS } from './fetch-entities';
 
-export type ExtractProgressEvent =
-  | { type: 'resumed'; attempt: number; entitiesDone: number }
-  | { type: 'playlists-resolved'; playlistIds: string[] }
-  | { type: 'playlist-done'; playlistId: string; name: string | null; items: number; pages: number; reused: boolean }
-  | { type: 'playlist-failed'; playlistId: string; httpStatus: number | null; message: string }
-  | { type: 'top-done'; listener: string; itemType: TopItemType; timeRange: TimeRange; items: number }
-  | { type: 'top-failed'; listener: string; itemType: TopItemType; timeRange: TimeRange; httpStatus: number | null; message: string }
-  | {
-      type: 'listening-done';
-      listener: string;
-      kind: ListeningKind;
-      items: number;
-      possibleGap: boolean;
-      /** Saved tracks only: the library changed during every read of its pages (a track may be missing or twice). */
-      changedDuringFetch: boolean;
-    }
-  | { type: 'listening-failed'; listener: string; kind: ListeningKind; httpStatus: number | null; message: string }
-  | { type: 'listener-failed'; listener: string; message: string }
-  | { type: 'stopped-early'; stoppedEarly: StoppedEarly };
-
-/** What a listener document's line adds when its data may be incomplete. */
-export function listeningCaveat(event: Extract<ExtractProgressEvent, { type: 'listening-done' }>): string {
-  if (event.possibleGap) return ' (plays may be missing: more than 50 since the last poll)';
-  if (event.changedDuringFetch) return ' (the library changed while it was read: a track may be missing or twice; the next run reads it again)';
-  return '';
-}
+export { listeningCaveat, type ExtractProgressEvent } from './progress';
 
 /** One listener: their configured name and where their credentials (app id and their refresh token) come from. */
 export interface ExtractListenerInput {
@@ -160,16 +140,15 @@ interface Plan {
   listening: ListeningKind[];
 }
 
-/** The listener documents a run of this mode reads, per the configuration (none without a user token). */
+/**
+ * The listener documents a run of this mode reads: those whose switch under spotify.listening is on (a plays run: of
+ * those, the ones marked for plays runs); none without a user token.
+ */
 function listeningOf(mode: RunMode, spotify: PipelineConfig['spotify']): ListeningKind[] {
   if (spotify.authMode !== 'user') return [];
-  const { listening } = spotify;
-  if (mode === 'plays') return listening.plays ? ['plays'] : [];
-  return [
-    ...(listening.plays ? (['plays'] as const) : []),
-    ...(listening.savedTracks ? (['saved_tracks'] as const) : []),
-    ...(listening.followedArtists ? (['followed_artists'] as const) : []),
-  ];
+  const switches: Record<string, boolean | undefined> = spotify.listening;
+  const on = LISTENING_DOCUMENTS.filter((d) => switches[d.listeningSwitch] === true);
+  return (mode === 'plays' ? on.filter((d) => d.playsRuns) : on).map((d) => d.kind);
 }
 
 /** Validates what was asked, before any call. */
@@ -422,11 +401,7 @@ function buildManifest(
 ): RunManifest {
   const objects = checkpoint.allObjects().sort((a, b) => a.key.localeCompare(b.key));
   const sortedErrors = [...errors].sort((a, b) => `${a.kind}/${a.entity_id}`.localeCompare(`${b.kind}/${b.entity_id}`));
-  const playlists = objects.filter((o) => o.kind === 'playlist');
-  const tops = objects.filter((o) => o.kind === 'top');
-  const listening = (kind: string) => objects.filter((o) => o.kind === kind);
-  const totals = checkpoint.totals();
-  const gaps = listening('plays').map(playsGapOf).filter((g) => g !== null);
+  const gaps = objects.map(playsGapOf).filter((g) => g !== null);
   return {
     manifest_version: MANIFEST_VERSION,
     run_id: input.runId,
@@ -438,24 +413,28 @@ function buildManifest(
     source: { api_base_url: input.spotify.apiBaseUrl, auth_mode: input.spotify.authMode },
     attempts: checkpoint.attempts,
     objects,
-    counts: {
-      playlists: playlists.length,
-      playlists_reused: playlists.filter((o) => o.fetched_in_run !== input.runId).length,
-      playlist_items: playlists.reduce((sum, o) => sum + o.items, 0),
-      top_lists: tops.length,
-      top_items: tops.reduce((sum, o) => sum + o.items, 0),
-      api_calls: totals.api_calls,
-      item_page_calls: totals.item_page_calls,
-      token_calls: totals.token_calls,
-      retries: totals.retries,
-      rate_limited: totals.rate_limited,
-      listeners: new Set(objects.filter((o) => o.spotify_user_id && o.kind !== 'playlist').map((o) => o.spotify_user_id)).size,
-      plays: listening('plays').reduce((sum, o) => sum + o.items, 0),
-      saved_tracks: listening('saved_tracks').reduce((sum, o) => sum + o.items, 0),
-      followed_artists: listening('followed_artists').reduce((sum, o) => sum + o.items, 0),
-    },
+    counts: countsOf(objects, checkpoint.totals(), input.runId),
     errors: sortedErrors,
     mode: input.mode ?? 'full',
     plays_gaps: gaps,
+  };
+}
+
+/**
+ * Every count of the manifest: each document kind's objects and items, summed into the counts
+ * schemas/raw-documents.json names for it; then the counts of their own (reused playlists, listeners, the calls).
+ */
+function countsOf(objects: ManifestObject[], calls: AttemptCounts, runId: string): ManifestCounts {
+  const counts = Object.fromEntries(COUNT_NAMES.map((name) => [name, 0])) as ManifestCounts;
+  for (const object of objects) {
+    const declared = documentOf(object.kind).counts;
+    if (declared.objects) counts[declared.objects] += 1;
+    counts[declared.items] += object.items;
+  }
+  return {
+    ...counts,
+    playlists_reused: objects.filter((o) => o.kind === 'playlist' && o.fetched_in_run !== runId).length,
+    listeners: new Set(objects.filter((o) => o.spotify_user_id && o.kind !== 'playlist').map((o) => o.spotify_user_id)).size,
+    ...calls,
   };
 }

@@ -24,7 +24,8 @@ import { listenerSecretId } from '../../config/listeners';
 import { parseConfig, resourceNames, type PipelineConfig } from '../../config/pipeline-config';
 import { S3ObjectWriter, type RawObjectWriter } from '../shared/raw-writer';
 import { ListenerCredentialStore, SpotifySecretStore, type SpotifyCredentialStore } from '../shared/spotify-secret';
-import { LISTENING_KINDS, RUN_ID_PATTERN, runIdStartedAt, type PlaysGap } from '../shared/manifest';
+import { COUNTS, isListeningKind } from '../../schemas/raw-documents';
+import { RUN_ID_PATTERN, runIdStartedAt, type PlaysGap } from '../shared/manifest';
 import { RunClaims, type HeldClaim } from '../shared/run-claim';
 import {
   ExtractFailedError,
@@ -35,8 +36,6 @@ import {
   type ExtractProgressEvent,
   type MinimalLogger,
 } from './extract-run';
-
-const isListeningKind = (kind: string): boolean => (LISTENING_KINDS as readonly string[]).includes(kind);
 
 /**
  * What the function accepts. All fields optional:
@@ -179,7 +178,7 @@ export function createExtractHandler(deps: ExtractHandlerDeps | (() => ExtractHa
       });
       const { manifest } = result;
       const c = manifest.counts;
-      // A run found complete was counted by the invocation that completed it. A plays run (hourly) reports Plays,
+      // A run found complete was counted by the invocation that completed it. A plays run (hourly) reports its counts (Plays)
       // and the failure metrics only when they are not zero: CloudWatch bills a metric $0.30 a month prorated by the
       // hours it is reported in, so each metric reported every hour costs the full $0.30 (the alarms treat missing
       // data as not breaching). The weekly run reports everything.
@@ -190,21 +189,11 @@ export function createExtractHandler(deps: ExtractHandlerDeps | (() => ExtractHa
         ['PlaysGaps', manifest.plays_gaps?.length ?? 0],
       ];
       if (!result.alreadyComplete) {
-        if (mode === 'full') {
-          metrics.addMetric('Playlists', MetricUnit.Count, c.playlists);
-          metrics.addMetric('PlaylistsReused', MetricUnit.Count, c.playlists_reused ?? 0);
-          metrics.addMetric('PlaylistItems', MetricUnit.Count, c.playlist_items);
-          metrics.addMetric('TopItems', MetricUnit.Count, c.top_items);
-          metrics.addMetric('ApiCalls', MetricUnit.Count, c.api_calls);
-          metrics.addMetric('ItemPageCalls', MetricUnit.Count, c.item_page_calls ?? 0);
-          metrics.addMetric('TokenCalls', MetricUnit.Count, c.token_calls);
-          metrics.addMetric('Retries', MetricUnit.Count, c.retries);
-          metrics.addMetric('RateLimited', MetricUnit.Count, c.rate_limited);
-          metrics.addMetric('EntityErrors', MetricUnit.Count, manifest.errors.length);
-          metrics.addMetric('SavedTracks', MetricUnit.Count, c.saved_tracks ?? 0);
-          metrics.addMetric('FollowedArtists', MetricUnit.Count, c.followed_artists ?? 0);
+        // Every count schemas/raw-documents.json gives a metric; a plays run only those it marks plays_runs.
+        for (const count of COUNTS) {
+          if (count.metric && (mode === 'full' || count.playsRuns)) metrics.addMetric(count.metric, MetricUnit.Count, c[count.name] ?? 0);
         }
-        metrics.addMetric('Plays', MetricUnit.Count, c.plays ?? 0);
+        if (mode === 'full') metrics.addMetric('EntityErrors', MetricUnit.Count, manifest.errors.length);
         for (const [name, value] of failureCounts) if (mode === 'full' || value > 0) metrics.addMetric(name, MetricUnit.Count, value);
       }
       if (mode === 'full') metrics.addMetric('ExtractFailed', MetricUnit.Count, 0);

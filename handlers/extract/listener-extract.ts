@@ -6,7 +6,8 @@
  *
  * extractRun (extract-run.ts) runs these as entities of the run (run-attempt.ts), with its checkpoint and passes.
  */
-import { runPrefix, type ListeningKind, type ManifestError, type ManifestObject, type PlaysGap } from '../shared/manifest';
+import { LISTENING_DOCUMENTS } from '../../schemas/raw-documents';
+import { listeningKey, type ListeningKind, type ManifestError, type ManifestObject, type PlaysGap } from '../shared/manifest';
 import type { RawObjectWriter } from '../shared/raw-writer';
 import { pollPlays, readFollowedArtists, readProfile, readSavedTracks, type ListenerProfile } from './listening';
 import { readPlaysCursor } from './plays-cursor';
@@ -30,11 +31,7 @@ export interface ListenerContext {
 }
 
 /** The scope each listener document needs (what `pipeline authorize` asks for, docs/extraction.md). */
-export const LISTENING_SCOPE: Record<ListeningKind, string> = {
-  plays: 'user-read-recently-played',
-  saved_tracks: 'user-library-read',
-  followed_artists: 'user-follow-read',
-};
+export const LISTENING_SCOPE = Object.fromEntries(LISTENING_DOCUMENTS.map((d) => [d.kind, d.scope])) as Record<ListeningKind, string>;
 
 /** The command that authorises a listener again: their own unless they are the implicit one (the app secret's token). */
 export function authorizeCommandOf(name: string, configured: boolean): string {
@@ -54,10 +51,6 @@ function forbiddenError(ctx: ListenerContext, kind: ListeningKind, error: Spotif
     `: run \`${ctx.authorizeCommand}\` to authorise them again with every scope the pipeline needs` +
     (scopeNamed ? '.' : ' (for an app in development mode, also check that their Spotify account is listed under User Management in the developer dashboard).');
   return new SpotifyApiError(error.endpoint, error.status, message, error.transient);
-}
-
-export function listeningKey(runId: string, extractDate: string, kind: ListeningKind, spotifyUserId: string): string {
-  return `${runPrefix(runId, extractDate)}${kind}/${encodeURIComponent(spotifyUserId)}.json`;
 }
 
 /** /v1/me once per listener and run, however many of their documents ask. */
@@ -103,33 +96,45 @@ async function ownProfile(ctx: ListenerContext): Promise<ListenerProfile> {
   return profile;
 }
 
+/** What one read of a listener document gives: its body fields, what its manifest entry adds, its size. */
+interface DocumentRead {
+  body: Record<string, unknown>;
+  extra?: Partial<ManifestObject>;
+  items: number;
+  pages: number;
+}
+
+/** How each listener document is read: a kind declared in schemas/raw-documents.json without a reader here does not compile. */
+const READERS: Record<ListeningKind, (ctx: ListenerContext, spotifyUserId: string) => Promise<DocumentRead>> = {
+  plays: async (ctx, userId) => {
+    const poll = await pollPlays(ctx.client, await readPlaysCursor(ctx.writer, userId));
+    return {
+      body: { cursor_before: poll.cursorBefore, cursor_after: poll.cursorAfter, possible_gap: poll.possibleGap, pages: poll.pages },
+      extra: { cursor_before: poll.cursorBefore, cursor_after: poll.cursorAfter, possible_gap: poll.possibleGap, oldest_new_play_at: poll.oldestNewPlayAt },
+      items: poll.newPlays,
+      pages: poll.pages.length,
+    };
+  },
+  saved_tracks: async (ctx) => {
+    const read = await readSavedTracks(ctx.client, ctx.market);
+    return {
+      body: { pages: read.pages, changed_during_fetch: read.changedWhileRead },
+      extra: { changed_during_fetch: read.changedWhileRead },
+      items: read.items,
+      pages: read.pages.length,
+    };
+  },
+  followed_artists: async (ctx) => {
+    const read = await readFollowedArtists(ctx.client);
+    return { body: { pages: read.pages }, items: read.items, pages: read.pages.length };
+  },
+};
+
 async function readAndWrite(ctx: ListenerContext, kind: ListeningKind): Promise<ManifestObject> {
   const profile = await ownProfile(ctx);
   const userId = profile.spotifyUserId;
   const key = listeningKey(ctx.runId, ctx.extractDate, kind, userId);
-  let body: Record<string, unknown>;
-  let extra: Partial<ManifestObject> = {};
-  let items: number;
-  let pages: number;
-  if (kind === 'plays') {
-    const cursor = await readPlaysCursor(ctx.writer, userId);
-    const poll = await pollPlays(ctx.client, cursor);
-    body = { cursor_before: poll.cursorBefore, cursor_after: poll.cursorAfter, possible_gap: poll.possibleGap, pages: poll.pages };
-    extra = { cursor_before: poll.cursorBefore, cursor_after: poll.cursorAfter, possible_gap: poll.possibleGap, oldest_new_play_at: poll.oldestNewPlayAt };
-    items = poll.newPlays;
-    pages = poll.pages.length;
-  } else if (kind === 'saved_tracks') {
-    const read = await readSavedTracks(ctx.client, ctx.market);
-    body = { pages: read.pages, changed_during_fetch: read.changedWhileRead };
-    extra = { changed_during_fetch: read.changedWhileRead };
-    items = read.items;
-    pages = read.pages.length;
-  } else {
-    const read = await readFollowedArtists(ctx.client);
-    body = { pages: read.pages };
-    items = read.items;
-    pages = read.pages.length;
-  }
+  const { body, extra, items, pages } = await READERS[kind](ctx, userId);
   const document = {
     kind,
     spotify_user_id: userId,

@@ -12,10 +12,8 @@
  * the poll reports a possible gap. This is complete against any server that pages by the documented cursors,
  * whichever end of the `after` range it answers with.
  */
-import { allPages } from './fetch-entities';
+import { allPages, asArray, type Json } from './paging';
 import { SpotifyApiError, type SpotifyClient } from './spotify-client';
-
-type Json = Record<string, unknown>;
 
 /** Spotify's page size maximum for these endpoints. */
 export const LISTENING_PAGE_LIMIT = 50;
@@ -57,7 +55,6 @@ export interface SavedTracksDocument extends PagedDocument {
 /** Reads of /me/tracks before a library that keeps changing is kept as read. */
 export const MAX_LIBRARY_READS = 3;
 
-const asArray = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
 const asObject = (value: unknown): Json => (value && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : {});
 
 /**

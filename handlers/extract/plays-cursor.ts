@@ -7,6 +7,7 @@
  * re-run of an older run id never moves it back. Unreadable state counts as no cursor: the next poll then takes
  * everything Spotify still serves (at most 50 plays) and nothing already stored is lost.
  */
+import { playsCursorStateKey } from '../shared/manifest';
 
 /** The object access the cursor needs: the raw writer (local folder or S3) provides both. */
 export interface StateObjects {
@@ -30,7 +31,7 @@ export function playsCursorKey(spotifyUserId: string): string {
   if (!spotifyUserId || /[/\\]|^\.\.?$/.test(spotifyUserId)) {
     throw new Error(`"${spotifyUserId}" cannot name a plays cursor: a Spotify user id has no slashes`);
   }
-  return `raw/_state/plays/${encodeURIComponent(spotifyUserId)}.json`;
+  return playsCursorStateKey(spotifyUserId);
 }
 
 /** The stored cursor (ms), or null when there is none or it cannot be read. */

@@ -7,7 +7,7 @@
  * (nothing else can work).
  */
 import { LISTENING_KINDS, type ListeningKind, type ManifestError, type TimeRange, type TopItemType } from '../shared/manifest';
-import type { ExtractProgressEvent } from './extract-run';
+import type { ExtractProgressEvent } from './progress';
 import { fetchPlaylist, fetchTopList, listMyPlaylists, type FetchContext, type ListedPlaylist } from './fetch-entities';
 import { fetchListening, listenerError, type ListenerContext } from './listener-extract';
 import type { PlaylistState } from './playlist-state';

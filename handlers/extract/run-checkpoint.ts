@@ -7,17 +7,12 @@
  * coalesced: at most one write in flight, and a write after it when something changed meanwhile. An object
  * written but not yet in the checkpoint when a run dies is simply fetched again and overwritten.
  */
-import { checkpointKey, type ManifestError, type ManifestObject } from '../shared/manifest';
+import { checkpointKey, type ManifestCounts, type ManifestError, type ManifestObject } from '../shared/manifest';
 import type { RawObjectWriter } from '../shared/raw-writer';
 import type { MinimalLogger } from './spotify-client';
 
-export interface AttemptCounts {
-  api_calls: number;
-  item_page_calls: number;
-  token_calls: number;
-  retries: number;
-  rate_limited: number;
-}
+/** The manifest's counts of calls, per attempt (the manifest sums them over the attempts). */
+export type AttemptCounts = Pick<ManifestCounts, 'api_calls' | 'item_page_calls' | 'token_calls' | 'retries' | 'rate_limited'>;
 
 export interface CheckpointAttempt {
   started_at: string;

@@ -1,23 +1,35 @@
 /**
- * The run manifest and the raw key layout, exactly as docs/data-contracts.md describes them.
- * Everything that builds or parses a raw key goes through this file so the layout lives in one place.
+ * The run manifest and the raw key layout, exactly as docs/data-contracts.md describes them, built from their one
+ * declaration: schemas/raw-documents.json (the Glue job reads the same file). Everything that builds or parses a raw
+ * key goes through this file or schemas/raw-documents.ts, so the layout lives in one place.
  */
+import {
+  COUNTS,
+  declared,
+  documentOf,
+  fillTemplate,
+  RAW_DOCUMENTS,
+  templatePattern,
+  type CountName,
+  type DocumentKind,
+  type ListeningKind,
+} from '../../schemas/raw-documents';
 
-export const RUN_ID_PATTERN = /^[0-9]{8}T[0-9]{6}Z-[0-9a-z]{6}$/;
-export const MANIFEST_FILE = '_manifest.json';
+export { LISTENING_KINDS, type DocumentKind, type ListeningKind } from '../../schemas/raw-documents';
+
+const { run_id: RUN_ID, manifest: MANIFEST, bucket: BUCKET } = RAW_DOCUMENTS;
+
+export const RUN_ID_PATTERN = new RegExp(RUN_ID.pattern);
+export const MANIFEST_FILE = MANIFEST.file;
 /** Beside the run's files: what an unfinished run already has, so a retry of the same run id fetches only the rest. */
-export const CHECKPOINT_FILE = '_checkpoint.json';
+export const CHECKPOINT_FILE = MANIFEST.checkpoint_file;
 /** The last complete fetch of each playlist (snapshot id -> raw object), read by the next run. */
-export const PLAYLIST_STATE_KEY = 'raw/_state/playlists.json';
+export const PLAYLIST_STATE_KEY = BUCKET.state.playlists;
 /** 2: objects may point at an earlier run's raw object (playlists unchanged since), see docs/data-contracts.md. */
-export const MANIFEST_VERSION = 2;
+export const MANIFEST_VERSION = declared(MANIFEST.version, 2, 'manifest.version');
 export const TOP_ITEM_TYPES = ['tracks', 'artists'] as const;
 export type TopItemType = (typeof TOP_ITEM_TYPES)[number];
 export type TimeRange = 'short_term' | 'medium_term' | 'long_term';
-
-/** What a listener document holds (one per listener and kind, under `<kind>/<spotify_user_id>.json`). */
-export const LISTENING_KINDS = ['plays', 'saved_tracks', 'followed_artists'] as const;
-export type ListeningKind = (typeof LISTENING_KINDS)[number];
 
 /** A run polls plays alone (the frequent schedule) or extracts everything configured (the weekly run). */
 export type RunMode = 'full' | 'plays';
@@ -26,7 +38,7 @@ export type RunMode = 'full' | 'plays';
  * A plays run's id ends in `-p` and five hex digits (other run ids end in six hex digits), so that whoever sees only
  * the key of its manifest (the start-transform Lambda) knows it is a plays poll: those are transformed in batches.
  */
-export const PLAYS_RUN_ID = /^[0-9]{8}T[0-9]{6}Z-p[0-9a-f]{5}$/;
+export const PLAYS_RUN_ID = new RegExp(RUN_ID.plays_pattern);
 
 export function isPlaysRunId(runId: string): boolean {
   return PLAYS_RUN_ID.test(runId);
@@ -35,7 +47,7 @@ export function isPlaysRunId(runId: string): boolean {
 export interface ManifestObject {
   /** Full bucket key: under this run's prefix, or (reused) under the prefix of the run named by fetched_in_run. */
   key: string;
-  kind: 'playlist' | 'top' | ListeningKind;
+  kind: DocumentKind;
   /**
    * Playlist id; `<listener name>/<type>_<time_range>` for a top list (`<type>_<time_range>` in runs from before
    * listeners); the listener's configured name for a listener document.
@@ -68,7 +80,7 @@ export interface ManifestObject {
 
 export interface ManifestError {
   /** `listener`: nothing could be read for that listener (e.g. a revoked refresh token); entity_id names them. */
-  kind: 'playlist' | 'top' | 'my_playlists' | 'listener' | ListeningKind;
+  kind: DocumentKind | 'my_playlists' | 'listener';
   entity_id: string;
   /** null when there was no HTTP answer (timeout, connection reset). */
   http_status: number | null;
@@ -83,27 +95,14 @@ export interface StoppedEarly {
   retry_after_seconds: number | null;
 }
 
-export interface ManifestCounts {
-  playlists: number;
-  /** Of `playlists`: unchanged since their last complete fetch, read from that earlier object (no item pages). */
-  playlists_reused: number;
-  playlist_items: number;
-  top_lists: number;
-  top_items: number;
-  /** Every HTTP request to the Web API (retries included), over all attempts; token requests are counted apart. */
-  api_calls: number;
-  /** Of `api_calls`: requests for playlist item pages (GET /playlists/{id}/items). */
-  item_page_calls: number;
-  token_calls: number;
-  retries: number;
-  rate_limited: number;
-  /** Listeners read in this run (their listener documents or top lists), of those configured. */
-  listeners?: number;
-  /** Plays newer than each listener's cursor, summed over listeners. */
-  plays?: number;
-  saved_tracks?: number;
-  followed_artists?: number;
-}
+/**
+ * The counts of a run, one per count field of schemas/raw-documents.json (their meaning is described there).
+ * Manifests written before a count existed lack it: read them with `?? 0`.
+ */
+export type ManifestCounts = Record<CountName, number>;
+
+/** The count fields of a manifest, in declaration order. */
+export const COUNT_NAMES: readonly CountName[] = COUNTS.map((c) => c.name);
 
 /** A plays poll that may have missed plays: Spotify serves only the last 50, and more were played since the cursor. */
 export interface PlaysGap {
@@ -155,7 +154,7 @@ export function runPrefix(runId: string, extractDate: string): string {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(extractDate)) {
     throw new Error(`extract date "${extractDate}" must be YYYY-MM-DD`);
   }
-  return `raw/extract_date=${extractDate}/run_id=${runId}/`;
+  return fillTemplate(BUCKET.run_prefix, { extract_date: extractDate, run_id: runId });
 }
 
 export function manifestKey(runId: string, extractDate: string): string {
@@ -173,8 +172,20 @@ export function runIdStartedAt(runId: string): Date {
   return new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]));
 }
 
+/** The parts of each document kind's key template; a listener document's key names the listener's Spotify user id. */
+interface CatalogueKeyParts {
+  playlist: { playlist_id: string };
+  top: { item_type: TopItemType; time_range: TimeRange; spotify_user_id: string };
+}
+export type DocumentKeyParts<K extends DocumentKind> = K extends keyof CatalogueKeyParts ? CatalogueKeyParts[K] : { spotify_user_id: string };
+
+/** A raw document's key: the run's prefix and the kind's key template (schemas/raw-documents.json) filled in. */
+export function documentKey<K extends DocumentKind>(kind: K, runId: string, extractDate: string, parts: DocumentKeyParts<K>): string {
+  return `${runPrefix(runId, extractDate)}${fillTemplate(documentOf(kind).key, { ...parts })}`;
+}
+
 export function playlistKey(runId: string, extractDate: string, playlistId: string): string {
-  return `${runPrefix(runId, extractDate)}playlists/${playlistId}.json`;
+  return documentKey('playlist', runId, extractDate, { playlist_id: playlistId });
 }
 
 /**
@@ -183,7 +194,17 @@ export function playlistKey(runId: string, extractDate: string, playlistId: stri
  * `top/<item_type>_<time_range>.json`, which the transform still reads.
  */
 export function topKey(runId: string, extractDate: string, itemType: TopItemType, timeRange: TimeRange, spotifyUserId: string): string {
-  return `${runPrefix(runId, extractDate)}top/${itemType}_${timeRange}.${encodeURIComponent(spotifyUserId)}.json`;
+  return documentKey('top', runId, extractDate, { item_type: itemType, time_range: timeRange, spotify_user_id: spotifyUserId });
+}
+
+/** A listener document: `<kind>/<spotify_user_id>.json` under the run's prefix. */
+export function listeningKey(runId: string, extractDate: string, kind: ListeningKind, spotifyUserId: string): string {
+  return documentKey(kind, runId, extractDate, { spotify_user_id: spotifyUserId });
+}
+
+/** A listener's plays cursor, beside the runs: `raw/_state/plays/<spotify_user_id>.json`. */
+export function playsCursorStateKey(spotifyUserId: string): string {
+  return fillTemplate(BUCKET.state.plays_cursor, { spotify_user_id: spotifyUserId });
 }
 
 /** A listener's top list in the checkpoint and the manifest: `<listener name>/<item_type>_<time_range>`. */
@@ -191,9 +212,11 @@ export function topEntityId(listenerName: string, itemType: TopItemType, timeRan
   return `${listenerName}/${itemType}_${timeRange}`;
 }
 
+const MANIFEST_KEY = templatePattern(BUCKET.run_prefix, { extract_date: '\\d{4}-\\d{2}-\\d{2}', run_id: '[^/]+' }, MANIFEST_FILE);
+
 /** Parses a manifest key back into its parts; null when the key is not a run manifest. */
 export function parseManifestKey(key: string): { extractDate: string; runId: string; prefix: string } | null {
-  const match = /^raw\/extract_date=(\d{4}-\d{2}-\d{2})\/run_id=([^/]+)\/_manifest\.json$/.exec(key);
-  if (!match || !RUN_ID_PATTERN.test(match[2])) return null;
-  return { extractDate: match[1], runId: match[2], prefix: `raw/extract_date=${match[1]}/run_id=${match[2]}/` };
+  const parts = MANIFEST_KEY.exec(key)?.groups;
+  if (!parts || !RUN_ID_PATTERN.test(parts.run_id)) return null;
+  return { extractDate: parts.extract_date, runId: parts.run_id, prefix: runPrefix(parts.run_id, parts.extract_date) };
 }
