@@ -16,8 +16,13 @@ export interface ListenerSecretsProps {
   context: PipelineContext;
   /** The configured listeners (spotify.listeners). Required; an empty list makes no secrets. */
   listeners: readonly ListenerConfig[];
-  /** Days a deleted secret can still be restored (7 to 30). Required. */
-  recoveryWindowInDays: number;
+  /** Days a deleted secret can still be restored (7 to 30). Default: secretRecoveryDays of the environment. */
+  recoveryWindowInDays?: number;
+}
+
+/** Days a deleted secret can still be restored: a month in prod, a week elsewhere. */
+export function secretRecoveryDays(environmentName: string): number {
+  return environmentName === 'prod' ? 30 : 7;
 }
 
 export class ListenerSecrets extends Construct {
@@ -39,7 +44,7 @@ export class ListenerSecrets extends Construct {
         name: listenerSecretId(context.prefix, listener),
         description: `Spotify refresh token of listener ${listener.name} (JSON {"clientId", "refreshToken"}): pipeline authorize --listener ${listener.name} --store aws.`,
         kmsKeyId: context.kmsKeyArn,
-        recoveryWindowInDays: props.recoveryWindowInDays,
+        recoveryWindowInDays: props.recoveryWindowInDays ?? secretRecoveryDays(context.environmentName),
       });
       skipCheck(
         secret,

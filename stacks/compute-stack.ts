@@ -14,7 +14,7 @@ import { skipCheck } from '../constructs/checkov';
 import type { PipelineContext } from '../constructs/context';
 import { NO_KEY_REASON } from '../constructs/node-lambda';
 import { ExtractFunction } from '../constructs/extract-function';
-import { ListenerSecrets } from '../constructs/listener-secrets';
+import { ListenerSecrets, secretRecoveryDays } from '../constructs/listener-secrets';
 import { PipelineAlerts } from '../constructs/pipeline-alerts';
 import { PipelineKey } from '../constructs/pipeline-key';
 import { ProcessedCrawler } from '../constructs/processed-crawler';
@@ -37,21 +37,16 @@ export interface ComputeStackProps {
   bundles?: LambdaBundle[];
 }
 
-/** Days a deleted secret can still be restored: a month in prod, a week elsewhere. */
-function secretRecoveryDays(config: PipelineConfig): number {
-  return config.environment === 'prod' ? 30 : 7;
-}
-
 /**
  * The app's Spotify secret. Only the container: its value (client id/secret, refresh token) is put with the AWS CLI
  * or `pipeline authorize --store aws` (docs/deploying.md), so it never appears in Terraform state or in code.
  */
-function spotifyAppSecret(scope: Construct, context: PipelineContext, name: string, recoveryWindowInDays: number): SecretsmanagerSecret {
+function spotifyAppSecret(scope: Construct, context: PipelineContext, name: string): SecretsmanagerSecret {
   const secret = new SecretsmanagerSecret(scope, 'spotify-secret', {
     name,
     description: 'Spotify client id/secret and refresh token of the extract Lambda (JSON).',
     kmsKeyId: context.kmsKeyArn,
-    recoveryWindowInDays,
+    recoveryWindowInDays: secretRecoveryDays(context.environmentName),
   });
   skipCheck(
     secret,
@@ -93,13 +88,8 @@ export class ComputeStack extends PipelineStack {
     const keyed = pipelineContext(config, { kmsKeyArn: this.key?.key.arn });
     this.alerts = new PipelineAlerts(this, 'alerts', { context: keyed, alarmEmail: config.aws.alarmEmail });
     const context = (this.context = { ...keyed, alerts: this.alerts });
-
-    this.secret = spotifyAppSecret(this, context, names.spotifySecret, secretRecoveryDays(config));
-    this.listenerSecrets = new ListenerSecrets(this, 'listener-secrets', {
-      context,
-      listeners: config.spotify.listeners,
-      recoveryWindowInDays: secretRecoveryDays(config),
-    });
+    this.secret = spotifyAppSecret(this, context, names.spotifySecret);
+    this.listenerSecrets = new ListenerSecrets(this, 'listener-secrets', { context, listeners: config.spotify.listeners });
     const bundles = props.bundles ?? buildLambdaBundlesSync();
     this.extract = new ExtractFunction(this, 'extract', {
       context,
@@ -131,7 +121,6 @@ export class ComputeStack extends PipelineStack {
       jobName: this.transform.job.name,
       schedule: crawlerSchedule(config),
     });
-
     new TerraformOutput(this, 'extract_function', { value: this.extract.lambda.function.functionName });
     new TerraformOutput(this, 'glue_job', { value: this.transform.job.name });
     new TerraformOutput(this, 'spotify_secret_arn', { value: this.secret.arn });
