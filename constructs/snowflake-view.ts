@@ -20,7 +20,7 @@ import { Construct } from 'constructs';
 import type { ITerraformDependable } from 'cdktf';
 import type { Table } from '@cdktf/provider-snowflake/lib/table';
 import { View } from '@cdktf/provider-snowflake/lib/view';
-import type { ViewDefinition } from '../warehouse/snowflake-sql';
+import { assertIdentifier, type ViewDefinition } from '../warehouse/snowflake-sql';
 import { snowflakeName } from './snowpipe-table';
 
 const IDENTIFIER = '[A-Za-z_][A-Za-z0-9_$]*';
@@ -37,12 +37,6 @@ export interface QualifiedViewStatement {
   tables: string[];
   /** Other views the view reads (file names), sorted. */
   views: string[];
-}
-
-function assertIdentifier(what: string, value: string): void {
-  if (!new RegExp(`^${IDENTIFIER}$`).test(value)) {
-    throw new Error(`${what} "${value}" is not a plain Snowflake identifier (letters, digits, _ and $).`);
-  }
 }
 
 /**

@@ -28,6 +28,7 @@ import { Stage } from '@cdktf/provider-snowflake/lib/stage';
 import { Streamlit } from '@cdktf/provider-snowflake/lib/streamlit';
 import { Execute } from '@cdktf/provider-snowflake/lib/execute';
 import { GrantPrivilegesToAccountRole } from '@cdktf/provider-snowflake/lib/grant-privileges-to-account-role';
+import { assertIdentifier } from '../warehouse/snowflake-sql';
 
 const ROOT = resolve(__dirname, '..');
 
@@ -86,9 +87,14 @@ export interface StreamlitAppProps {
   root?: string;
 }
 
-function assertIdentifier(what: string, value: string): void {
+/**
+ * A plain Snowflake identifier, and upper-case: the provider compares the query warehouse (and the names in the
+ * statements below) with what Snowflake reports, which is upper-case.
+ */
+function assertUpperCaseIdentifier(what: string, value: string): void {
   if (Token.isUnresolved(value)) return; // another resource's attribute: Snowflake checks it at apply
-  if (!/^[A-Z_][A-Z0-9_$]*$/.test(value)) {
+  assertIdentifier(what, value);
+  if (value !== value.toUpperCase()) {
     throw new Error(`${what} "${value}" must be an upper-case Snowflake identifier (A-Z, 0-9, _ and $).`);
   }
 }
@@ -110,7 +116,7 @@ export class StreamlitApp extends Construct {
     super(scope, id);
     const name = props.name ?? 'LISTENING_DASHBOARD';
     for (const [what, value] of Object.entries({ database: props.database, schema: props.schema, warehouse: props.warehouse, analystRole: props.analystRole, deployRole: props.deployRole, name })) {
-      assertIdentifier(what, value);
+      assertUpperCaseIdentifier(what, value);
     }
     const schemaFqn = `${props.database}.${props.schema}`;
     const stageName = 'DASHBOARD_STAGE';
