@@ -1,8 +1,8 @@
 /**
- * The Glue transform: the job (script, package and schemas uploaded from the repository as content-hashed
- * assets), its role, its security configuration and log group, and the EventBridge rule that sends job (and
- * crawler) failures to the alarm topic. The crawler that follows a successful run is its own construct
- * (ProcessedCrawler) and is passed in so the failure rule covers it too.
+ * The Glue transform: the job (script, package and the schema files tables.json and raw-documents.json uploaded
+ * from the repository as content-hashed assets), its role, its security configuration and log groups, and the
+ * EventBridge rule that sends job (and crawler) failures to the alarm topic. The crawler that follows a successful
+ * run is its own construct (ProcessedCrawler); its name is passed in so the failure rule covers it too.
  */
 import { Construct } from 'constructs';
 import { AssetType, TerraformAsset } from 'cdktf';
@@ -27,6 +27,8 @@ export const GLUE_SOURCES = {
   script: 'glue/transform_job.py',
   package: 'glue/spotify_transform',
   schemas: 'schemas/tables.json',
+  /** The raw layer's declaration (bucket layout, run ids, manifest, document kinds), read by the job at run time. */
+  rawDocuments: 'schemas/raw-documents.json',
 } as const;
 
 function requireSource(relative: string): string {
@@ -127,8 +129,8 @@ export class TransformJob extends Construct {
         '--PROCESSED_PREFIX': `s3://${bucket.name}/${prefixes.processed}`,
         '--REJECTS_PREFIX': `s3://${bucket.name}/${prefixes.rejects}`,
         '--extra-py-files': files.package,
-        // Lands tables.json in the job's working directory, where spotify_transform looks for it.
-        '--extra-files': files.schemas,
+        // Lands tables.json and raw-documents.json in the job's working directory, where spotify_transform looks for them.
+        '--extra-files': [files.schemas, files.rawDocuments].join(','),
         '--TempDir': `s3://${bucket.name}/${prefixes.glueTemp}`,
         // Each run is named by --RAW_RUN_PREFIX/--RUN_ID and a re-run (a new attempt, named by Glue's job run id)
         // must replace what the earlier attempt said, which bookmarks would skip as "already processed".
@@ -143,8 +145,8 @@ export class TransformJob extends Construct {
     this.failedRule = this.alertOnFailure(context, jobName, props.crawlerName);
   }
 
-  /** Uploads the script, the package and the schemas as content-hashed objects; gives their s3:// URLs. */
-  private uploadJobFiles(bucket: PipelineBucket): { script: string; package: string; schemas: string } {
+  /** Uploads the script, the package and the schema files as content-hashed objects; gives their s3:// URLs. */
+  private uploadJobFiles(bucket: PipelineBucket): Record<keyof typeof GLUE_SOURCES, string> {
     // The content hash in the key makes each version a new object the job points at; old ones expire by lifecycle.
     const upload = (assetId: string, asset: TerraformAsset, fileName: string) => {
       const object = new S3Object(this, `${assetId}-object`, {
@@ -160,6 +162,7 @@ export class TransformJob extends Construct {
       script: upload('glue-script', file('glue-script', GLUE_SOURCES.script), 'transform_job.py'),
       package: upload('glue-package', new TerraformAsset(this, 'glue-package', { path: stageGluePackage(), type: AssetType.ARCHIVE }), 'spotify_transform.zip'),
       schemas: upload('glue-schemas', file('glue-schemas', GLUE_SOURCES.schemas), 'tables.json'),
+      rawDocuments: upload('glue-raw-documents', file('glue-raw-documents', GLUE_SOURCES.rawDocuments), 'raw-documents.json'),
     };
   }
 
