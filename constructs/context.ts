@@ -8,9 +8,9 @@ import type { BUCKET_PREFIXES } from '../schemas/raw-documents';
 
 /** Where failures and alarms go (constructs/pipeline-alerts.ts implements it). */
 export interface AlertTargets {
-  /** ARN of the SNS alarm topic every alarm publishes to. */
+  /** ARN of the SNS alarm topic every alarm publishes to. Required. */
   readonly topicArn: string;
-  /** ARN of the SQS queue holding events whose delivery failed after retries (on-failure destinations, dead letters). */
+  /** ARN of the SQS queue holding events whose delivery failed after retries (on-failure destinations, dead letters). Required. */
   readonly failureQueueArn: string;
   /** Lets an EventBridge rule publish to the topic and dead-letter to the queue (`sid` names the rule in the policies). */
   allowEventRule(sid: string, ruleArn: string): void;

@@ -19,7 +19,7 @@ import type { PipelineBucket, PipelineContext } from './context';
 export const STAGE_NAME = 'PROCESSED_STAGE';
 
 export interface ProcessedStageProps {
-  /** Upper-case name prefix of Snowflake account objects, e.g. SPOTIFY_PIPELINE_DEV. */
+  /** Upper-case name prefix of Snowflake account objects (the integration), e.g. SPOTIFY_PIPELINE_DEV. Required. */
   objectPrefix: string;
   /** Account of the stack (the role's predictable ARN). Required. */
   context: PipelineContext;
@@ -29,8 +29,9 @@ export interface ProcessedStageProps {
   externalId: string;
   /** The pipeline bucket: the stage reads its processed/ prefix, and only that. Required. */
   bucket: PipelineBucket;
-  /** Database and schema of the stage. Required. */
+  /** Database of the stage. Required. */
   database: string;
+  /** Schema of the stage. Required. */
   schema: string;
   /** The Parquet file format the stage reads with. Required. */
   fileFormat: FileFormat;

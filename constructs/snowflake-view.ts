@@ -26,7 +26,9 @@ import { snowflakeName } from './snowpipe-table';
 const IDENTIFIER = '[A-Za-z_][A-Za-z0-9_$]*';
 
 export interface ViewStatementNames {
+  /** The database the view's tables and views are qualified with. Required. */
   database: string;
+  /** The schema the view's tables and views are qualified with. Required. */
   schema: string;
 }
 
@@ -111,16 +113,19 @@ export function qualifyViewStatement(
 }
 
 export interface SnowflakeViewProps {
+  /** The view's name and SELECT, from its file in snowflake-sql/views. Required. */
   definition: ViewDefinition;
+  /** Database the view is created in. Required. */
   database: string;
+  /** Schema the view is created in. Required. */
   schema: string;
-  /** The loaded tables by their lower-case name (schemas/tables.json). */
+  /** The loaded tables by their lower-case name (schemas/tables.json). Required. */
   tables: ReadonlyMap<string, Table>;
-  /** The views created so far, by file name: viewDefinitions() yields each view after the views it reads. */
+  /** The views created so far, by file name: viewDefinitions() yields each view after the views it reads. Required. */
   views: ReadonlyMap<string, View>;
-  /** Every view of snowflake-sql/views, so a reference to one not yet created is told apart from a typo. */
+  /** Every view of snowflake-sql/views, so a reference to one not yet created is told apart from a typo. Required. */
   allViewNames: readonly string[];
-  /** Objects every view needs first (the schema, the warehouse the provider reads views with). */
+  /** Objects every view needs first (the schema, the warehouse the provider reads views with). Required. */
   dependsOn: ITerraformDependable[];
 }
 

@@ -16,7 +16,7 @@ import { policyDocument, type PolicyStatement } from './iam';
 import { requireAlerts, type PipelineContext } from './context';
 
 export interface SnowpipeErrorNotificationsProps {
-  /** Upper-case name prefix of Snowflake account objects, e.g. SPOTIFY_PIPELINE_DEV. */
+  /** Upper-case name prefix of Snowflake account objects (the integration), e.g. SPOTIFY_PIPELINE_DEV. Required. */
   objectPrefix: string;
   /**
    * Account, region, the alarm topic the errors go to (`alerts`, required here) and the key that topic is

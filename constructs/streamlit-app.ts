@@ -71,19 +71,23 @@ export function appVersion(files: AppFile[]): string {
 }
 
 export interface StreamlitAppProps {
+  /** Database of the app and its stage (upper-case identifier). Required. */
   database: string;
+  /** Schema of the app and its stage (upper-case identifier). Required. */
   schema: string;
-  /** The query warehouse (upper-case identifier): the app uses it while open; its auto-suspend bounds the cost. */
+  /** The query warehouse (upper-case identifier): the app uses it while open; its auto-suspend bounds the cost. Required. */
   warehouse: string;
-  /** The read-only analyst role: it owns the app, so the app can do exactly what the analyst can. */
+  /** The read-only analyst role: it owns the app, so the app can do exactly what the analyst can. Required. */
   analystRole: string;
-  /** The role the provider deploys as (config.snowflake.role): ownership goes back to it when the app is removed. */
+  /** The role the provider deploys as (config.snowflake.role): ownership goes back to it when the app is removed. Required. */
   deployRole: string;
-  /** Objects the app needs first: the schema, the warehouse, the views and the analyst's grants on them. */
+  /** Objects the app needs first: the schema, the warehouse, the views and the analyst's grants on them. Required. */
   dependsOn: ITerraformDependable[];
+  /** The app's name (upper-case identifier). Default: LISTENING_DASHBOARD. */
   name?: string;
+  /** The title Snowsight shows. Default: "Spotify listening". */
   title?: string;
-  /** Repository root to take the files from (tests). */
+  /** Repository root to take the files from (tests). Default: this repository. */
   root?: string;
 }
 
