@@ -1,6 +1,6 @@
 /**
- * One customer-managed KMS key for the compute stack's own data at rest: log groups, the Spotify secret,
- * the dead-letter queue and the alarm topic. A customer-managed key (not aws/sns or aws/sqs) is what lets
+ * One customer-managed KMS key for the compute stack's own data at rest: log groups, the Spotify secrets (the
+ * app's and each listener's), the schedules' input, the failures queue and the alarm topic. A customer-managed key (not aws/sns or aws/sqs) is what lets
  * CloudWatch alarms and EventBridge publish to an encrypted topic at all.
  */
 import { Construct } from 'constructs';
