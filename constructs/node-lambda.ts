@@ -53,6 +53,35 @@ export function retainedLogGroup(scope: Construct, id: string, name: string, con
   return group;
 }
 
+/** The checkov checks every pipeline Lambda does not meet, each with the reason. */
+function explainFunctionChecks(fn: LambdaFunction, kmsKeyArn: string | undefined): void {
+  skipCheck(
+    fn,
+    'CKV_AWS_115',
+    'No reserved concurrency: new accounts (concurrency quota 10) refuse any reservation, and exactly-once per run ' +
+      'comes from the S3 claims (handlers/shared/run-claim.ts), not from serialising invocations.',
+  );
+  skipCheck(
+    fn,
+    'CKV_AWS_116',
+    'Failed async invocations go to an on-failure destination (the failures queue), which carries the error too; ' +
+      'a DLQ as well would deliver each failure twice.',
+  );
+  skipCheck(
+    fn,
+    'CKV_AWS_117',
+    "Calls Spotify's public API and AWS endpoints only; a VPC would add a NAT gateway (cost, one more failure " +
+      'point) and protect nothing private.',
+  );
+  skipCheck(
+    fn,
+    'CKV_AWS_272',
+    'Code signing needs an AWS Signer profile and a signing step; the bundle is built from this repository by the ' +
+      'reviewed workflow and deployed by Terraform with its source hash.',
+  );
+  if (!kmsKeyArn) skipCheck(fn, 'CKV_AWS_173', NO_KEY_REASON);
+}
+
 export class NodeLambda extends Construct {
   readonly function: LambdaFunction;
   readonly role: ServiceRole;
@@ -118,31 +147,7 @@ export class NodeLambda extends Construct {
       loggingConfig: { logFormat: 'Text', logGroup: this.logGroup.name },
       dependsOn: [this.logGroup, this.role.policy],
     });
-    skipCheck(
-      this.function,
-      'CKV_AWS_115',
-      'No reserved concurrency: new accounts (concurrency quota 10) refuse any reservation, and exactly-once per run ' +
-        'comes from the S3 claims (handlers/shared/run-claim.ts), not from serialising invocations.',
-    );
-    skipCheck(
-      this.function,
-      'CKV_AWS_116',
-      'Failed async invocations go to an on-failure destination (the failures queue), which carries the error too; ' +
-        'a DLQ as well would deliver each failure twice.',
-    );
-    skipCheck(
-      this.function,
-      'CKV_AWS_117',
-      "Calls Spotify's public API and AWS endpoints only; a VPC would add a NAT gateway (cost, one more failure " +
-        'point) and protect nothing private.',
-    );
-    skipCheck(
-      this.function,
-      'CKV_AWS_272',
-      'Code signing needs an AWS Signer profile and a signing step; the bundle is built from this repository by the ' +
-        'reviewed workflow and deployed by Terraform with its source hash.',
-    );
-    if (!kmsKeyArn) skipCheck(this.function, 'CKV_AWS_173', NO_KEY_REASON);
+    explainFunctionChecks(this.function, kmsKeyArn);
     new LambdaFunctionEventInvokeConfig(this, 'async', {
       functionName: this.function.functionName,
       maximumRetryAttempts: 2,
