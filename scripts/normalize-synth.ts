@@ -1,6 +1,6 @@
 /**
  * Normalises synthesised stacks so two synths can be compared for what Terraform would do, not for where the
- * constructs sit: construct metadata ("//") is dropped, every resource address (type.logicalId, which follows
+ * constructs sit: construct metadata ("//".metadata) is dropped (checkov skips, also under "//", are kept), every resource address (type.logicalId, which follows
  * the construct path) becomes type[identity] where identity is what the resource is called in AWS/Snowflake
  * (its name, function name, key...), cross-stack output names follow, and keys are sorted. Asset hashes are
  * replaced by <HASH> unless --keep-hashes is given (a Lambda bundle's hash changes with any handler edit).
@@ -20,10 +20,16 @@ type Blocks = Record<string, Record<string, Record<string, Json>>>;
 /** Attributes that name a resource where it lives, most telling first. */
 const IDENTITY_FIELDS = ['name', 'function_name', 'alarm_name', 'alias', 'key', 'statement_id', 'bucket', 'arn', 'rule', 'queue_url', 'role'];
 
+/** Drops cdktf's construct metadata ("//".metadata: path, unique id); keeps what else "//" carries (checkov skips). */
 function stripMetadata(value: Json): Json {
   if (Array.isArray(value)) return value.map(stripMetadata);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).filter(([k]) => k !== '//').map(([k, v]) => [k, stripMetadata(v)]));
+    const entries = Object.entries(value).flatMap(([k, v]): [string, Json][] => {
+      if (k !== '//' || !v || typeof v !== 'object' || Array.isArray(v)) return [[k, stripMetadata(v)]];
+      const { metadata: _metadata, ...rest } = v as Record<string, Json>;
+      return Object.keys(rest).length > 0 ? [[k, stripMetadata(rest)]] : [];
+    });
+    return Object.fromEntries(entries);
   }
   return value;
 }
