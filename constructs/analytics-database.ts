@@ -11,9 +11,13 @@ import { Warehouse } from '@cdktf/provider-snowflake/lib/warehouse';
 export const FILE_FORMAT_NAME = 'PARQUET_FORMAT';
 
 export interface AnalyticsDatabaseProps {
+  /** The environment's name (dev, prod), shown in the database's comment. Required. */
   environmentName: string;
+  /** Name of the database (snowflake.database). Required. */
   database: string;
+  /** Name of the schema the tables, pipes and views live in (snowflake.schema). Required. */
   schema: string;
+  /** Name of the query warehouse (snowflake.warehouse). Required. */
   warehouse: string;
 }
 

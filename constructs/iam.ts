@@ -7,16 +7,25 @@ import { Construct } from 'constructs';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 
+/** One statement of an IAM policy, in IAM's own JSON names. */
 export interface PolicyStatement {
+  /** Names the statement: what it allows, in a word or two. Required (tests and reviews find statements by it). */
   Sid: string;
+  /** Default: Allow. */
   Effect?: 'Allow' | 'Deny';
+  /** The actions, named one by one (no wildcards; policyDocument refuses them). Required. */
   Action: string[];
+  /** The resources, narrowed to key prefixes and names; "*" only where listed in allowStarResource. Required. */
   Resource: string[];
+  /** IAM conditions, e.g. { StringEquals: { 'kms:ViaService': ... } }. Default: none. */
   Condition?: Record<string, Record<string, string | string[] | boolean>>;
 }
 
+/** A statement of a resource policy (key, topic, queue), which names who it applies to. */
 export interface PrincipalStatement extends Omit<PolicyStatement, 'Resource'> {
+  /** Who the statement applies to, e.g. { Service: 'cloudwatch.amazonaws.com' }. Required. */
   Principal: Record<string, string | string[]>;
+  /** Default: none (the policy's own resource is implied where IAM allows). */
   Resource?: string[];
 }
 
@@ -58,12 +67,17 @@ export function serviceTrustPolicy(service: string, accountId?: string): string 
 }
 
 export interface ServiceRoleProps {
+  /** The role's name; its inline policy is <name>-policy. Required. */
   name: string;
-  /** e.g. lambda.amazonaws.com */
+  /** The AWS service that assumes the role, e.g. lambda.amazonaws.com. Required. */
   service: string;
+  /** Limits the trust to this account (aws:SourceAccount, the confused-deputy guard). Default: no such condition. */
   accountId?: string;
+  /** What the role may do. Required. */
   statements: PolicyStatement[];
+  /** Sids of statements allowed Resource "*" (services without resource-level permissions). Default: none. */
   allowStarResource?: string[];
+  /** What the role is for, as shown in the console. Required. */
   description: string;
 }
 

@@ -9,14 +9,20 @@ import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-sec
 import { listenerSecretId, type ListenerConfig } from '../config/listeners';
 import { skipCheck } from './checkov';
 import { NO_KEY_REASON } from './node-lambda';
+import type { PipelineContext } from './context';
 
 export interface ListenerSecretsProps {
-  prefix: string;
+  /** Account, region, prefix (secret names) and key (encryption) of the stack. Required. */
+  context: PipelineContext;
+  /** The configured listeners (spotify.listeners). Required; an empty list makes no secrets. */
   listeners: readonly ListenerConfig[];
-  accountId: string;
-  region: string;
-  kmsKeyArn?: string;
-  recoveryWindowInDays: number;
+  /** Days a deleted secret can still be restored (7 to 30). Default: secretRecoveryDays of the environment. */
+  recoveryWindowInDays?: number;
+}
+
+/** Days a deleted secret can still be restored: a month in prod, a week elsewhere. */
+export function secretRecoveryDays(environmentName: string): number {
+  return environmentName === 'prod' ? 30 : 7;
 }
 
 export class ListenerSecrets extends Construct {
@@ -26,25 +32,26 @@ export class ListenerSecrets extends Construct {
 
   constructor(scope: Construct, id: string, props: ListenerSecretsProps) {
     super(scope, id);
+    const { context } = props;
     for (const listener of props.listeners) {
       const configured = listener.refreshToken.awsSecretId;
       if (configured) {
         // A name matches the secret's ARN with the random suffix Secrets Manager adds.
-        this.secretArns.push(configured.startsWith('arn:') ? configured : `arn:aws:secretsmanager:${props.region}:${props.accountId}:secret:${configured}-*`);
+        this.secretArns.push(configured.startsWith('arn:') ? configured : `arn:aws:secretsmanager:${context.region}:${context.accountId}:secret:${configured}-*`);
         continue;
       }
       const secret = new SecretsmanagerSecret(this, listener.name, {
-        name: listenerSecretId(props.prefix, listener),
+        name: listenerSecretId(context.prefix, listener),
         description: `Spotify refresh token of listener ${listener.name} (JSON {"clientId", "refreshToken"}): pipeline authorize --listener ${listener.name} --store aws.`,
-        kmsKeyId: props.kmsKeyArn,
-        recoveryWindowInDays: props.recoveryWindowInDays,
+        kmsKeyId: context.kmsKeyArn,
+        recoveryWindowInDays: props.recoveryWindowInDays ?? secretRecoveryDays(context.environmentName),
       });
       skipCheck(
         secret,
         'CKV2_AWS_57',
         "Spotify rotates the listener's refresh token itself: the extract Lambda stores each new token back (PutSecretValue).",
       );
-      if (!props.kmsKeyArn) skipCheck(secret, 'CKV_AWS_149', NO_KEY_REASON);
+      if (!context.kmsKeyArn) skipCheck(secret, 'CKV_AWS_149', NO_KEY_REASON);
       this.secrets.push(secret);
       this.secretArns.push(secret.arn);
     }

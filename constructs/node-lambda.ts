@@ -11,28 +11,27 @@ import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric
 import { LambdaFunctionEventInvokeConfig } from '@cdktf/provider-aws/lib/lambda-function-event-invoke-config';
 import { ServiceRole, type PolicyStatement } from './iam';
 import { skipCheck } from './checkov';
+import { requireAlerts, type PipelineContext } from './context';
+import { LAMBDA_RUNTIME } from '../handlers/build';
 
-/** What every Lambda of the pipeline shares: runtime, account, logs, key, failure destination, alarm topic. */
-export interface NodeLambdaCommonProps {
-  runtime: string;
-  accountId: string;
-  region: string;
-  logRetentionDays: number;
-  /** The pipeline's customer-managed key (logs, environment, failures queue), or none: AWS-managed encryption. */
-  kmsKeyArn?: string;
-  /** SQS queue receiving events whose async invocation failed after retries. */
-  failureQueueArn: string;
-  alarmTopicArn: string;
-}
-
-export interface NodeLambdaProps extends NodeLambdaCommonProps {
+export interface NodeLambdaProps {
+  /** Account, region, log retention, key and alerts of the stack; `alerts` is required here. Required. */
+  context: PipelineContext;
+  /** The function's name; its role and log group (/aws/lambda/<name>) are named after it. Required. */
   functionName: string;
+  /** What the function does, as shown in the console. Required. */
   description: string;
-  /** Folder holding the esbuild output (index.js + map), from handlers/build.ts. */
+  /** Folder holding the esbuild output (index.js + map), from handlers/build.ts. Required. */
   bundleDir: string;
+  /** Node.js runtime. Default: LAMBDA_RUNTIME of handlers/build.ts (what the bundles are built for). */
+  runtime?: string;
+  /** Memory in MB. Required. */
   memoryMb: number;
+  /** Timeout in seconds. Required. */
   timeoutSeconds: number;
+  /** The function's environment variables (NODE_OPTIONS for source maps is added). Required. */
   environment: Record<string, string>;
+  /** What the function may do beyond writing its own logs, dead-lettering and tracing. Required. */
   statements: PolicyStatement[];
 }
 
@@ -46,6 +45,43 @@ export const NO_KEY_REASON =
   'aws.customerManagedKey is off for this environment (docs/costs.md): encrypted at rest with the AWS-managed key ' +
   'instead of the pipeline key, by the configuration owner\'s choice.';
 
+/** A log group kept for the context's retention, encrypted with its key when there is one. */
+export function retainedLogGroup(scope: Construct, id: string, name: string, context: PipelineContext): CloudwatchLogGroup {
+  const group = new CloudwatchLogGroup(scope, id, { name, retentionInDays: context.logRetentionDays, kmsKeyId: context.kmsKeyArn });
+  skipCheck(group, 'CKV_AWS_338', LOG_RETENTION_REASON);
+  if (!context.kmsKeyArn) skipCheck(group, 'CKV_AWS_158', NO_KEY_REASON);
+  return group;
+}
+
+/** The checkov checks every pipeline Lambda does not meet, each with the reason. */
+function explainFunctionChecks(fn: LambdaFunction, kmsKeyArn: string | undefined): void {
+  skipCheck(
+    fn,
+    'CKV_AWS_115',
+    'No reserved concurrency: new accounts (concurrency quota 10) refuse any reservation, and exactly-once per run ' +
+      'comes from the S3 claims (handlers/shared/run-claim.ts), not from serialising invocations.',
+  );
+  skipCheck(
+    fn,
+    'CKV_AWS_116',
+    'Failed async invocations go to an on-failure destination (the failures queue), which carries the error too; ' +
+      'a DLQ as well would deliver each failure twice.',
+  );
+  skipCheck(
+    fn,
+    'CKV_AWS_117',
+    "Calls Spotify's public API and AWS endpoints only; a VPC would add a NAT gateway (cost, one more failure " +
+      'point) and protect nothing private.',
+  );
+  skipCheck(
+    fn,
+    'CKV_AWS_272',
+    'Code signing needs an AWS Signer profile and a signing step; the bundle is built from this repository by the ' +
+      'reviewed workflow and deployed by Terraform with its source hash.',
+  );
+  if (!kmsKeyArn) skipCheck(fn, 'CKV_AWS_173', NO_KEY_REASON);
+}
+
 export class NodeLambda extends Construct {
   readonly function: LambdaFunction;
   readonly role: ServiceRole;
@@ -55,34 +91,30 @@ export class NodeLambda extends Construct {
 
   constructor(scope: Construct, id: string, props: NodeLambdaProps) {
     super(scope, id);
+    const { accountId, region, kmsKeyArn } = props.context;
+    const alerts = requireAlerts(props.context, `the ${props.functionName} Lambda`);
     const logGroupName = `/aws/lambda/${props.functionName}`;
-    this.logGroup = new CloudwatchLogGroup(this, 'logs', {
-      name: logGroupName,
-      retentionInDays: props.logRetentionDays,
-      kmsKeyId: props.kmsKeyArn,
-    });
-    skipCheck(this.logGroup, 'CKV_AWS_338', LOG_RETENTION_REASON);
-    if (!props.kmsKeyArn) skipCheck(this.logGroup, 'CKV_AWS_158', NO_KEY_REASON);
-    const logGroupArn = `arn:aws:logs:${props.region}:${props.accountId}:log-group:${logGroupName}`;
+    this.logGroup = retainedLogGroup(this, 'logs', logGroupName, props.context);
+    const logGroupArn = `arn:aws:logs:${region}:${accountId}:log-group:${logGroupName}`;
     this.role = new ServiceRole(this, 'role', {
       name: props.functionName,
       service: 'lambda.amazonaws.com',
-      accountId: props.accountId,
+      accountId: accountId,
       description: `Execution role of the ${props.functionName} Lambda`,
       statements: [
         // The log group exists (above), so the function never needs logs:CreateLogGroup.
         { Sid: 'WriteOwnLogs', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: [`${logGroupArn}:*`] },
         // Async invocations (schedule, S3 events) that still fail after retries go to the failure queue.
-        { Sid: 'SendFailedEvents', Action: ['sqs:SendMessage'], Resource: [props.failureQueueArn] },
+        { Sid: 'SendFailedEvents', Action: ['sqs:SendMessage'], Resource: [alerts.failureQueueArn] },
         // With the pipeline key the queue is encrypted with it; the grant holds only through SQS, so it does not
         // open the key's other data (the Spotify secret) to the function.
-        ...(props.kmsKeyArn
+        ...(kmsKeyArn
           ? [
               {
                 Sid: 'EncryptFailedEvents',
                 Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
-                Resource: [props.kmsKeyArn],
-                Condition: { StringEquals: { 'kms:ViaService': `sqs.${props.region}.amazonaws.com` } },
+                Resource: [kmsKeyArn],
+                Condition: { StringEquals: { 'kms:ViaService': `sqs.${region}.amazonaws.com` } },
               },
             ]
           : []),
@@ -102,7 +134,7 @@ export class NodeLambda extends Construct {
       functionName: props.functionName,
       description: props.description,
       role: this.role.role.arn,
-      runtime: props.runtime,
+      runtime: props.runtime ?? LAMBDA_RUNTIME,
       handler: 'index.handler',
       architectures: ['arm64'],
       filename: this.asset.path,
@@ -110,41 +142,17 @@ export class NodeLambda extends Construct {
       memorySize: props.memoryMb,
       timeout: props.timeoutSeconds,
       environment: { variables: { NODE_OPTIONS: '--enable-source-maps', ...props.environment } },
-      kmsKeyArn: props.kmsKeyArn,
+      kmsKeyArn,
       tracingConfig: { mode: 'Active' },
       loggingConfig: { logFormat: 'Text', logGroup: this.logGroup.name },
       dependsOn: [this.logGroup, this.role.policy],
     });
-    skipCheck(
-      this.function,
-      'CKV_AWS_115',
-      'No reserved concurrency: new accounts (concurrency quota 10) refuse any reservation, and exactly-once per run ' +
-        'comes from the S3 claims (handlers/shared/run-claim.ts), not from serialising invocations.',
-    );
-    skipCheck(
-      this.function,
-      'CKV_AWS_116',
-      'Failed async invocations go to an on-failure destination (the failures queue), which carries the error too; ' +
-        'a DLQ as well would deliver each failure twice.',
-    );
-    skipCheck(
-      this.function,
-      'CKV_AWS_117',
-      "Calls Spotify's public API and AWS endpoints only; a VPC would add a NAT gateway (cost, one more failure " +
-        'point) and protect nothing private.',
-    );
-    skipCheck(
-      this.function,
-      'CKV_AWS_272',
-      'Code signing needs an AWS Signer profile and a signing step; the bundle is built from this repository by the ' +
-        'reviewed workflow and deployed by Terraform with its source hash.',
-    );
-    if (!props.kmsKeyArn) skipCheck(this.function, 'CKV_AWS_173', NO_KEY_REASON);
+    explainFunctionChecks(this.function, kmsKeyArn);
     new LambdaFunctionEventInvokeConfig(this, 'async', {
       functionName: this.function.functionName,
       maximumRetryAttempts: 2,
       maximumEventAgeInSeconds: 6 * 3600,
-      destinationConfig: { onFailure: { destination: props.failureQueueArn } },
+      destinationConfig: { onFailure: { destination: alerts.failureQueueArn } },
     });
     this.errorsAlarm = new CloudwatchMetricAlarm(this, 'errors', {
       alarmName: `${props.functionName}-errors`,
@@ -158,7 +166,7 @@ export class NodeLambda extends Construct {
       threshold: 1,
       comparisonOperator: 'GreaterThanOrEqualToThreshold',
       treatMissingData: 'notBreaching',
-      alarmActions: [props.alarmTopicArn],
+      alarmActions: [alerts.topicArn],
     });
   }
 }

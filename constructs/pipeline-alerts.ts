@@ -16,33 +16,32 @@ import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
 import { resourcePolicy, type PrincipalStatement } from './iam';
 import { skipCheck } from './checkov';
+import type { AlertTargets, PipelineContext } from './context';
 
 export interface PipelineAlertsProps {
-  /** Resource name prefix: `<prefix>-alarms`, `<prefix>-failures`. */
-  prefix: string;
-  accountId: string;
-  /** The pipeline's KMS key ARN, or none (aws.customerManagedKey off). */
-  kmsKeyArn?: string;
+  /** Prefix (`<prefix>-alarms`, `<prefix>-failures`), account (who may publish) and key (topic and queue encryption) of the stack. Required. */
+  context: PipelineContext;
+  /** An e-mail address subscribed to the alarm topic (aws.alarmEmail). Default: none, no subscription. */
   alarmEmail?: string;
 }
 
-export class PipelineAlerts extends Construct {
+export class PipelineAlerts extends Construct implements AlertTargets {
   readonly topic: SnsTopic;
   readonly failures: SqsQueue;
   private readonly eventRules: { sid: string; ruleArn: string }[] = [];
 
   constructor(scope: Construct, id: string, props: PipelineAlertsProps) {
     super(scope, id);
-    const { prefix, accountId } = props;
+    const { prefix, accountId, kmsKeyArn } = props.context;
     this.failures = new SqsQueue(this, 'failures', {
       name: `${prefix}-failures`,
       messageRetentionSeconds: 14 * 24 * 3600,
-      ...(props.kmsKeyArn ? { kmsMasterKeyId: props.kmsKeyArn, kmsDataKeyReusePeriodSeconds: 3600 } : { sqsManagedSseEnabled: true }),
+      ...(kmsKeyArn ? { kmsMasterKeyId: kmsKeyArn, kmsDataKeyReusePeriodSeconds: 3600 } : { sqsManagedSseEnabled: true }),
     });
     // CloudWatch alarms and EventBridge can publish to an encrypted topic only under a customer-managed key whose
     // policy lets them (the AWS-managed SNS key does not): without the pipeline key the topic stays unencrypted.
-    this.topic = new SnsTopic(this, 'alarms', { name: `${prefix}-alarms`, kmsMasterKeyId: props.kmsKeyArn });
-    if (!props.kmsKeyArn) {
+    this.topic = new SnsTopic(this, 'alarms', { name: `${prefix}-alarms`, kmsMasterKeyId: kmsKeyArn });
+    if (!kmsKeyArn) {
       skipCheck(
         this.topic,
         'CKV_AWS_26',
@@ -96,6 +95,14 @@ export class PipelineAlerts extends Construct {
           ]),
       }),
     });
+  }
+
+  get topicArn(): string {
+    return this.topic.arn;
+  }
+
+  get failureQueueArn(): string {
+    return this.failures.arn;
   }
 
   /** Lets an EventBridge rule publish to the topic and dead-letter to the failures queue (Sid names the rule). */

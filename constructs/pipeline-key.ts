@@ -1,17 +1,17 @@
 /**
- * One customer-managed KMS key for the compute stack's own data at rest: log groups, the Spotify secret,
- * the dead-letter queue and the alarm topic. A customer-managed key (not aws/sns or aws/sqs) is what lets
+ * One customer-managed KMS key for the compute stack's own data at rest: log groups, the Spotify secrets (the
+ * app's and each listener's), the schedules' input, the failures queue and the alarm topic. A customer-managed key (not aws/sns or aws/sqs) is what lets
  * CloudWatch alarms and EventBridge publish to an encrypted topic at all.
  */
 import { Construct } from 'constructs';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { resourcePolicy } from './iam';
+import type { PipelineContext } from './context';
 
 export interface PipelineKeyProps {
-  alias: string;
-  accountId: string;
-  region: string;
+  /** Account and region (who may use the key) and prefix (the alias, alias/<prefix>) of the stack. Required. */
+  context: PipelineContext;
 }
 
 export class PipelineKey extends Construct {
@@ -19,9 +19,9 @@ export class PipelineKey extends Construct {
 
   constructor(scope: Construct, id: string, props: PipelineKeyProps) {
     super(scope, id);
-    const { accountId, region } = props;
+    const { accountId, region, prefix: alias } = props.context;
     this.key = new KmsKey(this, 'key', {
-      description: `Encrypts logs, secret, dead letters and alarm messages of ${props.alias}`,
+      description: `Encrypts logs, secret, dead letters and alarm messages of ${alias}`,
       enableKeyRotation: true,
       deletionWindowInDays: 30,
       policy: resourcePolicy([
@@ -49,6 +49,6 @@ export class PipelineKey extends Construct {
         },
       ]),
     });
-    new KmsAlias(this, 'alias', { name: `alias/${props.alias}`, targetKeyId: this.key.keyId });
+    new KmsAlias(this, 'alias', { name: `alias/${alias}`, targetKeyId: this.key.keyId });
   }
 }

@@ -7,33 +7,32 @@
 import { Construct } from 'constructs';
 import { GlueCrawler } from '@cdktf/provider-aws/lib/glue-crawler';
 import { GlueTrigger } from '@cdktf/provider-aws/lib/glue-trigger';
-import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { bucketArn, objectsArn, ServiceRole } from './iam';
-import { skipCheck } from './checkov';
-import { LOG_RETENTION_REASON, NO_KEY_REASON } from './node-lambda';
+import { retainedLogGroup } from './node-lambda';
+import type { PipelineBucket, PipelineContext } from './context';
 
 /** The log group every Glue crawler of a region writes to. */
 export const CRAWLER_LOG_GROUP = '/aws-glue/crawlers';
 
 export interface ProcessedCrawlerProps {
-  prefix: string;
+  /** Account, region, prefix, key and log retention of the stack. Required. */
+  context: PipelineContext;
+  /** The crawler's name. Required. */
   crawlerName: string;
-  accountId: string;
-  region: string;
-  bucketName: string;
-  processedPrefix: string;
-  /** Table folders under processed/ (schemas/tables.json). */
+  /** The pipeline bucket: the crawler reads its processed/ prefix. Required. */
+  bucket: PipelineBucket;
+  /** Table folders under processed/ (schemas/tables.json). Required. */
   tables: readonly string[];
-  /** The catalog database name as configured (IAM) and by reference from the storage stack. */
+  /** The catalog database name as configured: the IAM grants name it. Required. */
   databaseName: string;
+  /** The same database by reference to the storage stack's resource: the crawler writes into it. Required. */
   databaseRef: string;
+  /** Name of the Glue security configuration the crawler runs with (the transform job's). Required. */
   securityConfiguration: string;
-  /** The transform job whose success starts the crawler. */
+  /** The transform job whose success starts the crawler (when there is no schedule). Required. */
   jobName: string;
-  /** A Glue cron expression: crawl on this schedule instead of after each successful transform. */
+  /** A Glue cron expression: crawl on this schedule instead of after each successful transform. Default: none. */
   schedule?: string | null;
-  logRetentionDays: number;
-  kmsKeyArn?: string;
 }
 
 export class ProcessedCrawler extends Construct {
@@ -42,10 +41,12 @@ export class ProcessedCrawler extends Construct {
 
   constructor(scope: Construct, id: string, props: ProcessedCrawlerProps) {
     super(scope, id);
-    const { accountId, region, bucketName: bucket, processedPrefix } = props;
+    const { accountId, region } = props.context;
+    const bucket = props.bucket.name;
+    const processedPrefix = props.bucket.prefixes.processed;
     const catalogArn = `arn:aws:glue:${region}:${accountId}`;
     this.role = new ServiceRole(this, 'crawler-role', {
-      name: `${props.prefix}-glue-crawler`,
+      name: `${props.context.prefix}-glue-crawler`,
       service: 'glue.amazonaws.com',
       accountId,
       description: 'The crawler: reads processed/ and keeps its tables and partitions in the Data Catalog.',
@@ -87,13 +88,7 @@ export class ProcessedCrawler extends Construct {
     });
     // Crawlers log to the region's shared /aws-glue/crawlers group, which Glue would otherwise create without a
     // retention. If another crawler created it before, import it (docs/deploying.md; `pipeline deploy` says how).
-    const logs = new CloudwatchLogGroup(this, 'logs', {
-      name: CRAWLER_LOG_GROUP,
-      retentionInDays: props.logRetentionDays,
-      kmsKeyId: props.kmsKeyArn,
-    });
-    skipCheck(logs, 'CKV_AWS_338', LOG_RETENTION_REASON);
-    if (!props.kmsKeyArn) skipCheck(logs, 'CKV_AWS_158', NO_KEY_REASON);
+    const logs = retainedLogGroup(this, 'logs', CRAWLER_LOG_GROUP, props.context);
     this.crawler = new GlueCrawler(this, 'crawler', {
       name: props.crawlerName,
       description: 'Registers the processed/ tables and their extract_date/run_id partitions.',
@@ -109,7 +104,7 @@ export class ProcessedCrawler extends Construct {
     });
     if (props.schedule) {
       new GlueTrigger(this, 'scheduled', {
-        name: `${props.prefix}-crawl-scheduled`,
+        name: `${props.context.prefix}-crawl-scheduled`,
         description: 'Starts the crawler on its schedule (new run folders only).',
         type: 'SCHEDULED',
         schedule: props.schedule,
@@ -118,7 +113,7 @@ export class ProcessedCrawler extends Construct {
       });
     } else {
       new GlueTrigger(this, 'after-transform', {
-        name: `${props.prefix}-crawl-after-transform`,
+        name: `${props.context.prefix}-crawl-after-transform`,
         description: 'Starts the crawler when the transform succeeds.',
         type: 'CONDITIONAL',
         predicate: { conditions: [{ jobName: props.jobName, state: 'SUCCEEDED' }] },

@@ -14,19 +14,26 @@ import { Stage } from '@cdktf/provider-snowflake/lib/stage';
 import { StorageIntegration } from '@cdktf/provider-snowflake/lib/storage-integration';
 import type { FileFormat } from '@cdktf/provider-snowflake/lib/file-format';
 import { bucketArn, objectsArn, policyDocument } from './iam';
+import type { PipelineBucket, PipelineContext } from './context';
 
 export const STAGE_NAME = 'PROCESSED_STAGE';
 
 export interface ProcessedStageProps {
-  /** Upper-case name prefix of Snowflake account objects, e.g. SPOTIFY_PIPELINE_DEV. */
+  /** Upper-case name prefix of Snowflake account objects (the integration), e.g. SPOTIFY_PIPELINE_DEV. Required. */
   objectPrefix: string;
-  accountId: string;
+  /** Account of the stack (the role's predictable ARN). Required. */
+  context: PipelineContext;
+  /** Name of the AWS IAM role the storage integration assumes. Required. */
   roleName: string;
+  /** The external id the role's trust demands (snowflake.storageExternalId); set here, never generated. Required. */
   externalId: string;
-  bucketName: string;
-  processedPrefix: string;
+  /** The pipeline bucket: the stage reads its processed/ prefix, and only that. Required. */
+  bucket: PipelineBucket;
+  /** Database of the stage. Required. */
   database: string;
+  /** Schema of the stage. Required. */
   schema: string;
+  /** The Parquet file format the stage reads with. Required. */
   fileFormat: FileFormat;
 }
 
@@ -38,9 +45,10 @@ export class ProcessedStage extends Construct {
 
   constructor(scope: Construct, id: string, props: ProcessedStageProps) {
     super(scope, id);
-    const bucket = props.bucketName;
-    const roleArn = `arn:aws:iam::${props.accountId}:role/${props.roleName}`;
-    const processedUrl = `s3://${bucket}/${props.processedPrefix}`;
+    const bucket = props.bucket.name;
+    const processedPrefix = props.bucket.prefixes.processed;
+    const roleArn = `arn:aws:iam::${props.context.accountId}:role/${props.roleName}`;
+    const processedUrl = `s3://${bucket}/${processedPrefix}`;
     this.integration = new StorageIntegration(this, 'integration', {
       name: `${props.objectPrefix}_PROCESSED`,
       type: 'EXTERNAL_STAGE',
@@ -72,12 +80,12 @@ export class ProcessedStage extends Construct {
       name: `${props.roleName}-policy`,
       role: this.role.id,
       policy: policyDocument([
-        { Sid: 'ReadProcessed', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: [objectsArn(bucket, `${props.processedPrefix}*`)] },
+        { Sid: 'ReadProcessed', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: [objectsArn(bucket, `${processedPrefix}*`)] },
         {
           Sid: 'ListProcessed',
           Action: ['s3:ListBucket'],
           Resource: [bucketArn(bucket)],
-          Condition: { StringLike: { 's3:prefix': [`${props.processedPrefix}*`] } },
+          Condition: { StringLike: { 's3:prefix': [`${processedPrefix}*`] } },
         },
         { Sid: 'BucketLocation', Action: ['s3:GetBucketLocation'], Resource: [bucketArn(bucket)] },
       ]),

@@ -16,23 +16,26 @@ import {
 import { resourcePolicy } from './iam';
 
 export interface PrefixLifecycle {
-  /** Rule id, e.g. "raw". */
+  /** Rule id, e.g. "raw". Required. */
   id: string;
+  /** The key prefix the rule applies to, e.g. raw/. Required. */
   prefix: string;
-  /** Move current objects to STANDARD_IA after this many days (S3 needs at least 30). */
+  /** Move current objects to STANDARD_IA after this many days (S3 needs at least 30). Default: never. */
   infrequentAccessAfterDays?: number;
-  /** Delete current objects after this many days. */
+  /** Delete current objects after this many days. Default: never. */
   expireAfterDays?: number;
-  /** Delete noncurrent versions after this many days (versioning keeps overwritten runs this long). */
+  /** Delete noncurrent versions after this many days (versioning keeps overwritten runs this long). Required. */
   noncurrentExpireAfterDays: number;
-  /** Apply the rule only to objects under the prefix that carry all these tags. */
+  /** Apply the rule only to objects under the prefix that carry all these tags. Default: every object under it. */
   tags?: Record<string, string>;
 }
 
 export interface SecureBucketProps {
+  /** The bucket's name. Required. */
   bucketName: string;
+  /** One lifecycle rule per key prefix. Required. */
   lifecycle: PrefixLifecycle[];
-  /** Destroying a non-empty bucket needs this (dev only). */
+  /** Let Terraform destroy the bucket with its objects (dev only). Default: false. */
   forceDestroy?: boolean;
 }
 

@@ -20,13 +20,15 @@ import { Construct } from 'constructs';
 import type { ITerraformDependable } from 'cdktf';
 import type { Table } from '@cdktf/provider-snowflake/lib/table';
 import { View } from '@cdktf/provider-snowflake/lib/view';
-import type { ViewDefinition } from '../warehouse/snowflake-sql';
+import { assertIdentifier, type ViewDefinition } from '../warehouse/snowflake-sql';
 import { snowflakeName } from './snowpipe-table';
 
 const IDENTIFIER = '[A-Za-z_][A-Za-z0-9_$]*';
 
 export interface ViewStatementNames {
+  /** The database the view's tables and views are qualified with. Required. */
   database: string;
+  /** The schema the view's tables and views are qualified with. Required. */
   schema: string;
 }
 
@@ -37,12 +39,6 @@ export interface QualifiedViewStatement {
   tables: string[];
   /** Other views the view reads (file names), sorted. */
   views: string[];
-}
-
-function assertIdentifier(what: string, value: string): void {
-  if (!new RegExp(`^${IDENTIFIER}$`).test(value)) {
-    throw new Error(`${what} "${value}" is not a plain Snowflake identifier (letters, digits, _ and $).`);
-  }
 }
 
 /**
@@ -117,16 +113,19 @@ export function qualifyViewStatement(
 }
 
 export interface SnowflakeViewProps {
+  /** The view's name and SELECT, from its file in snowflake-sql/views. Required. */
   definition: ViewDefinition;
+  /** Database the view is created in. Required. */
   database: string;
+  /** Schema the view is created in. Required. */
   schema: string;
-  /** The loaded tables by their lower-case name (schemas/tables.json). */
+  /** The loaded tables by their lower-case name (schemas/tables.json). Required. */
   tables: ReadonlyMap<string, Table>;
-  /** The views created so far, by file name: viewDefinitions() yields each view after the views it reads. */
+  /** The views created so far, by file name: viewDefinitions() yields each view after the views it reads. Required. */
   views: ReadonlyMap<string, View>;
-  /** Every view of snowflake-sql/views, so a reference to one not yet created is told apart from a typo. */
+  /** Every view of snowflake-sql/views, so a reference to one not yet created is told apart from a typo. Required. */
   allViewNames: readonly string[];
-  /** Objects every view needs first (the schema, the warehouse the provider reads views with). */
+  /** Objects every view needs first (the schema, the warehouse the provider reads views with). Required. */
   dependsOn: ITerraformDependable[];
 }
 

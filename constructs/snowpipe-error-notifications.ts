@@ -13,17 +13,18 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { NotificationIntegration } from '@cdktf/provider-snowflake/lib/notification-integration';
 import { policyDocument, type PolicyStatement } from './iam';
+import { requireAlerts, type PipelineContext } from './context';
 
 export interface SnowpipeErrorNotificationsProps {
-  /** Upper-case name prefix of Snowflake account objects, e.g. SPOTIFY_PIPELINE_DEV. */
+  /** Upper-case name prefix of Snowflake account objects (the integration), e.g. SPOTIFY_PIPELINE_DEV. Required. */
   objectPrefix: string;
-  accountId: string;
-  region: string;
+  /**
+   * Account, region, the alarm topic the errors go to (`alerts`, required here) and the key that topic is
+   * encrypted with (`kmsKeyArn`, when aws.customerManagedKey is on). Required.
+   */
+  context: PipelineContext;
+  /** Name of the AWS IAM role Snowflake assumes to publish. Required. */
   roleName: string;
-  /** The SNS topic the errors go to (the alarm topic, from the compute stack). */
-  topicArn: string;
-  /** The key the topic is encrypted with, when it is (aws.customerManagedKey). */
-  topicKeyArn?: string;
 }
 
 export class SnowpipeErrorNotifications extends Construct {
@@ -33,13 +34,15 @@ export class SnowpipeErrorNotifications extends Construct {
 
   constructor(scope: Construct, id: string, props: SnowpipeErrorNotificationsProps) {
     super(scope, id);
+    const { accountId, region, kmsKeyArn: topicKeyArn } = props.context;
+    const topicArn = requireAlerts(props.context, 'Snowpipe error notifications').topicArn;
     this.integration = new NotificationIntegration(this, 'integration', {
       name: `${props.objectPrefix}_PIPE_ERRORS`,
       notificationProvider: 'AWS_SNS',
       direction: 'OUTBOUND',
       enabled: true,
-      awsSnsTopicArn: props.topicArn,
-      awsSnsRoleArn: `arn:aws:iam::${props.accountId}:role/${props.roleName}`,
+      awsSnsTopicArn: topicArn,
+      awsSnsRoleArn: `arn:aws:iam::${accountId}:role/${props.roleName}`,
       comment: 'Snowpipe load errors of the pipeline, to its alarm topic.',
     });
     this.role = new IamRole(this, 'role', {
@@ -58,13 +61,13 @@ export class SnowpipeErrorNotifications extends Construct {
         ],
       }),
     });
-    const statements: PolicyStatement[] = [{ Sid: 'PublishPipeErrors', Action: ['sns:Publish'], Resource: [props.topicArn] }];
-    if (props.topicKeyArn) {
+    const statements: PolicyStatement[] = [{ Sid: 'PublishPipeErrors', Action: ['sns:Publish'], Resource: [topicArn] }];
+    if (topicKeyArn) {
       statements.push({
         Sid: 'EncryptedTopic',
         Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
-        Resource: [props.topicKeyArn],
-        Condition: { StringEquals: { 'kms:ViaService': `sns.${props.region}.amazonaws.com` } },
+        Resource: [topicKeyArn],
+        Condition: { StringEquals: { 'kms:ViaService': `sns.${region}.amazonaws.com` } },
       });
     }
     this.policy = new IamRolePolicy(this, 'policy', { name: `${props.roleName}-policy`, role: this.role.id, policy: policyDocument(statements) });

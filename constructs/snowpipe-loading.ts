@@ -10,25 +10,35 @@ import type { TableSpec } from '../schemas/table-schemas';
 import { SnowpipeTable } from './snowpipe-table';
 
 export interface SnowpipeLoadingProps {
+  /** The tables to load, one pipe each (schemas/tables.json). Required. */
   tables: readonly TableSpec[];
+  /** Database of the tables and pipes. Required. */
   database: string;
+  /** Schema of the tables and pipes. Required. */
   schema: string;
+  /** Name of the external stage on processed/ the pipes copy from. Required. */
   stage: string;
+  /** Name of the Parquet file format. Required. */
   fileFormat: string;
-  /** The notification integration every pipe reports load errors to. */
+  /** The notification integration every pipe reports load errors to. Default: none, errors stay in COPY_HISTORY. */
   errorIntegration?: string;
-  /** The S3 prefix the pipes load from (processed/). */
+  /** The S3 prefix the pipes load from (processed/); each table's queue entry filters on <prefix><table>/. Required. */
   processedPrefix: string;
-  /** Objects every pipe's COPY needs first (schema, stage, file format). */
+  /** Objects every pipe's COPY needs first (schema, stage, file format). Required. */
   dependsOn: ITerraformDependable[];
 }
 
 /** One entry of the bucket notification's `queue` list. */
 export interface PipeQueueEntry {
+  /** The entry's id in the notification configuration. */
   id: string;
+  /** The pipes' SQS queue (every pipe of an account shares Snowflake's one notification channel). */
   queueArn: string;
+  /** The S3 events that notify the queue. */
   events: string[];
+  /** Key prefix of the objects that notify it (processed/<table>/). */
   filterPrefix: string;
+  /** Key suffix of the objects that notify it (.parquet). */
   filterSuffix: string;
 }
 

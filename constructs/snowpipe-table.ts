@@ -15,14 +15,19 @@ import { loadedColumns, snowflakeType, type TableSpec } from '../schemas/table-s
 import { renderCopyStatement } from '../warehouse/snowflake-sql';
 
 export interface SnowpipeTableProps {
+  /** The table's entry of schemas/tables.json (name and columns). Required. */
   spec: TableSpec;
+  /** Database of the table and its pipe. Required. */
   database: string;
+  /** Schema of the table and its pipe. Required. */
   schema: string;
+  /** Name of the external stage on processed/ the pipe copies from. Required. */
   stage: string;
+  /** Name of the Parquet file format. Required. */
   fileFormat: string;
-  /** The notification integration the pipe reports load errors to. */
+  /** The notification integration the pipe reports load errors to. Default: none, errors stay in COPY_HISTORY. */
   errorIntegration?: string;
-  /** Objects the pipe's COPY needs to exist first (stage, file format, the integration's role policy). */
+  /** Objects the pipe's COPY needs to exist first (stage, file format, the integration's role policy). Required. */
   dependsOn: ITerraformDependable[];
 }
 

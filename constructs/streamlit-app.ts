@@ -28,6 +28,7 @@ import { Stage } from '@cdktf/provider-snowflake/lib/stage';
 import { Streamlit } from '@cdktf/provider-snowflake/lib/streamlit';
 import { Execute } from '@cdktf/provider-snowflake/lib/execute';
 import { GrantPrivilegesToAccountRole } from '@cdktf/provider-snowflake/lib/grant-privileges-to-account-role';
+import { assertIdentifier } from '../warehouse/snowflake-sql';
 
 const ROOT = resolve(__dirname, '..');
 
@@ -70,25 +71,34 @@ export function appVersion(files: AppFile[]): string {
 }
 
 export interface StreamlitAppProps {
+  /** Database of the app and its stage (upper-case identifier). Required. */
   database: string;
+  /** Schema of the app and its stage (upper-case identifier). Required. */
   schema: string;
-  /** The query warehouse (upper-case identifier): the app uses it while open; its auto-suspend bounds the cost. */
+  /** The query warehouse (upper-case identifier): the app uses it while open; its auto-suspend bounds the cost. Required. */
   warehouse: string;
-  /** The read-only analyst role: it owns the app, so the app can do exactly what the analyst can. */
+  /** The read-only analyst role: it owns the app, so the app can do exactly what the analyst can. Required. */
   analystRole: string;
-  /** The role the provider deploys as (config.snowflake.role): ownership goes back to it when the app is removed. */
+  /** The role the provider deploys as (config.snowflake.role): ownership goes back to it when the app is removed. Required. */
   deployRole: string;
-  /** Objects the app needs first: the schema, the warehouse, the views and the analyst's grants on them. */
+  /** Objects the app needs first: the schema, the warehouse, the views and the analyst's grants on them. Required. */
   dependsOn: ITerraformDependable[];
+  /** The app's name (upper-case identifier). Default: LISTENING_DASHBOARD. */
   name?: string;
+  /** The title Snowsight shows. Default: "Spotify listening". */
   title?: string;
-  /** Repository root to take the files from (tests). */
+  /** Repository root to take the files from (tests). Default: this repository. */
   root?: string;
 }
 
-function assertIdentifier(what: string, value: string): void {
+/**
+ * A plain Snowflake identifier, and upper-case: the provider compares the query warehouse (and the names in the
+ * statements below) with what Snowflake reports, which is upper-case.
+ */
+function assertUpperCaseIdentifier(what: string, value: string): void {
   if (Token.isUnresolved(value)) return; // another resource's attribute: Snowflake checks it at apply
-  if (!/^[A-Z_][A-Z0-9_$]*$/.test(value)) {
+  assertIdentifier(what, value);
+  if (value !== value.toUpperCase()) {
     throw new Error(`${what} "${value}" must be an upper-case Snowflake identifier (A-Z, 0-9, _ and $).`);
   }
 }
@@ -110,7 +120,7 @@ export class StreamlitApp extends Construct {
     super(scope, id);
     const name = props.name ?? 'LISTENING_DASHBOARD';
     for (const [what, value] of Object.entries({ database: props.database, schema: props.schema, warehouse: props.warehouse, analystRole: props.analystRole, deployRole: props.deployRole, name })) {
-      assertIdentifier(what, value);
+      assertUpperCaseIdentifier(what, value);
     }
     const schemaFqn = `${props.database}.${props.schema}`;
     const stageName = 'DASHBOARD_STAGE';

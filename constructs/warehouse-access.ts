@@ -18,18 +18,23 @@ import type { SnowflakeView } from './snowflake-view';
 import { snowflakeName } from './snowpipe-table';
 
 export interface WarehouseAccessProps {
-  /** Upper-case name prefix of Snowflake account objects, e.g. SPOTIFY_PIPELINE_DEV. */
+  /** Upper-case name prefix of Snowflake account objects (the roles), e.g. SPOTIFY_PIPELINE_DEV. Required. */
   objectPrefix: string;
+  /** The database the roles are granted on. Required. */
   databaseName: string;
+  /** The query warehouse the roles may use. Required. */
   warehouseName: string;
-  /** `<DATABASE>.<SCHEMA>` */
+  /** `<DATABASE>.<SCHEMA>` of the tables, pipes and views. Required. */
   schemaFqn: string;
+  /** Name of the external stage on processed/ the loader role uses (and the planner may see). Required. */
   stageName: string;
+  /** Name of the Parquet file format the loader role uses. Required. */
   fileFormatName: string;
+  /** The views the analyst role may SELECT. Required. */
   views: readonly SnowflakeView[];
-  /** The account-level integrations the stack owns (storage, notification): the planner may see them. */
+  /** The account-level integrations the stack owns (storage, notification): the planner may see them. Required. */
   integrationNames: string[];
-  /** What every grant needs first (the schema, the pipes). */
+  /** What every grant needs first (the schema, the pipes). Required. */
   dependsOn: ITerraformDependable[];
 }
 

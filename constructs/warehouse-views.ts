@@ -10,12 +10,15 @@ import type { ViewDefinition } from '../warehouse/snowflake-sql';
 import { SnowflakeView } from './snowflake-view';
 
 export interface WarehouseViewsProps {
-  /** In dependency order: each view after the views it reads. */
+  /** The views of snowflake-sql/views in dependency order: each view after the views it reads. Required. */
   definitions: readonly ViewDefinition[];
+  /** Database the views are created in. Required. */
   database: string;
+  /** Schema the views are created in. Required. */
   schema: string;
+  /** The loaded tables by their lower-case name, which the views read. Required. */
   tables: ReadonlyMap<string, Table>;
-  /** What every view needs first (the schema, the warehouse the provider reads views with). */
+  /** What every view needs first (the schema, the warehouse the provider reads views with). Required. */
   dependsOn: ITerraformDependable[];
 }
 

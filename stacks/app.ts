@@ -9,6 +9,7 @@ import { StorageStack } from './storage-stack';
 import { ComputeStack } from './compute-stack';
 import { WarehouseStack } from './warehouse-stack';
 
+/** The app and its three stacks, for tests and tools that look inside them. */
 export interface PipelineStacks {
   app: App;
   storage: StorageStack;
@@ -17,8 +18,9 @@ export interface PipelineStacks {
 }
 
 export interface BuildPipelineAppOptions {
+  /** The app to add the stacks to (tests pass Testing.app()). Default: a new App (outdir from CDKTF_OUTDIR or cdktf.out). */
   app?: App;
-  /** Prebuilt Lambda bundles; built with esbuild when left out. */
+  /** Prebuilt Lambda bundles. Default: built with esbuild (handlers/build.ts). */
   bundles?: LambdaBundle[];
 }
 

@@ -8,12 +8,10 @@ import { S3Backend, TerraformStack } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import type { PipelineConfig } from '../config/pipeline-config';
 import { resourceNames } from '../config/pipeline-config';
+import type { AlertTargets, PipelineContext } from '../constructs/context';
+import { stackName, type StackKind } from './stack-names';
 
-export type StackKind = 'storage' | 'compute' | 'warehouse';
-
-export function stackName(config: PipelineConfig, kind: StackKind): string {
-  return `${resourceNames(config).prefix}-${kind}`;
-}
+export { stackName, type StackKind };
 
 export function useRemoteState(config: PipelineConfig, env: NodeJS.ProcessEnv = process.env): boolean {
   return Boolean(config.aws.stateBackend) && !['1', 'true'].includes(env.PIPELINE_LOCAL_STATE ?? '');
@@ -29,6 +27,22 @@ export function requireAccountId(config: PipelineConfig): string {
     );
   }
   return config.aws.accountId;
+}
+
+/**
+ * The context the constructs of one stack share: account, region, names and log retention from the configuration,
+ * plus the key and alert targets when the stack has them (the compute stack makes both; the warehouse uses the
+ * compute stack's).
+ */
+export function pipelineContext(config: PipelineConfig, parts: { kmsKeyArn?: string; alerts?: AlertTargets } = {}): PipelineContext {
+  return {
+    environmentName: config.environment,
+    accountId: requireAccountId(config),
+    region: config.aws.region,
+    prefix: resourceNames(config).prefix,
+    logRetentionDays: config.aws.logRetentionDays,
+    ...parts,
+  };
 }
 
 export abstract class PipelineStack extends TerraformStack {

@@ -17,14 +17,14 @@ import { TABLES } from '../schemas/table-schemas';
 import { AnalyticsDatabase, FILE_FORMAT_NAME } from '../constructs/analytics-database';
 import { ProcessedStage, STAGE_NAME } from '../constructs/processed-stage';
 import { SnowpipeErrorNotifications } from '../constructs/snowpipe-error-notifications';
-import { SnowpipeLoading } from '../constructs/snowpipe-loading';
+import { SnowpipeLoading, type PipeQueueEntry } from '../constructs/snowpipe-loading';
 import { StreamlitApp } from '../constructs/streamlit-app';
 import { WarehouseAccess } from '../constructs/warehouse-access';
 import { WarehouseViews } from '../constructs/warehouse-views';
 import { viewDefinitions } from '../warehouse/snowflake-sql';
-import { PipelineStack } from './common';
+import { PipelineStack, pipelineContext } from './common';
 import type { ComputeStack } from './compute-stack';
-import { PREFIXES, type StorageStack } from './storage-stack';
+import type { StorageStack } from './storage-stack';
 
 /**
  * Preview resources of snowflakedb/snowflake 2.11 this stack uses; the provider refuses them unless listed.
@@ -40,7 +40,9 @@ export const SNOWFLAKE_PREVIEW_FEATURES = [
 ];
 
 export interface WarehouseStackProps {
+  /** The storage stack: the bucket whose processed/ the pipes load and whose notifications this stack owns. Required. */
   storage: StorageStack;
+  /** The compute stack: the start-transform Lambda (raw/ manifests), the alarm topic and key (Snowpipe errors). Required. */
   compute: ComputeStack;
 }
 
@@ -53,6 +55,48 @@ function requireSnowflake(config: PipelineConfig, field: 'organizationName' | 'a
     );
   }
   return value;
+}
+
+/** The Snowflake provider of the environment's account; the deploying identity comes from the environment. */
+function snowflakeProvider(scope: Construct, config: PipelineConfig): SnowflakeProvider {
+  return new SnowflakeProvider(scope, 'snowflake', {
+    organizationName: requireSnowflake(config, 'organizationName'),
+    accountName: requireSnowflake(config, 'accountName'),
+    // No user or role here: the provider reads SNOWFLAKE_USER and SNOWFLAKE_ROLE from the environment. A saved
+    // plan keeps the provider block, so a plan made by the read-only planner (pull requests) can be applied by
+    // the deploy user (`pipeline deploy` sets both from snowflake.user / snowflake.role; docs/deploying.md).
+    authenticator: 'SNOWFLAKE_JWT',
+    previewFeaturesEnabled: SNOWFLAKE_PREVIEW_FEATURES,
+    // Reading a view queries POLICY_REFERENCES, which fails with "No active warehouse selected" without a
+    // warehouse in the session. The warehouse is this stack's own, so it does not exist yet when the first
+    // deploy logs in: skip the login-time check that database/schema/warehouse/role exist. Sessions opened
+    // after CREATE WAREHOUSE (and the one that ran it) have it; a view read in an earlier session fails once
+    // on a first deploy, and running the deploy again completes it (docs/deploying.md).
+    warehouse: config.snowflake.warehouse,
+    validateDefaultParameters: 'false',
+  });
+}
+
+/**
+ * The bucket's ONE notification configuration. It lives in the warehouse stack, the last one, because only there
+ * are both targets known: the start-transform Lambda (compute stack, by cross-stack reference) and the pipes' queue
+ * (Snowflake). No other stack may declare an aws_s3_bucket_notification for this bucket: it would replace this one.
+ */
+function bucketNotification(scope: Construct, storage: StorageStack, startTransformArn: string, queue: PipeQueueEntry[]): S3BucketNotification {
+  return new S3BucketNotification(scope, 'bucket-notification', {
+    bucket: storage.dataBucket.bucket.id,
+    lambdaFunction: [
+      {
+        id: 'raw-manifest-to-start-transform',
+        lambdaFunctionArn: startTransformArn,
+        events: ['s3:ObjectCreated:*'],
+        filterPrefix: storage.bucket.prefixes.raw,
+        // The manifest is written last: its arrival means the run is complete.
+        filterSuffix: '_manifest.json',
+      },
+    ],
+    queue,
+  });
 }
 
 export class WarehouseStack extends PipelineStack {
@@ -69,69 +113,33 @@ export class WarehouseStack extends PipelineStack {
 
   constructor(scope: Construct, config: PipelineConfig, props: WarehouseStackProps) {
     super(scope, 'warehouse', config);
-    const { names, accountId } = this;
-    const sf = config.snowflake;
+    const { names } = this;
+    const { database, schema, warehouse } = config.snowflake;
+    const { bucket } = props.storage;
     const objectPrefix = names.snowflakePrefix;
+    // Snowpipe's errors go to the compute stack's alarm topic, encrypted with its key.
+    const context = pipelineContext(config, { kmsKeyArn: props.compute.context.kmsKeyArn, alerts: props.compute.alerts });
+    this.snowflake = snowflakeProvider(this, config);
 
-    this.snowflake = new SnowflakeProvider(this, 'snowflake', {
-      organizationName: requireSnowflake(config, 'organizationName'),
-      accountName: requireSnowflake(config, 'accountName'),
-      // No user or role here: the provider reads SNOWFLAKE_USER and SNOWFLAKE_ROLE from the environment. A saved
-      // plan keeps the provider block, so a plan made by the read-only planner (pull requests) can be applied by
-      // the deploy user (`pipeline deploy` sets both from snowflake.user / snowflake.role; docs/deploying.md).
-      authenticator: 'SNOWFLAKE_JWT',
-      previewFeaturesEnabled: SNOWFLAKE_PREVIEW_FEATURES,
-      // Reading a view queries POLICY_REFERENCES, which fails with "No active warehouse selected" without a
-      // warehouse in the session. The warehouse is this stack's own, so it does not exist yet when the first
-      // deploy logs in: skip the login-time check that database/schema/warehouse/role exist. Sessions opened
-      // after CREATE WAREHOUSE (and the one that ran it) have it; a view read in an earlier session fails once
-      // on a first deploy, and running the deploy again completes it (docs/deploying.md).
-      warehouse: sf.warehouse,
-      validateDefaultParameters: 'false',
-    });
-
-    const base = (this.base = new AnalyticsDatabase(this, 'database', {
-      environmentName: config.environment,
-      database: sf.database,
-      schema: sf.schema,
-      warehouse: sf.warehouse,
-    }));
-    this.processedStage = new ProcessedStage(this, 'processed-stage', {
-      objectPrefix,
-      accountId,
-      roleName: names.snowflakeIntegrationRole,
-      externalId: requireSnowflake(config, 'storageExternalId'),
-      bucketName: names.bucket,
-      processedPrefix: PREFIXES.processed,
-      database: base.database.name,
-      schema: base.schema.name,
-      fileFormat: base.fileFormat,
-    });
-    this.errorNotifications = new SnowpipeErrorNotifications(this, 'pipe-errors', {
-      objectPrefix,
-      accountId,
-      region: config.aws.region,
-      roleName: names.snowflakeNotificationRole,
-      topicArn: props.compute.alerts.topic.arn,
-      topicKeyArn: props.compute.key?.key.arn,
-    });
+    const base = (this.base = new AnalyticsDatabase(this, 'database', { environmentName: config.environment, database, schema, warehouse }));
+    const externalId = requireSnowflake(config, 'storageExternalId');
+    const { fileFormat } = base;
+    const roleName = names.snowflakeIntegrationRole;
+    this.processedStage = new ProcessedStage(this, 'processed-stage', { objectPrefix, context, roleName, externalId, bucket, database: base.database.name, schema: base.schema.name, fileFormat });
+    this.errorNotifications = new SnowpipeErrorNotifications(this, 'pipe-errors', { objectPrefix, context, roleName: names.snowflakeNotificationRole });
+    const errors = this.errorNotifications;
     this.loading = new SnowpipeLoading(this, 'snowpipe', {
       tables: TABLES,
-      database: sf.database,
-      schema: sf.schema,
+      database,
+      schema,
       stage: STAGE_NAME,
       fileFormat: FILE_FORMAT_NAME,
-      processedPrefix: PREFIXES.processed,
-      errorIntegration: this.errorNotifications.integration.name,
-      dependsOn: [base.schema, this.processedStage.stage, base.fileFormat, this.errorNotifications.role, this.errorNotifications.policy],
+      processedPrefix: bucket.prefixes.processed,
+      errorIntegration: errors.integration.name,
+      dependsOn: [base.schema, this.processedStage.stage, base.fileFormat, errors.role, errors.policy],
     });
-    this.views = new WarehouseViews(this, 'views', {
-      definitions: viewDefinitions('snowflake'),
-      database: sf.database,
-      schema: sf.schema,
-      tables: this.loading.tablesByName(),
-      dependsOn: [base.schema, base.warehouse],
-    });
+    const tables = this.loading.tablesByName();
+    this.views = new WarehouseViews(this, 'views', { definitions: viewDefinitions('snowflake'), database, schema, tables, dependsOn: [base.schema, base.warehouse] });
     this.access = new WarehouseAccess(this, 'access', {
       objectPrefix,
       databaseName: base.database.name,
@@ -140,37 +148,13 @@ export class WarehouseStack extends PipelineStack {
       stageName: STAGE_NAME,
       fileFormatName: FILE_FORMAT_NAME,
       views: this.views.views,
-      integrationNames: [this.processedStage.integration.name, this.errorNotifications.integration.name],
+      integrationNames: [this.processedStage.integration.name, errors.integration.name],
       dependsOn: [base.schema, ...this.loading.tables.map((t) => t.pipe)],
     });
-
-    this.dashboard = new StreamlitApp(this, 'dashboard', {
-      database: sf.database,
-      schema: sf.schema,
-      warehouse: sf.warehouse,
-      analystRole: this.access.analystRole.name,
-      deployRole: sf.role,
-      dependsOn: [base.schema, base.warehouse, this.access.analystRole, ...this.views.views.map((v) => v.view)],
-    });
-
-    // ---- the bucket's ONE notification configuration ----------------------------------------------------
-    // It lives here, in the last stack, because only here are both targets known: the start-transform
-    // Lambda (compute stack, by cross-stack reference) and the pipes' queue (Snowflake). No other stack may
-    // declare an aws_s3_bucket_notification for this bucket: it would replace this one.
-    this.notification = new S3BucketNotification(this, 'bucket-notification', {
-      bucket: props.storage.dataBucket.bucket.id,
-      lambdaFunction: [
-        {
-          id: 'raw-manifest-to-start-transform',
-          lambdaFunctionArn: props.compute.startTransform.lambda.function.arn,
-          events: ['s3:ObjectCreated:*'],
-          filterPrefix: PREFIXES.raw,
-          // The manifest is written last: its arrival means the run is complete.
-          filterSuffix: '_manifest.json',
-        },
-      ],
-      queue: this.loading.queueEntries(),
-    });
+    const analystRole = this.access.analystRole;
+    const dependsOn = [base.schema, base.warehouse, analystRole, ...this.views.views.map((v) => v.view)];
+    this.dashboard = new StreamlitApp(this, 'dashboard', { database, schema, warehouse, analystRole: analystRole.name, deployRole: config.snowflake.role, dependsOn });
+    this.notification = bucketNotification(this, props.storage, props.compute.startTransform.lambda.function.arn, this.loading.queueEntries());
 
     new TerraformOutput(this, 'storage_integration', { value: this.processedStage.integration.name });
     new TerraformOutput(this, 'snowflake_iam_user_arn', { value: this.processedStage.integration.storageAwsIamUserArn });

@@ -51,7 +51,7 @@ export function statementBody(sql: string): string {
     .replace(/;\s*$/, '');
 }
 
-function assertIdentifier(what: string, value: string): void {
+export function assertIdentifier(what: string, value: string): void {
   if (!/^[A-Za-z_][A-Za-z0-9_$]*$/.test(value)) {
     throw new Error(`${what} "${value}" is not a plain Snowflake identifier (letters, digits, _ and $).`);
   }

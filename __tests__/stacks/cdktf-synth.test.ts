@@ -40,7 +40,8 @@ describe('npx cdktf synth', () => {
       ...Object.values<any>(compute.resource.aws_lambda_function).map((f) => f.filename),
       ...Object.values<any>(compute.resource.aws_s3_object).map((o) => o.source),
     ];
-    expect(files).toHaveLength(5);
+    // Two Lambda bundles; the Glue script, package, tables.json and raw-documents.json.
+    expect(files).toHaveLength(6);
     for (const file of files) expect(existsSync(join(out, 'stacks', 'spotify-pipeline-dev-compute', file))).toBe(true);
   });
 

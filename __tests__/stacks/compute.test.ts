@@ -112,7 +112,7 @@ describe('compute stack (dev)', () => {
       });
     });
 
-    it('runs the uploaded script with the package, the schemas and its arguments', () => {
+    it('runs the uploaded script with the package, the schema files and its arguments', () => {
       const job = findResource(s.compute, 'aws_glue_job');
       const objects = resources(s.compute, 'aws_s3_object');
       const keyOf = (name: string) => objects.find((o) => o.key.endsWith(`/${name}`))!.key;
@@ -122,12 +122,14 @@ describe('compute stack (dev)', () => {
       expect(keyOf('transform_job.py')).toMatch(/^artifacts\/glue\/[0-9A-F]+\/transform_job\.py$/);
       expect(keyOf('spotify_transform.zip')).toMatch(/^artifacts\/glue\//);
       expect(keyOf('tables.json')).toMatch(/^artifacts\/glue\//);
+      expect(keyOf('raw-documents.json')).toMatch(/^artifacts\/glue\//);
       const args = job.default_arguments;
       expect(args).toMatchObject({
         '--PROCESSED_PREFIX': `s3://${names.bucket}/processed/`,
         '--REJECTS_PREFIX': `s3://${names.bucket}/rejects/`,
         '--extra-py-files': `s3://${names.bucket}/${objectKey('spotify_transform.zip')}`,
-        '--extra-files': `s3://${names.bucket}/${objectKey('tables.json')}`,
+        // Both schema files land in the job's working directory: the table schemas and the raw layer's declaration.
+        '--extra-files': [objectKey('tables.json'), objectKey('raw-documents.json')].map((key) => `s3://${names.bucket}/${key}`).join(','),
         // Runs are named by run id; bookmarks would skip a deliberate re-run.
         '--job-bookmark-option': 'job-bookmark-disable',
         '--enable-metrics': 'true',

@@ -1,6 +1,6 @@
 /**
  * What a first real deploy (and its first week) would trip over, read from the synthesised JSON: each block pins
- * one finding of issue 11 (docs/architecture.md says why each is shaped so). dev runs without a customer-managed
+ * one thing a first deploy to a real account found wrong (docs/architecture.md says why each is shaped so). dev runs without a customer-managed
  * KMS key, prod with one (aws.customerManagedKey), so both shapes are checked where the key matters.
  */
 import { loadConfig, parseConfig, resourceNames } from '../../config/pipeline-config';

@@ -21,9 +21,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig, resourceNames, type PipelineConfig } from '../../config/pipeline-config';
+import { STACK_ORDER, stackName, type StackKind } from '../../stacks/stack-names';
 
-export const STACK_ORDER = ['storage', 'compute', 'warehouse'] as const;
-export type StackKind = (typeof STACK_ORDER)[number];
+export { STACK_ORDER, stackName, type StackKind };
 
 export interface CommandResult {
   code: number;
@@ -69,10 +69,6 @@ export class DeployError extends Error {
     super(message);
     this.name = 'DeployError';
   }
-}
-
-export function stackName(config: PipelineConfig, kind: StackKind): string {
-  return `${resourceNames(config).prefix}-${kind}`;
 }
 
 /** The environment Terraform runs with: the Snowflake identity from the configuration unless already set. */

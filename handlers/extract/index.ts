@@ -27,6 +27,7 @@ import { ListenerCredentialStore, SpotifySecretStore, type SpotifyCredentialStor
 import { COUNTS, isListeningKind } from '../../schemas/raw-documents';
 import { RUN_ID_PATTERN, runIdStartedAt, type PlaysGap } from '../shared/manifest';
 import { RunClaims, type HeldClaim } from '../shared/run-claim';
+import { EXTRACT_ENV, EXTRACT_REQUIRED_ENV, EXTRACT_SERVICE, METRICS_NAMESPACE } from '../shared/runtime-contract';
 import {
   ExtractFailedError,
   extractRun,
@@ -256,33 +257,33 @@ export function listenersWithSecrets(
   }));
 }
 
+/** The handler's dependencies from the environment constructs/extract-function.ts sets (handlers/shared/runtime-contract.ts). */
 export function depsFromEnvironment(env: NodeJS.ProcessEnv = process.env): ExtractHandlerDeps {
-  const missing = ['PIPELINE_CONFIG', 'BUCKET_NAME', 'SPOTIFY_SECRET_ARN'].filter((name) => !env[name]);
+  const missing = EXTRACT_REQUIRED_ENV.filter((name) => !env[name]);
   if (missing.length > 0) {
     throw new Error(`the extract function is missing environment variables ${missing.join(', ')} (set by the compute stack; see docs/extraction.md)`);
   }
+  const bucket = env[EXTRACT_ENV.bucket] as string;
   let rawConfig: unknown;
   try {
-    rawConfig = JSON.parse(env.PIPELINE_CONFIG as string);
+    rawConfig = JSON.parse(env[EXTRACT_ENV.config] as string);
   } catch (error) {
-    throw new Error(`PIPELINE_CONFIG is not valid JSON: ${(error as Error).message}`);
+    throw new Error(`${EXTRACT_ENV.config} is not valid JSON: ${(error as Error).message}`);
   }
-  const config = parseConfig(rawConfig, 'PIPELINE_CONFIG');
+  const config = parseConfig(rawConfig, EXTRACT_ENV.config);
   const s3 = new S3Client({});
   const secretsManager = new SecretsManagerClient({});
-  const app = new SpotifySecretStore(secretsManager, env.SPOTIFY_SECRET_ARN as string);
+  const app = new SpotifySecretStore(secretsManager, env[EXTRACT_ENV.spotifySecretArn] as string);
   const prefix = resourceNames(config).prefix;
+  const serviceName = env[EXTRACT_ENV.serviceName] ?? EXTRACT_SERVICE;
   return {
     config,
-    writer: new S3ObjectWriter(s3, env.BUCKET_NAME as string),
-    claims: new RunClaims(s3, env.BUCKET_NAME as string),
+    writer: new S3ObjectWriter(s3, bucket),
+    claims: new RunClaims(s3, bucket),
     secrets: app,
     listeners: listenersWithSecrets(config, app, secretsManager, prefix),
-    logger: new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'spotify-extract' }),
-    metrics: new Metrics({
-      namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? 'SpotifyPipeline',
-      serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'spotify-extract',
-    }),
+    logger: new Logger({ serviceName }),
+    metrics: new Metrics({ namespace: env[EXTRACT_ENV.metricsNamespace] ?? METRICS_NAMESPACE, serviceName }),
   };
 }
 

@@ -11,6 +11,7 @@ import { GlueClient } from '@aws-sdk/client-glue';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Context, S3Event } from 'aws-lambda';
 import { RunClaims } from '../shared/run-claim';
+import { START_TRANSFORM_ENV, START_TRANSFORM_SERVICE } from '../shared/runtime-contract';
 import { startPlaysBatch, type PlaysBatchOptions } from './plays-batch';
 import { startTransformForManifest, type StartTransformOutcome } from './start-transform';
 
@@ -71,20 +72,25 @@ export function createStartTransformHandler(deps: StartTransformDeps | (() => St
   };
 }
 
+/** The handler's dependencies from the environment constructs/start-transform-function.ts sets (handlers/shared/runtime-contract.ts). */
 export function depsFromEnvironment(env: NodeJS.ProcessEnv = process.env): StartTransformDeps {
-  if (!env.GLUE_JOB_NAME) throw new Error('GLUE_JOB_NAME is not set (the compute stack sets it to the transform job name)');
-  if (!env.BUCKET_NAME) throw new Error('BUCKET_NAME is not set (the compute stack sets it to the pipeline bucket, where run claims live)');
+  const { glueJobName, bucket, playsBatchDays, serviceName } = START_TRANSFORM_ENV;
+  const jobName = env[glueJobName];
+  const bucketName = env[bucket];
+  if (!jobName) throw new Error(`${glueJobName} is not set (the compute stack sets it to the transform job name)`);
+  if (!bucketName) throw new Error(`${bucket} is not set (the compute stack sets it to the pipeline bucket, where run claims live)`);
   const s3 = new S3Client({});
-  const days = env.PLAYS_BATCH_DAYS ? Number(env.PLAYS_BATCH_DAYS) : undefined;
+  const daysText = env[playsBatchDays];
+  const days = daysText ? Number(daysText) : undefined;
   if (days !== undefined && !(Number.isInteger(days) && days >= 1 && days <= 31)) {
-    throw new Error(`PLAYS_BATCH_DAYS must be a whole number of days from 1 to 31 (got ${env.PLAYS_BATCH_DAYS})`);
+    throw new Error(`${playsBatchDays} must be a whole number of days from 1 to 31 (got ${daysText})`);
   }
   return {
     glue: new GlueClient({}),
-    jobName: env.GLUE_JOB_NAME,
-    claims: new RunClaims(s3, env.BUCKET_NAME),
+    jobName,
+    claims: new RunClaims(s3, bucketName),
     playsBatch: days === undefined ? undefined : { s3, lookbackDays: days },
-    logger: new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'spotify-start-transform' }),
+    logger: new Logger({ serviceName: env[serviceName] ?? START_TRANSFORM_SERVICE }),
   };
 }
 
