@@ -1,5 +1,5 @@
 /**
- * A Snowflake view from snowflake-sql/views/<name>.sql (via viewDefinitions('snowflake')), with every table and
+ * A Snowflake view from snowflake-sql/views/<name>.sql (via viewDefinitions()), with every table and
  * view it reads fully qualified the same way the pipes' COPY statements are (`<DATABASE>.<SCHEMA>.<name>`), and
  * Terraform dependencies on exactly those tables and views.
  *

@@ -41,8 +41,8 @@ export interface AppFile {
 
 /**
  * The files the app needs in Snowflake, laid out as the app expects them: its own folder's files at the root and
- * snowflake-sql/analysis beside them (spotify_dashboard/sql_files.py looks there first). DuckDB twins
- * (`*.duckdb.sql`) stay behind; tests and local helpers never leave the repository.
+ * snowflake-sql/analysis beside them (spotify_dashboard/sql_files.py looks there first): the same analysis files the
+ * local warehouse runs. Tests and local helpers never leave the repository.
  */
 export function dashboardFiles(root: string = ROOT): AppFile[] {
   const app = join(root, 'dashboard');
@@ -55,9 +55,7 @@ export function dashboardFiles(root: string = ROOT): AppFile[] {
       source: join(app, 'spotify_dashboard', f),
       stagePath: `spotify_dashboard/${f}`,
     })),
-    ...pick(analysis, '.sql')
-      .filter((f) => !/\.(duckdb|snowflake)\.sql$/.test(f))
-      .map((f) => ({ source: join(analysis, f), stagePath: `snowflake-sql/analysis/${f}` })),
+    ...pick(analysis, '.sql').map((f) => ({ source: join(analysis, f), stagePath: `snowflake-sql/analysis/${f}` })),
   ];
 }
 

@@ -1,5 +1,5 @@
 /**
- * The views of snowflake-sql/views (Snowflake dialect, via viewDefinitions('snowflake')), each a SnowflakeView
+ * The views of snowflake-sql/views (via viewDefinitions(); the same files the local warehouse reads), each a SnowflakeView
  * created after the tables and the views it reads.
  */
 import { Construct } from 'constructs';

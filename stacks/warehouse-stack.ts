@@ -139,7 +139,7 @@ export class WarehouseStack extends PipelineStack {
       dependsOn: [base.schema, this.processedStage.stage, base.fileFormat, errors.role, errors.policy],
     });
     const tables = this.loading.tablesByName();
-    this.views = new WarehouseViews(this, 'views', { definitions: viewDefinitions('snowflake'), database, schema, tables, dependsOn: [base.schema, base.warehouse] });
+    this.views = new WarehouseViews(this, 'views', { definitions: viewDefinitions(), database, schema, tables, dependsOn: [base.schema, base.warehouse] });
     this.access = new WarehouseAccess(this, 'access', {
       objectPrefix,
       databaseName: base.database.name,

@@ -191,12 +191,6 @@ function generatedViews(): Array<{ name: string; file: string; sql: string }> {
  * snowflake-sql/views/. View names are the file names; table and view names inside are unqualified and resolve in
  * the view's own schema.
  */
-export function viewDefinitions(): ViewDefinition[];
-/**
- * @deprecated There is one definition per view for both warehouses now: call viewDefinitions() without the argument.
- * Kept only while stacks/warehouse-stack.ts and __tests__/stacks/warehouse-views.test.ts still pass 'snowflake'.
- */
-export function viewDefinitions(warehouse: 'snowflake'): ViewDefinition[];
 export function viewDefinitions(): ViewDefinition[] {
   const dir = join(SQL_DIR, 'views');
   const sources = [

@@ -32,7 +32,7 @@ const of = (json: { resource: Record<string, Record<string, any>> }, type: strin
 /** What the app needs in Snowflake, listed from the folders: its code, its packages file, the Snowflake analyses. */
 function expectedStagePaths(): string[] {
   const py = readdirSync(join(ROOT, 'dashboard', 'spotify_dashboard')).filter((f) => f.endsWith('.py'));
-  const sql = readdirSync(join(ROOT, 'snowflake-sql', 'analysis')).filter((f) => f.endsWith('.sql') && !f.endsWith('.duckdb.sql'));
+  const sql = readdirSync(join(ROOT, 'snowflake-sql', 'analysis')).filter((f) => f.endsWith('.sql'));
   return [
     'streamlit_app.py',
     'environment.yml',
