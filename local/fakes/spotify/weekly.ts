@@ -19,7 +19,7 @@
  * awkward tracks, the deliberate duplicate) never drop out or move, so every awkward case is present every week.
  */
 import { createHash } from 'node:crypto';
-import type { CatalogEntry, CatalogPlaylist, FakeCatalog, TimeRange } from './catalog';
+import type { CatalogEntry, CatalogPlaylist, FakeCatalog, TimeRange } from './model';
 
 const DAY_MS = 86_400_000;
 const WEEK_MS = 7 * DAY_MS;
