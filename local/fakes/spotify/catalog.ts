@@ -16,9 +16,11 @@ import {
   type ReleaseDatePrecision,
   type TimeRange,
 } from './model';
+import { BASE62, isoSeconds, seededRandom, shuffle } from './seeded';
 import { evolveCatalog, type PlaylistChurn } from './weekly';
 
 export * from './model';
+export { seededRandom } from './seeded';
 export { isoWeekStart } from './weekly';
 export type { PlaylistChurn } from './weekly';
 
@@ -54,20 +56,6 @@ export const SAMPLE_FRIEND_ID = FRIEND_ID;
 // ---------------------------------------------------------------------------------------------------------
 // Deterministic helpers
 
-/** mulberry32: tiny, fast, good enough for test data, and identical on every platform. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-
 class Gen {
   readonly rng: () => number;
   private readonly usedIds = new Set<string>();
@@ -95,12 +83,7 @@ class Gen {
     }
   }
   shuffle<T>(items: readonly T[]): T[] {
-    const out = [...items];
-    for (let i = out.length - 1; i > 0; i -= 1) {
-      const j = Math.floor(this.rng() * (i + 1));
-      [out[i], out[j]] = [out[j], out[i]];
-    }
-    return out;
+    return shuffle(items, this.rng);
   }
 }
 
@@ -249,11 +232,6 @@ function emptyCatalog(userId: string, displayName: string): FakeCatalog {
   };
 }
 
-/** ISO timestamps without milliseconds, as Spotify writes added_at. */
-function isoAt(startMs: number, offsetMs: number): string {
-  return new Date(startMs + offsetMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
 interface EntryPlan {
   count: number;
   start: string;
@@ -275,7 +253,7 @@ function buildEntries(g: Gen, pool: string[], plan: EntryPlan): CatalogEntry[] {
     clock += g.int(20, 60 * 72) * 60_000; // 20 minutes to 3 days between additions
     const content = plan.fixed?.[position] ?? { type: 'track' as const, id: fill[position % fill.length] };
     entries.push({
-      addedAt: plan.nullAddedAt ? null : isoAt(startMs, clock),
+      addedAt: plan.nullAddedAt ? null : isoSeconds(startMs + clock),
       addedBy: plan.nullAddedAt ? null : plan.adders[position % plan.adders.length],
       content,
     });

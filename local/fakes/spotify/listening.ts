@@ -22,6 +22,7 @@
  */
 import { SAMPLE_USER_ID, SAMPLE_FRIEND_ID, type FakeCatalog, type TimeRange } from './catalog';
 import type { Renderer } from './render';
+import { isoSeconds } from './seeded';
 
 type Json = Record<string, unknown>;
 
@@ -164,7 +165,7 @@ export class FakeListener {
     let clock = LIBRARY_ANCHOR_MS;
     this.savedTracks = seededSample(trackIds, spec.savedTracks, spec.seed).map((trackId, i) => {
       clock -= Math.floor((1 + unit(spec.seed, i, 3) * 119) * HOUR_MS); // 1 to 120 hours between saves
-      return { trackId, addedAt: new Date(clock).toISOString().replace(/\.\d{3}Z$/, 'Z') };
+      return { trackId, addedAt: isoSeconds(clock) };
     });
     this.followedArtistIds = seededSample(artistIds, spec.followedArtists, spec.seed + 1).sort();
     const saved = this.savedTracks.map((s) => s.trackId);
@@ -246,7 +247,7 @@ export class FakeListener {
     const saved = new Set(this.savedTracks.map((s) => s.trackId));
     const trackId = this.discoveryPool.find((id) => !saved.has(id));
     if (trackId === undefined) throw new Error(`fake listener ${this.userId} has saved every track of the catalog`);
-    this.savedTracks.unshift({ trackId, addedAt: new Date(nowMs).toISOString().replace(/\.\d{3}Z$/, 'Z') });
+    this.savedTracks.unshift({ trackId, addedAt: isoSeconds(nowMs) });
     return trackId;
   }
 
