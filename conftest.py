@@ -15,7 +15,8 @@ from glue_testing import Bucket, build_listening_bucket, build_warehouse_bucket 
 
 @pytest.fixture(scope="session")
 def spark():
-    from spotify_transform.job import local_spark_session
+    sys.path.insert(0, str(Path(__file__).resolve().parent / "local" / "spark"))
+    from local_session import local_spark_session
 
     # quick_jit (C1 only), as the job itself starts for small runs: every run here is tiny, and the optimising JIT
     # cost a third of the suite's CPU time compiling code that runs for milliseconds.

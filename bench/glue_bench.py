@@ -6,9 +6,9 @@
 Each size is a raw run in the exact raw format (docs/data-contracts.md): playlists of 200 items in pages of 50,
 realistic track objects (album, artists, ids; no popularity, as for development-mode apps), about 1 % episodes,
 0.5 % local files and 0.5 % null items, each track appearing in about four positions, plus six top lists, and a
-manifest with the checksums. The transform runs exactly as the local pipeline runs it (glue/transform_job.py in
-a fresh process), so each figure includes a Spark start-up, reported apart. Generated runs are kept in the work
-folder and reused.
+manifest with the checksums. The transform runs exactly as the local pipeline runs it (glue/transform_job.py in a
+fresh process, started by local/spark/run_glue_job.py), so each figure includes a Spark start-up, reported apart.
+Generated runs are kept in the work folder and reused.
 
 The results and a Glue cost estimate for a weekly run are written to docs/benchmarks.md, section
 "## Glue transform" (other sections of that file are left as they are).
@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-SCRIPT = REPO / "glue" / "transform_job.py"
+SCRIPT = REPO / "local" / "spark" / "run_glue_job.py"  # the Glue job on the tuned local session
 DOCS = REPO / "docs" / "benchmarks.md"
 SECTION = "## Glue transform"
 ITEMS_PER_PLAYLIST = 200

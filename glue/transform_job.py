@@ -10,6 +10,8 @@ On Glue (5.1: Spark 3.5.6, Python 3.11):
 Locally:
     .venv/bin/python glue/transform_job.py --RAW_RUN_PREFIX <run folder> --PROCESSED_PREFIX <root>/processed/
         --REJECTS_PREFIX <root>/rejects/ --RUN_ID R [--ATTEMPT_ID A] [--SPARK_MASTER local[2]] [--SPARK_DRIVER_MEMORY 2g]
+  The local run starts it through local/spark/run_glue_job.py (same arguments), which hands main() a SparkSession
+  tuned to start fast; run directly, the script starts a plain local session.
 
 Prints one final stdout line `TRANSFORM_RESULT {json}` on success. On failure it exits non-zero (locally 2 for a
 run that cannot be transformed, 1 for an unexpected error) with the cause on stderr; no commit record is written,
@@ -30,7 +32,7 @@ import json
 import os
 import sys
 import time
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 # Locally the package sits next to this script; on Glue it comes from --extra-py-files (a zip on sys.path).
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -114,14 +116,31 @@ def _local_precheck(args: dict[str, str]) -> int | None:
     return total
 
 
-def main(argv: Sequence[str]) -> int:
-    from spotify_transform.job import (
-        DEFAULT_ROWS_PER_FILE,
-        QUICK_JIT_MAX_RAW_BYTES,
-        TransformError,
-        local_spark_session,
-        run_transform,
+# (the job's arguments, the local raw bytes or None) -> SparkSession: how a local launcher hands the job its session.
+SessionFactory = Callable[[dict[str, str], int | None], Any]
+
+
+def _plain_local_session(args: dict[str, str], _raw_bytes: int | None):
+    """Without Glue and without a session from the caller: Spark's defaults on --SPARK_MASTER. The local run passes a
+    session tuned to start fast instead (local/spark/run_glue_job.py); the output is the same either way."""
+    from pyspark.sql import SparkSession
+
+    # Python workers import spotify_transform, which sits next to this script: the JVM passes PYTHONPATH on to them.
+    here = os.path.dirname(os.path.abspath(__file__))
+    os.environ["PYTHONPATH"] = os.pathsep.join(dict.fromkeys([here, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]))
+    return (
+        SparkSession.builder.master(args.get("SPARK_MASTER") or "local[2]")
+        .appName("spotify-transform")
+        .config("spark.driver.memory", args.get("SPARK_DRIVER_MEMORY") or "2g")
+        .getOrCreate()
     )
+
+
+def main(argv: Sequence[str], local_session: SessionFactory | None = None) -> int:
+    """Runs the job; returns the exit code. Off Glue, `local_session(args, raw_bytes)` gives the SparkSession (raw_bytes:
+    the size of the runs' local raw files, None for s3:// input) and its caller owns it; without it the job starts
+    a plain local session and stops it at the end."""
+    from spotify_transform.job import DEFAULT_ROWS_PER_FILE, TransformError, run_transform
 
     begun = time.monotonic()
     raw_bytes = None
@@ -136,6 +155,7 @@ def main(argv: Sequence[str]) -> int:
         return 2
 
     job = None
+    owns_session = False
     if ON_GLUE:
         from pyspark.context import SparkContext
 
@@ -144,11 +164,8 @@ def main(argv: Sequence[str]) -> int:
         job = Job(glue_context)
         job.init(args.get("JOB_NAME", "spotify-transform"), args)
     else:
-        spark = local_spark_session(
-            master=args.get("SPARK_MASTER") or "local[2]",
-            driver_memory=args.get("SPARK_DRIVER_MEMORY") or "2g",
-            quick_jit=raw_bytes is not None and raw_bytes <= QUICK_JIT_MAX_RAW_BYTES,
-        )
+        owns_session = local_session is None
+        spark = (local_session or _plain_local_session)(args, raw_bytes)
     startup_seconds = time.monotonic() - begun
 
     results, failures = [], []
@@ -179,12 +196,13 @@ def main(argv: Sequence[str]) -> int:
     if failures:
         if ON_GLUE:
             raise TransformError("; ".join(failures))  # Glue shows the message as the job run's error
-        spark.stop()
+        if owns_session:
+            spark.stop()
         return 2
 
     if job is not None:
         job.commit()
-    if not ON_GLUE:
+    if owns_session:
         spark.stop()
     return 0
 

@@ -2,7 +2,7 @@
  * The local run: the whole pipeline on one machine, with the same code as in AWS.
  *
  *   Spotify (real API, or the embedded fake on loopback)
- *     -> extract handler code        -> <bucketDir>/raw/.../_manifest.json (written last)
+ *     -> the extract Lambda's handler -> <bucketDir>/raw/.../_manifest.json (written last)
  *     -> Glue script on local Spark  -> <bucketDir>/processed/<table>/...
  *     -> DuckDB with Snowpipe's rules (each file once) -> data-quality checks -> analysis SQL
  *
@@ -12,10 +12,10 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { PipelineConfig } from '../config/pipeline-config';
-import { extractRun, listeningCaveat, newRunId } from '../handlers/extract/extract-run';
-import type { RunManifest } from '../handlers/shared/manifest';
-import { LocalFolderWriter } from '../handlers/shared/raw-writer';
+import { listeningCaveat, newRunId } from '../handlers/extract/extract-run';
+import { parseManifestKey, runIdStartedAt, type RunManifest } from '../handlers/shared/manifest';
 import { runSummary } from '../handlers/shared/run-summary';
+import { extractLocally } from './local-extract';
 import { runTransform, type TransformResult } from './spark/run-transform';
 import { openSpotifySource, type SpotifySource, type SpotifySourceMode } from './spotify-source';
 import { LocalWarehouse, type CheckResult, type LoadReport } from './warehouse/local-warehouse';
@@ -109,14 +109,11 @@ export const STAGES: Stage[] = [
       let playlists = 0;
       let items = 0;
       try {
-        const result = await extractRun({
-          spotify: { ...config.spotify, apiBaseUrl: source.apiBaseUrl, accountsBaseUrl: source.accountsBaseUrl },
-          timeBudgetSeconds: config.extract.timeBudgetSeconds,
-          credentials: source.credentials,
-          listeners: source.listeners,
-          writer: new LocalFolderWriter(ctx.bucketDir),
+        const result = await extractLocally({
+          config,
+          source,
+          bucketDir: ctx.bucketDir,
           runId: ctx.runId,
-          startedAt: ctx.startedAt,
           onProgress: (event) => {
             if (event.type === 'playlist-done') {
               playlists += 1;
@@ -131,7 +128,7 @@ export const STAGES: Stage[] = [
         });
         ctx.manifest = result.manifest;
         ctx.manifestKey = result.manifestKey;
-        ctx.rawPrefix = result.prefix;
+        ctx.rawPrefix = parseManifestKey(result.manifestKey)!.prefix;
       } catch (error) {
         throw new StageError(
           'extract',
@@ -277,15 +274,16 @@ async function openWarehouseForStage(stage: string, warehouseFile: string): Prom
 }
 
 export function newLocalRunContext(options: LocalRunOptions): LocalRunContext {
-  const startedAt = (options.now ?? (() => new Date()))();
+  const runId = newRunId((options.now ?? (() => new Date()))());
   const bucketDir = resolve(options.config.local.bucketDir);
   mkdirSync(bucketDir, { recursive: true });
   return {
     options,
     bucketDir,
     warehouseFile: resolve(options.config.local.warehouseFile),
-    runId: newRunId(startedAt),
-    startedAt,
+    runId,
+    // The extract handler takes a run's start from its id (whole seconds): the fake's week and the report agree.
+    startedAt: runIdStartedAt(runId),
     seconds: {},
   };
 }

@@ -1,9 +1,9 @@
 /**
- * `pipeline extract`: the extract stage alone, through the extract Lambda's own handler (createExtractHandler)
- * with the local bucket folder and the local Spotify credentials (or the embedded fake). A new run by default;
- * with `--run-id` the same run again: it resumes from the run's checkpoint and fetches only what is missing, or,
- * when the run already has its manifest, reports it and changes nothing. `--plays` polls the listeners' plays alone
- * (what the frequent schedule runs; run it on a timer to keep collecting plays locally).
+ * `pipeline extract`: the extract stage alone, through the extract Lambda's own handler as `pipeline run` extracts
+ * (local/local-extract.ts), with the local bucket folder and the local Spotify credentials (or the embedded fake). A
+ * new run by default; with `--run-id` the same run again: it resumes from the run's checkpoint and fetches only what
+ * is missing, or, when the run already has its manifest, reports it and changes nothing. `--plays` polls the
+ * listeners' plays alone (what the frequent schedule runs; run it on a timer to keep collecting plays locally).
  *
  * stdout carries only the manifest key (for scripts: `key=$(npm run -s pipeline -- extract)`); progress, the
  * summary and errors go to stderr.
@@ -12,10 +12,10 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { loadConfig } from '../../config/pipeline-config';
 import { listeningCaveat, newRunId, type ExtractProgressEvent, type MinimalLogger } from '../../handlers/extract/extract-run';
-import { createExtractHandler, type ExtractHandlerResult, type ExtractLogger, type ExtractMetrics } from '../../handlers/extract/index';
+import type { ExtractHandlerResult, ExtractLogger } from '../../handlers/extract/index';
 import { RUN_ID_PATTERN, runIdStartedAt } from '../../handlers/shared/manifest';
-import { LocalFolderWriter } from '../../handlers/shared/raw-writer';
 import { amount, plural, runSummary } from '../../handlers/shared/run-summary';
+import { extractLocally } from '../../local/local-extract';
 import { openSpotifySource, type SpotifySourceMode } from '../../local/spotify-source';
 import { listeningDocumentOf } from '../../schemas/raw-documents';
 import { parseAsOf } from './run';
@@ -47,9 +47,6 @@ function cliLogger(verbose: boolean): ExtractLogger {
   };
   return { ...logger, appendKeys: () => {}, addContext: () => {} };
 }
-
-/** Metrics are CloudWatch's business; locally the summary line says the same. */
-const noMetrics: ExtractMetrics = { addDimension: () => {}, addMetric: () => {}, publishStoredMetrics: () => {} };
 
 /** The line `pipeline extract` prints for a progress event (null: nothing to say). */
 export function progressLine(event: ExtractProgressEvent): string | null {
@@ -117,21 +114,20 @@ export function register(program: Command): void {
       });
       say(`Extract run ${runId} (${config.environment} configuration) from ${source.describe}`);
       try {
-        const handler = createExtractHandler({
-          config: { ...config, spotify: { ...config.spotify, apiBaseUrl: source.apiBaseUrl, accountsBaseUrl: source.accountsBaseUrl } },
-          writer: new LocalFolderWriter(bucketDir),
-          secrets: source.credentials,
-          listeners: source.listeners,
-          logger: cliLogger(Boolean(options.verbose)),
-          metrics: noMetrics,
-          onProgress: (event) => {
-            const line = progressLine(event);
-            if (line) say(line);
-          },
-        });
         let result: ExtractHandlerResult;
         try {
-          result = await handler({ runId, mode: options.plays ? 'plays' : 'full' });
+          result = await extractLocally({
+            config,
+            source,
+            bucketDir,
+            runId,
+            mode: options.plays ? 'plays' : 'full',
+            logger: cliLogger(Boolean(options.verbose)),
+            onProgress: (event) => {
+              const line = progressLine(event);
+              if (line) say(line);
+            },
+          });
         } catch (error) {
           throw new Error(`${(error as Error).message}\n(raw files under ${bucketDir}/raw/)`, { cause: error });
         }

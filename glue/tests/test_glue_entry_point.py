@@ -1,12 +1,10 @@
-"""glue/transform_job.py: Glue's argument style without Glue, and the local command line the pipeline runs."""
+"""glue/transform_job.py: Glue's argument style without Glue, and a batch of runs in one job run. The local command
+line the pipeline runs (local/spark/run_glue_job.py) is tested in local/spark/tests."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -14,8 +12,6 @@ from glue_testing import GLUE_DIR, RUN_ID
 
 sys.path.insert(0, str(GLUE_DIR))
 import transform_job  # noqa: E402
-
-SCRIPT = GLUE_DIR / "transform_job.py"
 
 
 def test_parses_glue_style_arguments_without_glue():
@@ -60,52 +56,6 @@ def test_glue_resolver_is_asked_for_required_and_present_optional_names():
 def test_missing_arguments_are_named():
     with pytest.raises(transform_job.UsageError, match="missing argument\\(s\\) --PROCESSED_PREFIX, --REJECTS_PREFIX"):
         transform_job.parse_args(["x", "--RAW_RUN_PREFIX", "/r/", "--RUN_ID", RUN_ID])
-
-
-def _run(args, cwd):
-    env = {**os.environ, "PYSPARK_PYTHON": sys.executable}
-    return subprocess.run([sys.executable, str(SCRIPT), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
-
-
-def test_local_command_line_prints_one_result_line(bucket):
-    completed = _run(
-        [
-            "--RAW_RUN_PREFIX", str(bucket.run_dir) + "/",
-            "--PROCESSED_PREFIX", str(bucket.processed) + "/",
-            "--REJECTS_PREFIX", str(bucket.rejects) + "/",
-            "--RUN_ID", RUN_ID,
-            "--ATTEMPT_ID", "attempt-from-the-command-line",
-            "--SPARK_MASTER", "local[1]",
-        ],
-        cwd=bucket.root,
-    )
-    assert completed.returncode == 0, completed.stderr[-3000:]
-    lines = completed.stdout.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("TRANSFORM_RESULT "), completed.stdout  # Spark's noise stays off stdout
-    result = json.loads(lines[0][len("TRANSFORM_RESULT "):])
-    assert result["run_id"] == RUN_ID and result["input_objects"] == 4 and result["rejects"] == 1
-    assert result["attempt_id"] == "attempt-from-the-command-line"
-    assert result["tables"]["playlist_tracks"] == {
-        "rows": 10,
-        "files": 1,
-        "path": f"file://{bucket.table_dir('playlist_tracks', 'attempt-from-the-command-line')}/",
-    }
-    assert result["startup_seconds"] > 0 and result["seconds"] > 0
-    assert Path(bucket.table_dir("transform_commits", "attempt-from-the-command-line")).is_dir()
-
-
-def test_local_command_line_without_manifest_fails_fast_with_the_cause(bucket):
-    (bucket.run_dir / "_manifest.json").unlink()
-    completed = _run(
-        ["--RAW_RUN_PREFIX", str(bucket.run_dir), "--PROCESSED_PREFIX", str(bucket.processed),
-         "--REJECTS_PREFIX", str(bucket.rejects), "--RUN_ID", RUN_ID],
-        cwd=bucket.root,
-    )
-    assert completed.returncode == 2
-    assert completed.stdout == ""
-    assert "transform failed: no _manifest.json under" in completed.stderr
-    assert "nothing was processed" in completed.stderr
-    assert not bucket.processed.exists()
 
 
 def test_a_batch_pairs_run_ids_with_their_prefixes_in_order():

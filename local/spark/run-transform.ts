@@ -1,7 +1,8 @@
 /**
  * Runs the Glue job's script (glue/transform_job.py) on local Spark for one raw run: the same script AWS Glue
- * runs, with local folder paths in place of s3:// prefixes. The script prints one `TRANSFORM_RESULT {json}`
- * line on success; anything else on stderr is Spark's or the job's diagnostics.
+ * runs, with local folder paths in place of s3:// prefixes, started by run_glue_job.py next to this file (which
+ * hands it a session tuned to start fast). The script prints one `TRANSFORM_RESULT {json}` line on success;
+ * anything else on stderr is Spark's or the job's diagnostics.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -95,7 +96,7 @@ function runJob(options: Omit<RunTransformOptions, 'rawRunPrefix' | 'runId'>, ru
   }
   const bucketDir = resolve(options.bucketDir);
   const args = [
-    join(REPO_ROOT, 'glue', 'transform_job.py'),
+    join(__dirname, 'run_glue_job.py'),
     '--JOB_NAME',
     'local-transform',
     '--RAW_RUN_PREFIX',

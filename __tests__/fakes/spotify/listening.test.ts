@@ -223,6 +223,20 @@ describe('fake Spotify listeners: other servers\' ways, and a track saved mid-pa
     expect(first.played_at).not.toMatch(/\.\d{3}Z$/);
   });
 
+  it("a quirky server's page cap and missing totals apply to every listener's playlists and top lists, not only Sam's", async () => {
+    const { server } = await start({ quirks: { maxLimit: 5, omitTotal: true } });
+    for (const { refreshToken } of server.listeners()) {
+      const token = await tokenFor(server, refreshToken);
+      for (const path of ['/me/top/tracks?limit=50', '/me/top/artists?time_range=long_term&limit=50']) {
+        const page = (await getJson(`${server.apiBaseUrl}${path}`, token)).body;
+        expect([path, page.items.length, 'total' in page]).toEqual([path, 5, false]);
+      }
+      // Mira owns or collaborates on a single playlist: the cap does not show there, the missing total does.
+      const playlists = (await getJson(`${server.apiBaseUrl}/me/playlists?limit=50`, token)).body;
+      expect('total' in playlists).toBe(false);
+    }
+  });
+
   it('a saveTrack fault: the track saved comes first, every later offset shifts by one, total grows', async () => {
     const { server, token } = await start({ faults: { rules: [{ path: '/v1/me/tracks', nth: 2, action: { kind: 'saveTrack' } }] } });
     const before = (await getJson(`${server.apiBaseUrl}/me/tracks?limit=50`, token)).body;

@@ -3,124 +3,26 @@
  * awkward cases), so the repository carries no megabytes of JSON and every call returns identical data
  * (per week, when asked for a week: see weekly.ts).
  *
- * The catalog is plain data keyed by id; server.ts renders it into Spotify's response shapes. Names are
+ * The catalog is plain data keyed by id (model.ts); server.ts renders it into Spotify's response shapes. Names are
  * invented; ids are 22-character base62 like Spotify's.
  */
+import {
+  TIME_RANGES,
+  type CatalogEntry,
+  type CatalogEntryContent,
+  type CatalogLocalFile,
+  type CatalogPlaylist,
+  type FakeCatalog,
+  type ReleaseDatePrecision,
+  type TimeRange,
+} from './model';
+import { BASE62, isoSeconds, seededRandom, shuffle } from './seeded';
 import { evolveCatalog, type PlaylistChurn } from './weekly';
 
+export * from './model';
+export { seededRandom } from './seeded';
 export { isoWeekStart } from './weekly';
 export type { PlaylistChurn } from './weekly';
-
-export type TimeRange = 'short_term' | 'medium_term' | 'long_term';
-export const TIME_RANGES: readonly TimeRange[] = ['short_term', 'medium_term', 'long_term'];
-export type ReleaseDatePrecision = 'year' | 'month' | 'day';
-
-export interface CatalogUser {
-  id: string;
-  displayName: string | null;
-}
-
-export interface CatalogArtist {
-  id: string;
-  name: string;
-  genres: string[];
-}
-
-export interface CatalogAlbum {
-  id: string;
-  name: string;
-  albumType: 'album' | 'single' | 'compilation';
-  artistIds: string[];
-  releaseDate: string;
-  releaseDatePrecision: ReleaseDatePrecision;
-  totalTracks: number;
-}
-
-export interface CatalogTrack {
-  id: string;
-  name: string;
-  albumId: string;
-  artistIds: string[];
-  durationMs: number;
-  explicit: boolean;
-  discNumber: number;
-  trackNumber: number;
-  isrc: string;
-}
-
-export interface CatalogShow {
-  id: string;
-  name: string;
-  publisher: string;
-  description: string;
-  languages: string[];
-  totalEpisodes: number;
-}
-
-export interface CatalogEpisode {
-  id: string;
-  name: string;
-  showId: string;
-  description: string;
-  durationMs: number;
-  explicit: boolean;
-  releaseDate: string;
-  language: string;
-}
-
-/** A file the user added from their own disk: no id, no album id, a spotify:local: URI. */
-export interface CatalogLocalFile {
-  name: string;
-  artist: string;
-  album: string;
-  durationMs: number;
-}
-
-export type CatalogEntryContent =
-  | { type: 'track'; id: string }
-  | { type: 'episode'; id: string }
-  | { type: 'local'; file: CatalogLocalFile }
-  /** Spotify returns `item: null` / `track: null` for content that is gone. */
-  | { type: 'missing' };
-
-export interface CatalogEntry {
-  /** Null on very old playlists. */
-  addedAt: string | null;
-  addedBy: string | null;
-  content: CatalogEntryContent;
-}
-
-export interface CatalogPlaylist {
-  id: string;
-  name: string;
-  description: string | null;
-  ownerId: string;
-  collaborative: boolean;
-  public: boolean | null;
-  /** Users (besides the owner) who may edit, and therefore read the items of, a collaborative playlist. */
-  collaborators: string[];
-  snapshotId: string;
-  /** Whether it shows in the sample user's /v1/me/playlists (owned or followed). */
-  inMyPlaylists: boolean;
-  entries: CatalogEntry[];
-}
-
-export interface FakeCatalog {
-  /** The authorised user: /v1/me answers with this one. */
-  userId: string;
-  users: Record<string, CatalogUser>;
-  artists: Record<string, CatalogArtist>;
-  albums: Record<string, CatalogAlbum>;
-  tracks: Record<string, CatalogTrack>;
-  shows: Record<string, CatalogShow>;
-  episodes: Record<string, CatalogEpisode>;
-  /** In the order /v1/me/playlists lists them. */
-  playlists: CatalogPlaylist[];
-  /** Spotify-owned editorial/algorithmic playlists: 404 on every endpoint for development-mode apps. */
-  editorialPlaylistIds: string[];
-  /** Ids in rank order (rank 1 first). */
-  top: { tracks: Record<TimeRange, string[]>; artists: Record<TimeRange, string[]> };
-}
 
 // ---------------------------------------------------------------------------------------------------------
 // Public constants of the sample catalog
@@ -154,20 +56,6 @@ export const SAMPLE_FRIEND_ID = FRIEND_ID;
 // ---------------------------------------------------------------------------------------------------------
 // Deterministic helpers
 
-/** mulberry32: tiny, fast, good enough for test data, and identical on every platform. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-
 class Gen {
   readonly rng: () => number;
   private readonly usedIds = new Set<string>();
@@ -195,12 +83,7 @@ class Gen {
     }
   }
   shuffle<T>(items: readonly T[]): T[] {
-    const out = [...items];
-    for (let i = out.length - 1; i > 0; i -= 1) {
-      const j = Math.floor(this.rng() * (i + 1));
-      [out[i], out[j]] = [out[j], out[i]];
-    }
-    return out;
+    return shuffle(items, this.rng);
   }
 }
 
@@ -349,11 +232,6 @@ function emptyCatalog(userId: string, displayName: string): FakeCatalog {
   };
 }
 
-/** ISO timestamps without milliseconds, as Spotify writes added_at. */
-function isoAt(startMs: number, offsetMs: number): string {
-  return new Date(startMs + offsetMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
 interface EntryPlan {
   count: number;
   start: string;
@@ -375,7 +253,7 @@ function buildEntries(g: Gen, pool: string[], plan: EntryPlan): CatalogEntry[] {
     clock += g.int(20, 60 * 72) * 60_000; // 20 minutes to 3 days between additions
     const content = plan.fixed?.[position] ?? { type: 'track' as const, id: fill[position % fill.length] };
     entries.push({
-      addedAt: plan.nullAddedAt ? null : isoAt(startMs, clock),
+      addedAt: plan.nullAddedAt ? null : isoSeconds(startMs + clock),
       addedBy: plan.nullAddedAt ? null : plan.adders[position % plan.adders.length],
       content,
     });

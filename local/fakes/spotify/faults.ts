@@ -8,7 +8,7 @@
  * answering rules fire on one request the first in the list wins and the other neither answers nor uses up
  * its `count` (its match counter still advances).
  */
-import { seededRandom } from './catalog';
+import { seededRandom } from './seeded';
 
 export type FaultAction =
   /**

@@ -22,6 +22,7 @@
  */
 import { SAMPLE_USER_ID, SAMPLE_FRIEND_ID, type FakeCatalog, type TimeRange } from './catalog';
 import type { Renderer } from './render';
+import { isoSeconds } from './seeded';
 
 type Json = Record<string, unknown>;
 
@@ -164,7 +165,7 @@ export class FakeListener {
     let clock = LIBRARY_ANCHOR_MS;
     this.savedTracks = seededSample(trackIds, spec.savedTracks, spec.seed).map((trackId, i) => {
       clock -= Math.floor((1 + unit(spec.seed, i, 3) * 119) * HOUR_MS); // 1 to 120 hours between saves
-      return { trackId, addedAt: new Date(clock).toISOString().replace(/\.\d{3}Z$/, 'Z') };
+      return { trackId, addedAt: isoSeconds(clock) };
     });
     this.followedArtistIds = seededSample(artistIds, spec.followedArtists, spec.seed + 1).sort();
     const saved = this.savedTracks.map((s) => s.trackId);
@@ -246,7 +247,7 @@ export class FakeListener {
     const saved = new Set(this.savedTracks.map((s) => s.trackId));
     const trackId = this.discoveryPool.find((id) => !saved.has(id));
     if (trackId === undefined) throw new Error(`fake listener ${this.userId} has saved every track of the catalog`);
-    this.savedTracks.unshift({ trackId, addedAt: new Date(nowMs).toISOString().replace(/\.\d{3}Z$/, 'Z') });
+    this.savedTracks.unshift({ trackId, addedAt: isoSeconds(nowMs) });
     return trackId;
   }
 
@@ -476,40 +477,6 @@ export class ListeningApi {
       href: `${base}?${href.toString()}`,
     });
     return ok(this.quirks.unwrappedFollowing ? artists : { artists });
-  }
-
-  /** /v1/me, /v1/me/playlists and /v1/me/top/{type} for a listener other than the catalog's own user. */
-  handleOtherListener(listener: FakeListener, segments: string[], query: URLSearchParams): ListeningReply | null {
-    const renderer = this.renderer();
-    if (segments.length === 0) return ok(renderer.me(listener.userId));
-    if (segments[0] === 'playlists' && segments.length === 1) {
-      const limit = limitParam(query);
-      const offset = intParam(query, 'offset') ?? 0;
-      if (limit === null) return apiError(400, 'Invalid limit');
-      if (offset === null) return apiError(400, 'Invalid offset');
-      const mine = this.catalog.playlists.filter(
-        (p) => (p.ownerId === listener.userId || p.collaborators.includes(listener.userId)) && !this.catalog.editorialPlaylistIds.includes(p.id),
-      );
-      const items = mine.slice(offset, offset + limit).map((p) => renderer.simplifiedPlaylist(p));
-      return ok(renderer.page('/me/playlists', items, offset, limit, mine.length));
-    }
-    if (segments[0] === 'top' && segments.length === 2 && listener.top) {
-      const type = segments[1];
-      if (type !== 'artists' && type !== 'tracks') return apiError(400, `Invalid type "${type}": use artists or tracks`);
-      if (!listener.scope.split(' ').includes('user-top-read')) return apiError(403, 'Insufficient client scope');
-      const range = (query.get('time_range') ?? 'medium_term') as TimeRange;
-      if (!['short_term', 'medium_term', 'long_term'].includes(range)) {
-        return apiError(400, 'Invalid time range: use short_term, medium_term or long_term');
-      }
-      const limit = limitParam(query);
-      const offset = intParam(query, 'offset') ?? 0;
-      if (limit === null) return apiError(400, 'Invalid limit');
-      if (offset === null) return apiError(400, 'Invalid offset');
-      const ids = listener.top[type][range];
-      const items = ids.slice(offset, offset + limit).map((id) => (type === 'artists' ? renderer.artist(id) : renderer.track(id)));
-      return ok(renderer.page(`/me/top/${type}`, items, offset, limit, ids.length, { time_range: range }));
-    }
-    return null;
   }
 }
 

@@ -13,7 +13,7 @@ import type {
   CatalogLocalFile,
   CatalogPlaylist,
   FakeCatalog,
-} from './catalog';
+} from './model';
 
 type Json = Record<string, unknown>;
 

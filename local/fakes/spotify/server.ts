@@ -686,7 +686,7 @@ class FakeSpotify {
     if (method !== 'GET') return apiError(405, 'Method not allowed: the fake serves the read endpoints only');
     const segments = url.pathname.split('/').slice(2); // drop '' and 'v1'
     const q = url.searchParams;
-    const [first, second, third, fourth] = segments;
+    const [first, second, third] = segments;
 
     if (first === 'me') {
       if (token.kind === 'app') {
@@ -694,9 +694,10 @@ class FakeSpotify {
       }
       const answered = this.listeningRoute(token, segments.slice(1), q);
       if (answered) return answered;
-      if (segments.length === 1) return ok(this.renderer.me());
-      if (second === 'playlists' && segments.length === 2) return this.myPlaylists(q);
-      if (second === 'top' && segments.length === 3) return this.top(token, third, q);
+      const userId = token.userId ?? this.catalog.userId;
+      if (segments.length === 1) return ok(this.renderer.me(userId));
+      if (second === 'playlists' && segments.length === 2) return this.myPlaylists(userId, q);
+      if (second === 'top' && segments.length === 3) return this.top(token, userId, third, q);
       return apiError(404, 'Service not found');
     }
 
@@ -725,31 +726,19 @@ class FakeSpotify {
       if (!BASE62_ID.test(second)) return apiError(400, 'Invalid base62 id');
       return this.catalog.artists[second] ? ok(this.renderer.artist(second)) : apiError(404, 'Resource not found');
     }
-    if (
-      (first === 'artists' && (third === 'related-artists' || third === 'top-tracks')) ||
-      first === 'recommendations' ||
-      first === 'audio-features' ||
-      first === 'audio-analysis' ||
-      first === 'browse' ||
-      first === 'markets' ||
-      (first === 'users' && fourth === undefined)
-    ) {
-      return apiError(404, 'Service not found'); // removed for development-mode apps
-    }
+    // Everything else, including what development-mode apps lost (related artists, an artist's top tracks,
+    // recommendations, audio features and analysis, browse, markets, other users' profiles): 404.
     return apiError(404, 'Service not found');
   }
 
-  /** The listening endpoints (listening.ts), and /me, /me/playlists, /me/top of listeners other than the catalog's user. */
+  /** The listening endpoints (listening.ts); null for the other /me paths. */
   private listeningRoute(token: AccessToken, segments: string[], q: URLSearchParams): Reply | null {
-    const userId = token.userId ?? this.catalog.userId;
-    const listener = this.listenersById.get(userId);
+    const listener = this.listenersById.get(token.userId ?? this.catalog.userId);
     if (!listener) {
       const listeningPath = ['player', 'tracks', 'following'].includes(segments[0] ?? '');
       return listeningPath ? apiError(404, 'No listening data for this user in the fake') : null;
     }
-    const reply = this.listening.handle({ listener, scope: token.scope, segments, query: q, nowMs: this.clock.now() });
-    if (reply) return reply;
-    return userId === this.catalog.userId ? null : this.listening.handleOtherListener(listener, segments, q);
+    return this.listening.handle({ listener, scope: token.scope, segments, query: q, nowMs: this.clock.now() });
   }
 
   private maxLimit(): number {
@@ -774,20 +763,23 @@ class FakeSpotify {
     return playlist.ownerId === me || playlist.collaborators.includes(me);
   }
 
-  private myPlaylists(q: URLSearchParams): Reply {
+  /** The catalog's user lists what they own or follow; another listener what they own or collaborate on. */
+  private myPlaylists(userId: string, q: URLSearchParams): Reply {
     const { limit, offset } = paging(q, 20, 100_000, this.maxLimit());
-    const mine = this.catalog.playlists.filter((p) => p.inMyPlaylists && !this.catalog.editorialPlaylistIds.includes(p.id));
+    const listed = (p: CatalogPlaylist) => (userId === this.catalog.userId ? p.inMyPlaylists : p.ownerId === userId || p.collaborators.includes(userId));
+    const mine = this.catalog.playlists.filter((p) => listed(p) && !this.catalog.editorialPlaylistIds.includes(p.id));
     const items = mine.slice(offset, offset + limit).map((p) => this.renderer.simplifiedPlaylist(p));
     return ok(this.quirky(this.renderer.page('/me/playlists', items, offset, limit, mine.length)));
   }
 
-  private top(token: AccessToken, type: string, q: URLSearchParams): Reply {
+  /** The catalog's top lists for its user; another listener's own (listening.ts). */
+  private top(token: AccessToken, userId: string, type: string, q: URLSearchParams): Reply {
     if (type !== 'artists' && type !== 'tracks') return apiError(400, `Invalid type "${type}": use artists or tracks`);
     if (!token.scope.split(' ').includes('user-top-read')) return apiError(403, 'Insufficient client scope');
     const range = (q.get('time_range') ?? 'medium_term') as TimeRange;
     if (!TIME_RANGES.includes(range)) return apiError(400, 'Invalid time range: use short_term, medium_term or long_term');
     const { limit, offset } = paging(q, 20, 100_000, this.maxLimit());
-    const ids = this.catalog.top[type][range];
+    const ids = (this.listenersById.get(userId)?.top ?? this.catalog.top)[type][range];
     const items = ids.slice(offset, offset + limit).map((id) => (type === 'artists' ? this.renderer.artist(id) : this.renderer.track(id)));
     return ok(this.quirky(this.renderer.page(`/me/top/${type}`, items, offset, limit, ids.length, { time_range: range })));
   }

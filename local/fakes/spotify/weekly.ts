@@ -19,7 +19,8 @@
  * awkward tracks, the deliberate duplicate) never drop out or move, so every awkward case is present every week.
  */
 import { createHash } from 'node:crypto';
-import type { CatalogEntry, CatalogPlaylist, FakeCatalog, TimeRange } from './catalog';
+import type { CatalogEntry, CatalogPlaylist, FakeCatalog, TimeRange } from './model';
+import { BASE62, isoSeconds, seededRandom, shuffle } from './seeded';
 
 const DAY_MS = 86_400_000;
 const WEEK_MS = 7 * DAY_MS;
@@ -114,23 +115,6 @@ function stringHash(text: string): number {
   return h >>> 0;
 }
 
-/** Fisher-Yates with a mulberry32 stream: cheaper than a hash per element. */
-function shuffled<T>(items: readonly T[], seed: number): T[] {
-  const out = [...items];
-  let a = seed >>> 0;
-  for (let i = out.length - 1; i > 0; i -= 1) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    const j = Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * (i + 1));
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
-}
-
-/** ISO timestamps without milliseconds, as Spotify writes added_at. */
-const isoSeconds = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-
 /** Early Monday morning of `week` (00:05 to 05:55 UTC): before the weekly schedule, so never in a run's future. */
 function mondayMorning(week: number, ...parts: number[]): number {
   return MONDAY_ZERO_MS + week * WEEK_MS + between([5, 355], SALT.minute, week, ...parts) * 60_000;
@@ -180,19 +164,19 @@ function evolvePlaylist(playlist: CatalogPlaylist, churn: PlaylistChurn, evoluti
   const baseTime = base.map((e) => Date.parse(e.addedAt as string));
   const protectedEntry = (e: CatalogEntry) => e.content.type !== 'track' || evolution.protectedTrackIds.has(e.content.id);
   const onPlaylist = new Set(base.flatMap((e) => (e.content.type === 'track' ? [e.content.id] : [])));
-  const candidates = shuffled(
+  const candidates = shuffle(
     evolution.pool.filter((id) => !onPlaylist.has(id)),
-    hash(SALT.order, salt, 0),
+    seededRandom(hash(SALT.order, salt, 0)),
   );
   checkChurn(playlist, churn, candidates.length);
 
   // Original entries that may drop out or move, each in its fixed turn.
-  const rotating = shuffled(
+  const rotating = shuffle(
     base.flatMap((e, i) => (protectedEntry(e) ? [] : [i])),
-    hash(SALT.order, salt, 1),
+    seededRandom(hash(SALT.order, salt, 1)),
   );
   const turn = new Map(rotating.map((index, position) => [index, position]));
-  const movers = shuffled(rotating, hash(SALT.order, salt, 2));
+  const movers = shuffle(rotating, seededRandom(hash(SALT.order, salt, 2)));
   const n = rotating.length;
   const since = week - anchor; // weeks after the anchor week (negative: before it)
 
@@ -277,8 +261,6 @@ function evolvePlaylist(playlist: CatalogPlaylist, churn: PlaylistChurn, evoluti
 function sameEntries(a: CatalogEntry[], b: CatalogEntry[]): boolean {
   return a.length === b.length && a.every((e, i) => e === b[i]);
 }
-
-const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
 /** Like Spotify's: base64 of an opaque version token. Derived from the contents: same contents, same id. */
 export function contentSnapshotId(playlistId: string, entries: CatalogEntry[]): string {

@@ -1,11 +1,14 @@
-"""The local runs' AppCDS class archive: claimed by one run, reclaimed after a dead run, never fatal."""
+"""The local runs' AppCDS class archive (local/spark/local_session.py): claimed by one run, reclaimed after a dead run,
+never fatal."""
 import os
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from spotify_transform import job
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import local_session as job  # noqa: E402
 
 
 @pytest.fixture()
