@@ -1,4 +1,5 @@
--- One line of credits per current track ("A, B, C" in credit order). Snowflake spelling; see .duckdb.sql.
+-- One line of credits per current track ("A, B, C" in credit order). The local warehouse respells LISTAGG ... WITHIN
+-- GROUP for DuckDB (local/warehouse/snowflake-on-duckdb.ts); there is no per-dialect copy of this file.
 CREATE OR REPLACE VIEW track_artist_names AS
 SELECT
     cta.track_id,
