@@ -187,7 +187,8 @@ export const PipelineConfigSchema = z
       });
     }
     const listening = config.spotify.listening;
-    const listens = config.spotify.authMode === 'user' && (listening.plays || listening.savedTracks || listening.followedArtists);
+    // Any listener document switched on (one switch per listener document of schemas/raw-documents.json).
+    const listens = config.spotify.authMode === 'user' && Object.values(listening).some(Boolean);
     if (config.spotify.playlists.length === 0 && !config.spotify.includeMyPlaylists && !config.spotify.topItems.enabled && !listens) {
       ctx.addIssue({
         code: 'custom',
