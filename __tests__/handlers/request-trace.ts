@@ -53,8 +53,19 @@ function bearer(init: RequestInit | undefined): string | null {
   return headers.get('authorization')?.replace(/^Bearer /, '') ?? null;
 }
 
-/** Starts tracing: wraps the global fetch until stop(). `apiPath` tells Web API requests from token calls. */
-export function traceRequests(options: { clock?: Clock; apiPath?: string; tokenPath?: string } = {}): RequestTrace {
+export interface TraceOptions {
+  clock?: Clock;
+  /** Tells Web API requests (default `/v1/`) from token calls (default `/api/token`). */
+  apiPath?: string;
+  tokenPath?: string;
+  /** Called as each request leaves (any path), before it is sent. */
+  onRequest?(url: URL, init: RequestInit | undefined): void;
+  /** A promise to hand this request's answer to the client only once something else has happened (event order). */
+  holdAnswer?(url: URL, response: Response): Promise<void> | null;
+}
+
+/** Starts tracing: wraps the global fetch until stop(). */
+export function traceRequests(options: TraceOptions = {}): RequestTrace {
   const events: TraceEvent[] = [];
   const gate = new TracingGate(options.clock, events);
   const apiPath = options.apiPath ?? '/v1/';
@@ -63,11 +74,14 @@ export function traceRequests(options: { clock?: Clock; apiPath?: string; tokenP
   let rateLimited = 0;
   globalThis.fetch = async (input: string | URL | Request, init?: RequestInit) => {
     const url = input instanceof Request ? input.url : String(input);
-    const path = new URL(url).pathname;
+    const parsed = new URL(url);
+    const path = parsed.pathname;
     // Recorded synchronously at the call: the instant the request leaves, on the gate's clock.
     const at = gate.clock.now();
     if (path.includes(apiPath)) events.push({ kind: 'send', at, url, token: bearer(init) });
+    options.onRequest?.(parsed, init);
     const response = await realFetch(input, init);
+    await options.holdAnswer?.(parsed, response);
     if (response.status === 429) rateLimited += 1;
     if (path.endsWith(tokenPath) && response.ok) {
       const body = (await response.clone().json().catch(() => null)) as { access_token?: string; expires_in?: number } | null;

@@ -215,18 +215,32 @@ test('an abort never cuts a token call: a refresh token rotated while the run st
         { name: 'slow-token', path: '/api/token', nth: 2, action: { kind: 'delay', ms: 600 } },
         { name: 'expire', path: '/v1/playlists/*/items', nth: 1, action: { kind: 'expireToken' } },
         // ... and while it is under way another request gets a quota 429, which stops the run.
-        { name: 'slow-meta', path: '/v1/playlists/*', nth: 1, action: { kind: 'delay', ms: 300 } },
         { name: 'quota', path: '/v1/playlists/*', nth: 1, action: { kind: 'quota' } },
       ],
     },
   });
+  // The quota answer reaches the client only once the 2nd token call has left: by event, not by a head start.
+  let tokenCalls = 0;
+  let secondTokenCallSent!: () => void;
+  const secondTokenCall = new Promise<void>((resolve) => (secondTokenCallSent = resolve));
+  const ordering = traceRequests({
+    onRequest: (url) => {
+      if (url.pathname === '/api/token' && ++tokenCalls === 2) secondTokenCallSent();
+    },
+    holdAnswer: (url, response) => (response.status === 429 ? secondTokenCall : null),
+  });
   const original = server.credentials.refreshToken;
   const stored: string[] = [];
-  await extractRun(
-    input(server, bucketDir(), { maxConcurrentRequests: 2, playlists: OWNED.slice(0, 2) }, {
-      onRefreshTokenRotated: async (token) => void stored.push(token),
-    }),
-  ).catch(() => undefined);
+  try {
+    await extractRun(
+      input(server, bucketDir(), { maxConcurrentRequests: 2, playlists: OWNED.slice(0, 2) }, {
+        onRefreshTokenRotated: async (token) => void stored.push(token),
+      }),
+    ).catch(() => undefined);
+  } finally {
+    ordering.stop();
+  }
+  expect(server.stats().quotaExceeded).toBe(1);
   expect(server.stats().tokensIssued.refresh_token).toBe(2);
   expect(server.credentials.refreshToken).not.toBe(original);
   // The pipeline kept the token Spotify rotated to, and that token works.
