@@ -27,9 +27,10 @@ help:
 
 install: $(NODE_STAMP) $(VENV_STAMP)
 
-# npm ci only when the lock file changed since the last install.
+# npm ci only when the lock file changed since the last install. --prefer-offline: the lock file pins every version
+# and its checksum, so tarballs already in npm's cache are used without asking the registry about each again.
 $(NODE_STAMP): package.json package-lock.json
-	npm ci --no-audit --no-fund
+	npm ci --no-audit --no-fund --prefer-offline
 	@touch $@
 
 $(VENV_STAMP): requirements.txt
@@ -50,7 +51,10 @@ browser:
 	     (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null)); \
 	  else echo "Chromium is missing: install Debian's chromium package (or set CHROMIUM_PATH); the dashboard browser check needs it."; fi; }
 
-test: install browser
+# The npm packages, the venv and the browser install side by side (a fresh clone: downloads and unpacking, little
+# CPU); each is skipped when already there.
+test:
+	@$(MAKE) --no-print-directory -j3 $(NODE_STAMP) $(VENV_STAMP) browser
 	@mkdir -p build/test-results
 	npx tsx scripts/test-all.ts
 
