@@ -27,15 +27,18 @@ help:
 
 install: $(NODE_STAMP) $(VENV_STAMP)
 
-# npm ci only when the lock file changed since the last install.
+# npm ci only when the lock file changed since the last install. --prefer-offline: the lock file pins every version
+# and its checksum, so tarballs already in npm's cache are used without asking the registry about each again.
 $(NODE_STAMP): package.json package-lock.json
-	npm ci --no-audit --no-fund
+	npm ci --no-audit --no-fund --prefer-offline
 	@touch $@
 
+# --no-compile: pip byte-compiles every module of every package (pyspark alone is thousands), half of a fresh
+# install's CPU (58.6 s -> 34.6 s here); Python compiles the modules a run imports when it first imports them.
 $(VENV_STAMP): requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is needed (Glue 5.1 runs 3.11); set PYTHON=/path/to/python3.11")'
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --no-compile -r requirements.txt
 	@touch $@
 
 run: install
@@ -50,7 +53,10 @@ browser:
 	     (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null)); \
 	  else echo "Chromium is missing: install Debian's chromium package (or set CHROMIUM_PATH); the dashboard browser check needs it."; fi; }
 
-test: install browser
+# The npm packages, the venv and the browser install side by side (a fresh clone: downloads and unpacking, little
+# CPU); each is skipped when already there.
+test:
+	@$(MAKE) --no-print-directory -j3 $(NODE_STAMP) $(VENV_STAMP) browser
 	@mkdir -p build/test-results
 	npx tsx scripts/test-all.ts
 

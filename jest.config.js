@@ -3,8 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/__tests__'],
   testMatch: ['**/*.test.ts'],
-  // isolatedModules (tsconfig) makes ts-jest transpile file by file; `npm run typecheck` does the type checking.
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
+  // esbuild transpiles file by file (scripts/jest-esbuild-transform.js); `npm run typecheck` does the type checking.
+  transform: { '^.+\\.ts$': '<rootDir>/scripts/jest-esbuild-transform.js' },
   setupFilesAfterEnv: ['<rootDir>/__tests__/setup.ts'],
   testTimeout: 60_000,
 };

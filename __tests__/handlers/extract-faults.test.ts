@@ -7,16 +7,12 @@
  */
 import { extractRun } from '../../handlers/extract/extract-run';
 import { loadSampleCatalog, SAMPLE_PLAYLIST_IDS, type FakeCatalog } from '../../local/fakes/spotify/catalog';
-import type { FakeSpotifyRequestLogEntry } from '../../local/fakes/spotify/server';
 import { bucketDir, fake, input, OWNED, readJson } from './extract-helpers';
+import { traceRequests, type RequestTrace } from './request-trace';
 
 const SEEDS = [11, 23, 37, 41];
-/**
- * Short Retry-After so many 429s stay fast. The grace covers requests already on their way when a 429 went out
- * (client and server share one busy process here); a client that ignores the pause sends throughout the window.
- */
+/** Short Retry-After so many 429s stay fast. */
 const RETRY_AFTER_SECONDS = 0.4;
-const IN_FLIGHT_GRACE_MS = 100;
 
 type Json = Record<string, any>;
 
@@ -24,15 +20,14 @@ function entryId(entry: FakeCatalog['playlists'][number]['entries'][number]): st
   return entry.content.type === 'track' || entry.content.type === 'episode' ? entry.content.id : null;
 }
 
-/** Requests that arrived inside a Retry-After window, later than the in-flight grace after the 429 went out. */
-function sentDuringPause(log: FakeSpotifyRequestLogEntry[]): FakeSpotifyRequestLogEntry[] {
-  const windows = log
-    .filter((r) => r.status === 429 && r.retryAfterSeconds !== undefined)
-    .map((r) => ({ from: r.respondedAt + IN_FLIGHT_GRACE_MS, to: r.respondedAt + r.retryAfterSeconds! * 1000 }));
-  return log.filter((r) => r.path.startsWith('/v1/') && windows.some((w) => r.at > w.from && r.at < w.to));
-}
-
 describe.each(SEEDS)('30%% faults, seed %i', (seed) => {
+  // Pauses and sends on the client's clock, in the order they happened (request-trace.ts): no window to race.
+  let trace: RequestTrace;
+  beforeEach(() => {
+    trace = traceRequests();
+  });
+  afterEach(() => trace.stop());
+
   test('the run completes with exact counts, nothing twice, no request inside a pause, the rotated token kept', async () => {
     const catalog = loadSampleCatalog();
     const server = await fake({
@@ -61,7 +56,7 @@ describe.each(SEEDS)('30%% faults, seed %i', (seed) => {
           topItems: { enabled: true },
           maxRetries: 5,
         },
-        { onRefreshTokenRotated: async (token) => void stored.push(token) },
+        { onRefreshTokenRotated: async (token) => void stored.push(token), rateLimitGate: trace.gate },
       ),
     );
 
@@ -104,7 +99,8 @@ describe.each(SEEDS)('30%% faults, seed %i', (seed) => {
     const stats = server.stats();
     expect(stats.rateLimited).toBeGreaterThan(0);
     expect(stats.serverErrors + stats.connectionResets + stats.malformedResponses).toBeGreaterThan(0);
-    expect(sentDuringPause(server.requests())).toEqual([]);
+    expect(trace.events.filter((e) => e.kind === 'pause')).toHaveLength(trace.rateLimitedAnswers());
+    expect(trace.sentDuringPause()).toEqual([]);
 
     // Tokens expired and were renewed; every rotation was kept, and the last one stored is the one that works.
     expect(stats.tokensIssued.refresh_token).toBeGreaterThan(1);

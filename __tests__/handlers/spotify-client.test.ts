@@ -4,18 +4,36 @@
  * checks right before it goes out, the latest Retry-After winning, and a token call that an abort never cuts.
  */
 import { ExtractFailedError, extractRun } from '../../handlers/extract/extract-run';
-import type { FakeSpotifyRequestLogEntry } from '../../local/fakes/spotify/server';
+import { RateLimitGate } from '../../handlers/extract/rate-limit-gate';
+import { SpotifyClient } from '../../handlers/extract/spotify-client';
+import { FakeClock } from './fake-clock';
 import { bucketDir, fake, input, OWNED } from './extract-helpers';
 import { postToken } from '../fakes/spotify/helpers';
+import { traceRequests, type RequestTrace } from './request-trace';
 
 const AROUND_THE_WORLD = '6UeSakyzhiEt4NB3UAd6NQ'; // 70 items: two pages
 
-/** Requests that reached the fake while a Retry-After it had sent was still running (after `graceMs`). */
-function sentDuringRetryAfter(log: FakeSpotifyRequestLogEntry[], graceMs = 0): FakeSpotifyRequestLogEntry[] {
-  const windows = log
-    .filter((r) => r.status === 429 && r.retryAfterSeconds !== undefined)
-    .map((r) => ({ from: r.respondedAt + graceMs, to: r.respondedAt + r.retryAfterSeconds! * 1000 }));
-  return log.filter((r) => r.path.startsWith('/v1/') && windows.some((w) => r.at > w.from && r.at < w.to));
+// "Nothing sent inside a pause" and "no expired token sent" are judged on the client's clock, in the order things
+// happened (request-trace.ts), not by the fake's clock racing the client's under load.
+let trace: RequestTrace;
+beforeEach(() => {
+  trace = traceRequests();
+});
+afterEach(() => trace.stop());
+
+/** Every 429 paused the gate, and no Web API request left while a pause ran. */
+function expectNothingSentDuringPauses(): void {
+  expect(trace.events.filter((e) => e.kind === 'pause')).toHaveLength(trace.rateLimitedAnswers());
+  expect(trace.sentDuringPause()).toEqual([]);
+}
+
+/**
+ * No Web API request left with a token past its life, counted from when its token call was sent (the earliest the
+ * fake can have issued it): the fake would refuse it as expired however fast the request travelled.
+ */
+function expectNoExpiredTokenSent(): void {
+  expect(trace.events.some((e) => e.kind === 'send')).toBe(true);
+  expect(trace.sentWithExpiredToken()).toEqual([]);
 }
 
 describe('tokens', () => {
@@ -46,7 +64,7 @@ describe('tokens', () => {
     });
     const { manifest } = await extractRun(input(server, bucketDir(), { maxConcurrentRequests: 2, playlists: OWNED.slice(0, 2) }));
     expect(manifest.status).toBe('complete');
-    expect(server.stats().expiredTokenRejections).toBe(0);
+    expectNoExpiredTokenSent();
     expect(manifest.counts.token_calls).toBeGreaterThanOrEqual(2);
   });
 });
@@ -63,10 +81,12 @@ describe('Retry-After', () => {
         ],
       },
     });
-    const { manifest } = await extractRun(input(server, bucketDir(), { maxConcurrentRequests: 2, playlists: OWNED.slice(0, 3) }));
+    const { manifest } = await extractRun(
+      input(server, bucketDir(), { maxConcurrentRequests: 2, playlists: OWNED.slice(0, 3) }, { rateLimitGate: trace.gate }),
+    );
     expect(manifest.status).toBe('complete');
     expect(manifest.counts.rate_limited).toBe(1);
-    expect(sentDuringRetryAfter(server.requests())).toEqual([]);
+    expectNothingSentDuringPauses();
   });
 
   test('a later 429 that extends the pause holds back requests already sleeping on the earlier one', async () => {
@@ -80,11 +100,93 @@ describe('Retry-After', () => {
       },
     });
     const t0 = Date.now();
-    const { manifest } = await extractRun(input(server, bucketDir(), { maxConcurrentRequests: 2, playlists: OWNED.slice(0, 2) }));
+    const { manifest } = await extractRun(
+      input(server, bucketDir(), { maxConcurrentRequests: 2, playlists: OWNED.slice(0, 2) }, { rateLimitGate: trace.gate }),
+    );
     expect(manifest.status).toBe('complete');
     expect(manifest.counts.rate_limited).toBe(2);
-    expect(sentDuringRetryAfter(server.requests())).toEqual([]);
+    expectNothingSentDuringPauses();
+    // A lower bound: load only makes the run longer.
     expect(Date.now() - t0).toBeGreaterThanOrEqual(2_000);
+  });
+});
+
+describe('on a fake clock: pauses decided and judged on the clock the test moves', () => {
+  test('a waiter sleeping on a pause is held by a later, longer one and passes exactly when that one ends', async () => {
+    const clock = new FakeClock();
+    const start = clock.now();
+    const gate = new RateLimitGate(clock);
+    gate.pauseUntil(start + 1_000);
+    let passedAt: number | null = null;
+    const passage = gate.passage().then(() => {
+      passedAt = clock.now();
+    });
+    await clock.sleepers(1);
+    gate.pauseUntil(start + 3_000); // a later 429 pushes the pause out while the waiter sleeps
+    gate.pauseUntil(start + 2_000); // a shorter one does not shorten it
+    clock.advance(1_000); // the first sleep ends: the waiter looks at the gate again and sleeps on
+    await clock.sleepers(1);
+    expect(passedAt).toBeNull();
+    clock.advance(1_999);
+    await clock.sleepers(1);
+    expect(passedAt).toBeNull();
+    clock.advance(1);
+    await passage;
+    expect(passedAt).toBe(start + 3_000);
+  });
+
+  test('a 30 s Retry-After is waited out on the client\'s clock: the retry leaves the moment the pause ends, not before', async () => {
+    const server = await fake({ faults: { rules: [{ path: '/v1/playlists/*', nth: 1, action: { kind: 'rateLimit', retryAfterSeconds: 30 } }] } });
+    const clock = new FakeClock();
+    const clockTrace = traceRequests({ clock });
+    try {
+      const client = new SpotifyClient({
+        apiBaseUrl: server.apiBaseUrl,
+        accountsBaseUrl: server.accountsBaseUrl,
+        authMode: 'user',
+        credentials: { ...server.credentials },
+        maxConcurrentRequests: 2,
+        requestTimeoutMs: 10_000,
+        maxRetries: 2,
+        deadline: clock.now() + 60_000,
+        gate: clockTrace.gate,
+      });
+      const answer = client.getJson(`/playlists/${OWNED[0]}`, {}, 'GET playlist');
+      // The 429 came back and the client sleeps on the gate (a client that answers first fails here, not by timeout).
+      await Promise.race([clock.sleepers(1), answer.then(() => Promise.reject(new Error('answered without waiting out the Retry-After')))]);
+      const sends = () => clockTrace.events.filter((e) => e.kind === 'send');
+      expect(sends()).toHaveLength(1);
+      const [pause] = clockTrace.events.filter((e) => e.kind === 'pause');
+      expect(pause.kind === 'pause' && pause.until - pause.at).toBe(30_000);
+      clock.advance(29_999);
+      await clock.sleepers(1);
+      expect(sends()).toHaveLength(1);
+      clock.advance(1);
+      await expect(answer).resolves.toMatchObject({ id: OWNED[0] });
+      expect(sends().map((e) => e.at)).toEqual([pause.at, pause.at + 30_000]);
+      expect(clockTrace.sentDuringPause()).toEqual([]);
+      expect(client.stats.retry_after_seconds_total).toBe(30);
+    } finally {
+      clockTrace.stop();
+    }
+  });
+
+  test('a client and a gate on two clocks are refused', () => {
+    expect(
+      () =>
+        new SpotifyClient({
+          apiBaseUrl: 'http://127.0.0.1:9/v1',
+          accountsBaseUrl: 'http://127.0.0.1:9',
+          authMode: 'client-credentials',
+          credentials: { clientId: 'id', clientSecret: 'secret' },
+          maxConcurrentRequests: 1,
+          requestTimeoutMs: 1_000,
+          maxRetries: 0,
+          deadline: Date.now() + 1_000,
+          gate: new RateLimitGate(),
+          clock: new FakeClock(),
+        }),
+    ).toThrow(/one clock/);
   });
 });
 
@@ -94,12 +196,14 @@ test('a 429 storm with a Retry-After longer than a token lives: nothing is sent 
     tokenTtlSeconds: 1,
     faults: { holdRetryAfter: true, rules: [{ path: '/v1/playlists/*/items', count: 3, action: { kind: 'rateLimit', retryAfterSeconds: 1.5 } }] },
   });
-  const { manifest } = await extractRun(input(server, bucketDir(), { maxConcurrentRequests: 4, playlists: OWNED.slice(0, 3) }));
+  const { manifest } = await extractRun(
+    input(server, bucketDir(), { maxConcurrentRequests: 4, playlists: OWNED.slice(0, 3) }, { rateLimitGate: trace.gate }),
+  );
   expect(manifest.status).toBe('complete');
   expect(manifest.counts.rate_limited).toBeGreaterThanOrEqual(3);
-  expect(server.stats().expiredTokenRejections).toBe(0);
+  expectNoExpiredTokenSent();
   expect(manifest.counts.token_calls).toBeGreaterThanOrEqual(2); // renewed after the pause, before the send
-  expect(sentDuringRetryAfter(server.requests(), 100)).toEqual([]);
+  expectNothingSentDuringPauses();
 });
 
 test('an abort never cuts a token call: a refresh token rotated while the run stops is still stored', async () => {
@@ -111,18 +215,32 @@ test('an abort never cuts a token call: a refresh token rotated while the run st
         { name: 'slow-token', path: '/api/token', nth: 2, action: { kind: 'delay', ms: 600 } },
         { name: 'expire', path: '/v1/playlists/*/items', nth: 1, action: { kind: 'expireToken' } },
         // ... and while it is under way another request gets a quota 429, which stops the run.
-        { name: 'slow-meta', path: '/v1/playlists/*', nth: 1, action: { kind: 'delay', ms: 300 } },
         { name: 'quota', path: '/v1/playlists/*', nth: 1, action: { kind: 'quota' } },
       ],
     },
   });
+  // The quota answer reaches the client only once the 2nd token call has left: by event, not by a head start.
+  let tokenCalls = 0;
+  let secondTokenCallSent!: () => void;
+  const secondTokenCall = new Promise<void>((resolve) => (secondTokenCallSent = resolve));
+  const ordering = traceRequests({
+    onRequest: (url) => {
+      if (url.pathname === '/api/token' && ++tokenCalls === 2) secondTokenCallSent();
+    },
+    holdAnswer: (url, response) => (response.status === 429 ? secondTokenCall : null),
+  });
   const original = server.credentials.refreshToken;
   const stored: string[] = [];
-  await extractRun(
-    input(server, bucketDir(), { maxConcurrentRequests: 2, playlists: OWNED.slice(0, 2) }, {
-      onRefreshTokenRotated: async (token) => void stored.push(token),
-    }),
-  ).catch(() => undefined);
+  try {
+    await extractRun(
+      input(server, bucketDir(), { maxConcurrentRequests: 2, playlists: OWNED.slice(0, 2) }, {
+        onRefreshTokenRotated: async (token) => void stored.push(token),
+      }),
+    ).catch(() => undefined);
+  } finally {
+    ordering.stop();
+  }
+  expect(server.stats().quotaExceeded).toBe(1);
   expect(server.stats().tokensIssued.refresh_token).toBe(2);
   expect(server.credentials.refreshToken).not.toBe(original);
   // The pipeline kept the token Spotify rotated to, and that token works.

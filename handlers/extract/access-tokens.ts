@@ -13,7 +13,7 @@
  *   token, and the answer is the only copy of the new one.
  */
 import type { SpotifyCredentials, SpotifyCredentialStore } from '../shared/spotify-secret';
-import { exchange, sleep, type Outcome } from './spotify-http';
+import { exchange, systemClock, type Clock, type Outcome } from './spotify-http';
 
 export interface IssuedToken {
   value: string;
@@ -44,6 +44,8 @@ export interface AccessTokensOptions {
    * for a configured listener (whose token lives apart from the app's). Default `pipeline authorize`.
    */
   authorizeCommand?: string;
+  /** The client's clock: token lifetimes and Retry-After waits are counted on it. Default: the machine's. */
+  clock?: Clock;
 }
 
 /** Tokens are renewed this long before Spotify's expiry (capped to a tenth of a short lifetime). */
@@ -60,7 +62,11 @@ export class AccessTokens {
   /** A token call that failed for good: every later caller gets the same error instead of another call. */
   private failure: Error | null = null;
 
-  constructor(private readonly options: AccessTokensOptions) {}
+  private readonly clock: Clock;
+
+  constructor(private readonly options: AccessTokensOptions) {
+    this.clock = options.clock ?? systemClock;
+  }
 
   private get authorize(): string {
     return `\`${this.options.authorizeCommand ?? 'pipeline authorize'}\``;
@@ -71,7 +77,7 @@ export class AccessTokens {
    * the token call itself.
    */
   async current(stop: AbortSignal): Promise<IssuedToken> {
-    if (this.token && Date.now() < this.token.renewAt) return this.token;
+    if (this.token && this.clock.now() < this.token.renewAt) return this.token;
     if (this.failure) throw this.failure;
     if (!this.inFlight) {
       const call = this.issue(stop);
@@ -167,13 +173,13 @@ export class AccessTokens {
       // Before a call is sent, a stopped run need not send it; once sent, it runs to its end.
       if (stop.aborted) throw stop.reason;
       const { headers, body } = this.request(credentials);
-      const sentAt = Date.now();
+      const sentAt = this.clock.now();
       this.options.onTokenCall();
       const outcome = await exchange(url, { method: 'POST', headers, body, timeoutMs: this.options.timeoutMs });
       if (outcome.kind === 'ok') return this.accept(outcome.body as Record<string, unknown>, credentials, sentAt);
       if (outcome.kind === 'rate-limited') {
         const until = this.options.onRateLimited(outcome, LABEL);
-        await sleep(Math.max(0, until - Date.now()), stop);
+        await this.clock.sleep(Math.max(0, until - this.clock.now()), stop);
         continue;
       }
       // A dead accounts service fails fast; one that answers badly gets as many attempts as an entity gets over

@@ -5,17 +5,20 @@
  * the gate again after each sleep, so a later 429 that pushes the pause further out holds back requests already
  * sleeping on an earlier one. The latest end wins. One gate serves every client of the app (several listeners).
  */
-import { sleep } from './spotify-http';
+import { systemClock, type Clock } from './spotify-http';
 
 export class RateLimitGate {
   private until = 0;
+
+  /** `clock` decides when a pause ends; the clients behind this gate read the time from it too. */
+  constructor(readonly clock: Clock = systemClock) {}
 
   /** Epoch ms until which nothing may be sent (0 or past: open). */
   get pausedUntil(): number {
     return this.until;
   }
 
-  isPaused(now = Date.now()): boolean {
+  isPaused(now = this.clock.now()): boolean {
     return now < this.until;
   }
 
@@ -27,9 +30,9 @@ export class RateLimitGate {
   /** Resolves once no pause is in force; rejects with the signal's reason when it aborts first. */
   async passage(signal?: AbortSignal): Promise<void> {
     for (;;) {
-      const wait = this.until - Date.now();
+      const wait = this.until - this.clock.now();
       if (wait <= 0) return;
-      await sleep(wait, signal);
+      await this.clock.sleep(wait, signal);
     }
   }
 }

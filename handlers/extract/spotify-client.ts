@@ -11,10 +11,10 @@ import type { StoppedEarly } from '../shared/manifest';
 import { asCredentialStore, type SpotifyCredentials, type SpotifyCredentialStore } from '../shared/spotify-secret';
 import { AccessTokens, type IssuedToken } from './access-tokens';
 import { RateLimitGate } from './rate-limit-gate';
-import { exchange, sleep, type Outcome } from './spotify-http';
+import { exchange, systemClock, type Clock, type Outcome } from './spotify-http';
 
 export type { SpotifyCredentials, SpotifyCredentialStore } from '../shared/spotify-secret';
-export { parseRetryAfter } from './spotify-http';
+export { parseRetryAfter, systemClock, type Clock } from './spotify-http';
 export { RateLimitGate } from './rate-limit-gate';
 
 export type AuthMode = 'user' | 'client-credentials';
@@ -62,6 +62,11 @@ export interface SpotifyClientOptions {
   logger?: MinimalLogger;
   /** The app's rate-limit gate; share one between the clients of several listeners of the same app. */
   gate?: RateLimitGate;
+  /**
+   * Where pauses, backoffs, token lifetimes and the deadline are counted. Default: the gate's clock, else the
+   * machine's. A given gate must run on the same clock.
+   */
+  clock?: Clock;
   /** What authorises these credentials again, named in errors (`pipeline authorize --listener NAME`). */
   authorizeCommand?: string;
 }
@@ -131,6 +136,7 @@ class Semaphore {
 export class SpotifyClient {
   readonly stats: ClientStats = { api_calls: 0, item_page_calls: 0, token_calls: 0, retries: 0, rate_limited: 0, retry_after_seconds_total: 0 };
   readonly gate: RateLimitGate;
+  private readonly clock: Clock;
   private readonly slots: Semaphore;
   private readonly backoff: BackoffOptions;
   private readonly logger: MinimalLogger;
@@ -139,7 +145,9 @@ export class SpotifyClient {
 
   constructor(private readonly options: SpotifyClientOptions) {
     this.slots = new Semaphore(options.maxConcurrentRequests);
-    this.gate = options.gate ?? new RateLimitGate();
+    this.clock = options.clock ?? options.gate?.clock ?? systemClock;
+    this.gate = options.gate ?? new RateLimitGate(this.clock);
+    if (this.gate.clock !== this.clock) throw new Error('a SpotifyClient and its rate-limit gate must run on one clock');
     // Every in-flight request and every wait listens on the run's stop signal; hundreds are normal here.
     setMaxListeners(0, this.stop.signal);
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
@@ -176,6 +184,7 @@ export class SpotifyClient {
       },
       fatal: (message, cause, credentialsProblem) => new SpotifyFatalError(message, { cause, credentialsProblem }),
       authorizeCommand: options.authorizeCommand,
+      clock: this.clock,
     });
   }
 
@@ -280,13 +289,13 @@ export class SpotifyClient {
         retry_after_seconds: seconds,
       });
     }
-    const until = Date.now() + seconds * 1000;
+    const until = this.clock.now() + seconds * 1000;
     if (until > this.options.deadline) {
       this.stopRun({
         reason: 'retry_after_beyond_budget',
         message:
           `Spotify asked to wait ${seconds}s (Retry-After on ${label}), past the run's time budget ` +
-          `(${Math.max(0, Math.round((this.options.deadline - Date.now()) / 1000))}s left). The run kept what was ` +
+          `(${Math.max(0, Math.round((this.options.deadline - this.clock.now()) / 1000))}s left). The run kept what was ` +
           'complete; the next run catches up.',
         retry_after_seconds: seconds,
       });
@@ -306,7 +315,7 @@ export class SpotifyClient {
     const ceiling = Math.min(this.backoff.capMs, this.backoff.baseMs * 2 ** (attempt - 1));
     // Full jitter: spreads retries of concurrent requests so they do not hit the API in step.
     const delay = Math.round(Math.random() * ceiling);
-    if (Date.now() + delay > this.options.deadline) {
+    if (this.clock.now() + delay > this.options.deadline) {
       this.stopRun({
         reason: 'time_budget_exhausted',
         message: `the run's time budget ran out while retrying ${label} (${cause}). The run kept what was complete.`,
@@ -314,6 +323,6 @@ export class SpotifyClient {
       });
     }
     this.logger.warn('retrying Spotify request', { endpoint: label, attempt, delayMs: delay, cause });
-    await sleep(delay, this.stop.signal);
+    await this.clock.sleep(delay, this.stop.signal);
   }
 }

@@ -17,6 +17,17 @@ const MISSING_PERMISSION = /permissions? missing|insufficient (client )?scope/i;
 
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
+/**
+ * Where the client reads the time and waits: every pause, backoff and deadline is decided on one clock. The real
+ * one is the default; tests pass a fake one and drive time by event order instead of racing the wall clock.
+ */
+export interface Clock {
+  /** Epoch milliseconds. */
+  now(): number;
+  /** Resolves after `ms` on this clock, or rejects with the signal's reason once it aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
 /** Resolves after `ms`, or rejects with the signal's reason once it aborts. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -32,6 +43,9 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+/** The machine's clock: Date.now and timers. */
+export const systemClock: Clock = { now: () => Date.now(), sleep };
 
 /**
  * Retry-After is whole seconds on Spotify (fractions are accepted, for test servers), or rarely an HTTP date.
