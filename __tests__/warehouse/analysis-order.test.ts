@@ -104,7 +104,7 @@ interface Answer {
 
 /** Runs an analysis `times` times from one prepared plan (the same SQL the warehouse runs). */
 async function runRepeatedly(connection: DuckDBConnection, name: string, times: number): Promise<Answer[]> {
-  const prepared = await connection.prepare(analysisSql(name, 'duckdb'));
+  const prepared = await connection.prepare(analysisSql(name));
   const answers: Answer[] = [];
   for (let n = 0; n < times; n += 1) {
     const reader = await prepared.runAndReadAll();
