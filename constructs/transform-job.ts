@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import { AssetType, TerraformAsset } from 'cdktf';
 import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
 import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
 import { GlueJob } from '@cdktf/provider-aws/lib/glue-job';
@@ -46,14 +46,15 @@ const stagingFolders: string[] = [];
  * Glue imports the --extra-py-files zip from its root, so the zip must hold spotify_transform/ itself,
  * not its contents: stage the package in a fresh temporary folder (parallel synths never share it) and zip that.
  */
-function stageGluePackage(): string {
+export function stageGluePackage(packageDir: string = requireSource(GLUE_SOURCES.package)): string {
   const staging = mkdtempSync(join(tmpdir(), 'glue-package-'));
   if (stagingFolders.push(staging) === 1) {
     process.once('exit', () => stagingFolders.forEach((folder) => rmSync(folder, { recursive: true, force: true })));
   }
-  cpSync(requireSource(GLUE_SOURCES.package), join(staging, 'spotify_transform'), {
+  cpSync(packageDir, join(staging, 'spotify_transform'), {
     recursive: true,
-    filter: (source) => !/(__pycache__|\.pyc$|[/\\]tests?([/\\]|$))/.test(source),
+    // Judged on the path inside the package: the folders the repository was cloned into do not decide what ships.
+    filter: (source) => !/(^|[/\\])(__pycache__|tests?)([/\\]|$)|\.pyc$/.test(relative(packageDir, source)),
   });
   return staging;
 }
