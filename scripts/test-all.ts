@@ -2,14 +2,13 @@
  * `make test`: every suite, then one summary line that counts the tests of all suites. Exits non-zero when any
  * suite fails, so CI does not land a red run.
  *
- * The suites run in two phases of lanes that run at the same time (suites of one lane one after the other):
- *   phase 1: jest on two workers (everything but the Spark-heavy local run), alone
- *   phase 2: jest's end-to-end local run (Spark), then synth, checkov, actionlint, types  |  pytest (Spark)
- * The lanes spend much of their time waiting on JVMs, child processes and disk, so on two cores they overlap well;
- * the two Spark-heavy suites share phase 2, so the timing-sensitive jest tests (token renewal, retries) never run
- * beside a saturated CPU. Lanes by CPU time (docs/benchmarks.md): pytest is the longest suite of phase 2, ~1.9x the
- * local run, so the infrastructure checks and tsc follow the local run there rather than crowd phase 1's jest (its
- * fault tests with held Retry-After windows failed beside tsc). Each suite's output is printed whole when it ends, so the log reads suite by suite.
+ * The suites run in two lanes at the same time (the suites of a lane one after the other), balanced by wall time on
+ * two cores (docs/benchmarks.md):
+ *   node:   jest on two workers (everything but the local run), jest's end-to-end local run (Spark), types
+ *   python: pytest (Spark), then synth, checkov, actionlint
+ * No test depends on wall-clock timing or machine load (fake clocks and event order: docs/benchmarks.md, "Tests
+ * independent of load"), so the Spark-heavy suites run beside the rest instead of in a phase of their own.
+ * Each suite's output is printed whole when it ends, so the log reads suite by suite.
  * TEST_SERIAL=1 runs the suites one after another with their output streamed.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -51,8 +50,7 @@ const JEST_CACHE = join(tmpdir(), `jest_${process.getuid?.().toString(36) ?? 'de
 
 interface Suite {
   name: string;
-  /** Phases run one after another; within a phase, lanes run at the same time, the suites of a lane in order. */
-  phase: 1 | 2;
+  /** Lanes run at the same time, the suites of a lane in order. */
   lane: string;
   command: string[];
   env?: NodeJS.ProcessEnv;
@@ -64,10 +62,9 @@ interface Suite {
 // time), so a conversion through the machine's zone shows as a wrong instant.
 const TEST_TZ = process.env.TEST_TZ ?? 'America/Los_Angeles';
 
-function jestSuite(name: string, phase: 1 | 2, lane: string, resultFile: string, args: string[]): Suite {
+function jestSuite(name: string, lane: string, resultFile: string, args: string[]): Suite {
   return {
     name,
-    phase,
     lane,
     command: ['npx', 'jest', '--ci', `--cacheDirectory=${JEST_CACHE}`, ...args, '--json', `--outputFile=${join(RESULTS, resultFile)}`],
     env: { TZ: TEST_TZ },
@@ -79,16 +76,14 @@ function jestSuite(name: string, phase: 1 | 2, lane: string, resultFile: string,
 }
 
 const SUITES: Suite[] = [
-  // jest in two runs. The end-to-end local run (Spark takes both cores for ~75 s) runs apart; the other files run
-  // on two workers, since most of them wait on servers and child processes rather than the CPU (jest's default on
-  // 2 cores is one worker: 174 s for all files one by one; docs/benchmarks.md). Keeping Spark apart also keeps the
-  // timing-sensitive tests (token renewal, retries) off a CPU it saturates.
-  jestSuite('jest (stacks, handlers, dashboard, CLI)', 1, 'jest', 'jest-parallel.json', ['--maxWorkers=2', '--testPathIgnorePatterns=/__tests__/local-run/']),
-  jestSuite('jest (local run end to end)', 2, 'local-run', 'jest-local-run.json', ['--runInBand', '__tests__/local-run']),
+  // jest in two runs: the files that wait on servers and child processes rather than the CPU on two workers
+  // (jest's default on 2 cores is one worker: 174 s for all files one by one; docs/benchmarks.md), then the
+  // end-to-end local run in band (its files share one warm Spark each).
+  jestSuite('jest (stacks, handlers, dashboard, CLI)', 'node', 'jest-parallel.json', ['--maxWorkers=2', '--testPathIgnorePatterns=/__tests__/local-run/']),
+  jestSuite('jest (local run end to end)', 'node', 'jest-local-run.json', ['--runInBand', '__tests__/local-run']),
   {
     name: 'pytest (Glue job, Snowflake SQL, dashboard)',
-    phase: 2,
-    lane: 'pytest',
+    lane: 'python',
     command: [join(ROOT, '.venv', 'bin', 'pytest'), `--junitxml=${join(RESULTS, 'pytest.xml')}`],
     env: { TZ: TEST_TZ },
     counts: () => {
@@ -108,9 +103,9 @@ for (const [name, script, env] of [
   ['checkov (synthesised Terraform)', 'scripts/checkov.sh', { SKIP_SYNTH: '1' }],
   ['actionlint (GitHub workflows)', 'scripts/actionlint.sh', {}],
 ] as const) {
-  if (existsSync(join(ROOT, script))) SUITES.push({ name, phase: 2, lane: 'local-run', command: ['bash', script], env });
+  if (existsSync(join(ROOT, script))) SUITES.push({ name, lane: 'python', command: ['bash', script], env });
 }
-SUITES.push({ name: 'types (tsc --noEmit)', phase: 2, lane: 'local-run', command: ['npx', 'tsc', '--noEmit', '-p', 'tsconfig.json'] });
+SUITES.push({ name: 'types (tsc --noEmit)', lane: 'node', command: ['npx', 'tsc', '--noEmit', '-p', 'tsconfig.json'] });
 
 let passed = 0;
 let failed = 0;
@@ -186,15 +181,12 @@ async function main(): Promise<void> {
   if (serial) {
     for (const suite of SUITES) runStreamed(suite);
   } else {
-    for (const phase of [1, 2] as const) {
-      const inPhase = SUITES.filter((s) => s.phase === phase);
-      const lanes = [...new Set(inPhase.map((s) => s.lane))];
-      await Promise.all(
-        lanes.map(async (lane) => {
-          for (const suite of inPhase.filter((s) => s.lane === lane)) await runBuffered(suite);
-        }),
-      );
-    }
+    const lanes = [...new Set(SUITES.map((s) => s.lane))];
+    await Promise.all(
+      lanes.map(async (lane) => {
+        for (const suite of SUITES.filter((s) => s.lane === lane)) await runBuffered(suite);
+      }),
+    );
   }
   await checkovInstalled;
   process.stdout.write(`\n${SUITES.length} suites in ${((Date.now() - started) / 1000).toFixed(0)} s`);
