@@ -14,6 +14,7 @@ import {
   checkpointKey,
   COUNT_NAMES,
   documentKey,
+  extractDatePrefix,
   listeningKey,
   MANIFEST_VERSION,
   manifestKey,
@@ -106,6 +107,7 @@ describe('keys, built from the templates', () => {
 
   test('the layout docs/data-contracts.md describes', () => {
     expect(runPrefix(RUN, DATE)).toBe(PREFIX);
+    expect(extractDatePrefix(DATE)).toBe(`raw/extract_date=${DATE}/`);
     expect(manifestKey(RUN, DATE)).toBe(`${PREFIX}_manifest.json`);
     expect(checkpointKey(RUN, DATE)).toBe(`${PREFIX}_checkpoint.json`);
     expect(playlistKey(RUN, DATE, '3cEYpjA9oz9GiPac4AsH4n')).toBe(`${PREFIX}playlists/3cEYpjA9oz9GiPac4AsH4n.json`);

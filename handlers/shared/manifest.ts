@@ -148,6 +148,12 @@ export function extractDateOf(at: Date): string {
   return at.toISOString().slice(0, 10);
 }
 
+/** `raw/extract_date=YYYY-MM-DD/`: every run of that UTC day lies below it (the run prefix up to the run's folder). */
+export function extractDatePrefix(extractDate: string): string {
+  const upToRun = BUCKET.run_prefix.slice(0, BUCKET.run_prefix.indexOf('{run_id}'));
+  return fillTemplate(upToRun.slice(0, upToRun.lastIndexOf('/') + 1), { extract_date: extractDate });
+}
+
 /** `raw/extract_date=YYYY-MM-DD/run_id=<RUN_ID>/` (with the trailing slash). */
 export function runPrefix(runId: string, extractDate: string): string {
   assertRunId(runId);

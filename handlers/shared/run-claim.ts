@@ -15,6 +15,7 @@
  * run's checkpoint). Two attempts racing for an expired lease both send `If-Match` with the same ETag: one wins.
  */
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { BUCKET_PREFIXES } from '../../schemas/raw-documents';
 
 export type ClaimKind = 'extract' | 'transform';
 export type ClaimState = 'running' | 'failed' | 'done';
@@ -80,7 +81,7 @@ export class RunClaims {
     private readonly bucket: string,
     options: RunClaimsOptions = {},
   ) {
-    this.prefix = options.prefix ?? 'claims/';
+    this.prefix = options.prefix ?? BUCKET_PREFIXES.claims;
     this.now = options.now ?? (() => new Date());
   }
 

@@ -12,7 +12,7 @@
  */
 import { StartJobRunCommand } from '@aws-sdk/client-glue';
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { isPlaysRunId, parseManifestKey } from '../shared/manifest';
+import { extractDatePrefix, isPlaysRunId, parseManifestKey } from '../shared/manifest';
 import type { HeldClaim } from '../shared/run-claim';
 import type { StartTransformContext, StartTransformOutcome } from './start-transform';
 
@@ -32,7 +32,7 @@ export async function listPlaysRuns(s3: S3Client, bucket: string, today: Date, d
     const date = new Date(today.getTime() - back * DAY_MS).toISOString().slice(0, 10);
     let token: string | undefined;
     do {
-      const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `raw/extract_date=${date}/`, ContinuationToken: token }));
+      const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: extractDatePrefix(date), ContinuationToken: token }));
       for (const object of page.Contents ?? []) {
         const parsed = object.Key ? parseManifestKey(object.Key) : null;
         if (parsed && isPlaysRunId(parsed.runId)) runs.push({ runId: parsed.runId, prefix: parsed.prefix });
