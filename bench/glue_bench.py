@@ -262,7 +262,7 @@ def main() -> None:
         f"measured {time.strftime('%Y-%m-%d', time.gmtime())}.",
         f"Data: generated raw runs in the raw format (playlists of {ITEMS_PER_PLAYLIST} items in pages of {PAGE_SIZE}, full track "
         "objects, ~1 % episodes, 0.5 % local files, 0.5 % null items, each track in ~4 positions, 6 top lists).",
-        "Each size runs `glue/transform_job.py` in a fresh process, as the local pipeline does: wall = Spark start-up "
+        "Each size runs `glue/transform_job.py` in a fresh process through `local/spark/run_glue_job.py`, as the local pipeline does: wall = Spark start-up "
         "(JVM + session) + transform (manifest, checksums, parse, dedup, write, publish). Items/s is over the transform time; "
         "at small sizes the transform time is mostly the JVM's warm-up on its first Spark jobs and the Python workers' start "
         "(~5 s here; see docs/transform.md, Local Spark).",
