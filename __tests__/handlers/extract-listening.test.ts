@@ -41,6 +41,32 @@ async function steadyFake(extra: Parameters<typeof fake>[0] = {}) {
   });
 }
 
+/**
+ * A bucket folder whose manifest write fails (an attempt that dies before its manifest). `settled()` waits for
+ * every write it was given, those started when an earlier one ended included: the checkpoint's last save may still
+ * be on its way when the attempt's error surfaces, and the test waits on those writes, not on the clock.
+ */
+function writerFailingManifest(dir: string) {
+  const writer = new LocalFolderWriter(dir);
+  const put = writer.put.bind(writer);
+  const puts: Array<Promise<unknown>> = [];
+  writer.put = (key, body, type) => {
+    const written = (async () => {
+      if (key.endsWith('_manifest.json')) throw new Error('S3 is down');
+      return put(key, body, type);
+    })();
+    puts.push(written);
+    return written;
+  };
+  const settled = async () => {
+    for (let seen = -1; seen !== puts.length; ) {
+      seen = puts.length;
+      await Promise.allSettled(puts);
+    }
+  };
+  return { writer, settled };
+}
+
 const runAt = (server: FakeSpotifyServer, seed: string) => {
   const at = new Date(server.now());
   return { runId: newRunId(at, seed), startedAt: at };
@@ -228,16 +254,10 @@ test('a listener authorised between two attempts of one run is extracted by the 
   const run = runAt(server, 'reauthorised');
   const listeners = listenersOf(server);
   // The first attempt dies before its manifest (its checkpoint records Mira's refused token).
-  const failing = new LocalFolderWriter(dir);
-  const put = failing.put.bind(failing);
-  failing.put = async (key, body, type) => {
-    if (key.endsWith('_manifest.json')) throw new Error('S3 is down');
-    return put(key, body, type);
-  };
-  await expect(extractRun(input(server, dir, { listening: ALL }, { listeners, writer: failing, ...run }))).rejects.toThrow(/S3 is down/);
-  // The checkpoint's last save may still be on its way when the attempt's error surfaces.
+  const failing = writerFailingManifest(dir);
+  await expect(extractRun(input(server, dir, { listening: ALL }, { listeners, writer: failing.writer, ...run }))).rejects.toThrow(/S3 is down/);
+  await failing.settled();
   const checkpointKey = `raw/extract_date=2026-11-25/run_id=${run.runId}/_checkpoint.json`;
-  for (let i = 0; i < 50 && readJson(dir, checkpointKey).errors.length === 0; i += 1) await new Promise((r) => setTimeout(r, 20));
   expect(readJson(dir, checkpointKey).errors).toEqual([expect.objectContaining({ kind: 'listener', entity_id: 'mira' })]);
   server.authorizeAs(SAMPLE_FRIEND_ID); // Mira authorises the app again
   const { manifest, resumed } = await extractRun(input(server, dir, { listening: ALL }, { listeners, ...run }));
@@ -325,15 +345,10 @@ test('a listener who authorises again with the listening scopes between two atte
   ];
   const dir = bucketDir();
   const run = runAt(server, 'scopes-between-attempts');
-  const failing = new LocalFolderWriter(dir);
-  const put = failing.put.bind(failing);
-  failing.put = async (key, body, type) => {
-    if (key.endsWith('_manifest.json')) throw new Error('S3 is down');
-    return put(key, body, type);
-  };
-  await expect(extractRun(input(server, dir, { listening: ALL, playlists: [] }, { listeners, writer: failing, ...run }))).rejects.toThrow(/S3 is down/);
+  const failing = writerFailingManifest(dir);
+  await expect(extractRun(input(server, dir, { listening: ALL, playlists: [] }, { listeners, writer: failing.writer, ...run }))).rejects.toThrow(/S3 is down/);
+  await failing.settled();
   const checkpointKey = `raw/extract_date=2026-11-25/run_id=${run.runId}/_checkpoint.json`;
-  for (let i = 0; i < 50 && readJson(dir, checkpointKey).errors.length < 2; i += 1) await new Promise((r) => setTimeout(r, 20));
   expect(readJson(dir, checkpointKey).errors.map((e: { kind: string }) => e.kind).sort()).toEqual(['followed_artists', 'plays']);
 
   // Mira runs `pipeline authorize --listener mira`: a new refresh token with every scope, stored in her secret.

@@ -179,11 +179,15 @@ describe('refresh token rotation', () => {
 
 describe('access token lifetime', () => {
   it('answers 401 "The access token expired" after tokenTtlSeconds', async () => {
-    const server = await startFakeSpotify({ tokenTtlSeconds: 1 });
+    // The fake's wall clock moves only here, so the token's life does not race the machine's speed.
+    let now = Date.parse('2026-11-25T06:00:00Z');
+    const server = await startFakeSpotify({ tokenTtlSeconds: 1, wallClock: () => now });
     try {
       const token = await userToken(server);
       expect((await getJson(`${server.apiBaseUrl}/me`, token)).status).toBe(200);
-      await new Promise((r) => setTimeout(r, 1100));
+      now += 999;
+      expect((await getJson(`${server.apiBaseUrl}/me`, token)).status).toBe(200);
+      now += 1;
       const expired = await getJson(`${server.apiBaseUrl}/me`, token);
       expect(expired.status).toBe(401);
       expect(expired.body).toEqual({ error: { status: 401, message: 'The access token expired' } });
@@ -197,5 +201,30 @@ describe('access token lifetime', () => {
   it('rejects bad options with a clear error', async () => {
     await expect(startFakeSpotify({ tokenTtlSeconds: 0 })).rejects.toThrow(/tokenTtlSeconds must be a whole number >= 1/);
     await expect(startFakeSpotify({ port: 70000 })).rejects.toThrow(/port must be 0-65535/);
+  });
+});
+
+describe('authorization code lifetime', () => {
+  it('refuses an authorization code used after its 10 minutes', async () => {
+    let now = Date.parse('2026-11-25T06:00:00Z');
+    const server = await startFakeSpotify({ wallClock: () => now });
+    try {
+      const redirectUri = 'https://example.org/callback';
+      const { challenge, verifier } = pkcePair();
+      const newCode = async () => {
+        const auth = await authorize(server, { redirect_uri: redirectUri, code_challenge_method: 'S256', code_challenge: challenge });
+        return new URL(auth.location!).searchParams.get('code')!;
+      };
+      const exchange = (code: string) =>
+        postToken(server, { grant_type: 'authorization_code', code, redirect_uri: redirectUri, client_id: server.credentials.clientId, code_verifier: verifier }, {});
+      const fresh = await newCode();
+      now += 10 * 60_000;
+      expect((await exchange(fresh)).status).toBe(200);
+      const stale = await newCode();
+      now += 10 * 60_000 + 1;
+      expect((await exchange(stale)).body).toEqual({ error: 'invalid_grant', error_description: 'Authorization code expired' });
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -37,6 +37,12 @@ export interface FakeSpotifyOptions {
   credentials?: Partial<FakeCredentials>;
   /** Lifetime of access tokens; default 3600. */
   tokenTtlSeconds?: number;
+  /**
+   * The fake's wall clock (epoch ms) for token lifetimes, authorization codes and the Retry-After window it holds;
+   * default Date.now. Tests pass one they move themselves, so expiry and windows do not race the machine's speed.
+   * The request log's timestamps stay on Date.now. (The listening clock is `clock`, a different one.)
+   */
+  wallClock?: () => number;
   /** When true, the refresh grant returns a new refresh_token and the old one stops working. */
   rotateRefreshToken?: boolean;
   /**
@@ -287,12 +293,14 @@ class FakeSpotify {
   private readonly listening: ListeningApi;
   /** The end of the latest Retry-After the fake sent (epoch ms), and whether it was whole seconds. */
   private retryAfterWindow = { until: 0, wholeSeconds: true };
+  private readonly wallNow: () => number;
 
   constructor(
     private readonly catalog: FakeCatalog,
     private readonly options: FakeSpotifyOptions,
   ) {
     this.credentials = { ...DEFAULT_FAKE_CREDENTIALS, ...options.credentials };
+    this.wallNow = options.wallClock ?? Date.now;
     this.faults = new FaultEngine(options.faults ?? {});
     this.playlistsById = new Map(catalog.playlists.map((p) => [p.id, p]));
     this.clock = new FakeClock(options.asOf, options.clock === 'frozen');
@@ -354,13 +362,14 @@ class FakeSpotify {
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const at = Date.now();
+    const arrivedAt = this.wallNow();
     const method = req.method ?? 'GET';
     const rawPath = req.url ?? '/';
     const url = new URL(rawPath, 'http://fake.invalid');
     this.statsData.requests += 1;
     let logged = false;
     // Inside a running Retry-After window (Spotify's per-app window): counted, and with holdRetryAfter answered 429.
-    const inWindow = url.pathname.startsWith('/v1/') && at < this.retryAfterWindow.until;
+    const inWindow = url.pathname.startsWith('/v1/') && arrivedAt < this.retryAfterWindow.until;
     if (inWindow) this.statsData.requestsDuringRetryAfter += 1;
     const held = inWindow && this.faults.plan.holdRetryAfter === true;
     const record = (status: number, retryAfter?: string) => {
@@ -369,7 +378,7 @@ class FakeSpotify {
       const entry: FakeSpotifyRequestLogEntry = { method, path: rawPath, status, at, respondedAt: Date.now() };
       if (status === 429 && retryAfter !== undefined) {
         entry.retryAfterSeconds = Number(retryAfter);
-        const until = entry.respondedAt + entry.retryAfterSeconds * 1000;
+        const until = this.wallNow() + entry.retryAfterSeconds * 1000;
         // A held 429 repeats the running window (its time left rounded up); it does not open a longer one.
         if (!held && until > this.retryAfterWindow.until) this.retryAfterWindow = { until, wholeSeconds: Number.isInteger(entry.retryAfterSeconds) };
       }
@@ -406,7 +415,7 @@ class FakeSpotify {
       reply = answered;
     } else {
       try {
-        reply = await this.dispatch(req, method, url, action?.kind === 'expireToken', at);
+        reply = await this.dispatch(req, method, url, action?.kind === 'expireToken', arrivedAt);
       } catch (error) {
         reply =
           error instanceof HttpError
@@ -438,7 +447,7 @@ class FakeSpotify {
 
   /** 429 for a request inside a running Retry-After window, with the time that is left. */
   private heldReply(): Reply {
-    const leftMs = Math.max(0, this.retryAfterWindow.until - Date.now());
+    const leftMs = Math.max(0, this.retryAfterWindow.until - this.wallNow());
     const seconds = this.retryAfterWindow.wholeSeconds ? Math.ceil(leftMs / 1000) : Math.ceil(leftMs) / 1000;
     return { ...apiError(429, 'API rate limit exceeded'), headers: { 'retry-after': String(seconds) } };
   }
@@ -541,7 +550,7 @@ class FakeSpotify {
       redirectUri,
       scope: q.get('scope') ?? '',
       codeChallenge: challenge,
-      expiresAt: Date.now() + CODE_TTL_MS,
+      expiresAt: this.wallNow() + CODE_TTL_MS,
     });
     return back({ code });
   }
@@ -598,7 +607,7 @@ class FakeSpotify {
       const grantCode = this.codes.get(code);
       if (!grantCode) return tokenError(400, 'invalid_grant', 'Invalid authorization code');
       this.codes.delete(code); // single use, even when the exchange below fails
-      if (grantCode.expiresAt < Date.now()) return tokenError(400, 'invalid_grant', 'Authorization code expired');
+      if (grantCode.expiresAt < this.wallNow()) return tokenError(400, 'invalid_grant', 'Authorization code expired');
       if (grantCode.clientId !== clientId) return tokenError(400, 'invalid_grant', 'Invalid authorization code');
       if (grantCode.redirectUri !== redirectUri) return tokenError(400, 'invalid_grant', 'Invalid redirect URI');
       if (grantCode.codeChallenge) {
@@ -655,7 +664,7 @@ class FakeSpotify {
 
   private issueAccessToken(kind: AccessToken['kind'], clientId: string, scope: string, userId: string | null = null): string {
     const token = `BQ${base64url(randomBytes(60))}`;
-    this.accessTokens.set(token, { kind, clientId, userId, scope, expiresAt: Date.now() + this.ttl() * 1000, apiCalls: 0 });
+    this.accessTokens.set(token, { kind, clientId, userId, scope, expiresAt: this.wallNow() + this.ttl() * 1000, apiCalls: 0 });
     return token;
   }
 
