@@ -202,6 +202,19 @@ test('a Retry-After beyond the time budget stops the run instead of sleeping pas
   expect(manifest.status).toBe('partial');
 });
 
+test('the time budget is counted on the client\'s clock, so a run on another clock still stops at its budget', async () => {
+  const server = await fake({
+    faults: { rules: [{ path: `/v1/playlists/${OWNED[2]}/items`, count: 1, action: { kind: 'rateLimit', retryAfterSeconds: 120 } }] },
+  });
+  // A clock a week behind the machine's: a deadline taken from the machine's clock would leave the client a week.
+  const clock = new SleepAdvancedClock(Date.now() - 7 * 86_400_000);
+  const { manifest } = await extractRun(
+    input(server, bucketDir(), { maxConcurrentRequests: 1 }, { timeBudgetSeconds: 30, rateLimitGate: new RateLimitGate(clock) }),
+  );
+  expect(manifest.stopped_early?.reason).toBe('retry_after_beyond_budget');
+  expect(manifest.counts.playlists).toBe(2);
+});
+
 test('5xx, connection resets and malformed JSON are retried until they succeed', async () => {
   const server = await fake({
     faults: {

@@ -57,6 +57,7 @@ import {
   type RateLimitGate,
   type SpotifyCredentials,
 } from './spotify-client';
+import { systemClock } from './spotify-http';
 
 export type { SpotifyCredentials, SpotifyCredentialStore, MinimalLogger, BackoffOptions } from './spotify-client';
 export { PLAYLIST_METADATA_FIELDS } from './fetch-entities';
@@ -238,7 +239,8 @@ export async function extractRun(input: ExtractRunInput): Promise<ExtractRunResu
   const listeners: ExtractListenerInput[] = input.listeners?.length
     ? input.listeners
     : [{ name: DEFAULT_LISTENER_NAME, credentials: input.credentials, onRefreshTokenRotated: input.onRefreshTokenRotated }];
-  const deadline = Date.now() + input.timeBudgetSeconds * 1000;
+  // Counted on the clock the clients check it against (the gate's; the machine's by default).
+  const deadline = (input.rateLimitGate?.clock ?? systemClock).now() + input.timeBudgetSeconds * 1000;
   const authorizeCommand = (name: string) => authorizeCommandOf(name, Boolean(input.listeners?.length));
   const clients: SpotifyClient[] = [];
   for (const listener of listeners) {
