@@ -80,7 +80,13 @@ const SUITES: Suite[] = [
   // (jest's default on 2 cores is one worker: 174 s for all files one by one; docs/benchmarks.md), then the
   // end-to-end local run in band (its files share one warm Spark each).
   jestSuite('jest (stacks, handlers, dashboard, CLI)', 'node', 'jest-parallel.json', ['--maxWorkers=2', '--testPathIgnorePatterns=/__tests__/local-run/']),
-  jestSuite('jest (local run end to end)', 'node', 'jest-local-run.json', ['--runInBand', '__tests__/local-run']),
+  jestSuite('jest (local run end to end)', 'node', 'jest-local-run.json', [
+    '--runInBand',
+    // One warm Spark session for the suite's files (they run in band, one after the other), not one per file.
+    '--globalSetup=<rootDir>/__tests__/local-run/warm-spark/global-setup.ts',
+    '--globalTeardown=<rootDir>/__tests__/local-run/warm-spark/global-teardown.ts',
+    '__tests__/local-run',
+  ]),
   {
     name: 'pytest (Glue job, Snowflake SQL, dashboard)',
     lane: 'python',

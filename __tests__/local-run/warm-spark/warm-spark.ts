@@ -2,7 +2,8 @@
  * One Spark session for a local-run test file instead of one per transform (see server.py). The pipeline code
  * runs unchanged: run-transform.ts spawns "the project's Python" (PIPELINE_PYTHON, here the relay client next to
  * this file) with the command line it builds and reads its stdout and exit code as ever; only the Spark start-up
- * and JIT warm-up are paid once per file instead of once per transform.
+ * and JIT warm-up are paid once per file instead of once per transform. `make test` starts one for the whole
+ * local-run suite (global-setup.ts, jest's --globalSetup): a test file then finds it in the environment and uses it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -14,6 +15,8 @@ export interface WarmSpark {
 }
 
 export async function startWarmSpark(): Promise<WarmSpark> {
+  // The suite's shared session (global-setup.ts) is there already: use it, and leave stopping it to the suite.
+  if (process.env.WARM_SPARK_SOCKET) return { stop: async () => {} };
   // An abstract Unix socket (Linux): no file to clean up, and no 108-byte path limit to hit in a deep checkout.
   const socket = `@warm-spark-${process.pid}-${randomBytes(4).toString('hex')}`;
   const javaHome = resolveJavaHome();
