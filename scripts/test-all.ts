@@ -4,8 +4,9 @@
  *
  * The suites run in two lanes at the same time (the suites of a lane one after the other), balanced by wall time on
  * two cores (docs/benchmarks.md):
- *   node:   jest on two workers (everything but the local run), jest's end-to-end local run (Spark), types
- *   python: pytest (Spark), then synth, checkov, actionlint
+ *   node:   jest on two workers (everything but the local run), jest's end-to-end local run (Spark), synth,
+ *           checkov, actionlint, types
+ *   python: pytest (Spark), the longest suite
  * No test depends on wall-clock timing or machine load (fake clocks and event order: docs/benchmarks.md, "Tests
  * independent of load"), so the Spark-heavy suites run beside the rest instead of in a phase of their own.
  * Each suite's output is printed whole when it ends, so the log reads suite by suite.
@@ -109,7 +110,7 @@ for (const [name, script, env] of [
   ['checkov (synthesised Terraform)', 'scripts/checkov.sh', { SKIP_SYNTH: '1' }],
   ['actionlint (GitHub workflows)', 'scripts/actionlint.sh', {}],
 ] as const) {
-  if (existsSync(join(ROOT, script))) SUITES.push({ name, lane: 'python', command: ['bash', script], env });
+  if (existsSync(join(ROOT, script))) SUITES.push({ name, lane: 'node', command: ['bash', script], env });
 }
 SUITES.push({ name: 'types (tsc --noEmit)', lane: 'node', command: ['npx', 'tsc', '--noEmit', '-p', 'tsconfig.json'] });
 
