@@ -34,13 +34,15 @@ from .records import (
     artist_row,
     dimension_rank,
     fact_rank,
+    is_local_file,
+    media_item_type,
     object_status,
     profile_record,
     reject,
     track_entities,
     whole_item,
 )
-from .values import as_bool, as_id, as_int, as_str, obj, timestamp_micros
+from .values import as_id, as_int, as_str, obj, timestamp_micros
 
 # spotify:playlist:<id>, and the older spotify:user:<user>:playlist:<id>
 _PLAYLIST_URI = re.compile(r"^spotify:(?:user:[^:]+:)?playlist:([^:]+)$")
@@ -120,11 +122,6 @@ def _played_at(value: Any) -> int:
     return micros
 
 
-def _is_local(media: Mapping[str, Any]) -> bool:
-    # A local file has no Spotify id; is_local says so, and its uri (spotify:local:...) says so when is_local is absent.
-    return bool(as_bool(media.get("is_local"))) or (media.get("id") is None and (as_str(media.get("uri")) or "").startswith("spotify:local:"))
-
-
 def play_records(path: str, user_id: str, item: Any, seq: int) -> list[Record]:
     """One play -> its plays row and the rows of the track it names, all or none (ItemError)."""
     if not isinstance(item, dict):
@@ -136,13 +133,7 @@ def play_records(path: str, user_id: str, item: Any, seq: int) -> list[Record]:
     media = media or {}
     try:
         media_id = as_id(media.get("id"))
-        media_type = (as_str(media.get("type")) or "track").lower()
-        if not media:
-            item_type = "missing"
-        elif _is_local(media):
-            item_type = "local_track"
-        else:
-            item_type = media_type
+        item_type = media_item_type(media, is_local_file(media))
         track_id = media_id if item_type == "track" else None
         context = obj(item.get("context"))
         context_type = as_str(context.get("type"))

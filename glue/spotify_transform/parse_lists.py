@@ -26,6 +26,8 @@ from .records import (
     dimension_rank,
     document_reader,
     fact_rank,
+    is_local_file,
+    media_item_type,
     object_status,
     profile_record,
     reject,
@@ -174,16 +176,8 @@ def playlist_item_records(playlist_id: str, item: Any, position: int, path: str)
     media = media or {}
     try:
         media_id = as_id(media.get("id"))
-        is_local = as_bool(item.get("is_local")) or as_bool(media.get("is_local")) or False
-        media_type = as_str(media.get("type"))
-        if not media:
-            item_type = "missing"
-        elif is_local:
-            item_type = "local_track"
-        elif media_type in (None, "track"):
-            item_type = "track"
-        else:
-            item_type = media_type.lower()  # "episode", or a type Spotify adds later: kept as sent
+        is_local = is_local_file(media, item.get("is_local")) if media else bool(as_bool(item.get("is_local")))
+        item_type = media_item_type(media, is_local)
         track_id = media_id if item_type == "track" else None
         row = {
             "playlist_id": playlist_id,

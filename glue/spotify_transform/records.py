@@ -92,6 +92,24 @@ def document_reader(doc: Any) -> str | None:
 # ------------------------------------------------------------------------------------------ entity rows
 
 
+def is_local_file(media: Mapping[str, Any], *flags: Any) -> bool:
+    """A local file has no Spotify id; is_local says so (on the item or the track: `flags` are the item's), and its uri
+    (spotify:local:...) says so when is_local is absent."""
+    if any(as_bool(flag) for flag in (*flags, media.get("is_local"))):
+        return True
+    return media.get("id") is None and (as_str(media.get("uri")) or "").startswith("spotify:local:")
+
+
+def media_item_type(media: Mapping[str, Any], local: bool) -> str:
+    """What a playlist entry or a play holds: missing (null), local_track, track, or the type Spotify sent
+    ("episode", or a type Spotify adds later: kept as sent)."""
+    if not media:
+        return "missing"
+    if local:
+        return "local_track"
+    return (as_str(media.get("type")) or "track").lower()
+
+
 def artist_row(artist: Mapping[str, Any]) -> dict[str, Any] | None:
     artist_id = as_id(artist.get("id"))
     if artist_id is None:

@@ -183,3 +183,13 @@ def test_a_top_list_from_before_listeners_has_no_listener():
     records = _records(doc, "top/tracks_short_term.json")
     assert [r["spotify_user_id"] for r in _rows(records, "user_top_items")] == [None]
     assert _rows(records, "listener_profiles") == []
+
+
+def test_a_local_file_known_only_by_its_uri_is_a_local_track_in_a_playlist_as_in_plays():
+    # Spotify may leave is_local out; a spotify:local: uri without an id is still a local file, not a track.
+    local = {"type": "track", "id": None, "uri": "spotify:local:Artist:Album:Song:215", "name": "Song"}
+    records = _records(_playlist([_page(0, [local, _track("t2")], 2)], total=2))
+
+    rows = _rows(records, "playlist_tracks")
+    assert [(r["position"], r["item_type"], r["track_id"]) for r in rows] == [(0, "local_track", None), (1, "track", "t2")]
+    assert [r["track_id"] for r in _rows(records, "tracks")] == ["t2"]
