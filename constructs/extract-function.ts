@@ -193,8 +193,14 @@ function schedulerRole(scope: Construct, context: PipelineContext, functionArn: 
       { Sid: 'DeadLetter', Action: ['sqs:SendMessage'], Resource: [failureQueueArn] },
       ...(kmsKeyArn
         ? [
-            // The schedules' input is encrypted with the pipeline key; the Scheduler decrypts it with this role.
-            { Sid: 'ScheduleInputKey', Action: ['kms:Decrypt'], Resource: [kmsKeyArn] },
+            // The schedules' input is encrypted with the pipeline key; the Scheduler decrypts it with this role,
+            // and only the Scheduler may: the same key protects the Spotify secret.
+            {
+              Sid: 'ScheduleInputKey',
+              Action: ['kms:Decrypt'],
+              Resource: [kmsKeyArn],
+              Condition: { StringEquals: { 'kms:ViaService': `scheduler.${context.region}.amazonaws.com` } },
+            },
             // Dead letters go to the queue encrypted with the same key: through SQS only.
             {
               Sid: 'DeadLetterKey',

@@ -192,9 +192,10 @@ function transformStatements(context: PipelineContext, bucket: PipelineBucket, l
     { Sid: 'ReadJobArtifacts', Action: ['s3:GetObject'], Resource: [objectsArn(bucket.name, `${artifacts}glue/*`)] },
     {
       // Each attempt writes its own keys and deletes only its own files after a failure; once committed it
-      // tags the older attempts of its run for the lifecycle rule (PutObjectTagging).
+      // tags the older attempts of its run for the lifecycle rule (PutObjectTagging). Spark writes large files in
+      // parts and aborts the upload of a failed task (AbortMultipartUpload), so no orphaned parts pile up.
       Sid: 'WriteProcessedAndRejects',
-      Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:PutObjectTagging'],
+      Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:PutObjectTagging', 's3:AbortMultipartUpload'],
       Resource: [processed, rejects, glueTemp].map((prefix) => objectsArn(bucket.name, `${prefix}*`)),
     },
     {

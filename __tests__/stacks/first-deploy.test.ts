@@ -215,10 +215,12 @@ describe.each([
       expect(lines.filter((l) => !l.startsWith('kms:'))).toEqual(
         [`lambda:InvokeFunction ${refTo(s.compute, 'aws_lambda_function', 'arn', (f) => f.function_name === names.extractFunction)}`, `sqs:SendMessage ${refTo(s.compute, 'aws_sqs_queue', 'arn')}`].sort(),
       );
-      // With the pipeline key: the schedule's input is decrypted with it, and dead letters go through SQS only.
+      // With the pipeline key: the schedule's input is decrypted with it through the Scheduler only (never a
+      // direct Decrypt of the key's other data, the secret), and dead letters go through SQS only.
+      const schedulerVia = { StringEquals: { 'kms:ViaService': `scheduler.${REGION}.amazonaws.com` } };
       expect(lines.filter((l) => l.startsWith('kms:'))).toEqual(
         customerManagedKey
-          ? [`kms:Decrypt ${key}`, `kms:Decrypt ${key} if ${JSON.stringify(sqsVia)}`, `kms:GenerateDataKey ${key} if ${JSON.stringify(sqsVia)}`].sort()
+          ? [`kms:Decrypt ${key} if ${JSON.stringify(schedulerVia)}`, `kms:Decrypt ${key} if ${JSON.stringify(sqsVia)}`, `kms:GenerateDataKey ${key} if ${JSON.stringify(sqsVia)}`].sort()
           : [],
       );
     });

@@ -73,6 +73,13 @@ describe('IAM least privilege', () => {
         expect(allows(p, 's3:DeleteObject', obj(key))).toBe(true);
       }
     });
+    it('may abort its own multipart uploads (Spark writes large files in parts) in the prefixes it writes, nowhere else', () => {
+      for (const key of [`processed/tracks/${RUN}/part-0.parquet`, `rejects/${RUN}/part-0.json`, 'glue-temp/staging/x']) {
+        expect(allows(p, 's3:AbortMultipartUpload', obj(key))).toBe(true);
+      }
+      expect(allows(p, 's3:AbortMultipartUpload', obj(`raw/${RUN}/_manifest.json`))).toBe(false);
+      expect(allows(p, 's3:AbortMultipartUpload', obj('artifacts/glue/ABC/transform_job.py'))).toBe(false);
+    });
     it('tags the objects of superseded attempts in processed/ (for the lifecycle rule), nothing else', () => {
       expect(allows(p, 's3:PutObjectTagging', obj(`processed/tracks/${RUN}/attempt_id=jr_1/part-0.parquet`))).toBe(true);
       expect(allows(p, 's3:PutObjectTagging', obj(`raw/${RUN}/_manifest.json`))).toBe(false);
