@@ -5,6 +5,10 @@
  *
  * The analyst's SELECT on views is granted on all views (applied after the views exist, so it covers them), on
  * future views, and once per view, so each view's grant shows in the plan and is restored if revoked.
+ *
+ * The planner role makes the plan that main applies: it must see every object of the stack, with exactly the
+ * privilege the provider's read of that type needs (constructs/planner-reads.ts, from the provider's source), and
+ * read no row. Objects created after this construct (the dashboard's stage and app) are added with plannerMayRead.
  */
 import { Construct } from 'constructs';
 import type { ITerraformDependable } from 'cdktf';
@@ -14,6 +18,8 @@ import {
   GrantPrivilegesToAccountRole,
   type GrantPrivilegesToAccountRoleConfig,
 } from '@cdktf/provider-snowflake/lib/grant-privileges-to-account-role';
+import type { Stage } from '@cdktf/provider-snowflake/lib/stage';
+import { PLANNER_READS, plannerPrivilegeFor } from './planner-reads';
 import type { SnowflakeView } from './snowflake-view';
 import { snowflakeName } from './snowpipe-table';
 
@@ -38,14 +44,23 @@ export interface WarehouseAccessProps {
   dependsOn: ITerraformDependable[];
 }
 
+/** The planner's privilege for a resource type whose privilege does not depend on the object. */
+function readPrivilege(type: string): string {
+  const privilege = PLANNER_READS[type]?.privilege;
+  if (typeof privilege !== 'string') throw new Error(`PLANNER_READS.${type} names no single privilege`);
+  return privilege;
+}
+
 export class WarehouseAccess extends Construct {
   readonly loaderRole: AccountRole;
   readonly analystRole: AccountRole;
-  /** Read-only role for pull-request plans: sees every object of the stack, changes and reads no data. */
+  /** The identity of main's plan: sees every object of the stack (what the provider's reads need), reads no row. */
   readonly plannerRole: AccountRole;
+  private readonly dependsOn: ITerraformDependable[];
 
   constructor(scope: Construct, id: string, props: WarehouseAccessProps) {
     super(scope, id);
+    this.dependsOn = props.dependsOn;
     const { schemaFqn } = props;
     this.loaderRole = new AccountRole(this, 'loader-role', {
       name: `${props.objectPrefix}_LOADER`,
@@ -57,7 +72,7 @@ export class WarehouseAccess extends Construct {
     });
     this.plannerRole = new AccountRole(this, 'planner-role', {
       name: `${props.objectPrefix}_PLANNER`,
-      comment: 'Terraform plans of pull requests: sees the objects of the stack; no data, no changes.',
+      comment: "Terraform plans of main (the plan that is applied): sees every object of the stack; reads no row, changes nothing.",
     });
     const roles = [['loader', this.loaderRole], ['analyst', this.analystRole], ['planner', this.plannerRole]] as const;
     for (const [roleId, role] of roles) {
@@ -108,25 +123,31 @@ export class WarehouseAccess extends Construct {
       });
     }
     grant('analyst-pipes', this.analystRole, { privileges: ['MONITOR'], onSchemaObject: { all: { objectTypePlural: 'PIPES', inSchema: schemaFqn } } });
-    // The planner: what Terraform's refresh reads (SHOW/DESCRIBE) needs a privilege on each object, and nothing
-    // more: USAGE on integrations, stage and file format, MONITOR on the warehouse and pipes, REFERENCES (structure,
-    // not rows) on tables and views.
+    // The planner: each object of the stack with the privilege its read needs (PLANNER_READS), nothing more. USAGE
+    // on the warehouse, not MONITOR: the views' reads query table functions, which need a running warehouse.
     const planner = this.plannerRole;
     props.integrationNames.forEach((name, i) =>
-      grant(`planner-integration-${i}`, planner, { privileges: ['USAGE'], onAccountObject: { objectType: 'INTEGRATION', objectName: name } }),
+      grant(`planner-integration-${i}`, planner, {
+        privileges: [readPrivilege('snowflake_storage_integration')],
+        onAccountObject: { objectType: 'INTEGRATION', objectName: name },
+      }),
     );
-    grant('planner-warehouse', planner, { privileges: ['MONITOR'], onAccountObject: { objectType: 'WAREHOUSE', objectName: props.warehouseName } });
+    grant('planner-warehouse', planner, {
+      privileges: [readPrivilege('snowflake_warehouse')],
+      onAccountObject: { objectType: 'WAREHOUSE', objectName: props.warehouseName },
+    });
+    // The processed stage is external (it has a url): USAGE, as PLANNER_READS says for external stages.
     grant('planner-stage', planner, { privileges: ['USAGE'], onSchemaObject: { objectType: 'STAGE', objectName: `${schemaFqn}.${props.stageName}` } });
     grant('planner-file-format', planner, {
-      privileges: ['USAGE'],
+      privileges: [readPrivilege('snowflake_file_format')],
       onSchemaObject: { objectType: 'FILE FORMAT', objectName: `${schemaFqn}.${props.fileFormatName}` },
     });
-    for (const plural of ['TABLES', 'VIEWS'] as const) {
-      grant(`planner-${plural.toLowerCase()}`, planner, { privileges: ['REFERENCES'], onSchemaObject: { all: { objectTypePlural: plural, inSchema: schemaFqn } } }, plural === 'VIEWS' ? allViews : []);
-      grant(`planner-future-${plural.toLowerCase()}`, planner, { privileges: ['REFERENCES'], onSchemaObject: { future: { objectTypePlural: plural, inSchema: schemaFqn } } });
+    for (const [plural, type] of [['TABLES', 'snowflake_table'], ['VIEWS', 'snowflake_view'], ['PIPES', 'snowflake_pipe']] as const) {
+      const privileges = [readPrivilege(type)];
+      const id = plural.toLowerCase();
+      grant(`planner-${id}`, planner, { privileges, onSchemaObject: { all: { objectTypePlural: plural, inSchema: schemaFqn } } }, plural === 'VIEWS' ? allViews : []);
+      grant(`planner-future-${id}`, planner, { privileges, onSchemaObject: { future: { objectTypePlural: plural, inSchema: schemaFqn } } });
     }
-    grant('planner-pipes', planner, { privileges: ['MONITOR'], onSchemaObject: { all: { objectTypePlural: 'PIPES', inSchema: schemaFqn } } });
-    grant('planner-future-pipes', planner, { privileges: ['MONITOR'], onSchemaObject: { future: { objectTypePlural: 'PIPES', inSchema: schemaFqn } } });
 
     // One grant per view as well: it names each view in the plan, and Terraform restores it if it is revoked.
     for (const { definition, view } of props.views) {
@@ -136,6 +157,26 @@ export class WarehouseAccess extends Construct {
         { privileges: ['SELECT'], onSchemaObject: { objectType: 'VIEW', objectName: `${schemaFqn}.${snowflakeName(definition.name)}` } },
         [view],
       );
+    }
+  }
+
+  /**
+   * Lets the planner read the dashboard, created after this construct: READ on its internal stage and USAGE on the
+   * app (PLANNER_READS), the app's grant after its ownership moved to the analyst role.
+   */
+  plannerMayReadApp(dashboard: { stage: Stage; appName: string; ownership: ITerraformDependable }): void {
+    const { stage } = dashboard;
+    const reads = [
+      ['dashboard-stage', 'STAGE', `${stage.database}.${stage.schema}.${stage.name}`, plannerPrivilegeFor('snowflake_stage', {}), stage],
+      ['dashboard-app', 'STREAMLIT', dashboard.appName, readPrivilege('snowflake_streamlit'), dashboard.ownership],
+    ] as const;
+    for (const [grantId, objectType, objectName, privilege, after] of reads) {
+      new GrantPrivilegesToAccountRole(this, `planner-${grantId}`, {
+        accountRoleName: this.plannerRole.name,
+        privileges: [privilege!],
+        onSchemaObject: { objectType, objectName },
+        dependsOn: [...this.dependsOn, after],
+      });
     }
   }
 }

@@ -1,6 +1,8 @@
 -- Roles and grants of the warehouse. The loader role owns nothing but may write the loaded tables
 -- through the pipes; the analyst role reads tables and views and changes nothing. Both roll up to SYSADMIN
 -- so administrators keep control. Placeholders are filled by the warehouse stack (local/warehouse/snowflake-sql.ts).
+-- The third role of the stack, <PREFIX>_PLANNER (Terraform plans of main: sees every object, reads no row), exists
+-- only in the warehouse stack: its grants follow the provider's reads (constructs/planner-reads.ts).
 CREATE ROLE IF NOT EXISTS {{loader_role}} COMMENT = 'Snowpipe loader: COPY from the processed stage into the loaded tables';
 CREATE ROLE IF NOT EXISTS {{analyst_role}} COMMENT = 'Read-only analyst: tables, views and analysis queries';
 GRANT ROLE {{loader_role}} TO ROLE SYSADMIN;

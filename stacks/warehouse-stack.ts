@@ -154,6 +154,7 @@ export class WarehouseStack extends PipelineStack {
     const analystRole = this.access.analystRole;
     const dependsOn = [base.schema, base.warehouse, analystRole, ...this.views.views.map((v) => v.view)];
     this.dashboard = new StreamlitApp(this, 'dashboard', { database, schema, warehouse, analystRole: analystRole.name, deployRole: config.snowflake.role, dependsOn });
+    this.access.plannerMayReadApp(this.dashboard);
     this.notification = bucketNotification(this, props.storage, props.compute.startTransform.lambda.function.arn, this.loading.queueEntries());
 
     new TerraformOutput(this, 'storage_integration', { value: this.processedStage.integration.name });

@@ -118,12 +118,12 @@ describe.each([
       expect(provider).toMatchObject({ organization_name: 'MYORG', account_name: 'MYACCOUNT', authenticator: 'SNOWFLAKE_JWT' });
     });
 
-    it('gives the plan role read access only: usage, monitor and references', () => {
+    it('gives the plan role read access only: usage, read (the internal dashboard stage), monitor and references', () => {
       const planner = `${names.prefix.replace(/-/g, '_').toUpperCase()}_PLANNER`;
       const grants = resources(s.warehouse, 'snowflake_grant_privileges_to_account_role').filter(
         (g) => g.account_role_name === refTo(s.warehouse, 'snowflake_account_role', 'name', named(planner)),
       );
-      expect(new Set(grants.flatMap((g) => g.privileges))).toEqual(new Set(['USAGE', 'MONITOR', 'REFERENCES']));
+      expect(new Set(grants.flatMap((g) => g.privileges))).toEqual(new Set(['USAGE', 'READ', 'MONITOR', 'REFERENCES']));
       const integrations = grants.filter((g) => g.on_account_object?.object_type === 'INTEGRATION').map((g) => g.on_account_object.object_name);
       expect(integrations.sort()).toEqual(
         [refTo(s.warehouse, 'snowflake_storage_integration', 'name'), refTo(s.warehouse, 'snowflake_notification_integration', 'name')].sort(),
