@@ -153,10 +153,15 @@ export const PipelineConfigSchema = z
         user: z.string().optional(),
         role: z.string().default('SYSADMIN'),
         /**
-         * The read-only key-pair user of pull-request plans (`pipeline deploy --plan-only`), granted the stack's
-         * <PREFIX>_PLANNER role; its key is the only Snowflake key a pull request sees (docs/deploying.md).
+         * The key-pair user of main's plans (`pipeline deploy --plan-only`), granted the stack's <PREFIX>_PLANNER role
+         * (sees every object, reads no row); its key lives in the `production` GitHub environment (docs/deploying.md).
          */
         planUser: z.string().optional(),
+        /**
+         * The key-pair user of pull requests' plans (`--plan-only --pull-request`): granted no role of the stack, it
+         * only logs in (role PUBLIC) while Terraform compares the change with the state (docs/deploying.md).
+         */
+        prPlanUser: z.string().optional(),
         database: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'database must be an upper-case identifier').default('SPOTIFY'),
         schema: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'schema must be an upper-case identifier').default('RAW'),
         warehouse: z.string().regex(/^[A-Z][A-Z0-9_]*$/).default('SPOTIFY_WH'),

@@ -15,6 +15,7 @@ import { SnowflakeProvider } from '@cdktf/provider-snowflake/lib/provider';
 import type { PipelineConfig } from '../config/pipeline-config';
 import { TABLES } from '../schemas/table-schemas';
 import { AnalyticsDatabase, FILE_FORMAT_NAME } from '../constructs/analytics-database';
+import { protectFromDestroy } from '../constructs/data-protection';
 import { ProcessedStage, STAGE_NAME } from '../constructs/processed-stage';
 import { SnowpipeErrorNotifications } from '../constructs/snowpipe-error-notifications';
 import { SnowpipeLoading, type PipeQueueEntry } from '../constructs/snowpipe-loading';
@@ -155,6 +156,7 @@ export class WarehouseStack extends PipelineStack {
     const dependsOn = [base.schema, base.warehouse, analystRole, ...this.views.views.map((v) => v.view)];
     this.dashboard = new StreamlitApp(this, 'dashboard', { database, schema, warehouse, analystRole: analystRole.name, deployRole: config.snowflake.role, dependsOn });
     this.access.plannerMayReadApp(this.dashboard);
+    protectFromDestroy(config, [base.database, base.schema, this.processedStage.stage, ...this.loading.tables.map((t) => t.table)]);
     this.notification = bucketNotification(this, props.storage, props.compute.startTransform.lambda.function.arn, this.loading.queueEntries());
 
     new TerraformOutput(this, 'storage_integration', { value: this.processedStage.integration.name });

@@ -79,6 +79,10 @@ class FakeTerraform {
       return { code: this.applied.has(stack!) ? 0 : 2, stdout: '', stderr: '' };
     }
     if (rest[0] === 'show') return ok(`Terraform will perform the following actions (${stack})`);
+    if (rest[0] === 'destroy') {
+      this.applied.delete(stack!);
+      return ok('Destroy complete!');
+    }
     if (rest[0] === 'apply') {
       const targeted = rest.some((a) => a.startsWith('-target='));
       if (!targeted) this.applied.set(stack!, this.outputsOf(stack!));
@@ -259,9 +263,53 @@ describe('pipeline deploy --plan-only / --apply-plans (CI)', () => {
     );
   });
 
+  it("a pull request's plan reads the state only (no refresh, no lock), as the pull-request planner that holds no role of the stack", async () => {
+    const { terraform, deps } = setup();
+    await runDeploy(config, options(), deps, ENV);
+    const withPrUser = { ...config, snowflake: { ...config.snowflake, prPlanUser: 'SPOTIFY_PIPELINE_PR_PLANNER' } };
+    await runDeploy(withPrUser, { ...options({ skipSynth: true, pullRequest: true }), mode: 'plan', dir: mkdtempSync(join(tmpdir(), 'plans-')) }, deps, ENV);
+    const plans = terraform.calls.filter((c) => c.args.includes('plan'));
+    expect(plans.map((c) => c.stack)).toEqual(['spotify-pipeline-dev-storage', 'spotify-pipeline-dev-compute', 'spotify-pipeline-dev-warehouse']);
+    for (const call of plans) {
+      expect(call.args).toEqual(expect.arrayContaining(['-refresh=false', '-lock=false']));
+      expect(call.args.some((a) => a.startsWith('-lock-timeout'))).toBe(false);
+      expect(call.env).toMatchObject({ SNOWFLAKE_USER: 'SPOTIFY_PIPELINE_PR_PLANNER', SNOWFLAKE_ROLE: 'PUBLIC' });
+    }
+  });
+
+  it("main's plan refreshes, under the lock, as the planner that sees every object", async () => {
+    const { terraform, deps } = setup();
+    await runDeploy(config, { ...options(), mode: 'plan', dir: mkdtempSync(join(tmpdir(), 'plans-')) }, deps, ENV);
+    const [plan] = terraform.calls.filter((c) => c.args.includes('plan'));
+    expect(plan.args).toContain('-lock-timeout=120s');
+    expect(plan.args.some((a) => a.startsWith('-refresh') || a.startsWith('-lock='))).toBe(false);
+  });
+
   it('needs a plan folder to apply', async () => {
     const { deps } = setup();
     await expect(runDeploy(config, { ...options({ skipSynth: true }), mode: 'apply-plans', dir: join(root, 'nope') }, deps, ENV)).rejects.toBeInstanceOf(DeployError);
+  });
+});
+
+describe('pipeline destroy (tear down on purpose)', () => {
+  it('refuses without --confirm naming the environment', async () => {
+    const { terraform, deps } = setup();
+    await expect(runDeploy(config, { ...options(), mode: 'destroy' }, deps, ENV)).rejects.toThrow(/pass --confirm dev/);
+    await expect(runDeploy(config, { ...options(), mode: 'destroy', confirm: 'prod' }, deps, ENV)).rejects.toThrow(/pass --confirm dev/);
+    expect(terraform.calls).toEqual([]);
+  });
+
+  it("synthesises with the data protection lifted, then destroys warehouse, compute and storage in that order", async () => {
+    const { terraform, deps } = setup();
+    await runDeploy(config, options(), deps, ENV);
+    await runDeploy(config, { ...options(), mode: 'destroy', confirm: 'dev' }, deps, ENV);
+    const synths = terraform.calls.filter((c) => c.command === 'npx');
+    expect(synths.at(-1)!.env).toMatchObject({ PIPELINE_ALLOW_DESTROY: '1', PIPELINE_ENV: 'dev' });
+    expect(synths[0].env.PIPELINE_ALLOW_DESTROY).toBeUndefined();
+    expect(terraform.terraformCalls().filter((c) => c.includes(' destroy'))).toEqual(
+      ['warehouse', 'compute', 'storage'].map((k) => `${k} destroy -input=false -no-color -lock-timeout=120s -auto-approve`),
+    );
+    expect(terraform.applied.size).toBe(0);
   });
 });
 

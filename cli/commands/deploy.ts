@@ -9,7 +9,13 @@
  *   failures: a stage created before its role is assumable, and a view read before the warehouse exists. Every
  *   step is idempotent, so running it again finishes or confirms a deploy.
  * - `pipeline deploy --plan-only --out DIR`: plans each stack into DIR/<stack>.tfplan (+ .txt, summary.json), and
- *   skips, saying why, a stack whose inputs (the outputs of the stacks before it) do not exist yet.
+ *   skips, saying why, a stack whose inputs (the outputs of the stacks before it) do not exist yet. This is main's
+ *   plan, made by the planner identities (snowflake.planUser, <PREFIX>_PLANNER: sees every object it refreshes).
+ * - `pipeline deploy --plan-only --pull-request`: a pull request's plan. It compares the change with the recorded
+ *   state and reads nothing else (`-refresh=false`, `-lock=false`), so its identities need the state and nothing
+ *   more: no object of the stacks, no data, no lock (docs/deploying.md, "Pull requests see plans, not data").
+ * - `pipeline destroy --confirm ENV`: tears the environment down on purpose, stacks in reverse order; it synthesises
+ *   with PIPELINE_ALLOW_DESTROY=1, which lifts prod's prevent_destroy (constructs/data-protection.ts).
  * - `pipeline deploy --apply-plans DIR`: applies exactly those plan files, in order (the reviewed plan, nothing
  *   re-planned), and refuses one whose inputs changed since it was made.
  *
@@ -21,6 +27,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig, resourceNames, type PipelineConfig } from '../../config/pipeline-config';
+import { ALLOW_DESTROY_ENV } from '../../constructs/data-protection';
 import { STACK_ORDER, stackName, type StackKind } from '../../stacks/stack-names';
 
 export { STACK_ORDER, stackName, type StackKind };
@@ -62,6 +69,18 @@ export interface DeployOptions {
   waitMinutes: number;
   /** Seconds between probes of the storage integration. */
   probeIntervalSeconds: number;
+  /** A pull request's plan: no refresh, no lock, the pull-request identities (see the module comment). Default: false. */
+  pullRequest?: boolean;
+}
+
+/** Who Terraform runs as: the deploy identity, main's planner, or the pull-request planner. */
+export type TerraformIdentity = 'deploy' | 'plan' | 'pr-plan';
+
+/** The Snowflake role of each identity; the pull-request planner's user holds no role of the stack at all. */
+function snowflakeRole(config: PipelineConfig, identity: TerraformIdentity): string | undefined {
+  if (identity === 'deploy') return config.snowflake.role;
+  if (identity === 'pr-plan') return 'PUBLIC';
+  return config.snowflake.planUser ? `${resourceNames(config).snowflakePrefix}_PLANNER` : undefined;
 }
 
 export class DeployError extends Error {
@@ -72,11 +91,10 @@ export class DeployError extends Error {
 }
 
 /** The environment Terraform runs with: the Snowflake identity from the configuration unless already set. */
-export function terraformEnv(config: PipelineConfig, base: NodeJS.ProcessEnv, identity: 'deploy' | 'plan' = 'deploy'): NodeJS.ProcessEnv {
+export function terraformEnv(config: PipelineConfig, base: NodeJS.ProcessEnv, identity: TerraformIdentity = 'deploy'): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...base, CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATION: '1' };
-  const names = resourceNames(config);
-  const user = identity === 'plan' ? config.snowflake.planUser : config.snowflake.user;
-  const role = identity === 'plan' ? (config.snowflake.planUser ? `${names.snowflakePrefix}_PLANNER` : undefined) : config.snowflake.role;
+  const user = { deploy: config.snowflake.user, plan: config.snowflake.planUser, 'pr-plan': config.snowflake.prPlanUser }[identity];
+  const role = snowflakeRole(config, identity);
   if (!env.SNOWFLAKE_USER && user) env.SNOWFLAKE_USER = user;
   if (!env.SNOWFLAKE_ROLE && role) env.SNOWFLAKE_ROLE = role;
   // The provider reads the key's text; the CLI's own convention is a file path. Accept either.
@@ -126,7 +144,7 @@ class Deployer {
     private readonly options: DeployOptions,
     private readonly deps: DeployDeps,
     baseEnv: NodeJS.ProcessEnv,
-    identity: 'deploy' | 'plan',
+    identity: TerraformIdentity,
   ) {
     this.env = terraformEnv(config, baseEnv, identity);
   }
@@ -152,7 +170,7 @@ class Deployer {
     return result;
   }
 
-  async prepare(): Promise<void> {
+  async prepare(synthEnv: NodeJS.ProcessEnv = {}): Promise<void> {
     checkPrerequisites(this.config, this.env, this.options.stacks);
     const version = await this.deps.run('terraform', ['version', '-json'], { env: this.env });
     if (version.code !== 0) throw new DeployError('terraform is not on PATH: install Terraform 1.10 or later (S3 native state locking needs it).');
@@ -160,7 +178,7 @@ class Deployer {
       this.deps.log(`Synthesising the ${this.config.environment} stacks into ${this.options.outdir}/ ...`);
       const synth = await this.deps.run('npx', ['cdktf', 'synth', '--output', this.options.outdir], {
         cwd: this.options.root,
-        env: { ...this.env, PIPELINE_ENV: this.config.environment },
+        env: { ...this.env, PIPELINE_ENV: this.config.environment, ...synthEnv },
       });
       if (synth.code !== 0) throw new DeployError(`cdktf synth failed:\n${synth.stderr || synth.stdout}`);
     }
@@ -269,7 +287,10 @@ class Deployer {
         continue;
       }
       const planFile = resolve(outDir, `${kind}.tfplan`);
-      const planned = await this.terraform(kind, ['plan', '-input=false', '-no-color', '-lock-timeout=120s', '-detailed-exitcode', `-out=${planFile}`]);
+      // A pull request's plan reads the state only: what its change does to the recorded objects (main's plan,
+      // which is the one applied, refreshes them). Without a lock it can neither wait for nor block an apply.
+      const reads = this.options.pullRequest ? ['-refresh=false', '-lock=false'] : ['-lock-timeout=120s'];
+      const planned = await this.terraform(kind, ['plan', '-input=false', '-no-color', ...reads, '-detailed-exitcode', `-out=${planFile}`]);
       if (planned.code === 1) throw new DeployError(`terraform plan of ${name} failed.\n${explainFailure(planned)}`);
       const shown = await this.must(kind, 'terraform show', ['show', '-no-color', planFile]);
       writeFileSync(join(outDir, `${kind}.txt`), shown.stdout);
@@ -302,6 +323,16 @@ class Deployer {
       this.deps.log(`\n== ${name}: applying the reviewed plan`);
       await this.must(kind, 'terraform apply of the saved plan', ['apply', '-input=false', '-no-color', '-lock-timeout=120s', resolve(planDir, `${kind}.tfplan`)], true);
     }
+  }
+
+  /** Destroys the stacks in reverse deploy order (the data protection was lifted at synth, see prepare). */
+  async destroy(): Promise<void> {
+    for (const kind of [...this.options.stacks].reverse()) {
+      this.deps.log(`\n== ${stackName(this.config, kind)}: destroy`);
+      await this.init(kind);
+      await this.must(kind, 'terraform destroy', ['destroy', '-input=false', '-no-color', '-lock-timeout=120s', ...(this.options.autoApprove ? ['-auto-approve'] : [])], true);
+    }
+    this.deps.log(`\nDestroyed: ${[...this.options.stacks].reverse().map((k) => stackName(this.config, k)).join(', ')}.`);
   }
 }
 
@@ -383,14 +414,27 @@ export async function validateIntegration(
   }
 }
 
+/** The identity of each mode: plans by the planners, everything that changes something by the deploy identity. */
+export function identityOf(mode: 'apply' | 'plan' | 'apply-plans' | 'destroy', pullRequest = false): TerraformIdentity {
+  if (mode !== 'plan') return 'deploy';
+  return pullRequest ? 'pr-plan' : 'plan';
+}
+
 export async function runDeploy(
   config: PipelineConfig,
-  options: DeployOptions & { mode: 'apply' | 'plan' | 'apply-plans'; dir?: string },
+  options: DeployOptions & { mode: 'apply' | 'plan' | 'apply-plans' | 'destroy'; dir?: string; confirm?: string },
   deps: DeployDeps,
   baseEnv: NodeJS.ProcessEnv = process.env,
 ): Promise<Record<string, PlanSummary> | void> {
-  const deployer = new Deployer(config, options, deps, baseEnv, options.mode === 'plan' ? 'plan' : 'deploy');
-  await deployer.prepare();
+  if (options.mode === 'destroy' && options.confirm !== config.environment) {
+    throw new DeployError(
+      `pipeline destroy deletes the ${config.environment} stacks, and in prod the Snowflake database, tables and stage with their loaded ` +
+        `history: pass --confirm ${config.environment} to say you mean it (docs/deploying.md, "Tear down").`,
+    );
+  }
+  const deployer = new Deployer(config, options, deps, baseEnv, identityOf(options.mode, options.pullRequest));
+  await deployer.prepare(options.mode === 'destroy' ? { [ALLOW_DESTROY_ENV]: '1' } : {});
+  if (options.mode === 'destroy') return deployer.destroy();
   if (options.mode === 'plan') return deployer.plan(options.dir!);
   if (options.mode === 'apply-plans') return deployer.applyPlans(options.dir!);
   return deployer.deploy();
@@ -404,25 +448,41 @@ export function parseStacks(value: string | undefined): StackKind[] {
   return STACK_ORDER.filter((s) => wanted.includes(s));
 }
 
+/** What the real commands run with: the terraform CLI, Snowflake over snowflake-sdk, the wall clock. */
+function realDeps(config: PipelineConfig, env: NodeJS.ProcessEnv): DeployDeps {
+  return {
+    run: spawnRunner,
+    probe: snowflakeProbe(config, env),
+    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    now: () => Date.now(),
+    log: (line) => process.stdout.write(`${line}\n`),
+  };
+}
+
+type DeployFlags = { yes?: boolean; stacks?: string; planOnly?: boolean; pullRequest?: boolean; out: string; applyPlans?: string; skipSynth?: boolean; waitMinutes: string };
+
 export function register(program: Command): void {
+  const root = resolve(__dirname, '..', '..');
   program
     .command('deploy')
     .description('Deploy the stacks to AWS and Snowflake in order (storage, compute, warehouse); safe to run again')
     .option('--yes', 'apply without asking for confirmation (terraform -auto-approve)')
     .option('--stacks <list>', 'only these stacks, e.g. warehouse (comma-separated; always applied in deploy order)')
-    .option('--plan-only', 'plan each stack into --out (CI); skip a stack whose inputs do not exist yet')
+    .option('--plan-only', "plan each stack into --out (CI, main's plan); skip a stack whose inputs do not exist yet")
+    .option('--pull-request', "with --plan-only: a pull request's plan, against the state only (no refresh, no lock)")
     .option('--out <dir>', 'where --plan-only writes <stack>.tfplan, <stack>.txt and summary.json', 'plans')
     .option('--apply-plans <dir>', 'apply the saved plans of this folder, in order (CI, after review)')
     .option('--skip-synth', 'use the stacks already in cdktf.out (the plan artifact)')
     .option('--wait-minutes <n>', 'how long to wait for Snowflake to be able to use its IAM role', '5')
-    .action(async (opts: { yes?: boolean; stacks?: string; planOnly?: boolean; out: string; applyPlans?: string; skipSynth?: boolean; waitMinutes: string }) => {
+    .action(async (opts: DeployFlags) => {
       const config = loadConfig(program.opts().env);
       const waitMinutes = Number(opts.waitMinutes);
       if (!(waitMinutes > 0 && waitMinutes <= 60)) throw new Error(`--wait-minutes must be between 1 and 60 (got "${opts.waitMinutes}")`);
       if (opts.planOnly && opts.applyPlans) throw new Error('--plan-only and --apply-plans are two steps: run them separately.');
-      const root = resolve(__dirname, '..', '..');
+      if (opts.pullRequest && !opts.planOnly) throw new Error('--pull-request goes with --plan-only: a pull request plans, it never applies.');
       const absolute = (dir: string) => (isAbsolute(dir) ? dir : resolve(process.cwd(), dir));
-      const env = terraformEnv(config, process.env, opts.planOnly ? 'plan' : 'deploy');
+      const mode = opts.planOnly ? 'plan' : opts.applyPlans ? 'apply-plans' : 'apply';
+      const env = terraformEnv(config, process.env, identityOf(mode, opts.pullRequest));
       await runDeploy(
         config,
         {
@@ -433,16 +493,26 @@ export function register(program: Command): void {
           skipSynth: Boolean(opts.skipSynth),
           waitMinutes,
           probeIntervalSeconds: 15,
-          mode: opts.planOnly ? 'plan' : opts.applyPlans ? 'apply-plans' : 'apply',
+          pullRequest: Boolean(opts.pullRequest),
+          mode,
           dir: opts.planOnly ? absolute(opts.out) : opts.applyPlans ? absolute(opts.applyPlans) : undefined,
         },
-        {
-          run: spawnRunner,
-          probe: snowflakeProbe(config, env),
-          sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-          now: () => Date.now(),
-          log: (line) => process.stdout.write(`${line}\n`),
-        },
+        realDeps(config, env),
+      );
+    });
+  program
+    .command('destroy')
+    .description("Tear the environment's stacks down on purpose, in reverse order (lifts prod's protection of Snowflake data)")
+    .requiredOption('--confirm <env>', 'the environment name again, e.g. --confirm prod')
+    .option('--yes', 'destroy without asking for confirmation (terraform -auto-approve)')
+    .option('--stacks <list>', 'only these stacks (comma-separated; always destroyed in reverse deploy order)')
+    .action(async (opts: { confirm: string; yes?: boolean; stacks?: string }) => {
+      const config = loadConfig(program.opts().env);
+      const env = terraformEnv(config, process.env, 'deploy');
+      await runDeploy(
+        config,
+        { root, outdir: 'cdktf.out', stacks: parseStacks(opts.stacks), autoApprove: Boolean(opts.yes), skipSynth: false, waitMinutes: 5, probeIntervalSeconds: 15, mode: 'destroy', confirm: opts.confirm },
+        realDeps(config, env),
       );
     });
 }
