@@ -172,6 +172,22 @@ export const PipelineConfigSchema = z
       })
       .prefault({}),
 
+    /**
+     * The GitHub repository whose workflow plans and deploys this environment: when set, the storage stack creates
+     * its two AWS roles (pull-request planner, production deploy role; constructs/github-ci-identities.ts).
+     * Needs aws.stateBackend. Default: none (no CI roles).
+     */
+    ci: z
+      .object({
+        /** `owner/name`. Required. */
+        githubRepository: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'githubRepository must be "owner/name"'),
+        /** The GitHub environment whose jobs may deploy. */
+        deployEnvironment: z.string().default('production'),
+        /** One GitHub OIDC provider per AWS account: false in the environment that shares another's. */
+        createOidcProvider: z.boolean().default(true),
+      })
+      .optional(),
+
     local: z
       .object({
         /** A folder laid out like the bucket (raw/, processed/, rejects/). */

@@ -14,7 +14,8 @@ import { BUCKET_PREFIXES } from '../schemas/raw-documents';
 import type { PipelineBucket } from '../constructs/context';
 import { SecureBucket, type PrefixLifecycle } from '../constructs/secure-bucket';
 import { skipCheck } from '../constructs/checkov';
-import { PipelineStack } from './common';
+import { GithubCiIdentities, type GithubCiIdentitiesProps } from '../constructs/github-ci-identities';
+import { PipelineStack, pipelineContext } from './common';
 
 /**
  * The tag the Glue job puts on every object of a transform attempt that a later commit of the same run superseded
@@ -78,11 +79,24 @@ function explainBucketChecks(bucket: SecureBucket['bucket'], config: PipelineCon
   );
 }
 
+/** The CI roles' view of the configuration (ci needs the state bucket: the pull-request planner reads only that). */
+function githubCiProps(config: PipelineConfig): GithubCiIdentitiesProps {
+  const backend = config.aws.stateBackend;
+  if (!config.ci || !backend) {
+    throw new Error(`ci.githubRepository needs aws.stateBackend in the ${config.environment} configuration: CI plans against remote state.`);
+  }
+  const { githubRepository: repository, deployEnvironment, createOidcProvider } = config.ci;
+  const state = { bucket: backend.bucket, keyPrefix: `${backend.keyPrefix}/${config.environment}` };
+  return { context: pipelineContext(config), repository, deployEnvironment, createOidcProvider, state };
+}
+
 export class StorageStack extends PipelineStack {
   readonly dataBucket: SecureBucket;
   /** The bucket as the constructs of later stacks use it: configured name, reference, key prefixes. */
   readonly bucket: PipelineBucket;
   readonly glueDatabase: GlueCatalogDatabase;
+  /** The GitHub workflow's AWS roles, when ci.githubRepository is configured. */
+  readonly githubCi?: GithubCiIdentities;
 
   constructor(scope: Construct, config: PipelineConfig) {
     super(scope, 'storage', config);
@@ -98,6 +112,7 @@ export class StorageStack extends PipelineStack {
       description: `Processed (silver) Spotify tables of ${config.project} ${config.environment}, filled by the crawler.`,
       locationUri: `s3://${this.names.bucket}/${BUCKET_PREFIXES.processed}`,
     });
+    if (config.ci) this.githubCi = new GithubCiIdentities(this, 'github-ci', githubCiProps(config));
     new TerraformOutput(this, 'bucket_name', { value: this.dataBucket.bucket.bucket });
     new TerraformOutput(this, 'glue_database', { value: this.glueDatabase.name });
   }

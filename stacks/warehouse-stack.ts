@@ -64,8 +64,8 @@ function snowflakeProvider(scope: Construct, config: PipelineConfig): SnowflakeP
     organizationName: requireSnowflake(config, 'organizationName'),
     accountName: requireSnowflake(config, 'accountName'),
     // No user or role here: the provider reads SNOWFLAKE_USER and SNOWFLAKE_ROLE from the environment. A saved
-    // plan keeps the provider block, so a plan made by the read-only planner (pull requests) can be applied by
-    // the deploy user (`pipeline deploy` sets both from snowflake.user / snowflake.role; docs/deploying.md).
+    // plan keeps the provider block, so main's plan, made by the planner, can be applied by the deploy user
+    // (`pipeline deploy` sets both from the configuration; docs/deploying.md, section 9).
     authenticator: 'SNOWFLAKE_JWT',
     previewFeaturesEnabled: SNOWFLAKE_PREVIEW_FEATURES,
     // Reading a view queries POLICY_REFERENCES, which fails with "No active warehouse selected" without a
