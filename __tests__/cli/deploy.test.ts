@@ -328,6 +328,11 @@ describe('helpers', () => {
     expect(await validateIntegration(async () => Promise.reject(new Error('Integration I does not exist')), 'I', 's3://b/p/')).toEqual({ ok: false, detail: 'Integration I does not exist' });
   });
 
+  it("explains a plan stopped by prod's protection of Snowflake data", () => {
+    const stderr = 'Error: Instance cannot be destroyed\n  on cdk.tf.json line 812: resource "snowflake_table" "snowpipe_tracks_table"';
+    expect(explainFailure({ code: 1, stdout: '', stderr })).toMatch(/prevent_destroy[\s\S]*pipeline destroy --confirm prod/);
+  });
+
   it('explains a stale state lock and expired AWS credentials', () => {
     expect(explainFailure({ code: 1, stdout: '', stderr: 'Error: Error acquiring the state lock' })).toMatch(/force-unlock/);
     expect(explainFailure({ code: 1, stdout: '', stderr: 'ExpiredToken: the security token included in the request is expired' })).toMatch(/log in again/);

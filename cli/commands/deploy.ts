@@ -356,6 +356,13 @@ export function explainFailure(result: CommandResult): string {
     );
   }
   if (/No active warehouse selected/i.test(text)) hints.push('The stack warehouse did not exist in this session yet: run `pipeline deploy` again.');
+  if (/Instance cannot be destroyed/i.test(text)) {
+    hints.push(
+      "The change would drop or replace one of prod's Snowflake objects that hold data (database, schema, a loaded table, the processed " +
+        'stage), which carry prevent_destroy. Change it without replacing it, or migrate it on purpose; `pipeline destroy --confirm prod` ' +
+        'tears everything down (docs/deploying.md, section 10).',
+    );
+  }
   if (/Error acquiring the state lock|PreconditionFailed[^]*tflock/i.test(text)) {
     hints.push('Another plan or apply holds the state lock; wait for it, or remove a stale lock with `terraform force-unlock`.');
   }
