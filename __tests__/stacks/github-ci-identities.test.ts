@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { Testing } from 'cdktf';
 import { join } from 'node:path';
 import { loadConfig, resourceNames } from '../../config/pipeline-config';
 import { GITHUB_OIDC_HOST, pullRequestPlannerStatements } from '../../constructs/github-ci-identities';
+import { StorageStack } from '../../stacks/storage-stack';
 import { allows, findResource, resources, rolePolicy, statements, synthPipeline, type Synthesised } from './synth-helper';
 
 /**
@@ -55,7 +57,14 @@ describe('the GitHub workflow roles (prod, ci.githubRepository set)', () => {
 
   it('exist only where configured: dev has no CI roles', () => {
     const dev = synthPipeline(loadConfig('dev'));
-    expect(resources(dev.storage, 'aws_iam_role')).toEqual([]);
+    expect(resources(dev.storage, 'aws_iam_role').filter((r) => /github/.test(r.name))).toEqual([]);
+    expect(resources(dev.storage, 'aws_iam_openid_connect_provider')).toEqual([]);
+  });
+
+  it('refuses a repository without a state bucket to read, or a repository that is not owner/name, saying what to fix', () => {
+    const prod = loadConfig('prod');
+    expect(() => new StorageStack(Testing.app(), { ...prod, aws: { ...prod.aws, stateBackend: undefined } })).toThrow(/ci\.githubRepository needs aws\.stateBackend/);
+    expect(() => new StorageStack(Testing.app(), { ...prod, ci: { ...prod.ci!, githubRepository: 'spotify-pipeline' } })).toThrow(/must be "owner\/name"/);
   });
 
   it("docs/deploying.md gives the pull-request planner's exact policy", () => {
