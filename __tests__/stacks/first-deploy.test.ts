@@ -1,15 +1,24 @@
 /**
- * What a first real deploy (and its first week) would trip over, read from the synthesised JSON: each block pins
- * one thing a first deploy to a real account found wrong (docs/architecture.md says why each is shaped so). dev runs without a customer-managed
+ * What a first real deploy (and its first week, and the second deploy: blocks 10-12) would trip over, read from the
+ * synthesised JSON: each block pins one thing a deploy to a real account found wrong (docs/architecture.md says why each is shaped so). dev runs without a customer-managed
  * KMS key, prod with one (aws.customerManagedKey), so both shapes are checked where the key matters.
  */
 import { loadConfig, parseConfig, resourceNames } from '../../config/pipeline-config';
 import { TABLES } from '../../schemas/table-schemas';
 import { SNOWFLAKE_PREVIEW_FEATURES } from '../../stacks/warehouse-stack';
-import { Testing } from 'cdktf';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TerraformStack, Testing } from 'cdktf';
+import { Database } from '@cdktf/provider-snowflake/lib/database';
+import { SnowflakeProvider } from '@cdktf/provider-snowflake/lib/provider';
 import { checkovSkips } from '../../constructs/checkov';
+import { ALLOW_DESTROY_ENV, protectFromDestroy } from '../../constructs/data-protection';
+import { GITHUB_OIDC_HOST, pullRequestPlannerStatements } from '../../constructs/github-ci-identities';
+import { PLANNER_READS, PLANNER_SESSION_WAREHOUSE_PRIVILEGE, plannerPrivilegeFor } from '../../constructs/planner-reads';
+import { StorageStack } from '../../stacks/storage-stack';
+import { plannerGrants, resolver, targetsOf, type Covered } from './planner-grants';
 import { buildPipelineApp } from '../../stacks/app';
-import { addressOf, findResource, named, refTo, resources, rolePolicy, statements, synthPipeline, testBundles, type Statement, type Synthesised, type TfJson } from './synth-helper';
+import { addressOf, allows, findResource, named, refTo, resources, rolePolicy, statements, synthPipeline, testBundles, type Statement, type Synthesised, type TfJson } from './synth-helper';
 
 const ACCOUNT = '123456789012';
 const REGION = 'eu-west-1';
@@ -253,6 +262,107 @@ describe.each([
     });
   });
 
+  describe("10. main's plan sees every object it refreshes (the planner role, constructs/planner-reads.ts)", () => {
+    // Issue 18, item 1: a read that cannot see an object plans to create it, and the apply fails "already exists".
+    let planner: string;
+    let grants: Covered[];
+    beforeAll(() => {
+      planner = `${names.snowflakePrefix}_PLANNER`;
+      grants = plannerGrants(s.warehouse, planner);
+    });
+
+    it('every Snowflake resource type of the stack is in the table of reads', () => {
+      const types = Object.keys(s.warehouse.resource).filter((t) => t.startsWith('snowflake_'));
+      expect(types.filter((t) => !PLANNER_READS[t])).toEqual([]);
+    });
+
+    it('holds, on every object, the privilege its read needs', () => {
+      const missing: string[] = [];
+      for (const [type, byId] of Object.entries(s.warehouse.resource)) {
+        if (!type.startsWith('snowflake_')) continue;
+        for (const [id, r] of Object.entries(byId)) {
+          const privilege = plannerPrivilegeFor(type, r);
+          if (!privilege) continue;
+          const targets = targetsOf(s.warehouse, type, r);
+          if (!grants.some((g) => g.privilege === privilege && targets.includes(g.on))) missing.push(`${privilege} on ${type}.${id} (${targets[0]})`);
+        }
+      }
+      expect(missing).toEqual([]);
+    });
+
+    it("has a running warehouse in its session (the views' reads call table functions)", () => {
+      expect(s.warehouse.provider!.snowflake[0].warehouse).toBe(s.config.snowflake.warehouse);
+      expect(grants).toContainEqual({ privilege: PLANNER_SESSION_WAREHOUSE_PRIVILEGE, on: `ACCOUNT:WAREHOUSE:${s.config.snowflake.warehouse}` });
+    });
+
+    it('reads no row: no SELECT, no role of another, nothing it could change with', () => {
+      expect(grants.map((g) => g.privilege).filter((p) => !['USAGE', 'READ', 'REFERENCES', 'MONITOR'].includes(p))).toEqual([]);
+      const resolve = resolver(s.warehouse);
+      expect(resources(s.warehouse, 'snowflake_grant_account_role').filter((g) => resolve(g.parent_role_name) === planner)).toEqual([]);
+    });
+  });
+
+  describe('11. Snowflake objects that hold data are protected from an accidental destroy in prod', () => {
+    it(customerManagedKey ? 'prod: database, schema, every loaded table and the processed stage carry prevent_destroy, nothing else' : 'dev: nothing is protected', () => {
+      const marked = Object.entries(s.warehouse.resource).flatMap(([type, byId]) =>
+        Object.values(byId).filter((r) => r.lifecycle?.prevent_destroy === true).map((r) => ({ type, r })),
+      );
+      if (env === 'dev') {
+        expect(marked).toEqual([]);
+        return;
+      }
+      const count = (type: string) => marked.filter((m) => m.type === type).length;
+      expect(count('snowflake_database')).toBe(1);
+      expect(count('snowflake_schema')).toBe(1);
+      expect(count('snowflake_table')).toBe(resources(s.warehouse, 'snowflake_table').length);
+      expect(marked.filter((m) => m.type === 'snowflake_stage').map((m) => m.r.url)).toEqual([expect.stringMatching(/^s3:\/\/.+\/processed\/$/)]);
+      // The dashboard's stage, the views and the pipes are rebuilt from the repository: replacing them loses nothing.
+      expect(new Set(marked.map((m) => m.type))).toEqual(new Set(['snowflake_database', 'snowflake_schema', 'snowflake_table', 'snowflake_stage']));
+    });
+  });
+
+  describe('12. pull requests see plans, not data: the GitHub workflow roles (prod sets ci.githubRepository)', () => {
+    const REPO = 'my-org/spotify-pipeline';
+    const role = (suffix: string) => findResource(s.storage, 'aws_iam_role', (r) => r.name === `${names.prefix}-github-${suffix}`);
+    const trustCondition = (suffix: string) => statements(role(suffix).assume_role_policy).map((st) => st.Condition);
+    const oidc = (sub: string) => ({ StringEquals: { [`${GITHUB_OIDC_HOST}:aud`]: 'sts.amazonaws.com', [`${GITHUB_OIDC_HOST}:sub`]: sub } });
+
+    it(env === 'prod' ? 'creates the GitHub OIDC provider and the two roles' : 'dev: no CI roles', () => {
+      const github = resources(s.storage, 'aws_iam_role').filter((r) => /-github-/.test(r.name)).map((r) => r.name);
+      if (env === 'dev') {
+        expect(github).toEqual([]);
+        expect(resources(s.storage, 'aws_iam_openid_connect_provider')).toEqual([]);
+        return;
+      }
+      expect(github.sort()).toEqual([`${names.prefix}-github-deploy`, `${names.prefix}-github-pr-plan`]);
+      expect(findResource(s.storage, 'aws_iam_openid_connect_provider')).toMatchObject({ url: `https://${GITHUB_OIDC_HOST}`, client_id_list: ['sts.amazonaws.com'] });
+    });
+
+    // The roles exist in prod only (dev has no ci.githubRepository): their trust and grants are prod's tests.
+    if (env !== 'prod') return;
+    it('trusts the pull-request planner only for pull_request runs of the repository, and lets it read only the state', () => {
+      expect(trustCondition('pr-plan')).toEqual([oidc(`repo:${REPO}:pull_request`)]);
+      expect(statements(role('pr-plan').assume_role_policy)[0]).toMatchObject({
+        Action: 'sts:AssumeRoleWithWebIdentity',
+        Principal: { Federated: expect.stringContaining('aws_iam_openid_connect_provider.') },
+      });
+      const p = rolePolicy(s.storage, `${names.prefix}-github-pr-plan`);
+      const state = 'arn:aws:s3:::my-terraform-state/spotify-pipeline/prod';
+      for (const kind of ['storage', 'compute', 'warehouse']) expect(allows(p, 's3:GetObject', `${state}/${kind}.tfstate`)).toBe(true);
+      expect(allows(p, 's3:GetObject', 'arn:aws:s3:::my-terraform-state/spotify-pipeline/dev/storage.tfstate')).toBe(false);
+      for (const k of ['raw/extract_date=2026-11-23/run_id=r/_manifest.json', 'processed/tracks/x.parquet', 'rejects/x.json', 'claims/extract/x', 'artifacts/glue/x.py']) {
+        expect(allows(p, 's3:GetObject', `arn:aws:s3:::${names.bucket}/${k}`)).toBe(false);
+      }
+      // Listing the state bucket and reading state, nothing else: no lock written, no secret, no log, no queue.
+      expect(p.flatMap((st) => [st.Action].flat()).sort()).toEqual(['s3:GetObject', 's3:ListBucket']);
+    });
+
+    it('trusts the deploy role only for jobs of the production GitHub environment', () => {
+      expect(trustCondition('deploy')).toEqual([oidc(`repo:${REPO}:environment:production`)]);
+      expect(resources(s.storage, 'aws_iam_role_policy_attachment').map((a) => a.policy_arn)).toEqual(['arn:aws:iam::aws:policy/AdministratorAccess']);
+    });
+  });
+
   describe('cost: the customer-managed key is configuration', () => {
     it(customerManagedKey ? 'prod: one pipeline key encrypts logs, secret, queue and topic' : 'dev: no customer-managed key, AWS-managed encryption instead', () => {
       expect(resources(s.compute, 'aws_kms_key')).toHaveLength(customerManagedKey ? 1 : 0);
@@ -290,5 +400,40 @@ describe('cost: the catalog crawler is configuration', () => {
       'detail-type': ['Glue Job State Change'],
       detail: { jobName: ['spotify-pipeline-dev-transform'], state: ['FAILED', 'TIMEOUT', 'ERROR'] },
     });
+  });
+});
+
+describe('issue 18: tearing down on purpose, the CI roles refuse bad configuration, the docs give the tables', () => {
+  it(`lifts prevent_destroy for one synth with ${ALLOW_DESTROY_ENV}=1 (what \`pipeline destroy\` sets), keeping other lifecycle settings`, () => {
+    const synthWith = (env: NodeJS.ProcessEnv) => {
+      const stack = new TerraformStack(Testing.app(), 'protection');
+      new SnowflakeProvider(stack, 'snowflake', {});
+      const db = new Database(stack, 'db', { name: 'X', lifecycle: { ignoreChanges: ['comment'] } });
+      protectFromDestroy(loadConfig('prod'), [db], env);
+      return JSON.parse(Testing.synth(stack)).resource.snowflake_database.db.lifecycle;
+    };
+    expect(synthWith({})).toEqual({ ignore_changes: ['comment'], prevent_destroy: true });
+    expect(synthWith({ [ALLOW_DESTROY_ENV]: '1' })).toEqual({ ignore_changes: ['comment'] });
+  });
+
+  it('refuses CI roles without a state bucket to read, or for a repository that is not owner/name, saying what to fix', () => {
+    const prod = loadConfig('prod');
+    expect(() => new StorageStack(Testing.app(), { ...prod, aws: { ...prod.aws, stateBackend: undefined } })).toThrow(/ci\.githubRepository needs aws\.stateBackend/);
+    expect(() => new StorageStack(Testing.app(), { ...prod, ci: { ...prod.ci!, githubRepository: 'spotify-pipeline' } })).toThrow(/must be "owner\/name"/);
+  });
+
+  const docs = readFileSync(join(__dirname, '..', '..', 'docs', 'deploying.md'), 'utf8');
+  it("docs/deploying.md gives the pull-request planner's exact policy", () => {
+    for (const statement of pullRequestPlannerStatements({ bucket: '<state-bucket>', keyPrefix: 'spotify-pipeline/prod' })) {
+      expect(docs).toContain(JSON.stringify({ Effect: 'Allow', ...statement }));
+    }
+  });
+
+  it("docs/deploying.md gives the planner's table of reads: one row per resource type, with its privilege", () => {
+    for (const [type, requirement] of Object.entries(PLANNER_READS)) {
+      const row = docs.split('\n').find((line) => line.startsWith(`| \`${type}\` |`));
+      expect(row).toBeDefined();
+      if (typeof requirement.privilege === 'string') expect(row).toContain(`**${requirement.privilege}**`);
+    }
   });
 });
