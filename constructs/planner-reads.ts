@@ -6,9 +6,9 @@
  * and the SDK calls it makes). Why it matters: a read that cannot see an object marks it "removed", the plan then
  * proposes to create it, and applying that plan fails with "already exists" for every type whose create is a
  * CREATE (stage, app, view, table...). Grants are the exception: their create is a GRANT, which Snowflake repeats
- * without error. `__tests__/stacks/planner-reads.test.ts` checks that every Snowflake resource type in the
+ * without error. `__tests__/stacks/first-deploy.test.ts` (block 10) checks that every Snowflake resource type in the
  * synthesised stack has an entry here and that the planner role is granted what the entry says on every object.
- * docs/deploying.md ("What the planner may read") is this table in prose.
+ * docs/deploying.md ("What the planner may read") gives the same table.
  */
 
 /** The privilege the planner needs on one object of a type, or null when the read needs none on the object. */
