@@ -193,13 +193,23 @@ function schedulerRole(scope: Construct, context: PipelineContext, functionArn: 
       { Sid: 'DeadLetter', Action: ['sqs:SendMessage'], Resource: [failureQueueArn] },
       ...(kmsKeyArn
         ? [
-            // The schedules' input is encrypted with the pipeline key; the Scheduler decrypts it with this role,
-            // and only the Scheduler may: the same key protects the Spotify secret.
+            // The schedules' input is encrypted with the pipeline key; the Scheduler decrypts it with this role.
+            // The same key protects the Spotify secret, so the grant holds only through the Scheduler
+            // (kms:ViaService) or for the input of this pipeline's own schedules (the encryption context Scheduler
+            // binds to it): an execution role's own calls carry no kms:ViaService, and neither form opens the secret.
             {
               Sid: 'ScheduleInputKey',
               Action: ['kms:Decrypt'],
               Resource: [kmsKeyArn],
               Condition: { StringEquals: { 'kms:ViaService': `scheduler.${context.region}.amazonaws.com` } },
+            },
+            {
+              Sid: 'ScheduleInputKeyContext',
+              Action: ['kms:Decrypt'],
+              Resource: [kmsKeyArn],
+              Condition: {
+                ArnLike: { 'kms:EncryptionContext:aws:scheduler:schedule-arn': `arn:aws:scheduler:${context.region}:${context.accountId}:schedule/*/${context.prefix}-*` },
+              },
             },
             // Dead letters go to the queue encrypted with the same key: through SQS only.
             {

@@ -224,12 +224,19 @@ describe.each([
       expect(lines.filter((l) => !l.startsWith('kms:'))).toEqual(
         [`lambda:InvokeFunction ${refTo(s.compute, 'aws_lambda_function', 'arn', (f) => f.function_name === names.extractFunction)}`, `sqs:SendMessage ${refTo(s.compute, 'aws_sqs_queue', 'arn')}`].sort(),
       );
-      // With the pipeline key: the schedule's input is decrypted with it through the Scheduler only (never a
-      // direct Decrypt of the key's other data, the secret), and dead letters go through SQS only.
+      // With the pipeline key: the schedule's input is decrypted with it through the Scheduler or for this
+      // pipeline's schedules only (never a plain Decrypt of the key's other data, the secret), and dead letters go
+      // through SQS only.
       const schedulerVia = { StringEquals: { 'kms:ViaService': `scheduler.${REGION}.amazonaws.com` } };
+      const ownSchedules = { ArnLike: { 'kms:EncryptionContext:aws:scheduler:schedule-arn': `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/*/${names.prefix}-*` } };
       expect(lines.filter((l) => l.startsWith('kms:'))).toEqual(
         customerManagedKey
-          ? [`kms:Decrypt ${key} if ${JSON.stringify(schedulerVia)}`, `kms:Decrypt ${key} if ${JSON.stringify(sqsVia)}`, `kms:GenerateDataKey ${key} if ${JSON.stringify(sqsVia)}`].sort()
+          ? [
+              `kms:Decrypt ${key} if ${JSON.stringify(schedulerVia)}`,
+              `kms:Decrypt ${key} if ${JSON.stringify(ownSchedules)}`,
+              `kms:Decrypt ${key} if ${JSON.stringify(sqsVia)}`,
+              `kms:GenerateDataKey ${key} if ${JSON.stringify(sqsVia)}`,
+            ].sort()
           : [],
       );
     });
