@@ -139,6 +139,12 @@ export const PipelineConfigSchema = z
          * because 730 crawls a month at their 10-minute minimum would cost ~$110 (docs/benchmarks.md).
          */
         crawlerSchedule: z.string().nullable().default(null),
+        /**
+         * Whether this environment creates the log group every Glue crawler of the account and region writes to
+         * (/aws-glue/crawlers; AWS names it, so it is one per account and region) with its own retention and key.
+         * Exactly one environment of an account may own it; the others' crawlers write to it. Default: true.
+         */
+        ownsCrawlerLogGroup: z.boolean().default(true),
         /** Local Spark master for the local run. */
         localSparkMaster: z.string().default('local[2]'),
       })
@@ -157,9 +163,14 @@ export const PipelineConfigSchema = z
          * <PREFIX>_PLANNER role; its key is the only Snowflake key a pull request sees (docs/deploying.md).
          */
         planUser: z.string().optional(),
-        database: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'database must be an upper-case identifier').default('SPOTIFY'),
+        /**
+         * The database, unique per environment: environments may share one Snowflake account. Default: SPOTIFY for
+         * prod, SPOTIFY_<ENVIRONMENT> otherwise (defaultSnowflakeNames).
+         */
+        database: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'database must be an upper-case identifier').optional(),
         schema: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'schema must be an upper-case identifier').default('RAW'),
-        warehouse: z.string().regex(/^[A-Z][A-Z0-9_]*$/).default('SPOTIFY_WH'),
+        /** The query warehouse, an account-wide name like the database. Default: <database>_WH (SPOTIFY_WH for prod). */
+        warehouse: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'warehouse must be an upper-case identifier').optional(),
         /** Snowflake's own AWS user ARN for the storage integration (from DESC INTEGRATION); set after first deploy. */
         awsUserArn: z.string().optional(),
         /** External id the Snowflake IAM role trusts; we set it ourselves to break the cycle. */
@@ -179,6 +190,19 @@ export const PipelineConfigSchema = z
       .prefault({}),
   })
   .superRefine((config, ctx) => {
+    const tooLong = namesOverLimit(config);
+    if (tooLong.length > 0) {
+      const worst = tooLong[0];
+      const room = Math.min(...tooLong.map((n) => config.project.length - (n.name.length - n.limit)));
+      ctx.addIssue({
+        code: 'custom',
+        path: ['project'],
+        message:
+          `project "${config.project}" makes the ${worst.what} name "${worst.name}" ${worst.name.length} characters long, ` +
+          `over the limit of ${worst.limit}${tooLong.length > 1 ? ` (and ${tooLong.length - 1} more names)` : ''}. ` +
+          `Use a project name of at most ${Math.max(room, 0)} characters.`,
+      });
+    }
     if (config.spotify.includeMyPlaylists && config.spotify.authMode !== 'user') {
       ctx.addIssue({
         code: 'custom',
@@ -196,7 +220,20 @@ export const PipelineConfigSchema = z
         message: 'nothing to extract: list playlists, or turn on includeMyPlaylists, topItems or spotify.listening',
       });
     }
-  });
+  })
+  .transform((config) => ({ ...config, snowflake: { ...config.snowflake, ...defaultSnowflakeNames(config) } }));
+
+/**
+ * The Snowflake database and warehouse when the configuration leaves them out. Both are account-wide names, so they
+ * carry the environment (prod keeps the plain SPOTIFY and SPOTIFY_WH): dev and prod may share a Snowflake account.
+ */
+export function defaultSnowflakeNames(config: { environment: string; snowflake: { database?: string; warehouse?: string } }): {
+  database: string;
+  warehouse: string;
+} {
+  const database = config.snowflake.database ?? (config.environment === 'prod' ? 'SPOTIFY' : `SPOTIFY_${config.environment.toUpperCase()}`);
+  return { database, warehouse: config.snowflake.warehouse ?? `${database}_WH` };
+}
 
 export type PipelineConfig = z.output<typeof PipelineConfigSchema>;
 export type PipelineConfigInput = z.input<typeof PipelineConfigSchema>;
@@ -241,23 +278,116 @@ export function usesCustomerManagedKey(config: PipelineConfig): boolean {
   return config.aws.customerManagedKey ?? config.environment === 'prod';
 }
 
-/** Resource names derived in one place so stacks, Lambdas and docs agree. */
-export function resourceNames(config: PipelineConfig) {
+/** What resourceNames needs: the names depend on nothing else. */
+export interface NameInputs {
+  project: string;
+  environment: string;
+  aws: { bucketName?: string; accountId?: string };
+}
+
+/**
+ * Resource names derived in one place so stacks, Lambdas and docs agree, and so validation can check their lengths
+ * (nameLimits). Every name carries the prefix <project>-<environment>: environments never share one.
+ */
+export function resourceNames(config: NameInputs) {
   const prefix = `${config.project}-${config.environment}`;
+  const extractFunction = `${prefix}-extract`;
   return {
     prefix,
     bucket: config.aws.bucketName ?? `${prefix}-${config.aws.accountId ?? 'data'}`,
     glueDatabase: `${config.project}_${config.environment}`.replace(/-/g, '_'),
     glueJob: `${prefix}-transform`,
     glueCrawler: `${prefix}-processed-crawler`,
-    extractFunction: `${prefix}-extract`,
+    /** The crawler's IAM role. */
+    glueCrawlerRole: `${prefix}-glue-crawler`,
+    /** The crawler's Glue triggers: on its schedule, or after each successful transform. */
+    crawlScheduledTrigger: `${prefix}-crawl-scheduled`,
+    crawlAfterTransformTrigger: `${prefix}-crawl-after-transform`,
+    extractFunction,
     startTransformFunction: `${prefix}-start-transform`,
     spotifySecret: `${prefix}/spotify`,
+    /** The failures queue, the alarm topic and the alarm on the queue (constructs/pipeline-alerts.ts). */
+    failuresQueue: `${prefix}-failures`,
+    alarmTopic: `${prefix}-alarms`,
+    failuresAlarm: `${prefix}-failed-invocations`,
     snowflakeIntegrationRole: `${prefix}-snowflake-s3-read`,
     snowflakeNotificationRole: `${prefix}-snowflake-sns-publish`,
     /** Upper-case prefix of Snowflake account objects (integrations, roles), e.g. SPOTIFY_PIPELINE_DEV. */
     snowflakePrefix: prefix.replace(/-/g, '_').toUpperCase(),
   };
+}
+
+export type ResourceNames = ReturnType<typeof resourceNames>;
+
+/** AWS's and Snowflake's longest names, per kind of object (the limits validation holds every derived name to). */
+export const NAME_LIMITS = {
+  'S3 bucket': 63,
+  'IAM role': 64,
+  'IAM role policy': 128,
+  'Lambda function': 64,
+  'EventBridge Scheduler schedule': 64,
+  'EventBridge rule': 64,
+  'SQS queue': 80,
+  'SNS topic': 256,
+  'CloudWatch alarm': 255,
+  'CloudWatch log group': 512,
+  'Glue job': 255,
+  'Glue crawler': 255,
+  'Glue trigger': 255,
+  'Glue security configuration': 255,
+  'Glue database': 255,
+  'Secrets Manager secret': 512,
+  'KMS alias': 256,
+  'Snowflake identifier': 255,
+} as const;
+
+export type NameKind = keyof typeof NAME_LIMITS;
+
+/**
+ * Every name the stacks derive from the prefix, with its kind. resourceNames gives most; the rest are built by
+ * constructs from the prefix with the suffixes listed here (the Glue job's and the scheduler's roles, the Lambdas'
+ * log groups and alarms, inline policies, the Snowflake roles and integrations). __tests__/stacks/name-limits.test.ts
+ * synthesises the longest project this accepts and holds every synthesised name to NAME_LIMITS, so a new name that
+ * could overflow fails there first.
+ */
+export function derivedNames(config: NameInputs): { what: NameKind; name: string }[] {
+  const n = resourceNames(config);
+  const p = n.prefix;
+  const roles = [n.extractFunction, n.startTransformFunction, n.glueCrawlerRole, `${p}-glue-transform`, `${p}-scheduler`, n.snowflakeIntegrationRole, n.snowflakeNotificationRole];
+  const functions = [n.extractFunction, n.startTransformFunction];
+  return [
+    ...(config.aws.bucketName ? [] : [{ what: 'S3 bucket' as const, name: n.bucket }]),
+    ...roles.map((name) => ({ what: 'IAM role' as const, name })),
+    ...roles.map((name) => ({ what: 'IAM role policy' as const, name: `${name}-policy` })),
+    ...functions.map((name) => ({ what: 'Lambda function' as const, name })),
+    ...functions.map((name) => ({ what: 'CloudWatch log group' as const, name: `/aws/lambda/${name}` })),
+    ...functions.map((name) => ({ what: 'CloudWatch alarm' as const, name: `${name}-errors` })),
+    { what: 'CloudWatch alarm', name: `${n.extractFunction}-stopped-early` },
+    { what: 'CloudWatch alarm', name: n.failuresAlarm },
+    ...['weekly', 'plays'].map((id) => ({ what: 'EventBridge Scheduler schedule' as const, name: `${p}-${id}-extract` })),
+    { what: 'EventBridge rule', name: `${p}-glue-failed` },
+    { what: 'SQS queue', name: n.failuresQueue },
+    { what: 'SNS topic', name: n.alarmTopic },
+    { what: 'Glue job', name: n.glueJob },
+    ...['error', 'output'].map((stream) => ({ what: 'CloudWatch log group' as const, name: `/aws-glue/jobs/${n.glueJob}/${stream}` })),
+    { what: 'Glue crawler', name: n.glueCrawler },
+    { what: 'Glue trigger', name: n.crawlScheduledTrigger },
+    { what: 'Glue trigger', name: n.crawlAfterTransformTrigger },
+    { what: 'Glue security configuration', name: `${p}-glue` },
+    { what: 'Glue database', name: n.glueDatabase },
+    { what: 'Secrets Manager secret', name: n.spotifySecret },
+    { what: 'KMS alias', name: `alias/${p}` },
+    ...['PROCESSED', 'PIPE_ERRORS', 'LOADER', 'ANALYST', 'PLANNER'].map((suffix) => ({ what: 'Snowflake identifier' as const, name: `${n.snowflakePrefix}_${suffix}` })),
+  ];
+}
+
+/** The derived names over their limit, longest overflow first (none for the local environment: it has no stacks). */
+export function namesOverLimit(config: NameInputs): { what: NameKind; name: string; limit: number }[] {
+  if (config.environment === 'local') return [];
+  return derivedNames(config)
+    .map((n) => ({ ...n, limit: NAME_LIMITS[n.what] }))
+    .filter((n) => n.name.length > n.limit)
+    .sort((a, b) => b.name.length - b.limit - (a.name.length - a.limit));
 }
 
 /** Plays are polled on their own schedule (a plays run every extract.playsSchedule). */

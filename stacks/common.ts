@@ -51,6 +51,7 @@ export function pipelineContext(config: PipelineConfig, parts: { kmsKeyArn?: str
     accountId: requireAccountId(config),
     region: config.aws.region,
     prefix: resourceNames(config).prefix,
+    names: resourceNames(config),
     logRetentionDays: config.aws.logRetentionDays,
     ...parts,
   };

@@ -73,6 +73,34 @@ describe('configuration', () => {
     expect(() => loadConfig(broken)).toThrow(/broken\.json is not valid JSON/);
   });
 
+  it('refuses a project name whose longest derived name would overflow its limit, naming it and the room left', () => {
+    // 41 characters pass the pattern; in prod, <project>-prod-snowflake-sns-publish (an IAM role) would be 68.
+    const project = `spotify-${'x'.repeat(33)}`;
+    expect(project).toMatch(/^[a-z][a-z0-9-]{1,40}$/);
+    let message = '';
+    try {
+      parseConfig({ ...minimal, environment: 'prod', project }, 'prod.json');
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain(`project: project "${project}" makes the IAM role name "${project}-prod-snowflake-sns-publish" 68 characters long, over the limit of 64`);
+    expect(message).toContain('Use a project name of at most 37 characters.');
+    expect(() => parseConfig({ ...minimal, environment: 'prod', project: project.slice(0, 37) })).not.toThrow();
+    expect(() => parseConfig({ ...minimal, environment: 'prod', project: project.slice(0, 38) })).toThrow(/at most 37 characters/);
+    // The local environment has no stacks, so no names to overflow.
+    expect(() => parseConfig({ ...minimal, environment: 'local', project })).not.toThrow();
+  });
+
+  it('names account-wide Snowflake objects per environment unless configured', () => {
+    const of = (environment: string, snowflake = {}) => parseConfig({ ...minimal, environment, snowflake }).snowflake;
+    expect(of('prod')).toMatchObject({ database: 'SPOTIFY', warehouse: 'SPOTIFY_WH' });
+    expect(of('dev')).toMatchObject({ database: 'SPOTIFY_DEV', warehouse: 'SPOTIFY_DEV_WH' });
+    expect(of('dev', { database: 'MUSIC' })).toMatchObject({ database: 'MUSIC', warehouse: 'MUSIC_WH' });
+    expect(of('dev', { warehouse: 'SHARED_WH' })).toMatchObject({ database: 'SPOTIFY_DEV', warehouse: 'SHARED_WH' });
+    expect(() => of('dev', { warehouse: 'lower_wh' })).toThrow(/snowflake\.warehouse: warehouse must be an upper-case identifier/);
+    expect(parseConfig(minimal).glue.ownsCrawlerLogGroup).toBe(true);
+  });
+
   it('derives resource names in one place', () => {
     const names = resourceNames(parseConfig(minimal));
     expect(names.bucket).toBe('spotify-pipeline-dev-123456789012');
