@@ -8,7 +8,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { ListeningConfigSchema, ListenersSchema } from './listeners';
+import { listenerSecretId, ListeningConfigSchema, ListenersSchema, type ListenerConfig } from './listeners';
 
 /** Spotify ids are 22 base62 characters; a playlist may also be given as an open.spotify.com URL or URI. */
 const SPOTIFY_ID = /^[0-9A-Za-z]{22}$/;
@@ -283,6 +283,8 @@ export interface NameInputs {
   project: string;
   environment: string;
   aws: { bucketName?: string; accountId?: string };
+  /** The listeners, whose secrets are named after them (config/listeners.ts listenerSecretId). Default: none. */
+  spotify?: { listeners?: ListenerConfig[] };
 }
 
 /**
@@ -292,19 +294,28 @@ export interface NameInputs {
 export function resourceNames(config: NameInputs) {
   const prefix = `${config.project}-${config.environment}`;
   const extractFunction = `${prefix}-extract`;
+  const snowflakePrefix = prefix.replace(/-/g, '_').toUpperCase();
   return {
     prefix,
     bucket: config.aws.bucketName ?? `${prefix}-${config.aws.accountId ?? 'data'}`,
     glueDatabase: `${config.project}_${config.environment}`.replace(/-/g, '_'),
     glueJob: `${prefix}-transform`,
     glueCrawler: `${prefix}-processed-crawler`,
-    /** The crawler's IAM role. */
+    /** The crawler's and the job's IAM roles, the job's security configuration and its failure rule. */
     glueCrawlerRole: `${prefix}-glue-crawler`,
+    glueTransformRole: `${prefix}-glue-transform`,
+    glueSecurityConfiguration: `${prefix}-glue`,
+    glueFailedRule: `${prefix}-glue-failed`,
     /** The crawler's Glue triggers: on its schedule, or after each successful transform. */
     crawlScheduledTrigger: `${prefix}-crawl-scheduled`,
     crawlAfterTransformTrigger: `${prefix}-crawl-after-transform`,
     extractFunction,
     startTransformFunction: `${prefix}-start-transform`,
+    /** The extract's EventBridge Scheduler schedules (weekly, plays) and the role they invoke it with. */
+    extractSchedules: { weekly: `${prefix}-weekly-extract`, plays: `${prefix}-plays-extract` },
+    schedulerRole: `${prefix}-scheduler`,
+    /** The pipeline key's alias (prod, or aws.customerManagedKey). */
+    keyAlias: `alias/${prefix}`,
     spotifySecret: `${prefix}/spotify`,
     /** The failures queue, the alarm topic and the alarm on the queue (constructs/pipeline-alerts.ts). */
     failuresQueue: `${prefix}-failures`,
@@ -313,7 +324,15 @@ export function resourceNames(config: NameInputs) {
     snowflakeIntegrationRole: `${prefix}-snowflake-s3-read`,
     snowflakeNotificationRole: `${prefix}-snowflake-sns-publish`,
     /** Upper-case prefix of Snowflake account objects (integrations, roles), e.g. SPOTIFY_PIPELINE_DEV. */
-    snowflakePrefix: prefix.replace(/-/g, '_').toUpperCase(),
+    snowflakePrefix,
+    /** The Snowflake account objects: the two integrations and the three roles (constructs/warehouse-access.ts). */
+    snowflakeAccountObjects: {
+      processedIntegration: `${snowflakePrefix}_PROCESSED`,
+      pipeErrorsIntegration: `${snowflakePrefix}_PIPE_ERRORS`,
+      loaderRole: `${snowflakePrefix}_LOADER`,
+      analystRole: `${snowflakePrefix}_ANALYST`,
+      plannerRole: `${snowflakePrefix}_PLANNER`,
+    },
   };
 }
 
@@ -344,16 +363,14 @@ export const NAME_LIMITS = {
 export type NameKind = keyof typeof NAME_LIMITS;
 
 /**
- * Every name the stacks derive from the prefix, with its kind. resourceNames gives most; the rest are built by
- * constructs from the prefix with the suffixes listed here (the Glue job's and the scheduler's roles, the Lambdas'
- * log groups and alarms, inline policies, the Snowflake roles and integrations). __tests__/stacks/name-limits.test.ts
- * synthesises the longest project this accepts and holds every synthesised name to NAME_LIMITS, so a new name that
- * could overflow fails there first.
+ * Every name the stacks derive from the prefix, with its kind: resourceNames, and what the constructs build from
+ * those (a role's inline policy `<role>-policy`, a Lambda's log group and alarms, the job's log groups). __tests__/stacks/name-limits.test.ts synthesises the
+ * longest project this accepts and holds every synthesised name to NAME_LIMITS, so a new name that could overflow
+ * fails there first.
  */
 export function derivedNames(config: NameInputs): { what: NameKind; name: string }[] {
   const n = resourceNames(config);
-  const p = n.prefix;
-  const roles = [n.extractFunction, n.startTransformFunction, n.glueCrawlerRole, `${p}-glue-transform`, `${p}-scheduler`, n.snowflakeIntegrationRole, n.snowflakeNotificationRole];
+  const roles = [n.extractFunction, n.startTransformFunction, n.glueCrawlerRole, n.glueTransformRole, n.schedulerRole, n.snowflakeIntegrationRole, n.snowflakeNotificationRole];
   const functions = [n.extractFunction, n.startTransformFunction];
   return [
     ...(config.aws.bucketName ? [] : [{ what: 'S3 bucket' as const, name: n.bucket }]),
@@ -364,8 +381,8 @@ export function derivedNames(config: NameInputs): { what: NameKind; name: string
     ...functions.map((name) => ({ what: 'CloudWatch alarm' as const, name: `${name}-errors` })),
     { what: 'CloudWatch alarm', name: `${n.extractFunction}-stopped-early` },
     { what: 'CloudWatch alarm', name: n.failuresAlarm },
-    ...['weekly', 'plays'].map((id) => ({ what: 'EventBridge Scheduler schedule' as const, name: `${p}-${id}-extract` })),
-    { what: 'EventBridge rule', name: `${p}-glue-failed` },
+    ...Object.values(n.extractSchedules).map((name) => ({ what: 'EventBridge Scheduler schedule' as const, name })),
+    { what: 'EventBridge rule', name: n.glueFailedRule },
     { what: 'SQS queue', name: n.failuresQueue },
     { what: 'SNS topic', name: n.alarmTopic },
     { what: 'Glue job', name: n.glueJob },
@@ -373,11 +390,15 @@ export function derivedNames(config: NameInputs): { what: NameKind; name: string
     { what: 'Glue crawler', name: n.glueCrawler },
     { what: 'Glue trigger', name: n.crawlScheduledTrigger },
     { what: 'Glue trigger', name: n.crawlAfterTransformTrigger },
-    { what: 'Glue security configuration', name: `${p}-glue` },
+    { what: 'Glue security configuration', name: n.glueSecurityConfiguration },
     { what: 'Glue database', name: n.glueDatabase },
     { what: 'Secrets Manager secret', name: n.spotifySecret },
-    { what: 'KMS alias', name: `alias/${p}` },
-    ...['PROCESSED', 'PIPE_ERRORS', 'LOADER', 'ANALYST', 'PLANNER'].map((suffix) => ({ what: 'Snowflake identifier' as const, name: `${n.snowflakePrefix}_${suffix}` })),
+    // A secret per listener without one of their own (constructs/listener-secrets.ts).
+    ...(config.spotify?.listeners ?? [])
+      .filter((l) => !l.refreshToken.awsSecretId)
+      .map((l) => ({ what: 'Secrets Manager secret' as const, name: listenerSecretId(n.prefix, l) })),
+    { what: 'KMS alias', name: n.keyAlias },
+    ...Object.values(n.snowflakeAccountObjects).map((name) => ({ what: 'Snowflake identifier' as const, name })),
   ];
 }
 

@@ -16,9 +16,9 @@
  * - PUT needs an absolute path: gosnowflake 1.18 (the provider's driver) joins a relative one to the directory of
  *   the provider's executable, not to Terraform's working directory. An absolute path of the checkout
  *   (`abspath()`) made `execute` differ on every machine, so a deploy from another checkout replaced every upload.
- *   Instead the files are read from one fixed folder, LOCAL_UPLOAD_ROOT/<version>/, which a terraform_data keyed
- *   by the version fills from the stack's assets (local-exec, in the stack folder) just before the PUTs: the
- *   statements are the same wherever Terraform runs.
+ *   Instead the files are read from one fixed folder, LOCAL_UPLOAD_ROOT/<database>/<version>/, which a
+ *   terraform_data keyed by the version fills from the stack's assets (local-exec, in the stack folder) just before
+ *   the PUTs: the statements are the same wherever Terraform runs.
  * - Files go to a folder named after a hash of their contents, their stage paths and the statement format: a
  *   changed app is a new folder, its executes are new (PUT before the old are removed), the app's
  *   directory_location moves to it, and the old executes' REMOVE names only the old folder. No statement can
@@ -73,8 +73,8 @@ export function dashboardFiles(root: string = ROOT): AppFile[] {
 const PUT_OPTIONS = 'AUTO_COMPRESS = FALSE OVERWRITE = TRUE';
 
 /**
- * The fixed folder the PUTs read from (LOCAL_UPLOAD_ROOT/<version>/<stage path>): the same on every machine, so the
- * statements are too. Filled at apply time by the construct's terraform_data from the stack's assets.
+ * The fixed folder the PUTs read from (LOCAL_UPLOAD_ROOT/<database>/<version>/<stage path>): the same on every
+ * machine, so the statements are too. Filled at apply time by the construct's terraform_data from the stack's assets.
  */
 export const LOCAL_UPLOAD_ROOT = '/tmp/spotify-pipeline-dashboard';
 
@@ -126,7 +126,7 @@ const sqlString = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'
 const shellWord = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
 
 /**
- * The local-exec command that lays the app's files out under LOCAL_UPLOAD_ROOT/<version>/ from the stack's assets
+ * The local-exec command that lays the app's files out in their local folder from the stack's assets
  * (paths relative to the stack folder, where Terraform runs it). The folder is emptied first, so it holds exactly
  * the assets of this version.
  */
@@ -144,7 +144,7 @@ export class StreamlitApp extends Construct {
   readonly files: AppFile[];
   readonly version: string;
   readonly stage: Stage;
-  /** Lays the files of this version out where the PUTs read them (LOCAL_UPLOAD_ROOT/<version>/). */
+  /** Lays the files of this version out where the PUTs read them (LOCAL_UPLOAD_ROOT/<database>/<version>/). */
   readonly localFiles: DataResource;
   readonly uploads: Execute[];
   readonly app: Streamlit;
@@ -174,7 +174,8 @@ export class StreamlitApp extends Construct {
       dependsOn: props.dependsOn,
     });
 
-    const localFolder = posix.join(LOCAL_UPLOAD_ROOT, this.version);
+    // Per database too: two environments deployed at once from one machine never share a folder.
+    const localFolder = posix.join(LOCAL_UPLOAD_ROOT, props.database, this.version);
     const assets = this.files.map((file) => {
       const slug = file.stagePath.replace(/[^A-Za-z0-9]+/g, '-');
       const asset = new TerraformAsset(this, `file-${slug}`, { path: file.source, type: AssetType.FILE });

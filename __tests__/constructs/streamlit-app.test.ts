@@ -57,7 +57,7 @@ describe('StreamlitApp construct', () => {
 
   test('every app file is PUT, uncompressed, from the fixed local folder into the version folder; nothing else is', () => {
     const uploads = of(json, 'snowflake_execute').filter((e) => e.execute.startsWith('PUT '));
-    const put = /^PUT 'file:\/\/\/tmp\/spotify-pipeline-dashboard\/(app-[0-9a-f]{12})\/([\w./-]+)' '@SPOTIFY_DEV\.RAW\.DASHBOARD_STAGE\/(app-[0-9a-f]{12})((?:\/[\w.-]+)*)\/' AUTO_COMPRESS = FALSE OVERWRITE = TRUE$/;
+    const put = /^PUT 'file:\/\/\/tmp\/spotify-pipeline-dashboard\/SPOTIFY_DEV\/(app-[0-9a-f]{12})\/([\w./-]+)' '@SPOTIFY_DEV\.RAW\.DASHBOARD_STAGE\/(app-[0-9a-f]{12})((?:\/[\w.-]+)*)\/' AUTO_COMPRESS = FALSE OVERWRITE = TRUE$/;
     const paths = uploads.map((u) => {
       const match = put.exec(u.execute);
       expect(match).not.toBeNull();
@@ -197,9 +197,9 @@ describe('StreamlitApp construct', () => {
       execFileSync('/bin/sh', ['-c', files.provisioner[0]['local-exec'].command.split(LOCAL_UPLOAD_ROOT).join(local)], { cwd: stackDir });
       const puts = Object.values<any>(tf.resource.snowflake_execute).filter((e) => e.execute.startsWith('PUT '));
       for (const put of puts) {
-        const [, version, stagePath] = new RegExp(`^PUT 'file://${LOCAL_UPLOAD_ROOT}/(app-[0-9a-f]{12})/([^']+)'`).exec(put.execute)!;
+        const [, version, stagePath] = new RegExp(`^PUT 'file://${LOCAL_UPLOAD_ROOT}/SPOTIFY_DEV/(app-[0-9a-f]{12})/([^']+)'`).exec(put.execute)!;
         const source = dashboardFiles().find((f) => f.stagePath === stagePath)!.source;
-        expect(readFileSync(join(local, version, stagePath))).toEqual(readFileSync(source));
+        expect(readFileSync(join(local, 'SPOTIFY_DEV', version, stagePath))).toEqual(readFileSync(source));
       }
       expect(readdirSync(local, { recursive: true }).filter((p) => /\.(py|yml|sql)$/.test(String(p)))).toHaveLength(puts.length);
       rmSync(local, { recursive: true, force: true });

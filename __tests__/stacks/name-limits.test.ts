@@ -4,7 +4,7 @@
  * both schedules, the crawler) and each name is held to the limit of its kind (NAME_LIMITS). A construct that adds a
  * name the validation does not know about, long enough to overflow, fails here.
  */
-import { NAME_LIMITS, parseConfig, resourceNames, type NameKind } from '../../config/pipeline-config';
+import { derivedNames, NAME_LIMITS, parseConfig, resourceNames, type NameKind } from '../../config/pipeline-config';
 import { synthPipeline, type Synthesised } from './synth-helper';
 
 /** The attribute that holds each resource type's name, and the kind of limit it has. */
@@ -82,5 +82,21 @@ describe('name limits', () => {
     }
     expect(checked.filter((c) => c !== 'ok')).toEqual([]);
     expect(checked.length).toBeGreaterThan(40);
+  });
+
+  it('creates exactly the names the validation checks (derivedNames): the constructs use the same names', () => {
+    const listed = new Set(derivedNames(s.config).map((n) => n.name));
+    const synthesised: string[] = [];
+    for (const kind of ['storage', 'compute', 'warehouse'] as const) {
+      for (const [type, byId] of Object.entries(s[kind].resource)) {
+        const attribute = NAMED_TYPES[type]?.[0] ?? (type.startsWith('snowflake_') ? 'name' : undefined);
+        if (!attribute) continue;
+        for (const body of Object.values<any>(byId)) if (typeof body[attribute] === 'string') synthesised.push(body[attribute]);
+      }
+    }
+    const { prefix, snowflakePrefix, glueDatabase } = resourceNames(s.config);
+    const derived = synthesised.filter((name) => name.includes(prefix) || name.includes(snowflakePrefix) || name === glueDatabase);
+    expect(derived.filter((name) => !listed.has(name))).toEqual([]);
+    expect(derived.length).toBeGreaterThan(25);
   });
 });
