@@ -5,8 +5,8 @@
  * environment in config/environments/. The same schema validates all of them, so a typo in prod.json fails
  * `cdktf synth` and `make run` alike, with the file and the field named.
  */
-import { readFileSync, existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { listenerSecretId, ListeningConfigSchema, ListenersSchema, type ListenerConfig } from './listeners';
 
@@ -270,7 +270,55 @@ export function loadConfig(envOrPath: string = process.env.PIPELINE_ENV ?? 'loca
   } catch (error) {
     throw new ConfigError(`${file} is not valid JSON: ${(error as Error).message}`);
   }
-  return parseConfig(raw, file);
+  const config = parseConfig(raw, file);
+  refuseSharedNames(config, file);
+  return config;
+}
+
+/**
+ * The names environments could share only by configuration (every other name carries the prefix): the bucket, the
+ * Snowflake database and warehouse, and the one crawler log group of an account and region.
+ */
+function configuredAccountNames(config: PipelineConfig): { what: string; name: string; account: string }[] {
+  const aws = `AWS account ${config.aws.accountId} in ${config.aws.region}`;
+  const snowflake = `Snowflake account ${config.snowflake.organizationName}-${config.snowflake.accountName}`;
+  return [
+    { what: 'S3 bucket', name: resourceNames(config).bucket, account: 'S3' },
+    { what: 'Snowflake database', name: config.snowflake.database, account: snowflake },
+    { what: 'Snowflake warehouse', name: config.snowflake.warehouse, account: snowflake },
+    ...(config.glue.crawler && config.glue.ownsCrawlerLogGroup ? [{ what: 'crawler log group', name: '/aws-glue/crawlers', account: aws }] : []),
+  ];
+}
+
+/**
+ * Refuses a configuration that would create an object another environment file beside it creates too (dev and prod
+ * may share accounts): the second deploy would fail, or the two states would fight over one object. Files that do
+ * not validate are left to their own load.
+ */
+function refuseSharedNames(config: PipelineConfig, file: string): void {
+  if (config.environment === 'local') return;
+  const mine = configuredAccountNames(config);
+  for (const sibling of readdirSync(dirname(file)).filter((f) => f.endsWith('.json')).map((f) => join(dirname(file), f))) {
+    if (resolve(sibling) === resolve(file)) continue;
+    let other: PipelineConfig;
+    try {
+      other = parseConfig(JSON.parse(readFileSync(sibling, 'utf8')), sibling);
+    } catch {
+      continue;
+    }
+    if (other.environment === 'local' || other.environment === config.environment) continue;
+    const theirs = configuredAccountNames(other);
+    for (const name of mine) {
+      if (theirs.some((t) => t.what === name.what && t.name === name.name && t.account === name.account)) {
+        throw new ConfigError(
+          `${file} and ${sibling} both create the ${name.what} "${name.name}"${name.account === 'S3' ? '' : ` in the ${name.account}`}: ` +
+            'the second deploy would fail with "already exists", and destroying one environment would delete the ' +
+            "other's. Give one of them its own name" +
+            (name.what === 'crawler log group' ? ' (set glue.ownsCrawlerLogGroup to false in all but one; docs/deploying.md).' : '.'),
+        );
+      }
+    }
+  }
 }
 
 /** Whether the stacks create the customer-managed pipeline key (aws.customerManagedKey; prod on, others off by default). */

@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig, parseConfig, parsePlaylistRef, resourceNames } from '../../config/pipeline-config';
+import { CONFIG_DIR, ConfigError, loadConfig, parseConfig, parsePlaylistRef, resourceNames } from '../../config/pipeline-config';
 
 const minimal = {
   environment: 'dev',
@@ -99,6 +99,25 @@ describe('configuration', () => {
     expect(of('dev', { warehouse: 'SHARED_WH' })).toMatchObject({ database: 'SPOTIFY_DEV', warehouse: 'SHARED_WH' });
     expect(() => of('dev', { warehouse: 'lower_wh' })).toThrow(/snowflake\.warehouse: warehouse must be an upper-case identifier/);
     expect(parseConfig(minimal).glue.ownsCrawlerLogGroup).toBe(true);
+  });
+
+  it('refuses an environment file that would create an account-wide object another environment file creates', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'config-'));
+    const shipped = (env: string) => JSON.parse(readFileSync(join(CONFIG_DIR, `${env}.json`), 'utf8'));
+    const write = (env: string, raw: object) => writeFileSync(join(dir, `${env}.json`), JSON.stringify(raw));
+    write('prod', shipped('prod'));
+    write('local', shipped('local'));
+    // As shipped, dev and prod share the accounts and no name.
+    write('dev', shipped('dev'));
+    expect(loadConfig(join(dir, 'dev.json')).snowflake.warehouse).toBe('SPOTIFY_DEV_WH');
+    write('dev', { ...shipped('dev'), snowflake: { ...shipped('dev').snowflake, warehouse: 'SPOTIFY_WH' } });
+    expect(() => loadConfig(join(dir, 'dev.json'))).toThrow(/dev\.json and .*prod\.json both create the Snowflake warehouse "SPOTIFY_WH" in the Snowflake account MYORG-MYACCOUNT/);
+    expect(() => loadConfig(join(dir, 'prod.json'))).toThrow(/prod\.json and .*dev\.json both create the Snowflake warehouse/);
+    write('dev', { ...shipped('dev'), glue: { ownsCrawlerLogGroup: true } });
+    expect(() => loadConfig(join(dir, 'dev.json'))).toThrow(/crawler log group "\/aws-glue\/crawlers" in the AWS account 123456789012 in eu-west-1.*glue\.ownsCrawlerLogGroup/s);
+    // Another account: no conflict.
+    write('dev', { ...shipped('dev'), aws: { ...shipped('dev').aws, accountId: '210987654321' }, glue: { ownsCrawlerLogGroup: true } });
+    expect(loadConfig(join(dir, 'dev.json')).glue.ownsCrawlerLogGroup).toBe(true);
   });
 
   it('derives resource names in one place', () => {
