@@ -5,10 +5,10 @@
  * environment in config/environments/. The same schema validates all of them, so a typo in prod.json fails
  * `cdktf synth` and `make run` alike, with the file and the field named.
  */
-import { readFileSync, existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { ListeningConfigSchema, ListenersSchema } from './listeners';
+import { listenerSecretId, ListeningConfigSchema, ListenersSchema, type ListenerConfig } from './listeners';
 
 /** Spotify ids are 22 base62 characters; a playlist may also be given as an open.spotify.com URL or URI. */
 const SPOTIFY_ID = /^[0-9A-Za-z]{22}$/;
@@ -139,6 +139,12 @@ export const PipelineConfigSchema = z
          * because 730 crawls a month at their 10-minute minimum would cost ~$110 (docs/benchmarks.md).
          */
         crawlerSchedule: z.string().nullable().default(null),
+        /**
+         * Whether this environment creates the log group every Glue crawler of the account and region writes to
+         * (/aws-glue/crawlers; AWS names it, so it is one per account and region) with its own retention and key.
+         * Exactly one environment of an account may own it; the others' crawlers write to it. Default: true.
+         */
+        ownsCrawlerLogGroup: z.boolean().default(true),
         /** Local Spark master for the local run. */
         localSparkMaster: z.string().default('local[2]'),
       })
@@ -162,9 +168,14 @@ export const PipelineConfigSchema = z
          * only logs in (role PUBLIC) while Terraform compares the change with the state (docs/deploying.md).
          */
         prPlanUser: z.string().optional(),
-        database: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'database must be an upper-case identifier').default('SPOTIFY'),
+        /**
+         * The database, unique per environment: environments may share one Snowflake account. Default: SPOTIFY for
+         * prod, SPOTIFY_<ENVIRONMENT> otherwise (defaultSnowflakeNames).
+         */
+        database: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'database must be an upper-case identifier').optional(),
         schema: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'schema must be an upper-case identifier').default('RAW'),
-        warehouse: z.string().regex(/^[A-Z][A-Z0-9_]*$/).default('SPOTIFY_WH'),
+        /** The query warehouse, an account-wide name like the database. Default: <database>_WH (SPOTIFY_WH for prod). */
+        warehouse: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'warehouse must be an upper-case identifier').optional(),
         /** Snowflake's own AWS user ARN for the storage integration (from DESC INTEGRATION); set after first deploy. */
         awsUserArn: z.string().optional(),
         /** External id the Snowflake IAM role trusts; we set it ourselves to break the cycle. */
@@ -200,6 +211,19 @@ export const PipelineConfigSchema = z
       .prefault({}),
   })
   .superRefine((config, ctx) => {
+    const tooLong = namesOverLimit(config);
+    if (tooLong.length > 0) {
+      const worst = tooLong[0];
+      const room = Math.min(...tooLong.map((n) => config.project.length - (n.name.length - n.limit)));
+      ctx.addIssue({
+        code: 'custom',
+        path: ['project'],
+        message:
+          `project "${config.project}" makes the ${worst.what} name "${worst.name}" ${worst.name.length} characters long, ` +
+          `over the limit of ${worst.limit}${tooLong.length > 1 ? ` (and ${tooLong.length - 1} more names)` : ''}. ` +
+          `Use a project name of at most ${Math.max(room, 0)} characters.`,
+      });
+    }
     if (config.spotify.includeMyPlaylists && config.spotify.authMode !== 'user') {
       ctx.addIssue({
         code: 'custom',
@@ -217,7 +241,20 @@ export const PipelineConfigSchema = z
         message: 'nothing to extract: list playlists, or turn on includeMyPlaylists, topItems or spotify.listening',
       });
     }
-  });
+  })
+  .transform((config) => ({ ...config, snowflake: { ...config.snowflake, ...defaultSnowflakeNames(config) } }));
+
+/**
+ * The Snowflake database and warehouse when the configuration leaves them out. Both are account-wide names, so they
+ * carry the environment (prod keeps the plain SPOTIFY and SPOTIFY_WH): dev and prod may share a Snowflake account.
+ */
+export function defaultSnowflakeNames(config: { environment: string; snowflake: { database?: string; warehouse?: string } }): {
+  database: string;
+  warehouse: string;
+} {
+  const database = config.snowflake.database ?? (config.environment === 'prod' ? 'SPOTIFY' : `SPOTIFY_${config.environment.toUpperCase()}`);
+  return { database, warehouse: config.snowflake.warehouse ?? `${database}_WH` };
+}
 
 export type PipelineConfig = z.output<typeof PipelineConfigSchema>;
 export type PipelineConfigInput = z.input<typeof PipelineConfigSchema>;
@@ -254,7 +291,55 @@ export function loadConfig(envOrPath: string = process.env.PIPELINE_ENV ?? 'loca
   } catch (error) {
     throw new ConfigError(`${file} is not valid JSON: ${(error as Error).message}`);
   }
-  return parseConfig(raw, file);
+  const config = parseConfig(raw, file);
+  refuseSharedNames(config, file);
+  return config;
+}
+
+/**
+ * The names environments could share only by configuration (every other name carries the prefix): the bucket, the
+ * Snowflake database and warehouse, and the one crawler log group of an account and region.
+ */
+function configuredAccountNames(config: PipelineConfig): { what: string; name: string; account: string }[] {
+  const aws = `AWS account ${config.aws.accountId} in ${config.aws.region}`;
+  const snowflake = `Snowflake account ${config.snowflake.organizationName}-${config.snowflake.accountName}`;
+  return [
+    { what: 'S3 bucket', name: resourceNames(config).bucket, account: 'S3' },
+    { what: 'Snowflake database', name: config.snowflake.database, account: snowflake },
+    { what: 'Snowflake warehouse', name: config.snowflake.warehouse, account: snowflake },
+    ...(config.glue.crawler && config.glue.ownsCrawlerLogGroup ? [{ what: 'crawler log group', name: '/aws-glue/crawlers', account: aws }] : []),
+  ];
+}
+
+/**
+ * Refuses a configuration that would create an object another environment file beside it creates too (dev and prod
+ * may share accounts): the second deploy would fail, or the two states would fight over one object. Files that do
+ * not validate are left to their own load.
+ */
+function refuseSharedNames(config: PipelineConfig, file: string): void {
+  if (config.environment === 'local') return;
+  const mine = configuredAccountNames(config);
+  for (const sibling of readdirSync(dirname(file)).filter((f) => f.endsWith('.json')).map((f) => join(dirname(file), f))) {
+    if (resolve(sibling) === resolve(file)) continue;
+    let other: PipelineConfig;
+    try {
+      other = parseConfig(JSON.parse(readFileSync(sibling, 'utf8')), sibling);
+    } catch {
+      continue;
+    }
+    if (other.environment === 'local' || other.environment === config.environment) continue;
+    const theirs = configuredAccountNames(other);
+    for (const name of mine) {
+      if (theirs.some((t) => t.what === name.what && t.name === name.name && t.account === name.account)) {
+        throw new ConfigError(
+          `${file} and ${sibling} both create the ${name.what} "${name.name}"${name.account === 'S3' ? '' : ` in the ${name.account}`}: ` +
+            'the second deploy would fail with "already exists", and destroying one environment would delete the ' +
+            "other's. Give one of them its own name" +
+            (name.what === 'crawler log group' ? ' (set glue.ownsCrawlerLogGroup to false in all but one; docs/deploying.md).' : '.'),
+        );
+      }
+    }
+  }
 }
 
 /** Whether the stacks create the customer-managed pipeline key (aws.customerManagedKey; prod on, others off by default). */
@@ -262,23 +347,137 @@ export function usesCustomerManagedKey(config: PipelineConfig): boolean {
   return config.aws.customerManagedKey ?? config.environment === 'prod';
 }
 
-/** Resource names derived in one place so stacks, Lambdas and docs agree. */
-export function resourceNames(config: PipelineConfig) {
+/** What resourceNames needs: the names depend on nothing else. */
+export interface NameInputs {
+  project: string;
+  environment: string;
+  aws: { bucketName?: string; accountId?: string };
+  /** The listeners, whose secrets are named after them (config/listeners.ts listenerSecretId). Default: none. */
+  spotify?: { listeners?: ListenerConfig[] };
+}
+
+/**
+ * Resource names derived in one place so stacks, Lambdas and docs agree, and so validation can check their lengths
+ * (nameLimits). Every name carries the prefix <project>-<environment>: environments never share one.
+ */
+export function resourceNames(config: NameInputs) {
   const prefix = `${config.project}-${config.environment}`;
+  const extractFunction = `${prefix}-extract`;
+  const snowflakePrefix = prefix.replace(/-/g, '_').toUpperCase();
   return {
     prefix,
     bucket: config.aws.bucketName ?? `${prefix}-${config.aws.accountId ?? 'data'}`,
     glueDatabase: `${config.project}_${config.environment}`.replace(/-/g, '_'),
     glueJob: `${prefix}-transform`,
     glueCrawler: `${prefix}-processed-crawler`,
-    extractFunction: `${prefix}-extract`,
+    /** The crawler's and the job's IAM roles, the job's security configuration and its failure rule. */
+    glueCrawlerRole: `${prefix}-glue-crawler`,
+    glueTransformRole: `${prefix}-glue-transform`,
+    glueSecurityConfiguration: `${prefix}-glue`,
+    glueFailedRule: `${prefix}-glue-failed`,
+    /** The crawler's Glue triggers: on its schedule, or after each successful transform. */
+    crawlScheduledTrigger: `${prefix}-crawl-scheduled`,
+    crawlAfterTransformTrigger: `${prefix}-crawl-after-transform`,
+    extractFunction,
     startTransformFunction: `${prefix}-start-transform`,
+    /** The extract's EventBridge Scheduler schedules (weekly, plays) and the role they invoke it with. */
+    extractSchedules: { weekly: `${prefix}-weekly-extract`, plays: `${prefix}-plays-extract` },
+    schedulerRole: `${prefix}-scheduler`,
+    /** The pipeline key's alias (prod, or aws.customerManagedKey). */
+    keyAlias: `alias/${prefix}`,
     spotifySecret: `${prefix}/spotify`,
+    /** The failures queue, the alarm topic and the alarm on the queue (constructs/pipeline-alerts.ts). */
+    failuresQueue: `${prefix}-failures`,
+    alarmTopic: `${prefix}-alarms`,
+    failuresAlarm: `${prefix}-failed-invocations`,
     snowflakeIntegrationRole: `${prefix}-snowflake-s3-read`,
     snowflakeNotificationRole: `${prefix}-snowflake-sns-publish`,
     /** Upper-case prefix of Snowflake account objects (integrations, roles), e.g. SPOTIFY_PIPELINE_DEV. */
-    snowflakePrefix: prefix.replace(/-/g, '_').toUpperCase(),
+    snowflakePrefix,
+    /** The Snowflake account objects: the two integrations and the three roles (constructs/warehouse-access.ts). */
+    snowflakeAccountObjects: {
+      processedIntegration: `${snowflakePrefix}_PROCESSED`,
+      pipeErrorsIntegration: `${snowflakePrefix}_PIPE_ERRORS`,
+      loaderRole: `${snowflakePrefix}_LOADER`,
+      analystRole: `${snowflakePrefix}_ANALYST`,
+      plannerRole: `${snowflakePrefix}_PLANNER`,
+    },
   };
+}
+
+export type ResourceNames = ReturnType<typeof resourceNames>;
+
+/** AWS's and Snowflake's longest names, per kind of object (the limits validation holds every derived name to). */
+export const NAME_LIMITS = {
+  'S3 bucket': 63,
+  'IAM role': 64,
+  'IAM role policy': 128,
+  'Lambda function': 64,
+  'EventBridge Scheduler schedule': 64,
+  'EventBridge rule': 64,
+  'SQS queue': 80,
+  'SNS topic': 256,
+  'CloudWatch alarm': 255,
+  'CloudWatch log group': 512,
+  'Glue job': 255,
+  'Glue crawler': 255,
+  'Glue trigger': 255,
+  'Glue security configuration': 255,
+  'Glue database': 255,
+  'Secrets Manager secret': 512,
+  'KMS alias': 256,
+  'Snowflake identifier': 255,
+} as const;
+
+export type NameKind = keyof typeof NAME_LIMITS;
+
+/**
+ * Every name the stacks derive from the prefix, with its kind: resourceNames, and what the constructs build from
+ * those (a role's inline policy `<role>-policy`, a Lambda's log group and alarms, the job's log groups). __tests__/stacks/name-limits.test.ts synthesises the
+ * longest project this accepts and holds every synthesised name to NAME_LIMITS, so a new name that could overflow
+ * fails there first.
+ */
+export function derivedNames(config: NameInputs): { what: NameKind; name: string }[] {
+  const n = resourceNames(config);
+  const roles = [n.extractFunction, n.startTransformFunction, n.glueCrawlerRole, n.glueTransformRole, n.schedulerRole, n.snowflakeIntegrationRole, n.snowflakeNotificationRole];
+  const functions = [n.extractFunction, n.startTransformFunction];
+  return [
+    ...(config.aws.bucketName ? [] : [{ what: 'S3 bucket' as const, name: n.bucket }]),
+    ...roles.map((name) => ({ what: 'IAM role' as const, name })),
+    ...roles.map((name) => ({ what: 'IAM role policy' as const, name: `${name}-policy` })),
+    ...functions.map((name) => ({ what: 'Lambda function' as const, name })),
+    ...functions.map((name) => ({ what: 'CloudWatch log group' as const, name: `/aws/lambda/${name}` })),
+    ...functions.map((name) => ({ what: 'CloudWatch alarm' as const, name: `${name}-errors` })),
+    { what: 'CloudWatch alarm', name: `${n.extractFunction}-stopped-early` },
+    { what: 'CloudWatch alarm', name: n.failuresAlarm },
+    ...Object.values(n.extractSchedules).map((name) => ({ what: 'EventBridge Scheduler schedule' as const, name })),
+    { what: 'EventBridge rule', name: n.glueFailedRule },
+    { what: 'SQS queue', name: n.failuresQueue },
+    { what: 'SNS topic', name: n.alarmTopic },
+    { what: 'Glue job', name: n.glueJob },
+    ...['error', 'output'].map((stream) => ({ what: 'CloudWatch log group' as const, name: `/aws-glue/jobs/${n.glueJob}/${stream}` })),
+    { what: 'Glue crawler', name: n.glueCrawler },
+    { what: 'Glue trigger', name: n.crawlScheduledTrigger },
+    { what: 'Glue trigger', name: n.crawlAfterTransformTrigger },
+    { what: 'Glue security configuration', name: n.glueSecurityConfiguration },
+    { what: 'Glue database', name: n.glueDatabase },
+    { what: 'Secrets Manager secret', name: n.spotifySecret },
+    // A secret per listener without one of their own (constructs/listener-secrets.ts).
+    ...(config.spotify?.listeners ?? [])
+      .filter((l) => !l.refreshToken.awsSecretId)
+      .map((l) => ({ what: 'Secrets Manager secret' as const, name: listenerSecretId(n.prefix, l) })),
+    { what: 'KMS alias', name: n.keyAlias },
+    ...Object.values(n.snowflakeAccountObjects).map((name) => ({ what: 'Snowflake identifier' as const, name })),
+  ];
+}
+
+/** The derived names over their limit, longest overflow first (none for the local environment: it has no stacks). */
+export function namesOverLimit(config: NameInputs): { what: NameKind; name: string; limit: number }[] {
+  if (config.environment === 'local') return [];
+  return derivedNames(config)
+    .map((n) => ({ ...n, limit: NAME_LIMITS[n.what] }))
+    .filter((n) => n.name.length > n.limit)
+    .sort((a, b) => b.name.length - b.limit - (a.name.length - a.limit));
 }
 
 /** Plays are polled on their own schedule (a plays run every extract.playsSchedule). */

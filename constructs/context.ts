@@ -4,6 +4,7 @@
  * encrypted with, how long logs are kept, and where failures and alarms go. And the one bucket, as constructs that
  * read or write it see it.
  */
+import type { ResourceNames } from '../config/pipeline-config';
 import type { BUCKET_PREFIXES } from '../schemas/raw-documents';
 
 /** Where failures and alarms go (constructs/pipeline-alerts.ts implements it). */
@@ -25,6 +26,11 @@ export interface PipelineContext {
   readonly region: string;
   /** Resource-name prefix, `<project>-<environment>` (e.g. spotify-pipeline-dev). Required. */
   readonly prefix: string;
+  /**
+   * The environment's resource names (config/pipeline-config.ts resourceNames: the names configuration validation
+   * holds to AWS's and Snowflake's length limits). Constructs name what they create from these. Required.
+   */
+  readonly names: ResourceNames;
   /** Days every log group keeps its events (aws.logRetentionDays). Required. */
   readonly logRetentionDays: number;
   /** The pipeline's customer-managed KMS key (logs, secrets, queue, topic, schedules). Default: none, AWS-managed encryption. */

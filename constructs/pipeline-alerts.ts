@@ -19,7 +19,7 @@ import { skipCheck } from './checkov';
 import type { AlertTargets, PipelineContext } from './context';
 
 export interface PipelineAlertsProps {
-  /** Prefix (`<prefix>-alarms`, `<prefix>-failures`), account (who may publish) and key (topic and queue encryption) of the stack. Required. */
+  /** Names (the alarm topic, the failures queue and its alarm), account (who may publish) and key (topic and queue encryption) of the stack. Required. */
   context: PipelineContext;
   /** An e-mail address subscribed to the alarm topic (aws.alarmEmail). Default: none, no subscription. */
   alarmEmail?: string;
@@ -32,15 +32,15 @@ export class PipelineAlerts extends Construct implements AlertTargets {
 
   constructor(scope: Construct, id: string, props: PipelineAlertsProps) {
     super(scope, id);
-    const { prefix, accountId, kmsKeyArn } = props.context;
+    const { names, accountId, kmsKeyArn } = props.context;
     this.failures = new SqsQueue(this, 'failures', {
-      name: `${prefix}-failures`,
+      name: names.failuresQueue,
       messageRetentionSeconds: 14 * 24 * 3600,
       ...(kmsKeyArn ? { kmsMasterKeyId: kmsKeyArn, kmsDataKeyReusePeriodSeconds: 3600 } : { sqsManagedSseEnabled: true }),
     });
     // CloudWatch alarms and EventBridge can publish to an encrypted topic only under a customer-managed key whose
     // policy lets them (the AWS-managed SNS key does not): without the pipeline key the topic stays unencrypted.
-    this.topic = new SnsTopic(this, 'alarms', { name: `${prefix}-alarms`, kmsMasterKeyId: kmsKeyArn });
+    this.topic = new SnsTopic(this, 'alarms', { name: names.alarmTopic, kmsMasterKeyId: kmsKeyArn });
     if (!kmsKeyArn) {
       skipCheck(
         this.topic,
@@ -53,8 +53,8 @@ export class PipelineAlerts extends Construct implements AlertTargets {
       new SnsTopicSubscription(this, 'alarm-email', { topicArn: this.topic.arn, protocol: 'email', endpoint: props.alarmEmail });
     }
     new CloudwatchMetricAlarm(this, 'failures-alarm', {
-      alarmName: `${prefix}-failed-invocations`,
-      alarmDescription: `An invocation failed after its retries; the event waits in ${prefix}-failures.`,
+      alarmName: names.failuresAlarm,
+      alarmDescription: `An invocation failed after its retries; the event waits in ${names.failuresQueue}.`,
       namespace: 'AWS/SQS',
       metricName: 'ApproximateNumberOfMessagesVisible',
       dimensions: { QueueName: this.failures.name },

@@ -7,11 +7,15 @@
 import { Construct } from 'constructs';
 import { GlueCrawler } from '@cdktf/provider-aws/lib/glue-crawler';
 import { GlueTrigger } from '@cdktf/provider-aws/lib/glue-trigger';
+import type { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { bucketArn, objectsArn, ServiceRole } from './iam';
 import { retainedLogGroup } from './node-lambda';
 import type { PipelineBucket, PipelineContext } from './context';
 
-/** The log group every Glue crawler of a region writes to. */
+/**
+ * The log group every Glue crawler of an account and region writes to: AWS names it, so environments sharing an
+ * account share it, and exactly one of them creates it (glue.ownsCrawlerLogGroup).
+ */
 export const CRAWLER_LOG_GROUP = '/aws-glue/crawlers';
 
 export interface ProcessedCrawlerProps {
@@ -33,11 +37,18 @@ export interface ProcessedCrawlerProps {
   jobName: string;
   /** A Glue cron expression: crawl on this schedule instead of after each successful transform. Default: none. */
   schedule?: string | null;
+  /**
+   * Whether this stack creates CRAWLER_LOG_GROUP (with the context's retention and key). False when another
+   * environment of the account owns it: the crawler then writes to that one. Default: true.
+   */
+  ownsLogGroup?: boolean;
 }
 
 export class ProcessedCrawler extends Construct {
   readonly crawler: GlueCrawler;
   readonly role: ServiceRole;
+  /** The account's crawler log group, when this stack owns it. */
+  readonly logGroup?: CloudwatchLogGroup;
 
   constructor(scope: Construct, id: string, props: ProcessedCrawlerProps) {
     super(scope, id);
@@ -46,7 +57,7 @@ export class ProcessedCrawler extends Construct {
     const processedPrefix = props.bucket.prefixes.processed;
     const catalogArn = `arn:aws:glue:${region}:${accountId}`;
     this.role = new ServiceRole(this, 'crawler-role', {
-      name: `${props.context.prefix}-glue-crawler`,
+      name: props.context.names.glueCrawlerRole,
       service: 'glue.amazonaws.com',
       accountId,
       description: 'The crawler: reads processed/ and keeps its tables and partitions in the Data Catalog.',
@@ -86,9 +97,10 @@ export class ProcessedCrawler extends Construct {
         },
       ],
     });
-    // Crawlers log to the region's shared /aws-glue/crawlers group, which Glue would otherwise create without a
-    // retention. If another crawler created it before, import it (docs/deploying.md; `pipeline deploy` says how).
-    const logs = retainedLogGroup(this, 'logs', CRAWLER_LOG_GROUP, props.context);
+    // Crawlers log to the account's shared /aws-glue/crawlers group, which Glue would otherwise create without a
+    // retention. One environment of the account owns it; if a crawler outside the pipeline created it before,
+    // import it (docs/deploying.md; `pipeline deploy` says how).
+    if (props.ownsLogGroup ?? true) this.logGroup = retainedLogGroup(this, 'logs', CRAWLER_LOG_GROUP, props.context);
     this.crawler = new GlueCrawler(this, 'crawler', {
       name: props.crawlerName,
       description: 'Registers the processed/ tables and their extract_date/run_id partitions.',
@@ -100,11 +112,11 @@ export class ProcessedCrawler extends Construct {
       recrawlPolicy: { recrawlBehavior: 'CRAWL_NEW_FOLDERS_ONLY' },
       schemaChangePolicy: { updateBehavior: 'LOG', deleteBehavior: 'LOG' },
       configuration: JSON.stringify({ Version: 1, CreatePartitionIndex: true }),
-      dependsOn: [this.role.policy, logs],
+      dependsOn: [this.role.policy, ...(this.logGroup ? [this.logGroup] : [])],
     });
     if (props.schedule) {
       new GlueTrigger(this, 'scheduled', {
-        name: `${props.context.prefix}-crawl-scheduled`,
+        name: props.context.names.crawlScheduledTrigger,
         description: 'Starts the crawler on its schedule (new run folders only).',
         type: 'SCHEDULED',
         schedule: props.schedule,
@@ -113,7 +125,7 @@ export class ProcessedCrawler extends Construct {
       });
     } else {
       new GlueTrigger(this, 'after-transform', {
-        name: `${props.context.prefix}-crawl-after-transform`,
+        name: props.context.names.crawlAfterTransformTrigger,
         description: 'Starts the crawler when the transform succeeds.',
         type: 'CONDITIONAL',
         predicate: { conditions: [{ jobName: props.jobName, state: 'SUCCEEDED' }] },

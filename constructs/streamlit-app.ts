@@ -10,9 +10,19 @@
  *   warehouse must be an upper-case identifier. It is not a preview feature; snowflake_stage is (the stack enables it).
  * - The provider has no resource that uploads files (terraform-provider-snowflake#1903), so each file is a
  *   snowflake_execute running PUT (the Go driver transfers the file from the machine running Terraform) with
- *   REMOVE as its revert. The file comes from a TerraformAsset (copied into cdktf.out), named by absolute path.
- * - Files go to a folder named after a hash of their contents: a changed app is a new folder, the executes are
- *   replaced (new files PUT before the old are removed) and the app's directory_location moves to it.
+ *   REMOVE as its revert. A changed `execute` replaces the resource (CustomizeDiff ForceNewIfChange); a changed
+ *   `revert` is an update that runs nothing; a replacement runs the OLD revert after the new execute
+ *   (create_before_destroy).
+ * - PUT needs an absolute path: gosnowflake 1.18 (the provider's driver) joins a relative one to the directory of
+ *   the provider's executable, not to Terraform's working directory. An absolute path of the checkout
+ *   (`abspath()`) made `execute` differ on every machine, so a deploy from another checkout replaced every upload.
+ *   Instead the files are read from one fixed folder, LOCAL_UPLOAD_ROOT/<database>/<version>/, which a
+ *   terraform_data keyed by the version fills from the stack's assets (local-exec, in the stack folder) just before
+ *   the PUTs: the statements are the same wherever Terraform runs.
+ * - Files go to a folder named after a hash of their contents, their stage paths and the statement format: a
+ *   changed app is a new folder, its executes are new (PUT before the old are removed), the app's
+ *   directory_location moves to it, and the old executes' REMOVE names only the old folder. No statement can
+ *   change without the folder changing, so a replacement never removes a file it has just put.
  * - grant_ownership does not accept STREAMLIT objects, so the transfer to the analyst role is a snowflake_execute
  *   (`GRANT OWNERSHIP ... COPY CURRENT GRANTS`, reverted to the deploying role before the app is dropped). A new
  *   folder is an ALTER of the same object, which keeps its owner; a new name or schema is a new statement, so the
@@ -23,7 +33,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, posix, resolve } from 'node:path';
 import { Construct } from 'constructs';
-import { AssetType, Fn, TerraformAsset, Token, type ITerraformDependable } from 'cdktf';
+import { AssetType, DataResource, TerraformAsset, Token, type ITerraformDependable } from 'cdktf';
 import { Stage } from '@cdktf/provider-snowflake/lib/stage';
 import { Streamlit } from '@cdktf/provider-snowflake/lib/streamlit';
 import { Execute } from '@cdktf/provider-snowflake/lib/execute';
@@ -59,9 +69,18 @@ export function dashboardFiles(root: string = ROOT): AppFile[] {
   ];
 }
 
-/** `app-<12 hex>`: changes whenever any file's path or content changes. */
+/** The options of every PUT; part of the version, so a change to them moves the files to a new folder. */
+const PUT_OPTIONS = 'AUTO_COMPRESS = FALSE OVERWRITE = TRUE';
+
+/**
+ * The fixed folder the PUTs read from (LOCAL_UPLOAD_ROOT/<database>/<version>/<stage path>): the same on every
+ * machine, so the statements are too. Filled at apply time by the construct's terraform_data from the stack's assets.
+ */
+export const LOCAL_UPLOAD_ROOT = '/tmp/spotify-pipeline-dashboard';
+
+/** `app-<12 hex>`: changes whenever any file's path or content changes, or the way files are put. */
 export function appVersion(files: AppFile[]): string {
-  const hash = createHash('sha256');
+  const hash = createHash('sha256').update(`${LOCAL_UPLOAD_ROOT}\0${PUT_OPTIONS}\0`);
   for (const file of [...files].sort((a, b) => a.stagePath.localeCompare(b.stagePath))) {
     hash.update(file.stagePath).update('\0').update(readFileSync(file.source)).update('\0');
   }
@@ -103,10 +122,30 @@ function assertUpperCaseIdentifier(what: string, value: string): void {
 
 const sqlString = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
+/** A POSIX shell word (single-quoted). */
+const shellWord = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * The local-exec command that lays the app's files out in their local folder from the stack's assets
+ * (paths relative to the stack folder, where Terraform runs it). The folder is emptied first, so it holds exactly
+ * the assets of this version.
+ */
+function stagingCommand(folder: string, files: { assetPath: string; stagePath: string }[]): string {
+  const dirs = [...new Set(files.map((f) => posix.dirname(posix.join(folder, f.stagePath))))].sort();
+  return [
+    'set -eu',
+    `rm -rf ${shellWord(folder)}`,
+    `mkdir -p ${dirs.map(shellWord).join(' ')}`,
+    ...files.map((f) => `cp ${shellWord(f.assetPath)} ${shellWord(posix.join(folder, f.stagePath))}`),
+  ].join('\n');
+}
+
 export class StreamlitApp extends Construct {
   readonly files: AppFile[];
   readonly version: string;
   readonly stage: Stage;
+  /** Lays the files of this version out where the PUTs read them (LOCAL_UPLOAD_ROOT/<database>/<version>/). */
+  readonly localFiles: DataResource;
   readonly uploads: Execute[];
   readonly app: Streamlit;
   readonly stageRead: GrantPrivilegesToAccountRole;
@@ -135,14 +174,25 @@ export class StreamlitApp extends Construct {
       dependsOn: props.dependsOn,
     });
 
-    this.uploads = this.files.map((file) => {
+    // Per database too: two environments deployed at once from one machine never share a folder.
+    const localFolder = posix.join(LOCAL_UPLOAD_ROOT, props.database, this.version);
+    const assets = this.files.map((file) => {
       const slug = file.stagePath.replace(/[^A-Za-z0-9]+/g, '-');
       const asset = new TerraformAsset(this, `file-${slug}`, { path: file.source, type: AssetType.FILE });
-      const folder = posix.dirname(`${this.version}/${file.stagePath}`);
+      return { slug, stagePath: file.stagePath, assetPath: asset.path };
+    });
+    // Runs again only for a new version (a new folder); the files it lays out are what the PUTs below read.
+    this.localFiles = new DataResource(this, 'local-files', {
+      triggersReplace: { version: this.version },
+      provisioners: [{ type: 'local-exec', command: stagingCommand(localFolder, assets), interpreter: ['/bin/sh', '-c'] }],
+      lifecycle: { createBeforeDestroy: true },
+    });
+    this.uploads = assets.map(({ slug, stagePath }) => {
+      const target = posix.dirname(posix.join(this.version, stagePath));
       return new Execute(this, `upload-${slug}`, {
-        execute: `PUT ${sqlString(`file://${Fn.abspath(asset.path)}`)} ${sqlString(`@${stageFqn}/${folder}/`)} AUTO_COMPRESS = FALSE OVERWRITE = TRUE`,
-        revert: `REMOVE ${sqlString(`@${stageFqn}/${this.version}/${file.stagePath}`)}`,
-        dependsOn: [this.stage],
+        execute: `PUT ${sqlString(`file://${posix.join(localFolder, stagePath)}`)} ${sqlString(`@${stageFqn}/${target}/`)} ${PUT_OPTIONS}`,
+        revert: `REMOVE ${sqlString(`@${stageFqn}/${this.version}/${stagePath}`)}`,
+        dependsOn: [this.stage, this.localFiles],
         // A new version's files are on the stage before the app moves to them and the old ones go.
         lifecycle: { createBeforeDestroy: true },
       });

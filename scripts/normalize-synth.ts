@@ -9,6 +9,11 @@
  *   diff <(npx tsx scripts/normalize-synth.ts before) <(npx tsx scripts/normalize-synth.ts after)
  *
  * SYNTH_OUTDIR is what `cdktf synth --output` (or CDKTF_OUTDIR) wrote: it holds stacks/<stack>/cdk.tf.json.
+ *
+ * Where the checkout is needs no normalising: nothing synthesised names a path of the machine (local state and
+ * remote-state reads are relative to the stack folder, the dashboard's PUTs read a fixed folder), so two synths of
+ * the same code from different checkouts are byte-identical (__tests__/stacks/cdktf-synth.test.ts). Compare them
+ * with plain `diff -r`; this script is for refactors that move constructs.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';

@@ -3,8 +3,9 @@
  * state backend. Remote state (S3 with a lockfile) is used when the environment's configuration names a
  * state bucket and PIPELINE_LOCAL_STATE is not set; tests, checkov and a first look synthesise with local state.
  */
+import { posix } from 'node:path';
 import { Construct } from 'constructs';
-import { S3Backend, TerraformStack } from 'cdktf';
+import { LocalBackend, S3Backend, TerraformStack } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import type { PipelineConfig } from '../config/pipeline-config';
 import { resourceNames } from '../config/pipeline-config';
@@ -12,6 +13,16 @@ import type { AlertTargets, PipelineContext } from '../constructs/context';
 import { stackName, type StackKind } from './stack-names';
 
 export { stackName, type StackKind };
+
+/**
+ * Where a stack keeps local state, relative to the folder Terraform runs in (`<outdir>/stacks/<stack>`): beside the
+ * output folder, so `cdktf.out/../terraform.<stack>.tfstate` is the checkout's root, where cdktf's default put it.
+ * cdktf's default is an absolute path (process.cwd()), which made every plan depend on the checkout's location and
+ * sent a moved checkout to an empty state; Terraform resolves a relative path from its working directory.
+ */
+export function localStatePath(stack: string): string {
+  return posix.join('..', '..', '..', `terraform.${stack}.tfstate`);
+}
 
 export function useRemoteState(config: PipelineConfig, env: NodeJS.ProcessEnv = process.env): boolean {
   return Boolean(config.aws.stateBackend) && !['1', 'true'].includes(env.PIPELINE_LOCAL_STATE ?? '');
@@ -40,6 +51,7 @@ export function pipelineContext(config: PipelineConfig, parts: { kmsKeyArn?: str
     accountId: requireAccountId(config),
     region: config.aws.region,
     prefix: resourceNames(config).prefix,
+    names: resourceNames(config),
     logRetentionDays: config.aws.logRetentionDays,
     ...parts,
   };
@@ -78,6 +90,9 @@ export abstract class PipelineStack extends TerraformStack {
       });
       // Terraform's native S3 locking (no DynamoDB table); cdktf 0.21 has no typed option for it yet.
       s3.addOverride('use_lockfile', true);
+    } else {
+      // Other stacks read this state through the same relative path (cdktf's terraform_remote_state uses it too).
+      new LocalBackend(this, { path: localStatePath(this.node.id) });
     }
   }
 }

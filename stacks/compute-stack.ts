@@ -120,6 +120,7 @@ export class ComputeStack extends PipelineStack {
       securityConfiguration: this.transform.securityConfiguration.name,
       jobName: this.transform.job.name,
       schedule: crawlerSchedule(config),
+      ownsLogGroup: config.glue.ownsCrawlerLogGroup,
     });
     new TerraformOutput(this, 'extract_function', { value: this.extract.lambda.function.functionName });
     new TerraformOutput(this, 'glue_job', { value: this.transform.job.name });

@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig, parseConfig, parsePlaylistRef, resourceNames } from '../../config/pipeline-config';
+import { CONFIG_DIR, ConfigError, loadConfig, parseConfig, parsePlaylistRef, resourceNames } from '../../config/pipeline-config';
 
 const minimal = {
   environment: 'dev',
@@ -71,6 +71,53 @@ describe('configuration', () => {
     const broken = join(dir, 'broken.json');
     writeFileSync(broken, '{ "environment": ');
     expect(() => loadConfig(broken)).toThrow(/broken\.json is not valid JSON/);
+  });
+
+  it('refuses a project name whose longest derived name would overflow its limit, naming it and the room left', () => {
+    // 41 characters pass the pattern; in prod, <project>-prod-snowflake-sns-publish (an IAM role) would be 68.
+    const project = `spotify-${'x'.repeat(33)}`;
+    expect(project).toMatch(/^[a-z][a-z0-9-]{1,40}$/);
+    let message = '';
+    try {
+      parseConfig({ ...minimal, environment: 'prod', project }, 'prod.json');
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain(`project: project "${project}" makes the IAM role name "${project}-prod-snowflake-sns-publish" 68 characters long, over the limit of 64`);
+    expect(message).toContain('Use a project name of at most 37 characters.');
+    expect(() => parseConfig({ ...minimal, environment: 'prod', project: project.slice(0, 37) })).not.toThrow();
+    expect(() => parseConfig({ ...minimal, environment: 'prod', project: project.slice(0, 38) })).toThrow(/at most 37 characters/);
+    // The local environment has no stacks, so no names to overflow.
+    expect(() => parseConfig({ ...minimal, environment: 'local', project })).not.toThrow();
+  });
+
+  it('names account-wide Snowflake objects per environment unless configured', () => {
+    const of = (environment: string, snowflake = {}) => parseConfig({ ...minimal, environment, snowflake }).snowflake;
+    expect(of('prod')).toMatchObject({ database: 'SPOTIFY', warehouse: 'SPOTIFY_WH' });
+    expect(of('dev')).toMatchObject({ database: 'SPOTIFY_DEV', warehouse: 'SPOTIFY_DEV_WH' });
+    expect(of('dev', { database: 'MUSIC' })).toMatchObject({ database: 'MUSIC', warehouse: 'MUSIC_WH' });
+    expect(of('dev', { warehouse: 'SHARED_WH' })).toMatchObject({ database: 'SPOTIFY_DEV', warehouse: 'SHARED_WH' });
+    expect(() => of('dev', { warehouse: 'lower_wh' })).toThrow(/snowflake\.warehouse: warehouse must be an upper-case identifier/);
+    expect(parseConfig(minimal).glue.ownsCrawlerLogGroup).toBe(true);
+  });
+
+  it('refuses an environment file that would create an account-wide object another environment file creates', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'config-'));
+    const shipped = (env: string) => JSON.parse(readFileSync(join(CONFIG_DIR, `${env}.json`), 'utf8'));
+    const write = (env: string, raw: object) => writeFileSync(join(dir, `${env}.json`), JSON.stringify(raw));
+    write('prod', shipped('prod'));
+    write('local', shipped('local'));
+    // As shipped, dev and prod share the accounts and no name.
+    write('dev', shipped('dev'));
+    expect(loadConfig(join(dir, 'dev.json')).snowflake.warehouse).toBe('SPOTIFY_DEV_WH');
+    write('dev', { ...shipped('dev'), snowflake: { ...shipped('dev').snowflake, warehouse: 'SPOTIFY_WH' } });
+    expect(() => loadConfig(join(dir, 'dev.json'))).toThrow(/dev\.json and .*prod\.json both create the Snowflake warehouse "SPOTIFY_WH" in the Snowflake account MYORG-MYACCOUNT/);
+    expect(() => loadConfig(join(dir, 'prod.json'))).toThrow(/prod\.json and .*dev\.json both create the Snowflake warehouse/);
+    write('dev', { ...shipped('dev'), glue: { ownsCrawlerLogGroup: true } });
+    expect(() => loadConfig(join(dir, 'dev.json'))).toThrow(/crawler log group "\/aws-glue\/crawlers" in the AWS account 123456789012 in eu-west-1.*glue\.ownsCrawlerLogGroup/s);
+    // Another account: no conflict.
+    write('dev', { ...shipped('dev'), aws: { ...shipped('dev').aws, accountId: '210987654321' }, glue: { ownsCrawlerLogGroup: true } });
+    expect(loadConfig(join(dir, 'dev.json')).glue.ownsCrawlerLogGroup).toBe(true);
   });
 
   it('derives resource names in one place', () => {

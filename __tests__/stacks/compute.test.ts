@@ -165,11 +165,11 @@ describe('compute stack (dev)', () => {
   describe('logs and alarms', () => {
     it('keeps every log group for the configured retention (dev: no customer-managed key, see first-deploy.test.ts)', () => {
       const groups = resources(s.compute, 'aws_cloudwatch_log_group');
+      // Not /aws-glue/crawlers: one per account, which prod.json owns (environments.test.ts).
       expect(groups.map((g) => g.name).sort()).toEqual(
         [
           `/aws-glue/jobs/${names.glueJob}/error`,
           `/aws-glue/jobs/${names.glueJob}/output`,
-          '/aws-glue/crawlers',
           `/aws/lambda/${names.extractFunction}`,
           `/aws/lambda/${names.startTransformFunction}`,
         ].sort(),

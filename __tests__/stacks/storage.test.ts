@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildPipelineApp } from '../../stacks/app';
 import { SUPERSEDED_ATTEMPT_TAG } from '../../stacks/storage-stack';
-import { findResource, resources, statements, synthPipeline, testBundles, type Synthesised } from './synth-helper';
+import { findResource, resources, statements, synthPipeline, testBundles, type Synthesised, type TfJson } from './synth-helper';
 
 describe('storage stack (dev)', () => {
   let s: Synthesised;
@@ -93,6 +93,17 @@ describe('storage stack (dev)', () => {
     expect(Object.keys(s.storage.terraform?.backend ?? {})).toEqual(['local']);
     const [aws] = s.storage.provider!.aws;
     expect(aws).toMatchObject({ region: 'eu-west-1', allowed_account_ids: ['123456789012'] });
+  });
+
+  it("keeps local state beside the output folder by a relative path, and each stack reads the others' from there", () => {
+    // Terraform runs in <outdir>/stacks/<stack>; an absolute path would tie the state to one checkout's location.
+    const stateOf = (stack: string) => `../../../terraform.${stack}.tfstate`;
+    for (const kind of ['storage', 'compute', 'warehouse'] as const) {
+      expect(s[kind].terraform?.backend?.local).toEqual({ path: stateOf(`spotify-pipeline-dev-${kind}`) });
+    }
+    const readsOf = (tf: TfJson) => Object.values<any>(tf.data?.terraform_remote_state ?? {}).map((d) => d.config.path).sort();
+    expect(readsOf(s.compute)).toEqual([stateOf('spotify-pipeline-dev-storage')]);
+    expect(readsOf(s.warehouse)).toEqual([stateOf('spotify-pipeline-dev-compute'), stateOf('spotify-pipeline-dev-storage')]);
   });
 });
 

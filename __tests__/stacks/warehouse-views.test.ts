@@ -125,7 +125,7 @@ describe('warehouse stack views (dev)', () => {
     });
     expect(view.depends_on).toEqual(expect.arrayContaining(expected));
     expect(view.depends_on).toEqual(
-      expect.arrayContaining([address(s.warehouse, 'snowflake_schema', 'RAW'), address(s.warehouse, 'snowflake_warehouse', 'SPOTIFY_WH')]),
+      expect.arrayContaining([address(s.warehouse, 'snowflake_schema', 'RAW'), address(s.warehouse, 'snowflake_warehouse', s.config.snowflake.warehouse)]),
     );
     // Nothing else: a view does not wait for tables or views it does not read.
     const others = (view.depends_on as string[]).filter((d) => /^snowflake_(table|view)\./.test(d));
@@ -187,7 +187,7 @@ describe('warehouse stack views (dev)', () => {
 
   it('gives the provider a warehouse to read views with, without requiring it at login', () => {
     const [provider] = s.warehouse.provider!.snowflake;
-    expect(provider.warehouse).toBe('SPOTIFY_WH');
+    expect(provider.warehouse).toBe(s.config.snowflake.warehouse);
     expect(provider.validate_default_parameters).toBe('false');
     // snowflake_view is a stable resource in 2.11: it has no preview feature to enable.
     expect(SNOWFLAKE_PREVIEW_FEATURES).not.toContain('snowflake_view_resource');

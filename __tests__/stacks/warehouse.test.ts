@@ -34,7 +34,8 @@ describe('warehouse stack (dev)', () => {
     expect(findResource(s.warehouse, 'snowflake_database').name).toBe('SPOTIFY_DEV');
     expect(findResource(s.warehouse, 'snowflake_schema').name).toBe('RAW');
     expect(s.text.warehouse).toHaveResourceWithProperties(Warehouse, {
-      name: 'SPOTIFY_WH',
+      // Account-wide like the database, so it carries the environment (prod's is SPOTIFY_WH; environments.test.ts).
+      name: 'SPOTIFY_DEV_WH',
       warehouse_size: 'XSMALL',
       auto_suspend: 60,
       auto_resume: 'true',
@@ -159,7 +160,7 @@ describe('warehouse stack (dev)', () => {
 
   it('deploys the listening dashboard as a Streamlit app owned by the analyst role, after the views', () => {
     const app = findResource(s.warehouse, 'snowflake_streamlit');
-    expect(app).toMatchObject({ name: 'LISTENING_DASHBOARD', main_file: 'streamlit_app.py', query_warehouse: 'SPOTIFY_WH' });
+    expect(app).toMatchObject({ name: 'LISTENING_DASHBOARD', main_file: 'streamlit_app.py', query_warehouse: 'SPOTIFY_DEV_WH' });
     expect(app.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^snowflake_view\./)]));
     const analyst = refTo(s.warehouse, 'snowflake_account_role', 'name', named('SPOTIFY_PIPELINE_DEV_ANALYST'));
     const owns = resources(s.warehouse, 'snowflake_execute').find((e) => String(e.execute).startsWith('GRANT OWNERSHIP ON STREAMLIT'));
