@@ -392,6 +392,9 @@ export function resourceNames(config: NameInputs) {
     failuresAlarm: `${prefix}-failed-invocations`,
     snowflakeIntegrationRole: `${prefix}-snowflake-s3-read`,
     snowflakeNotificationRole: `${prefix}-snowflake-sns-publish`,
+    /** The CI identities (constructs/github-ci-identities.ts): the pull-request planner and main's deploy role. */
+    githubPullRequestPlanRole: `${prefix}-github-pr-plan`,
+    githubDeployRole: `${prefix}-github-deploy`,
     /** Upper-case prefix of Snowflake account objects (integrations, roles), e.g. SPOTIFY_PIPELINE_DEV. */
     snowflakePrefix,
     /** The Snowflake account objects: the two integrations and the three roles (constructs/warehouse-access.ts). */
@@ -440,11 +443,16 @@ export type NameKind = keyof typeof NAME_LIMITS;
 export function derivedNames(config: NameInputs): { what: NameKind; name: string }[] {
   const n = resourceNames(config);
   const roles = [n.extractFunction, n.startTransformFunction, n.glueCrawlerRole, n.glueTransformRole, n.schedulerRole, n.snowflakeIntegrationRole, n.snowflakeNotificationRole];
+  // The CI roles exist only where ci.githubRepository is set; their names are checked everywhere (a later setting
+  // must not be refused for a project name already deployed).
+  const ciRoles = [n.githubPullRequestPlanRole, n.githubDeployRole];
   const functions = [n.extractFunction, n.startTransformFunction];
   return [
     ...(config.aws.bucketName ? [] : [{ what: 'S3 bucket' as const, name: n.bucket }]),
     ...roles.map((name) => ({ what: 'IAM role' as const, name })),
     ...roles.map((name) => ({ what: 'IAM role policy' as const, name: `${name}-policy` })),
+    ...ciRoles.map((name) => ({ what: 'IAM role' as const, name })),
+    { what: 'IAM role policy', name: `${n.githubPullRequestPlanRole}-policy` },
     ...functions.map((name) => ({ what: 'Lambda function' as const, name })),
     ...functions.map((name) => ({ what: 'CloudWatch log group' as const, name: `/aws/lambda/${name}` })),
     ...functions.map((name) => ({ what: 'CloudWatch alarm' as const, name: `${name}-errors` })),

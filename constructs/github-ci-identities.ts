@@ -83,19 +83,19 @@ export class GithubCiIdentities extends Construct {
         : new IamOpenidConnectProvider(this, 'github-oidc', { url: `https://${GITHUB_OIDC_HOST}`, clientIdList: ['sts.amazonaws.com'] }).arn;
 
     this.pullRequestPlanner = new IamRole(this, 'pr-planner', {
-      name: `${context.prefix}-github-pr-plan`,
+      name: context.names.githubPullRequestPlanRole,
       description: `Plans of pull requests of ${repository}: reads the ${context.environmentName} Terraform state, nothing else.`,
       assumeRolePolicy: githubTrustPolicy(this.oidcProviderArn, `repo:${repository}:pull_request`),
     });
     new IamRolePolicy(this, 'pr-planner-policy', {
-      name: `${context.prefix}-github-pr-plan-policy`,
+      name: `${context.names.githubPullRequestPlanRole}-policy`,
       role: this.pullRequestPlanner.id,
       policy: policyDocument(pullRequestPlannerStatements(props.state)),
     });
 
     const environment = props.deployEnvironment ?? 'production';
     this.deployRole = new IamRole(this, 'deploy', {
-      name: `${context.prefix}-github-deploy`,
+      name: context.names.githubDeployRole,
       description: `main's plan and apply of ${repository}, from its ${environment} GitHub environment only.`,
       assumeRolePolicy: githubTrustPolicy(this.oidcProviderArn, `repo:${repository}:environment:${environment}`),
     });
