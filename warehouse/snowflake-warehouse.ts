@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import snowflake from 'snowflake-sdk';
 import type { PipelineConfig } from '../config/pipeline-config';
 import { TABLE_NAMES } from '../schemas/table-schemas';
+import { pipeName } from './alerts';
 import { checkScope, runCheckStatements, type CheckResult } from './checks';
 import type { QueryResult, TableStatus } from './results';
 import { analysisSql, listAnalysisFiles, type AnalysisInfo } from './snowflake-sql';
@@ -48,10 +49,7 @@ export interface CopyError {
   firstError: string | null;
 }
 
-/** The pipe of a table, named as the warehouse stack names it (constructs/snowpipe-table.ts: <TABLE>_PIPE). */
-export function pipeName(table: string): string {
-  return `${table.toUpperCase()}_PIPE`;
-}
+export { pipeName } from './alerts';
 
 /**
  * Connection settings from the configuration (account, user, role, warehouse, database, schema) and the
