@@ -50,13 +50,14 @@ export function runsCommittedSinceLastAlert(graceMinutes = CHECKS_LOAD_GRACE_MIN
 
 /**
  * The checks alert's condition: every check of snowflake-sql/checks over `runsSql` (default: the runs committed since
- * the alert last ran), answering (table_name, check_name, detail) of each failed check.
+ * the alert last ran), answering (table_name, check_name, detail, runs_checked) of each failed check.
  */
 export function checksCondition(runsSql = runsCommittedSinceLastAlert()): string {
-  const textSql = `(SELECT 'runs ' || COALESCE(LISTAGG(run_id, ', ') WITHIN GROUP (ORDER BY run_id), 'none') FROM (${runsSql}) AS scope_runs)`;
-  const statements = checkStatements({ kind: 'query', runsSql, textSql });
+  const statements = checkStatements({ kind: 'query', runsSql, textSql: "'the runs checked'" });
   const union = statements.map((s, i) => `SELECT * FROM (${s.sql}) AS check_${i}`).join('\nUNION ALL\n');
-  return `SELECT table_name, check_name, detail FROM (\n${union}\n) AS checks\nWHERE NOT passed`;
+  // The runs checked, on every row (a plain scalar subquery, outside the checks' aggregates).
+  const runs = `(SELECT LISTAGG(run_id, ', ') WITHIN GROUP (ORDER BY run_id) FROM (${runsSql}) AS scope_runs)`;
+  return `SELECT table_name, check_name, detail, ${runs} AS runs_checked FROM (\n${union}\n) AS checks\nWHERE NOT passed`;
 }
 
 /** The pipe alert's condition: a row per pipe not running, with files stuck pending, or idle for too long. */

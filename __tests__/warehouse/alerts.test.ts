@@ -26,7 +26,12 @@ describe('alert conditions on the local warehouse', () => {
     expect(await rows(checksCondition('SELECT DISTINCT run_id FROM transform_commits'))).toEqual([]);
     const failed = await rows(checksCondition(`SELECT '${RUN_B.runId}' AS run_id UNION ALL SELECT '20261130T060000Z-cccccc'`));
     expect(failed).toEqual([
-      ['committed_attempts', 'visible_attempt', 'run 20261130T060000Z-cccccc shows no attempt: no commit record loaded, or not all rows its commit lists'],
+      [
+        'committed_attempts',
+        'visible_attempt',
+        'run 20261130T060000Z-cccccc shows no attempt: no commit record loaded, or not all rows its commit lists',
+        `${RUN_B.runId}, 20261130T060000Z-cccccc`,
+      ],
     ]);
   });
 
