@@ -209,13 +209,6 @@ describe('compute stack (dev)', () => {
       expect(findResource(s.compute, 'aws_sqs_queue').sqs_managed_sse_enabled).toBe(true);
     });
   });
-});
-
-describe('compute stack: silence is an alarm', () => {
-  let s: Synthesised;
-  beforeAll(() => {
-    s = synthPipeline();
-  });
 
   it('alarms when no plays were stored for a listener for a day, missing data breaching', () => {
     const alarms = resources(s.compute, 'aws_cloudwatch_metric_alarm').filter((a) => a.metric_name === 'PlaysStored');

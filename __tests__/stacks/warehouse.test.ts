@@ -167,17 +167,11 @@ describe('warehouse stack (dev)', () => {
     const stageRead = resources(s.warehouse, 'snowflake_grant_privileges_to_account_role').find((g) => g.on_schema_object?.object_name?.endsWith('.DASHBOARD_STAGE'));
     expect(stageRead).toMatchObject({ account_role_name: analyst, privileges: ['READ'] });
   });
-});
 
-describe('warehouse stack: what Snowflake tells the alarm topic on its own', () => {
-  let s: Synthesised;
-  let alerts: Record<string, Record<string, any>>;
-  beforeAll(() => {
-    s = synthPipeline();
-    alerts = Object.fromEntries(resources(s.warehouse, 'snowflake_alert').map((a) => [a.name, a]));
-  });
+  const alertsByName = (): Record<string, Record<string, any>> => Object.fromEntries(resources(s.warehouse, 'snowflake_alert').map((a) => [a.name, a]));
 
   it('runs the SQL checks of snowflake-sql/checks daily over the runs committed since, and notifies the alarm topic', () => {
+    const alerts = alertsByName();
     const integration = refTo(s.warehouse, 'snowflake_notification_integration', 'name');
     expect(findResource(s.warehouse, 'snowflake_notification_integration').aws_sns_topic_arn).toMatch(/compute\.outputs\./);
     expect(Object.keys(alerts).sort()).toEqual(['DATA_QUALITY_CHECKS', 'PIPE_FRESHNESS', 'WEEKLY_COMMIT_FRESHNESS']);
@@ -199,6 +193,7 @@ describe('warehouse stack: what Snowflake tells the alarm topic on its own', () 
   });
 
   it('alerts on a pipe that stopped and on a week without a committed run, missing data included', () => {
+    const alerts = alertsByName();
     for (const table of TABLES) expect(alerts.PIPE_FRESHNESS.condition).toContain(`SYSTEM$PIPE_STATUS('SPOTIFY_DEV.RAW.${table.name.toUpperCase()}_PIPE')`);
     expect(alerts.PIPE_FRESHNESS.condition).toContain('OR last_ingested_at IS NULL');
     expect(alerts.PIPE_FRESHNESS.condition).toContain('DATEADD(hour, -192, CURRENT_TIMESTAMP())');
