@@ -177,7 +177,7 @@ export const PipelineConfigSchema = z
         weeklyCommitHours: z.number().int().min(1).default(8 * 24),
         /** Hours without a plays poll stored for a listener before the compute stack's alarm: a day (at most a week). */
         playsSilentHours: z.number().int().min(1).max(7 * 24).default(24),
-        /** Hours a Snowpipe pipe may ingest nothing before Snowflake alerts: a week and a day. */
+        /** Hours the commit records' pipe (loading's heartbeat) may ingest nothing before Snowflake alerts: a week and a day. */
         pipeIdleHours: z.number().int().min(1).default(8 * 24),
         /** Minutes a pipe may hold pending files while ingesting nothing. */
         pipePendingMinutes: z.number().int().min(1).default(120),

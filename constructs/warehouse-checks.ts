@@ -2,10 +2,10 @@
  * What Snowflake tells the pipeline's alarm topic on its own, a Snowflake alert each (SQL of warehouse/alerts.ts):
  * - DATA_QUALITY_CHECKS: the checks of snowflake-sql/checks (the same files as `pipeline check`) over the runs
  *   committed since the alert last ran; a failed check is reported with its name, its table and the runs;
- * - PIPE_FRESHNESS: a pipe not running, with files pending, or idle longer than a week's schedule allows;
+ * - PIPE_FRESHNESS: a pipe not running or with files stuck pending, or loading silent longer than a week allows;
  * - WEEKLY_COMMIT_FRESHNESS: no weekly run committed and loaded within the configured hours.
  * A condition that answers rows fires the action, which sends them as one JSON message through the notification
- * integration to the alarm topic (SYSTEM$SEND_SNOWFLAKE_NOTIFICATION). Missing data is an alarm: a pipe that never
+ * integration to the alarm topic (SYSTEM$SEND_SNOWFLAKE_NOTIFICATION). Missing data is an alarm: a commit pipe that never
  * ingested and a warehouse without any weekly commit both answer a row.
  *
  * snowflakedb/snowflake 2.11 facts behind the settings:

@@ -3,7 +3,7 @@
  * snowflake-sql/alerts/ and snowflake-sql/checks/:
  * - the data-quality checks over the runs committed since the alert last ran (the same check files as
  *   `pipeline check`), answering the failed ones;
- * - a pipe that stopped (SYSTEM$PIPE_STATUS): not running, files pending, nothing ingested for too long;
+ * - a pipe that stopped (SYSTEM$PIPE_STATUS): not running, files pending; nothing loaded at all for too long;
  * - no weekly run committed for too long.
  * Each condition answers one row per finding (nothing when all is well); the action (notify.template.sql) sends the
  * rows as one JSON message through the notification integration to the pipeline's alarm topic.
@@ -60,7 +60,11 @@ export function checksCondition(runsSql = runsCommittedSinceLastAlert()): string
   return `SELECT table_name, check_name, detail, ${runs} AS runs_checked FROM (\n${union}\n) AS checks\nWHERE NOT passed`;
 }
 
-/** The pipe alert's condition: a row per pipe not running, with files stuck pending, or idle for too long. */
+/**
+ * The pipe alert's condition: a row per pipe not running or with files stuck pending, and one when the commit
+ * records' pipe (written by every committed transform attempt: loading's heartbeat) ingested nothing for too long.
+ * Other tables may rightly stay idle (a feature switched off, imports now and then).
+ */
 export function pipeFreshnessCondition(opts: {
   database: string;
   schema: string;
@@ -79,6 +83,7 @@ export function pipeFreshnessCondition(opts: {
   return render('pipe_freshness.template.sql', {
     pipe_status_rows: rows,
     idle_hours: String(positive('idleHours', opts.idleHours)),
+    heartbeat_table: COMMIT_TABLE.name,
     pending_minutes: String(positive('pendingMinutes', opts.pendingMinutes)),
   });
 }

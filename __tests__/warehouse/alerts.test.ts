@@ -65,8 +65,8 @@ describe('alert conditions on the local warehouse', () => {
     const sql = pipeFreshnessCondition({ database: 'SPOTIFY', schema: 'RAW', tables: ['tracks', 'plays'], idleHours: 192, pendingMinutes: 120 });
     expect(sql).toContain("PARSE_JSON(SYSTEM$PIPE_STATUS('SPOTIFY.RAW.TRACKS_PIPE'))");
     expect(sql).toContain("PARSE_JSON(SYSTEM$PIPE_STATUS('SPOTIFY.RAW.PLAYS_PIPE'))");
-    expect(sql).toContain('OR last_ingested_at IS NULL');
-    expect(sql).toContain('DATEADD(hour, -192, CURRENT_TIMESTAMP())');
+    expect(sql).toContain("WHEN table_name = 'transform_commits' AND last_ingested_at IS NULL");
+    expect(sql).toContain("WHEN table_name = 'transform_commits' AND last_ingested_at < DATEADD(hour, -192, CURRENT_TIMESTAMP())");
     expect(() => pipeFreshnessCondition({ database: 'SPOTIFY', schema: 'RAW', tables: [], idleHours: 0, pendingMinutes: 1 })).toThrow(
       'idleHours must be a whole number above 0 (got 0)',
     );

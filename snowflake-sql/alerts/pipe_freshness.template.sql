@@ -1,4 +1,4 @@
--- Finds each pipe that stopped: not running, files pending with nothing ingested for {{pending_minutes}} minutes, or nothing ingested for {{idle_hours}} hours (never counts as too long: missing data is an alarm).
+-- Finds each pipe that stopped: not running, or files pending with nothing ingested for {{pending_minutes}} minutes; and loading gone silent: the pipe of {{heartbeat_table}} (every committed transform attempt writes to it) ingested nothing for {{idle_hours}} hours, or never (missing data is an alarm).
 WITH pipes AS (
     {{pipe_status_rows}}
 ),
@@ -10,19 +10,22 @@ state AS (
         COALESCE(status:pendingFileCount::NUMBER, 0) AS pending_files,
         TRY_TO_TIMESTAMP_LTZ(status:lastIngestedTimestamp::VARCHAR) AS last_ingested_at
     FROM pipes
+),
+findings AS (
+    SELECT
+        table_name,
+        pipe,
+        CASE
+            WHEN execution_state <> 'RUNNING' THEN 'the pipe is ' || execution_state
+            WHEN pending_files > 0 AND COALESCE(last_ingested_at < DATEADD(minute, -{{pending_minutes}}, CURRENT_TIMESTAMP()), TRUE)
+                THEN CAST(pending_files AS VARCHAR) || ' files pending, nothing ingested for {{pending_minutes}} minutes'
+            WHEN table_name = '{{heartbeat_table}}' AND last_ingested_at IS NULL
+                THEN 'nothing ingested yet: no transform attempt has been loaded'
+            WHEN table_name = '{{heartbeat_table}}' AND last_ingested_at < DATEADD(hour, -{{idle_hours}}, CURRENT_TIMESTAMP())
+                THEN 'no commit record ingested since ' || CAST(last_ingested_at AS VARCHAR) || ', over {{idle_hours}} hours ago'
+        END AS detail
+    FROM state
 )
-SELECT
-    table_name,
-    pipe,
-    CASE
-        WHEN execution_state <> 'RUNNING' THEN 'the pipe is ' || execution_state
-        WHEN last_ingested_at IS NULL THEN 'the pipe has ingested nothing yet'
-        WHEN pending_files > 0 AND last_ingested_at < DATEADD(minute, -{{pending_minutes}}, CURRENT_TIMESTAMP())
-            THEN CAST(pending_files AS VARCHAR) || ' files pending, nothing ingested since ' || CAST(last_ingested_at AS VARCHAR)
-        ELSE 'nothing ingested since ' || CAST(last_ingested_at AS VARCHAR)
-    END AS detail
-FROM state
-WHERE execution_state <> 'RUNNING'
-    OR last_ingested_at IS NULL
-    OR last_ingested_at < DATEADD(hour, -{{idle_hours}}, CURRENT_TIMESTAMP())
-    OR (pending_files > 0 AND last_ingested_at < DATEADD(minute, -{{pending_minutes}}, CURRENT_TIMESTAMP()))
+SELECT table_name, pipe, detail
+FROM findings
+WHERE detail IS NOT NULL
