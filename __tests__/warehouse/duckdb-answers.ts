@@ -15,7 +15,9 @@ import { join } from 'node:path';
 import { qualifyViewStatement } from '../../constructs/snowflake-view';
 import { LocalWarehouse } from '../../local/warehouse/local-warehouse';
 import { TABLE_NAMES } from '../../schemas/table-schemas';
+import { checksCondition, weeklyCommitCondition } from '../../warehouse/alerts';
 import { checkStatements } from '../../warehouse/checks';
+import { duckdbSpelling } from '../../local/warehouse/snowflake-on-duckdb';
 import { snowflakeDeployment, viewDefinitions } from '../../warehouse/snowflake-sql';
 
 const NAMES = { database: 'SPOTIFY', schema: 'RAW', stage: 'PROCESSED_STAGE', fileFormat: 'PARQUET_FORMAT' };
@@ -30,6 +32,11 @@ async function main(): Promise<void> {
   if (!bucket) throw new Error('usage: duckdb-answers.ts --bucket <bucket folder> [--warehouse <file>]');
   const deployment = snowflakeDeployment(NAMES);
   const checkSql = checkStatements({ kind: 'all' }).map((c) => ({ check: c.check, subject: c.subject, sql: c.sql }));
+  // The alerts' conditions, with a plain run scope and a fixed now (SNOWFLAKE.ALERT.* exists only in Snowflake).
+  const alertSql = {
+    checks: checksCondition('SELECT DISTINCT run_id FROM transform_commits'),
+    weekly_commit: weeklyCommitCondition(24, "CAST('2030-01-01 00:00:00' AS TIMESTAMP)"),
+  };
   const definitions = viewDefinitions();
   const views = definitions.map((definition) => {
     const { statement } = qualifyViewStatement(definition, NAMES, { tables: TABLE_NAMES, views: definitions.map((d) => d.name) });
@@ -44,8 +51,10 @@ async function main(): Promise<void> {
     const analyses: Record<string, unknown> = {};
     for (const analysis of warehouse.listAnalyses()) analyses[analysis.name] = await warehouse.runAnalysis(analysis.name);
     const checks = await warehouse.runChecks();
+    const alerts: Record<string, unknown> = {};
+    for (const [name, sql] of Object.entries(alertSql)) alerts[name] = await warehouse.query(duckdbSpelling(sql));
     process.stdout.write(
-      JSON.stringify({ names: NAMES, snowflake: { ...deployment, views, checks: checkSql }, duckdb: { load, views: viewRows, analyses, checks } }),
+      JSON.stringify({ names: NAMES, snowflake: { ...deployment, views, checks: checkSql, alerts: alertSql }, duckdb: { load, views: viewRows, analyses, checks, alerts } }),
     );
   } finally {
     await warehouse.close();
