@@ -191,22 +191,42 @@ export function checkResults(statement: CheckStatement, columns: string[], rows:
   }));
 }
 
-/** Runs every check statement of a scope through `query` (either warehouse's), in order. */
+/**
+ * Every check statement of a scope as one query (a round trip to Snowflake, one plan on DuckDB), in the report's
+ * order: statement by statement, and by detail within a statement that answers several rows (visible_attempt: by run).
+ */
+export function checksQuery(statements: CheckStatement[]): string {
+  return (
+    statements.map((s, i) => `SELECT ${i} AS check_order, * FROM (${s.sql}) AS check_${i}`).join('\nUNION ALL\n') +
+    '\nORDER BY check_order, detail'
+  );
+}
+
+/**
+ * Runs every check statement of a scope through `query` (either warehouse's) as one query; when that fails, runs them
+ * one by one so that the error names the check and its file.
+ */
 export async function runCheckStatements(
   scope: CheckScope,
   query: (sql: string) => Promise<{ columns: string[]; rows: unknown[][] }>,
 ): Promise<CheckResult[]> {
-  const results: CheckResult[] = [];
-  for (const statement of checkStatements(scope)) {
-    let answer: { columns: string[]; rows: unknown[][] };
-    try {
-      answer = await query(statement.sql);
-    } catch (error) {
-      throw new Error(`The check ${statement.check}${statement.subject ? ` of ${statement.subject}` : ''} (${statement.file}) failed to run: ${(error as Error).message}`);
+  const statements = checkStatements(scope);
+  let answer: { columns: string[]; rows: unknown[][] };
+  try {
+    answer = await query(checksQuery(statements));
+  } catch (error) {
+    for (const statement of statements) {
+      try {
+        await query(statement.sql);
+      } catch (own) {
+        throw new Error(`The check ${statement.check}${statement.subject ? ` of ${statement.subject}` : ''} (${statement.file}) failed to run: ${(own as Error).message}`);
+      }
     }
-    results.push(...checkResults(statement, answer.columns, answer.rows));
+    throw error;
   }
-  return results;
+  const [order, ...columns] = answer.columns;
+  if (order.toLowerCase() !== 'check_order') throw new Error(`The checks' query answered (${answer.columns.join(', ')}), not check_order first.`);
+  return answer.rows.flatMap((row) => checkResults(statements[Number(row[0])], columns, [row.slice(1)]));
 }
 
 /** The scope of runChecks' options (the local and Snowflake warehouses take the same). */
