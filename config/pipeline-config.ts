@@ -198,6 +198,24 @@ export const PipelineConfigSchema = z
         createOidcProvider: z.boolean().default(true),
       })
       .optional(),
+    /**
+     * When silence becomes an alarm (docs/warehouse.md, "Alerts"). The defaults follow the schedules: the weekly
+     * run is committed and loaded within a day of its time, plays are polled hourly, every weekly run fills every pipe.
+     */
+    freshness: z
+      .object({
+        /** Hours without a weekly run committed and loaded before Snowflake alerts: a week and a day. */
+        weeklyCommitHours: z.number().int().min(1).default(8 * 24),
+        /** Hours without a plays poll stored for a listener before the compute stack's alarm: a day (at most a week). */
+        playsSilentHours: z.number().int().min(1).max(7 * 24).default(24),
+        /** Hours the commit records' pipe (loading's heartbeat) may ingest nothing before Snowflake alerts: a week and a day. */
+        pipeIdleHours: z.number().int().min(1).default(8 * 24),
+        /** Minutes a pipe may hold pending files while ingesting nothing. */
+        pipePendingMinutes: z.number().int().min(1).default(120),
+        /** When Snowflake runs the checks and the freshness alerts (cron, UTC): daily, after the daily plays batch and the weekly run. */
+        snowflakeAlertCron: z.string().default('0 9 * * *'),
+      })
+      .prefault({}),
 
     local: z
       .object({

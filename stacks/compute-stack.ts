@@ -7,6 +7,7 @@
 import { Construct } from 'constructs';
 import { TerraformOutput } from 'cdktf';
 import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
+import { effectiveListeners } from '../config/listeners';
 import { crawlerSchedule, pollsPlays, usesCustomerManagedKey, type PipelineConfig } from '../config/pipeline-config';
 import { buildLambdaBundlesSync, type LambdaBundle, type LambdaName } from '../handlers/build';
 import { TABLE_NAMES } from '../schemas/table-schemas';
@@ -14,6 +15,7 @@ import { skipCheck } from '../constructs/checkov';
 import type { PipelineContext } from '../constructs/context';
 import { NO_KEY_REASON } from '../constructs/node-lambda';
 import { ExtractFunction } from '../constructs/extract-function';
+import { FreshnessAlarms } from '../constructs/freshness-alarms';
 import { ListenerSecrets, secretRecoveryDays } from '../constructs/listener-secrets';
 import { PipelineAlerts } from '../constructs/pipeline-alerts';
 import { PipelineKey } from '../constructs/pipeline-key';
@@ -77,6 +79,8 @@ export class ComputeStack extends PipelineStack {
   readonly extract: ExtractFunction;
   readonly startTransform: StartTransformFunction;
   readonly transform: TransformJob;
+  /** Alarms on silence: no plays stored for a listener for freshness.playsSilentHours. */
+  readonly freshness: FreshnessAlarms;
   /** The catalog crawler, unless glue.crawler is off. */
   readonly crawler?: ProcessedCrawler;
 
@@ -108,6 +112,8 @@ export class ComputeStack extends PipelineStack {
       // Hourly plays polls are transformed in one job run a day, not one each (handlers/start-transform/plays-batch.ts).
       playsBatchDays: pollsPlays(config) ? PLAYS_BATCH_LOOKBACK_DAYS : undefined,
     });
+    const playsListeners = pollsPlays(config) ? effectiveListeners(config.spotify.listeners).map((l) => l.name) : [];
+    this.freshness = new FreshnessAlarms(this, 'freshness', { context, playsListeners, playsSilentHours: config.freshness.playsSilentHours });
     const crawlerName = config.glue.crawler ? names.glueCrawler : undefined;
     this.transform = new TransformJob(this, 'transform', { context, bucket, jobName: names.glueJob, crawlerName, glue: config.glue });
     if (crawlerName) this.crawler = new ProcessedCrawler(this, 'crawler', {

@@ -13,7 +13,7 @@ import { TerraformOutput } from 'cdktf';
 import { S3BucketNotification } from '@cdktf/provider-aws/lib/s3-bucket-notification';
 import { SnowflakeProvider } from '@cdktf/provider-snowflake/lib/provider';
 import type { PipelineConfig } from '../config/pipeline-config';
-import { TABLES } from '../schemas/table-schemas';
+import { TABLES, TABLE_NAMES } from '../schemas/table-schemas';
 import { AnalyticsDatabase, FILE_FORMAT_NAME } from '../constructs/analytics-database';
 import { protectFromDestroy } from '../constructs/data-protection';
 import { ProcessedStage, STAGE_NAME } from '../constructs/processed-stage';
@@ -21,6 +21,7 @@ import { SnowpipeErrorNotifications } from '../constructs/snowpipe-error-notific
 import { SnowpipeLoading, type PipeQueueEntry } from '../constructs/snowpipe-loading';
 import { StreamlitApp } from '../constructs/streamlit-app';
 import { WarehouseAccess } from '../constructs/warehouse-access';
+import { WarehouseChecks } from '../constructs/warehouse-checks';
 import { WarehouseViews } from '../constructs/warehouse-views';
 import { viewDefinitions } from '../warehouse/snowflake-sql';
 import { PipelineStack, pipelineContext } from './common';
@@ -38,6 +39,7 @@ export const SNOWFLAKE_PREVIEW_FEATURES = [
   'snowflake_table_resource',
   'snowflake_pipe_resource',
   'snowflake_notification_integration_resource',
+  'snowflake_alert_resource',
 ];
 
 export interface WarehouseStackProps {
@@ -108,6 +110,8 @@ export class WarehouseStack extends PipelineStack {
   readonly loading: SnowpipeLoading;
   readonly views: WarehouseViews;
   readonly access: WarehouseAccess;
+  /** Snowflake alerts to the alarm topic: failed data-quality checks after each commit, stopped pipes, no weekly commit. */
+  readonly checks: WarehouseChecks;
   /** The listening dashboard (dashboard/) as a Streamlit in Snowflake app, owned by the analyst role. */
   readonly dashboard: StreamlitApp;
   readonly notification: S3BucketNotification;
@@ -152,6 +156,8 @@ export class WarehouseStack extends PipelineStack {
       integrationNames: [this.processedStage.integration.name, errors.integration.name],
       dependsOn: [base.schema, ...this.loading.tables.map((t) => t.pipe)],
     });
+    const alertsNeed = [base.warehouse, errors.integration, ...this.loading.tables.map((t) => t.pipe), ...this.views.views.map((v) => v.view)];
+    this.checks = new WarehouseChecks(this, 'checks', { database, schema, warehouse, tables: TABLE_NAMES, integrationName: errors.integration.name, freshness: config.freshness, dependsOn: alertsNeed });
     const analystRole = this.access.analystRole;
     const dependsOn = [base.schema, base.warehouse, analystRole, ...this.views.views.map((v) => v.view)];
     this.dashboard = new StreamlitApp(this, 'dashboard', { database, schema, warehouse, analystRole: analystRole.name, deployRole: config.snowflake.role, dependsOn });

@@ -1,12 +1,14 @@
 /**
  * The deployed warehouse, through snowflake-sdk with key-pair (JWT) authentication: the same analysis SQL as the
- * local warehouse, table status from the loaded tables' own load metadata, pipe status (SYSTEM$PIPE_STATUS) and
+ * local warehouse, the same data-quality checks, table status from the loaded tables' own load metadata, pipe status (SYSTEM$PIPE_STATUS) and
  * recent COPY_HISTORY errors.
  */
 import { existsSync } from 'node:fs';
 import snowflake from 'snowflake-sdk';
 import type { PipelineConfig } from '../config/pipeline-config';
 import { TABLE_NAMES } from '../schemas/table-schemas';
+import { pipeName } from './alerts';
+import { checkScope, runCheckStatements, type CheckResult } from './checks';
 import type { QueryResult, TableStatus } from './results';
 import { analysisSql, listAnalysisFiles, type AnalysisInfo } from './snowflake-sql';
 
@@ -47,10 +49,7 @@ export interface CopyError {
   firstError: string | null;
 }
 
-/** The pipe of a table, named as the warehouse stack names it (constructs/snowpipe-table.ts: <TABLE>_PIPE). */
-export function pipeName(table: string): string {
-  return `${table.toUpperCase()}_PIPE`;
-}
+export { pipeName } from './alerts';
 
 /**
  * Connection settings from the configuration (account, user, role, warehouse, database, schema) and the
@@ -144,6 +143,11 @@ export class SnowflakeWarehouse {
   async runAnalysis(name: string, opts: { limit?: number } = {}): Promise<QueryResult> {
     const result = await this.query(analysisSql(name));
     return opts.limit === undefined ? result : { columns: result.columns, rows: result.rows.slice(0, opts.limit) };
+  }
+
+  /** The data-quality checks of snowflake-sql/checks/, for one run or every run: the same SQL the local warehouse runs. */
+  async runChecks(opts: { runId?: string; attemptId?: string } = {}): Promise<CheckResult[]> {
+    return runCheckStatements(checkScope(opts), (sql) => this.query(sql));
   }
 
   async tableStatus(): Promise<TableStatus[]> {

@@ -330,6 +330,45 @@ test('a plays run where one listener lacks the recently-played scope reports Lis
   expect(metrics).toEqual([['Plays', 50], ['ListenersFailed', 1]]);
 });
 
+test('each poll reports PlaysStored per listener it stored plays for (0 included), so a listener silent for a day is an alarm', async () => {
+  const server = await steadyFake({
+    listeners: [
+      { userId: SAMPLE_USER_ID, displayName: 'Sam Ple', refreshToken: 'AQDtest-sam', seed: 11, savedTracks: 0, followedArtists: 0 },
+      { userId: SAMPLE_FRIEND_ID, displayName: 'Mira', refreshToken: 'AQDtest-mira', seed: 12, savedTracks: 0, followedArtists: 0, scope: 'user-top-read user-library-read' },
+    ],
+  });
+  const perListener: Array<Record<string, string | number>> = [];
+  const single = () => {
+    const dimensions: Record<string, string> = {};
+    return {
+      addDimension: (name: string, value: string) => (dimensions[name] = value),
+      addMetric: (name: string, _unit: unknown, value: number) => perListener.push({ ...dimensions, [name]: value }),
+      publishStoredMetrics: () => undefined,
+    };
+  };
+  const config = parseConfig({
+    environment: 'dev',
+    project: 'spotify-pipeline',
+    aws: { region: 'eu-west-1' },
+    spotify: { apiBaseUrl: server.apiBaseUrl, accountsBaseUrl: server.accountsBaseUrl, listeners: [{ name: 'sam' }, { name: 'mira' }] },
+  });
+  const handler = createExtractHandler({
+    config,
+    writer: new LocalFolderWriter(bucketDir()),
+    secrets: new InMemoryCredentialStore({ ...server.credentials }),
+    listeners: listenersOf(server),
+    logger: { debug() {}, info() {}, warn() {}, error() {}, appendKeys() {}, addContext() {} },
+    metrics: { addDimension: () => undefined, addMetric: () => undefined, publishStoredMetrics: () => undefined, singleMetric: single },
+  });
+  await handler({ id: 'plays-2026-11-25T18:30:00Z', scheduledTime: '2026-11-25T18:30:00Z', mode: 'plays' });
+  await handler({ id: 'plays-2026-11-25T19:30:00Z', scheduledTime: '2026-11-25T19:30:00Z', mode: 'plays' });
+  // Mira's token lacks the recently-played scope: nothing stored for her, no datapoint (missing data breaches).
+  expect(perListener).toEqual([
+    { environment: 'dev', listener: 'sam', PlaysStored: 50 },
+    { environment: 'dev', listener: 'sam', PlaysStored: 0 },
+  ]);
+});
+
 test('a listener who authorises again with the listening scopes between two attempts of one run gets those documents in the second', async () => {
   const server = await steadyFake({
     listeners: [

@@ -209,4 +209,23 @@ describe('compute stack (dev)', () => {
       expect(findResource(s.compute, 'aws_sqs_queue').sqs_managed_sse_enabled).toBe(true);
     });
   });
+
+  it('alarms when no plays were stored for a listener for a day, missing data breaching', () => {
+    const alarms = resources(s.compute, 'aws_cloudwatch_metric_alarm').filter((a) => a.metric_name === 'PlaysStored');
+    expect(alarms.map((a) => a.dimensions.listener)).toEqual(['me']);
+    const topic = refTo(s.compute, 'aws_sns_topic', 'arn');
+    expect(alarms[0]).toMatchObject({
+      alarm_name: 'spotify-pipeline-dev-plays-silent-me',
+      namespace: 'SpotifyPipeline',
+      dimensions: { service: 'spotify-extract', environment: 'dev', listener: 'me' },
+      statistic: 'SampleCount',
+      period: 3600,
+      evaluation_periods: 24,
+      datapoints_to_alarm: 24,
+      threshold: 1,
+      comparison_operator: 'LessThanThreshold',
+      treat_missing_data: 'breaching',
+      alarm_actions: [topic],
+    });
+  });
 });

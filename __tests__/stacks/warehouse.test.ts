@@ -168,4 +168,37 @@ describe('warehouse stack (dev)', () => {
     const stageRead = resources(s.warehouse, 'snowflake_grant_privileges_to_account_role').find((g) => g.on_schema_object?.object_name?.endsWith('.DASHBOARD_STAGE'));
     expect(stageRead).toMatchObject({ account_role_name: analyst, privileges: ['READ'] });
   });
+
+  const alertsByName = (): Record<string, Record<string, any>> => Object.fromEntries(resources(s.warehouse, 'snowflake_alert').map((a) => [a.name, a]));
+
+  it('runs the SQL checks of snowflake-sql/checks daily over the runs committed since, and notifies the alarm topic', () => {
+    const alerts = alertsByName();
+    const integration = refTo(s.warehouse, 'snowflake_notification_integration', 'name');
+    expect(findResource(s.warehouse, 'snowflake_notification_integration').aws_sns_topic_arn).toMatch(/compute\.outputs\./);
+    expect(Object.keys(alerts).sort()).toEqual(['DATA_QUALITY_CHECKS', 'PIPE_FRESHNESS', 'WEEKLY_COMMIT_FRESHNESS']);
+    for (const alert of Object.values(alerts)) {
+      expect(alert).toMatchObject({ database: 'SPOTIFY_DEV', schema: 'RAW', warehouse: 'SPOTIFY_WH', enabled: true });
+      expect(alert.alert_schedule).toEqual({ cron: { expression: '0 9 * * *', time_zone: 'UTC' } });
+      expect(alert.action).toContain(`SNOWFLAKE.NOTIFICATION.INTEGRATION('${integration}')`);
+      expect(alert.action).toContain(`'alert', '${alert.name}'`);
+    }
+    const checks = alerts.DATA_QUALITY_CHECKS;
+    for (const check of ['row_count', 'key_unique', 'key_not_null', 'entity_key_unique', 'entity_key_not_null', 'position_unique', 'visible_attempt']) {
+      expect(checks.condition).toContain(`'${check}' AS check_name`);
+    }
+    for (const table of TABLES.filter((t) => t.kind !== 'commit')) expect(checks.condition).toContain(`FROM SPOTIFY_DEV.RAW.${table.name} AS t`);
+    expect(checks.condition).toContain('JOIN SPOTIFY_DEV.RAW.committed_attempts AS v');
+    expect(checks.condition).toContain('SNOWFLAKE.ALERT.LAST_SUCCESSFUL_SCHEDULED_TIME()');
+    expect(checks.condition).toMatch(/WHERE NOT passed$/);
+    expect(SNOWFLAKE_PREVIEW_FEATURES).toContain('snowflake_alert_resource');
+  });
+
+  it('alerts on a pipe that stopped and on a week without a committed run, missing data included', () => {
+    const alerts = alertsByName();
+    for (const table of TABLES) expect(alerts.PIPE_FRESHNESS.condition).toContain(`SYSTEM$PIPE_STATUS('SPOTIFY_DEV.RAW.${table.name.toUpperCase()}_PIPE')`);
+    expect(alerts.PIPE_FRESHNESS.condition).toContain("WHEN table_name = 'transform_commits' AND last_ingested_at IS NULL");
+    expect(alerts.PIPE_FRESHNESS.condition).toContain('DATEADD(hour, -192, CURRENT_TIMESTAMP())');
+    expect(alerts.WEEKLY_COMMIT_FRESHNESS.condition).toContain('FROM SPOTIFY_DEV.RAW.committed_attempts');
+    expect(alerts.WEEKLY_COMMIT_FRESHNESS.condition).toContain('HAVING MAX(committed_at) IS NULL');
+  });
 });

@@ -1,8 +1,9 @@
-/** `pipeline query` and `pipeline status`, run in-process through commander, on a fixture warehouse and on the Snowflake stand-in. */
+/** `pipeline query`, `pipeline status` and `pipeline check`, run in-process through commander, on a fixture warehouse and on the Snowflake stand-in. */
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
+import * as checkCommand from '../../cli/commands/check';
 import * as queryCommand from '../../cli/commands/query';
 import * as statusCommand from '../../cli/commands/status';
 import { LocalWarehouse } from '../../local/warehouse/local-warehouse';
@@ -15,6 +16,7 @@ async function run(configFile: string, ...args: string[]): Promise<string> {
   const program = new Command().option('-e, --env <name|file>').exitOverride();
   queryCommand.register(program);
   statusCommand.register(program);
+  checkCommand.register(program);
   let out = '';
   const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
     out += String(chunk);
@@ -124,6 +126,17 @@ describe('pipeline query / status', () => {
     expect(text).toMatch(
       new RegExp(`warning: ${TABLE_NAMES.length} pipe\\(s\\) report load errors nowhere \\(no ERROR_INTEGRATION\\).*pipeline deploy --stacks warehouse`, 's'),
     );
+  });
+
+  test('check on Snowflake runs the same SQL checks as the local warehouse, with the same verdicts', async () => {
+    const remote = JSON.parse(await run(configFile, 'check', '--target', 'snowflake', '--format', 'json'));
+    expect(remote).toMatchObject({ target: 'snowflake', account: 'MYORG-MYACCOUNT', database: 'SPOTIFY_DEV', schema: 'RAW' });
+    expect(remote.checks).toEqual(await served.runChecks());
+    expect(remote.checks.length).toBeGreaterThan(TABLE_NAMES.length * 3);
+    expect(fake.queries.some((q) => /'key_unique' AS check_name/.test(q))).toBe(true);
+    await expect(
+      run(configFile, 'check', '--target', 'snowflake', '--run-id', '20261123T060000Z-bbbbbb', '--attempt-id', 'attempt-9'),
+    ).rejects.toThrow(/check failed: committed_attempts: visible_attempt \(run 20261123T060000Z-bbbbbb shows attempt attempt-1, not attempt-9/);
   });
 
   test('status on the local warehouse shows tables and failed files', async () => {

@@ -27,7 +27,7 @@ import { ListenerCredentialStore, SpotifySecretStore, type SpotifyCredentialStor
 import { COUNTS, isListeningKind } from '../../schemas/raw-documents';
 import { RUN_ID_PATTERN, runIdStartedAt, type PlaysGap } from '../shared/manifest';
 import { RunClaims, type HeldClaim } from '../shared/run-claim';
-import { EXTRACT_ENV, EXTRACT_REQUIRED_ENV, EXTRACT_SERVICE, METRICS_NAMESPACE } from '../shared/runtime-contract';
+import { EXTRACT_ENV, EXTRACT_REQUIRED_ENV, EXTRACT_SERVICE, LISTENER_DIMENSION, METRICS_NAMESPACE, OUTCOME_METRICS } from '../shared/runtime-contract';
 import {
   ExtractFailedError,
   extractRun,
@@ -85,6 +85,8 @@ export interface ExtractMetrics {
   addDimension(name: string, value: string): unknown;
   addMetric(name: string, unit: (typeof MetricUnit)[keyof typeof MetricUnit], value: number): unknown;
   publishStoredMetrics(): unknown;
+  /** A metric with dimensions of its own, published at once (Powertools' singleMetric); without it, none is sent. */
+  singleMetric?(): ExtractMetrics;
 }
 
 export interface ExtractHandlerDeps {
@@ -196,6 +198,13 @@ export function createExtractHandler(deps: ExtractHandlerDeps | (() => ExtractHa
         }
         if (mode === 'full') metrics.addMetric('EntityErrors', MetricUnit.Count, manifest.errors.length);
         for (const [name, value] of failureCounts) if (mode === 'full' || value > 0) metrics.addMetric(name, MetricUnit.Count, value);
+        // Per listener whose plays were stored (0 included): a listener without this for a day is an alarm.
+        for (const stored of manifest.objects.filter((o) => o.kind === 'plays' && o.fetched_in_run === runId)) {
+          const single = metrics.singleMetric?.();
+          single?.addDimension('environment', config.environment);
+          single?.addDimension(LISTENER_DIMENSION, stored.entity_id);
+          single?.addMetric(OUTCOME_METRICS.playsStored, MetricUnit.Count, stored.items);
+        }
       }
       if (mode === 'full') metrics.addMetric('ExtractFailed', MetricUnit.Count, 0);
       for (const error of manifest.errors) {

@@ -22,7 +22,16 @@ export const OUTCOME_METRICS = {
   stoppedEarly: 'StoppedEarly',
   /** How many listeners had an error of their own in the run. */
   listenersFailed: 'ListenersFailed',
+  /**
+   * Per listener (dimension LISTENER_DIMENSION, besides service and environment): the plays a run stored for them,
+   * 0 included; reported by every run that polled their plays, absent when the poll failed. Its absence for
+   * freshness.playsSilentHours is an alarm (constructs/freshness-alarms.ts).
+   */
+  playsStored: 'PlaysStored',
 } as const;
+
+/** The dimension naming the listener (their configured name) of a per-listener metric. */
+export const LISTENER_DIMENSION = 'listener';
 
 /** Environment of the extract Lambda (constructs/extract-function.ts sets it, handlers/extract/index.ts reads it). */
 export const EXTRACT_ENV = {

@@ -16,37 +16,24 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { DuckDBConnection, DuckDBInstance, DuckDBTypeId, type DuckDBResultReader, type DuckDBTimestampTZValue } from '@duckdb/node-api';
-import { COMMIT_TABLE, DATA_TABLES, TABLES, duckdbType, loadedColumns, LOAD_METADATA_COLUMNS, type TableSpec } from '../../schemas/table-schemas';
+import { TABLES, duckdbType, loadedColumns, LOAD_METADATA_COLUMNS, type TableSpec } from '../../schemas/table-schemas';
 import { analysisSql, COMMITTED_ATTEMPTS_VIEW, listAnalysisFiles, viewDefinitions, type AnalysisInfo } from '../../warehouse/snowflake-sql';
 import type { QueryResult, TableStatus } from '../../warehouse/results';
+import { checkScope, runCheckStatements, type CheckResult } from '../../warehouse/checks';
 import { SNOWFLAKE_FUNCTION_MACROS, duckdbSpelling } from './snowflake-on-duckdb';
 
 export type { AnalysisInfo } from '../../warehouse/snowflake-sql';
 export type { QueryResult, TableStatus } from '../../warehouse/results';
+export { CURRENT_VIEWS, type CheckResult } from '../../warehouse/checks';
 
 export interface LoadReport {
   loaded: Array<{ table: string; file: string; rows: number }>;
   skipped: Array<{ table: string; file: string; reason: string }>;
 }
 
-export interface CheckResult {
-  table: string;
-  check: string;
-  passed: boolean;
-  detail: string;
-}
-
 
 /** The load ledger: Snowpipe's load metadata, kept in the warehouse itself. */
 export const LEDGER_TABLE = 'load_history';
-
-/** Per dimension-like table, the view that must hold one row per entity key. */
-export const CURRENT_VIEWS: Record<string, string> = {
-  playlist_snapshots: 'current_playlists',
-  tracks: 'current_tracks',
-  albums: 'current_albums',
-  artists: 'current_artists',
-};
 
 /** processed/<table>/ + this: the layout the Glue job writes (one folder per transform attempt). */
 const PROCESSED_FILE = /^extract_date=(\d{4}-\d{2}-\d{2})\/run_id=([^/]+)\/attempt_id=([^/]+)\/[^/]+\.parquet$/;
@@ -259,145 +246,12 @@ export class LocalWarehouse {
   }
 
   /**
-   * Data quality after a load, for one run (runId) or every run:
-   * - `visible_attempt`: the run has a visible attempt (and it is `attemptId` when given: the one just transformed);
-   * - per data table `row_count`: the rows loaded for the latest commit of each run equal what its commit record
-   *   says (fewer: files not loaded yet, or failed; more: a file loaded twice);
-   * - per table `key_unique` and `key_not_null` on tables.json's key, within the visible attempts;
-   * - per current view `entity_key_unique` and `entity_key_not_null`; `playlist_chart` `position_unique`.
+   * Data quality after a load, for one run (runId) or every run: the checks of snowflake-sql/checks/ (warehouse/checks.ts),
+   * the same SQL Snowflake runs, here through snowflake-on-duckdb.ts. With runId, `visible_attempt` too (and that it is
+   * `attemptId` when given: the one just transformed).
    */
   async runChecks(opts: { runId?: string; attemptId?: string } = {}): Promise<CheckResult[]> {
-    const { runId, attemptId } = opts;
-    if (attemptId && !runId) throw new Error('runChecks: attemptId is an attempt of one run; pass runId with it.');
-    const results: CheckResult[] = [];
-    const scope = runId ? `run ${runId}` : 'all runs';
-    const params = runId ? [runId] : [];
-    const inScope = (alias: string) => (runId ? `${alias}.run_id = $1` : 'TRUE');
-
-    const visible = await this.rows(
-      `SELECT run_id, attempt_id FROM ${COMMITTED_ATTEMPTS_VIEW} AS v WHERE ${inScope('v')} ORDER BY run_id`,
-      params,
-    );
-    if (runId) {
-      const shown = visible.length > 0 ? String(visible[0][1]) : null;
-      const passed = attemptId ? shown === attemptId : shown !== null;
-      results.push({
-        table: COMMITTED_ATTEMPTS_VIEW,
-        check: 'visible_attempt',
-        passed,
-        detail: passed
-          ? `run ${runId} shows attempt ${shown}`
-          : shown === null
-            ? `run ${runId} shows no attempt: no commit record loaded, or not all rows its commit lists`
-            : `run ${runId} shows attempt ${shown}, not ${attemptId}: the newer commit is not loaded yet, or not all of its rows`,
-      });
-    }
-
-    // The latest commit of each run in scope, per table: rows it says it wrote against rows loaded for it.
-    const latest = await this.rows(
-      `WITH commits AS (
-         SELECT DISTINCT run_id, attempt_id, table_name, row_count, committed_at FROM ${quote(COMMIT_TABLE.name)} AS c WHERE ${inScope('c')}
-       ),
-       latest AS (
-         SELECT run_id, attempt_id FROM commits
-         QUALIFY ROW_NUMBER() OVER (PARTITION BY run_id ORDER BY committed_at DESC, attempt_id DESC) = 1
-       )
-       SELECT c.table_name, c.run_id, c.attempt_id, c.row_count FROM commits AS c
-       JOIN latest AS l ON l.run_id = c.run_id AND l.attempt_id = c.attempt_id`,
-      params,
-    );
-    for (const spec of DATA_TABLES) {
-      const name = quote(spec.name);
-      const expected = latest.filter((r) => r[0] === spec.name);
-      if (expected.length > 0) {
-        const loaded = new Map(
-          (await this.rows(`SELECT run_id, attempt_id, COUNT(*) FROM ${name} AS t WHERE ${inScope('t')} GROUP BY run_id, attempt_id`, params)).map(
-            (r) => [`${r[0]}|${r[1]}`, Number(r[2])],
-          ),
-        );
-        const wrong = expected
-          .map(([, run, attempt, rows]) => ({ run, attempt, expected: Number(rows), loaded: loaded.get(`${run}|${attempt}`) ?? 0 }))
-          .filter((r) => r.loaded !== r.expected);
-        results.push({
-          table: spec.name,
-          check: 'row_count',
-          passed: wrong.length === 0,
-          detail:
-            wrong.length === 0
-              ? `the rows of ${expected.length === 1 ? `attempt ${expected[0][2]}` : `${expected.length} runs' latest commits`} are all loaded, once`
-              : wrong
-                  .slice(0, 3)
-                  .map((w) => `${w.loaded} rows loaded for run ${w.run} attempt ${w.attempt}; its commit record says ${w.expected}`)
-                  .join('; '),
-        });
-      }
-      const visibleRows = `${name} AS t JOIN ${COMMITTED_ATTEMPTS_VIEW} AS v ON v.run_id = t.run_id AND v.attempt_id = t.attempt_id WHERE ${inScope('t')}`;
-      const keyList = spec.key.map((k) => `t.${quote(k)}`).join(', ');
-      const [[duplicates, example]] = await this.rows(
-        `SELECT COUNT(*), MIN(k) FROM (
-           SELECT CAST(ROW(${keyList}) AS VARCHAR) AS k FROM ${visibleRows}
-           GROUP BY ${keyList} HAVING COUNT(*) > 1) AS d`,
-        params,
-      );
-      results.push({
-        table: spec.name,
-        check: 'key_unique',
-        passed: Number(duplicates) === 0,
-        detail:
-          Number(duplicates) === 0
-            ? `(${spec.key.join(', ')}) unique in ${scope}`
-            : `${duplicates} duplicated (${spec.key.join(', ')}) in ${scope}, e.g. ${example}`,
-      });
-      // A key column tables.json declares nullable may be null (user_top_items.spotify_user_id in runs from before
-      // listeners); the others may not.
-      const required = spec.key.filter((k) => !spec.columns.find((c) => c.name === k)?.nullable);
-      const nullCondition = required.map((k) => `t.${quote(k)} IS NULL`).join(' OR ');
-      const [[nullKeys]] = await this.rows(`SELECT COUNT(*) FROM ${visibleRows} AND (${nullCondition})`, params);
-      results.push({
-        table: spec.name,
-        check: 'key_not_null',
-        passed: Number(nullKeys) === 0,
-        detail: Number(nullKeys) === 0 ? `no null in (${required.join(', ')})` : `${nullKeys} rows with a null in (${required.join(', ')})`,
-      });
-      const view = CURRENT_VIEWS[spec.name];
-      if (view && spec.entityKey) {
-        const entity = spec.entityKey.map(quote).join(', ');
-        const [[dupEntities, dupExample]] = await this.rows(
-          `SELECT COUNT(*), MIN(k) FROM (SELECT CAST(ROW(${entity}) AS VARCHAR) AS k FROM ${view} GROUP BY ${entity} HAVING COUNT(*) > 1) AS d`,
-        );
-        results.push({
-          table: view,
-          check: 'entity_key_unique',
-          passed: Number(dupEntities) === 0,
-          detail:
-            Number(dupEntities) === 0
-              ? `one row per (${spec.entityKey.join(', ')})`
-              : `${dupEntities} (${spec.entityKey.join(', ')}) with more than one current row, e.g. ${dupExample}`,
-        });
-        const [[nullEntities]] = await this.rows(
-          `SELECT COUNT(*) FROM ${view} WHERE ${spec.entityKey.map((k) => `${quote(k)} IS NULL`).join(' OR ')}`,
-        );
-        results.push({
-          table: view,
-          check: 'entity_key_not_null',
-          passed: Number(nullEntities) === 0,
-          detail: Number(nullEntities) === 0 ? `no null ${spec.entityKey.join(', ')}` : `${nullEntities} rows with a null ${spec.entityKey.join(', ')}`,
-        });
-      }
-    }
-    const [[chartDuplicates]] = await this.rows(
-      `SELECT COUNT(*) FROM (SELECT 1 FROM playlist_chart GROUP BY playlist_id, chart_week, position HAVING COUNT(*) > 1) AS d`,
-    );
-    results.push({
-      table: 'playlist_chart',
-      check: 'position_unique',
-      passed: Number(chartDuplicates) === 0,
-      detail:
-        Number(chartDuplicates) === 0
-          ? 'one row per (playlist_id, chart_week, position)'
-          : `${chartDuplicates} (playlist_id, chart_week, position) counted more than once`,
-    });
-    return results;
+    return runCheckStatements(checkScope(opts), (sql) => this.query(duckdbSpelling(sql)));
   }
 
   /** The visible attempt of each run id (committed_attempts), newest run first. */

@@ -18,9 +18,13 @@
 export const SNOWFLAKE_FUNCTION_MACROS = [
   // 1 for Monday to 7 for Sunday, whatever the session's week start (Snowflake's WEEK_START does not move it).
   'CREATE OR REPLACE MACRO dayofweekiso(d) AS isodow(d)',
+  // Snowflake's REGEXP_LIKE matches the whole subject (an implicit ^...$), as DuckDB's regexp_full_match does.
+  'CREATE OR REPLACE MACRO regexp_like(subject, pattern) AS regexp_full_match(subject, pattern)',
   // DATEADD(part, n, d) with the part quoted by duckdbSpelling. DuckDB widens a DATE plus days to a TIMESTAMP where
   // Snowflake keeps a DATE: the views CAST to DATE where they want one. Other parts fail, naming themselves.
   `CREATE OR REPLACE MACRO dateadd(part, n, d) AS CASE lower(part)
+     WHEN 'minute' THEN d + to_minutes(CAST(n AS INTEGER))
+     WHEN 'hour' THEN d + to_hours(CAST(n AS INTEGER))
      WHEN 'day' THEN d + to_days(CAST(n AS INTEGER))
      WHEN 'week' THEN d + to_weeks(CAST(n AS INTEGER))
      WHEN 'month' THEN d + to_months(CAST(n AS INTEGER))

@@ -228,6 +228,32 @@ def test_the_local_checks_pass_on_the_same_files(answers):
     assert [c for c in answers["duckdb"]["checks"] if not c["passed"]] == []
 
 
+def test_the_check_files_answer_in_snowflake_sql_as_on_duckdb(snowflake, answers):
+    """The same snowflake-sql/checks files, as Snowflake SQL: every check, its verdict and its detail as DuckDB's."""
+    cur, _ = snowflake
+    got = []
+    for statement in answers["snowflake"]["checks"]:
+        cur.execute(statement["sql"])
+        columns = [d[0].lower() for d in cur.description]
+        assert columns == ["table_name", "check_name", "passed", "detail"], statement["check"]
+        got += [{"table": t, "check": c, "passed": bool(p), "detail": d} for t, c, p, d in cur.fetchall()]
+    assert got == answers["duckdb"]["checks"]
+    assert {c["check"] for c in got} >= {"row_count", "key_unique", "key_not_null", "entity_key_unique", "entity_key_not_null", "position_unique"}
+
+
+def test_the_alert_conditions_answer_in_snowflake_sql_as_on_duckdb(snowflake, answers):
+    """The checks alert's union (nothing fails here) and the weekly-commit alert (in 2030, the last commit is long past)."""
+    cur, _ = snowflake
+    for name, sql in answers["snowflake"]["alerts"].items():
+        cur.execute(sql)
+        columns = [d[0].lower() for d in cur.description]
+        local = answers["duckdb"]["alerts"][name]
+        assert columns == local["columns"], name
+        assert _comparable(columns, cur.fetchall(), ordered=True) == _comparable(local["columns"], local["rows"], ordered=True), name
+    assert answers["duckdb"]["alerts"]["checks"]["rows"] == []
+    assert [row[1] for row in answers["duckdb"]["alerts"]["weekly_commit"]["rows"]] == ["weekly_commit"]
+
+
 def test_the_pipes_pattern_takes_every_data_file_and_nothing_else(answers, warehouse_bucket):
     root, _ = warehouse_bucket
     for pipe in answers["snowflake"]["pipes"]:

@@ -14,6 +14,7 @@ import { gunzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { TABLE_NAMES } from '../../../schemas/table-schemas';
 import { LEDGER_TABLE, type LocalWarehouse } from '../../warehouse/local-warehouse';
+import { duckdbSpelling } from '../../warehouse/snowflake-on-duckdb';
 
 export interface FakeSnowflakeOptions {
   /** The data served: its tables, views and load ledger. */
@@ -228,7 +229,8 @@ async function rewriteSnowflakeCalls(sql: string, session: Session, warehouse: L
         FROM ${LEDGER_TABLE} WHERE table_name = '${table}' AND loaded_at >= TIMESTAMP '${sinceSql}')`,
     );
   }
-  return out;
+  // Snowflake spellings DuckDB does not parse (LISTAGG ... WITHIN GROUP, DATEADD's bare part), as the local warehouse respells its views.
+  return duckdbSpelling(out);
 }
 
 interface RowType {
