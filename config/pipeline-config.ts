@@ -413,6 +413,8 @@ export function resourceNames(config: NameInputs) {
     /** The CI identities (constructs/github-ci-identities.ts): the pull-request planner and main's deploy role. */
     githubPullRequestPlanRole: `${prefix}-github-pr-plan`,
     githubDeployRole: `${prefix}-github-deploy`,
+    /** A polled listener's alarm when no plays were stored for a day (constructs/freshness-alarms.ts). */
+    playsSilentAlarm: (listener: string) => `${prefix}-plays-silent-${listener}`,
     /** Upper-case prefix of Snowflake account objects (integrations, roles), e.g. SPOTIFY_PIPELINE_DEV. */
     snowflakePrefix,
     /** The Snowflake account objects: the two integrations and the three roles (constructs/warehouse-access.ts). */
@@ -476,6 +478,7 @@ export function derivedNames(config: NameInputs): { what: NameKind; name: string
     ...functions.map((name) => ({ what: 'CloudWatch alarm' as const, name: `${name}-errors` })),
     { what: 'CloudWatch alarm', name: `${n.extractFunction}-stopped-early` },
     { what: 'CloudWatch alarm', name: n.failuresAlarm },
+    ...(config.spotify?.listeners ?? []).map((l) => ({ what: 'CloudWatch alarm' as const, name: n.playsSilentAlarm(l.name) })),
     ...Object.values(n.extractSchedules).map((name) => ({ what: 'EventBridge Scheduler schedule' as const, name })),
     { what: 'EventBridge rule', name: n.glueFailedRule },
     { what: 'SQS queue', name: n.failuresQueue },

@@ -26,7 +26,7 @@ export class FreshnessAlarms extends Construct {
 
   constructor(scope: Construct, id: string, props: FreshnessAlarmsProps) {
     super(scope, id);
-    const { prefix, environmentName } = props.context;
+    const { environmentName } = props.context;
     const hours = props.playsSilentHours;
     if (!Number.isInteger(hours) || hours < 1 || hours > 168) {
       throw new Error(`freshness.playsSilentHours must be 1-168 (CloudWatch evaluates at most 7 days); got ${hours}`);
@@ -34,7 +34,7 @@ export class FreshnessAlarms extends Construct {
     const topicArn = requireAlerts(props.context, 'the freshness alarms').topicArn;
     for (const listener of props.playsListeners) {
       this.playsSilent[listener] = new CloudwatchMetricAlarm(this, `plays-silent-${listener}`, {
-        alarmName: `${prefix}-plays-silent-${listener}`,
+        alarmName: props.context.names.playsSilentAlarm(listener),
         alarmDescription:
           `No plays stored for listener ${listener} for ${hours} hours: their token may have expired or lost a scope ` +
           '(pipeline status), Spotify may be down, or the plays schedule stopped. Spotify keeps only the last 50 plays.',

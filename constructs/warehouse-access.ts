@@ -19,6 +19,7 @@ import {
   type GrantPrivilegesToAccountRoleConfig,
 } from '@cdktf/provider-snowflake/lib/grant-privileges-to-account-role';
 import type { Stage } from '@cdktf/provider-snowflake/lib/stage';
+import type { Alert } from '@cdktf/provider-snowflake/lib/alert';
 import { PLANNER_READS, plannerPrivilegeFor } from './planner-reads';
 import type { SnowflakeView } from './snowflake-view';
 import { snowflakeName } from './snowpipe-table';
@@ -161,15 +162,18 @@ export class WarehouseAccess extends Construct {
   }
 
   /**
-   * Lets the planner read the dashboard, created after this construct: READ on its internal stage and USAGE on the
-   * app (PLANNER_READS), the app's grant after its ownership moved to the analyst role.
+   * Lets the planner read what is created after this construct (PLANNER_READS): READ on the dashboard's internal
+   * stage and USAGE on the app (its grant after the app's ownership moved to the analyst role), MONITOR on the alerts.
    */
-  plannerMayReadApp(dashboard: { stage: Stage; appName: string; ownership: ITerraformDependable }): void {
-    const { stage } = dashboard;
-    const reads = [
+  plannerMayReadLaterObjects(later: { dashboard: { stage: Stage; appName: string; ownership: ITerraformDependable }; alerts: Alert[] }): void {
+    const { stage } = later.dashboard;
+    const reads: Array<readonly [string, string, string, string | null | undefined, ITerraformDependable]> = [
       ['dashboard-stage', 'STAGE', `${stage.database}.${stage.schema}.${stage.name}`, plannerPrivilegeFor('snowflake_stage', {}), stage],
-      ['dashboard-app', 'STREAMLIT', dashboard.appName, readPrivilege('snowflake_streamlit'), dashboard.ownership],
-    ] as const;
+      ['dashboard-app', 'STREAMLIT', later.dashboard.appName, readPrivilege('snowflake_streamlit'), later.dashboard.ownership],
+      ...later.alerts.map(
+        (alert, i) => [`alert-${i}`, 'ALERT', `${alert.database}.${alert.schema}.${alert.name}`, readPrivilege('snowflake_alert'), alert] as const,
+      ),
+    ];
     for (const [grantId, objectType, objectName, privilege, after] of reads) {
       new GrantPrivilegesToAccountRole(this, `planner-${grantId}`, {
         accountRoleName: this.plannerRole.name,

@@ -161,7 +161,7 @@ export class WarehouseStack extends PipelineStack {
     const analystRole = this.access.analystRole;
     const dependsOn = [base.schema, base.warehouse, analystRole, ...this.views.views.map((v) => v.view)];
     this.dashboard = new StreamlitApp(this, 'dashboard', { database, schema, warehouse, analystRole: analystRole.name, deployRole: config.snowflake.role, dependsOn });
-    this.access.plannerMayReadApp(this.dashboard);
+    this.access.plannerMayReadLaterObjects({ dashboard: this.dashboard, alerts: [this.checks.checks, this.checks.pipes, this.checks.weeklyCommit] });
     protectFromDestroy(config, [base.database, base.schema, this.processedStage.stage, ...this.loading.tables.map((t) => t.table)]);
     this.notification = bucketNotification(this, props.storage, props.compute.startTransform.lambda.function.arn, this.loading.queueEntries());
 

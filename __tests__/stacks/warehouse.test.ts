@@ -177,7 +177,7 @@ describe('warehouse stack (dev)', () => {
     expect(findResource(s.warehouse, 'snowflake_notification_integration').aws_sns_topic_arn).toMatch(/compute\.outputs\./);
     expect(Object.keys(alerts).sort()).toEqual(['DATA_QUALITY_CHECKS', 'PIPE_FRESHNESS', 'WEEKLY_COMMIT_FRESHNESS']);
     for (const alert of Object.values(alerts)) {
-      expect(alert).toMatchObject({ database: 'SPOTIFY_DEV', schema: 'RAW', warehouse: 'SPOTIFY_WH', enabled: true });
+      expect(alert).toMatchObject({ database: 'SPOTIFY_DEV', schema: 'RAW', warehouse: 'SPOTIFY_DEV_WH', enabled: true });
       expect(alert.alert_schedule).toEqual({ cron: { expression: '0 9 * * *', time_zone: 'UTC' } });
       expect(alert.action).toContain(`SNOWFLAKE.NOTIFICATION.INTEGRATION('${integration}')`);
       expect(alert.action).toContain(`'alert', '${alert.name}'`);
