@@ -23,7 +23,20 @@ import { SpotifySecretStore, parseSpotifySecret } from '../../handlers/shared/sp
 import { createStartTransformHandler } from '../../handlers/start-transform/index';
 import { JobBusyError } from '../../handlers/start-transform/start-transform';
 import { ClaimLostError, RunClaims } from '../../handlers/shared/run-claim';
-import { createExtractHandler, listenersWithSecrets } from '../../handlers/extract/index';
+import {
+  CLAIM_HEARTBEAT_MS,
+  CLAIM_LEASE_SECONDS,
+  CLAIM_WAIT_MS,
+  createExtractHandler,
+  ExtractEventSchema,
+  listenersWithSecrets,
+  runIdentity,
+} from '../../handlers/extract/index';
+import { InMemoryCredentialStore } from '../../handlers/shared/spotify-secret';
+import type { RawObjectWriter } from '../../handlers/shared/raw-writer';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { FakeClock } from './fake-clock';
 import { PipelineConfigSchema } from '../../config/pipeline-config';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { startFakeSpotify, type FakeSpotifyServer } from '../../local/fakes/spotify/server';
@@ -458,8 +471,8 @@ describe('extract Lambda: scheduled runs are claimed', () => {
     secretArn = created.ARN!;
   });
 
-  /** One Lambda execution environment: its own clients, the production wiring otherwise. */
-  function lambdaEnvironment() {
+  /** One Lambda execution environment: its own clients, the production wiring otherwise (the claims' clock may be a test's). */
+  function lambdaEnvironment(clock?: FakeClock) {
     const config = PipelineConfigSchema.parse({
       environment: 'dev',
       project: 'spotify-pipeline',
@@ -475,7 +488,8 @@ describe('extract Lambda: scheduled runs are claimed', () => {
       config,
       writer: new S3ObjectWriter(s3, BUCKET),
       secrets: new SpotifySecretStore(secretsClient, secretArn),
-      claims: new RunClaims(s3, BUCKET),
+      claims: new RunClaims(s3, BUCKET, clock ? { now: () => new Date(clock.now()) } : {}),
+      clock,
       logger: quietLogger(),
       metrics: new Metrics({ namespace: 'test', serviceName: 'test' }),
     });
@@ -485,9 +499,14 @@ describe('extract Lambda: scheduled runs are claimed', () => {
 
   test('two deliveries of one scheduled run at once: one extracts, the other does nothing', async () => {
     const before = spotify.stats().requests;
-    const results = await Promise.all([lambdaEnvironment()(scheduled), lambdaEnvironment()(scheduled)]);
+    const clock = new FakeClock(Date.now());
+    const deliveries = [lambdaEnvironment(clock)(scheduled), lambdaEnvironment(clock)(scheduled)];
+    // One extracts; the other waits (on the claims' clock) for the lease to be renewed or lapse, and finds the run done.
+    await Promise.race(deliveries);
+    clock.advance(CLAIM_WAIT_MS);
+    const results = await Promise.all(deliveries);
     expect(results.map((r) => r.status).sort()).toEqual(['complete', 'skipped']);
-    expect(results.find((r) => r.status === 'skipped')!.skipped).toBe('held');
+    expect(results.find((r) => r.status === 'skipped')!.skipped).toBe('done');
     expect(results[0].runId).toBe(results[1].runId);
     expect(await manifests()).toHaveLength(1);
     // One run's worth of Spotify calls: the token, the playlist and its item pages, once.
@@ -553,5 +572,145 @@ describe('extract Lambda: scheduled runs are claimed', () => {
     const first = await handler({ runId: '20261130T070000Z-abcdef' });
     const again = await handler({ runId: '20261130T070000Z-abcdef' });
     expect([first.status, again.status]).toEqual(['complete', 'complete']);
+  });
+});
+
+describe('extract Lambda: a crashed attempt is taken over (short lease, renewed while it runs)', () => {
+  const BUCKET = 'spotify-pipeline-dev-crash';
+  const event = { id: 'weekly-2026-11-30T06:00:00Z', scheduledTime: '2026-11-30T06:00:00Z' };
+  const PLAYLISTS = SAMPLE_PLAYLIST_IDS.owned.slice(0, 3);
+  let spotify: FakeSpotifyServer;
+  const previousMetricsSetting = process.env.POWERTOOLS_METRICS_DISABLED;
+
+  beforeAll(async () => {
+    process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+    spotify = await startFakeSpotify({ clock: 'frozen' });
+  });
+  afterAll(async () => {
+    if (previousMetricsSetting === undefined) delete process.env.POWERTOOLS_METRICS_DISABLED;
+    else process.env.POWERTOOLS_METRICS_DISABLED = previousMetricsSetting;
+    await spotify?.close();
+  });
+  beforeEach(async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: BUCKET, CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }));
+  });
+
+  const rawConfig = () => ({
+    environment: 'dev',
+    project: 'spotify-pipeline',
+    aws: { region: 'eu-west-1' },
+    spotify: { apiBaseUrl: spotify.apiBaseUrl, accountsBaseUrl: spotify.accountsBaseUrl, playlists: PLAYLISTS, topItems: { enabled: false } },
+  });
+  const rawKeys = async () => ((await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'raw/extract_date=' }))).Contents ?? []).map((o) => o.Key!);
+  const claimOf = async (runId: string) => (await new RunClaims(s3, BUCKET).read(`claims/extract/${runId}.json`))!.record;
+
+  /** An in-process attempt whose claim clock is `clock`. */
+  function attempt(clock: FakeClock, writer: RawObjectWriter = new S3ObjectWriter(s3, BUCKET)) {
+    return createExtractHandler({
+      config: PipelineConfigSchema.parse(rawConfig()),
+      writer,
+      secrets: new InMemoryCredentialStore(spotify.credentials),
+      claims: new RunClaims(s3, BUCKET, { now: () => new Date(clock.now()) }),
+      clock,
+      logger: quietLogger(),
+      metrics: new Metrics({ namespace: 'test', serviceName: 'test' }),
+    });
+  }
+
+  /** Every manifest object is in the bucket with its checksum, once; nothing else of the run is. */
+  async function expectExactlyOnce(result: { manifestKey: string }) {
+    const manifest = JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: result.manifestKey }))).Body!.transformToString());
+    const keys: string[] = manifest.objects.map((o: { key: string }) => o.key);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(manifest.objects.filter((o: { kind: string }) => o.kind === 'playlist').map((o: { entity_id: string }) => o.entity_id).sort()).toEqual([...PLAYLISTS].sort());
+    expect(manifest.errors).toEqual([]);
+    for (const o of manifest.objects as Array<{ key: string; sha256: string }>) {
+      const body = await (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: o.key }))).Body!.transformToByteArray();
+      expect(createHash('sha256').update(body).digest('hex')).toBe(o.sha256);
+    }
+    const prefix = result.manifestKey.slice(0, result.manifestKey.lastIndexOf('/') + 1);
+    const ofRun = (await rawKeys()).filter((k) => k.startsWith(prefix));
+    expect(ofRun.sort()).toEqual([...keys, result.manifestKey, `${prefix}_checkpoint.json`].sort());
+    return manifest;
+  }
+
+  test('SIGKILL after the first raw write: the retry waits for the lease to lapse, takes over and finishes the run once', async () => {
+    // node itself (not the tsx wrapper, whose SIGKILL would leave its node child running).
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(__dirname, 'crash-extract-child.ts'), JSON.stringify({ s3: moto.clientConfig, bucket: BUCKET, config: rawConfig(), credentials: spotify.credentials, event })],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const firstWrite = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const match = /raw-written (\S+)\n/.exec(out);
+        if (match) resolve(match[1]);
+      });
+      void exited.then(() => reject(new Error(`the attempt ended before its first raw write: ${out}${stderr}`)));
+    });
+    child.kill('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+
+    const runId = runIdentity(ExtractEventSchema.parse(event)).runId;
+    const dead = await claimOf(runId);
+    expect(dead).toMatchObject({ state: 'running', attempt: 1 });
+    expect(Date.parse(dead.lease_expires_at) - Date.parse(dead.updated_at)).toBe(CLAIM_LEASE_SECONDS * 1000);
+    expect((await rawKeys()).filter((k) => k.endsWith('_manifest.json'))).toEqual([]);
+
+    // The retry finds the dead attempt's lease live, waits on its own clock until just after it lapses, then takes over.
+    const clock = new FakeClock(Date.now());
+    const retry = attempt(clock)(event);
+    const waiting = await Promise.race([clock.sleepers(1).then(() => true), retry.then(() => false)]);
+    expect(waiting).toBe(true);
+    clock.advance((CLAIM_LEASE_SECONDS + 2) * 1000);
+    const result = await retry;
+    expect(result).toMatchObject({ status: 'complete', resumed: true, runId });
+    const manifest = await expectExactlyOnce(result);
+    expect(manifest.attempts).toBe(2);
+    expect(manifest.objects.map((o: { key: string }) => o.key)).toContain(firstWrite);
+    expect(await claimOf(runId)).toMatchObject({ state: 'done', attempt: 2, detail: { manifest_key: result.manifestKey } });
+  });
+
+  test('a live attempt renews its lease: a duplicate delivery waits, sees the renewal and does nothing', async () => {
+    const clock = new FakeClock(Date.now());
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let wrote: () => void = () => undefined;
+    const firstWrite = new Promise<void>((resolve) => (wrote = resolve));
+    const real = new S3ObjectWriter(s3, BUCKET);
+    const slow: RawObjectWriter = {
+      put: async (key, body, type) => {
+        const written = await real.put(key, body, type);
+        if (key.includes('/playlists/')) {
+          wrote();
+          await released;
+        }
+        return written;
+      },
+      get: (key) => real.get(key),
+      stat: (key) => real.stat(key),
+      describe: () => real.describe(),
+    };
+    const holder = attempt(clock, slow)(event);
+    await firstWrite;
+    const duplicate = attempt(clock)(event);
+    // The holder's heartbeat and the duplicate's wait both sleep; beat by beat, the holder renews.
+    for (let beat = 0; beat < 3; beat += 1) {
+      await clock.sleepers(2);
+      clock.advance(CLAIM_HEARTBEAT_MS);
+    }
+    // Past the first lease: the duplicate looks again and finds it renewed.
+    await clock.sleepers(2);
+    clock.advance(CLAIM_HEARTBEAT_MS);
+    expect(await duplicate).toMatchObject({ status: 'skipped', skipped: 'held' });
+    release();
+    const result = await holder;
+    expect(result.status).toBe('complete');
+    await expectExactlyOnce(result);
   });
 });

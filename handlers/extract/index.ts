@@ -3,9 +3,11 @@
  * the compute stack sets, the Spotify credentials from Secrets Manager, derives the run id from the schedule's
  * event (so a retried or re-delivered event resumes the same run from its checkpoint, or finds it complete),
  * and emits structured logs and one EMF metric set per run. `pipeline extract` runs the same handler locally.
- * A scheduled run is claimed in S3 first (claims/extract/<run id>.json, handlers/shared/run-claim.ts): a duplicate
- * delivery while it runs, or after it finished, does nothing; a retry after a failed or timed-out attempt takes
- * the claim over and runs the same run id again, which resumes it from its checkpoint.
+ * A scheduled run is claimed in S3 first (claims/extract/<run id>.json, handlers/shared/run-claim.ts) with a short
+ * lease (CLAIM_LEASE_SECONDS) that the attempt renews while it runs: a duplicate delivery while it runs, or after it
+ * finished, does nothing; a retry after a failed attempt takes the claim over at once, and one after an attempt that
+ * died (out of memory, runtime exit) as soon as the dead attempt's lease lapses; either runs the same run id again,
+ * which resumes it from its checkpoint. An attempt that lost its claim writes nothing more (fencedWriter).
  *
  * `mode: "plays"` (the plays schedule's events) polls the listeners' plays alone, within extract.playsTimeBudgetSeconds.
  * Each configured listener's refresh token lives in their own secret (config/listeners.ts), the app's client id in
@@ -26,7 +28,7 @@ import { S3ObjectWriter, type RawObjectWriter } from '../shared/raw-writer';
 import { ListenerCredentialStore, SpotifySecretStore, type SpotifyCredentialStore } from '../shared/spotify-secret';
 import { COUNTS, isListeningKind } from '../../schemas/raw-documents';
 import { RUN_ID_PATTERN, runIdStartedAt, type PlaysGap } from '../shared/manifest';
-import { RunClaims, type HeldClaim } from '../shared/run-claim';
+import { ClaimLostError, RunClaims, type HeldClaim } from '../shared/run-claim';
 import { EXTRACT_ENV, EXTRACT_REQUIRED_ENV, EXTRACT_SERVICE, METRICS_NAMESPACE } from '../shared/runtime-contract';
 import {
   ExtractFailedError,
@@ -37,6 +39,7 @@ import {
   type ExtractProgressEvent,
   type MinimalLogger,
 } from './extract-run';
+import { systemClock, type Clock } from './spotify-http';
 
 /**
  * What the function accepts. All fields optional:
@@ -99,10 +102,36 @@ export interface ExtractHandlerDeps {
   claims?: RunClaims;
   /** The listeners, each with their own credentials; default: one listener on `secrets`. */
   listeners?: ExtractListenerInput[];
+  /** The clock of the claim's lease, heartbeat and wait (the machine's by default; tests give a fake one). */
+  clock?: Clock;
 }
 
-/** A claim outlives the invocation that took it by this much, so it never lapses while its holder still runs. */
-export const LEASE_MARGIN_SECONDS = 30;
+/**
+ * The lease of a scheduled run's claim. Short, so that a retry after an attempt that died waits at most this long
+ * before it takes the run over; the running attempt renews it every CLAIM_HEARTBEAT_MS, so it never lapses while
+ * the attempt lives (two renewals may fail in a row before it would).
+ */
+export const CLAIM_LEASE_SECONDS = 60;
+export const CLAIM_HEARTBEAT_MS = (CLAIM_LEASE_SECONDS * 1000) / 3;
+/** How long a delivery that finds the run held waits to see the lease renewed (alive) or lapse (dead): two leases. */
+export const CLAIM_WAIT_MS = 2 * CLAIM_LEASE_SECONDS * 1000 + 5000;
+
+/**
+ * The writer as long as this attempt holds its claim: once the claim is lost (taken over after this attempt's lease
+ * lapsed, e.g. the process was frozen) or its lease ran out unrenewed, every write throws, so two attempts never
+ * both write a run's objects or its manifest.
+ */
+export function fencedWriter(writer: RawObjectWriter, claim: HeldClaim, clock: Clock): RawObjectWriter {
+  return {
+    put: async (key, body, contentType) => {
+      if (!claim.holds(clock.now())) throw new ClaimLostError(claim.key);
+      return writer.put(key, body, contentType);
+    },
+    get: (key) => writer.get(key),
+    stat: (key) => writer.stat(key),
+    describe: () => writer.describe(),
+  };
+}
 
 /** Scheduled (Scheduler or EventBridge rule) deliveries are claimed; an explicit runId is a deliberate re-run. */
 export function isScheduledRun(event: z.output<typeof ExtractEventSchema>): boolean {
@@ -139,9 +168,14 @@ export function createExtractHandler(deps: ExtractHandlerDeps | (() => ExtractHa
         ? { playlists: event.playlists, includeMyPlaylists: event.includeMyPlaylists, topItems: event.topItems }
         : undefined;
     let claim: HeldClaim | undefined;
+    const clock = resolved.clock ?? systemClock;
     if (resolved.claims && isScheduledRun(event)) {
-      const leaseSeconds = Math.ceil((context?.getRemainingTimeInMillis() ?? config.extract.lambdaTimeoutSeconds * 1000) / 1000) + LEASE_MARGIN_SECONDS;
-      const claimed = await resolved.claims.claim('extract', runId, { owner: context?.awsRequestId ?? 'extract', leaseSeconds });
+      const claimed = await resolved.claims.claimWhenFree('extract', runId, {
+        owner: context?.awsRequestId ?? 'extract',
+        leaseSeconds: CLAIM_LEASE_SECONDS,
+        clock,
+        maxWaitMs: CLAIM_WAIT_MS,
+      });
       if (claimed.status !== 'claimed') {
         logger.info('scheduled run already claimed; this delivery does nothing', { claim: claimed.status, owner: claimed.record.owner, attempt: claimed.record.attempt });
         return {
@@ -157,8 +191,16 @@ export function createExtractHandler(deps: ExtractHandlerDeps | (() => ExtractHa
         };
       }
       claim = claimed.claim;
-      if (claimed.takenOverFrom) logger.info('taking over the run from an attempt that failed or timed out', { previous: claimed.takenOverFrom });
+      if (claimed.takenOverFrom) logger.info('taking over the run from an attempt that failed or died', { previous: claimed.takenOverFrom });
     }
+    const heartbeat = claim?.keepAlive({
+      clock,
+      leaseSeconds: CLAIM_LEASE_SECONDS,
+      everyMs: CLAIM_HEARTBEAT_MS,
+      onLost: (error) => logger.error('another attempt took the run over; this attempt writes nothing more', { error }),
+      onError: (error) => logger.warn('renewing the claim failed; trying again at the next beat', { error: error as Error }),
+    });
+    const runWriter = claim ? fencedWriter(writer, claim, clock) : writer;
     const mode = event.mode ?? 'full';
     logger.info('extract starting', { writer: writer.describe(), mode, override: override ?? null, authMode: config.spotify.authMode });
     metrics.addDimension('environment', config.environment);
@@ -169,7 +211,7 @@ export function createExtractHandler(deps: ExtractHandlerDeps | (() => ExtractHa
         credentials: secrets,
         mode,
         listeners: resolved.listeners,
-        writer,
+        writer: runWriter,
         runId,
         startedAt,
         override,
@@ -208,6 +250,7 @@ export function createExtractHandler(deps: ExtractHandlerDeps | (() => ExtractHa
         stoppedEarly: manifest.stopped_early,
         resumed: result.resumed,
       });
+      await heartbeat?.stop();
       await claim
         ?.done({ manifest_key: result.manifestKey, status: manifest.status })
         .catch((claimError: unknown) => logger.warn('the run finished but its claim could not be marked done', { error: claimError as Error }));
@@ -229,11 +272,13 @@ export function createExtractHandler(deps: ExtractHandlerDeps | (() => ExtractHa
       for (const listener of resolved.listeners ?? []) (listener.credentials as { invalidate?(): void }).invalidate?.();
       logger.error('extract failed; no manifest was written (a retry of this event resumes from the checkpoint)', { error: error as Error });
       // Release the claim so that the retry of this delivery runs the same run id again (and resumes it).
+      await heartbeat?.stop();
       await claim?.failed(error).catch((releaseError: unknown) =>
         logger.warn('could not mark the claim failed; the retry waits for its lease to end', { error: releaseError as Error }),
       );
       throw error;
     } finally {
+      await heartbeat?.stop();
       metrics.publishStoredMetrics();
     }
   };
