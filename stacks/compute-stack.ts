@@ -14,6 +14,7 @@ import { skipCheck } from '../constructs/checkov';
 import type { PipelineContext } from '../constructs/context';
 import { NO_KEY_REASON } from '../constructs/node-lambda';
 import { ExtractFunction } from '../constructs/extract-function';
+import { TokenExpiryAlarm } from '../constructs/token-expiry-alarm';
 import { ListenerSecrets, secretRecoveryDays } from '../constructs/listener-secrets';
 import { PipelineAlerts } from '../constructs/pipeline-alerts';
 import { PipelineKey } from '../constructs/pipeline-key';
@@ -75,6 +76,8 @@ export class ComputeStack extends PipelineStack {
   /** One secret per configured listener (their refresh tokens). */
   readonly listenerSecrets: ListenerSecrets;
   readonly extract: ExtractFunction;
+  /** Goes off 14 days before a listener's refresh token expires (RefreshTokenDaysLeft). */
+  readonly tokenExpiry: TokenExpiryAlarm;
   readonly startTransform: StartTransformFunction;
   readonly transform: TransformJob;
   /** The catalog crawler, unless glue.crawler is off. */
@@ -99,6 +102,7 @@ export class ComputeStack extends PipelineStack {
       listenerSecretArns: this.listenerSecrets.secretArns,
       bundleDir: bundleDir(bundles, 'extract'),
     });
+    this.tokenExpiry = new TokenExpiryAlarm(this, 'token-expiry', { context, config });
     this.startTransform = new StartTransformFunction(this, 'start-transform', {
       context,
       functionName: names.startTransformFunction,

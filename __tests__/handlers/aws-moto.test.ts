@@ -536,7 +536,8 @@ describe('extract Lambda: scheduled runs are claimed', () => {
       const app = { clientId: rotating.credentials.clientId, clientSecret: rotating.credentials.clientSecret };
       const appSecret = (await secretsClient.send(new CreateSecretCommand({ Name: 'spotify-pipeline-dev/spotify-app', SecretString: JSON.stringify(app) }))).ARN!;
       for (const [name, token] of [['sam', sam.refreshToken], ['mira', mira.refreshToken]]) {
-        await secretsClient.send(new CreateSecretCommand({ Name: `spotify-pipeline-dev/spotify/listeners/${name}`, SecretString: JSON.stringify({ refreshToken: token }) }));
+        const value = { refreshToken: token, authorizedAt: '2026-11-01T10:00:00Z' };
+        await secretsClient.send(new CreateSecretCommand({ Name: `spotify-pipeline-dev/spotify/listeners/${name}`, SecretString: JSON.stringify(value) }));
       }
       const config = PipelineConfigSchema.parse({
         environment: 'dev',
@@ -559,8 +560,9 @@ describe('extract Lambda: scheduled runs are claimed', () => {
       const [samNow, miraNow] = rotating.listeners();
       expect(samNow.refreshToken).not.toBe(sam.refreshToken);
       expect(miraNow.refreshToken).not.toBe(mira.refreshToken);
-      expect(await stored('spotify-pipeline-dev/spotify/listeners/sam')).toMatchObject({ refreshToken: samNow.refreshToken });
-      expect(await stored('spotify-pipeline-dev/spotify/listeners/mira')).toMatchObject({ refreshToken: miraNow.refreshToken });
+      // A rotation keeps the original authorisation instant: refreshing does not extend the six months.
+      expect(await stored('spotify-pipeline-dev/spotify/listeners/sam')).toMatchObject({ refreshToken: samNow.refreshToken, authorizedAt: '2026-11-01T10:00:00Z' });
+      expect(await stored('spotify-pipeline-dev/spotify/listeners/mira')).toMatchObject({ refreshToken: miraNow.refreshToken, authorizedAt: '2026-11-01T10:00:00Z' });
       expect(await stored(appSecret)).toEqual(app);
     } finally {
       await rotating.close();

@@ -192,6 +192,23 @@ describe('compute stack (dev)', () => {
       expect(stopped.dimensions).toEqual({ service: vars.POWERTOOLS_SERVICE_NAME, environment: 'dev' });
     });
 
+    it('alarms 14 days before a refresh token expires, and when no run reported the days left (missing data breaches)', () => {
+      const alarm = resources(s.compute, 'aws_cloudwatch_metric_alarm').find((a) => a.metric_name === 'RefreshTokenDaysLeft')!;
+      const vars = fn(names.extractFunction).environment.variables;
+      expect(alarm).toMatchObject({
+        namespace: vars.POWERTOOLS_METRICS_NAMESPACE,
+        dimensions: { service: vars.POWERTOOLS_SERVICE_NAME, environment: 'dev' },
+        statistic: 'Minimum',
+        threshold: 14,
+        comparison_operator: 'LessThanOrEqualToThreshold',
+        treat_missing_data: 'breaching',
+        // The plays poll of the 00 UTC hour reports it daily (dev polls plays hourly).
+        period: 86400,
+        evaluation_periods: 1,
+      });
+      expect(alarm.ok_actions).toEqual([refTo(s.compute, 'aws_sns_topic', 'arn')]);
+    });
+
     it('routes Glue job and crawler failures to the alarm topic', () => {
       const rule = findResource(s.compute, 'aws_cloudwatch_event_rule');
       const pattern = JSON.parse(rule.event_pattern);

@@ -13,6 +13,7 @@ import { listenerSecretId } from '../../config/listeners';
 import { loadConfig, resourceNames } from '../../config/pipeline-config';
 import { readLocalSecrets, writeListenerToken, writeLocalSecrets } from '../../local/local-secrets';
 import { LISTENING_DOCUMENTS } from '../../schemas/raw-documents';
+import { EXPIRY_WARNING_DAYS, refreshTokenExpiresAt } from '../../handlers/shared/token-lifetime';
 
 /**
  * What the extract reads: private and collaborative playlists, top items, then what each listener document needs
@@ -178,12 +179,15 @@ export async function runPkceAuthorization(options: PkceAuthorizationOptions): P
   });
 }
 
-/** Writes the refresh token into the existing AWS secret (created by the compute stack), keeping the client id. */
-async function storeInAws(secretId: string, region: string, clientId: string, refreshToken: string): Promise<void> {
+/**
+ * Writes the refresh token and when it was authorised into the existing AWS secret (created by the compute stack),
+ * keeping the client id.
+ */
+async function storeInAws(secretId: string, region: string, clientId: string, refreshToken: string, authorizedAt: string): Promise<void> {
   const { SecretsManagerClient, PutSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
   const client = new SecretsManagerClient({ region });
   try {
-    await client.send(new PutSecretValueCommand({ SecretId: secretId, SecretString: JSON.stringify({ clientId, refreshToken }) }));
+    await client.send(new PutSecretValueCommand({ SecretId: secretId, SecretString: JSON.stringify({ clientId, refreshToken, authorizedAt }) }));
   } catch (error) {
     const err = error as Error;
     throw new Error(
@@ -238,23 +242,27 @@ export function register(program: Command): void {
           );
         },
       });
+      // The refresh token dies six months after this instant, however often it is refreshed (handlers/shared/token-lifetime.ts).
+      const authorizedAt = new Date().toISOString();
+      const expires = `it expires ${refreshTokenExpiresAt(new Date(authorizedAt)).toISOString().slice(0, 10)}, six months from now; runs report the days left and warn ${EXPIRY_WARNING_DAYS} days ahead`;
       if (listener) {
         if (options.store === 'local') {
-          writeListenerToken(config.local.secretsFile, existing?.clientId ?? clientId, listener.name, { refreshToken: result.refreshToken });
+          writeListenerToken(config.local.secretsFile, existing?.clientId ?? clientId, listener.name, { refreshToken: result.refreshToken, authorizedAt });
           process.stdout.write(`Stored listener ${listener.name}'s refresh token in ${config.local.secretsFile} (listeners.${listener.name}; git-ignored, mode 600).\n`);
         } else {
           const secretId = options.secretId ?? listenerSecretId(resourceNames(config).prefix, listener);
-          await storeInAws(secretId, config.aws.region, clientId, result.refreshToken);
+          await storeInAws(secretId, config.aws.region, clientId, result.refreshToken, authorizedAt);
           process.stdout.write(`Stored listener ${listener.name}'s refresh token in the AWS secret ${secretId} (${config.aws.region}).\n`);
         }
       } else if (options.store === 'local') {
-        writeLocalSecrets(config.local.secretsFile, { clientId, refreshToken: result.refreshToken });
+        writeLocalSecrets(config.local.secretsFile, { clientId, refreshToken: result.refreshToken, authorizedAt });
         process.stdout.write(`Stored the refresh token in ${config.local.secretsFile} (git-ignored, mode 600).\n`);
       } else {
         const secretId = options.secretId ?? resourceNames(config).spotifySecret;
-        await storeInAws(secretId, config.aws.region, clientId, result.refreshToken);
+        await storeInAws(secretId, config.aws.region, clientId, result.refreshToken, authorizedAt);
         process.stdout.write(`Stored the refresh token in the AWS secret ${secretId} (${config.aws.region}).\n`);
       }
+      process.stdout.write(`Authorised ${authorizedAt}: ${expires}.\n`);
       process.stdout.write(`Granted scopes: ${result.scope ?? '(not reported)'}\n`);
     });
 }

@@ -22,14 +22,14 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
-import { listenerSecretId } from '../../config/listeners';
+import { DEFAULT_LISTENER_NAME, listenerSecretId } from '../../config/listeners';
 import { parseConfig, resourceNames, type PipelineConfig } from '../../config/pipeline-config';
 import { S3ObjectWriter, type RawObjectWriter } from '../shared/raw-writer';
 import { ListenerCredentialStore, SpotifySecretStore, type SpotifyCredentialStore } from '../shared/spotify-secret';
 import { COUNTS, isListeningKind } from '../../schemas/raw-documents';
 import { RUN_ID_PATTERN, runIdStartedAt, type PlaysGap } from '../shared/manifest';
 import { ClaimLostError, RunClaims, type HeldClaim } from '../shared/run-claim';
-import { EXTRACT_ENV, EXTRACT_REQUIRED_ENV, EXTRACT_SERVICE, METRICS_NAMESPACE } from '../shared/runtime-contract';
+import { EXTRACT_ENV, EXTRACT_REQUIRED_ENV, EXTRACT_SERVICE, METRICS_NAMESPACE, REFRESH_TOKEN_DAYS_LEFT_METRIC } from '../shared/runtime-contract';
 import {
   ExtractFailedError,
   extractRun,
@@ -40,6 +40,7 @@ import {
   type MinimalLogger,
 } from './extract-run';
 import { systemClock, type Clock } from './spotify-http';
+import { describeLifetime, reauthorizeCommand, tokenLifetime, type TokenLifetime } from '../shared/token-lifetime';
 
 /**
  * What the function accepts. All fields optional:
@@ -80,6 +81,8 @@ export interface ExtractHandlerResult {
   resumed: boolean;
   /** Plays polls that may have missed plays (the manifest's plays_gaps). */
   playsGaps?: PlaysGap[];
+  /** Each listener's refresh token lifetime (six months from their authorisation), as the run found it. */
+  tokens?: TokenLifetime[];
 }
 
 /** What the handler needs of a logger and a metrics sink: Powertools' Logger and Metrics, or the CLI's own. */
@@ -115,6 +118,31 @@ export const CLAIM_LEASE_SECONDS = 60;
 export const CLAIM_HEARTBEAT_MS = (CLAIM_LEASE_SECONDS * 1000) / 3;
 /** How long a delivery that finds the run held waits to see the lease renewed (alive) or lapse (dead): two leases. */
 export const CLAIM_WAIT_MS = 2 * CLAIM_LEASE_SECONDS * 1000 + 5000;
+
+/**
+ * Each listener's token lifetime from their stored `authorizedAt`: unknown when it was never recorded, or when the
+ * credentials cannot be read (the run itself then says why).
+ */
+export async function tokenLifetimes(deps: Pick<ExtractHandlerDeps, 'secrets' | 'listeners'>, now: Date): Promise<TokenLifetime[]> {
+  const listeners = deps.listeners?.length ? deps.listeners : [{ name: DEFAULT_LISTENER_NAME, credentials: deps.secrets }];
+  const configured = Boolean(deps.listeners?.length);
+  return Promise.all(
+    listeners.map(async (listener) => {
+      const store = listener.credentials as SpotifyCredentialStore;
+      const authorizedAt = typeof store.load === 'function' ? await store.load().then((c) => c.authorizedAt, () => undefined) : (listener.credentials as { authorizedAt?: string }).authorizedAt;
+      return tokenLifetime(listener.name, authorizedAt, now, reauthorizeCommand(configured ? listener.name : null));
+    }),
+  );
+}
+
+/**
+ * RefreshTokenDaysLeft, the fewest days any listener's token has left (listeners with an unknown lifetime have none),
+ * goes out on every full run and on the plays poll of the 00 UTC hour: a day's worth for the alarm (which treats a
+ * missing day as breaching) at one reported hour a day, not 24 (CloudWatch bills a metric by the hours it is reported).
+ */
+export function reportsTokenLifetime(mode: 'full' | 'plays', startedAt: Date): boolean {
+  return mode === 'full' || startedAt.getUTCHours() === 0;
+}
 
 /**
  * The writer as long as this attempt holds its claim: once the claim is lost (taken over after this attempt's lease
@@ -201,6 +229,13 @@ export function createExtractHandler(deps: ExtractHandlerDeps | (() => ExtractHa
       onError: (error) => logger.warn('renewing the claim failed; trying again at the next beat', { error: error as Error }),
     });
     const runWriter = claim ? fencedWriter(writer, claim, clock) : writer;
+    const tokens = await tokenLifetimes(resolved, new Date(clock.now()));
+    for (const lifetime of tokens) {
+      const line = describeLifetime(lifetime);
+      if (!lifetime.known || lifetime.warn) logger.warn(line, { listener: lifetime.listener });
+      else logger.info(line, { listener: lifetime.listener, daysLeft: lifetime.daysLeft });
+    }
+    const known = tokens.flatMap((t) => (t.known ? [t.daysLeft] : []));
     const mode = event.mode ?? 'full';
     logger.info('extract starting', { writer: writer.describe(), mode, override: override ?? null, authMode: config.spotify.authMode });
     metrics.addDimension('environment', config.environment);
@@ -264,6 +299,7 @@ export function createExtractHandler(deps: ExtractHandlerDeps | (() => ExtractHa
         alreadyComplete: result.alreadyComplete,
         resumed: result.resumed,
         playsGaps: manifest.plays_gaps ?? [],
+        tokens,
       };
     } catch (error) {
       metrics.addMetric('ExtractFailed', MetricUnit.Count, 1);
@@ -279,6 +315,7 @@ export function createExtractHandler(deps: ExtractHandlerDeps | (() => ExtractHa
       throw error;
     } finally {
       await heartbeat?.stop();
+      if (known.length > 0 && reportsTokenLifetime(mode, startedAt)) metrics.addMetric(REFRESH_TOKEN_DAYS_LEFT_METRIC, MetricUnit.Count, Math.min(...known));
       metrics.publishStoredMetrics();
     }
   };

@@ -19,11 +19,17 @@ import {
   PutSecretValueCommand,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
+import { parseAuthorizedAt } from './token-lifetime';
 
 export interface SpotifyCredentials {
   clientId: string;
   clientSecret?: string;
   refreshToken?: string;
+  /**
+   * When the user authorised (ISO-8601 UTC), recorded by `pipeline authorize`: the refresh token dies six months
+   * later (handlers/shared/token-lifetime.ts). A rotation keeps it; absent on secrets stored before it was recorded.
+   */
+  authorizedAt?: string;
 }
 
 export interface SpotifyCredentialStore {
@@ -99,9 +105,11 @@ export function parseSpotifySecret(text: string | undefined, source: string, opt
     return value;
   };
   const clientId = field('clientId');
-  if (!clientId && options.requireClientId === false) return { clientId: '', clientSecret: field('clientSecret'), refreshToken: field('refreshToken') };
+  const authorizedAt = parseAuthorizedAt(r.authorizedAt, source);
+  const rest = { clientSecret: field('clientSecret'), refreshToken: field('refreshToken'), ...(authorizedAt ? { authorizedAt } : {}) };
+  if (!clientId && options.requireClientId === false) return { clientId: '', ...rest };
   if (!clientId) throw new Error(`${source} has no "clientId". Put the Spotify app's client id in the secret (see docs/extraction.md).`);
-  return { clientId, clientSecret: field('clientSecret'), refreshToken: field('refreshToken') };
+  return { clientId, ...rest };
 }
 
 /** Warm containers re-read the secret after this, so a new `pipeline authorize` is picked up without a deploy. */
@@ -232,7 +240,12 @@ export class ListenerCredentialStore implements SpotifyCredentialStore {
     if (!own.refreshToken) {
       throw new Error(`${this.token.describe()} holds no refresh token for listener ${this.listener}: run \`pipeline authorize --listener ${this.listener}\``);
     }
-    return { clientId: own.clientId || app.clientId, clientSecret: own.clientSecret ?? app.clientSecret, refreshToken: own.refreshToken };
+    return {
+      clientId: own.clientId || app.clientId,
+      clientSecret: own.clientSecret ?? app.clientSecret,
+      refreshToken: own.refreshToken,
+      ...(own.authorizedAt ? { authorizedAt: own.authorizedAt } : {}),
+    };
   }
 
   saveRotatedRefreshToken(previous: string, next: string): Promise<SaveOutcome> {
