@@ -359,8 +359,19 @@ describe('start-transform Lambda', () => {
     const today = manifestKey('2026-11-25', '20261125T000000Z-p0000d');
     for (const key of [older, ...yesterday, today]) await putManifest(key);
     let now = new Date('2026-11-25T00:00:30Z');
+    // What goes over the wire to Glue (moto keeps no execution class of a job run): the real client's serialised StartJobRun.
+    const recording = new GlueClient(moto.clientConfig);
+    const started: Array<Record<string, unknown>> = [];
+    recording.middlewareStack.add(
+      (next) => async (args) => {
+        const request = args.request as { headers: Record<string, string>; body: string };
+        if (request.headers['x-amz-target'] === 'AWSGlue.StartJobRun') started.push(JSON.parse(request.body));
+        return next(args);
+      },
+      { step: 'finalizeRequest', name: 'recordStartJobRun' },
+    );
     const handler = () =>
-      createStartTransformHandler({ ...startDeps(), playsBatch: { s3, lookbackDays: 2, now: () => now } });
+      createStartTransformHandler({ ...startDeps(), glue: recording, playsBatch: { s3, lookbackDays: 2, now: () => now } });
 
     // The first manifest event of the day: the plays run itself starts nothing, the day's batch takes all three.
     const first = await handler()(manifestEvent(today));
@@ -384,6 +395,11 @@ describe('start-transform Lambda', () => {
     expect(second[1].runId).toBe('20261125T070000Z-a1b2c3');
     runs = await jobRuns();
     expect(runs).toHaveLength(2);
+    // The daily batch runs in Glue Flex (time-insensitive, cheaper); a weekly run's job stays standard.
+    expect(started.map((r) => [r.Arguments && (r.Arguments as Record<string, string>)['--RUN_ID'], r.ExecutionClass ?? 'STANDARD'])).toEqual([
+      ['20261124T220000Z-p0000b,20261124T230000Z-p0000c,20261125T000000Z-p0000d', 'FLEX'],
+      ['20261125T070000Z-a1b2c3', 'STANDARD'],
+    ]);
 
     // Tomorrow's first event: only the poll the first batch did not take (nothing is transformed twice).
     now = new Date('2026-11-26T00:00:30Z');
