@@ -132,9 +132,12 @@ describe('compute stack (dev)', () => {
         '--extra-files': [objectKey('tables.json'), objectKey('raw-documents.json')].map((key) => `s3://${names.bucket}/${key}`).join(','),
         // Runs are named by run id; bookmarks would skip a deliberate re-run.
         '--job-bookmark-option': 'job-bookmark-disable',
-        '--enable-metrics': 'true',
         '--custom-logGroup-prefix': `/aws-glue/jobs/${names.glueJob}`,
       });
+      // Job metrics only where an alarm reads them, and none does (a failed run alarms through its state change):
+      // each Glue metric would cost $0.30 a month for every hour it is reported (docs/costs.md).
+      expect(args['--enable-metrics']).toBeUndefined();
+      expect(args['--enable-observability-metrics']).toBeUndefined();
       // Per-run arguments come from the start-transform Lambda, never from defaults.
       expect(args['--RAW_RUN_PREFIX']).toBeUndefined();
       expect(args['--RUN_ID']).toBeUndefined();
