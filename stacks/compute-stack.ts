@@ -45,7 +45,7 @@ export interface ComputeStackProps {
 function spotifyAppSecret(scope: Construct, context: PipelineContext, name: string): SecretsmanagerSecret {
   const secret = new SecretsmanagerSecret(scope, 'spotify-secret', {
     name,
-    description: 'Spotify client id/secret and refresh token of the extract Lambda (JSON).',
+    description: 'Spotify client id/secret, and the refresh tokens of the app (refreshToken) and of every listener (listeners.<name>), each with authorizedAt (JSON).',
     kmsKeyId: context.kmsKeyArn,
     recoveryWindowInDays: secretRecoveryDays(context.environmentName),
   });
@@ -73,7 +73,7 @@ export class ComputeStack extends PipelineStack {
   /** What the compute constructs share: account, region, names, the pipeline key and the alerts. */
   readonly context: PipelineContext;
   readonly secret: SecretsmanagerSecret;
-  /** One secret per configured listener (their refresh tokens). */
+  /** The secrets of listeners who name one of their own; the others keep their tokens in the app secret. */
   readonly listenerSecrets: ListenerSecrets;
   readonly extract: ExtractFunction;
   /** Goes off 14 days before a listener's refresh token expires (RefreshTokenDaysLeft). */

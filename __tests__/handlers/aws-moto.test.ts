@@ -32,7 +32,7 @@ import {
   listenersWithSecrets,
   runIdentity,
 } from '../../handlers/extract/index';
-import { InMemoryCredentialStore } from '../../handlers/shared/spotify-secret';
+import { compareAndSetSecret, InMemoryCredentialStore } from '../../handlers/shared/spotify-secret';
 import type { RawObjectWriter } from '../../handlers/shared/raw-writer';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -166,7 +166,7 @@ describe('SpotifySecretStore', () => {
     expect((await store.get()).refreshToken).toBe('rt-outside');
 
     await store.saveRotatedRefreshToken('rt-outside', 'rt-2');
-    const stored = await secretsClient.send(new GetSecretValueCommand({ SecretId: created.ARN }));
+    const stored = await secretsClient.send(new GetSecretValueCommand({ SecretId: created.ARN, VersionStage: 'AWSCURRENT' }));
     expect(JSON.parse(stored.SecretString!)).toEqual({ clientId: 'cid', refreshToken: 'rt-2' });
     expect((await store.get()).refreshToken).toBe('rt-2');
   });
@@ -182,7 +182,7 @@ describe('SpotifySecretStore', () => {
       new PutSecretValueCommand({ SecretId: created.ARN, SecretString: JSON.stringify({ clientId: 'cid', clientSecret: 'new-secret', refreshToken: 'rt-1' }) }),
     );
     expect(await store.saveRotatedRefreshToken('rt-1', 'rt-2')).toBe('stored');
-    const stored = JSON.parse((await secretsClient.send(new GetSecretValueCommand({ SecretId: created.ARN }))).SecretString!);
+    const stored = JSON.parse((await secretsClient.send(new GetSecretValueCommand({ SecretId: created.ARN, VersionStage: 'AWSCURRENT' }))).SecretString!);
     expect(stored).toEqual({ clientId: 'cid', clientSecret: 'new-secret', refreshToken: 'rt-2' });
   });
 
@@ -197,7 +197,7 @@ describe('SpotifySecretStore', () => {
       await store.get();
       expect(await store.saveRotatedRefreshToken('rt-1', 'rt-2')).toBe('stored');
       expect(proxy.failed()).toBe(1);
-      const stored = JSON.parse((await secretsClient.send(new GetSecretValueCommand({ SecretId: created.ARN }))).SecretString!);
+      const stored = JSON.parse((await secretsClient.send(new GetSecretValueCommand({ SecretId: created.ARN, VersionStage: 'AWSCURRENT' }))).SecretString!);
       expect(stored.refreshToken).toBe('rt-2');
     } finally {
       flaky.destroy();
@@ -215,7 +215,7 @@ describe('SpotifySecretStore', () => {
     // `pipeline authorize --store aws` ran meanwhile: its token is the newer intent and stays.
     await secretsClient.send(new PutSecretValueCommand({ SecretId: created.ARN, SecretString: JSON.stringify({ clientId: 'cid', refreshToken: 'rt-reauthorised' }) }));
     expect(await store.saveRotatedRefreshToken('rt-2', 'rt-3')).toBe('kept-newer');
-    const stored = JSON.parse((await secretsClient.send(new GetSecretValueCommand({ SecretId: created.ARN }))).SecretString!);
+    const stored = JSON.parse((await secretsClient.send(new GetSecretValueCommand({ SecretId: created.ARN, VersionStage: 'AWSCURRENT' }))).SecretString!);
     expect(stored.refreshToken).toBe('rt-reauthorised');
   });
 
@@ -545,16 +545,14 @@ describe('extract Lambda: scheduled runs are claimed', () => {
     expect(await manifests()).toEqual([retried.manifestKey]);
   });
 
-  test("configured listeners: each rotated refresh token goes back to that listener's own secret, the app secret keeps its own", async () => {
+  test("configured listeners share the app's one secret: both rotated tokens land, neither write loses the other's (compare-and-set)", async () => {
     const rotating = await startFakeSpotify({ rotateRefreshToken: true });
     try {
       const [sam, mira] = rotating.listeners();
+      const authorizedAt = '2026-11-01T10:00:00Z';
       const app = { clientId: rotating.credentials.clientId, clientSecret: rotating.credentials.clientSecret };
-      const appSecret = (await secretsClient.send(new CreateSecretCommand({ Name: 'spotify-pipeline-dev/spotify-app', SecretString: JSON.stringify(app) }))).ARN!;
-      for (const [name, token] of [['sam', sam.refreshToken], ['mira', mira.refreshToken]]) {
-        const value = { refreshToken: token, authorizedAt: '2026-11-01T10:00:00Z' };
-        await secretsClient.send(new CreateSecretCommand({ Name: `spotify-pipeline-dev/spotify/listeners/${name}`, SecretString: JSON.stringify(value) }));
-      }
+      const value = { ...app, listeners: { sam: { refreshToken: sam.refreshToken, authorizedAt }, mira: { refreshToken: mira.refreshToken, authorizedAt } } };
+      const appSecret = (await secretsClient.send(new CreateSecretCommand({ Name: 'spotify-pipeline-dev/spotify-app', SecretString: JSON.stringify(value) }))).ARN!;
       const config = PipelineConfigSchema.parse({
         environment: 'dev',
         project: 'spotify-pipeline',
@@ -566,23 +564,34 @@ describe('extract Lambda: scheduled runs are claimed', () => {
         config,
         writer: new S3ObjectWriter(s3, BUCKET),
         secrets: appStore,
-        listeners: listenersWithSecrets(config, appStore, secretsClient),
+        listeners: listenersWithSecrets(config, appStore, secretsClient, appSecret),
         claims: new RunClaims(s3, BUCKET),
         logger: quietLogger(),
         metrics: new Metrics({ namespace: 'test', serviceName: 'test' }),
       })({ id: 'plays-rotation', scheduledTime: '2026-11-30T07:00:00Z', mode: 'plays' });
       expect(result).toMatchObject({ status: 'complete', counts: { listeners: 2 } });
-      const stored = async (id: string) => JSON.parse((await secretsClient.send(new GetSecretValueCommand({ SecretId: id }))).SecretString!);
       const [samNow, miraNow] = rotating.listeners();
       expect(samNow.refreshToken).not.toBe(sam.refreshToken);
       expect(miraNow.refreshToken).not.toBe(mira.refreshToken);
-      // A rotation keeps the original authorisation instant: refreshing does not extend the six months.
-      expect(await stored('spotify-pipeline-dev/spotify/listeners/sam')).toMatchObject({ refreshToken: samNow.refreshToken, authorizedAt: '2026-11-01T10:00:00Z' });
-      expect(await stored('spotify-pipeline-dev/spotify/listeners/mira')).toMatchObject({ refreshToken: miraNow.refreshToken, authorizedAt: '2026-11-01T10:00:00Z' });
-      expect(await stored(appSecret)).toEqual(app);
+      // Both rotations (concurrent, one per listener) are in the one secret; each keeps its authorisation instant,
+      // since refreshing does not extend the six months; the app's fields are untouched.
+      const stored = JSON.parse((await secretsClient.send(new GetSecretValueCommand({ SecretId: appSecret, VersionStage: 'AWSCURRENT' }))).SecretString!);
+      expect(stored).toEqual({ ...app, listeners: { sam: { refreshToken: samNow.refreshToken, authorizedAt }, mira: { refreshToken: miraNow.refreshToken, authorizedAt } } });
     } finally {
       await rotating.close();
     }
+  });
+
+  test('compare-and-set: of writers racing on one secret, every change lands', async () => {
+    const secretId = (await secretsClient.send(new CreateSecretCommand({ Name: 'spotify-pipeline-dev/race', SecretString: JSON.stringify({ clientId: 'c', listeners: {} }) }))).ARN!;
+    const names = ['a', 'b', 'c', 'd', 'e'];
+    await Promise.all(
+      names.map((name) =>
+        compareAndSetSecret(secretsClient, secretId, (raw) => ({ ...raw, listeners: { ...(raw.listeners as object), [name]: { refreshToken: `rt-${name}` } } }), { attempts: 10 }),
+      ),
+    );
+    const stored = JSON.parse((await secretsClient.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: 'AWSCURRENT' }))).SecretString!);
+    expect(Object.keys(stored.listeners).sort()).toEqual(names);
   });
 
   test('an explicit runId (a deliberate re-run) is not claimed', async () => {

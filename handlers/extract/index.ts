@@ -10,8 +10,8 @@
  * which resumes it from its checkpoint. An attempt that lost its claim writes nothing more (fencedWriter).
  *
  * `mode: "plays"` (the plays schedule's events) polls the listeners' plays alone, within extract.playsTimeBudgetSeconds.
- * Each configured listener's refresh token lives in their own secret (config/listeners.ts), the app's client id in
- * SPOTIFY_SECRET_ARN.
+ * The app's client id and every configured listener's refresh token live in one secret, SPOTIFY_SECRET_ARN
+ * (`listeners.<name>`; a listener may name a secret of their own: config/listeners.ts).
  *
  * Environment: PIPELINE_CONFIG (the validated pipeline configuration, JSON), BUCKET_NAME, SPOTIFY_SECRET_ARN;
  * optional POWERTOOLS_SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE, POWERTOOLS_LOG_LEVEL.
@@ -22,10 +22,10 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
-import { DEFAULT_LISTENER_NAME, listenerSecretId } from '../../config/listeners';
-import { parseConfig, resourceNames, type PipelineConfig } from '../../config/pipeline-config';
+import { DEFAULT_LISTENER_NAME } from '../../config/listeners';
+import { parseConfig, type PipelineConfig } from '../../config/pipeline-config';
 import { S3ObjectWriter, type RawObjectWriter } from '../shared/raw-writer';
-import { ListenerCredentialStore, SpotifySecretStore, type SpotifyCredentialStore } from '../shared/spotify-secret';
+import { ListenerCredentialStore, SharedSecretListenerStore, SpotifySecretStore, type SpotifyCredentialStore } from '../shared/spotify-secret';
 import { COUNTS, isListeningKind } from '../../schemas/raw-documents';
 import { RUN_ID_PATTERN, runIdStartedAt, type PlaysGap } from '../shared/manifest';
 import { ClaimLostError, RunClaims, type HeldClaim } from '../shared/run-claim';
@@ -321,21 +321,28 @@ export function createExtractHandler(deps: ExtractHandlerDeps | (() => ExtractHa
   };
 }
 
-/** Production wiring from the environment; built on the first invocation and reused while the container is warm. */
 /**
- * Each configured listener with their own secret (their refresh token; a rotated one is written back there) beside
- * the app secret (client id and secret). None configured: undefined, and the app secret's own token is read.
+ * Each configured listener with their refresh token (a rotated one is written back there) beside the app's client id
+ * and secret: in the app secret itself (`listeners.<name>`, what `pipeline authorize --listener <name> --store aws`
+ * writes: one secret for every listener), or in a secret of their own when `refreshToken.awsSecretId` names one.
+ * None configured: undefined, and the app secret's own token is read.
  */
 export function listenersWithSecrets(
   config: PipelineConfig,
   app: SpotifyCredentialStore,
   secretsManager: SecretsManagerClient,
-  prefix = resourceNames(config).prefix,
+  appSecretId: string,
 ): ExtractListenerInput[] | undefined {
   if (config.spotify.listeners.length === 0) return undefined;
   return config.spotify.listeners.map((l) => ({
     name: l.name,
-    credentials: new ListenerCredentialStore(l.name, app, new SpotifySecretStore(secretsManager, listenerSecretId(prefix, l), undefined, undefined, { listenerToken: true })),
+    credentials: new ListenerCredentialStore(
+      l.name,
+      app,
+      l.refreshToken.awsSecretId
+        ? new SpotifySecretStore(secretsManager, l.refreshToken.awsSecretId, undefined, undefined, { listenerToken: true })
+        : new SharedSecretListenerStore(secretsManager, appSecretId, l.name),
+    ),
   }));
 }
 
@@ -356,14 +363,13 @@ export function depsFromEnvironment(env: NodeJS.ProcessEnv = process.env): Extra
   const s3 = new S3Client({});
   const secretsManager = new SecretsManagerClient({});
   const app = new SpotifySecretStore(secretsManager, env[EXTRACT_ENV.spotifySecretArn] as string);
-  const prefix = resourceNames(config).prefix;
   const serviceName = env[EXTRACT_ENV.serviceName] ?? EXTRACT_SERVICE;
   return {
     config,
     writer: new S3ObjectWriter(s3, bucket),
     claims: new RunClaims(s3, bucket),
     secrets: app,
-    listeners: listenersWithSecrets(config, app, secretsManager, prefix),
+    listeners: listenersWithSecrets(config, app, secretsManager, env[EXTRACT_ENV.spotifySecretArn] as string),
     logger: new Logger({ serviceName }),
     metrics: new Metrics({ namespace: env[EXTRACT_ENV.metricsNamespace] ?? METRICS_NAMESPACE, serviceName }),
   };
