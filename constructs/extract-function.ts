@@ -164,8 +164,13 @@ function extractStatements(context: PipelineContext, bucket: PipelineBucket, sec
     },
     // The run claim: a conditional put, read back when it already exists (handlers/shared/run-claim.ts).
     { Sid: 'ClaimRuns', Action: ['s3:PutObject', 's3:GetObject'], Resource: [objectsArn(bucket.name, `${claims}extract/*`)] },
-    // PutSecretValue: Spotify may hand out a new refresh token, which the Lambda stores back (each listener's too).
-    { Sid: 'SpotifySecret', Action: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'], Resource: secretArns },
+    // PutSecretValue: Spotify may hand out a new refresh token, which the Lambda stores back (each listener's too),
+    // as a compare-and-set: UpdateSecretVersionStage moves AWSCURRENT to it only from the version it read.
+    {
+      Sid: 'SpotifySecret',
+      Action: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
+      Resource: secretArns,
+    },
     ...(context.kmsKeyArn
       ? [
           {

@@ -136,8 +136,9 @@ export class TransformJob extends Construct {
         // Each run is named by --RAW_RUN_PREFIX/--RUN_ID and a re-run (a new attempt, named by Glue's job run id)
         // must replace what the earlier attempt said, which bookmarks would skip as "already processed".
         '--job-bookmark-option': 'job-bookmark-disable',
-        '--enable-metrics': 'true',
-        '--enable-observability-metrics': 'true',
+        // No --enable-metrics / --enable-observability-metrics: no alarm reads Glue's job metrics (a failed run
+        // alarms through its state change, failedRule), and each is billed as a custom metric for every hour it is
+        // reported: with the daily plays batch that was ~$0.60 a month (docs/costs.md).
         '--custom-logGroup-prefix': this.logGroupPrefix,
         '--enable-job-insights': 'true',
       },

@@ -22,13 +22,19 @@ export const LocalSecretsSchema = z.object({
   clientId: z.string().min(1),
   clientSecret: z.string().min(1).optional(),
   refreshToken: z.string().min(1).optional(),
+  /** When the user authorised (ISO-8601 UTC; `pipeline authorize` records it): the token dies six months later. */
+  authorizedAt: z.iso.datetime().optional(),
   /** SHA-256 (hex) of environment refresh tokens this file's token replaced after Spotify rotated them. */
   supersedes: z.array(z.string().regex(/^[0-9a-f]{64}$/)).optional(),
   /** Each configured listener's own refresh token (`pipeline authorize --listener <name>`). */
   listeners: z
     .record(
       z.string().regex(/^[a-z][a-z0-9-]{0,29}$/),
-      z.object({ refreshToken: z.string().min(1), supersedes: z.array(z.string().regex(/^[0-9a-f]{64}$/)).optional() }),
+      z.object({
+        refreshToken: z.string().min(1),
+        authorizedAt: z.iso.datetime().optional(),
+        supersedes: z.array(z.string().regex(/^[0-9a-f]{64}$/)).optional(),
+      }),
     )
     .optional(),
 });
@@ -80,7 +86,12 @@ export function writeLocalSecrets(file: string, secrets: LocalSecrets): void {
   chmodSync(path, 0o600);
 }
 
-const toCredentials = ({ clientId, clientSecret, refreshToken }: LocalSecrets): SpotifyCredentials => ({ clientId, clientSecret, refreshToken });
+const toCredentials = ({ clientId, clientSecret, refreshToken, authorizedAt }: LocalSecrets): SpotifyCredentials => ({
+  clientId,
+  clientSecret,
+  refreshToken,
+  ...(authorizedAt ? { authorizedAt } : {}),
+});
 
 /** The local secrets file (what `pipeline authorize` writes): read afresh on every load, rotated tokens written back. */
 export class LocalSecretsFileStore implements SpotifyCredentialStore {
@@ -142,7 +153,12 @@ export class EnvironmentCredentialStore implements SpotifyCredentialStore {
 }
 
 /** The file's entry for one listener, written atomically with the rest of the file kept. */
-export function writeListenerToken(file: string, clientId: string, listener: string, entry: { refreshToken: string; supersedes?: string[] }): void {
+export function writeListenerToken(
+  file: string,
+  clientId: string,
+  listener: string,
+  entry: { refreshToken: string; authorizedAt?: string; supersedes?: string[] },
+): void {
   const current = readSecretsFile(file);
   const base: LocalSecrets = current ?? { clientId };
   writeLocalSecrets(file, { ...base, listeners: { ...(base.listeners ?? {}), [listener]: entry } });
@@ -164,7 +180,7 @@ export class LocalListenerTokenStore implements SpotifyCredentialStore {
     if (!entry) {
       throw new Error(`no refresh token for listener ${this.listener} in ${resolve(this.file)}: run \`pipeline authorize --listener ${this.listener}\``);
     }
-    return { clientId: '', refreshToken: entry.refreshToken };
+    return { clientId: '', refreshToken: entry.refreshToken, ...(entry.authorizedAt ? { authorizedAt: entry.authorizedAt } : {}) };
   }
 
   async saveRotatedRefreshToken(previous: string, next: string): Promise<SaveOutcome> {

@@ -78,8 +78,10 @@ export async function openSpotifySource(config: PipelineConfig, options: OpenSpo
   }
 
   const specs = fakeListenerSpecs(config.spotify.listeners.map((l) => l.name));
-  const fake = await startFakeSpotify({ rotateRefreshToken: true, asOf: options.asOf, listeners: specs.map((s) => s.spec) });
-  const app = { clientId: fake.credentials.clientId, clientSecret: fake.credentials.clientSecret };
+  // The fake's listeners authorised as it starts: a run reports six months of token left, as after `pipeline authorize`.
+  const authorizedAt = Date.now();
+  const fake = await startFakeSpotify({ rotateRefreshToken: true, asOf: options.asOf, listeners: specs.map((s) => s.spec), authorizedAt });
+  const app = { clientId: fake.credentials.clientId, clientSecret: fake.credentials.clientSecret, authorizedAt: new Date(authorizedAt).toISOString() };
   const issued = new Map(fake.listeners().map((l) => [l.userId, l.refreshToken]));
   return {
     kind: 'fake',

@@ -16,6 +16,7 @@ import type { PipelineContext } from '../constructs/context';
 import { NO_KEY_REASON } from '../constructs/node-lambda';
 import { ExtractFunction } from '../constructs/extract-function';
 import { FreshnessAlarms } from '../constructs/freshness-alarms';
+import { TokenExpiryAlarm } from '../constructs/token-expiry-alarm';
 import { ListenerSecrets, secretRecoveryDays } from '../constructs/listener-secrets';
 import { PipelineAlerts } from '../constructs/pipeline-alerts';
 import { PipelineKey } from '../constructs/pipeline-key';
@@ -46,7 +47,7 @@ export interface ComputeStackProps {
 function spotifyAppSecret(scope: Construct, context: PipelineContext, name: string): SecretsmanagerSecret {
   const secret = new SecretsmanagerSecret(scope, 'spotify-secret', {
     name,
-    description: 'Spotify client id/secret and refresh token of the extract Lambda (JSON).',
+    description: 'Spotify client id/secret, and the refresh tokens of the app (refreshToken) and of every listener (listeners.<name>), each with authorizedAt (JSON).',
     kmsKeyId: context.kmsKeyArn,
     recoveryWindowInDays: secretRecoveryDays(context.environmentName),
   });
@@ -74,9 +75,11 @@ export class ComputeStack extends PipelineStack {
   /** What the compute constructs share: account, region, names, the pipeline key and the alerts. */
   readonly context: PipelineContext;
   readonly secret: SecretsmanagerSecret;
-  /** One secret per configured listener (their refresh tokens). */
+  /** The secrets of listeners who name one of their own; the others keep their tokens in the app secret. */
   readonly listenerSecrets: ListenerSecrets;
   readonly extract: ExtractFunction;
+  /** Goes off 14 days before a listener's refresh token expires (RefreshTokenDaysLeft). */
+  readonly tokenExpiry: TokenExpiryAlarm;
   readonly startTransform: StartTransformFunction;
   readonly transform: TransformJob;
   /** Alarms on silence: no plays stored for a listener for freshness.playsSilentHours. */
@@ -103,6 +106,7 @@ export class ComputeStack extends PipelineStack {
       listenerSecretArns: this.listenerSecrets.secretArns,
       bundleDir: bundleDir(bundles, 'extract'),
     });
+    this.tokenExpiry = new TokenExpiryAlarm(this, 'token-expiry', { context, config });
     this.startTransform = new StartTransformFunction(this, 'start-transform', {
       context,
       functionName: names.startTransformFunction,

@@ -159,7 +159,9 @@ test('`pipeline authorize --store local` stores a refresh token that the fake ac
   expect(out).toContain(`Granted scopes: ${SPOTIFY_SCOPES.join(' ')}`);
 
   const stored = readLocalSecrets(secretsFile, {});
-  expect(stored).toEqual({ clientId: fake.credentials.clientId, refreshToken: expect.any(String) });
+  // When the user authorised, beside the token: it dies six months later (handlers/shared/token-lifetime.ts).
+  expect(stored).toEqual({ clientId: fake.credentials.clientId, refreshToken: expect.any(String), authorizedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/) });
+  expect(out).toContain(`Authorised ${stored!.authorizedAt}: it expires `);
   expect(statSync(secretsFile).mode & 0o777).toBe(0o600);
   await useRefreshToken(stored!.refreshToken!);
 });
@@ -230,6 +232,7 @@ test('`pipeline authorize --listener mira` stores her own token beside the app\'
   }
   const stored = JSON.parse(readFileSync(secretsFile, 'utf8'));
   expect(Object.keys(stored.listeners)).toEqual(['mira']);
+  expect(stored.listeners.mira.authorizedAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
   const refreshed = await token({ grant_type: 'refresh_token', refresh_token: stored.listeners.mira.refreshToken, client_id: fake.credentials.clientId });
   expect((await api('/me', refreshed.body.access_token)).body.id).toBe(SAMPLE_FRIEND_ID);
   expect(refreshed.body.scope).toContain('user-read-recently-played');

@@ -23,7 +23,20 @@ import { SpotifySecretStore, parseSpotifySecret } from '../../handlers/shared/sp
 import { createStartTransformHandler } from '../../handlers/start-transform/index';
 import { JobBusyError } from '../../handlers/start-transform/start-transform';
 import { ClaimLostError, RunClaims } from '../../handlers/shared/run-claim';
-import { createExtractHandler, listenersWithSecrets } from '../../handlers/extract/index';
+import {
+  CLAIM_HEARTBEAT_MS,
+  CLAIM_LEASE_SECONDS,
+  CLAIM_WAIT_MS,
+  createExtractHandler,
+  ExtractEventSchema,
+  listenersWithSecrets,
+  runIdentity,
+} from '../../handlers/extract/index';
+import { compareAndSetSecret, InMemoryCredentialStore } from '../../handlers/shared/spotify-secret';
+import type { RawObjectWriter } from '../../handlers/shared/raw-writer';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { FakeClock } from './fake-clock';
 import { PipelineConfigSchema } from '../../config/pipeline-config';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { startFakeSpotify, type FakeSpotifyServer } from '../../local/fakes/spotify/server';
@@ -153,7 +166,7 @@ describe('SpotifySecretStore', () => {
     expect((await store.get()).refreshToken).toBe('rt-outside');
 
     await store.saveRotatedRefreshToken('rt-outside', 'rt-2');
-    const stored = await secretsClient.send(new GetSecretValueCommand({ SecretId: created.ARN }));
+    const stored = await secretsClient.send(new GetSecretValueCommand({ SecretId: created.ARN, VersionStage: 'AWSCURRENT' }));
     expect(JSON.parse(stored.SecretString!)).toEqual({ clientId: 'cid', refreshToken: 'rt-2' });
     expect((await store.get()).refreshToken).toBe('rt-2');
   });
@@ -169,7 +182,7 @@ describe('SpotifySecretStore', () => {
       new PutSecretValueCommand({ SecretId: created.ARN, SecretString: JSON.stringify({ clientId: 'cid', clientSecret: 'new-secret', refreshToken: 'rt-1' }) }),
     );
     expect(await store.saveRotatedRefreshToken('rt-1', 'rt-2')).toBe('stored');
-    const stored = JSON.parse((await secretsClient.send(new GetSecretValueCommand({ SecretId: created.ARN }))).SecretString!);
+    const stored = JSON.parse((await secretsClient.send(new GetSecretValueCommand({ SecretId: created.ARN, VersionStage: 'AWSCURRENT' }))).SecretString!);
     expect(stored).toEqual({ clientId: 'cid', clientSecret: 'new-secret', refreshToken: 'rt-2' });
   });
 
@@ -184,7 +197,7 @@ describe('SpotifySecretStore', () => {
       await store.get();
       expect(await store.saveRotatedRefreshToken('rt-1', 'rt-2')).toBe('stored');
       expect(proxy.failed()).toBe(1);
-      const stored = JSON.parse((await secretsClient.send(new GetSecretValueCommand({ SecretId: created.ARN }))).SecretString!);
+      const stored = JSON.parse((await secretsClient.send(new GetSecretValueCommand({ SecretId: created.ARN, VersionStage: 'AWSCURRENT' }))).SecretString!);
       expect(stored.refreshToken).toBe('rt-2');
     } finally {
       flaky.destroy();
@@ -202,7 +215,7 @@ describe('SpotifySecretStore', () => {
     // `pipeline authorize --store aws` ran meanwhile: its token is the newer intent and stays.
     await secretsClient.send(new PutSecretValueCommand({ SecretId: created.ARN, SecretString: JSON.stringify({ clientId: 'cid', refreshToken: 'rt-reauthorised' }) }));
     expect(await store.saveRotatedRefreshToken('rt-2', 'rt-3')).toBe('kept-newer');
-    const stored = JSON.parse((await secretsClient.send(new GetSecretValueCommand({ SecretId: created.ARN }))).SecretString!);
+    const stored = JSON.parse((await secretsClient.send(new GetSecretValueCommand({ SecretId: created.ARN, VersionStage: 'AWSCURRENT' }))).SecretString!);
     expect(stored.refreshToken).toBe('rt-reauthorised');
   });
 
@@ -346,8 +359,19 @@ describe('start-transform Lambda', () => {
     const today = manifestKey('2026-11-25', '20261125T000000Z-p0000d');
     for (const key of [older, ...yesterday, today]) await putManifest(key);
     let now = new Date('2026-11-25T00:00:30Z');
+    // What goes over the wire to Glue (moto keeps no execution class of a job run): the real client's serialised StartJobRun.
+    const recording = new GlueClient(moto.clientConfig);
+    const started: Array<Record<string, unknown>> = [];
+    recording.middlewareStack.add(
+      (next) => async (args) => {
+        const request = args.request as { headers: Record<string, string>; body: string };
+        if (request.headers['x-amz-target'] === 'AWSGlue.StartJobRun') started.push(JSON.parse(request.body));
+        return next(args);
+      },
+      { step: 'finalizeRequest', name: 'recordStartJobRun' },
+    );
     const handler = () =>
-      createStartTransformHandler({ ...startDeps(), playsBatch: { s3, lookbackDays: 2, now: () => now } });
+      createStartTransformHandler({ ...startDeps(), glue: recording, playsBatch: { s3, lookbackDays: 2, now: () => now } });
 
     // The first manifest event of the day: the plays run itself starts nothing, the day's batch takes all three.
     const first = await handler()(manifestEvent(today));
@@ -371,6 +395,11 @@ describe('start-transform Lambda', () => {
     expect(second[1].runId).toBe('20261125T070000Z-a1b2c3');
     runs = await jobRuns();
     expect(runs).toHaveLength(2);
+    // The daily batch runs in Glue Flex (time-insensitive, cheaper); a weekly run's job stays standard.
+    expect(started.map((r) => [r.Arguments && (r.Arguments as Record<string, string>)['--RUN_ID'], r.ExecutionClass ?? 'STANDARD'])).toEqual([
+      ['20261124T220000Z-p0000b,20261124T230000Z-p0000c,20261125T000000Z-p0000d', 'FLEX'],
+      ['20261125T070000Z-a1b2c3', 'STANDARD'],
+    ]);
 
     // Tomorrow's first event: only the poll the first batch did not take (nothing is transformed twice).
     now = new Date('2026-11-26T00:00:30Z');
@@ -458,8 +487,8 @@ describe('extract Lambda: scheduled runs are claimed', () => {
     secretArn = created.ARN!;
   });
 
-  /** One Lambda execution environment: its own clients, the production wiring otherwise. */
-  function lambdaEnvironment() {
+  /** One Lambda execution environment: its own clients, the production wiring otherwise (the claims' clock may be a test's). */
+  function lambdaEnvironment(clock?: FakeClock) {
     const config = PipelineConfigSchema.parse({
       environment: 'dev',
       project: 'spotify-pipeline',
@@ -475,7 +504,8 @@ describe('extract Lambda: scheduled runs are claimed', () => {
       config,
       writer: new S3ObjectWriter(s3, BUCKET),
       secrets: new SpotifySecretStore(secretsClient, secretArn),
-      claims: new RunClaims(s3, BUCKET),
+      claims: new RunClaims(s3, BUCKET, clock ? { now: () => new Date(clock.now()) } : {}),
+      clock,
       logger: quietLogger(),
       metrics: new Metrics({ namespace: 'test', serviceName: 'test' }),
     });
@@ -485,9 +515,14 @@ describe('extract Lambda: scheduled runs are claimed', () => {
 
   test('two deliveries of one scheduled run at once: one extracts, the other does nothing', async () => {
     const before = spotify.stats().requests;
-    const results = await Promise.all([lambdaEnvironment()(scheduled), lambdaEnvironment()(scheduled)]);
+    const clock = new FakeClock(Date.now());
+    const deliveries = [lambdaEnvironment(clock)(scheduled), lambdaEnvironment(clock)(scheduled)];
+    // One extracts; the other waits (on the claims' clock) for the lease to be renewed or lapse, and finds the run done.
+    await Promise.race(deliveries);
+    clock.advance(CLAIM_WAIT_MS);
+    const results = await Promise.all(deliveries);
     expect(results.map((r) => r.status).sort()).toEqual(['complete', 'skipped']);
-    expect(results.find((r) => r.status === 'skipped')!.skipped).toBe('held');
+    expect(results.find((r) => r.status === 'skipped')!.skipped).toBe('done');
     expect(results[0].runId).toBe(results[1].runId);
     expect(await manifests()).toHaveLength(1);
     // One run's worth of Spotify calls: the token, the playlist and its item pages, once.
@@ -510,15 +545,14 @@ describe('extract Lambda: scheduled runs are claimed', () => {
     expect(await manifests()).toEqual([retried.manifestKey]);
   });
 
-  test("configured listeners: each rotated refresh token goes back to that listener's own secret, the app secret keeps its own", async () => {
+  test("configured listeners share the app's one secret: both rotated tokens land, neither write loses the other's (compare-and-set)", async () => {
     const rotating = await startFakeSpotify({ rotateRefreshToken: true });
     try {
       const [sam, mira] = rotating.listeners();
+      const authorizedAt = '2026-11-01T10:00:00Z';
       const app = { clientId: rotating.credentials.clientId, clientSecret: rotating.credentials.clientSecret };
-      const appSecret = (await secretsClient.send(new CreateSecretCommand({ Name: 'spotify-pipeline-dev/spotify-app', SecretString: JSON.stringify(app) }))).ARN!;
-      for (const [name, token] of [['sam', sam.refreshToken], ['mira', mira.refreshToken]]) {
-        await secretsClient.send(new CreateSecretCommand({ Name: `spotify-pipeline-dev/spotify/listeners/${name}`, SecretString: JSON.stringify({ refreshToken: token }) }));
-      }
+      const value = { ...app, listeners: { sam: { refreshToken: sam.refreshToken, authorizedAt }, mira: { refreshToken: mira.refreshToken, authorizedAt } } };
+      const appSecret = (await secretsClient.send(new CreateSecretCommand({ Name: 'spotify-pipeline-dev/spotify-app', SecretString: JSON.stringify(value) }))).ARN!;
       const config = PipelineConfigSchema.parse({
         environment: 'dev',
         project: 'spotify-pipeline',
@@ -530,22 +564,34 @@ describe('extract Lambda: scheduled runs are claimed', () => {
         config,
         writer: new S3ObjectWriter(s3, BUCKET),
         secrets: appStore,
-        listeners: listenersWithSecrets(config, appStore, secretsClient),
+        listeners: listenersWithSecrets(config, appStore, secretsClient, appSecret),
         claims: new RunClaims(s3, BUCKET),
         logger: quietLogger(),
         metrics: new Metrics({ namespace: 'test', serviceName: 'test' }),
       })({ id: 'plays-rotation', scheduledTime: '2026-11-30T07:00:00Z', mode: 'plays' });
       expect(result).toMatchObject({ status: 'complete', counts: { listeners: 2 } });
-      const stored = async (id: string) => JSON.parse((await secretsClient.send(new GetSecretValueCommand({ SecretId: id }))).SecretString!);
       const [samNow, miraNow] = rotating.listeners();
       expect(samNow.refreshToken).not.toBe(sam.refreshToken);
       expect(miraNow.refreshToken).not.toBe(mira.refreshToken);
-      expect(await stored('spotify-pipeline-dev/spotify/listeners/sam')).toMatchObject({ refreshToken: samNow.refreshToken });
-      expect(await stored('spotify-pipeline-dev/spotify/listeners/mira')).toMatchObject({ refreshToken: miraNow.refreshToken });
-      expect(await stored(appSecret)).toEqual(app);
+      // Both rotations (concurrent, one per listener) are in the one secret; each keeps its authorisation instant,
+      // since refreshing does not extend the six months; the app's fields are untouched.
+      const stored = JSON.parse((await secretsClient.send(new GetSecretValueCommand({ SecretId: appSecret, VersionStage: 'AWSCURRENT' }))).SecretString!);
+      expect(stored).toEqual({ ...app, listeners: { sam: { refreshToken: samNow.refreshToken, authorizedAt }, mira: { refreshToken: miraNow.refreshToken, authorizedAt } } });
     } finally {
       await rotating.close();
     }
+  });
+
+  test('compare-and-set: of writers racing on one secret, every change lands', async () => {
+    const secretId = (await secretsClient.send(new CreateSecretCommand({ Name: 'spotify-pipeline-dev/race', SecretString: JSON.stringify({ clientId: 'c', listeners: {} }) }))).ARN!;
+    const names = ['a', 'b', 'c', 'd', 'e'];
+    await Promise.all(
+      names.map((name) =>
+        compareAndSetSecret(secretsClient, secretId, (raw) => ({ ...raw, listeners: { ...(raw.listeners as object), [name]: { refreshToken: `rt-${name}` } } }), { attempts: 10 }),
+      ),
+    );
+    const stored = JSON.parse((await secretsClient.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: 'AWSCURRENT' }))).SecretString!);
+    expect(Object.keys(stored.listeners).sort()).toEqual(names);
   });
 
   test('an explicit runId (a deliberate re-run) is not claimed', async () => {
@@ -553,5 +599,145 @@ describe('extract Lambda: scheduled runs are claimed', () => {
     const first = await handler({ runId: '20261130T070000Z-abcdef' });
     const again = await handler({ runId: '20261130T070000Z-abcdef' });
     expect([first.status, again.status]).toEqual(['complete', 'complete']);
+  });
+});
+
+describe('extract Lambda: a crashed attempt is taken over (short lease, renewed while it runs)', () => {
+  const BUCKET = 'spotify-pipeline-dev-crash';
+  const event = { id: 'weekly-2026-11-30T06:00:00Z', scheduledTime: '2026-11-30T06:00:00Z' };
+  const PLAYLISTS = SAMPLE_PLAYLIST_IDS.owned.slice(0, 3);
+  let spotify: FakeSpotifyServer;
+  const previousMetricsSetting = process.env.POWERTOOLS_METRICS_DISABLED;
+
+  beforeAll(async () => {
+    process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+    spotify = await startFakeSpotify({ clock: 'frozen' });
+  });
+  afterAll(async () => {
+    if (previousMetricsSetting === undefined) delete process.env.POWERTOOLS_METRICS_DISABLED;
+    else process.env.POWERTOOLS_METRICS_DISABLED = previousMetricsSetting;
+    await spotify?.close();
+  });
+  beforeEach(async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: BUCKET, CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }));
+  });
+
+  const rawConfig = () => ({
+    environment: 'dev',
+    project: 'spotify-pipeline',
+    aws: { region: 'eu-west-1' },
+    spotify: { apiBaseUrl: spotify.apiBaseUrl, accountsBaseUrl: spotify.accountsBaseUrl, playlists: PLAYLISTS, topItems: { enabled: false } },
+  });
+  const rawKeys = async () => ((await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'raw/extract_date=' }))).Contents ?? []).map((o) => o.Key!);
+  const claimOf = async (runId: string) => (await new RunClaims(s3, BUCKET).read(`claims/extract/${runId}.json`))!.record;
+
+  /** An in-process attempt whose claim clock is `clock`. */
+  function attempt(clock: FakeClock, writer: RawObjectWriter = new S3ObjectWriter(s3, BUCKET)) {
+    return createExtractHandler({
+      config: PipelineConfigSchema.parse(rawConfig()),
+      writer,
+      secrets: new InMemoryCredentialStore(spotify.credentials),
+      claims: new RunClaims(s3, BUCKET, { now: () => new Date(clock.now()) }),
+      clock,
+      logger: quietLogger(),
+      metrics: new Metrics({ namespace: 'test', serviceName: 'test' }),
+    });
+  }
+
+  /** Every manifest object is in the bucket with its checksum, once; nothing else of the run is. */
+  async function expectExactlyOnce(result: { manifestKey: string }) {
+    const manifest = JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: result.manifestKey }))).Body!.transformToString());
+    const keys: string[] = manifest.objects.map((o: { key: string }) => o.key);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(manifest.objects.filter((o: { kind: string }) => o.kind === 'playlist').map((o: { entity_id: string }) => o.entity_id).sort()).toEqual([...PLAYLISTS].sort());
+    expect(manifest.errors).toEqual([]);
+    for (const o of manifest.objects as Array<{ key: string; sha256: string }>) {
+      const body = await (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: o.key }))).Body!.transformToByteArray();
+      expect(createHash('sha256').update(body).digest('hex')).toBe(o.sha256);
+    }
+    const prefix = result.manifestKey.slice(0, result.manifestKey.lastIndexOf('/') + 1);
+    const ofRun = (await rawKeys()).filter((k) => k.startsWith(prefix));
+    expect(ofRun.sort()).toEqual([...keys, result.manifestKey, `${prefix}_checkpoint.json`].sort());
+    return manifest;
+  }
+
+  test('SIGKILL after the first raw write: the retry waits for the lease to lapse, takes over and finishes the run once', async () => {
+    // node itself (not the tsx wrapper, whose SIGKILL would leave its node child running).
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(__dirname, 'crash-extract-child.ts'), JSON.stringify({ s3: moto.clientConfig, bucket: BUCKET, config: rawConfig(), credentials: spotify.credentials, event })],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const firstWrite = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const match = /raw-written (\S+)\n/.exec(out);
+        if (match) resolve(match[1]);
+      });
+      void exited.then(() => reject(new Error(`the attempt ended before its first raw write: ${out}${stderr}`)));
+    });
+    child.kill('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+
+    const runId = runIdentity(ExtractEventSchema.parse(event)).runId;
+    const dead = await claimOf(runId);
+    expect(dead).toMatchObject({ state: 'running', attempt: 1 });
+    expect(Date.parse(dead.lease_expires_at) - Date.parse(dead.updated_at)).toBe(CLAIM_LEASE_SECONDS * 1000);
+    expect((await rawKeys()).filter((k) => k.endsWith('_manifest.json'))).toEqual([]);
+
+    // The retry finds the dead attempt's lease live, waits on its own clock until just after it lapses, then takes over.
+    const clock = new FakeClock(Date.now());
+    const retry = attempt(clock)(event);
+    const waiting = await Promise.race([clock.sleepers(1).then(() => true), retry.then(() => false)]);
+    expect(waiting).toBe(true);
+    clock.advance((CLAIM_LEASE_SECONDS + 2) * 1000);
+    const result = await retry;
+    expect(result).toMatchObject({ status: 'complete', resumed: true, runId });
+    const manifest = await expectExactlyOnce(result);
+    expect(manifest.attempts).toBe(2);
+    expect(manifest.objects.map((o: { key: string }) => o.key)).toContain(firstWrite);
+    expect(await claimOf(runId)).toMatchObject({ state: 'done', attempt: 2, detail: { manifest_key: result.manifestKey } });
+  });
+
+  test('a live attempt renews its lease: a duplicate delivery waits, sees the renewal and does nothing', async () => {
+    const clock = new FakeClock(Date.now());
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let wrote: () => void = () => undefined;
+    const firstWrite = new Promise<void>((resolve) => (wrote = resolve));
+    const real = new S3ObjectWriter(s3, BUCKET);
+    const slow: RawObjectWriter = {
+      put: async (key, body, type) => {
+        const written = await real.put(key, body, type);
+        if (key.includes('/playlists/')) {
+          wrote();
+          await released;
+        }
+        return written;
+      },
+      get: (key) => real.get(key),
+      stat: (key) => real.stat(key),
+      describe: () => real.describe(),
+    };
+    const holder = attempt(clock, slow)(event);
+    await firstWrite;
+    const duplicate = attempt(clock)(event);
+    // The holder's heartbeat and the duplicate's wait both sleep; beat by beat, the holder renews.
+    for (let beat = 0; beat < 3; beat += 1) {
+      await clock.sleepers(2);
+      clock.advance(CLAIM_HEARTBEAT_MS);
+    }
+    // Past the first lease: the duplicate looks again and finds it renewed.
+    await clock.sleepers(2);
+    clock.advance(CLAIM_HEARTBEAT_MS);
+    expect(await duplicate).toMatchObject({ status: 'skipped', skipped: 'held' });
+    release();
+    const result = await holder;
+    expect(result.status).toBe('complete');
+    await expectExactlyOnce(result);
   });
 });

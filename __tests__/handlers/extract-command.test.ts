@@ -47,6 +47,8 @@ test('a new run prints its manifest key on stdout, and the same run id again fin
   expect(key).toMatch(/^raw\/extract_date=2026-11-23\/run_id=20261123T060000Z-[0-9a-f]{6}\/_manifest\.json$/);
   expect(existsSync(join(dir, 'bucket', key))).toBe(true);
   expect(first.stderr).toMatch(/Extracted 3 playlists, 340 items, 100 top items, 0 errors \(complete\)/);
+  // Each listener's refresh token lifetime: the fake's listeners authorised as it started, six months ago at most.
+  expect(first.stderr).toMatch(/^ {2}token sam: 1[89]\d days of token left \(expires \d{4}-\d{2}-\d{2}\)$/m);
 
   const runId = /run_id=([^/]+)/.exec(key)![1];
   const files = listFiles(join(dir, 'bucket'));

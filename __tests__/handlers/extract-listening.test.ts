@@ -81,7 +81,7 @@ test('two listeners side by side, one revoked: an error in the manifest, the oth
   );
   expect(manifest.status).toBe('partial');
   expect(manifest.errors).toEqual([
-    { kind: 'listener', entity_id: 'mira', http_status: null, message: expect.stringMatching(/invalid_grant: Refresh token revoked.*`pipeline authorize --listener mira`/) },
+    { kind: 'listener', entity_id: 'mira', http_status: null, message: expect.stringMatching(/invalid_grant: Refresh token revoked.*`npm run pipeline -- authorize --listener mira`/) },
   ]);
   // Their own command: a bare `pipeline authorize` would store the token in the app's secret, not theirs.
   expect(manifest.errors[0].message).not.toMatch(/`pipeline authorize`/);

@@ -116,7 +116,8 @@ test('the extract bundle runs a scheduled event end to end against S3, Secrets M
   expect(keys.sort()).toEqual([...manifest.objects.map((o: { key: string }) => o.key), result.manifestKey, checkpoint, 'raw/_state/playlists.json', cursor].sort());
 
   // The rotated refresh token went back into the secret.
-  const stored = JSON.parse((await secrets.send(new GetSecretValueCommand({ SecretId: secret.ARN }))).SecretString!);
+  // AWSCURRENT named outright: moto answers an unlabelled read from the first version, not the one a compare-and-set made current.
+  const stored = JSON.parse((await secrets.send(new GetSecretValueCommand({ SecretId: secret.ARN, VersionStage: 'AWSCURRENT' }))).SecretString!);
   expect(stored.refreshToken).toBe(spotify.credentials.refreshToken);
   expect(stored.refreshToken).not.toBe(originalRefreshToken);
 

@@ -132,9 +132,12 @@ describe('compute stack (dev)', () => {
         '--extra-files': [objectKey('tables.json'), objectKey('raw-documents.json')].map((key) => `s3://${names.bucket}/${key}`).join(','),
         // Runs are named by run id; bookmarks would skip a deliberate re-run.
         '--job-bookmark-option': 'job-bookmark-disable',
-        '--enable-metrics': 'true',
         '--custom-logGroup-prefix': `/aws-glue/jobs/${names.glueJob}`,
       });
+      // Job metrics only where an alarm reads them, and none does (a failed run alarms through its state change):
+      // each Glue metric would cost $0.30 a month for every hour it is reported (docs/costs.md).
+      expect(args['--enable-metrics']).toBeUndefined();
+      expect(args['--enable-observability-metrics']).toBeUndefined();
       // Per-run arguments come from the start-transform Lambda, never from defaults.
       expect(args['--RAW_RUN_PREFIX']).toBeUndefined();
       expect(args['--RUN_ID']).toBeUndefined();
@@ -190,6 +193,23 @@ describe('compute stack (dev)', () => {
       const vars = fn(names.extractFunction).environment.variables;
       expect(stopped.namespace).toBe(vars.POWERTOOLS_METRICS_NAMESPACE);
       expect(stopped.dimensions).toEqual({ service: vars.POWERTOOLS_SERVICE_NAME, environment: 'dev' });
+    });
+
+    it('alarms 14 days before a refresh token expires, and when no run reported the days left (missing data breaches)', () => {
+      const alarm = resources(s.compute, 'aws_cloudwatch_metric_alarm').find((a) => a.metric_name === 'RefreshTokenDaysLeft')!;
+      const vars = fn(names.extractFunction).environment.variables;
+      expect(alarm).toMatchObject({
+        namespace: vars.POWERTOOLS_METRICS_NAMESPACE,
+        dimensions: { service: vars.POWERTOOLS_SERVICE_NAME, environment: 'dev' },
+        statistic: 'Minimum',
+        threshold: 14,
+        comparison_operator: 'LessThanOrEqualToThreshold',
+        treat_missing_data: 'breaching',
+        // The plays poll of the 00 UTC hour reports it daily (dev polls plays hourly).
+        period: 86400,
+        evaluation_periods: 1,
+      });
+      expect(alarm.ok_actions).toEqual([refTo(s.compute, 'aws_sns_topic', 'arn')]);
     });
 
     it('routes Glue job and crawler failures to the alarm topic', () => {

@@ -201,6 +201,8 @@ describe.each([
           `s3:PutObject ${bucket}/claims/extract/*`,
           `secretsmanager:GetSecretValue ${secret}`,
           `secretsmanager:PutSecretValue ${secret}`,
+          // The compare-and-set that keeps listeners' concurrent rotations: AWSCURRENT moves only from the version read.
+          `secretsmanager:UpdateSecretVersionStage ${secret}`,
           ...(customerManagedKey ? [`kms:Decrypt ${key} if ${JSON.stringify(secretsVia)}`, `kms:GenerateDataKey ${key} if ${JSON.stringify(secretsVia)}`] : []),
         ].sort(),
       );

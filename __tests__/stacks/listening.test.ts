@@ -35,20 +35,20 @@ describe('compute stack with two listeners, plays polled hourly', () => {
     expect(plays.target.dead_letter_config.arn).toBe(refTo(s.compute, 'aws_sqs_queue', 'arn'));
   });
 
-  it("creates a secret for each listener without one of their own, and lets only the extract read and rotate them", () => {
+  it("keeps every listener's token in the app's one secret (no secret each), which only the extract may read and compare-and-set", () => {
+    // A secret is $0.40 a month: five listeners in secrets of their own cost $2.00 (docs/costs.md).
     const secrets = resources(s.compute, 'aws_secretsmanager_secret').map((r) => r.name).sort();
-    expect(secrets).toEqual([names.spotifySecret, `${names.prefix}/spotify/listeners/sam`].sort());
+    expect(secrets).toEqual([names.spotifySecret]);
     const extract = rolePolicy(s.compute, names.extractFunction);
-    const [samKey] = Object.entries(s.compute.resource.aws_secretsmanager_secret).filter(([, r]) => r.name.endsWith('/listeners/sam')).map(([k]) => k);
-    const samArn = `\${aws_secretsmanager_secret.${samKey}.arn}`;
-    for (const action of ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue']) {
-      expect(allows(extract, action, samArn)).toBe(true);
+    const appArn = refTo(s.compute, 'aws_secretsmanager_secret', 'arn');
+    for (const action of ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage']) {
+      expect(allows(extract, action, appArn)).toBe(true);
       // Mira's token lives in a secret of her own, named in the configuration.
       expect(allows(extract, action, 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:shared/spotify/mira-AbCdEf')).toBe(true);
       expect(allows(extract, action, 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:shared/spotify/other-AbCdEf')).toBe(false);
     }
     const start = rolePolicy(s.compute, names.startTransformFunction);
-    expect(allows(start, 'secretsmanager:GetSecretValue', samArn)).toBe(false);
+    expect(allows(start, 'secretsmanager:GetSecretValue', appArn)).toBe(false);
   });
 
   it('transforms the hourly polls in a daily batch: the start-transform Lambda looks 8 days back and may list raw/ keys', () => {

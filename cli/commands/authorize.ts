@@ -9,10 +9,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { Command } from 'commander';
-import { listenerSecretId } from '../../config/listeners';
 import { loadConfig, resourceNames } from '../../config/pipeline-config';
 import { readLocalSecrets, writeListenerToken, writeLocalSecrets } from '../../local/local-secrets';
 import { LISTENING_DOCUMENTS } from '../../schemas/raw-documents';
+import { EXPIRY_WARNING_DAYS, refreshTokenExpiresAt } from '../../handlers/shared/token-lifetime';
+import { compareAndSetSecret } from '../../handlers/shared/spotify-secret';
 
 /**
  * What the extract reads: private and collaborative playlists, top items, then what each listener document needs
@@ -178,17 +179,31 @@ export async function runPkceAuthorization(options: PkceAuthorizationOptions): P
   });
 }
 
-/** Writes the refresh token into the existing AWS secret (created by the compute stack), keeping the client id. */
-async function storeInAws(secretId: string, region: string, clientId: string, refreshToken: string): Promise<void> {
-  const { SecretsManagerClient, PutSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+/**
+ * Writes the refresh token and when it was authorised into the existing AWS secret (created by the compute stack),
+ * with a compare-and-set that keeps everything else in it (handlers/shared/spotify-secret.ts): the app's own token
+ * at the top level, a listener's under `listeners.<name>` (one secret for every listener), beside the client id.
+ */
+async function storeInAws(
+  secretId: string,
+  region: string,
+  entry: { clientId: string; refreshToken: string; authorizedAt: string },
+  listener?: string,
+): Promise<void> {
+  const { SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
   const client = new SecretsManagerClient({ region });
   try {
-    await client.send(new PutSecretValueCommand({ SecretId: secretId, SecretString: JSON.stringify({ clientId, refreshToken }) }));
+    await compareAndSetSecret(client, secretId, (raw) => {
+      if (!listener) return { ...raw, ...entry };
+      const listeners = (raw.listeners ?? {}) as Record<string, unknown>;
+      return { clientId: entry.clientId, ...raw, listeners: { ...listeners, [listener]: { refreshToken: entry.refreshToken, authorizedAt: entry.authorizedAt } } };
+    });
   } catch (error) {
     const err = error as Error;
     throw new Error(
       `storing the refresh token in secret ${secretId} (${region}) failed: ${err.name}: ${err.message}. Deploy the compute ` +
-        'stack first (it creates the secret) and use credentials that may secretsmanager:PutSecretValue on it.',
+        'stack first (it creates the secret) and use credentials that may secretsmanager:GetSecretValue, PutSecretValue and ' +
+        'UpdateSecretVersionStage on it.',
     );
   } finally {
     client.destroy();
@@ -202,7 +217,7 @@ export function register(program: Command): void {
     .option('--client-id <id>', 'Spotify app client id (default: SPOTIFY_CLIENT_ID or the local secrets file)')
     .option('--port <n>', 'loopback port of the redirect URI http://127.0.0.1:<port>/callback', '8888')
     .option('--store <where>', 'local (the git-ignored secrets file) or aws (the Secrets Manager secret)', 'local')
-    .option('--secret-id <id>', 'secret name or ARN for --store aws (default: <project>-<env>/spotify, or the listener\'s own)')
+    .option('--secret-id <id>', 'secret name or ARN for --store aws (default: <project>-<env>/spotify, which holds every listener\'s token too, or the listener\'s own)')
     .option('--listener <name>', 'authorise this configured listener (spotify.listeners): log in to Spotify as them; their token is kept apart')
     .option('--timeout <seconds>', 'how long to wait for the browser', '300')
     .action(async (options: { clientId?: string; port: string; store: string; secretId?: string; listener?: string; timeout: string }, command: Command) => {
@@ -238,23 +253,31 @@ export function register(program: Command): void {
           );
         },
       });
+      // The refresh token dies six months after this instant, however often it is refreshed (handlers/shared/token-lifetime.ts).
+      const authorizedAt = new Date().toISOString();
+      const expires = `it expires ${refreshTokenExpiresAt(new Date(authorizedAt)).toISOString().slice(0, 10)}, six months from now; runs report the days left and warn ${EXPIRY_WARNING_DAYS} days ahead`;
       if (listener) {
         if (options.store === 'local') {
-          writeListenerToken(config.local.secretsFile, existing?.clientId ?? clientId, listener.name, { refreshToken: result.refreshToken });
+          writeListenerToken(config.local.secretsFile, existing?.clientId ?? clientId, listener.name, { refreshToken: result.refreshToken, authorizedAt });
           process.stdout.write(`Stored listener ${listener.name}'s refresh token in ${config.local.secretsFile} (listeners.${listener.name}; git-ignored, mode 600).\n`);
         } else {
-          const secretId = options.secretId ?? listenerSecretId(resourceNames(config).prefix, listener);
-          await storeInAws(secretId, config.aws.region, clientId, result.refreshToken);
-          process.stdout.write(`Stored listener ${listener.name}'s refresh token in the AWS secret ${secretId} (${config.aws.region}).\n`);
+          // A secret of their own when named (--secret-id, refreshToken.awsSecretId); else the app secret's listeners.<name>.
+          const own = options.secretId ?? listener.refreshToken.awsSecretId;
+          const secretId = own ?? resourceNames(config).spotifySecret;
+          const entry = { clientId, refreshToken: result.refreshToken, authorizedAt };
+          await storeInAws(secretId, config.aws.region, entry, own ? undefined : listener.name);
+          const where = own ? `the AWS secret ${secretId}` : `the AWS secret ${secretId} (listeners.${listener.name})`;
+          process.stdout.write(`Stored listener ${listener.name}'s refresh token in ${where} (${config.aws.region}).\n`);
         }
       } else if (options.store === 'local') {
-        writeLocalSecrets(config.local.secretsFile, { clientId, refreshToken: result.refreshToken });
+        writeLocalSecrets(config.local.secretsFile, { clientId, refreshToken: result.refreshToken, authorizedAt });
         process.stdout.write(`Stored the refresh token in ${config.local.secretsFile} (git-ignored, mode 600).\n`);
       } else {
         const secretId = options.secretId ?? resourceNames(config).spotifySecret;
-        await storeInAws(secretId, config.aws.region, clientId, result.refreshToken);
+        await storeInAws(secretId, config.aws.region, { clientId, refreshToken: result.refreshToken, authorizedAt });
         process.stdout.write(`Stored the refresh token in the AWS secret ${secretId} (${config.aws.region}).\n`);
       }
+      process.stdout.write(`Authorised ${authorizedAt}: ${expires}.\n`);
       process.stdout.write(`Granted scopes: ${result.scope ?? '(not reported)'}\n`);
     });
 }

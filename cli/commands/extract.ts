@@ -15,6 +15,7 @@ import { listeningCaveat, newRunId, type ExtractProgressEvent, type MinimalLogge
 import type { ExtractHandlerResult, ExtractLogger } from '../../handlers/extract/index';
 import { RUN_ID_PATTERN, runIdStartedAt } from '../../handlers/shared/manifest';
 import { amount, plural, runSummary } from '../../handlers/shared/run-summary';
+import { describeLifetime } from '../../handlers/shared/token-lifetime';
 import { extractLocally } from '../../local/local-extract';
 import { openSpotifySource, type SpotifySourceMode } from '../../local/spotify-source';
 import { listeningDocumentOf } from '../../schemas/raw-documents';
@@ -133,6 +134,8 @@ export function register(program: Command): void {
         }
         say(result.alreadyComplete ? `Run ${runId} already has its manifest: nothing was extracted.` : summary(result, Boolean(options.plays)));
         for (const gap of result.playsGaps ?? []) say(`  ! ${gap.message}`);
+        // Each listener's refresh token lifetime: six months from their authorisation, however often it is refreshed.
+        for (const lifetime of result.tokens ?? []) say(`  ${!lifetime.known || lifetime.warn ? '!' : 'token'} ${describeLifetime(lifetime)}`);
         say(`manifest  ${resolve(bucketDir, result.manifestKey)}`);
         process.stdout.write(`${result.manifestKey}\n`);
       } finally {

@@ -14,6 +14,7 @@
  */
 import type { SpotifyCredentials, SpotifyCredentialStore } from '../shared/spotify-secret';
 import { exchange, systemClock, type Clock, type Outcome } from './spotify-http';
+import { invalidGrantAdvice } from '../shared/token-lifetime';
 
 export interface IssuedToken {
   value: string;
@@ -201,11 +202,11 @@ export class AccessTokens {
         }
       }
       // An answer about the credentials (invalid_grant, invalid_client) is theirs; a service that never answered is not.
-      throw this.options.fatal(this.failureMessage(outcome, attempt), undefined, outcome.kind === 'fail' || outcome.kind === 'unauthorized');
+      throw this.options.fatal(this.failureMessage(outcome, attempt, credentials), undefined, outcome.kind === 'fail' || outcome.kind === 'unauthorized');
     }
   }
 
-  private failureMessage(outcome: Outcome, attempt: number): string {
+  private failureMessage(outcome: Outcome, attempt: number, credentials: SpotifyCredentials): string {
     const what =
       outcome.kind === 'retry'
         ? `${outcome.cause} after ${attempt + 1} attempts`
@@ -218,7 +219,12 @@ export class AccessTokens {
           ? 'Check spotify.accountsBaseUrl and the network, then run again.'
           : "Spotify's accounts service kept failing; run again later (the same run id resumes where this one stopped)."
         : outcome.kind === 'fail' && outcome.code === 'invalid_grant'
-          ? `The refresh token in ${this.options.store.describe()} was refused (revoked, or rotated and lost): run ${this.authorize} again to store a new one.`
+          ? invalidGrantAdvice(
+              credentials.authorizedAt,
+              new Date(this.clock.now()),
+              this.options.store.describe(),
+              (this.options.authorizeCommand ?? 'pipeline authorize').replace(/^pipeline /, 'npm run pipeline -- '),
+            )
           : this.options.authMode === 'user'
             ? `Check the client id (and secret) in ${this.options.store.describe()} against the Spotify developer dashboard; if the authorisation was revoked, run ${this.authorize} again.`
             : 'Check the client id and secret in the Spotify developer dashboard.';

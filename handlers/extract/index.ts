@@ -3,13 +3,15 @@
  * the compute stack sets, the Spotify credentials from Secrets Manager, derives the run id from the schedule's
  * event (so a retried or re-delivered event resumes the same run from its checkpoint, or finds it complete),
  * and emits structured logs and one EMF metric set per run. `pipeline extract` runs the same handler locally.
- * A scheduled run is claimed in S3 first (claims/extract/<run id>.json, handlers/shared/run-claim.ts): a duplicate
- * delivery while it runs, or after it finished, does nothing; a retry after a failed or timed-out attempt takes
- * the claim over and runs the same run id again, which resumes it from its checkpoint.
+ * A scheduled run is claimed in S3 first (claims/extract/<run id>.json, handlers/shared/run-claim.ts) with a short
+ * lease (CLAIM_LEASE_SECONDS) that the attempt renews while it runs: a duplicate delivery while it runs, or after it
+ * finished, does nothing; a retry after a failed attempt takes the claim over at once, and one after an attempt that
+ * died (out of memory, runtime exit) as soon as the dead attempt's lease lapses; either runs the same run id again,
+ * which resumes it from its checkpoint. An attempt that lost its claim writes nothing more (fencedWriter).
  *
  * `mode: "plays"` (the plays schedule's events) polls the listeners' plays alone, within extract.playsTimeBudgetSeconds.
- * Each configured listener's refresh token lives in their own secret (config/listeners.ts), the app's client id in
- * SPOTIFY_SECRET_ARN.
+ * The app's client id and every configured listener's refresh token live in one secret, SPOTIFY_SECRET_ARN
+ * (`listeners.<name>`; a listener may name a secret of their own: config/listeners.ts).
  *
  * Environment: PIPELINE_CONFIG (the validated pipeline configuration, JSON), BUCKET_NAME, SPOTIFY_SECRET_ARN;
  * optional POWERTOOLS_SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE, POWERTOOLS_LOG_LEVEL.
@@ -20,14 +22,22 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
-import { listenerSecretId } from '../../config/listeners';
-import { parseConfig, resourceNames, type PipelineConfig } from '../../config/pipeline-config';
+import { DEFAULT_LISTENER_NAME } from '../../config/listeners';
+import { parseConfig, type PipelineConfig } from '../../config/pipeline-config';
 import { S3ObjectWriter, type RawObjectWriter } from '../shared/raw-writer';
-import { ListenerCredentialStore, SpotifySecretStore, type SpotifyCredentialStore } from '../shared/spotify-secret';
+import { ListenerCredentialStore, SharedSecretListenerStore, SpotifySecretStore, type SpotifyCredentialStore } from '../shared/spotify-secret';
 import { COUNTS, isListeningKind } from '../../schemas/raw-documents';
 import { RUN_ID_PATTERN, runIdStartedAt, type PlaysGap } from '../shared/manifest';
-import { RunClaims, type HeldClaim } from '../shared/run-claim';
-import { EXTRACT_ENV, EXTRACT_REQUIRED_ENV, EXTRACT_SERVICE, LISTENER_DIMENSION, METRICS_NAMESPACE, OUTCOME_METRICS } from '../shared/runtime-contract';
+import { ClaimLostError, RunClaims, type HeldClaim } from '../shared/run-claim';
+import {
+  EXTRACT_ENV,
+  EXTRACT_REQUIRED_ENV,
+  EXTRACT_SERVICE,
+  LISTENER_DIMENSION,
+  METRICS_NAMESPACE,
+  OUTCOME_METRICS,
+  REFRESH_TOKEN_DAYS_LEFT_METRIC,
+} from '../shared/runtime-contract';
 import {
   ExtractFailedError,
   extractRun,
@@ -37,6 +47,8 @@ import {
   type ExtractProgressEvent,
   type MinimalLogger,
 } from './extract-run';
+import { systemClock, type Clock } from './spotify-http';
+import { describeLifetime, reauthorizeCommand, tokenLifetime, type TokenLifetime } from '../shared/token-lifetime';
 
 /**
  * What the function accepts. All fields optional:
@@ -77,6 +89,8 @@ export interface ExtractHandlerResult {
   resumed: boolean;
   /** Plays polls that may have missed plays (the manifest's plays_gaps). */
   playsGaps?: PlaysGap[];
+  /** Each listener's refresh token lifetime (six months from their authorisation), as the run found it. */
+  tokens?: TokenLifetime[];
 }
 
 /** What the handler needs of a logger and a metrics sink: Powertools' Logger and Metrics, or the CLI's own. */
@@ -101,10 +115,61 @@ export interface ExtractHandlerDeps {
   claims?: RunClaims;
   /** The listeners, each with their own credentials; default: one listener on `secrets`. */
   listeners?: ExtractListenerInput[];
+  /** The clock of the claim's lease, heartbeat and wait (the machine's by default; tests give a fake one). */
+  clock?: Clock;
 }
 
-/** A claim outlives the invocation that took it by this much, so it never lapses while its holder still runs. */
-export const LEASE_MARGIN_SECONDS = 30;
+/**
+ * The lease of a scheduled run's claim. Short, so that a retry after an attempt that died waits at most this long
+ * before it takes the run over; the running attempt renews it every CLAIM_HEARTBEAT_MS, so it never lapses while
+ * the attempt lives (two renewals may fail in a row before it would).
+ */
+export const CLAIM_LEASE_SECONDS = 60;
+export const CLAIM_HEARTBEAT_MS = (CLAIM_LEASE_SECONDS * 1000) / 3;
+/** How long a delivery that finds the run held waits to see the lease renewed (alive) or lapse (dead): two leases. */
+export const CLAIM_WAIT_MS = 2 * CLAIM_LEASE_SECONDS * 1000 + 5000;
+
+/**
+ * Each listener's token lifetime from their stored `authorizedAt`: unknown when it was never recorded, or when the
+ * credentials cannot be read (the run itself then says why).
+ */
+export async function tokenLifetimes(deps: Pick<ExtractHandlerDeps, 'secrets' | 'listeners'>, now: Date): Promise<TokenLifetime[]> {
+  const listeners = deps.listeners?.length ? deps.listeners : [{ name: DEFAULT_LISTENER_NAME, credentials: deps.secrets }];
+  const configured = Boolean(deps.listeners?.length);
+  return Promise.all(
+    listeners.map(async (listener) => {
+      const store = listener.credentials as SpotifyCredentialStore;
+      const authorizedAt = typeof store.load === 'function' ? await store.load().then((c) => c.authorizedAt, () => undefined) : (listener.credentials as { authorizedAt?: string }).authorizedAt;
+      return tokenLifetime(listener.name, authorizedAt, now, reauthorizeCommand(configured ? listener.name : null));
+    }),
+  );
+}
+
+/**
+ * RefreshTokenDaysLeft, the fewest days any listener's token has left (listeners with an unknown lifetime have none),
+ * goes out on every full run and on the plays poll of the 00 UTC hour: a day's worth for the alarm (which treats a
+ * missing day as breaching) at one reported hour a day, not 24 (CloudWatch bills a metric by the hours it is reported).
+ */
+export function reportsTokenLifetime(mode: 'full' | 'plays', startedAt: Date): boolean {
+  return mode === 'full' || startedAt.getUTCHours() === 0;
+}
+
+/**
+ * The writer as long as this attempt holds its claim: once the claim is lost (taken over after this attempt's lease
+ * lapsed, e.g. the process was frozen) or its lease ran out unrenewed, every write throws, so two attempts never
+ * both write a run's objects or its manifest.
+ */
+export function fencedWriter(writer: RawObjectWriter, claim: HeldClaim, clock: Clock): RawObjectWriter {
+  return {
+    put: async (key, body, contentType) => {
+      if (!claim.holds(clock.now())) throw new ClaimLostError(claim.key);
+      return writer.put(key, body, contentType);
+    },
+    get: (key) => writer.get(key),
+    stat: (key) => writer.stat(key),
+    describe: () => writer.describe(),
+  };
+}
 
 /** Scheduled (Scheduler or EventBridge rule) deliveries are claimed; an explicit runId is a deliberate re-run. */
 export function isScheduledRun(event: z.output<typeof ExtractEventSchema>): boolean {
@@ -141,9 +206,14 @@ export function createExtractHandler(deps: ExtractHandlerDeps | (() => ExtractHa
         ? { playlists: event.playlists, includeMyPlaylists: event.includeMyPlaylists, topItems: event.topItems }
         : undefined;
     let claim: HeldClaim | undefined;
+    const clock = resolved.clock ?? systemClock;
     if (resolved.claims && isScheduledRun(event)) {
-      const leaseSeconds = Math.ceil((context?.getRemainingTimeInMillis() ?? config.extract.lambdaTimeoutSeconds * 1000) / 1000) + LEASE_MARGIN_SECONDS;
-      const claimed = await resolved.claims.claim('extract', runId, { owner: context?.awsRequestId ?? 'extract', leaseSeconds });
+      const claimed = await resolved.claims.claimWhenFree('extract', runId, {
+        owner: context?.awsRequestId ?? 'extract',
+        leaseSeconds: CLAIM_LEASE_SECONDS,
+        clock,
+        maxWaitMs: CLAIM_WAIT_MS,
+      });
       if (claimed.status !== 'claimed') {
         logger.info('scheduled run already claimed; this delivery does nothing', { claim: claimed.status, owner: claimed.record.owner, attempt: claimed.record.attempt });
         return {
@@ -159,8 +229,23 @@ export function createExtractHandler(deps: ExtractHandlerDeps | (() => ExtractHa
         };
       }
       claim = claimed.claim;
-      if (claimed.takenOverFrom) logger.info('taking over the run from an attempt that failed or timed out', { previous: claimed.takenOverFrom });
+      if (claimed.takenOverFrom) logger.info('taking over the run from an attempt that failed or died', { previous: claimed.takenOverFrom });
     }
+    const heartbeat = claim?.keepAlive({
+      clock,
+      leaseSeconds: CLAIM_LEASE_SECONDS,
+      everyMs: CLAIM_HEARTBEAT_MS,
+      onLost: (error) => logger.error('another attempt took the run over; this attempt writes nothing more', { error }),
+      onError: (error) => logger.warn('renewing the claim failed; trying again at the next beat', { error: error as Error }),
+    });
+    const runWriter = claim ? fencedWriter(writer, claim, clock) : writer;
+    const tokens = await tokenLifetimes(resolved, new Date(clock.now()));
+    for (const lifetime of tokens) {
+      const line = describeLifetime(lifetime);
+      if (!lifetime.known || lifetime.warn) logger.warn(line, { listener: lifetime.listener });
+      else logger.info(line, { listener: lifetime.listener, daysLeft: lifetime.daysLeft });
+    }
+    const known = tokens.flatMap((t) => (t.known ? [t.daysLeft] : []));
     const mode = event.mode ?? 'full';
     logger.info('extract starting', { writer: writer.describe(), mode, override: override ?? null, authMode: config.spotify.authMode });
     metrics.addDimension('environment', config.environment);
@@ -171,7 +256,7 @@ export function createExtractHandler(deps: ExtractHandlerDeps | (() => ExtractHa
         credentials: secrets,
         mode,
         listeners: resolved.listeners,
-        writer,
+        writer: runWriter,
         runId,
         startedAt,
         override,
@@ -217,6 +302,7 @@ export function createExtractHandler(deps: ExtractHandlerDeps | (() => ExtractHa
         stoppedEarly: manifest.stopped_early,
         resumed: result.resumed,
       });
+      await heartbeat?.stop();
       await claim
         ?.done({ manifest_key: result.manifestKey, status: manifest.status })
         .catch((claimError: unknown) => logger.warn('the run finished but its claim could not be marked done', { error: claimError as Error }));
@@ -230,6 +316,7 @@ export function createExtractHandler(deps: ExtractHandlerDeps | (() => ExtractHa
         alreadyComplete: result.alreadyComplete,
         resumed: result.resumed,
         playsGaps: manifest.plays_gaps ?? [],
+        tokens,
       };
     } catch (error) {
       metrics.addMetric('ExtractFailed', MetricUnit.Count, 1);
@@ -238,31 +325,41 @@ export function createExtractHandler(deps: ExtractHandlerDeps | (() => ExtractHa
       for (const listener of resolved.listeners ?? []) (listener.credentials as { invalidate?(): void }).invalidate?.();
       logger.error('extract failed; no manifest was written (a retry of this event resumes from the checkpoint)', { error: error as Error });
       // Release the claim so that the retry of this delivery runs the same run id again (and resumes it).
+      await heartbeat?.stop();
       await claim?.failed(error).catch((releaseError: unknown) =>
         logger.warn('could not mark the claim failed; the retry waits for its lease to end', { error: releaseError as Error }),
       );
       throw error;
     } finally {
+      await heartbeat?.stop();
+      if (known.length > 0 && reportsTokenLifetime(mode, startedAt)) metrics.addMetric(REFRESH_TOKEN_DAYS_LEFT_METRIC, MetricUnit.Count, Math.min(...known));
       metrics.publishStoredMetrics();
     }
   };
 }
 
-/** Production wiring from the environment; built on the first invocation and reused while the container is warm. */
 /**
- * Each configured listener with their own secret (their refresh token; a rotated one is written back there) beside
- * the app secret (client id and secret). None configured: undefined, and the app secret's own token is read.
+ * Each configured listener with their refresh token (a rotated one is written back there) beside the app's client id
+ * and secret: in the app secret itself (`listeners.<name>`, what `pipeline authorize --listener <name> --store aws`
+ * writes: one secret for every listener), or in a secret of their own when `refreshToken.awsSecretId` names one.
+ * None configured: undefined, and the app secret's own token is read.
  */
 export function listenersWithSecrets(
   config: PipelineConfig,
   app: SpotifyCredentialStore,
   secretsManager: SecretsManagerClient,
-  prefix = resourceNames(config).prefix,
+  appSecretId: string,
 ): ExtractListenerInput[] | undefined {
   if (config.spotify.listeners.length === 0) return undefined;
   return config.spotify.listeners.map((l) => ({
     name: l.name,
-    credentials: new ListenerCredentialStore(l.name, app, new SpotifySecretStore(secretsManager, listenerSecretId(prefix, l), undefined, undefined, { listenerToken: true })),
+    credentials: new ListenerCredentialStore(
+      l.name,
+      app,
+      l.refreshToken.awsSecretId
+        ? new SpotifySecretStore(secretsManager, l.refreshToken.awsSecretId, undefined, undefined, { listenerToken: true })
+        : new SharedSecretListenerStore(secretsManager, appSecretId, l.name),
+    ),
   }));
 }
 
@@ -283,14 +380,13 @@ export function depsFromEnvironment(env: NodeJS.ProcessEnv = process.env): Extra
   const s3 = new S3Client({});
   const secretsManager = new SecretsManagerClient({});
   const app = new SpotifySecretStore(secretsManager, env[EXTRACT_ENV.spotifySecretArn] as string);
-  const prefix = resourceNames(config).prefix;
   const serviceName = env[EXTRACT_ENV.serviceName] ?? EXTRACT_SERVICE;
   return {
     config,
     writer: new S3ObjectWriter(s3, bucket),
     claims: new RunClaims(s3, bucket),
     secrets: app,
-    listeners: listenersWithSecrets(config, app, secretsManager, prefix),
+    listeners: listenersWithSecrets(config, app, secretsManager, env[EXTRACT_ENV.spotifySecretArn] as string),
     logger: new Logger({ serviceName }),
     metrics: new Metrics({ namespace: env[EXTRACT_ENV.metricsNamespace] ?? METRICS_NAMESPACE, serviceName }),
   };

@@ -7,12 +7,15 @@
  * A claim is a LEASE, not a lock held forever, so a legitimate retry of a failed attempt is never blocked:
  * - the holder marks it `failed` when its attempt throws (Lambda then retries the event), and a failed claim is
  *   taken over at once;
- * - an attempt that dies without a word (Lambda timeout, out of memory) leaves a `running` claim whose lease ends
- *   `leaseSeconds` after it was taken; the lease is the function's timeout plus a margin, and Lambda's own retry
- *   comes at least a minute after the timeout, so that retry finds the lease expired and takes it over;
+ * - a long attempt (the extract) holds a SHORT lease and renews it while it runs (`HeldClaim.keepAlive`, a
+ *   heartbeat on the attempt's clock, each renewal an `If-Match` write on the ETag of the last one). An attempt
+ *   that dies without a word (out of memory, runtime exit, timeout) stops renewing, so its lease lapses within
+ *   one lease length; `RunClaims.claimWhenFree` lets a retry wait that long, and take the run over when the lease
+ *   lapsed, or see it renewed (a live holder: this delivery is a duplicate);
  * - `done` is final: a duplicate delivery of a finished run does nothing.
  * Taking over keeps the run id, so the new attempt writes the same keys (and, for the extract, resumes from the
- * run's checkpoint). Two attempts racing for an expired lease both send `If-Match` with the same ETag: one wins.
+ * run's checkpoint). Two attempts racing for a lapsed lease both send `If-Match` with the same ETag: one wins; and
+ * a holder whose renewal finds another ETag has lost the claim (`lost`): it must write nothing more.
  */
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { BUCKET_PREFIXES } from '../../schemas/raw-documents';
@@ -47,7 +50,7 @@ export class ClaimLostError extends Error {
   constructor(key: string) {
     super(
       `the claim ${key} was taken over by another attempt after this one's lease ran out; this attempt's result ` +
-        'is not recorded there. Raise the lease (the function timeout) if attempts run this long.',
+        'is not recorded there and it must write nothing more for the run (the attempt that took over finishes it).',
     );
     this.name = 'ClaimLostError';
   }
@@ -64,6 +67,12 @@ function isConditionFailure(error: unknown): boolean {
   const name = (error as Error).name;
   const status = httpStatus(error);
   return status === 412 || status === 409 || name === 'PreconditionFailed' || name === 'ConditionalRequestConflict';
+}
+
+/** What a claim's timing needs of a clock (handlers/extract/spotify-http.ts `Clock` fits): epoch ms and sleeps. */
+export interface ClaimClock {
+  now(): number;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
 export interface RunClaimsOptions {
@@ -161,6 +170,32 @@ export class RunClaims {
     }
   }
 
+  /**
+   * Claims a run, waiting out a live lease once: a `running` claim whose lease has not lapsed is looked at again
+   * just after it would lapse (on `clock`). Renewed meanwhile: its holder is alive, this delivery is a duplicate
+   * (`held`). Lapsed: its holder died, and this attempt takes the run over. Gives up (`held`) after `maxWaitMs`.
+   */
+  async claimWhenFree(
+    kind: ClaimKind,
+    runId: string,
+    options: { owner: string; leaseSeconds: number; clock: ClaimClock; maxWaitMs: number },
+  ): Promise<ClaimOutcome> {
+    const { clock } = options;
+    const until = clock.now() + options.maxWaitMs;
+    let seen: string | null = null;
+    for (;;) {
+      const outcome = await this.claim(kind, runId, options);
+      if (outcome.status !== 'held') return outcome;
+      const expires = Date.parse(outcome.record.lease_expires_at);
+      // A lease that moved since the last look was renewed: someone is working on the run.
+      if (seen !== null && outcome.record.lease_expires_at !== seen) return outcome;
+      seen = outcome.record.lease_expires_at;
+      const wake = expires + 1000;
+      if (wake > until) return outcome;
+      await clock.sleep(Math.max(0, wake - clock.now()));
+    }
+  }
+
   clock(): Date {
     return this.now();
   }
@@ -176,8 +211,13 @@ export class RunClaims {
   }
 }
 
-/** A claim this attempt holds: record its progress, then mark it done or failed (each a conditional write). */
+/** A claim this attempt holds: renew it while working, record progress, then mark it done or failed (each a conditional write). */
 export class HeldClaim {
+  /** Another attempt took the claim over (this one's lease had lapsed): this attempt must write nothing more. */
+  lost = false;
+  /** Writes go one at a time: each carries the ETag the one before it got back. */
+  private queue: Promise<unknown> = Promise.resolve();
+
   constructor(
     private readonly claims: RunClaims,
     readonly key: string,
@@ -189,27 +229,82 @@ export class HeldClaim {
     return { ...this.current, detail: { ...this.current.detail } };
   }
 
+  /** True while this attempt may act for the run: not lost, and its lease not lapsed at `now` (epoch ms). */
+  holds(now: number): boolean {
+    return !this.lost && now < Date.parse(this.current.lease_expires_at);
+  }
+
+  /** Pushes the lease to `leaseSeconds` from now. Throws ClaimLostError when another attempt has taken the claim. */
+  async renew(leaseSeconds: number): Promise<void> {
+    await this.write((current, now) => ({ ...current, lease_expires_at: new Date(now.getTime() + leaseSeconds * 1000).toISOString() }));
+  }
+
+  /**
+   * Renews the lease every `everyMs` on `clock` until stopped. A renewal that finds the claim taken over marks it
+   * `lost` and calls `onLost`; one that fails otherwise (S3 busy) is reported to `onError` and tried again at the
+   * next beat: with a beat a third of the lease, two may fail before the lease lapses.
+   */
+  keepAlive(options: {
+    clock: ClaimClock;
+    leaseSeconds: number;
+    everyMs: number;
+    onLost?: (error: ClaimLostError) => void;
+    onError?: (error: unknown) => void;
+  }): { stop(): Promise<void> } {
+    const stopper = new AbortController();
+    const loop = (async () => {
+      while (!stopper.signal.aborted && !this.lost) {
+        try {
+          await options.clock.sleep(options.everyMs, stopper.signal);
+        } catch {
+          return; // stopped
+        }
+        try {
+          await this.renew(options.leaseSeconds);
+        } catch (error) {
+          if (error instanceof ClaimLostError) options.onLost?.(error);
+          else options.onError?.(error);
+        }
+      }
+    })();
+    return {
+      stop: async () => {
+        stopper.abort();
+        await loop;
+      },
+    };
+  }
+
   /** Adds details (e.g. the Glue job run id) without ending the claim. */
   async note(detail: Record<string, string>): Promise<void> {
-    await this.write({ ...this.current, detail: { ...this.current.detail, ...detail } });
+    await this.write((current) => ({ ...current, detail: { ...current.detail, ...detail } }));
   }
 
   /** The run's work is done: duplicates of it will do nothing. */
   async done(detail: Record<string, string> = {}): Promise<void> {
-    await this.write({ ...this.current, state: 'done', detail: { ...this.current.detail, ...detail } });
+    await this.write((current) => ({ ...current, state: 'done', detail: { ...current.detail, ...detail } }));
   }
 
   /** This attempt failed: the next attempt (Lambda's retry) may take the claim over at once. */
   async failed(error: unknown): Promise<void> {
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    await this.write({ ...this.current, state: 'failed', detail: { ...this.current.detail, error: message.slice(0, 1000) } });
+    await this.write((current) => ({ ...current, state: 'failed', detail: { ...current.detail, error: message.slice(0, 1000) } }));
   }
 
-  private async write(next: ClaimRecord): Promise<void> {
-    const record = { ...next, updated_at: this.claims.clock().toISOString() };
-    const etag = await this.claims.put(this.key, record, { ifMatch: this.etag });
-    if (!etag) throw new ClaimLostError(this.key);
-    this.current = record;
-    this.etag = etag;
+  private write(change: (current: ClaimRecord, now: Date) => ClaimRecord): Promise<void> {
+    const next = this.queue.then(async () => {
+      if (this.lost) throw new ClaimLostError(this.key);
+      const now = this.claims.clock();
+      const record = { ...change(this.current, now), updated_at: now.toISOString() };
+      const etag = await this.claims.put(this.key, record, { ifMatch: this.etag });
+      if (!etag) {
+        this.lost = true;
+        throw new ClaimLostError(this.key);
+      }
+      this.current = record;
+      this.etag = etag;
+    });
+    this.queue = next.catch(() => undefined);
+    return next;
   }
 }

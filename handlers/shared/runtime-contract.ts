@@ -32,6 +32,12 @@ export const OUTCOME_METRICS = {
 
 /** The dimension naming the listener (their configured name) of a per-listener metric. */
 export const LISTENER_DIMENSION = 'listener';
+/**
+ * The fewest days any listener's refresh token has left (six months from their authorisation,
+ * handlers/shared/token-lifetime.ts), reported by every full run and by the plays poll of the 00 UTC hour; the
+ * token-expiry alarm fires at EXPIRY_WARNING_DAYS or fewer, and when a day passes without it.
+ */
+export const REFRESH_TOKEN_DAYS_LEFT_METRIC = 'RefreshTokenDaysLeft';
 
 /** Environment of the extract Lambda (constructs/extract-function.ts sets it, handlers/extract/index.ts reads it). */
 export const EXTRACT_ENV = {

@@ -13,17 +13,23 @@
  * will have next time. A store per listener (several authorised users) is another instance of the same
  * interface: the client takes one store, and each listener gets its own client and store.
  */
-import { createHash } from 'node:crypto';
 import {
   GetSecretValueCommand,
   PutSecretValueCommand,
+  UpdateSecretVersionStageCommand,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
+import { parseAuthorizedAt } from './token-lifetime';
 
 export interface SpotifyCredentials {
   clientId: string;
   clientSecret?: string;
   refreshToken?: string;
+  /**
+   * When the user authorised (ISO-8601 UTC), recorded by `pipeline authorize`: the refresh token dies six months
+   * later (handlers/shared/token-lifetime.ts). A rotation keeps it; absent on secrets stored before it was recorded.
+   */
+  authorizedAt?: string;
 }
 
 export interface SpotifyCredentialStore {
@@ -99,21 +105,22 @@ export function parseSpotifySecret(text: string | undefined, source: string, opt
     return value;
   };
   const clientId = field('clientId');
-  if (!clientId && options.requireClientId === false) return { clientId: '', clientSecret: field('clientSecret'), refreshToken: field('refreshToken') };
+  const authorizedAt = parseAuthorizedAt(r.authorizedAt, source);
+  const rest = { clientSecret: field('clientSecret'), refreshToken: field('refreshToken'), ...(authorizedAt ? { authorizedAt } : {}) };
+  if (!clientId && options.requireClientId === false) return { clientId: '', ...rest };
   if (!clientId) throw new Error(`${source} has no "clientId". Put the Spotify app's client id in the secret (see docs/extraction.md).`);
-  return { clientId, clientSecret: field('clientSecret'), refreshToken: field('refreshToken') };
+  return { clientId, ...rest };
 }
 
+/**
+ * Reads name the AWSCURRENT stage, as Secrets Manager does by default: said outright because moto 5.2.5 answers an
+ * unlabelled read from the first version, not from the one compareAndSetSecret moved AWSCURRENT to.
+ */
+const CURRENT = 'AWSCURRENT';
 /** Warm containers re-read the secret after this, so a new `pipeline authorize` is picked up without a deploy. */
 const CACHE_TTL_MS = 10 * 60_000;
 /** Attempts at storing a rotated refresh token (each re-reads the secret first) before the run is stopped. */
 const SAVE_ATTEMPTS = 4;
-
-/** A version id derived from the token: a retried put of the same token creates no second version. */
-function versionTokenFor(refreshToken: string): string {
-  const h = createHash('sha256').update(refreshToken).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
 
 export class SpotifySecretStore implements SpotifyCredentialStore {
   private cached: { value: SpotifyCredentials; until: number } | null = null;
@@ -152,25 +159,20 @@ export class SpotifySecretStore implements SpotifyCredentialStore {
     let lastError: unknown;
     for (let attempt = 1; attempt <= SAVE_ATTEMPTS; attempt += 1) {
       try {
-        const current = await this.read();
-        if (current.refreshToken === next) {
-          this.remember(current);
-          return 'already-stored';
-        }
-        if (current.refreshToken !== previous) {
+        let outcome: SaveOutcome = 'stored';
+        // The whole JSON is kept as it is now (other listeners' entries, a new client secret): only the token changes.
+        await compareAndSetSecret(this.client, this.secretId, (raw) => {
+          const current = parseSpotifySecret(JSON.stringify(raw), `secret ${this.secretId}`, { requireClientId: !this.options.listenerToken });
+          if (current.refreshToken === next) outcome = 'already-stored';
           // Someone stored another authorisation (`pipeline authorize`) after this run read the secret: theirs
           // is the newer intent, so it is kept. The run goes on with its own (valid) token in memory.
-          this.remember(current);
-          return 'kept-newer';
-        }
-        const value: SpotifyCredentials = { ...current, refreshToken: next };
-        await this.client.send(
-          new PutSecretValueCommand({ SecretId: this.secretId, SecretString: JSON.stringify(value), ClientRequestToken: versionTokenFor(next) }),
-        );
+          else if (current.refreshToken !== previous) outcome = 'kept-newer';
+          return outcome === 'stored' ? { ...raw, refreshToken: next } : null;
+        });
         const check = await this.read();
-        if (check.refreshToken !== next) throw new Error('the secret read back does not hold the new refresh token');
+        if (outcome === 'stored' && check.refreshToken !== next) throw new Error('the secret read back does not hold the new refresh token');
         this.remember(check);
-        return 'stored';
+        return outcome;
       } catch (error) {
         lastError = error;
         if (attempt < SAVE_ATTEMPTS) await new Promise((r) => setTimeout(r, this.retryDelayMs * attempt));
@@ -179,8 +181,8 @@ export class SpotifySecretStore implements SpotifyCredentialStore {
     const err = lastError as Error;
     throw new Error(
       `storing the rotated Spotify refresh token in the secret ${this.secretId} failed ${SAVE_ATTEMPTS} times ` +
-        `(last: ${err.name}: ${err.message}). Check that the function role may secretsmanager:GetSecretValue and ` +
-        'secretsmanager:PutSecretValue on it; if the next run cannot get a token, run `pipeline authorize --store aws`.',
+        `(last: ${err.name}: ${err.message}). Check that the function role may secretsmanager:GetSecretValue, ` +
+        'secretsmanager:PutSecretValue and secretsmanager:UpdateSecretVersionStage on it; if the next run cannot get a token, run `pipeline authorize --store aws`.',
       { cause: lastError },
     );
   }
@@ -197,7 +199,7 @@ export class SpotifySecretStore implements SpotifyCredentialStore {
   private async read(): Promise<SpotifyCredentials> {
     let text: string | undefined;
     try {
-      const result = await this.client.send(new GetSecretValueCommand({ SecretId: this.secretId }));
+      const result = await this.client.send(new GetSecretValueCommand({ SecretId: this.secretId, VersionStage: CURRENT }));
       text = result.SecretString;
     } catch (error) {
       const err = error as Error;
@@ -232,7 +234,12 @@ export class ListenerCredentialStore implements SpotifyCredentialStore {
     if (!own.refreshToken) {
       throw new Error(`${this.token.describe()} holds no refresh token for listener ${this.listener}: run \`pipeline authorize --listener ${this.listener}\``);
     }
-    return { clientId: own.clientId || app.clientId, clientSecret: own.clientSecret ?? app.clientSecret, refreshToken: own.refreshToken };
+    return {
+      clientId: own.clientId || app.clientId,
+      clientSecret: own.clientSecret ?? app.clientSecret,
+      refreshToken: own.refreshToken,
+      ...(own.authorizedAt ? { authorizedAt: own.authorizedAt } : {}),
+    };
   }
 
   saveRotatedRefreshToken(previous: string, next: string): Promise<SaveOutcome> {
@@ -242,5 +249,144 @@ export class ListenerCredentialStore implements SpotifyCredentialStore {
   invalidate(): void {
     (this.app as { invalidate?(): void }).invalidate?.();
     (this.token as { invalidate?(): void }).invalidate?.();
+  }
+}
+
+/** A secret's JSON as read: written back whole, with only the changed field replaced. */
+type SecretJson = Record<string, unknown>;
+
+export class SecretConflictError extends Error {}
+
+/**
+ * A compare-and-set on a JSON secret, so that concurrent writers (two listeners' rotations in one run, an hourly poll
+ * and the weekly run, `pipeline authorize`) never lose each other's update. Secrets Manager has no conditional put,
+ * but its version stages give one: read AWSCURRENT (value and VersionId), put the changed value as a new version
+ * labelled AWSPENDING only, then move AWSCURRENT to it with `RemoveFromVersionId` = the version read, which Secrets
+ * Manager refuses when AWSCURRENT has moved meanwhile. A refused move re-reads and tries again; the abandoned
+ * AWSPENDING version is never current. `change` returns null when nothing needs writing.
+ * An empty container (no value yet) is written plainly: its first version becomes current.
+ */
+export async function compareAndSetSecret(
+  client: SecretsManagerClient,
+  secretId: string,
+  change: (current: SecretJson) => SecretJson | null,
+  options: { attempts?: number } = {},
+): Promise<'updated' | 'unchanged'> {
+  const attempts = options.attempts ?? 5;
+  for (let attempt = 1; attempt <= attempts; attempt += 1) {
+    let read: { value: SecretJson; versionId: string } | null;
+    try {
+      const result = await client.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: CURRENT }));
+      let value: unknown;
+      try {
+        value = JSON.parse(result.SecretString ?? '');
+      } catch {
+        throw new Error(`secret ${secretId} is not JSON. Store {"clientId": ..., "listeners": {...}} (see docs/extraction.md).`);
+      }
+      read = { value: (value ?? {}) as SecretJson, versionId: result.VersionId! };
+    } catch (error) {
+      // A container created by the stack has no value until the first `pipeline authorize`.
+      if ((error as Error).name !== 'ResourceNotFoundException' || !/AWSCURRENT|value/i.test((error as Error).message)) throw error;
+      read = null;
+    }
+    const next = change(read?.value ?? {});
+    if (!next) return 'unchanged';
+    if (!read) {
+      await client.send(new PutSecretValueCommand({ SecretId: secretId, SecretString: JSON.stringify(next) }));
+      return 'updated';
+    }
+    const pending = await client.send(new PutSecretValueCommand({ SecretId: secretId, SecretString: JSON.stringify(next), VersionStages: ['AWSPENDING'] }));
+    try {
+      await client.send(
+        new UpdateSecretVersionStageCommand({ SecretId: secretId, VersionStage: 'AWSCURRENT', MoveToVersionId: pending.VersionId, RemoveFromVersionId: read.versionId }),
+      );
+      return 'updated';
+    } catch (error) {
+      // AWSCURRENT is no longer on the version this change was made to: someone else wrote. Read again.
+      if ((error as Error).name !== 'InvalidParameterException') throw error;
+    }
+  }
+  throw new SecretConflictError(`the secret ${secretId} kept changing under ${attempts} attempts to update it; run again`);
+}
+
+/**
+ * One listener's refresh token inside the app's secret (`listeners.<name>`: `{"refreshToken", "authorizedAt"}`), so
+ * that all listeners cost one secret, not one each. A rotated token is written back with compareAndSetSecret:
+ * another listener's rotation in the same second, or a `pipeline authorize`, is never lost.
+ */
+export class SharedSecretListenerStore implements SpotifyCredentialStore {
+  private cached: { value: SpotifyCredentials; until: number } | null = null;
+
+  constructor(
+    private readonly client: SecretsManagerClient,
+    private readonly secretId: string,
+    readonly listener: string,
+    private readonly ttlMs = CACHE_TTL_MS,
+  ) {}
+
+  describe(): string {
+    return `the AWS secret ${this.secretId} (listeners.${this.listener})`;
+  }
+
+  async load(options: { fresh?: boolean } = {}): Promise<SpotifyCredentials> {
+    if (!options.fresh && this.cached && Date.now() < this.cached.until) return { ...this.cached.value };
+    const value = await this.read();
+    this.cached = { value, until: Date.now() + this.ttlMs };
+    return { ...value };
+  }
+
+  invalidate(): void {
+    this.cached = null;
+  }
+
+  async saveRotatedRefreshToken(previous: string, next: string): Promise<SaveOutcome> {
+    let outcome: SaveOutcome = 'stored';
+    try {
+      await compareAndSetSecret(this.client, this.secretId, (raw) => {
+        const entries = (raw.listeners ?? {}) as Record<string, SecretJson>;
+        const entry = entries[this.listener];
+        if (!entry) throw new Error(`listener ${this.listener} disappeared from the secret during the run`);
+        if (entry.refreshToken === next) outcome = 'already-stored';
+        else if (entry.refreshToken !== previous) outcome = 'kept-newer';
+        // Only this listener's token changes; its authorizedAt stays: refreshing does not extend the six months.
+        return outcome === 'stored' ? { ...raw, listeners: { ...entries, [this.listener]: { ...entry, refreshToken: next } } } : null;
+      });
+    } catch (error) {
+      const err = error as Error;
+      throw new Error(
+        `storing listener ${this.listener}'s rotated refresh token in the secret ${this.secretId} failed (${err.name}: ${err.message}). ` +
+          'Check that the function role may secretsmanager:GetSecretValue, PutSecretValue and UpdateSecretVersionStage on it; if the ' +
+          `next run cannot get a token, run \`npm run pipeline -- authorize --listener ${this.listener} --store aws\`.`,
+        { cause: error },
+      );
+    }
+    this.cached = null;
+    return outcome;
+  }
+
+  private async read(): Promise<SpotifyCredentials> {
+    let text: string | undefined;
+    try {
+      text = (await this.client.send(new GetSecretValueCommand({ SecretId: this.secretId, VersionStage: CURRENT }))).SecretString;
+    } catch (error) {
+      const err = error as Error;
+      throw new Error(
+        `reading the Spotify secret ${this.secretId} failed: ${err.name}: ${err.message}. Check that it exists and the function role may secretsmanager:GetSecretValue on it.`,
+        { cause: error },
+      );
+    }
+    let raw: SecretJson;
+    try {
+      raw = JSON.parse(text ?? '') as SecretJson;
+    } catch {
+      throw new Error(`secret ${this.secretId} is not JSON (see docs/extraction.md).`);
+    }
+    const entry = ((raw?.listeners ?? {}) as Record<string, unknown>)[this.listener];
+    if (!entry) {
+      throw new Error(
+        `the secret ${this.secretId} holds no refresh token for listener ${this.listener}: run \`npm run pipeline -- authorize --listener ${this.listener} --store aws\``,
+      );
+    }
+    return parseSpotifySecret(JSON.stringify(entry), `secret ${this.secretId} (listeners.${this.listener})`, { requireClientId: false });
   }
 }

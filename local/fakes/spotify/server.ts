@@ -16,6 +16,7 @@ import { applyFields, FieldsSyntaxError, parseFields } from './fields';
 import { Renderer } from './render';
 import { FakeClock, FakeListener, ListeningApi, sampleListenerSpecs, type FakeListenerSpec, type ListeningQuirks, type RecentlyPlayedRules } from './listening';
 import { contentSnapshotId } from './weekly';
+import { refreshTokenExpiresAt } from '../../../handlers/shared/token-lifetime';
 
 export type { FaultAction, FaultPlan, FaultRule } from './faults';
 export type { FakeCatalog } from './catalog';
@@ -45,6 +46,12 @@ export interface FakeSpotifyOptions {
   wallClock?: () => number;
   /** When true, the refresh grant returns a new refresh_token and the old one stops working. */
   rotateRefreshToken?: boolean;
+  /**
+   * When the configured refresh tokens (the app's and the listeners') were authorised, epoch ms on `wallClock`;
+   * default: when the fake starts. Like Spotify's, a refresh token answers `invalid_grant` six months after its
+   * original authorisation (handlers/shared/token-lifetime.ts), rotated or not.
+   */
+  authorizedAt?: number;
   /**
    * Quirks of other Spotify-compatible servers, to test clients against more than Spotify's exact behaviour:
    * `maxLimit` caps every page size below the `limit` asked for (Spotify serves up to 50); `omitTotal` leaves
@@ -179,6 +186,8 @@ interface RefreshToken {
   scope: string;
   /** Issued to a PKCE client: refreshing needs only client_id, no secret. */
   pkce: boolean;
+  /** The original authorisation (wall clock, ms): rotation keeps it, and the token dies six months after it. */
+  authorizedAt: number;
 }
 
 interface AuthorizationCode {
@@ -310,14 +319,15 @@ class FakeSpotify {
       omitTotal: options.quirks?.omitTotal,
       ...options.listeningQuirks,
     });
-    this.refreshTokens.set(this.credentials.refreshToken, { clientId: this.credentials.clientId, userId: catalog.userId, scope: DEFAULT_SCOPE, pkce: false });
+    const authorizedAt = options.authorizedAt ?? this.wallNow();
+    this.refreshTokens.set(this.credentials.refreshToken, { clientId: this.credentials.clientId, userId: catalog.userId, scope: DEFAULT_SCOPE, pkce: false, authorizedAt });
     this.currentRefreshTokens.set(catalog.userId, this.credentials.refreshToken);
     for (const spec of options.listeners ?? sampleListenerSpecs(this.credentials.refreshToken)) {
       if (this.listenersById.has(spec.userId)) throw new Error(`startFakeSpotify: listener ${spec.userId} is given twice`);
       catalog.users[spec.userId] ??= { id: spec.userId, displayName: spec.displayName };
       const listener = new FakeListener(spec, catalog);
       this.listenersById.set(spec.userId, listener);
-      this.refreshTokens.set(spec.refreshToken, { clientId: this.credentials.clientId, userId: spec.userId, scope: listener.scope, pkce: false });
+      this.refreshTokens.set(spec.refreshToken, { clientId: this.credentials.clientId, userId: spec.userId, scope: listener.scope, pkce: false, authorizedAt });
       this.currentRefreshTokens.set(spec.userId, spec.refreshToken);
     }
   }
@@ -618,7 +628,7 @@ class FakeSpotify {
         return tokenError(401, 'invalid_client', 'Without PKCE the code exchange needs the client secret');
       }
       const refreshToken = base64url(randomBytes(96));
-      this.refreshTokens.set(refreshToken, { clientId, userId: grantCode.userId, scope: grantCode.scope, pkce: grantCode.codeChallenge !== null });
+      this.refreshTokens.set(refreshToken, { clientId, userId: grantCode.userId, scope: grantCode.scope, pkce: grantCode.codeChallenge !== null, authorizedAt: this.wallNow() });
       this.currentRefreshTokens.set(grantCode.userId, refreshToken);
       bump(this.statsData.tokensIssued, grant);
       return {
@@ -639,6 +649,7 @@ class FakeSpotify {
     const stored = this.refreshTokens.get(presented);
     if (!stored || stored.clientId !== clientId) return tokenError(400, 'invalid_grant', 'Invalid refresh token');
     if (this.revokedUsers.has(stored.userId)) return tokenError(400, 'invalid_grant', 'Refresh token revoked');
+    if (this.wallNow() >= refreshTokenExpiresAt(new Date(stored.authorizedAt)).getTime()) return tokenError(400, 'invalid_grant', 'Refresh token expired');
     if (!authenticated && !stored.pkce) return tokenError(401, 'invalid_client', 'Invalid client secret');
     const body: Record<string, unknown> = {
       access_token: this.issueAccessToken('user', clientId, stored.scope, stored.userId),
