@@ -3,8 +3,8 @@
  * development-mode Spotify app serves at most 5 authorised users (and its owner needs Premium), so at most 5.
  *
  * Where each listener's refresh token lives:
- * - in AWS: its own Secrets Manager secret, `<project>-<env>/spotify/listeners/<name>` unless `refreshToken.awsSecretId`
- *   names another; the app's client id (and secret) stay in the app secret `<project>-<env>/spotify`;
+ * - in AWS: the app secret `<project>-<env>/spotify`, under `listeners.<name>` beside the app's client id (one secret
+ *   for every listener, written by compare-and-set), unless `refreshToken.awsSecretId` names a secret of their own;
  * - locally: the environment variable `SPOTIFY_REFRESH_TOKEN_<NAME>` (name upper-cased, dashes as underscores, or
  *   `refreshToken.env`), else the local secrets file's `listeners.<name>.refreshToken` (`pipeline authorize --listener`).
  *
@@ -69,7 +69,3 @@ export function listenerEnvVar(listener: ListenerConfig): string {
   return listener.refreshToken.env ?? `SPOTIFY_REFRESH_TOKEN_${listener.name.toUpperCase().replace(/-/g, '_')}`;
 }
 
-/** The listener's AWS secret: `<project>-<env>/spotify/listeners/<name>` unless configured. */
-export function listenerSecretId(prefix: string, listener: ListenerConfig): string {
-  return listener.refreshToken.awsSecretId ?? `${prefix}/spotify/listeners/${listener.name}`;
-}

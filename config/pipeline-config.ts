@@ -8,7 +8,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { listenerSecretId, ListeningConfigSchema, ListenersSchema, type ListenerConfig } from './listeners';
+import { ListeningConfigSchema, ListenersSchema, type ListenerConfig } from './listeners';
 
 /** Spotify ids are 22 base62 characters; a playlist may also be given as an open.spotify.com URL or URI. */
 const SPOTIFY_ID = /^[0-9A-Za-z]{22}$/;
@@ -413,6 +413,8 @@ export function resourceNames(config: NameInputs) {
     /** The CI identities (constructs/github-ci-identities.ts): the pull-request planner and main's deploy role. */
     githubPullRequestPlanRole: `${prefix}-github-pr-plan`,
     githubDeployRole: `${prefix}-github-deploy`,
+    /** The alarm 14 days before a listener's refresh token expires (constructs/token-expiry-alarm.ts). */
+    tokenExpiryAlarm: `${extractFunction}-token-expiry`,
     /** A polled listener's alarm when no plays were stored for a day (constructs/freshness-alarms.ts). */
     playsSilentAlarm: (listener: string) => `${prefix}-plays-silent-${listener}`,
     /** Upper-case prefix of Snowflake account objects (integrations, roles), e.g. SPOTIFY_PIPELINE_DEV. */
@@ -478,6 +480,7 @@ export function derivedNames(config: NameInputs): { what: NameKind; name: string
     ...functions.map((name) => ({ what: 'CloudWatch alarm' as const, name: `${name}-errors` })),
     { what: 'CloudWatch alarm', name: `${n.extractFunction}-stopped-early` },
     { what: 'CloudWatch alarm', name: n.failuresAlarm },
+    { what: 'CloudWatch alarm', name: n.tokenExpiryAlarm },
     ...(config.spotify?.listeners ?? []).map((l) => ({ what: 'CloudWatch alarm' as const, name: n.playsSilentAlarm(l.name) })),
     ...Object.values(n.extractSchedules).map((name) => ({ what: 'EventBridge Scheduler schedule' as const, name })),
     { what: 'EventBridge rule', name: n.glueFailedRule },
@@ -491,10 +494,6 @@ export function derivedNames(config: NameInputs): { what: NameKind; name: string
     { what: 'Glue security configuration', name: n.glueSecurityConfiguration },
     { what: 'Glue database', name: n.glueDatabase },
     { what: 'Secrets Manager secret', name: n.spotifySecret },
-    // A secret per listener without one of their own (constructs/listener-secrets.ts).
-    ...(config.spotify?.listeners ?? [])
-      .filter((l) => !l.refreshToken.awsSecretId)
-      .map((l) => ({ what: 'Secrets Manager secret' as const, name: listenerSecretId(n.prefix, l) })),
     { what: 'KMS alias', name: n.keyAlias },
     ...Object.values(n.snowflakeAccountObjects).map((name) => ({ what: 'Snowflake identifier' as const, name })),
   ];

@@ -8,7 +8,7 @@
  */
 import { Construct } from 'constructs';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
-import { pollsPlays, resourceNames, type PipelineConfig } from '../config/pipeline-config';
+import { pollsPlays, type PipelineConfig } from '../config/pipeline-config';
 import { EXTRACT_SERVICE, METRICS_NAMESPACE, REFRESH_TOKEN_DAYS_LEFT_METRIC } from '../handlers/shared/runtime-contract';
 import { EXPIRY_WARNING_DAYS } from '../handlers/shared/token-lifetime';
 import { requireAlerts, type PipelineContext } from './context';
@@ -32,7 +32,7 @@ export class TokenExpiryAlarm extends Construct {
     // (missing days count as breaching, and a week with no report at all alarms too).
     const days = pollsPlays(config) ? 1 : 7;
     this.alarm = new CloudwatchMetricAlarm(this, 'alarm', {
-      alarmName: `${resourceNames(config).extractFunction}-token-expiry`,
+      alarmName: context.names.tokenExpiryAlarm,
       alarmDescription:
         `A Spotify refresh token has ${EXPIRY_WARNING_DAYS} days or fewer left (tokens expire six months after the listener authorised, ` +
         'whatever the refreshes), or no run reported the days left. The extract log names the listener: run ' +

@@ -1,6 +1,6 @@
 /** Listeners in the configuration: at most 5, unique names, where each refresh token lives; listening defaults. */
 import { parseConfig } from '../../config/pipeline-config';
-import { effectiveListeners, isImplicitListener, listenerEnvVar, listenerSecretId } from '../../config/listeners';
+import { effectiveListeners, isImplicitListener, listenerEnvVar } from '../../config/listeners';
 
 const minimal = {
   environment: 'dev',
@@ -26,9 +26,7 @@ describe('listeners configuration', () => {
     const config = parseConfig(withListeners([{ name: 'sam' }, { name: 'mira-k', refreshToken: { env: 'MIRA_TOKEN', awsSecretId: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:mira' } }]));
     const [sam, mira] = config.spotify.listeners;
     expect(listenerEnvVar(sam)).toBe('SPOTIFY_REFRESH_TOKEN_SAM');
-    expect(listenerSecretId('spotify-pipeline-dev', sam)).toBe('spotify-pipeline-dev/spotify/listeners/sam');
     expect(listenerEnvVar(mira)).toBe('MIRA_TOKEN');
-    expect(listenerSecretId('spotify-pipeline-dev', mira)).toBe('arn:aws:secretsmanager:eu-west-1:123456789012:secret:mira');
     expect(listenerEnvVar({ name: 'dj-2', refreshToken: {} })).toBe('SPOTIFY_REFRESH_TOKEN_DJ_2');
   });
 

@@ -264,5 +264,5 @@ test('a refused refresh token says to authorise again', async () => {
   const error = await extractRun(
     input(server, bucketDir(), { playlists: [OWNED[0]] }, { credentials: { ...server.credentials, refreshToken: 'revoked-token' } }),
   ).catch((e: unknown) => e);
-  expect((error as Error).message).toMatch(/invalid_grant: Invalid refresh token\)\. The refresh token in credentials given to the run was refused .*run `pipeline authorize` again/);
+  expect((error as Error).message).toMatch(/invalid_grant: Invalid refresh token\)\. The refresh token in credentials given to the run was refused: it expired \(Spotify refresh tokens live six months .*Run `npm run pipeline -- authorize` to store a new one/);
 });
