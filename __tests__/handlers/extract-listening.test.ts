@@ -4,6 +4,8 @@
  * cursor moved only after the manifest, the possible-gap report, a quota stop, and a listener authorised between
  * two attempts of one run.
  */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { runPkceAuthorization } from '../../cli/commands/authorize';
 import { parseConfig } from '../../config/pipeline-config';
 import { extractRun, newRunId, type ExtractListenerInput, type ExtractProgressEvent } from '../../handlers/extract/extract-run';
@@ -123,14 +125,15 @@ test('plays runs: the cursor moves after the manifest; 30 new plays since make t
   const first = await extractRun(input(server, dir, { listening: ALL }, { mode: 'plays', listeners, ...runAt(server, 'poll-1') }));
   expect(first.manifest).toMatchObject({ mode: 'plays', status: 'complete', counts: { playlists: 0, plays: 50, listeners: 1 }, plays_gaps: [] });
   expect(first.manifest.objects.map((o) => o.kind)).toEqual(['plays']);
-  const cursor = await readPlaysCursor(writer, SAMPLE_USER_ID);
+  const sam = { accountId: first.manifest.objects[0].account_id!, spotifyUserId: SAMPLE_USER_ID };
+  const cursor = await readPlaysCursor(writer, sam);
   expect(cursor).toBe(first.manifest.objects[0].cursor_after);
 
   server.advanceClock(30 * MINUTE);
   const second = await extractRun(input(server, dir, { listening: ALL }, { mode: 'plays', listeners, ...runAt(server, 'poll-2') }));
   const [plays] = second.manifest.objects;
   expect(plays).toMatchObject({ kind: 'plays', items: 30, cursor_before: cursor, cursor_after: cursor! + 30 * MINUTE, possible_gap: false });
-  expect(await readPlaysCursor(writer, SAMPLE_USER_ID)).toBe(cursor! + 30 * MINUTE);
+  expect(await readPlaysCursor(writer, sam)).toBe(cursor! + 30 * MINUTE);
   const times = (key: string) => readJson(dir, key).pages.flatMap((p: { items: Array<{ played_at: string }> }) => p.items.map((i) => i.played_at));
   const all = [...times(first.manifest.objects[0].key), ...times(plays.key)];
   expect(all).toHaveLength(80);
@@ -145,7 +148,8 @@ test('a run that dies before its manifest leaves the cursor; the same run id res
   const writer = new LocalFolderWriter(dir);
   const listeners = listenersOf(server).slice(0, 1);
   const first = await extractRun(input(server, dir, { listening: ALL }, { mode: 'plays', listeners, ...runAt(server, 'cursor-1') }));
-  const cursor = await readPlaysCursor(writer, SAMPLE_USER_ID);
+  const sam = { accountId: first.manifest.objects[0].account_id!, spotifyUserId: SAMPLE_USER_ID };
+  const cursor = await readPlaysCursor(writer, sam);
   server.advanceClock(10 * MINUTE);
 
   const failing = new LocalFolderWriter(dir);
@@ -156,14 +160,51 @@ test('a run that dies before its manifest leaves the cursor; the same run id res
   };
   const second = runAt(server, 'cursor-2');
   await expect(extractRun(input(server, dir, { listening: ALL }, { mode: 'plays', listeners, writer: failing, ...second }))).rejects.toThrow(/S3 is down/);
-  expect(await readPlaysCursor(writer, SAMPLE_USER_ID)).toBe(cursor);
+  expect(await readPlaysCursor(writer, sam)).toBe(cursor);
 
   const resumed = await extractRun(input(server, dir, { listening: ALL }, { mode: 'plays', listeners, ...second }));
   expect(resumed.resumed).toBe(true);
   expect(resumed.manifest.objects[0]).toMatchObject({ items: 10, cursor_before: cursor });
-  expect(await readPlaysCursor(writer, SAMPLE_USER_ID)).toBe(cursor! + 10 * MINUTE);
-  expect(listFiles(dir)).toContain(playsCursorKey(SAMPLE_USER_ID));
+  expect(await readPlaysCursor(writer, sam)).toBe(cursor! + 10 * MINUTE);
+  expect(listFiles(dir)).toContain(playsCursorKey(sam.accountId));
   expect(first.manifest.run_id).not.toBe(resumed.manifest.run_id);
+});
+
+test('the plays cursor is keyed by the immutable account id: a changed user id keeps it, and the documents carry both ids', async () => {
+  const server = await steadyFake();
+  const dir = bucketDir();
+  const writer = new LocalFolderWriter(dir);
+  const listeners = listenersOf(server).slice(0, 1);
+  const first = await extractRun(input(server, dir, { listening: ALL }, { mode: 'plays', listeners, ...runAt(server, 'acct-1') }));
+  const [plays] = first.manifest.objects;
+  const accountId = plays.account_id!;
+  expect(accountId).toMatch(/^acct-/);
+  expect(readJson(dir, plays.key)).toMatchObject({ spotify_user_id: SAMPLE_USER_ID, account_id: accountId });
+  expect(listFiles(dir).filter((f) => f.startsWith('raw/_state/plays/'))).toEqual([`raw/_state/plays/${accountId}.json`]);
+
+  // Spotify changes the user's id (the display id); the account id stays.
+  const renamed = await jsonProxy(server, (path, body) => (path === '/v1/me' || path.startsWith('/v1/me?') ? { ...(body as object), id: 'renamed-sam' } : body));
+  server.advanceClock(30 * MINUTE);
+  const second = await extractRun(input(server, dir, { listening: ALL, apiBaseUrl: renamed }, { mode: 'plays', listeners, ...runAt(server, 'acct-2') }));
+  expect(second.manifest.objects[0]).toMatchObject({ spotify_user_id: 'renamed-sam', account_id: accountId, items: 30, cursor_before: plays.cursor_after, possible_gap: false });
+  expect(await readPlaysCursor(writer, { accountId, spotifyUserId: 'renamed-sam' })).toBe(plays.cursor_after! + 30 * MINUTE);
+});
+
+test('a cursor stored under the user id (before account ids were read) is carried over to the account id without a migration', async () => {
+  const server = await steadyFake();
+  const dir = bucketDir();
+  const writer = new LocalFolderWriter(dir);
+  const listeners = listenersOf(server).slice(0, 1);
+  const first = await extractRun(input(server, dir, { listening: ALL }, { mode: 'plays', listeners, ...runAt(server, 'legacy-1') }));
+  const cursor = first.manifest.objects[0].cursor_after!;
+  const accountId = first.manifest.objects[0].account_id!;
+  // The state as the pipeline left it before: the cursor under the user id, no account id in it.
+  rmSync(join(dir, playsCursorKey(accountId)));
+  await writer.put(playsCursorKey(SAMPLE_USER_ID), JSON.stringify({ state_version: 1, spotify_user_id: SAMPLE_USER_ID, cursor_ms: cursor, cursor_at: new Date(cursor).toISOString(), run_id: first.manifest.run_id, updated_at: new Date(cursor).toISOString() }), 'application/json');
+  server.advanceClock(30 * MINUTE);
+  const second = await extractRun(input(server, dir, { listening: ALL }, { mode: 'plays', listeners, ...runAt(server, 'legacy-2') }));
+  expect(second.manifest.objects[0]).toMatchObject({ items: 30, cursor_before: cursor, possible_gap: false });
+  expect(readJson(dir, playsCursorKey(accountId))).toMatchObject({ account_id: accountId, spotify_user_id: SAMPLE_USER_ID, cursor_ms: cursor + 30 * MINUTE });
 });
 
 test('more than 50 plays since the cursor: the manifest records the possible gap', async () => {

@@ -16,7 +16,7 @@ import { buildLambdaBundlesSync, type LambdaBundle } from '../../handlers/build'
 import { runIdentity, ExtractEventSchema } from '../../handlers/extract/index';
 import { startMotoServer, type MotoServer } from '../../local/fakes/moto/server';
 import { startFakeSpotify, type FakeSpotifyServer } from '../../local/fakes/spotify/server';
-import { SAMPLE_PLAYLIST_IDS, SAMPLE_USER_ID } from '../../local/fakes/spotify/catalog';
+import { SAMPLE_PLAYLIST_IDS } from '../../local/fakes/spotify/catalog';
 
 const run = promisify(execFile);
 let moto: MotoServer;
@@ -112,7 +112,8 @@ test('the extract bundle runs a scheduled event end to end against S3, Secrets M
   expect(manifest.errors).toEqual([expect.objectContaining({ entity_id: SAMPLE_PLAYLIST_IDS.notFound, http_status: 404 })]);
   const keys = (await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'raw/' }))).Contents!.map((o) => o.Key);
   const checkpoint = result.manifestKey.replace('_manifest.json', '_checkpoint.json');
-  const cursor = `raw/_state/plays/${SAMPLE_USER_ID}.json`; // moved after the manifest was written
+  // Moved after the manifest was written; keyed by the listener's account id.
+  const cursor = `raw/_state/plays/${manifest.objects.find((o: { kind: string }) => o.kind === 'plays').account_id}.json`;
   expect(keys.sort()).toEqual([...manifest.objects.map((o: { key: string }) => o.key), result.manifestKey, checkpoint, 'raw/_state/playlists.json', cursor].sort());
 
   // The rotated refresh token went back into the secret.

@@ -321,7 +321,8 @@ async function advanceCursors(writer: RawObjectWriter, manifest: RunManifest, lo
   for (const object of manifest.objects) {
     if (object.kind !== 'plays' || !object.spotify_user_id || typeof object.cursor_after !== 'number') continue;
     try {
-      await advancePlaysCursor(writer, object.spotify_user_id, object.cursor_after, manifest.run_id);
+      const owner = { accountId: object.account_id ?? null, spotifyUserId: object.spotify_user_id };
+      await advancePlaysCursor(writer, owner, object.cursor_after, manifest.run_id);
     } catch (error) {
       // The next poll then starts from the older cursor: it reads some plays again, and the warehouse keeps each once.
       logger.warn('could not store the plays cursor; the next poll reads those plays again', { listener: object.entity_id, error: (error as Error).message });

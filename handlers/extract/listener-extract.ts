@@ -9,7 +9,7 @@
 import { LISTENING_DOCUMENTS } from '../../schemas/raw-documents';
 import { listeningKey, type ListeningKind, type ManifestError, type ManifestObject, type PlaysGap } from '../shared/manifest';
 import type { RawObjectWriter } from '../shared/raw-writer';
-import { pollPlays, readFollowedArtists, readProfile, readSavedTracks, type ListenerProfile } from './listening';
+import { listenerKeyOf, pollPlays, readFollowedArtists, readProfile, readSavedTracks, type ListenerProfile } from './listening';
 import { readPlaysCursor } from './plays-cursor';
 import { SpotifyApiError, SpotifyFatalError, type SpotifyClient } from './spotify-client';
 
@@ -84,7 +84,8 @@ async function ownProfile(ctx: ListenerContext): Promise<ListenerProfile> {
   const profile = await ctx.profile();
   for (const earlier of ctx.earlier ?? []) {
     const theirs = await earlier.profile().catch(() => null); // a listener who cannot be read owns nothing
-    if (theirs?.spotifyUserId === profile.spotifyUserId) {
+    // Compared by account id: one account keeps it whatever its user id reads today.
+    if (theirs && listenerKeyOf(theirs) === listenerKeyOf(profile)) {
       throw new SpotifyFatalError(
         `listener ${ctx.name} is authorised as the same Spotify account (${profile.spotifyUserId}) as listener ` +
           `${earlier.name}, who is read instead. Run \`${ctx.authorizeCommand}\` logged in to Spotify as ${ctx.name}'s ` +
@@ -105,9 +106,9 @@ interface DocumentRead {
 }
 
 /** How each listener document is read: a kind declared in schemas/raw-documents.json without a reader here does not compile. */
-const READERS: Record<ListeningKind, (ctx: ListenerContext, spotifyUserId: string) => Promise<DocumentRead>> = {
-  plays: async (ctx, userId) => {
-    const poll = await pollPlays(ctx.client, await readPlaysCursor(ctx.writer, userId));
+const READERS: Record<ListeningKind, (ctx: ListenerContext, profile: ListenerProfile) => Promise<DocumentRead>> = {
+  plays: async (ctx, profile) => {
+    const poll = await pollPlays(ctx.client, await readPlaysCursor(ctx.writer, profile));
     return {
       body: { cursor_before: poll.cursorBefore, cursor_after: poll.cursorAfter, possible_gap: poll.possibleGap, pages: poll.pages },
       extra: { cursor_before: poll.cursorBefore, cursor_after: poll.cursorAfter, possible_gap: poll.possibleGap, oldest_new_play_at: poll.oldestNewPlayAt },
@@ -134,17 +135,19 @@ async function readAndWrite(ctx: ListenerContext, kind: ListeningKind): Promise<
   const profile = await ownProfile(ctx);
   const userId = profile.spotifyUserId;
   const key = listeningKey(ctx.runId, ctx.extractDate, kind, userId);
-  const { body, extra, items, pages } = await READERS[kind](ctx, userId);
+  const { body, extra, items, pages } = await READERS[kind](ctx, profile);
+  const accountId = profile.accountId === null ? {} : { account_id: profile.accountId };
   const document = {
     kind,
     spotify_user_id: userId,
+    ...accountId,
     listener_name: ctx.name,
     display_name: profile.displayName,
     fetched_at: new Date().toISOString(),
     ...body,
   };
   const written = await ctx.writer.put(key, JSON.stringify(document), 'application/json');
-  return { key, kind, entity_id: ctx.name, ...written, items, pages, fetched_in_run: ctx.runId, spotify_user_id: userId, ...extra };
+  return { key, kind, entity_id: ctx.name, ...written, items, pages, fetched_in_run: ctx.runId, spotify_user_id: userId, ...accountId, ...extra };
 }
 
 /** The possible gap a plays object reports, for the manifest and the run report; null when there is none. */

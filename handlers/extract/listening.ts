@@ -21,8 +21,19 @@ export const LISTENING_PAGE_LIMIT = 50;
 export const MAX_LISTENING_PAGES = 400;
 
 export interface ListenerProfile {
+  /** `/v1/me` `id`: the display id. Spotify says it may change; it names the run's documents. */
   spotifyUserId: string;
+  /**
+   * `/v1/me` `account_id`: the immutable id Spotify documents for linking accounts, so the key of what must outlive
+   * an id change (the plays cursor, the listener's rows). Null from a server that does not send it.
+   */
+  accountId: string | null;
   displayName: string | null;
+}
+
+/** The id a listener is known by across runs: their account id, else (a server without one) their user id. */
+export function listenerKeyOf(profile: Pick<ListenerProfile, 'accountId' | 'spotifyUserId'>): string {
+  return profile.accountId ?? profile.spotifyUserId;
 }
 
 export interface PlaysPoll {
@@ -90,7 +101,8 @@ export async function readProfile(client: SpotifyClient, authorizeCommand = 'pip
       `answered without a user id, so whose data this is cannot be told (the token may not be a user token): run \`${authorizeCommand}\``,
     );
   }
-  return { spotifyUserId: me.id, displayName: typeof me.display_name === 'string' ? me.display_name : null };
+  const accountId = typeof me.account_id === 'string' && me.account_id.length > 0 ? me.account_id : null;
+  return { spotifyUserId: me.id, accountId, displayName: typeof me.display_name === 'string' ? me.display_name : null };
 }
 
 /** One poll of the listening history from `cursorMs` (null = first poll: everything Spotify still has). */
