@@ -54,9 +54,16 @@ export interface FakeSpotifyOptions {
   /**
    * `development` (default): today's rules for development-mode apps. `extended`: an extended-quota app,
    * whose tokens (client credentials included) may read the items of any non-editorial playlist, also via
-   * the old /tracks endpoint.
+   * the old /tracks endpoint, and whose answers keep the fields development mode lost (artist genres,
+   * popularity and followers, album label, available markets, linked_from, the user's country, email, product).
    */
   accessMode?: 'development' | 'extended';
+  /**
+   * Spotify's track relinking: with a `market` in the request, /me/tracks serves each saved track named here as
+   * the track it maps to (the release playable in that market), so two saved tracks may come with one id. Only an
+   * extended-quota app is told the saved one (`linked_from`).
+   */
+  relinks?: Record<string, string>;
   /**
    * The authorised users, each with their own refresh token, library and listening history (listening.ts).
    * Default: the sample listeners, Sam (the catalog's user, `credentials.refreshToken`) and Mira.
@@ -309,7 +316,7 @@ class FakeSpotify {
       maxLimit: options.quirks?.maxLimit,
       omitTotal: options.quirks?.omitTotal,
       ...options.listeningQuirks,
-    });
+    }, options.relinks);
     this.refreshTokens.set(this.credentials.refreshToken, { clientId: this.credentials.clientId, userId: catalog.userId, scope: DEFAULT_SCOPE, pkce: false });
     this.currentRefreshTokens.set(catalog.userId, this.credentials.refreshToken);
     for (const spec of options.listeners ?? sampleListenerSpecs(this.credentials.refreshToken)) {
@@ -344,7 +351,7 @@ class FakeSpotify {
   setBaseUrl(origin: string): void {
     this.accountsBaseUrl = origin;
     this.apiBaseUrl = `${origin}/v1`;
-    this.renderer = new Renderer(this.catalog, this.apiBaseUrl);
+    this.renderer = new Renderer(this.catalog, this.apiBaseUrl, this.extended());
   }
 
   setFaults(plan: FaultPlan): void {
