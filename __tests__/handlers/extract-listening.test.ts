@@ -460,6 +460,33 @@ test('a /v1/me answer without a user id for one listener: errors for their docum
   expect(manifest.objects.map((o) => `${o.entity_id}:${o.kind}:${o.items}`).sort()).toEqual(['sam:followed_artists:57', 'sam:plays:50', 'sam:saved_tracks:137']);
 });
 
+test('spotify.market set and two saved tracks relinked to one (no linked_from for development mode): the library is read once, not flagged, every saved id kept', async () => {
+  // The saved ids of the sample listener (the fake relinks only when a market is asked for).
+  const probe = await steadyFake();
+  const token = (await (await fetch(`${probe.accountsBaseUrl}/api/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${probe.credentials.clientId}:${probe.credentials.clientSecret}`).toString('base64')}` },
+    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: 'AQDtest-sam' }).toString(),
+  })).json() as { access_token: string }).access_token;
+  const firstPage = (await (await fetch(`${probe.apiBaseUrl}/me/tracks?limit=3`, { headers: { authorization: `Bearer ${token}` } })).json()) as { items: Array<{ track: { id: string } }> };
+  const [a, b, c] = firstPage.items.map((i) => i.track.id);
+  // Spotify's track relinking: in the market, saved tracks a and b both play as track c.
+  const server = await steadyFake({ relinks: { [a]: c, [b]: c } });
+  const dir = bucketDir();
+  const { manifest } = await extractRun(
+    input(server, dir, { market: 'SE', listening: { plays: false, savedTracks: true, followedArtists: false }, playlists: [] }, {
+      listeners: listenersOf(server).slice(0, 1),
+      ...runAt(server, 'relinked-library'),
+    }),
+  );
+  const [saved] = manifest.objects;
+  expect(saved).toMatchObject({ kind: 'saved_tracks', items: 137, changed_during_fetch: false });
+  expect(server.stats().byRoute['GET /v1/me/tracks']).toBe(3); // one read of 3 pages, not three reads
+  const ids = readJson(dir, saved.key).pages.flatMap((p: { items: Array<{ track: { id: string } }> }) => p.items.map((i) => i.track.id));
+  expect(new Set(ids).size).toBe(137);
+  expect(ids).toEqual(expect.arrayContaining([a, b, c]));
+});
+
 test('a library that keeps changing while it is read: the manifest flags it, and the progress event and the CLI line say so', async () => {
   // Every /me/tracks request saves one more track, so no two reads of the pages agree.
   const server = await steadyFake({ faults: { rules: [{ path: '/v1/me/tracks', action: { kind: 'saveTrack' } }] } });

@@ -278,7 +278,6 @@ export async function extractRun(input: ExtractRunInput): Promise<ExtractRunResu
     runId,
     extractDate,
     writer,
-    market: spotify.market,
     profile: listenerProfile(clients[i], authorizeCommand(listener.name)),
     authorizeCommand: authorizeCommand(listener.name),
   }));

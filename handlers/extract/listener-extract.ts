@@ -21,7 +21,6 @@ export interface ListenerContext {
   extractDate: string;
   /** Writes the documents; reads the plays cursor (raw/_state/plays/). */
   writer: RawObjectWriter;
-  market?: string;
   /** Who the listener is: read once per run (see listenerProfile). */
   profile: () => Promise<ListenerProfile>;
   /** What authorises this listener again: `pipeline authorize --listener NAME` (`pipeline authorize` for the implicit one). */
@@ -117,7 +116,7 @@ const READERS: Record<ListeningKind, (ctx: ListenerContext, profile: ListenerPro
     };
   },
   saved_tracks: async (ctx) => {
-    const read = await readSavedTracks(ctx.client, ctx.market);
+    const read = await readSavedTracks(ctx.client);
     return {
       body: { pages: read.pages, changed_during_fetch: read.changedWhileRead },
       extra: { changed_during_fetch: read.changedWhileRead },
