@@ -25,7 +25,7 @@ import { parseConfig, resourceNames, type PipelineConfig } from '../../config/pi
 import { S3ObjectWriter, type RawObjectWriter } from '../shared/raw-writer';
 import { ListenerCredentialStore, SpotifySecretStore, type SpotifyCredentialStore } from '../shared/spotify-secret';
 import { COUNTS, isListeningKind } from '../../schemas/raw-documents';
-import { RUN_ID_PATTERN, runIdStartedAt, type PlaysGap } from '../shared/manifest';
+import { RUN_ID_PATTERN, runIdStartedAt, type PlaysGap, type StoppedEarly } from '../shared/manifest';
 import { RunClaims, type HeldClaim } from '../shared/run-claim';
 import { EXTRACT_ENV, EXTRACT_REQUIRED_ENV, EXTRACT_SERVICE, METRICS_NAMESPACE } from '../shared/runtime-contract';
 import {
@@ -71,6 +71,8 @@ export interface ExtractHandlerResult {
   counts: Record<string, number>;
   errors: number;
   stoppedEarly: string | null;
+  /** Why it stopped early (the manifest's stopped_early.reason, e.g. `quota_exceeded`), if it did. */
+  stopReason?: StoppedEarly['reason'] | null;
   /** The run id already had its manifest: nothing was fetched. */
   alreadyComplete: boolean;
   /** This invocation finished a run an earlier one had left unfinished. */
@@ -218,6 +220,7 @@ export function createExtractHandler(deps: ExtractHandlerDeps | (() => ExtractHa
         counts: { ...c },
         errors: manifest.errors.length,
         stoppedEarly: manifest.stopped_early?.message ?? null,
+        stopReason: manifest.stopped_early?.reason ?? null,
         alreadyComplete: result.alreadyComplete,
         resumed: result.resumed,
         playsGaps: manifest.plays_gaps ?? [],
