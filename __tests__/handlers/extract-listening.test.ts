@@ -228,6 +228,24 @@ test('more than 50 plays since the cursor: the manifest records the possible gap
   expect(manifest.status).toBe('complete');
 });
 
+test("the app owner's Premium lapses (every call 403): the run stops and says so, naming the owner's Premium, not the listeners' authorisations", async () => {
+  const server = await steadyFake();
+  server.setOwnerPremium(false);
+  const dir = bucketDir();
+  const attempt = extractRun(input(server, dir, { listening: ALL, topItems: { enabled: true, timeRanges: ['short_term'] } }, { listeners: listenersOf(server), ...runAt(server, 'no-premium') }));
+  const error = await attempt.then(() => null, (e: Error) => e);
+  expect(error?.message).toMatch(/Active premium subscription required for the owner of the app/);
+  expect(error?.message).toMatch(/owns the app.*Premium.*few hours.*not .*authoris/s);
+  expect(error?.message).not.toMatch(/User Management|needs the scope/);
+  // One refusal stops every listener: not a 403 per playlist, list and document.
+  expect(server.stats().byRoute['GET /v1/me'] ?? 0).toBeLessThanOrEqual(2);
+
+  // Renewed: the next run is complete.
+  server.setOwnerPremium(true);
+  const { manifest } = await extractRun(input(server, dir, { listening: ALL, topItems: { enabled: true, timeRanges: ['short_term'] } }, { listeners: listenersOf(server), ...runAt(server, 'premium-again') }));
+  expect(manifest.status).toBe('complete');
+});
+
 test('a quota 429 for one listener stops the whole run early, keeping what is done', async () => {
   const server = await steadyFake({ faults: { rules: [{ path: '/v1/me/following', count: 1, action: { kind: 'quota' } }] } });
   const dir = bucketDir();

@@ -48,7 +48,10 @@ function forbiddenError(ctx: ListenerContext, kind: ListeningKind, error: Spotif
     `${error.spotifyMessage}. Reading ${kind.replace('_', ' ')} needs the scope ${scope}` +
     (scopeNamed ? `, which listener ${ctx.name}'s authorisation lacks (given before the pipeline asked for it)` : '') +
     `: run \`${ctx.authorizeCommand}\` to authorise them again with every scope the pipeline needs` +
-    (scopeNamed ? '.' : ' (for an app in development mode, also check that their Spotify account is listed under User Management in the developer dashboard).');
+    (scopeNamed
+      ? '.'
+      : ' (for an app in development mode, also check that their Spotify account is listed under User Management in ' +
+        "the developer dashboard, and that the app owner's Premium subscription is active: without it Spotify refuses every call).");
   return new SpotifyApiError(error.endpoint, error.status, message, error.transient);
 }
 

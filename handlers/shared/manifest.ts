@@ -91,7 +91,8 @@ export interface ManifestError {
 
 /** Why a run stopped before everything asked for was extracted. */
 export interface StoppedEarly {
-  reason: 'quota_exceeded' | 'retry_after_beyond_budget' | 'time_budget_exhausted';
+  /** `app_owner_premium_required`: every call answered 403 because the app owner's Premium lapsed. */
+  reason: 'quota_exceeded' | 'retry_after_beyond_budget' | 'time_budget_exhausted' | 'app_owner_premium_required';
   message: string;
   /** The Retry-After Spotify asked for, when that was the cause. */
   retry_after_seconds: number | null;

@@ -31,6 +31,7 @@ const STOPPED_EARLY: Record<StoppedEarly['reason'], string> = {
   quota_exceeded: "Spotify's quota for the app is used up (429 QUOTA_EXCEEDED)",
   retry_after_beyond_budget: "Spotify asked to wait past the run's time budget (429 Retry-After)",
   time_budget_exhausted: "the run's time budget ran out",
+  app_owner_premium_required: "the app owner's Spotify Premium is not active (403 on every call)",
 };
 
 /** A listener's (or all listeners') documents in words: `50 new plays, 137 saved tracks, 57 followed artists`. */

@@ -152,6 +152,8 @@ export interface FakeSpotifyServer {
   listeners(): Array<{ userId: string; displayName: string | null; refreshToken: string }>;
   /** The user revoked the app: their refresh tokens answer `invalid_grant` from now on. */
   revokeListener(userId: string): void;
+  /** The app owner's Premium lapses (false: every Web API call answers 403, as Spotify does) or is renewed (true). */
+  setOwnerPremium(active: boolean): void;
   /** Whose account the next /authorize approves (default: the catalog's user). */
   authorizeAs(userId: string): void;
   close(): Promise<void>;
@@ -164,6 +166,9 @@ export const DEFAULT_FAKE_CREDENTIALS: FakeCredentials = {
 };
 
 /** What the configured refresh token (the one-time authorisation's result) was granted. */
+/** Spotify's 403 on every Web API call of a Development Mode app whose owner has no active Premium subscription. */
+export const APP_OWNER_PREMIUM_REQUIRED =
+  'Active premium subscription required for the owner of the app. When the subscription status changes, it can take a few hours before requests are allowed again.';
 const DEFAULT_SCOPE =
   'playlist-read-private playlist-read-collaborative user-top-read user-read-private user-read-recently-played user-library-read user-follow-read';
 const CODE_TTL_MS = 10 * 60_000;
@@ -285,6 +290,7 @@ class FakeSpotify {
   readonly credentials: FakeCredentials;
   private faults: FaultEngine;
   private renderer!: Renderer;
+  private ownerPremium = true;
   private readonly playlistsById: Map<string, CatalogPlaylist>;
   private readonly accessTokens = new Map<string, AccessToken>();
   private readonly refreshTokens = new Map<string, RefreshToken>();
@@ -335,6 +341,11 @@ class FakeSpotify {
       displayName: l.displayName,
       refreshToken: this.currentRefreshTokens.get(l.userId)!,
     }));
+  }
+
+  /** The app owner's Premium subscription lapses (false) or is renewed (true): see APP_OWNER_PREMIUM_REQUIRED. */
+  setOwnerPremium(active: boolean): void {
+    this.ownerPremium = active;
   }
 
   revokeListener(userId: string): void {
@@ -699,6 +710,8 @@ class FakeSpotify {
 
   private async api(req: IncomingMessage, method: string, url: URL, forceExpired: boolean, arrivedAt: number): Promise<Reply> {
     const token = this.authenticate(req, forceExpired, arrivedAt);
+    // Development Mode needs the app owner's Premium: without it Spotify refuses every call of every user.
+    if (!this.ownerPremium) return apiError(403, APP_OWNER_PREMIUM_REQUIRED);
     if (method !== 'GET') return apiError(405, 'Method not allowed: the fake serves the read endpoints only');
     const segments = url.pathname.split('/').slice(2); // drop '' and 'v1'
     const q = url.searchParams;
@@ -911,6 +924,7 @@ export async function startFakeSpotify(options: FakeSpotifyOptions = {}): Promis
     setClock: (at) => fake.clock.set(at),
     listeners: () => fake.listenerCredentials(),
     revokeListener: (userId) => fake.revokeListener(userId),
+    setOwnerPremium: (active) => fake.setOwnerPremium(active),
     authorizeAs: (userId) => fake.authorizeAs(userId),
     close: () => {
       closing ??= new Promise<void>((resolve, reject) => {
