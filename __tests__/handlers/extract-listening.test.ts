@@ -138,8 +138,37 @@ test('plays runs: the cursor moves after the manifest; 30 new plays since make t
   const all = [...times(first.manifest.objects[0].key), ...times(plays.key)];
   expect(all).toHaveLength(80);
   expect(new Set(all).size).toBe(80);
-  // A plays run calls /v1/me and recently-played for each listener, nothing else.
-  expect(second.manifest.counts.api_calls).toBe(2);
+  // The first plays run read /v1/me and recorded who the listener is; the next one calls recently-played alone.
+  expect(first.manifest.counts.api_calls).toBe(3); // /v1/me, the page after nothing, the empty page below the horizon
+  expect(second.manifest.counts.api_calls).toBe(1);
+});
+
+test('/v1/me once per run: plays polls use the identity a run recorded while the refresh token is the same (rotated by Spotify included); a listener authorised again is asked again', async () => {
+  const server = await steadyFake({ rotateRefreshToken: true });
+  const dir = bucketDir();
+  const store = new InMemoryCredentialStore({ clientId: server.credentials.clientId, clientSecret: server.credentials.clientSecret, refreshToken: 'AQDtest-sam' });
+  const listeners: ExtractListenerInput[] = [{ name: 'sam', credentials: store }];
+  const meCalls = () => server.stats().byRoute['GET /v1/me'] ?? 0;
+  const poll = async (seed: string) => {
+    server.advanceClock(10 * MINUTE);
+    return (await extractRun(input(server, dir, { listening: ALL }, { mode: 'plays', listeners, ...runAt(server, seed) }))).manifest;
+  };
+  await poll('me-1');
+  expect(meCalls()).toBe(1);
+  expect(readJson(dir, 'raw/_state/listeners/sam.json')).toMatchObject({ listener_name: 'sam', spotify_user_id: SAMPLE_USER_ID, account_id: expect.stringMatching(/^acct-/) });
+  // Every refresh rotated the token; each poll recorded the new one, so none needs /v1/me.
+  for (const seed of ['me-2', 'me-3', 'me-4']) expect((await poll(seed)).objects[0]).toMatchObject({ spotify_user_id: SAMPLE_USER_ID, items: 10 });
+  expect(meCalls()).toBe(1);
+  // The weekly run asks anyway (one call a week keeps the display name current).
+  server.advanceClock(10 * MINUTE);
+  await extractRun(input(server, dir, { listening: ALL, playlists: [] }, { listeners, ...runAt(server, 'weekly') }));
+  expect(meCalls()).toBe(2);
+
+  // Authorised again, here as Mira's account: a new refresh token, so the next poll asks who this is.
+  await store.saveRotatedRefreshToken((await store.load()).refreshToken!, server.listeners()[1].refreshToken);
+  const after = await poll('me-5');
+  expect(meCalls()).toBe(3);
+  expect(after.objects[0]).toMatchObject({ spotify_user_id: SAMPLE_FRIEND_ID });
 });
 
 test('a run that dies before its manifest leaves the cursor; the same run id resumes, writes the manifest, then moves it', async () => {
@@ -182,11 +211,11 @@ test('the plays cursor is keyed by the immutable account id: a changed user id k
   expect(readJson(dir, plays.key)).toMatchObject({ spotify_user_id: SAMPLE_USER_ID, account_id: accountId });
   expect(listFiles(dir).filter((f) => f.startsWith('raw/_state/plays/'))).toEqual([`raw/_state/plays/${accountId}.json`]);
 
-  // Spotify changes the user's id (the display id); the account id stays.
+  // Spotify changes the user's id (the display id); the account id stays. The weekly run reads /v1/me.
   const renamed = await jsonProxy(server, (path, body) => (path === '/v1/me' || path.startsWith('/v1/me?') ? { ...(body as object), id: 'renamed-sam' } : body));
   server.advanceClock(30 * MINUTE);
-  const second = await extractRun(input(server, dir, { listening: ALL, apiBaseUrl: renamed }, { mode: 'plays', listeners, ...runAt(server, 'acct-2') }));
-  expect(second.manifest.objects[0]).toMatchObject({ spotify_user_id: 'renamed-sam', account_id: accountId, items: 30, cursor_before: plays.cursor_after, possible_gap: false });
+  const second = await extractRun(input(server, dir, { listening: ALL, playlists: [], apiBaseUrl: renamed }, { listeners, ...runAt(server, 'acct-2') }));
+  expect(second.manifest.objects.find((o) => o.kind === 'plays')).toMatchObject({ spotify_user_id: 'renamed-sam', account_id: accountId, items: 30, cursor_before: plays.cursor_after, possible_gap: false });
   expect(await readPlaysCursor(writer, { accountId, spotifyUserId: 'renamed-sam' })).toBe(plays.cursor_after! + 30 * MINUTE);
 });
 

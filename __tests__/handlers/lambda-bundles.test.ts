@@ -114,7 +114,11 @@ test('the extract bundle runs a scheduled event end to end against S3, Secrets M
   const checkpoint = result.manifestKey.replace('_manifest.json', '_checkpoint.json');
   // Moved after the manifest was written; keyed by the listener's account id.
   const cursor = `raw/_state/plays/${manifest.objects.find((o: { kind: string }) => o.kind === 'plays').account_id}.json`;
-  expect(keys.sort()).toEqual([...manifest.objects.map((o: { key: string }) => o.key), result.manifestKey, checkpoint, 'raw/_state/playlists.json', cursor].sort());
+  // Who the listener is, for the plays polls (listener-state.ts): a fingerprint of the refresh token, never the token.
+  const identity = 'raw/_state/listeners/me.json';
+  expect(keys.sort()).toEqual([...manifest.objects.map((o: { key: string }) => o.key), result.manifestKey, checkpoint, 'raw/_state/playlists.json', cursor, identity].sort());
+  const identityText = await (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: identity }))).Body!.transformToString();
+  expect(JSON.parse(identityText)).toMatchObject({ listener_name: 'me', refresh_token_sha256: expect.stringMatching(/^[0-9a-f]{16}$/) });
 
   // The rotated refresh token went back into the secret.
   const stored = JSON.parse((await secrets.send(new GetSecretValueCommand({ SecretId: secret.ARN }))).SecretString!);
@@ -128,7 +132,10 @@ test('the extract bundle runs a scheduled event end to end against S3, Secrets M
   expect(emf._aws.CloudWatchMetrics[0].Namespace).toBe('SpotifyPipelineTest');
   expect(emf).toMatchObject({ ApiCalls: manifest.counts.api_calls, Playlists: 1, EntityErrors: 1, ExtractFailed: 0 });
   const all = lines.join('\n');
-  for (const value of [spotify.credentials.clientSecret, originalRefreshToken, stored.refreshToken]) expect(all).not.toContain(value);
+  for (const value of [spotify.credentials.clientSecret, originalRefreshToken, stored.refreshToken]) {
+    expect(all).not.toContain(value);
+    expect(identityText).not.toContain(value);
+  }
 
   // The same scheduled event again: the run is claimed and done, so nothing is extracted or written twice.
   const requestsBefore = spotify.stats().requests;

@@ -9,7 +9,7 @@
 import { LISTENING_DOCUMENTS } from '../../schemas/raw-documents';
 import { listeningKey, type ListeningKind, type ManifestError, type ManifestObject, type PlaysGap } from '../shared/manifest';
 import type { RawObjectWriter } from '../shared/raw-writer';
-import { listenerKeyOf, pollPlays, readFollowedArtists, readProfile, readSavedTracks, type ListenerProfile } from './listening';
+import { listenerKeyOf, pollPlays, readFollowedArtists, readSavedTracks, type ListenerProfile } from './listening';
 import { readPlaysCursor } from './plays-cursor';
 import { SpotifyApiError, SpotifyFatalError, type SpotifyClient } from './spotify-client';
 
@@ -21,7 +21,7 @@ export interface ListenerContext {
   extractDate: string;
   /** Writes the documents; reads the plays cursor (raw/_state/plays/). */
   writer: RawObjectWriter;
-  /** Who the listener is: read once per run (see listenerProfile). */
+  /** Who the listener is: `/v1/me` at most once per run, none in a plays run whose stored identity holds (ListenerIdentity). */
   profile: () => Promise<ListenerProfile>;
   /** What authorises this listener again: `pipeline authorize --listener NAME` (`pipeline authorize` for the implicit one). */
   authorizeCommand: string;
@@ -53,18 +53,6 @@ function forbiddenError(ctx: ListenerContext, kind: ListeningKind, error: Spotif
       : ' (for an app in development mode, also check that their Spotify account is listed under User Management in ' +
         "the developer dashboard, and that the app owner's Premium subscription is active: without it Spotify refuses every call).");
   return new SpotifyApiError(error.endpoint, error.status, message, error.transient);
-}
-
-/** /v1/me once per listener and run, however many of their documents ask. */
-export function listenerProfile(client: SpotifyClient, authorizeCommand?: string): () => Promise<ListenerProfile> {
-  let pending: Promise<ListenerProfile> | null = null;
-  return () => {
-    pending ??= readProfile(client, authorizeCommand).catch((error: unknown) => {
-      pending = null; // a transient failure may be retried by the run's next pass
-      throw error;
-    });
-    return pending;
-  };
 }
 
 /** Reads one of the listener's documents and writes it; the manifest entry describes it. */

@@ -197,6 +197,11 @@ export class SpotifyClient {
     return this.stop.signal.aborted ? (this.stop.signal.reason as Error) : null;
   }
 
+  /** A fingerprint of the refresh token in use (AccessTokens.refreshTokenFingerprint); null without one. */
+  refreshTokenFingerprint(): Promise<string | null> {
+    return this.tokens.refreshTokenFingerprint();
+  }
+
   /** Resolves once no token call is under way, so a rotated refresh token is stored before the run returns. */
   settled(): Promise<void> {
     return this.tokens.settled();

@@ -219,6 +219,11 @@ export function playsCursorStateKey(listenerKey: string): string {
   return fillTemplate(BUCKET.state.plays_cursor, { account_id: listenerKey });
 }
 
+/** Who a configured listener was last found to be (listener-state.ts): `raw/_state/listeners/<listener name>.json`. */
+export function listenerStateKey(listenerName: string): string {
+  return fillTemplate(BUCKET.state.listener, { listener_name: listenerName });
+}
+
 /** A listener's top list in the checkpoint and the manifest: `<listener name>/<item_type>_<time_range>`. */
 export function topEntityId(listenerName: string, itemType: TopItemType, timeRange: TimeRange): string {
   return `${listenerName}/${itemType}_${timeRange}`;
