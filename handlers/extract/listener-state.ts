@@ -70,7 +70,10 @@ export class ListenerIdentity {
   constructor(
     private readonly client: SpotifyClient,
     private readonly options: ListenerIdentityOptions,
-  ) {}
+  ) {
+    // A name that could leave the state folder (the configuration never allows one) gets no state: /v1/me every run.
+    if (/[/\\]|^\.\.?$/.test(options.name)) this.options = { ...options, state: undefined };
+  }
 
   /** Who the listener is; shared by all their documents and top lists in the run. */
   readonly profile = (): Promise<ListenerProfile> => {
