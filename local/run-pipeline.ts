@@ -138,7 +138,7 @@ export const STAGES: Stage[] = [
         );
       }
       const m = ctx.manifest;
-      return runSummary({ counts: m.counts, errors: m.errors.length, status: m.status, mode: m.mode });
+      return runSummary({ counts: m.counts, errors: m.errors.length, status: m.status, mode: m.mode, stoppedEarly: m.stopped_early });
     },
   },
   {

@@ -170,7 +170,8 @@ export function fillTemplate(template: string, parts: Record<string, string>): s
     const value = parts[name];
     if (value === undefined) throw new Error(`key template ${template}: no value for {${name}}`);
     used.add(name);
-    return name === 'spotify_user_id' ? encodeURIComponent(value) : value;
+    // Spotify's ids are encoded (a key part never holds a slash); the pipeline's own names are checked as they are.
+    return name === 'spotify_user_id' || name === 'account_id' ? encodeURIComponent(value) : value;
   });
   const unused = Object.keys(parts).filter((name) => !used.has(name));
   if (unused.length > 0) throw new Error(`key template ${template} has no part ${unused.map((n) => `{${n}}`).join(', ')}`);

@@ -4,6 +4,8 @@
  * cursor moved only after the manifest, the possible-gap report, a quota stop, and a listener authorised between
  * two attempts of one run.
  */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { runPkceAuthorization } from '../../cli/commands/authorize';
 import { parseConfig } from '../../config/pipeline-config';
 import { extractRun, newRunId, type ExtractListenerInput, type ExtractProgressEvent } from '../../handlers/extract/extract-run';
@@ -123,20 +125,50 @@ test('plays runs: the cursor moves after the manifest; 30 new plays since make t
   const first = await extractRun(input(server, dir, { listening: ALL }, { mode: 'plays', listeners, ...runAt(server, 'poll-1') }));
   expect(first.manifest).toMatchObject({ mode: 'plays', status: 'complete', counts: { playlists: 0, plays: 50, listeners: 1 }, plays_gaps: [] });
   expect(first.manifest.objects.map((o) => o.kind)).toEqual(['plays']);
-  const cursor = await readPlaysCursor(writer, SAMPLE_USER_ID);
+  const sam = { accountId: first.manifest.objects[0].account_id!, spotifyUserId: SAMPLE_USER_ID };
+  const cursor = await readPlaysCursor(writer, sam);
   expect(cursor).toBe(first.manifest.objects[0].cursor_after);
 
   server.advanceClock(30 * MINUTE);
   const second = await extractRun(input(server, dir, { listening: ALL }, { mode: 'plays', listeners, ...runAt(server, 'poll-2') }));
   const [plays] = second.manifest.objects;
   expect(plays).toMatchObject({ kind: 'plays', items: 30, cursor_before: cursor, cursor_after: cursor! + 30 * MINUTE, possible_gap: false });
-  expect(await readPlaysCursor(writer, SAMPLE_USER_ID)).toBe(cursor! + 30 * MINUTE);
+  expect(await readPlaysCursor(writer, sam)).toBe(cursor! + 30 * MINUTE);
   const times = (key: string) => readJson(dir, key).pages.flatMap((p: { items: Array<{ played_at: string }> }) => p.items.map((i) => i.played_at));
   const all = [...times(first.manifest.objects[0].key), ...times(plays.key)];
   expect(all).toHaveLength(80);
   expect(new Set(all).size).toBe(80);
-  // A plays run calls /v1/me and recently-played for each listener, nothing else.
-  expect(second.manifest.counts.api_calls).toBe(2);
+  // The first plays run read /v1/me and recorded who the listener is; the next one calls recently-played alone.
+  expect(first.manifest.counts.api_calls).toBe(3); // /v1/me, the page after nothing, the empty page below the horizon
+  expect(second.manifest.counts.api_calls).toBe(1);
+});
+
+test('/v1/me once per run: plays polls use the identity a run recorded while the refresh token is the same (rotated by Spotify included); a listener authorised again is asked again', async () => {
+  const server = await steadyFake({ rotateRefreshToken: true });
+  const dir = bucketDir();
+  const store = new InMemoryCredentialStore({ clientId: server.credentials.clientId, clientSecret: server.credentials.clientSecret, refreshToken: 'AQDtest-sam' });
+  const listeners: ExtractListenerInput[] = [{ name: 'sam', credentials: store }];
+  const meCalls = () => server.stats().byRoute['GET /v1/me'] ?? 0;
+  const poll = async (seed: string) => {
+    server.advanceClock(10 * MINUTE);
+    return (await extractRun(input(server, dir, { listening: ALL }, { mode: 'plays', listeners, ...runAt(server, seed) }))).manifest;
+  };
+  await poll('me-1');
+  expect(meCalls()).toBe(1);
+  expect(readJson(dir, 'raw/_state/listeners/sam.json')).toMatchObject({ listener_name: 'sam', spotify_user_id: SAMPLE_USER_ID, account_id: expect.stringMatching(/^acct-/) });
+  // Every refresh rotated the token; each poll recorded the new one, so none needs /v1/me.
+  for (const seed of ['me-2', 'me-3', 'me-4']) expect((await poll(seed)).objects[0]).toMatchObject({ spotify_user_id: SAMPLE_USER_ID, items: 10 });
+  expect(meCalls()).toBe(1);
+  // The weekly run asks anyway (one call a week keeps the display name current).
+  server.advanceClock(10 * MINUTE);
+  await extractRun(input(server, dir, { listening: ALL, playlists: [] }, { listeners, ...runAt(server, 'weekly') }));
+  expect(meCalls()).toBe(2);
+
+  // Authorised again, here as Mira's account: a new refresh token, so the next poll asks who this is.
+  await store.saveRotatedRefreshToken((await store.load()).refreshToken!, server.listeners()[1].refreshToken);
+  const after = await poll('me-5');
+  expect(meCalls()).toBe(3);
+  expect(after.objects[0]).toMatchObject({ spotify_user_id: SAMPLE_FRIEND_ID });
 });
 
 test('a run that dies before its manifest leaves the cursor; the same run id resumes, writes the manifest, then moves it', async () => {
@@ -145,7 +177,8 @@ test('a run that dies before its manifest leaves the cursor; the same run id res
   const writer = new LocalFolderWriter(dir);
   const listeners = listenersOf(server).slice(0, 1);
   const first = await extractRun(input(server, dir, { listening: ALL }, { mode: 'plays', listeners, ...runAt(server, 'cursor-1') }));
-  const cursor = await readPlaysCursor(writer, SAMPLE_USER_ID);
+  const sam = { accountId: first.manifest.objects[0].account_id!, spotifyUserId: SAMPLE_USER_ID };
+  const cursor = await readPlaysCursor(writer, sam);
   server.advanceClock(10 * MINUTE);
 
   const failing = new LocalFolderWriter(dir);
@@ -156,14 +189,51 @@ test('a run that dies before its manifest leaves the cursor; the same run id res
   };
   const second = runAt(server, 'cursor-2');
   await expect(extractRun(input(server, dir, { listening: ALL }, { mode: 'plays', listeners, writer: failing, ...second }))).rejects.toThrow(/S3 is down/);
-  expect(await readPlaysCursor(writer, SAMPLE_USER_ID)).toBe(cursor);
+  expect(await readPlaysCursor(writer, sam)).toBe(cursor);
 
   const resumed = await extractRun(input(server, dir, { listening: ALL }, { mode: 'plays', listeners, ...second }));
   expect(resumed.resumed).toBe(true);
   expect(resumed.manifest.objects[0]).toMatchObject({ items: 10, cursor_before: cursor });
-  expect(await readPlaysCursor(writer, SAMPLE_USER_ID)).toBe(cursor! + 10 * MINUTE);
-  expect(listFiles(dir)).toContain(playsCursorKey(SAMPLE_USER_ID));
+  expect(await readPlaysCursor(writer, sam)).toBe(cursor! + 10 * MINUTE);
+  expect(listFiles(dir)).toContain(playsCursorKey(sam.accountId));
   expect(first.manifest.run_id).not.toBe(resumed.manifest.run_id);
+});
+
+test('the plays cursor is keyed by the immutable account id: a changed user id keeps it, and the documents carry both ids', async () => {
+  const server = await steadyFake();
+  const dir = bucketDir();
+  const writer = new LocalFolderWriter(dir);
+  const listeners = listenersOf(server).slice(0, 1);
+  const first = await extractRun(input(server, dir, { listening: ALL }, { mode: 'plays', listeners, ...runAt(server, 'acct-1') }));
+  const [plays] = first.manifest.objects;
+  const accountId = plays.account_id!;
+  expect(accountId).toMatch(/^acct-/);
+  expect(readJson(dir, plays.key)).toMatchObject({ spotify_user_id: SAMPLE_USER_ID, account_id: accountId });
+  expect(listFiles(dir).filter((f) => f.startsWith('raw/_state/plays/'))).toEqual([`raw/_state/plays/${accountId}.json`]);
+
+  // Spotify changes the user's id (the display id); the account id stays. The weekly run reads /v1/me.
+  const renamed = await jsonProxy(server, (path, body) => (path === '/v1/me' || path.startsWith('/v1/me?') ? { ...(body as object), id: 'renamed-sam' } : body));
+  server.advanceClock(30 * MINUTE);
+  const second = await extractRun(input(server, dir, { listening: ALL, playlists: [], apiBaseUrl: renamed }, { listeners, ...runAt(server, 'acct-2') }));
+  expect(second.manifest.objects.find((o) => o.kind === 'plays')).toMatchObject({ spotify_user_id: 'renamed-sam', account_id: accountId, items: 30, cursor_before: plays.cursor_after, possible_gap: false });
+  expect(await readPlaysCursor(writer, { accountId, spotifyUserId: 'renamed-sam' })).toBe(plays.cursor_after! + 30 * MINUTE);
+});
+
+test('a cursor stored under the user id (before account ids were read) is carried over to the account id without a migration', async () => {
+  const server = await steadyFake();
+  const dir = bucketDir();
+  const writer = new LocalFolderWriter(dir);
+  const listeners = listenersOf(server).slice(0, 1);
+  const first = await extractRun(input(server, dir, { listening: ALL }, { mode: 'plays', listeners, ...runAt(server, 'legacy-1') }));
+  const cursor = first.manifest.objects[0].cursor_after!;
+  const accountId = first.manifest.objects[0].account_id!;
+  // The state as the pipeline left it before: the cursor under the user id, no account id in it.
+  rmSync(join(dir, playsCursorKey(accountId)));
+  await writer.put(playsCursorKey(SAMPLE_USER_ID), JSON.stringify({ state_version: 1, spotify_user_id: SAMPLE_USER_ID, cursor_ms: cursor, cursor_at: new Date(cursor).toISOString(), run_id: first.manifest.run_id, updated_at: new Date(cursor).toISOString() }), 'application/json');
+  server.advanceClock(30 * MINUTE);
+  const second = await extractRun(input(server, dir, { listening: ALL }, { mode: 'plays', listeners, ...runAt(server, 'legacy-2') }));
+  expect(second.manifest.objects[0]).toMatchObject({ items: 30, cursor_before: cursor, possible_gap: false });
+  expect(readJson(dir, playsCursorKey(accountId))).toMatchObject({ account_id: accountId, spotify_user_id: SAMPLE_USER_ID, cursor_ms: cursor + 30 * MINUTE });
 });
 
 test('more than 50 plays since the cursor: the manifest records the possible gap', async () => {
@@ -184,6 +254,24 @@ test('more than 50 plays since the cursor: the manifest records the possible gap
     },
   ]);
   // A gap is worth knowing, not an error: the poll itself is complete.
+  expect(manifest.status).toBe('complete');
+});
+
+test("the app owner's Premium lapses (every call 403): the run stops and says so, naming the owner's Premium, not the listeners' authorisations", async () => {
+  const server = await steadyFake();
+  server.setOwnerPremium(false);
+  const dir = bucketDir();
+  const attempt = extractRun(input(server, dir, { listening: ALL, topItems: { enabled: true, timeRanges: ['short_term'] } }, { listeners: listenersOf(server), ...runAt(server, 'no-premium') }));
+  const error = await attempt.then(() => null, (e: Error) => e);
+  expect(error?.message).toMatch(/Active premium subscription required for the owner of the app/);
+  expect(error?.message).toMatch(/owns the app.*Premium.*few hours.*not .*authoris/s);
+  expect(error?.message).not.toMatch(/User Management|needs the scope/);
+  // One refusal stops every listener: not a 403 per playlist, list and document.
+  expect(server.stats().byRoute['GET /v1/me'] ?? 0).toBeLessThanOrEqual(2);
+
+  // Renewed: the next run is complete.
+  server.setOwnerPremium(true);
+  const { manifest } = await extractRun(input(server, dir, { listening: ALL, topItems: { enabled: true, timeRanges: ['short_term'] } }, { listeners: listenersOf(server), ...runAt(server, 'premium-again') }));
   expect(manifest.status).toBe('complete');
 });
 
@@ -456,6 +544,33 @@ test('a /v1/me answer without a user id for one listener: errors for their docum
   expect(manifest.errors.map((e) => `${e.kind}:${e.entity_id}`).sort()).toEqual(['followed_artists:mira', 'plays:mira', 'saved_tracks:mira']);
   expect(manifest.errors.every((e) => /without a user id.*`pipeline authorize --listener mira`/.test(e.message))).toBe(true);
   expect(manifest.objects.map((o) => `${o.entity_id}:${o.kind}:${o.items}`).sort()).toEqual(['sam:followed_artists:57', 'sam:plays:50', 'sam:saved_tracks:137']);
+});
+
+test('spotify.market set and two saved tracks relinked to one (no linked_from for development mode): the library is read once, not flagged, every saved id kept', async () => {
+  // The saved ids of the sample listener (the fake relinks only when a market is asked for).
+  const probe = await steadyFake();
+  const token = (await (await fetch(`${probe.accountsBaseUrl}/api/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${probe.credentials.clientId}:${probe.credentials.clientSecret}`).toString('base64')}` },
+    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: 'AQDtest-sam' }).toString(),
+  })).json() as { access_token: string }).access_token;
+  const firstPage = (await (await fetch(`${probe.apiBaseUrl}/me/tracks?limit=3`, { headers: { authorization: `Bearer ${token}` } })).json()) as { items: Array<{ track: { id: string } }> };
+  const [a, b, c] = firstPage.items.map((i) => i.track.id);
+  // Spotify's track relinking: in the market, saved tracks a and b both play as track c.
+  const server = await steadyFake({ relinks: { [a]: c, [b]: c } });
+  const dir = bucketDir();
+  const { manifest } = await extractRun(
+    input(server, dir, { market: 'SE', listening: { plays: false, savedTracks: true, followedArtists: false }, playlists: [] }, {
+      listeners: listenersOf(server).slice(0, 1),
+      ...runAt(server, 'relinked-library'),
+    }),
+  );
+  const [saved] = manifest.objects;
+  expect(saved).toMatchObject({ kind: 'saved_tracks', items: 137, changed_during_fetch: false });
+  expect(server.stats().byRoute['GET /v1/me/tracks']).toBe(3); // one read of 3 pages, not three reads
+  const ids = readJson(dir, saved.key).pages.flatMap((p: { items: Array<{ track: { id: string } }> }) => p.items.map((i) => i.track.id));
+  expect(new Set(ids).size).toBe(137);
+  expect(ids).toEqual(expect.arrayContaining([a, b, c]));
 });
 
 test('a library that keeps changing while it is read: the manifest flags it, and the progress event and the CLI line say so', async () => {

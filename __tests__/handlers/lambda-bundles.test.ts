@@ -16,7 +16,7 @@ import { buildLambdaBundlesSync, type LambdaBundle } from '../../handlers/build'
 import { runIdentity, ExtractEventSchema } from '../../handlers/extract/index';
 import { startMotoServer, type MotoServer } from '../../local/fakes/moto/server';
 import { startFakeSpotify, type FakeSpotifyServer } from '../../local/fakes/spotify/server';
-import { SAMPLE_PLAYLIST_IDS, SAMPLE_USER_ID } from '../../local/fakes/spotify/catalog';
+import { SAMPLE_PLAYLIST_IDS } from '../../local/fakes/spotify/catalog';
 
 const run = promisify(execFile);
 let moto: MotoServer;
@@ -112,8 +112,13 @@ test('the extract bundle runs a scheduled event end to end against S3, Secrets M
   expect(manifest.errors).toEqual([expect.objectContaining({ entity_id: SAMPLE_PLAYLIST_IDS.notFound, http_status: 404 })]);
   const keys = (await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'raw/' }))).Contents!.map((o) => o.Key);
   const checkpoint = result.manifestKey.replace('_manifest.json', '_checkpoint.json');
-  const cursor = `raw/_state/plays/${SAMPLE_USER_ID}.json`; // moved after the manifest was written
-  expect(keys.sort()).toEqual([...manifest.objects.map((o: { key: string }) => o.key), result.manifestKey, checkpoint, 'raw/_state/playlists.json', cursor].sort());
+  // Moved after the manifest was written; keyed by the listener's account id.
+  const cursor = `raw/_state/plays/${manifest.objects.find((o: { kind: string }) => o.kind === 'plays').account_id}.json`;
+  // Who the listener is, for the plays polls (listener-state.ts): a fingerprint of the refresh token, never the token.
+  const identity = 'raw/_state/listeners/me.json';
+  expect(keys.sort()).toEqual([...manifest.objects.map((o: { key: string }) => o.key), result.manifestKey, checkpoint, 'raw/_state/playlists.json', cursor, identity].sort());
+  const identityText = await (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: identity }))).Body!.transformToString();
+  expect(JSON.parse(identityText)).toMatchObject({ listener_name: 'me', refresh_token_sha256: expect.stringMatching(/^[0-9a-f]{16}$/) });
 
   // The rotated refresh token went back into the secret.
   // AWSCURRENT named outright: moto answers an unlabelled read from the first version, not the one a compare-and-set made current.
@@ -132,7 +137,10 @@ test('the extract bundle runs a scheduled event end to end against S3, Secrets M
   expect(perListener).toEqual([expect.objectContaining({ PlaysStored: manifest.counts.plays, listener: 'me', environment: 'dev', service: 'spotify-extract' })]);
   expect(perListener[0]._aws.CloudWatchMetrics[0].Dimensions).toEqual([['service', 'environment', 'listener']]);
   const all = lines.join('\n');
-  for (const value of [spotify.credentials.clientSecret, originalRefreshToken, stored.refreshToken]) expect(all).not.toContain(value);
+  for (const value of [spotify.credentials.clientSecret, originalRefreshToken, stored.refreshToken]) {
+    expect(all).not.toContain(value);
+    expect(identityText).not.toContain(value);
+  }
 
   // The same scheduled event again: the run is claimed and done, so nothing is extracted or written twice.
   const requestsBefore = spotify.stats().requests;

@@ -188,7 +188,7 @@ describe('library reads', () => {
   test('the sample listener: 137 saved tracks and 57 followed artists, complete, and the profile', async () => {
     const server = await fake();
     const c = client(server);
-    expect(await readProfile(c)).toEqual({ spotifyUserId: SAMPLE_USER_ID, displayName: 'Sam Ple' });
+    expect(await readProfile(c)).toEqual({ spotifyUserId: SAMPLE_USER_ID, accountId: expect.stringMatching(/^acct-/), displayName: 'Sam Ple' });
     const saved = await readSavedTracks(c);
     expect(saved.items).toBe(137);
     expect(saved.pages).toHaveLength(3);

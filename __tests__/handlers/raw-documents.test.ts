@@ -140,6 +140,14 @@ describe('counts in words', () => {
     );
     expect(runSummary({ counts: { playlists: 1, playlist_items: 1 }, errors: 1, status: 'partial' })).toBe('1 playlist, 1 item, 0 top items, 1 error (partial)');
   });
+  test('a run stopped early says why; a quota stop names Spotify\'s QUOTA_EXCEEDED', () => {
+    expect(runSummary({ counts: { listeners: 1, plays: 1 }, errors: 0, status: 'partial', mode: 'plays', stoppedEarly: { reason: 'quota_exceeded' } })).toBe(
+      "1 listener: 1 new play, 0 errors (partial: stopped early, Spotify's quota for the app is used up (429 QUOTA_EXCEEDED); the next run catches up)",
+    );
+    expect(runSummary({ counts: { playlists: 1, playlist_items: 1 }, errors: 0, status: 'partial', stoppedEarly: { reason: 'time_budget_exhausted' } })).toBe(
+      "1 playlist, 1 item, 0 top items, 0 errors (partial: stopped early, the run's time budget ran out; the next run catches up)",
+    );
+  });
   test('a plays run: what plays runs read', () => {
     expect(runSummary({ counts: { listeners: 1, plays: 1 }, errors: 0, status: 'complete', mode: 'plays' })).toBe('1 listener: 1 new play, 0 errors (complete)');
   });

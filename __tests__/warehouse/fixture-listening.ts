@@ -101,7 +101,8 @@ export const LISTENING_DATA: Record<'A' | 'B', Record<string, Row[]>> = {
       { spotify_user_id: 'u_mira', library: 'followed_artists', items: 1, items_total: 1 },
     ],
     listener_profiles: [
-      { spotify_user_id: 'u_sam', listener_name: 'sam', display_name: 'Sam Ple' },
+      // Run B read Sam's account id; Mira's profile is one from before account ids were read.
+      { spotify_user_id: 'u_sam', listener_name: 'sam', display_name: 'Sam Ple', account_id: 'acct_sam' },
       { spotify_user_id: 'u_mira', listener_name: null, display_name: 'Mira' },
     ],
   },

@@ -79,6 +79,15 @@ describe('listening views and analyses', () => {
     ]);
   });
 
+  test('listeners: the account id of the latest profile that has one; NULL for listeners never read with one', async () => {
+    const listeners = await warehouse.query(`SELECT spotify_user_id, account_id FROM listeners ORDER BY 1`);
+    expect(listeners.rows).toEqual([
+      ['u_mira', null],
+      ['u_sam', 'acct_sam'],
+      ['u_teo', null],
+    ]);
+  });
+
   test.each(Object.keys(ROW_KEYS))('%s: one row per key, and a caller can wrap it to filter listener and week', async (name) => {
     const all = await warehouse.runAnalysis(name);
     const keyIndexes = ROW_KEYS[name].map((k) => all.columns.indexOf(k));

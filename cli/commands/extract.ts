@@ -77,7 +77,8 @@ export function progressLine(event: ExtractProgressEvent): string | null {
 
 function summary(result: ExtractHandlerResult, plays: boolean): string {
   const c = result.counts;
-  const run = runSummary({ counts: c, errors: result.errors, status: result.status, mode: plays ? 'plays' : 'full' });
+  const stoppedEarly = result.stopReason ? { reason: result.stopReason } : null;
+  const run = runSummary({ counts: c, errors: result.errors, status: result.status, mode: plays ? 'plays' : 'full', stoppedEarly });
   if (plays) return `Polled ${run} in ${plural(c.api_calls, 'API call')} and ${plural(c.token_calls, 'token call')}`;
   return (
     `Extracted ${run} in ${plural(c.api_calls, 'API call')} (${plural(c.item_page_calls, 'playlist item page')}) ` +

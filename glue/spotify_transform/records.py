@@ -184,8 +184,10 @@ def track_entities(track: Mapping[str, Any], path: str, seq: int) -> Iterator[Re
 
 
 def profile_record(path: str, user_id: str, doc: Mapping[str, Any]) -> Record:
+    # account_id: the immutable id (documents written before the extract read it have none: null).
     row = {
         "spotify_user_id": user_id,
+        "account_id": as_str(doc.get("account_id")),
         "listener_name": as_str(doc.get("listener_name")),
         "display_name": as_str(doc.get("display_name")),
     }

@@ -44,6 +44,7 @@ COLLECTION_CTX = {"type": "collection", "uri": f"spotify:user:{SAM}:collection",
 PLAYS_DOC = {
     "kind": "plays",
     "spotify_user_id": SAM,
+    "account_id": "acct-sam",
     "listener_name": "sam",
     "display_name": "Sam Ple",
     "fetched_at": "2026-11-25T18:00:02.000Z",
@@ -77,6 +78,7 @@ PLAYS_DOC = {
 SAVED_DOC = {
     "kind": "saved_tracks",
     "spotify_user_id": SAM,
+    "account_id": "acct-sam",
     "listener_name": "sam",
     "pages": [
         {"items": [{"added_at": "2026-11-20T10:00:00Z", "track": track("trB", "Beta")}, {"added_at": "2026-11-19T09:00:00Z", "track": track("trE", "Epsilon")}], "offset": 0, "total": 4},
@@ -145,7 +147,9 @@ def test_plays_keep_every_play_once_per_page_with_context_and_reject_what_has_no
         ("pages[1].items[4]", "play has no readable played_at ('not a time'): a date and time of day is needed, e.g. 2026-11-25T17:40:00.123Z"),
         ("pages[1].items[5]", "play is not a JSON object"),
     ]
-    assert [row for tag, row in records if tag == "listener_profiles"] == [{"spotify_user_id": SAM, "listener_name": "sam", "display_name": "Sam Ple"}]
+    assert [row for tag, row in records if tag == "listener_profiles"] == [
+        {"spotify_user_id": SAM, "listener_name": "sam", "display_name": "Sam Ple", "account_id": "acct-sam"}
+    ]
     assert {row["track_id"] for tag, row in records if tag == "tracks"} == {"trA", "trB", "trC"}
     assert {row["artist_id"] for tag, row in records if tag == "artists"} == {"ar1", "ar2", "arX"}
     assert records[-1] == ("_object", {"relative_path": f"plays/{SAM}.json", "status": "parsed", "reason": None})
@@ -232,8 +236,9 @@ def test_a_listening_run_through_spark(spark, tmp_path):
     # Timestamps are UTC wall times (the session runs in UTC), milliseconds kept.
     assert [p["played_at"] for p in plays][-1] == T(2026, 11, 25, 17, 40, 0, 123000)
     assert plays[-1]["run_id"] == RUN_ID and plays[-1]["extracted_at"] == T(2026, 11, 25, 18, 0, 0)
-    profiles = sorted((r["spotify_user_id"], r["listener_name"], r["display_name"]) for r in bucket.rows(spark, "listener_profiles"))
-    assert profiles == [(MIRA, "mira", "Mira"), (SAM, "sam", "Sam Ple")]
+    profiles = sorted((r["spotify_user_id"], r["listener_name"], r["display_name"], r["account_id"]) for r in bucket.rows(spark, "listener_profiles"))
+    # Mira's document is one from before the extract read account ids: it still transforms, with none.
+    assert profiles == [(MIRA, "mira", "Mira", None), (SAM, "sam", "Sam Ple", "acct-sam")]
     # Tracks heard, saved or followed feed the dimensions like playlist tracks do.
     assert {r["track_id"] for r in bucket.rows(spark, "tracks")} == {"trA", "trB", "trC", "trE", "trF"}
     assert {(r["track_id"], r["artist_id"], r["spotify_user_id"]) for r in bucket.rows(spark, "track_artists") if r["track_id"] == "trA"} == {

@@ -171,11 +171,11 @@ def test_a_repeated_top_rank_is_rejected():
 
 
 def test_a_listeners_top_list_carries_their_id_and_names_them_in_listener_profiles():
-    doc = {"kind": "top", "item_type": "tracks", "time_range": "short_term", "spotify_user_id": "u-mira",
+    doc = {"kind": "top", "item_type": "tracks", "time_range": "short_term", "spotify_user_id": "u-mira", "account_id": "acct-mira",
            "listener_name": "mira", "display_name": "Mira", "pages": [{"offset": 0, "total": 1, "items": [_track("t1")]}]}
     records = _records(doc, "top/tracks_short_term.u-mira.json")
     assert [(r["spotify_user_id"], r["rank"], r["item_id"]) for r in _rows(records, "user_top_items")] == [("u-mira", 1, "t1")]
-    assert _rows(records, "listener_profiles") == [{"spotify_user_id": "u-mira", "listener_name": "mira", "display_name": "Mira"}]
+    assert _rows(records, "listener_profiles") == [{"spotify_user_id": "u-mira", "listener_name": "mira", "display_name": "Mira", "account_id": "acct-mira"}]
 
 
 def test_a_top_list_from_before_listeners_has_no_listener():

@@ -12,6 +12,7 @@
  *   token call is never cut by the run's stop signal: once sent, Spotify may already have rotated the refresh
  *   token, and the answer is the only copy of the new one.
  */
+import { createHash } from 'node:crypto';
 import type { SpotifyCredentials, SpotifyCredentialStore } from '../shared/spotify-secret';
 import { exchange, systemClock, type Clock, type Outcome } from './spotify-http';
 import { invalidGrantAdvice } from '../shared/token-lifetime';
@@ -120,6 +121,16 @@ export class AccessTokens {
         true,
       );
     }
+  }
+
+  /**
+   * The refresh token these access tokens come from, as a fingerprint (sha256, first 16 hex digits; null without
+   * one): after a rotation, the new token's. It tells whether the credentials are still those a listener's identity
+   * was verified with (listener-state.ts) without the token itself ever leaving this class.
+   */
+  async refreshTokenFingerprint(): Promise<string | null> {
+    const { refreshToken } = await this.loadCredentials(false);
+    return refreshToken ? createHash('sha256').update(refreshToken).digest('hex').slice(0, 16) : null;
   }
 
   /** Resolves once no token call is under way: a run waits for this, so a rotated token is stored before it ends. */

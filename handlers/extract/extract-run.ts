@@ -42,7 +42,8 @@ import {
 import type { RawObjectWriter } from '../shared/raw-writer';
 import type { SpotifyCredentialStore } from '../shared/spotify-secret';
 import type { FetchContext } from './fetch-entities';
-import { authorizeCommandOf, listenerProfile, playsGapOf, type ListenerContext } from './listener-extract';
+import { authorizeCommandOf, playsGapOf, type ListenerContext } from './listener-extract';
+import { ListenerIdentity } from './listener-state';
 import { advancePlaysCursor } from './plays-cursor';
 import { PlaylistState } from './playlist-state';
 import type { ExtractProgressEvent } from './progress';
@@ -272,14 +273,20 @@ export async function extractRun(input: ExtractRunInput): Promise<ExtractRunResu
     logger.info('resuming the run from its checkpoint', { attempt: checkpoint.attempts, done: checkpoint.allObjects().length });
     progress({ type: 'resumed', attempt: checkpoint.attempts, entitiesDone: checkpoint.allObjects().length });
   }
+  // Who each listener is: a plays run trusts what an earlier run recorded while the credentials are the same. Only
+  // a pipeline that polls plays keeps that record (raw/_state/listeners/).
+  const pollsPlays = plan.listening.includes('plays');
+  const identities = listeners.map(
+    (listener, i) =>
+      new ListenerIdentity(clients[i], { name: listener.name, authorizeCommand: authorizeCommand(listener.name), state: pollsPlays ? writer : undefined, useStored: plan.mode === 'plays' }),
+  );
   const contexts: ListenerContext[] = listeners.map((listener, i) => ({
     name: listener.name,
     client: clients[i],
     runId,
     extractDate,
     writer,
-    market: spotify.market,
-    profile: listenerProfile(clients[i], authorizeCommand(listener.name)),
+    profile: identities[i].profile,
     authorizeCommand: authorizeCommand(listener.name),
   }));
   contexts.forEach((listener, i) => (listener.earlier = contexts.slice(0, i)));
@@ -307,7 +314,9 @@ export async function extractRun(input: ExtractRunInput): Promise<ExtractRunResu
     // A token call under way (maybe with a rotated refresh token in its answer) finishes and is stored first.
     await Promise.all(clients.map((c) => c.settled()));
   }
-  return finishAttempt({ ...input, mode: plan.mode }, { key, prefix, extractDate }, client, checkpoint, attempt, logger, progress);
+  const result = await finishAttempt({ ...input, mode: plan.mode }, { key, prefix, extractDate }, client, checkpoint, attempt, logger, progress);
+  await Promise.all(identities.map((identity) => identity.record(runId)));
+  return result;
 }
 
 function sumStats(clients: SpotifyClient[]) {
@@ -321,7 +330,8 @@ async function advanceCursors(writer: RawObjectWriter, manifest: RunManifest, lo
   for (const object of manifest.objects) {
     if (object.kind !== 'plays' || !object.spotify_user_id || typeof object.cursor_after !== 'number') continue;
     try {
-      await advancePlaysCursor(writer, object.spotify_user_id, object.cursor_after, manifest.run_id);
+      const owner = { accountId: object.account_id ?? null, spotifyUserId: object.spotify_user_id };
+      await advancePlaysCursor(writer, owner, object.cursor_after, manifest.run_id);
     } catch (error) {
       // The next poll then starts from the older cursor: it reads some plays again, and the warehouse keeps each once.
       logger.warn('could not store the plays cursor; the next poll reads those plays again', { listener: object.entity_id, error: (error as Error).message });

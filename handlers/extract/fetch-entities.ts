@@ -209,6 +209,7 @@ export async function fetchTopList(ctx: FetchContext, reader: TopListReader, ite
     item_type: itemType,
     time_range: timeRange,
     spotify_user_id: profile.spotifyUserId,
+    ...(profile.accountId === null ? {} : { account_id: profile.accountId }),
     listener_name: reader.name,
     display_name: profile.displayName,
     fetched_at: new Date().toISOString(),

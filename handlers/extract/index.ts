@@ -27,7 +27,7 @@ import { parseConfig, type PipelineConfig } from '../../config/pipeline-config';
 import { S3ObjectWriter, type RawObjectWriter } from '../shared/raw-writer';
 import { ListenerCredentialStore, SharedSecretListenerStore, SpotifySecretStore, type SpotifyCredentialStore } from '../shared/spotify-secret';
 import { COUNTS, isListeningKind } from '../../schemas/raw-documents';
-import { RUN_ID_PATTERN, runIdStartedAt, type PlaysGap } from '../shared/manifest';
+import { RUN_ID_PATTERN, runIdStartedAt, type PlaysGap, type StoppedEarly } from '../shared/manifest';
 import { ClaimLostError, RunClaims, type HeldClaim } from '../shared/run-claim';
 import {
   EXTRACT_ENV,
@@ -83,6 +83,8 @@ export interface ExtractHandlerResult {
   counts: Record<string, number>;
   errors: number;
   stoppedEarly: string | null;
+  /** Why it stopped early (the manifest's stopped_early.reason, e.g. `quota_exceeded`), if it did. */
+  stopReason?: StoppedEarly['reason'] | null;
   /** The run id already had its manifest: nothing was fetched. */
   alreadyComplete: boolean;
   /** This invocation finished a run an earlier one had left unfinished. */
@@ -313,6 +315,7 @@ export function createExtractHandler(deps: ExtractHandlerDeps | (() => ExtractHa
         counts: { ...c },
         errors: manifest.errors.length,
         stoppedEarly: manifest.stopped_early?.message ?? null,
+        stopReason: manifest.stopped_early?.reason ?? null,
         alreadyComplete: result.alreadyComplete,
         resumed: result.resumed,
         playsGaps: manifest.plays_gaps ?? [],

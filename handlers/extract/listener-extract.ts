@@ -9,7 +9,7 @@
 import { LISTENING_DOCUMENTS } from '../../schemas/raw-documents';
 import { listeningKey, type ListeningKind, type ManifestError, type ManifestObject, type PlaysGap } from '../shared/manifest';
 import type { RawObjectWriter } from '../shared/raw-writer';
-import { pollPlays, readFollowedArtists, readProfile, readSavedTracks, type ListenerProfile } from './listening';
+import { listenerKeyOf, pollPlays, readFollowedArtists, readSavedTracks, type ListenerProfile } from './listening';
 import { readPlaysCursor } from './plays-cursor';
 import { SpotifyApiError, SpotifyFatalError, type SpotifyClient } from './spotify-client';
 
@@ -21,8 +21,7 @@ export interface ListenerContext {
   extractDate: string;
   /** Writes the documents; reads the plays cursor (raw/_state/plays/). */
   writer: RawObjectWriter;
-  market?: string;
-  /** Who the listener is: read once per run (see listenerProfile). */
+  /** Who the listener is: `/v1/me` at most once per run, none in a plays run whose stored identity holds (ListenerIdentity). */
   profile: () => Promise<ListenerProfile>;
   /** What authorises this listener again: `pipeline authorize --listener NAME` (`pipeline authorize` for the implicit one). */
   authorizeCommand: string;
@@ -49,20 +48,11 @@ function forbiddenError(ctx: ListenerContext, kind: ListeningKind, error: Spotif
     `${error.spotifyMessage}. Reading ${kind.replace('_', ' ')} needs the scope ${scope}` +
     (scopeNamed ? `, which listener ${ctx.name}'s authorisation lacks (given before the pipeline asked for it)` : '') +
     `: run \`${ctx.authorizeCommand}\` to authorise them again with every scope the pipeline needs` +
-    (scopeNamed ? '.' : ' (for an app in development mode, also check that their Spotify account is listed under User Management in the developer dashboard).');
+    (scopeNamed
+      ? '.'
+      : ' (for an app in development mode, also check that their Spotify account is listed under User Management in ' +
+        "the developer dashboard, and that the app owner's Premium subscription is active: without it Spotify refuses every call).");
   return new SpotifyApiError(error.endpoint, error.status, message, error.transient);
-}
-
-/** /v1/me once per listener and run, however many of their documents ask. */
-export function listenerProfile(client: SpotifyClient, authorizeCommand?: string): () => Promise<ListenerProfile> {
-  let pending: Promise<ListenerProfile> | null = null;
-  return () => {
-    pending ??= readProfile(client, authorizeCommand).catch((error: unknown) => {
-      pending = null; // a transient failure may be retried by the run's next pass
-      throw error;
-    });
-    return pending;
-  };
 }
 
 /** Reads one of the listener's documents and writes it; the manifest entry describes it. */
@@ -84,7 +74,8 @@ async function ownProfile(ctx: ListenerContext): Promise<ListenerProfile> {
   const profile = await ctx.profile();
   for (const earlier of ctx.earlier ?? []) {
     const theirs = await earlier.profile().catch(() => null); // a listener who cannot be read owns nothing
-    if (theirs?.spotifyUserId === profile.spotifyUserId) {
+    // Compared by account id: one account keeps it whatever its user id reads today.
+    if (theirs && listenerKeyOf(theirs) === listenerKeyOf(profile)) {
       throw new SpotifyFatalError(
         `listener ${ctx.name} is authorised as the same Spotify account (${profile.spotifyUserId}) as listener ` +
           `${earlier.name}, who is read instead. Run \`${ctx.authorizeCommand}\` logged in to Spotify as ${ctx.name}'s ` +
@@ -105,9 +96,9 @@ interface DocumentRead {
 }
 
 /** How each listener document is read: a kind declared in schemas/raw-documents.json without a reader here does not compile. */
-const READERS: Record<ListeningKind, (ctx: ListenerContext, spotifyUserId: string) => Promise<DocumentRead>> = {
-  plays: async (ctx, userId) => {
-    const poll = await pollPlays(ctx.client, await readPlaysCursor(ctx.writer, userId));
+const READERS: Record<ListeningKind, (ctx: ListenerContext, profile: ListenerProfile) => Promise<DocumentRead>> = {
+  plays: async (ctx, profile) => {
+    const poll = await pollPlays(ctx.client, await readPlaysCursor(ctx.writer, profile));
     return {
       body: { cursor_before: poll.cursorBefore, cursor_after: poll.cursorAfter, possible_gap: poll.possibleGap, pages: poll.pages },
       extra: { cursor_before: poll.cursorBefore, cursor_after: poll.cursorAfter, possible_gap: poll.possibleGap, oldest_new_play_at: poll.oldestNewPlayAt },
@@ -116,7 +107,7 @@ const READERS: Record<ListeningKind, (ctx: ListenerContext, spotifyUserId: strin
     };
   },
   saved_tracks: async (ctx) => {
-    const read = await readSavedTracks(ctx.client, ctx.market);
+    const read = await readSavedTracks(ctx.client);
     return {
       body: { pages: read.pages, changed_during_fetch: read.changedWhileRead },
       extra: { changed_during_fetch: read.changedWhileRead },
@@ -134,17 +125,19 @@ async function readAndWrite(ctx: ListenerContext, kind: ListeningKind): Promise<
   const profile = await ownProfile(ctx);
   const userId = profile.spotifyUserId;
   const key = listeningKey(ctx.runId, ctx.extractDate, kind, userId);
-  const { body, extra, items, pages } = await READERS[kind](ctx, userId);
+  const { body, extra, items, pages } = await READERS[kind](ctx, profile);
+  const accountId = profile.accountId === null ? {} : { account_id: profile.accountId };
   const document = {
     kind,
     spotify_user_id: userId,
+    ...accountId,
     listener_name: ctx.name,
     display_name: profile.displayName,
     fetched_at: new Date().toISOString(),
     ...body,
   };
   const written = await ctx.writer.put(key, JSON.stringify(document), 'application/json');
-  return { key, kind, entity_id: ctx.name, ...written, items, pages, fetched_in_run: ctx.runId, spotify_user_id: userId, ...extra };
+  return { key, kind, entity_id: ctx.name, ...written, items, pages, fetched_in_run: ctx.runId, spotify_user_id: userId, ...accountId, ...extra };
 }
 
 /** The possible gap a plays object reports, for the manifest and the run report; null when there is none. */

@@ -21,8 +21,19 @@ export const LISTENING_PAGE_LIMIT = 50;
 export const MAX_LISTENING_PAGES = 400;
 
 export interface ListenerProfile {
+  /** `/v1/me` `id`: the display id. Spotify says it may change; it names the run's documents. */
   spotifyUserId: string;
+  /**
+   * `/v1/me` `account_id`: the immutable id Spotify documents for linking accounts, so the key of what must outlive
+   * an id change (the plays cursor, the listener's rows). Null from a server that does not send it.
+   */
+  accountId: string | null;
   displayName: string | null;
+}
+
+/** The id a listener is known by across runs: their account id, else (a server without one) their user id. */
+export function listenerKeyOf(profile: Pick<ListenerProfile, 'accountId' | 'spotifyUserId'>): string {
+  return profile.accountId ?? profile.spotifyUserId;
 }
 
 export interface PlaysPoll {
@@ -90,7 +101,8 @@ export async function readProfile(client: SpotifyClient, authorizeCommand = 'pip
       `answered without a user id, so whose data this is cannot be told (the token may not be a user token): run \`${authorizeCommand}\``,
     );
   }
-  return { spotifyUserId: me.id, displayName: typeof me.display_name === 'string' ? me.display_name : null };
+  const accountId = typeof me.account_id === 'string' && me.account_id.length > 0 ? me.account_id : null;
+  return { spotifyUserId: me.id, accountId, displayName: typeof me.display_name === 'string' ? me.display_name : null };
 }
 
 /** One poll of the listening history from `cursorMs` (null = first poll: everything Spotify still has). */
@@ -147,11 +159,16 @@ export async function pollPlays(client: SpotifyClient, cursorMs: number | null, 
  * Every saved track (/v1/me/tracks, offset paging): the first page says how many more to ask for, side by side,
  * stepping by the page size the server really used (the same paging as playlists and top lists).
  *
+ * Asked without a market, whatever spotify.market says: with one, Spotify relinks a saved track to the release that
+ * plays in that market, so two saved tracks can come with one id, and since February 2026 a development-mode app is
+ * not told which track was saved (no `linked_from`). The library would then look changed on every read (the same
+ * id twice) and the saved ids would be lost. Without a market, each item is the track the listener saved.
+ *
  * The library has no snapshot id. A track saved or removed while the pages are read shifts every later offset, so
  * a track would be read twice or not at all: when the pages disagree (their totals differ, or a track comes twice)
  * they are read again, up to MAX_LIBRARY_READS times.
  */
-export async function readSavedTracks(client: SpotifyClient, market?: string): Promise<SavedTracksDocument> {
+export async function readSavedTracks(client: SpotifyClient): Promise<SavedTracksDocument> {
   let pages: Json[] = [];
   let reads = 0;
   let consistent = false;
@@ -159,7 +176,7 @@ export async function readSavedTracks(client: SpotifyClient, market?: string): P
     reads += 1;
     pages = await allPages(LISTENING_PAGE_LIMIT, async (offset) => {
       const label = `GET /v1/me/tracks?offset=${offset}`;
-      const page = asObject(await client.getJson('/me/tracks', { limit: LISTENING_PAGE_LIMIT, offset, market }, label));
+      const page = asObject(await client.getJson('/me/tracks', { limit: LISTENING_PAGE_LIMIT, offset }, label));
       itemsOf(page, label);
       return page;
     });
@@ -176,13 +193,8 @@ function libraryPagesAgree(pages: Json[]): boolean {
   // short of the total with steady totals is a server that leaves unavailable tracks out, not a change: reading
   // again would not help.)
   if (typeof total === 'number' && pages.some((p) => p.total !== undefined && p.total !== total)) return false;
-  // The saved track's own id: with a market Spotify may relink two saved tracks to one playable track.
-  const ids = items
-    .map((i) => {
-      const track = asObject(asObject(i).track);
-      return asObject(track.linked_from).id ?? track.id;
-    })
-    .filter((id): id is string => typeof id === 'string');
+  // Read without a market, each track id is the saved track's own (no relinking), so an id twice is a shifted page.
+  const ids = items.map((i) => asObject(asObject(i).track).id).filter((id): id is string => typeof id === 'string');
   return new Set(ids).size === ids.length;
 }
 

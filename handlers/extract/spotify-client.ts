@@ -11,7 +11,7 @@ import type { StoppedEarly } from '../shared/manifest';
 import { asCredentialStore, type SpotifyCredentials, type SpotifyCredentialStore } from '../shared/spotify-secret';
 import { AccessTokens, type IssuedToken } from './access-tokens';
 import { RateLimitGate } from './rate-limit-gate';
-import { exchange, systemClock, type Clock, type Outcome } from './spotify-http';
+import { APP_OWNER_PREMIUM, APP_OWNER_PREMIUM_ADVICE, exchange, systemClock, type Clock, type Outcome } from './spotify-http';
 
 export type { SpotifyCredentials, SpotifyCredentialStore } from '../shared/spotify-secret';
 export { parseRetryAfter, systemClock, type Clock } from './spotify-http';
@@ -197,6 +197,11 @@ export class SpotifyClient {
     return this.stop.signal.aborted ? (this.stop.signal.reason as Error) : null;
   }
 
+  /** A fingerprint of the refresh token in use (AccessTokens.refreshTokenFingerprint); null without one. */
+  refreshTokenFingerprint(): Promise<string | null> {
+    return this.tokens.refreshTokenFingerprint();
+  }
+
   /** Resolves once no token call is under way, so a rotated refresh token is stored before the run returns. */
   settled(): Promise<void> {
     return this.tokens.settled();
@@ -217,6 +222,14 @@ export class SpotifyClient {
           return outcome.body;
         case 'fail':
           this.tokens.accepted(token); // Spotify authenticated the call and answered about the entity
+          // ... unless the answer is about the app: then every call of every listener gets it, so the run stops.
+          if (outcome.status === 403 && APP_OWNER_PREMIUM.test(outcome.message)) {
+            this.stopRun({
+              reason: 'app_owner_premium_required',
+              message: `Spotify answered ${label} with 403 "${outcome.message}": ${APP_OWNER_PREMIUM_ADVICE}. The run kept what was complete; the next run catches up.`,
+              retry_after_seconds: null,
+            });
+          }
           throw new SpotifyApiError(label, outcome.status, outcome.message);
         case 'unauthorized':
           try {

@@ -60,6 +60,20 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
 }
 
 /** Spotify's error bodies: `{"error":{"status":404,"message":"..."}}` (API) or `{"error":"invalid_grant",...}` (accounts). */
+/**
+ * Spotify's 403 to a Development Mode app whose owner has no active Premium subscription (required since February
+ * 2026): "Active premium subscription required for the owner of the app. When the subscription status changes, it
+ * can take a few hours before requests are allowed again." Every call of every listener gets it.
+ */
+export const APP_OWNER_PREMIUM = /premium subscription required for the owner of the app/i;
+
+/** What to do about APP_OWNER_PREMIUM, for the error and the run summary. */
+export const APP_OWNER_PREMIUM_ADVICE =
+  'the Spotify account that owns the app (the developer dashboard account of the client id) has no active Premium ' +
+  'subscription, which a Development Mode app needs since February 2026, so Spotify refuses every call of every ' +
+  'listener. Renew Premium on that account; it can take a few hours before Spotify allows requests again. The ' +
+  "listeners' authorisations are fine: do not authorise them again";
+
 export function errorDetails(body: unknown): { message: string; reason?: string; code?: string } {
   if (body && typeof body === 'object') {
     const b = body as Record<string, unknown>;

@@ -67,6 +67,8 @@ export interface ManifestObject {
   snapshot_changed_during_fetch?: boolean;
   /** Listener documents (and playlists and top lists): the Spotify user whose token read it. */
   spotify_user_id?: string;
+  /** Listener documents: that user's immutable account id (`/v1/me` `account_id`), when the server sent one. */
+  account_id?: string;
   /** Plays: the cursor the poll started from, and the newest played_at it stored (Unix ms; null: none yet). */
   cursor_before?: number | null;
   cursor_after?: number | null;
@@ -89,7 +91,8 @@ export interface ManifestError {
 
 /** Why a run stopped before everything asked for was extracted. */
 export interface StoppedEarly {
-  reason: 'quota_exceeded' | 'retry_after_beyond_budget' | 'time_budget_exhausted';
+  /** `app_owner_premium_required`: every call answered 403 because the app owner's Premium lapsed. */
+  reason: 'quota_exceeded' | 'retry_after_beyond_budget' | 'time_budget_exhausted' | 'app_owner_premium_required';
   message: string;
   /** The Retry-After Spotify asked for, when that was the cause. */
   retry_after_seconds: number | null;
@@ -208,9 +211,17 @@ export function listeningKey(runId: string, extractDate: string, kind: Listening
   return documentKey(kind, runId, extractDate, { spotify_user_id: spotifyUserId });
 }
 
-/** A listener's plays cursor, beside the runs: `raw/_state/plays/<spotify_user_id>.json`. */
-export function playsCursorStateKey(spotifyUserId: string): string {
-  return fillTemplate(BUCKET.state.plays_cursor, { spotify_user_id: spotifyUserId });
+/**
+ * A listener's plays cursor, beside the runs: `raw/_state/plays/<account_id>.json`, keyed by the immutable account id
+ * (their user id when the server sends none, and in cursors stored before account ids were read).
+ */
+export function playsCursorStateKey(listenerKey: string): string {
+  return fillTemplate(BUCKET.state.plays_cursor, { account_id: listenerKey });
+}
+
+/** Who a configured listener was last found to be (listener-state.ts): `raw/_state/listeners/<listener name>.json`. */
+export function listenerStateKey(listenerName: string): string {
+  return fillTemplate(BUCKET.state.listener, { listener_name: listenerName });
 }
 
 /** A listener's top list in the checkpoint and the manifest: `<listener name>/<item_type>_<time_range>`. */

@@ -5,7 +5,7 @@
  * document kind shows here without a change.
  */
 import { COUNTS, LISTENING_DOCUMENTS, type ListeningKind, type Noun } from '../../schemas/raw-documents';
-import type { ManifestCounts, RunManifest } from './manifest';
+import type { ManifestCounts, RunManifest, StoppedEarly } from './manifest';
 
 /** `1 saved track`, `2 saved tracks`. */
 export function amount(n: number, noun: Noun): string {
@@ -22,7 +22,17 @@ export interface RunTally {
   errors: number;
   status: string;
   mode?: RunManifest['mode'];
+  /** Why the run stopped before it was done (the manifest's stopped_early), if it did. */
+  stoppedEarly?: Pick<StoppedEarly, 'reason'> | null;
 }
+
+/** Why a run stopped early, in words: a quota stop names Spotify's reason, which is what to look up. */
+const STOPPED_EARLY: Record<StoppedEarly['reason'], string> = {
+  quota_exceeded: "Spotify's quota for the app is used up (429 QUOTA_EXCEEDED)",
+  retry_after_beyond_budget: "Spotify asked to wait past the run's time budget (429 Retry-After)",
+  time_budget_exhausted: "the run's time budget ran out",
+  app_owner_premium_required: "the app owner's Spotify Premium is not active (403 on every call)",
+};
 
 /** A listener's (or all listeners') documents in words: `50 new plays, 137 saved tracks, 57 followed artists`. */
 export function listeningSummary(items: Partial<Record<ListeningKind, number>>, kinds?: readonly ListeningKind[]): string {
@@ -47,7 +57,8 @@ export function catalogueSummary(counts: Partial<ManifestCounts>): string {
  */
 export function runSummary(run: RunTally): string {
   const c = run.counts;
-  const outcome = `${plural(run.errors, 'error')} (${run.status})`;
+  const stop = run.stoppedEarly ? `: stopped early, ${STOPPED_EARLY[run.stoppedEarly.reason] ?? run.stoppedEarly.reason}; the next run catches up` : '';
+  const outcome = `${plural(run.errors, 'error')} (${run.status}${stop})`;
   const listeningItems = Object.fromEntries(LISTENING_DOCUMENTS.map((d) => [d.kind, c[d.counts.items] ?? 0]));
   if (run.mode === 'plays') {
     const kinds = LISTENING_DOCUMENTS.filter((d) => d.playsRuns).map((d) => d.kind);

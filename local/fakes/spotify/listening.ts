@@ -330,6 +330,8 @@ export class ListeningApi {
     private readonly apiBaseUrl: () => string,
     rules: RecentlyPlayedRules = {},
     private readonly quirks: ListeningQuirks = {},
+    /** Saved track id -> the track it is relinked to when a request names a market (FakeSpotifyOptions.relinks). */
+    private readonly relinks: Record<string, string> = {},
   ) {
     this.horizon = rules.horizon ?? RECENTLY_PLAYED_HORIZON;
     if (!(Number.isInteger(this.horizon) && this.horizon >= 1)) throw new Error(`recentlyPlayed.horizon must be a whole number >= 1 (got ${rules.horizon})`);
@@ -448,7 +450,9 @@ export class ListeningApi {
     if (offset === null) return apiError(400, 'Invalid offset');
     const saved = listener.savedTracksAt(nowMs);
     const renderer = this.renderer();
-    const items = saved.slice(offset, offset + limit).map((s) => ({ added_at: s.addedAt, track: renderer.track(s.trackId) }));
+    const market = query.get('market');
+    const trackOf = (id: string) => (market && this.relinks[id] ? renderer.relinkedTrack(this.relinks[id], id) : renderer.track(id));
+    const items = saved.slice(offset, offset + limit).map((s) => ({ added_at: s.addedAt, track: trackOf(s.trackId) }));
     const page = this.echo(renderer.page('/me/tracks', items, offset, limit, saved.length));
     if (this.quirks.omitTotal) delete page.total;
     return ok(page);

@@ -1,8 +1,12 @@
 /**
  * Renders catalog data into the JSON shapes the Spotify Web API answers with, as a development-mode app sees
- * them after the February 2026 changes: no `popularity`, artist `followers`, album `label` or
- * `available_markets`; `external_ids` kept; playlist entries carry `item` plus the deprecated `track` alias;
- * playlist objects carry `items` plus the deprecated `tracks` alias.
+ * them after the February 2026 changes: no artist `genres`, `popularity` or `followers`; no track `popularity`,
+ * `available_markets` or `linked_from`; no album `label`, `popularity` or `available_markets`; no user `country`,
+ * `email`, `product`, `explicit_content` or `followers`; no episode `language` or show `publisher` (deprecated).
+ * `external_ids` kept; playlist entries carry `item` plus the
+ * deprecated `track` alias; playlist objects carry `items` plus the deprecated `tracks` alias. An extended-quota app
+ * (`extended`) still gets the fields development mode lost (the OpenAPI description marks them `deprecated`).
+ * `__tests__/fakes/spotify/openapi-conformance.test.ts` holds every answer to Spotify's OpenAPI description.
  *
  * `href`s point at the server's own API base URL so a client can follow them; `external_urls` and images
  * point at Spotify's public hosts like the real thing.
@@ -16,6 +20,14 @@ import type {
 } from './model';
 
 type Json = Record<string, unknown>;
+
+/** What an extended-quota app is told a track or album is available in. */
+const MARKETS = ['DE', 'GB', 'SE', 'US'];
+
+/** A stable number below `max` for an id (popularity, follower counts). */
+function score(id: string, max: number): number {
+  return parseInt(createHash('sha1').update(`score:${id}`).digest('hex').slice(0, 8), 16) % max;
+}
 
 function hex(id: string): string {
   return createHash('sha1').update(id).digest('hex').slice(0, 24);
@@ -47,7 +59,14 @@ export class Renderer {
   constructor(
     private readonly catalog: FakeCatalog,
     private readonly apiBaseUrl: string,
+    /** An extended-quota app: the fields development mode lost are served. */
+    private readonly extended = false,
   ) {}
+
+  /** The fields only an extended-quota app gets (none in development mode). */
+  private extendedOnly(fields: () => Json): Json {
+    return this.extended ? fields() : {};
+  }
 
   private link(type: string, id: string): Json {
     return {
@@ -69,6 +88,13 @@ export class Renderer {
       type: 'user',
       uri: `spotify:user:${userId}`,
       account_id: `acct-${hex(userId).slice(0, 16)}`,
+      ...this.extendedOnly(() => ({
+        country: 'SE',
+        email: `${userId}@example.com`,
+        explicit_content: { filter_enabled: false, filter_locked: false },
+        followers: { href: null, total: score(userId, 500) },
+        product: 'premium',
+      })),
     };
   }
 
@@ -92,7 +118,7 @@ export class Renderer {
     return { ...this.link('artist', id), name: artist?.name ?? null, type: 'artist', uri: `spotify:artist:${id}` };
   }
 
-  /** Full artist object as /v1/me/top/artists returns it (development mode: no followers, no popularity). */
+  /** Full artist object as /v1/me/top/artists returns it (development mode: no genres, followers or popularity). */
   artist(id: string): Json {
     return this.cached(`artist:${id}`, () => this.buildArtist(id));
   }
@@ -101,7 +127,7 @@ export class Renderer {
     const artist = this.catalog.artists[id];
     return {
       ...this.link('artist', id),
-      genres: artist?.genres ?? [],
+      ...this.extendedOnly(() => ({ followers: { href: null, total: score(id, 2_000_000) }, genres: artist?.genres ?? [], popularity: score(id, 100) })),
       images: images(id, 'ab676161', [['0000e5eb', 640], ['00005174', 320], ['0000f178', 160]]),
       name: artist?.name ?? null,
       type: 'artist',
@@ -119,6 +145,7 @@ export class Renderer {
       album_type: album.albumType,
       artists: album.artistIds.map((a) => this.simplifiedArtist(a)),
       ...this.link('album', id),
+      ...this.extendedOnly(() => ({ available_markets: MARKETS })),
       images: images(id, 'ab67616d', [['0000b273', 640], ['00001e02', 300], ['00004851', 64]]),
       is_playable: true,
       name: album.name,
@@ -139,6 +166,7 @@ export class Renderer {
     const body: Json = {
       album: this.simplifiedAlbum(track.albumId),
       artists: track.artistIds.map((a) => this.simplifiedArtist(a)),
+      ...this.extendedOnly(() => ({ available_markets: MARKETS, popularity: score(id, 100) })),
       disc_number: track.discNumber,
       duration_ms: track.durationMs,
       explicit: track.explicit,
@@ -157,6 +185,15 @@ export class Renderer {
     return body;
   }
 
+  /**
+   * A saved track as Spotify serves it with a `market` where another release plays instead (track relinking): the
+   * playable track's object. Only an extended-quota app is told which track was saved (`linked_from`).
+   */
+  relinkedTrack(playableId: string, savedId: string): Json {
+    const linkedFrom = { ...this.link('track', savedId), type: 'track', uri: `spotify:track:${savedId}` };
+    return { ...this.track(playableId), ...this.extendedOnly(() => ({ linked_from: linkedFrom })) };
+  }
+
   episode(id: string): Json {
     const episode = this.catalog.episodes[id];
     const show = this.catalog.shows[episode.showId];
@@ -170,7 +207,7 @@ export class Renderer {
       images: images(id, 'ab6765630000', [['ba8a', 640], ['f68d', 300], ['5f1f', 64]]),
       is_externally_hosted: false,
       is_playable: true,
-      language: episode.language,
+      ...this.extendedOnly(() => ({ language: episode.language })),
       languages: [episode.language],
       name: episode.name,
       release_date: episode.releaseDate,
@@ -186,7 +223,7 @@ export class Renderer {
         languages: show.languages,
         media_type: 'audio',
         name: show.name,
-        publisher: show.publisher,
+        ...this.extendedOnly(() => ({ publisher: show.publisher })),
         total_episodes: show.totalEpisodes,
         type: 'show',
         uri: `spotify:show:${show.id}`,

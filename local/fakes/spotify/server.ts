@@ -61,9 +61,16 @@ export interface FakeSpotifyOptions {
   /**
    * `development` (default): today's rules for development-mode apps. `extended`: an extended-quota app,
    * whose tokens (client credentials included) may read the items of any non-editorial playlist, also via
-   * the old /tracks endpoint.
+   * the old /tracks endpoint, and whose answers keep the fields development mode lost (artist genres,
+   * popularity and followers, album label, available markets, linked_from, the user's country, email, product).
    */
   accessMode?: 'development' | 'extended';
+  /**
+   * Spotify's track relinking: with a `market` in the request, /me/tracks serves each saved track named here as
+   * the track it maps to (the release playable in that market), so two saved tracks may come with one id. Only an
+   * extended-quota app is told the saved one (`linked_from`).
+   */
+  relinks?: Record<string, string>;
   /**
    * The authorised users, each with their own refresh token, library and listening history (listening.ts).
    * Default: the sample listeners, Sam (the catalog's user, `credentials.refreshToken`) and Mira.
@@ -152,6 +159,8 @@ export interface FakeSpotifyServer {
   listeners(): Array<{ userId: string; displayName: string | null; refreshToken: string }>;
   /** The user revoked the app: their refresh tokens answer `invalid_grant` from now on. */
   revokeListener(userId: string): void;
+  /** The app owner's Premium lapses (false: every Web API call answers 403, as Spotify does) or is renewed (true). */
+  setOwnerPremium(active: boolean): void;
   /** Whose account the next /authorize approves (default: the catalog's user). */
   authorizeAs(userId: string): void;
   close(): Promise<void>;
@@ -164,6 +173,9 @@ export const DEFAULT_FAKE_CREDENTIALS: FakeCredentials = {
 };
 
 /** What the configured refresh token (the one-time authorisation's result) was granted. */
+/** Spotify's 403 on every Web API call of a Development Mode app whose owner has no active Premium subscription. */
+export const APP_OWNER_PREMIUM_REQUIRED =
+  'Active premium subscription required for the owner of the app. When the subscription status changes, it can take a few hours before requests are allowed again.';
 const DEFAULT_SCOPE =
   'playlist-read-private playlist-read-collaborative user-top-read user-read-private user-read-recently-played user-library-read user-follow-read';
 const CODE_TTL_MS = 10 * 60_000;
@@ -287,6 +299,7 @@ class FakeSpotify {
   readonly credentials: FakeCredentials;
   private faults: FaultEngine;
   private renderer!: Renderer;
+  private ownerPremium = true;
   private readonly playlistsById: Map<string, CatalogPlaylist>;
   private readonly accessTokens = new Map<string, AccessToken>();
   private readonly refreshTokens = new Map<string, RefreshToken>();
@@ -318,7 +331,7 @@ class FakeSpotify {
       maxLimit: options.quirks?.maxLimit,
       omitTotal: options.quirks?.omitTotal,
       ...options.listeningQuirks,
-    });
+    }, options.relinks);
     const authorizedAt = options.authorizedAt ?? this.wallNow();
     this.refreshTokens.set(this.credentials.refreshToken, { clientId: this.credentials.clientId, userId: catalog.userId, scope: DEFAULT_SCOPE, pkce: false, authorizedAt });
     this.currentRefreshTokens.set(catalog.userId, this.credentials.refreshToken);
@@ -340,6 +353,11 @@ class FakeSpotify {
     }));
   }
 
+  /** The app owner's Premium subscription lapses (false) or is renewed (true): see APP_OWNER_PREMIUM_REQUIRED. */
+  setOwnerPremium(active: boolean): void {
+    this.ownerPremium = active;
+  }
+
   revokeListener(userId: string): void {
     if (!this.currentRefreshTokens.has(userId)) throw new Error(`revokeListener: no listener ${userId}`);
     this.revokedUsers.add(userId);
@@ -354,7 +372,7 @@ class FakeSpotify {
   setBaseUrl(origin: string): void {
     this.accountsBaseUrl = origin;
     this.apiBaseUrl = `${origin}/v1`;
-    this.renderer = new Renderer(this.catalog, this.apiBaseUrl);
+    this.renderer = new Renderer(this.catalog, this.apiBaseUrl, this.extended());
   }
 
   setFaults(plan: FaultPlan): void {
@@ -703,6 +721,8 @@ class FakeSpotify {
 
   private async api(req: IncomingMessage, method: string, url: URL, forceExpired: boolean, arrivedAt: number): Promise<Reply> {
     const token = this.authenticate(req, forceExpired, arrivedAt);
+    // Development Mode needs the app owner's Premium: without it Spotify refuses every call of every user.
+    if (!this.ownerPremium) return apiError(403, APP_OWNER_PREMIUM_REQUIRED);
     if (method !== 'GET') return apiError(405, 'Method not allowed: the fake serves the read endpoints only');
     const segments = url.pathname.split('/').slice(2); // drop '' and 'v1'
     const q = url.searchParams;
@@ -915,6 +935,7 @@ export async function startFakeSpotify(options: FakeSpotifyOptions = {}): Promis
     setClock: (at) => fake.clock.set(at),
     listeners: () => fake.listenerCredentials(),
     revokeListener: (userId) => fake.revokeListener(userId),
+    setOwnerPremium: (active) => fake.setOwnerPremium(active),
     authorizeAs: (userId) => fake.authorizeAs(userId),
     close: () => {
       closing ??= new Promise<void>((resolve, reject) => {
