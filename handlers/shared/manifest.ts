@@ -67,6 +67,12 @@ export interface ManifestObject {
   snapshot_changed_during_fetch?: boolean;
   /** Listener documents (and playlists and top lists): the Spotify user whose token read it. */
   spotify_user_id?: string;
+  /**
+   * Playlists (user mode): the listeners it belongs to in this run, in configuration order: its owner, those who
+   * collaborate on it, or the one who read it for the configuration (`reader`). A playlist two listeners share is
+   * fetched once and belongs to both. Absent in manifests from before: the playlist was the reading listener's.
+   */
+  belongs_to?: PlaylistMember[];
   /** Plays: the cursor the poll started from, and the newest played_at it stored (Unix ms; null: none yet). */
   cursor_before?: number | null;
   cursor_after?: number | null;
@@ -76,6 +82,15 @@ export interface ManifestObject {
   oldest_new_play_at?: number | null;
   /** Saved tracks: the library changed during every read of its pages; a track may be missing or come twice. */
   changed_during_fetch?: boolean;
+}
+
+/** A listener a playlist belongs to, and why (docs/data-contracts.md, playlist_listeners). */
+export interface PlaylistMember {
+  /** The listener's configured name. */
+  listener: string;
+  spotify_user_id: string;
+  /** `owner`: theirs; `collaborator`: they collaborate on it; `reader`: configured for them, neither of the two. */
+  role: 'owner' | 'collaborator' | 'reader';
 }
 
 export interface ManifestError {
