@@ -14,6 +14,7 @@ import {
   SAMPLE_USER_ID,
 } from '../../local/fakes/spotify/catalog';
 import type { FakeSpotifyServer } from '../../local/fakes/spotify/server';
+import { LocalFolderWriter } from '../../handlers/shared/raw-writer';
 import { bucketDir, fake, input, OWNED, readJson } from './extract-helpers';
 
 const catalog = loadSampleCatalog();
@@ -127,4 +128,37 @@ test("next week, each listener's unchanged playlists are reused from the state, 
   const reused = playlistsOf(week2.manifest.objects).find((o) => o.entity_id === SAMPLE_FRIEND_PLAYLIST_ID)!;
   expect(reused).toMatchObject({ fetched_in_run: week1.manifest.run_id, spotify_user_id: SAMPLE_FRIEND_ID, belongs_to: [{ ...MIRA, role: 'owner' }] });
   expect(readJson(dir, PLAYLIST_STATE_KEY).playlists[SAMPLE_FRIEND_PLAYLIST_ID]).toMatchObject({ read_by: SAMPLE_FRIEND_ID });
+});
+
+test("a resumed run keeps what its first attempt read and adds the playlists of a listener who could not be read then, each once", async () => {
+  const server = await twoListeners();
+  server.revokeListener(SAMPLE_FRIEND_ID);
+  const dir = bucketDir();
+  const listeners = listenersOf(server);
+  // The first attempt dies before its manifest; its checkpoint holds Sam's playlists and the shared one.
+  const writer = new LocalFolderWriter(dir);
+  const put = writer.put.bind(writer);
+  const puts: Array<Promise<unknown>> = [];
+  writer.put = (key, body, type) => {
+    const written = key.endsWith('_manifest.json') ? Promise.reject(new Error('S3 is down')) : put(key, body, type);
+    puts.push(written);
+    return written;
+  };
+  await expect(extractRun(input(server, dir, { playlists: [], includeMyPlaylists: true }, { listeners, writer }))).rejects.toThrow(/S3 is down/);
+  for (let seen = -1; seen !== puts.length; ) {
+    seen = puts.length;
+    await Promise.allSettled(puts);
+  }
+  server.authorizeAs(SAMPLE_FRIEND_ID); // Mira authorises the app again
+  const pagesBefore = itemPages(server);
+  const { manifest, resumed } = await extractRun(input(server, dir, { playlists: [], includeMyPlaylists: true }, { listeners }));
+  expect([resumed, manifest.errors]).toEqual([true, []]);
+  // Only Mira's own playlist was paged in the second attempt (30 items, one page).
+  expect(itemPages(server) - pagesBefore).toBe(1);
+  const playlists = playlistsOf(manifest.objects);
+  expect(playlists.map((o) => o.entity_id).sort()).toEqual([...OWNED, SAMPLE_FRIEND_COLLAB_PLAYLIST_ID, SAMPLE_FRIEND_PLAYLIST_ID].sort());
+  expect(playlists.find((o) => o.entity_id === SAMPLE_FRIEND_COLLAB_PLAYLIST_ID)!.belongs_to).toEqual([
+    { ...SAM, role: 'collaborator' },
+    { ...MIRA, role: 'owner' },
+  ]);
 });
