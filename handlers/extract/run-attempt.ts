@@ -70,6 +70,10 @@ export class RunAttempt {
       checkpoint.clearError('listener', listener.name);
       for (const kind of LISTENING_KINDS) checkpoint.clearError(kind, listener.name);
     }
+    // So is a playlist every reader then refused (403): one who may read it (its owner, say) may be back.
+    for (const error of checkpoint.allErrors()) {
+      if (error.kind === 'playlist' && error.http_status === 403) checkpoint.clearError('playlist', error.entity_id);
+    }
   }
 
   private get clients(): SpotifyClient[] {
