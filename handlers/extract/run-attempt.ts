@@ -61,7 +61,7 @@ export class RunAttempt {
     private readonly checkpoint: RunCheckpoint,
     private readonly state: PlaylistState,
     private readonly progress: (event: ExtractProgressEvent) => void,
-    /** The listeners, the first one reading with ctx.client. */
+    /** The listeners, each reading their own playlists, top lists and documents with their own client. */
     private readonly listeners: ListenerContext[] = [],
   ) {
     // A listener whose credentials (or a document of theirs: a missing scope's 403) failed in an earlier attempt is
@@ -127,13 +127,13 @@ export class RunAttempt {
       const named = ref.listener !== undefined ? byName.get(ref.listener) : undefined;
       const members = entry?.members ?? [];
       // Those who list it first (its owner first); a plain id then falls back to every other listener, in order.
-      const listing = [...members].sort((a, b) => Number(b.member.role === 'owner') - Number(a.member.role === 'owner')).map((m) => m.listener);
+      const listing = ownerFirst(members);
       const readers = named ? [named] : [...listing, ...this.listeners.filter((l) => !listing.includes(l))];
       entities.push({ kind: 'playlist', entityId: ref.id, listed: entry?.playlist, readers, members: members.map((m) => m.member), named: Boolean(named) });
     }
     for (const [id, entry] of listed) {
       if (configured.some((ref) => ref.id === id)) continue;
-      const readers = [...entry.members].sort((a, b) => Number(b.member.role === 'owner') - Number(a.member.role === 'owner')).map((m) => m.listener);
+      const readers = ownerFirst(entry.members);
       entities.push({ kind: 'playlist', entityId: id, listed: entry.playlist, readers, members: entry.members.map((m) => m.member), named: false });
     }
     this.progress({ type: 'playlists-resolved', playlistIds: entities.map((e) => e.entityId) });
@@ -311,6 +311,11 @@ export class RunAttempt {
     this.halt ??= this.fatal;
     for (const c of this.clients) c.abort(this.fatal);
   }
+}
+
+/** The listeners whose listings show a playlist, its owner first (the sort is stable: otherwise configuration order). */
+function ownerFirst(members: Array<{ listener: ListenerContext; member: PlaylistMember }>): ListenerContext[] {
+  return [...members].sort((a, b) => Number(b.member.role === 'owner') - Number(a.member.role === 'owner')).map((m) => m.listener);
 }
 
 /** Members of a playlist, each Spotify account once (the first role given wins), in configuration order. */
