@@ -45,8 +45,8 @@ def main() -> None:
         rows.append((name, seconds, result))
     week = rows[1][2][0]
     page = [
-        ("movers of one week (playlist_movers_per_week, filtered)", lambda: data.movers(week)),
-        ("release_years (release_year_mix)", data.release_years),
+        ("movers of one week (playlist_movers_per_week, filtered)", lambda: data.movers(week, data.playlist_listener())),
+        ("release_years (release_year_mix)", lambda: data.release_years(data.playlist_listener())),
     ]
     if data.listening_state() is None:
         listener = data.listeners()["spotify_user_id"][0]

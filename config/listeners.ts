@@ -17,9 +17,11 @@ export const MAX_LISTENERS = 5;
 export const DEFAULT_LISTENER_NAME = 'me';
 const LISTENER_NAME = /^[a-z][a-z0-9-]{0,29}$/;
 
+/** Lower-case letters, digits and dashes; names the listener in reports, the warehouse and its secret. */
+export const ListenerNameSchema = z.string().regex(LISTENER_NAME, 'a listener name is 1-30 lower-case letters, digits and dashes, starting with a letter');
+
 export const ListenerConfigSchema = z.object({
-  /** Lower-case letters, digits and dashes; names the listener in reports, the warehouse and its secret. */
-  name: z.string().regex(LISTENER_NAME, 'a listener name is 1-30 lower-case letters, digits and dashes, starting with a letter'),
+  name: ListenerNameSchema,
   refreshToken: z
     .object({
       /** AWS secret (name or ARN) holding `{"refreshToken": "..."}` for this listener. */

@@ -8,7 +8,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { ListeningConfigSchema, ListenersSchema, type ListenerConfig } from './listeners';
+import { effectiveListeners, ListenerNameSchema, ListeningConfigSchema, ListenersSchema, type ListenerConfig } from './listeners';
 
 /** Spotify ids are 22 base62 characters; a playlist may also be given as an open.spotify.com URL or URI. */
 const SPOTIFY_ID = /^[0-9A-Za-z]{22}$/;
@@ -34,6 +34,28 @@ const playlistRef = z.string().transform((value, ctx) => {
     return z.NEVER;
   }
 });
+
+/**
+ * A configured playlist: its id, and the listener whose token reads it when the configuration names one. A plain
+ * id (or `{ "id" }` alone) is read by whoever can: the listener who owns it or collaborates on it (their
+ * /v1/me/playlists says so), else each listener in turn until one may read its items (docs/extraction.md).
+ */
+export interface PlaylistRef {
+  id: string;
+  listener?: string;
+}
+
+// A plain id is `{ id }`: one shape to validate, so a bad id's own message reaches the user (a union would say "Invalid input").
+const playlistEntry = z.preprocess(
+  (value) => (typeof value === 'string' ? { id: value } : value),
+  z.object({ id: playlistRef, listener: ListenerNameSchema.optional() }).strict(),
+);
+
+/** A playlist as the configuration or an event override gives it (id, URI, URL, or `{ id, listener }`) -> its ref. */
+export function playlistRefOf(entry: string | { id: string; listener?: string }): PlaylistRef {
+  if (typeof entry === 'string') return { id: parsePlaylistRef(entry) };
+  return entry.listener ? { id: parsePlaylistRef(entry.id), listener: entry.listener } : { id: parsePlaylistRef(entry.id) };
+}
 
 const name = (what: string) =>
   z
@@ -80,8 +102,11 @@ export const PipelineConfigSchema = z
       accountsBaseUrl: z.url().default('https://accounts.spotify.com'),
       /** `user`: refresh token from a one-time PKCE authorisation; `client-credentials`: app-only token. */
       authMode: z.enum(['user', 'client-credentials']).default('user'),
-      /** Playlists to pull every run: ids, spotify: URIs or open.spotify.com URLs (normalised to ids). */
-      playlists: z.array(playlistRef).default([]),
+      /**
+       * Playlists to pull every run: ids, spotify: URIs or open.spotify.com URLs (normalised to ids), or
+       * `{ "id": ..., "listener": "<name>" }` to read one with that listener's token (PlaylistRef).
+       */
+      playlists: z.array(playlistEntry).default([]),
       /** Also pull every playlist of the authorised user (/v1/me/playlists). Needs authMode user. */
       includeMyPlaylists: z.boolean().default(false),
       topItems: z
@@ -249,6 +274,20 @@ export const PipelineConfigSchema = z
         message: 'includeMyPlaylists needs authMode "user": /v1/me/playlists has no meaning for an app-only token',
       });
     }
+    // A playlist that names its listener names one the pipeline reads (none configured: the implicit one).
+    const names = effectiveListeners(config.spotify.listeners).map((l) => l.name);
+    config.spotify.playlists.forEach((ref, index) => {
+      if (ref.listener === undefined) return;
+      if (config.spotify.authMode !== 'user') {
+        ctx.addIssue({ code: 'custom', path: ['spotify', 'playlists', index, 'listener'], message: 'a playlist read by a listener needs authMode "user"; give the plain id instead' });
+      } else if (!names.includes(ref.listener)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['spotify', 'playlists', index, 'listener'],
+          message: `listener "${ref.listener}" is not one the pipeline reads (${names.join(', ')}): add them to spotify.listeners, or name one of those`,
+        });
+      }
+    });
     const listening = config.spotify.listening;
     // Any listener document switched on (one switch per listener document of schemas/raw-documents.json).
     const listens = config.spotify.authMode === 'user' && Object.values(listening).some(Boolean);

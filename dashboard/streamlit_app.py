@@ -120,13 +120,14 @@ def listening_section(data: DashboardData, listener: str, listener_name: str, we
     show_chart(charts.hour_weekday_heatmap(data.hour_weekday(listener, week)))
 
 
-def playlists_section(data: DashboardData, week: dt.date | None, chart_weeks: Sequence[dt.date]) -> None:
+def playlists_section(data: DashboardData, week: dt.date | None, chart_weeks: Sequence[dt.date], listener: str | None) -> None:
+    """The listener's own playlists (owned or collaborative); None: the playlists read before listeners."""
     st.header("Playlist movers")
     if week is None or week not in chart_weeks:
         shown = "" if week is None else f" in the {week_label(week).lower()}"
         show_no_data(NoData(f"No playlist changes to show{shown}.", NEXT_WEEK_HINT))
     else:
-        movers = data.movers(week)
+        movers = data.movers(week, listener)
         left, right = st.columns(2)
         with left:
             st.subheader("What changed on each playlist")
@@ -153,7 +154,7 @@ def playlists_section(data: DashboardData, week: dt.date | None, chart_weeks: Se
 
     st.header("Release years on your playlists")
     st.caption("From which years does the music on the playlists come right now? (tracks on each playlist's latest week)")
-    show_chart(charts.release_years(data.release_years()))
+    show_chart(charts.release_years(data.release_years(listener)))
 
 
 # ---- page ------------------------------------------------------------------------------------------------------
@@ -201,7 +202,8 @@ def main() -> None:
         st.header("Listening")
         show_no_data(listening or NoData("No listening weeks yet.", ""))
     if playlists is None:
-        playlists_section(data, week, chart_weeks)
+        # The picked listener's playlists; without listening data, those of the listener with the most playlists.
+        playlists_section(data, week, chart_weeks, listener if listener is not None else data.playlist_listener())
     else:
         st.header("Playlists")
         show_no_data(playlists)

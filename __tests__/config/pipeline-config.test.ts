@@ -34,6 +34,23 @@ describe('configuration', () => {
     expect(() => parsePlaylistRef('https://open.spotify.com/album/1h0CEZCm6IbFTbxThn6Xcs')).toThrow(/not a Spotify playlist id/);
   });
 
+  it('takes a playlist as a plain ref or as { id, listener } naming a configured listener who reads it', () => {
+    const listeners = [{ name: 'sam' }, { name: 'mira' }];
+    const config = parseConfig({
+      ...minimal,
+      spotify: { listeners, playlists: ['spotify:playlist:6UeSakyzhiEt4NB3UAd6NQ', { id: 'https://open.spotify.com/playlist/1h0CEZCm6IbFTbxThn6Xcs', listener: 'mira' }] },
+    });
+    expect(config.spotify.playlists).toEqual([{ id: '6UeSakyzhiEt4NB3UAd6NQ' }, { id: '1h0CEZCm6IbFTbxThn6Xcs', listener: 'mira' }]);
+    // What the Lambda receives (the validated configuration as JSON) validates again to the same.
+    expect(parseConfig(JSON.parse(JSON.stringify(config))).spotify.playlists).toEqual(config.spotify.playlists);
+    expect(() => parseConfig({ ...minimal, spotify: { listeners, playlists: [{ id: '1h0CEZCm6IbFTbxThn6Xcs', listener: 'teo' }] } })).toThrow(
+      /spotify\.playlists\.0\.listener: listener "teo" is not one the pipeline reads \(sam, mira\): add them to spotify\.listeners/,
+    );
+    // Without listeners the one implicit listener is `me`.
+    expect(() => parseConfig({ ...minimal, spotify: { playlists: [{ id: '1h0CEZCm6IbFTbxThn6Xcs', listener: 'mira' }] } })).toThrow(/\(me\)/);
+    expect(() => parseConfig({ ...minimal, spotify: { playlists: [{ id: 'nope', listener: 'me' }] } })).toThrow(/spotify\.playlists\.0\.id: "nope" is not a Spotify playlist id/);
+  });
+
   it('names every problem with its path and says what to do', () => {
     const bad = {
       ...minimal,

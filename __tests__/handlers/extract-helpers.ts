@@ -48,8 +48,10 @@ export function listFiles(root: string): string[] {
   return out.sort();
 }
 
-export type SpotifyInput = Omit<Partial<ExtractRunInput['spotify']>, 'topItems'> & {
+export type SpotifyInput = Omit<Partial<ExtractRunInput['spotify']>, 'topItems' | 'playlists'> & {
   topItems?: { enabled: boolean; timeRanges?: Array<'short_term' | 'medium_term' | 'long_term'>; limit?: number };
+  /** As the configuration gives them: ids, URIs, URLs or `{ id, listener }`. */
+  playlists?: Array<string | { id: string; listener?: string }>;
 };
 
 export const RUN_AT = new Date('2026-11-25T06:00:00Z');

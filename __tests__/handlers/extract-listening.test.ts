@@ -16,7 +16,7 @@ import { playsCursorKey, readPlaysCursor } from '../../handlers/extract/plays-cu
 import { LocalFolderWriter } from '../../handlers/shared/raw-writer';
 import { SAMPLE_FRIEND_ID, SAMPLE_USER_ID } from '../../local/fakes/spotify/catalog';
 import type { FakeSpotifyServer } from '../../local/fakes/spotify/server';
-import { bucketDir, fake, input, jsonProxy, listFiles, readJson } from './extract-helpers';
+import { bucketDir, fake, input, jsonProxy, listFiles, OWNED, readJson } from './extract-helpers';
 
 const AS_OF = new Date('2026-11-25T18:30:00Z');
 const MINUTE = 60_000;
@@ -107,12 +107,16 @@ test('two listeners side by side, one revoked: an error in the manifest, the oth
   expect(new Set(followed.pages.flatMap((p: { artists: { items: Array<{ id: string }> } }) => p.artists.items.map((a) => a.id))).size).toBe(57);
 });
 
-test('the first listener revoked: their playlists and top lists are skipped, the second listener (top lists too) is extracted, the run is not stopped', async () => {
+test('the first listener revoked: their top lists are skipped, their playlists tried by the second listener (403: errors), who is extracted; the run is not stopped', async () => {
   const server = await steadyFake();
   server.revokeListener(SAMPLE_USER_ID);
   const dir = bucketDir();
   const { manifest } = await extractRun(input(server, dir, { listening: ALL, topItems: { enabled: true } }, { listeners: listenersOf(server), ...runAt(server, 'first-revoked') }));
-  expect(manifest.errors.map((e) => [e.kind, e.entity_id])).toEqual([['listener', 'sam']]);
+  // Sam's three configured playlists: Mira may not read them (Development Mode), so each is a 403 naming her.
+  expect(manifest.errors.map((e) => [e.kind, e.entity_id, e.http_status])).toEqual([
+    ['listener', 'sam', null],
+    ...OWNED.slice(0, 3).sort().map((id) => ['playlist', id, 403]),
+  ]);
   expect(manifest.objects.every((o) => o.spotify_user_id === SAMPLE_FRIEND_ID && o.entity_id.replace(/\/.*$/, '') === 'mira')).toBe(true);
   expect(manifest.counts).toMatchObject({ playlists: 0, top_lists: 6, listeners: 1, saved_tracks: 64, followed_artists: 23 });
 });

@@ -175,8 +175,10 @@ describe('incremental', () => {
     await extractRun(input(await fake(), dir, { playlists: [OWNED[0]] }, { runId: newRunId(new Date('2026-11-23T06:00:00Z'), 'a') }));
     const server = await fake();
     const { manifest } = await extractRun(input(server, dir, { playlists: [OWNED[0]] }, { runId: newRunId(new Date('2026-11-24T06:00:00Z'), 'b') }));
-    expect(manifest.counts).toMatchObject({ api_calls: 1, item_page_calls: 0, playlists_reused: 1 });
-    expect(server.requests().map((r) => r.path)).toEqual(['/api/token', `/v1/playlists/${OWNED[0]}?fields=snapshot_id`]);
+    // The snapshot check also says whose playlist it is; /v1/me (once per listener and run) who the reader is.
+    expect(manifest.counts).toMatchObject({ api_calls: 2, item_page_calls: 0, playlists_reused: 1 });
+    const check = `/v1/playlists/${OWNED[0]}?${new URLSearchParams({ fields: 'snapshot_id,owner(id),collaborative' })}`;
+    expect(server.requests().map((r) => r.path)).toEqual(['/api/token', check, '/v1/me']);
   });
 
   test('an earlier object that is gone or altered is not pointed at: the playlist is fetched again', async () => {

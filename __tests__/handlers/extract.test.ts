@@ -324,6 +324,10 @@ test('bad input fails before any call, with the problem named', async () => {
     /invalid playlist in the event override: "not a playlist" is not a Spotify playlist id/,
   );
   await expect(extractRun(input(server, dir, {}, { runId: 'run-1' }))).rejects.toThrow(/run id "run-1" does not match/);
+  // A playlist for a listener the run does not have (the configuration checks its own; a caller may pass others).
+  const strangers = input(server, dir, {}, { listeners: [{ name: 'sam', credentials: { ...server.credentials } }] });
+  strangers.spotify.playlists = [{ id: OWNED[0], listener: 'mira' }];
+  await expect(extractRun(strangers)).rejects.toThrow(/playlist 4rOoJ6Egrf8K2IrywzwOMk is to be read by listener "mira", who is not one of this run's listeners \(sam\)/);
   await expect(extractRun(input(server, dir, {}, { credentials: { clientId: 'x' } }))).rejects.toThrow(
     /authMode "user" needs a refresh token.*pipeline authorize/,
   );
@@ -426,7 +430,7 @@ test("each listener's top lists are their own: read with their token, one listen
     { kind: 'top', entity_id: 'mira/artists_short_term', http_status: 403, message: 'Insufficient client scope' },
     { kind: 'top', entity_id: 'mira/tracks_short_term', http_status: 403, message: 'Insufficient client scope' },
   ]);
-  // Sam's lists are complete, and the playlist (read as the first listener) too.
+  // Sam's lists are complete, and his playlist (read with his token) too.
   const tops = manifest.objects.filter((o) => o.kind === 'top');
   expect(tops.map((o) => [o.entity_id, o.spotify_user_id])).toEqual([
     ['sam/artists_short_term', SAMPLE_USER_ID],

@@ -153,6 +153,12 @@ describe('the local run', () => {
     try {
       const { rows } = await warehouse.query(`SELECT DISTINCT extracted_at FROM playlist_tracks WHERE run_id = $1`, [first.runId]);
       expect(rows).toEqual([[new Date(m.started_at).toISOString()]]);
+      // Every playlist each sample listener may read, once, with their own token: Sam's seven and the one he
+      // collaborates on, Mira's own and that shared one (hers), no 403 on the way.
+      const playlists = m.objects.filter((o) => o.kind === 'playlist');
+      expect([playlists.length, new Set(playlists.map((o) => o.entity_id)).size]).toEqual([9, 9]);
+      const mine = await warehouse.query(`SELECT listener_name, role, COUNT(*) FROM listener_playlists GROUP BY 1, 2 ORDER BY 1, 2`);
+      expect(mine.rows).toEqual([['mira', 'owner', 2], ['sam', 'collaborator', 1], ['sam', 'owner', 7]]);
     } finally {
       await warehouse.close();
     }

@@ -78,7 +78,7 @@ describe('pipeline query / status', () => {
 
   test('without a name, lists every analysis with its whole question', async () => {
     const out = await run(configFile, 'query');
-    expect(out).toContain('top_artists_across_playlists    Which artists appear on the most playlists right now, and with how many tracks?');
+    expect(out).toContain("top_artists_across_playlists    Which artists appear on the most of each listener's playlists right now, and with how many tracks?");
     expect(out.trim().split('\n')).toHaveLength(Object.keys(EXPECTED).length);
   });
 
@@ -86,14 +86,15 @@ describe('pipeline query / status', () => {
     const out = await run(configFile, 'query', 'explicit_share');
     expect(out).toBe(
       [
-        "What share of each playlist's tracks is explicit right now?  (local)",
+        "What share of the tracks on each listener's playlists is explicit right now, playlist by playlist?  (local)",
         '',
-        'playlist          tracks  explicit_tracks  explicit_pct',
-        '----------------  ------  ---------------  ------------',
-        'Late Night Drive       3                2         66.70',
-        'Morning Mix            3                1         33.30',
+        'playlist          tracks  explicit_tracks  explicit_pct  spotify_user_id  listener_name',
+        '----------------  ------  ---------------  ------------  ---------------  -------------',
+        'Late Night Drive       3                2         66.70  u_mira           Mira',
+        'Late Night Drive       3                2         66.70  u_sam            sam',
+        'Morning Mix            3                1         33.30  u_sam            sam',
         '',
-        '2 rows',
+        '3 rows',
         '',
       ].join('\n'),
     );
@@ -102,10 +103,12 @@ describe('pipeline query / status', () => {
   test('CSV and JSON on request, the same rows on local and on Snowflake', async () => {
     for (const target of ['local', 'snowflake']) {
       expect(await run(configFile, 'query', 'new_entries_this_week', '--format', 'csv', '--target', target)).toBe(
-        'playlist,chart_week,chart_rank,track,artist_names\r\nLate Night Drive,2026-11-23,2,Six,"Cy, Ada L"\r\nMorning Mix,2026-11-23,3,Five,Ada L\r\n',
+        'playlist,chart_week,chart_rank,track,artist_names,spotify_user_id,listener_name\r\n' +
+          'Late Night Drive,2026-11-23,2,Six,"Cy, Ada L",u_mira,Mira\r\nLate Night Drive,2026-11-23,2,Six,"Cy, Ada L",u_sam,sam\r\n' +
+          'Morning Mix,2026-11-23,3,Five,Ada L,u_sam,sam\r\n',
       );
       expect(JSON.parse(await run(configFile, 'query', 'release_year_mix', '--format', 'json', '--limit', '1', '--target', target))).toEqual([
-        { release_year: '2024', tracks: 3, share_pct: 60 },
+        { release_year: '2024', tracks: 2, share_pct: 66.7, spotify_user_id: 'u_mira', listener_name: 'Mira' },
       ]);
     }
   });

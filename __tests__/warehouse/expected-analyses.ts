@@ -1,67 +1,83 @@
 import { LISTENING_EXPECTED } from './expected-listening-analyses';
 
-/** Every analysis on the fixture runs, worked out by hand (see fixture-data.ts). */
+/**
+ * Every analysis on the fixture runs, worked out by hand (see fixture-data.ts). The per-playlist analyses answer per
+ * listener: Sam's are both playlists (the answers from before listeners), Mira's only Late Night Drive, which Sam
+ * collaborates on; she comes first ('M' sorts before 's').
+ */
 export const EXPECTED: Record<string, { columns: string[]; rows: unknown[][] }> = {
   top_artists_across_playlists: {
-    columns: ['artist', 'playlists', 'tracks', 'placements', 'best_rank'],
+    columns: ['artist', 'playlists', 'tracks', 'placements', 'best_rank', 'spotify_user_id', 'listener_name'],
     rows: [
-      ['Ada L', 2, 4, 5, 1],
-      ['Cy', 1, 2, 2, 1],
-      ['Bo', 1, 1, 1, 1],
+      ['Cy', 1, 2, 2, 1, 'u_mira', 'Mira'],
+      ['Ada L', 1, 2, 2, 2, 'u_mira', 'Mira'],
+      ['Ada L', 2, 4, 5, 1, 'u_sam', 'sam'],
+      ['Cy', 1, 2, 2, 1, 'u_sam', 'sam'],
+      ['Bo', 1, 1, 1, 1, 'u_sam', 'sam'],
     ],
   },
   new_entries_this_week: {
-    columns: ['playlist', 'chart_week', 'chart_rank', 'track', 'artist_names'],
+    columns: ['playlist', 'chart_week', 'chart_rank', 'track', 'artist_names', 'spotify_user_id', 'listener_name'],
     rows: [
-      ['Late Night Drive', '2026-11-23', 2, 'Six', 'Cy, Ada L'],
-      ['Morning Mix', '2026-11-23', 3, 'Five', 'Ada L'],
+      ['Late Night Drive', '2026-11-23', 2, 'Six', 'Cy, Ada L', 'u_mira', 'Mira'],
+      ['Late Night Drive', '2026-11-23', 2, 'Six', 'Cy, Ada L', 'u_sam', 'sam'],
+      ['Morning Mix', '2026-11-23', 3, 'Five', 'Ada L', 'u_sam', 'sam'],
     ],
   },
   drop_outs_and_movers_this_week: {
-    columns: ['playlist', 'chart_week', 'movement', 'track', 'previous_rank', 'current_rank', 'rank_change'],
+    columns: ['playlist', 'chart_week', 'movement', 'track', 'previous_rank', 'current_rank', 'rank_change', 'spotify_user_id', 'listener_name'],
     rows: [
-      ['Late Night Drive', '2026-11-23', 'down', 'One (Remastered)', 2, 3, -1],
-      ['Morning Mix', '2026-11-23', 'drop_out', 'Three', 3, null, null],
-      ['Morning Mix', '2026-11-23', 'down', 'One (Remastered)', 1, 2, -1],
-      ['Morning Mix', '2026-11-23', 'up', 'Two', 2, 1, 1],
+      ['Late Night Drive', '2026-11-23', 'down', 'One (Remastered)', 2, 3, -1, 'u_mira', 'Mira'],
+      ['Late Night Drive', '2026-11-23', 'down', 'One (Remastered)', 2, 3, -1, 'u_sam', 'sam'],
+      ['Morning Mix', '2026-11-23', 'drop_out', 'Three', 3, null, null, 'u_sam', 'sam'],
+      ['Morning Mix', '2026-11-23', 'down', 'One (Remastered)', 1, 2, -1, 'u_sam', 'sam'],
+      ['Morning Mix', '2026-11-23', 'up', 'Two', 2, 1, 1, 'u_sam', 'sam'],
     ],
   },
   playlist_movers_per_week: {
-    columns: ['chart_week', 'playlist_id', 'playlist', 'movement', 'track_id', 'track', 'artist_names', 'previous_rank', 'current_rank', 'rank_change'],
+    columns: ['chart_week', 'playlist_id', 'playlist', 'movement', 'track_id', 'track', 'artist_names', 'previous_rank', 'current_rank', 'rank_change', 'spotify_user_id', 'listener_name'],
     rows: [
-      ['2026-11-23', 'pl_night', 'Late Night Drive', 'entry', 't6', 'Six', 'Cy, Ada L', null, 2, null],
-      ['2026-11-23', 'pl_night', 'Late Night Drive', 'down', 't1', 'One (Remastered)', 'Ada L', 2, 3, -1],
-      ['2026-11-23', 'pl_morning', 'Morning Mix', 'entry', 't5', 'Five', 'Ada L', null, 3, null],
-      ['2026-11-23', 'pl_morning', 'Morning Mix', 'drop_out', 't3', 'Three', 'Bo', 3, null, null],
-      ['2026-11-23', 'pl_morning', 'Morning Mix', 'down', 't1', 'One (Remastered)', 'Ada L', 1, 2, -1],
-      ['2026-11-23', 'pl_morning', 'Morning Mix', 'up', 't2', 'Two', 'Ada L, Bo', 2, 1, 1],
+      ['2026-11-23', 'pl_night', 'Late Night Drive', 'entry', 't6', 'Six', 'Cy, Ada L', null, 2, null, 'u_mira', 'Mira'],
+      ['2026-11-23', 'pl_night', 'Late Night Drive', 'down', 't1', 'One (Remastered)', 'Ada L', 2, 3, -1, 'u_mira', 'Mira'],
+      ['2026-11-23', 'pl_night', 'Late Night Drive', 'entry', 't6', 'Six', 'Cy, Ada L', null, 2, null, 'u_sam', 'sam'],
+      ['2026-11-23', 'pl_night', 'Late Night Drive', 'down', 't1', 'One (Remastered)', 'Ada L', 2, 3, -1, 'u_sam', 'sam'],
+      ['2026-11-23', 'pl_morning', 'Morning Mix', 'entry', 't5', 'Five', 'Ada L', null, 3, null, 'u_sam', 'sam'],
+      ['2026-11-23', 'pl_morning', 'Morning Mix', 'drop_out', 't3', 'Three', 'Bo', 3, null, null, 'u_sam', 'sam'],
+      ['2026-11-23', 'pl_morning', 'Morning Mix', 'down', 't1', 'One (Remastered)', 'Ada L', 1, 2, -1, 'u_sam', 'sam'],
+      ['2026-11-23', 'pl_morning', 'Morning Mix', 'up', 't2', 'Two', 'Ada L, Bo', 2, 1, 1, 'u_sam', 'sam'],
     ],
   },
   longest_running_tracks: {
-    columns: ['playlist', 'track', 'weeks_on_chart', 'first_week', 'last_week', 'best_rank'],
+    columns: ['playlist', 'track', 'weeks_on_chart', 'first_week', 'last_week', 'best_rank', 'spotify_user_id', 'listener_name'],
     rows: [
-      ['Late Night Drive', 'Four', 2, '2026-11-16', '2026-11-23', 1],
-      ['Morning Mix', 'One (Remastered)', 2, '2026-11-16', '2026-11-23', 1],
-      ['Morning Mix', 'Two', 2, '2026-11-16', '2026-11-23', 1],
-      ['Late Night Drive', 'One (Remastered)', 2, '2026-11-16', '2026-11-23', 2],
-      ['Late Night Drive', 'Six', 1, '2026-11-23', '2026-11-23', 2],
-      ['Morning Mix', 'Five', 1, '2026-11-23', '2026-11-23', 3],
-      ['Morning Mix', 'Three', 1, '2026-11-16', '2026-11-16', 3],
+      ['Late Night Drive', 'Four', 2, '2026-11-16', '2026-11-23', 1, 'u_mira', 'Mira'],
+      ['Late Night Drive', 'One (Remastered)', 2, '2026-11-16', '2026-11-23', 2, 'u_mira', 'Mira'],
+      ['Late Night Drive', 'Six', 1, '2026-11-23', '2026-11-23', 2, 'u_mira', 'Mira'],
+      ['Late Night Drive', 'Four', 2, '2026-11-16', '2026-11-23', 1, 'u_sam', 'sam'],
+      ['Morning Mix', 'One (Remastered)', 2, '2026-11-16', '2026-11-23', 1, 'u_sam', 'sam'],
+      ['Morning Mix', 'Two', 2, '2026-11-16', '2026-11-23', 1, 'u_sam', 'sam'],
+      ['Late Night Drive', 'One (Remastered)', 2, '2026-11-16', '2026-11-23', 2, 'u_sam', 'sam'],
+      ['Late Night Drive', 'Six', 1, '2026-11-23', '2026-11-23', 2, 'u_sam', 'sam'],
+      ['Morning Mix', 'Five', 1, '2026-11-23', '2026-11-23', 3, 'u_sam', 'sam'],
+      ['Morning Mix', 'Three', 1, '2026-11-16', '2026-11-16', 3, 'u_sam', 'sam'],
     ],
   },
   release_year_mix: {
-    columns: ['release_year', 'tracks', 'share_pct'],
+    columns: ['release_year', 'tracks', 'share_pct', 'spotify_user_id', 'listener_name'],
     rows: [
-      ['2024', 3, 60],
-      ['2019', 1, 20],
-      ['unknown', 1, 20],
+      ['2024', 2, 66.7, 'u_mira', 'Mira'],
+      ['2019', 1, 33.3, 'u_mira', 'Mira'],
+      ['2024', 3, 60, 'u_sam', 'sam'],
+      ['2019', 1, 20, 'u_sam', 'sam'],
+      ['unknown', 1, 20, 'u_sam', 'sam'],
     ],
   },
   explicit_share: {
-    columns: ['playlist', 'tracks', 'explicit_tracks', 'explicit_pct'],
+    columns: ['playlist', 'tracks', 'explicit_tracks', 'explicit_pct', 'spotify_user_id', 'listener_name'],
     rows: [
-      ['Late Night Drive', 3, 2, 66.7],
-      ['Morning Mix', 3, 1, 33.3],
+      ['Late Night Drive', 3, 2, 66.7, 'u_mira', 'Mira'],
+      ['Late Night Drive', 3, 2, 66.7, 'u_sam', 'sam'],
+      ['Morning Mix', 3, 1, 33.3, 'u_sam', 'sam'],
     ],
   },
   artists_with_most_tracks: {

@@ -4,6 +4,7 @@
  *
  * Week 1 (2026-11-16)  Morning Mix: One, Two, Three       Late Night: Four, One, <episode>
  * Week 2 (2026-11-23)  Morning Mix: Two, One, Five        Late Night Drive: Four, Six, One, <local file>
+ * Whose playlists: both Sam's in week 1; in week 2 Late Night Drive is Mira's, and Sam collaborates on it.
  * Plus the listening rows of fixture-listening.ts (plays, saved tracks, followed artists, listener profiles).
  */
 import { mkdtempSync } from 'node:fs';
@@ -56,6 +57,10 @@ export const DATA: Record<'A' | 'B', Record<string, Array<Record<string, unknown
       item('pl_morning', 0, 't1'), item('pl_morning', 1, 't2'), item('pl_morning', 2, 't3'),
       item('pl_night', 0, 't4'), item('pl_night', 1, 't1'), item('pl_night', 2, null, 'episode'),
     ],
+    playlist_listeners: [
+      { playlist_id: 'pl_morning', spotify_user_id: 'u_sam', listener_name: 'sam', role: 'owner' },
+      { playlist_id: 'pl_night', spotify_user_id: 'u_sam', listener_name: 'sam', role: 'owner' },
+    ],
     tracks: ['t1', 't2', 't3', 't4'].map((id) => track(id)),
     albums: [ALBUMS.al1, ALBUMS.al2],
     artists: [
@@ -84,6 +89,11 @@ export const DATA: Record<'A' | 'B', Record<string, Array<Record<string, unknown
     playlist_tracks: [
       item('pl_morning', 0, 't2'), item('pl_morning', 1, 't1'), item('pl_morning', 2, 't5'),
       item('pl_night', 0, 't4'), item('pl_night', 1, 't6'), item('pl_night', 2, 't1'), item('pl_night', 3, null, 'local_track'),
+    ],
+    playlist_listeners: [
+      { playlist_id: 'pl_morning', spotify_user_id: 'u_sam', listener_name: 'sam', role: 'owner' },
+      { playlist_id: 'pl_night', spotify_user_id: 'u_sam', listener_name: 'sam', role: 'collaborator' },
+      { playlist_id: 'pl_night', spotify_user_id: 'u_mira', listener_name: 'mira', role: 'owner' },
     ],
     tracks: [track('t1', { track_name: 'One (Remastered)' }), track('t2'), track('t4'), track('t5'), track('t6')],
     albums: [ALBUMS.al1, ALBUMS.al2, ALBUMS.al3],

@@ -80,6 +80,15 @@ describe('LocalWarehouse on two weekly runs', () => {
     for (const spec of TABLES.filter((t) => t.kind === 'dimension')) expect(CURRENT_VIEWS[spec.name]).toBeDefined();
   });
 
+  test("whose playlists: each listener's, as the playlist's latest run says (Sam owned both in week 1)", async () => {
+    const { rows } = await warehouse.query(`SELECT playlist_id, spotify_user_id, listener_name, role, run_id FROM listener_playlists ORDER BY 1, 2`);
+    expect(rows).toEqual([
+      ['pl_morning', 'u_sam', 'sam', 'owner', RUN_B.runId],
+      ['pl_night', 'u_mira', 'Mira', 'owner', RUN_B.runId],
+      ['pl_night', 'u_sam', 'sam', 'collaborator', RUN_B.runId],
+    ]);
+  });
+
   test('current views: the latest extract wins', async () => {
     const tracks = await warehouse.query(`SELECT track_id, track_name, run_id FROM current_tracks ORDER BY track_id`);
     expect(tracks.rows).toEqual([
@@ -177,8 +186,8 @@ describe('LocalWarehouse on two weekly runs', () => {
     expect(status.map((s) => s.table)).toEqual(TABLES.map((t) => t.name));
     const tracks = status.find((s) => s.table === 'tracks')!;
     expect(tracks).toMatchObject({ rows: 4 + 5 + 5, files: 3 });
-    // One commit row per table the run wrote: 7 playlist tables and 5 listening tables, in each of the two runs.
-    expect(status.find((s) => s.table === 'transform_commits')).toMatchObject({ rows: 12 + 12, files: 2 });
+    // One commit row per table the run wrote: 8 playlist tables and 5 listening tables, in each of the two runs.
+    expect(status.find((s) => s.table === 'transform_commits')).toMatchObject({ rows: 13 + 13, files: 2 });
     expect(tracks.lastLoadedAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
   });
 });
@@ -314,9 +323,11 @@ describe('attempts and commits: the views read only the latest committed attempt
     expect(await chartOf('pl_night')).toEqual([[1, 't4'], [2, 't6']]);
     const [[rows]] = (await warehouse.query(`SELECT COUNT(*) FROM committed_playlist_tracks WHERE run_id = $1`, [RUN_B.runId])).rows;
     expect(rows).toBe(3 + 2); // not the 7 of attempt-1 plus the 5 of attempt-2
+    // Per listener: Late Night Drive is Mira's, and Sam's too (he collaborates on it).
     expect((await warehouse.runAnalysis('explicit_share')).rows).toEqual([
-      ['Late Night Drive', 2, 1, 50],
-      ['Morning Mix', 3, 1, 33.3],
+      ['Late Night Drive', 2, 1, 50, 'u_mira', 'Mira'],
+      ['Late Night Drive', 2, 1, 50, 'u_sam', 'sam'],
+      ['Morning Mix', 3, 1, 33.3, 'u_sam', 'sam'],
     ]);
     expect((await warehouse.runAnalysis('my_top_tracks_now')).rows.filter((r) => r[0] === 'u_sam' && r[2] === 'short_term')).toEqual([['u_sam', 'sam', 'short_term', 1, 'Four', 'Cy']]);
     const top = await warehouse.query(
@@ -328,7 +339,7 @@ describe('attempts and commits: the views read only the latest committed attempt
       ['short_term', 1, 't4', RUN_B.runId],
     ]);
     // The drop-outs of this week are measured against last week, from the new attempt only.
-    const drops = (await warehouse.runAnalysis('drop_outs_and_movers_this_week')).rows.filter((r) => r[0] === 'Late Night Drive' && r[2] === 'drop_out');
+    const drops = (await warehouse.runAnalysis('drop_outs_and_movers_this_week')).rows.filter((r) => r[0] === 'Late Night Drive' && r[2] === 'drop_out' && r[7] === 'u_mira');
     expect(drops.map((r) => r[3])).toEqual(['One (Remastered)']);
     expect((await warehouse.runChecks({ runId: RUN_B.runId, attemptId: 'attempt-2' })).filter((r) => !r.passed)).toEqual([]);
     expect(await warehouse.visibleAttempts()).toEqual([
@@ -384,7 +395,8 @@ describe('attempts and commits: the views read only the latest committed attempt
       `SELECT COUNT(*) FROM current_playlist_items WHERE playlist_id = 'pl_night'`,
     );
     expect(rows).toEqual([[0]]);
-    const drops = (await warehouse.runAnalysis('drop_outs_and_movers_this_week')).rows.filter((r) => r[0] === 'Late Night Drive');
+    // Mira's playlist (the answer is per listener: Sam, who collaborates on it, has the same rows).
+    const drops = (await warehouse.runAnalysis('drop_outs_and_movers_this_week')).rows.filter((r) => r[0] === 'Late Night Drive' && r[7] === 'u_mira');
     expect(drops.map((r) => [r[2], r[3]])).toEqual([['drop_out', 'Four'], ['drop_out', 'One (Remastered)']]);
   });
 });

@@ -26,7 +26,7 @@ LISTENING_ANALYSES = (
     "discovery_rate_per_week",
     "listening_by_hour_and_weekday",
 )
-PLAYLIST_VIEWS = ("chart_movements", "current_playlist_items")
+PLAYLIST_VIEWS = ("chart_movements", "current_playlist_items", "listener_playlists")
 PLAYLIST_ANALYSES = ("playlist_movers_per_week", "release_year_mix")
 
 RUN_HINT = "Run `make run` (the whole pipeline on the sample data, or on your account once authorised), then press Refresh."
@@ -118,6 +118,16 @@ class DashboardData:
         totals = frame.groupby("spotify_user_id")["plays"].sum()
         return str(totals.sort_values(ascending=False, kind="stable").index[0])
 
+    def playlist_listener(self) -> str | None:
+        """The listener with the most playlists now (the playlist part opens on them when no listener is picked);
+        None when no playlist belongs to anyone (every playlist was read before listeners)."""
+        frame = self._query(
+            "SELECT spotify_user_id, COUNT(*) AS playlists, MIN(listener_name) AS listener_name FROM listener_playlists "
+            "GROUP BY spotify_user_id ORDER BY playlists DESC, listener_name ASC, spotify_user_id ASC LIMIT 1",
+            [],
+        )
+        return None if frame.empty else str(frame["spotify_user_id"].iloc[0])
+
     def chart_weeks(self) -> list[dt.date]:
         """Weeks that have a playlist chart to compare with the week before (the weeks of the movers analysis).
 
@@ -168,14 +178,22 @@ class DashboardData:
         merged["weekday"] = [WEEKDAYS[d - 1] for d in merged["iso_weekday"]]
         return merged
 
-    # ---- playlists --------------------------------------------------------------------------------------------
-    def movers(self, week: dt.date) -> pd.DataFrame:
-        frame = self._analysis("playlist_movers_per_week", {"chart_week": week})
+    # ---- playlists (one listener's: those they own or collaborate on) ---------------------------------------------
+    def _listeners_rows(self, name: str, listener: str | None, where: Mapping[str, Any] | None = None) -> pd.DataFrame:
+        """An analysis's rows of the listener's playlists; None: of the playlists nobody is named for (read before
+        listeners). A playlist two listeners share is in both listeners' rows."""
+        if listener is not None:
+            return self._analysis(name, {**(where or {}), "spotify_user_id": listener})
+        frame = self._analysis(name, where)
+        return frame[frame["spotify_user_id"].isna()].reset_index(drop=True)
+
+    def movers(self, week: dt.date, listener: str | None = None) -> pd.DataFrame:
+        frame = self._listeners_rows("playlist_movers_per_week", listener, {"chart_week": week})
         frame["chart_week"] = _dates(frame["chart_week"])
         return _numbers(frame, ["previous_rank", "current_rank", "rank_change"])
 
-    def release_years(self) -> pd.DataFrame:
-        frame = _numbers(self._analysis("release_year_mix"), ["tracks", "share_pct"])
+    def release_years(self, listener: str | None = None) -> pd.DataFrame:
+        frame = _numbers(self._listeners_rows("release_year_mix", listener), ["tracks", "share_pct"])
         frame["release_year"] = frame["release_year"].astype(str)
         # Oldest to newest reads as a timeline; tracks without a usable date come last.
         frame["order"] = [10_000 if y == "unknown" else int(y) for y in frame["release_year"]]

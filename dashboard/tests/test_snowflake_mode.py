@@ -64,10 +64,10 @@ def test_the_snowpark_session_wins_over_the_local_file(snowflake):
 
 def test_filters_are_bound_not_spliced(snowflake):
     data = DashboardData(SnowflakeWarehouse(snowflake))
-    movers = data.movers(dt.date(2026, 11, 23))
+    movers = data.movers(dt.date(2026, 11, 23), "u_sam")
     query, params = snowflake.statements[-1]
-    assert params == ["2026-11-23"] and "2026-11-23" not in query
-    assert "a.chart_week = CAST(? AS DATE)" in query
+    assert params == ["2026-11-23", "u_sam"] and "2026-11-23" not in query and "u_sam" not in query
+    assert "a.chart_week = CAST(? AS DATE)" in query and "a.spotify_user_id = ?" in query
     # Snowflake's upper-case names and Decimals come out as the app's lower-case, numeric columns.
     assert list(movers.columns[:4]) == ["chart_week", "playlist_id", "playlist", "movement"]
     got = {(r.playlist_id, r.track_id, r.movement, None if pd.isna(r.current_rank) else float(r.current_rank)) for r in movers.itertuples()}
@@ -80,6 +80,8 @@ def test_filters_are_bound_not_spliced(snowflake):
         ("pl_morning", "t2", "up", 1.0),
     }
     assert set(movers["chart_week"]) == {dt.date(2026, 11, 23)}
+    # Mira's own playlist only (Sam collaborates on it, so it is in his rows above too).
+    assert set(data.movers(dt.date(2026, 11, 23), "u_mira")["playlist_id"]) == {"pl_night"}
 
 
 def test_the_whole_page_through_the_snowflake_adapter(monkeypatch, snowflake, playlist_warehouse):

@@ -227,7 +227,10 @@ def run_transform(
     ctx = RunContext(
         run_id,
         extract_date,
-        {o.relative_path: {"key": o.key, "sha256": o.sha256, "kind": o.kind, "entity_id": o.entity_id} for o in manifest.objects},
+        {
+            o.relative_path: {"key": o.key, "sha256": o.sha256, "kind": o.kind, "entity_id": o.entity_id, "belongs_to": o.belongs_to}
+            for o in manifest.objects
+        },
     )
     run = RunColumns(run_id, manifest.extract_date, manifest.extracted_at, attempt_id)
 

@@ -45,6 +45,9 @@ class ManifestObject:
     # Manifest v2: the earlier run whose object this run reuses (the playlist had not changed since); None when
     # the object was fetched by this run and lies under its prefix.
     reused_from_run: str | None = None
+    # Playlists: the listeners it belongs to in this run ({listener, spotify_user_id, role}); None in manifests from
+    # before playlists were read per listener (the document's reader is then its one listener).
+    belongs_to: tuple[dict[str, str], ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -173,6 +176,7 @@ def parse_manifest(document: Any, run_id: str, where: str, declaration: RawDocum
                 entity_id=entry.get("entity_id") if isinstance(entry.get("entity_id"), str) else None,
                 sha256=sha.lower(),
                 reused_from_run=reused_from,
+                belongs_to=_belongs_to(entry.get("belongs_to"), f"{where} objects[{index}] ({entry['key']})"),
             )
         )
     errors = document.get("errors")
@@ -185,3 +189,29 @@ def parse_manifest(document: Any, run_id: str, where: str, declaration: RawDocum
         errors=len(errors) if isinstance(errors, list) else 0,
         run_prefix=declaration.run_prefix(extract_date.isoformat(), run_id),
     )
+
+
+_MEMBER_ROLES = ("owner", "collaborator", "reader")
+
+
+def _belongs_to(value: Any, where: str) -> tuple[dict[str, str], ...] | None:
+    """A playlist entry's listeners, each {listener, spotify_user_id, role}; absent (older manifests) is None."""
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise ManifestError(f"{where} has a belongs_to that is not a list; the extract wrote a broken manifest: re-run the extract")
+    members = []
+    for member in value:
+        if (
+            not isinstance(member, Mapping)
+            or not isinstance(member.get("spotify_user_id"), str)
+            or not member["spotify_user_id"]
+            or member.get("role") not in _MEMBER_ROLES
+        ):
+            raise ManifestError(
+                f"{where} has a belongs_to entry without a spotify_user_id and a role of {_MEMBER_ROLES}: {member!r}; "
+                "the extract wrote a broken manifest: re-run the extract"
+            )
+        listener = member.get("listener")
+        members.append({"listener": listener if isinstance(listener, str) else None, "spotify_user_id": member["spotify_user_id"], "role": member["role"]})
+    return tuple(members)

@@ -1,6 +1,6 @@
 """Pure Python: the positioned lists of a raw run, playlists and top lists -> records for playlist_snapshots,
-playlist_tracks and user_top_items (plus the tracks, albums and artists they name). Record shape and rules:
-records.py.
+playlist_tracks, playlist_listeners and user_top_items (plus the tracks, albums, artists and listeners they name).
+Record shape and rules: records.py.
 
 Raw documents (docs/data-contracts.md; keys in schemas/raw-documents.json):
 
@@ -248,7 +248,28 @@ def parse_playlist(ctx: RunContext, path: str, doc: Mapping[str, Any]) -> Iterat
         yield "playlist_snapshots", fact_rank(path, 0), snapshot
     else:
         yield reject(ctx, path, "playlist", "playlist metadata is missing or not an object", playlist)
+    yield from playlist_listener_records(ctx, path, doc, playlist_id)
     yield object_status(path, "parsed")
+
+
+def playlist_listener_records(ctx: RunContext, path: str, doc: Mapping[str, Any], playlist_id: str) -> Iterator[Record]:
+    """Whose playlist it is in this run: a playlist_listeners row (and a listener_profiles row, so a listener whose
+    only data is playlists is a listener too) per listener it belongs to. The manifest entry says who (belongs_to:
+    the run's own answer, also for an object reused from an earlier run); a manifest from before playlists were read
+    per listener does not, and then the document's reader is its one listener, by what the playlist says of them."""
+    members = ctx.manifest_objects.get(path, {}).get("belongs_to")
+    if members is None:
+        reader = document_reader(doc)
+        if reader is None:
+            return  # an app token's read, or a run from before listeners: nobody's in particular
+        playlist = obj(doc.get("playlist"))
+        owner = as_str(obj(playlist.get("owner")).get("id"))
+        role = "owner" if owner == reader else "collaborator" if as_bool(playlist.get("collaborative")) else "reader"
+        members = ({"listener": None, "spotify_user_id": reader, "role": role},)
+    for seq, member in enumerate(members):
+        row = {"playlist_id": playlist_id, "spotify_user_id": member["spotify_user_id"], "listener_name": member["listener"], "role": member["role"]}
+        yield "playlist_listeners", fact_rank(path, seq), row
+        yield profile_record(path, member["spotify_user_id"], {"listener_name": member["listener"]})
 
 
 # ------------------------------------------------------------------------------------------------- top lists

@@ -68,6 +68,8 @@ EXPECTED = {
     "followed_artists": [],
     "library_snapshots": [],
     "listener_profiles": [],
+    # A run from before listeners: its playlists are nobody's in particular.
+    "playlist_listeners": [],
 }
 
 RUN_VALUES = {"run_id": RUN_ID, "extract_date": D(2026, 11, 25), "extracted_at": T(2026, 11, 25, 6, 0, 0)}

@@ -273,7 +273,9 @@ def test_every_row_says_whose_document_it_came_from_and_that_never_decides_which
     }
     records = _records("playlists/p.json", playlist)
     readers = {tag: row.get("spotify_user_id") for tag, row in records if not tag.startswith("_")}
-    assert readers == {"playlist_snapshots": "user9", "playlist_tracks": "user9", "tracks": "user9", "albums": "user9", "artists": "user9"}
+    # Whose the playlist is follows from the reader too (a manifest from before belongs_to): their row and profile.
+    assert readers == {"playlist_snapshots": "user9", "playlist_tracks": "user9", "tracks": "user9", "albums": "user9", "artists": "user9",
+                       "playlist_listeners": "user9", "listener_profiles": "user9"}
     # A document from before listeners (no spotify_user_id): null, and the same rank as a listener's row.
     older = _records("playlists/p.json", {k: v for k, v in playlist.items() if k != "spotify_user_id"})
     assert {row.get("spotify_user_id") for tag, row in older if tag == "tracks"} == {None}

@@ -117,7 +117,7 @@ def test_parser_rows_carry_exactly_the_columns_of_tables_json():
     schemas = load_schemas()
     run_names = {c.name for c in schemas.run_columns}
     track = {"id": "t", "name": "n", "type": "track", "album": {"id": "a"}, "artists": [{"id": "r"}]}
-    playlist = {"kind": "playlist", "playlist_id": "p", "playlist": {"id": "p"},
+    playlist = {"kind": "playlist", "playlist_id": "p", "spotify_user_id": "u", "playlist": {"id": "p"},
                 "item_pages": [{"offset": 0, "items": [{"item": track}]}]}
     top_artists = {"kind": "top", "item_type": "artists", "time_range": "long_term", "pages": [{"offset": 0, "items": [{"id": "r"}]}]}
     seen = {}
@@ -167,3 +167,45 @@ def test_schema_key_excludes_run_columns_and_keeps_column_order():
     table = schemas.table("playlist_tracks")
     assert table.key == ("playlist_id", "position")
     assert table.column_names[-4:] == ["run_id", "extract_date", "extracted_at", "attempt_id"]
+
+
+# ------------------------------------------------------------------------------ whose playlists (playlist_listeners)
+
+SHARED = {"kind": "playlist", "playlist_id": "p", "spotify_user_id": "u-mira",
+          "playlist": {"id": "p", "owner": {"id": "u-mira"}, "collaborative": True}, "item_pages": [{"offset": 0, "items": []}]}
+
+
+def _listener_rows(doc, belongs_to=None):
+    data = json.dumps(doc).encode()
+    path = "playlists/p.json"
+    entry = {"key": f"raw/x/{path}", "sha256": hashlib.sha256(data).hexdigest(), "belongs_to": belongs_to}
+    records = list(parse_object(RunContext("20261125T060000Z-a1b2c3", "2026-11-25", {path: entry}), "file:/x/" + path, data))
+    return ([row for tag, _, row in records if tag == "playlist_listeners"],
+            [row for tag, _, row in records if tag == "listener_profiles"])
+
+
+def test_a_playlist_belongs_to_every_listener_the_manifest_names_with_their_role():
+    members = ({"listener": "sam", "spotify_user_id": "u-sam", "role": "collaborator"},
+               {"listener": "mira", "spotify_user_id": "u-mira", "role": "owner"})
+    rows, profiles = _listener_rows(SHARED, members)
+    assert rows == [
+        {"playlist_id": "p", "spotify_user_id": "u-sam", "listener_name": "sam", "role": "collaborator"},
+        {"playlist_id": "p", "spotify_user_id": "u-mira", "listener_name": "mira", "role": "owner"},
+    ]
+    # A listener whose only data is playlists is a listener too.
+    assert [(p["spotify_user_id"], p["listener_name"]) for p in profiles] == [("u-sam", "sam"), ("u-mira", "mira")]
+
+
+@pytest.mark.parametrize(
+    "owner, collaborative, role",
+    [("u-mira", False, "owner"), ("someone", True, "collaborator"), ("someone", False, "reader")],
+)
+def test_a_manifest_from_before_names_no_members_then_the_reader_is_the_one_listener(owner, collaborative, role):
+    doc = {**SHARED, "playlist": {"id": "p", "owner": {"id": owner}, "collaborative": collaborative}}
+    rows, _ = _listener_rows(doc)
+    assert rows == [{"playlist_id": "p", "spotify_user_id": "u-mira", "listener_name": None, "role": role}]
+
+
+def test_an_app_tokens_playlist_belongs_to_nobody():
+    doc = {k: v for k, v in SHARED.items() if k != "spotify_user_id"}
+    assert _listener_rows(doc) == ([], [])

@@ -52,7 +52,8 @@ def _fixture(relative: str) -> dict:
 
 # A document of each kind whose items name every entity it can: a listener's top lists name the listener.
 DOCUMENTS = {
-    "playlist": ("playlists/pl1AAAAAAAAAAAAAAAAAAA.json", _fixture("playlists/pl1AAAAAAAAAAAAAAAAAAA.json")),
+    # The reader's playlist: it belongs to them (playlist_listeners), who are a listener (listener_profiles).
+    "playlist": ("playlists/pl1AAAAAAAAAAAAAAAAAAA.json", {**_fixture("playlists/pl1AAAAAAAAAAAAAAAAAAA.json"), "spotify_user_id": "u1"}),
     "top": ("top/tracks_short_term.u1.json", {**_fixture("top/tracks_short_term.json"), "spotify_user_id": "u1", "listener_name": "sam"}),
     "plays": ("plays/u1.json", PLAYS_DOC),
     "saved_tracks": ("saved_tracks/u1.json", SAVED_DOC),
@@ -188,3 +189,14 @@ def test_the_file_is_found_like_tables_json(tmp_path, monkeypatch):
     monkeypatch.delenv("RAW_DOCUMENTS_PATH")
     with pytest.raises(RawDocumentsError, match=r"--RAW_DOCUMENTS_PATH points to .*nowhere.json, which is not a file"):
         load_raw_documents(str(tmp_path / "nowhere.json"))
+
+
+def test_a_playlists_listeners_are_read_from_its_manifest_entry_and_a_broken_list_is_named():
+    key = f"raw/extract_date=2026-11-25/run_id={RUN_ID}/playlists/p.json"
+    members = [{"listener": "sam", "spotify_user_id": "u1", "role": "owner"}]
+    manifest = parse_manifest(_manifest(objects=[{"key": key, "sha256": "0" * 64, "belongs_to": members}]), RUN_ID, "m")
+    assert manifest.objects[0].belongs_to == tuple(members)
+    # A manifest from before playlists were read per listener names none: None, not an empty list.
+    assert parse_manifest(_manifest(), RUN_ID, "m").objects[0].belongs_to is None
+    with pytest.raises(ManifestError, match=r"objects\[0\] .* belongs_to entry without a spotify_user_id and a role"):
+        parse_manifest(_manifest(objects=[{"key": key, "sha256": "0" * 64, "belongs_to": [{"listener": "sam", "role": "boss"}]}]), RUN_ID, "m")

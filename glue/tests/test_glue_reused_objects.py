@@ -16,6 +16,7 @@ LATER_RUN = "20261202T060000Z-b2c3d4"
 LATER_DATE = "2026-12-02"
 REUSED = "pl1AAAAAAAAAAAAAAAAAAA"
 FETCHED = "pl2BBBBBBBBBBBBBBBBBBB"
+MEMBERS = [{"listener": "sam", "spotify_user_id": "u-sam", "role": "collaborator"}, {"listener": "mira", "spotify_user_id": "u-mira", "role": "owner"}]
 
 
 def _later_run(bucket: Bucket) -> Bucket:
@@ -26,7 +27,8 @@ def _later_run(bucket: Bucket) -> Bucket:
     earlier = json.loads((bucket.run_dir / "_manifest.json").read_text(encoding="utf-8"))
     by_id = {o["entity_id"]: o for o in earlier["objects"]}
     fetched = dict(by_id[FETCHED], key=f"raw/extract_date={LATER_DATE}/run_id={LATER_RUN}/playlists/{FETCHED}.json", fetched_in_run=LATER_RUN)
-    reused = dict(by_id[REUSED], fetched_in_run=RUN_ID)  # the key stays the fixture run's
+    # The key stays the fixture run's; whose playlist it is, is this run's own answer.
+    reused = dict(by_id[REUSED], fetched_in_run=RUN_ID, belongs_to=MEMBERS)
     manifest = dict(
         earlier,
         manifest_version=2,
@@ -61,6 +63,9 @@ def test_the_reused_object_is_read_for_the_later_run(spark, bucket, golden):
     assert {r["playlist_id"] for r in later.rows(spark, "playlist_snapshots")} == {REUSED, FETCHED}
     # Both playlists, one read from the earlier run's object: the later run's snapshot is complete.
     assert len(rows) == first["tables"]["playlist_tracks"]["rows"]
+    # The reused playlist belongs to the listeners this run's manifest names (the other one's run predates listeners).
+    members = sorted((r["playlist_id"], r["spotify_user_id"], r["listener_name"], r["role"], r["run_id"]) for r in later.rows(spark, "playlist_listeners"))
+    assert members == [(REUSED, "u-mira", "mira", "owner", LATER_RUN), (REUSED, "u-sam", "sam", "collaborator", LATER_RUN)]
 
 
 def test_reused_objects_that_are_gone_or_changed_are_reported_and_the_rest_is_processed(spark, bucket):

@@ -7,8 +7,10 @@
  * listener's plays cursor moves only after the manifest is written.
  *
  * One listener whose token is refused (revoked, missing) is an error in the manifest, not a stop: the others are
- * extracted in full. Top lists are personal: each listener's are read with their own token and written as their own
- * objects. Playlists (shared catalogue data) are read as the first listener.
+ * extracted in full. Top lists and playlists are personal: each listener's top lists are read with their own token
+ * and written as their own objects; each listener's own and collaborative playlists are listed and read with their
+ * own token (a Development Mode app reads only those), a playlist two listeners share fetched once and belonging to
+ * both (the manifest's `belongs_to`).
  *
  * A run never loses what it fetched: every finished entity is recorded in the run's checkpoint, so the same run
  * id run again (a Lambda retry, `pipeline extract --run-id X`) fetches only what is missing, then writes the
@@ -18,7 +20,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { DEFAULT_LISTENER_NAME } from '../../config/listeners';
-import { parsePlaylistRef, type PipelineConfig } from '../../config/pipeline-config';
+import { playlistRefOf, type PipelineConfig, type PlaylistRef } from '../../config/pipeline-config';
 import { documentOf, LISTENING_DOCUMENTS } from '../../schemas/raw-documents';
 import {
   assertRunId,
@@ -94,8 +96,8 @@ export interface ExtractRunInput {
   /** `full` (default): everything configured; `plays`: the listeners' plays alone (the frequent schedule). */
   mode?: RunMode;
   /**
-   * The listeners, each read with their own client (their documents and their top lists); playlists are read as the
-   * first. Default: one listener, `me`, on `credentials`.
+   * The listeners, each read with their own client (their documents, top lists and playlists). Default: one
+   * listener, `me`, on `credentials`.
    */
   listeners?: ExtractListenerInput[];
 }
@@ -134,7 +136,7 @@ export function newRunId(at: Date, seed?: string, options: { plays?: boolean } =
 
 interface Plan {
   mode: RunMode;
-  configured: string[];
+  configured: PlaylistRef[];
   includeMine: boolean;
   /** The top lists read of every listener. */
   topLists: Array<[TopItemType, TimeRange]>;
@@ -183,11 +185,19 @@ function planOf(input: ExtractRunInput, logger: MinimalLogger): Plan {
     }
     return { mode, configured: [], includeMine: false, topLists: [], listening };
   }
-  let configured: string[];
+  let configured: PlaylistRef[];
   try {
-    configured = (input.override?.playlists ?? spotify.playlists).map(parsePlaylistRef);
+    configured = (input.override?.playlists ?? spotify.playlists).map(playlistRefOf);
   } catch (error) {
     throw new ExtractFailedError(`invalid playlist in the ${input.override?.playlists ? 'event override' : 'configuration'}: ${(error as Error).message}`);
+  }
+  const readers = names.length > 0 ? names : [DEFAULT_LISTENER_NAME];
+  const stranger = configured.find((ref) => ref.listener !== undefined && !readers.includes(ref.listener));
+  if (stranger) {
+    throw new ExtractFailedError(
+      `playlist ${stranger.id} is to be read by listener "${stranger.listener}", who is not one of this run's listeners (${readers.join(', ')}): ` +
+        'add them to spotify.listeners, or name one of those',
+    );
   }
   const includeMine = input.override?.includeMyPlaylists ?? spotify.includeMyPlaylists;
   const topEnabled = input.override?.topItems ?? spotify.topItems.enabled;
@@ -203,7 +213,9 @@ function planOf(input: ExtractRunInput, logger: MinimalLogger): Plan {
   } else if (topEnabled) {
     logger.warn('top items skipped: /v1/me/top needs authMode "user"');
   }
-  return { mode, configured: [...new Set(configured)], includeMine, topLists, listening };
+  // Each playlist once: the first mention (and the listener it names) wins.
+  const unique = configured.filter((ref, i) => configured.findIndex((other) => other.id === ref.id) === i);
+  return { mode, configured: unique, includeMine, topLists, listening };
 }
 
 async function readManifest(writer: RawObjectWriter, key: string): Promise<RunManifest | null> {
@@ -235,8 +247,7 @@ export async function extractRun(input: ExtractRunInput): Promise<ExtractRunResu
     return { manifest: existing, manifestKey: key, prefix, alreadyComplete: true, resumed: false };
   }
 
-  // One client per listener (their own token), all behind the app's one rate-limit gate; the first listener's
-  // client also reads the playlists.
+  // One client per listener (their own token), all behind the app's one rate-limit gate.
   const listeners: ExtractListenerInput[] = input.listeners?.length
     ? input.listeners
     : [{ name: DEFAULT_LISTENER_NAME, credentials: input.credentials, onRefreshTokenRotated: input.onRefreshTokenRotated }];
@@ -297,7 +308,7 @@ export async function extractRun(input: ExtractRunInput): Promise<ExtractRunResu
     runId,
     extractDate,
     logger,
-    // Playlists say whose token read them (a user token has a "me").
+    // Playlists say whose token read them (a user token has a "me"); each is read with its reader's own client.
     profile: spotify.authMode === 'user' ? contexts[0].profile : undefined,
   };
   const state = await PlaylistState.load(writer, { api_base_url: spotify.apiBaseUrl, market: spotify.market ?? null });

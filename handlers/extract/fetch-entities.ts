@@ -5,7 +5,8 @@
  *   snapshot id came from /v1/me/playlists, one `fields=snapshot_id` call otherwise); else every item page, then
  *   its metadata, and once more if the snapshot id moved while the pages were fetched;
  * - a listener's top list, with their own token: every page, with offset, to the end;
- * - the user's own and collaborative playlists, with the snapshot ids their listing carries (50 per call).
+ * - a listener's own and collaborative playlists, with the snapshot ids their listing carries (50 per call), read
+ *   with that listener's token: a Development Mode app may read the items of those playlists only.
  */
 import type { PipelineConfig } from '../../config/pipeline-config';
 import { playlistKey, topEntityId, topKey, type ManifestObject, type TimeRange, type TopItemType } from '../shared/manifest';
@@ -34,7 +35,7 @@ export interface FetchContext {
   runId: string;
   extractDate: string;
   logger: MinimalLogger;
-  /** Whose token reads playlists (a user token, the first listener's): named in every playlist document. */
+  /** Whose token `client` is (a listener's, with a user token): named in every playlist document. */
   profile?: () => Promise<ListenerProfile>;
 }
 
@@ -47,23 +48,31 @@ export interface ListedPlaylist {
   id: string;
   snapshotId: string | null;
   name: string | null;
+  /** The playlist owner's Spotify user id (`owner.id`). */
+  ownerId: string | null;
+  collaborative: boolean;
 }
 
 export interface PlaylistResult {
   object: ManifestObject;
   name: string | null;
   reused: boolean;
+  /** Whose playlist it is, as Spotify said in this run (listing, snapshot check or metadata). */
+  ownerId: string | null;
+  collaborative: boolean;
 }
 
 const stringOrNull = (value: unknown): string | null => (typeof value === 'string' ? value : null);
 
 /**
- * The authorised user's own and collaborative playlists, with their snapshot ids. /v1/me/playlists also lists
- * playlists the user only follows; their items answer 403 for development-mode apps, so they are left out.
+ * The listener's own and collaborative playlists (ctx.client is theirs), with their snapshot ids. /v1/me/playlists
+ * also lists playlists they only follow; their items answer 403 for development-mode apps, so they are left out.
+ * Who the listener is comes from their profile (read once per run), not another /v1/me.
  */
 export async function listMyPlaylists(ctx: FetchContext): Promise<ListedPlaylist[]> {
-  const me = (await ctx.client.getJson('/me', {}, 'GET /v1/me')) as Json;
-  const userId = stringOrNull(me.id);
+  const userId = ctx.profile
+    ? (await ctx.profile()).spotifyUserId
+    : stringOrNull(((await ctx.client.getJson('/me', {}, 'GET /v1/me')) as Json).id);
   const pages = await allPages(LISTING_PAGE_SIZE, async (offset) =>
     (await ctx.client.getJson('/me/playlists', { limit: LISTING_PAGE_SIZE, offset }, `GET /v1/me/playlists?offset=${offset}`)) as Json,
   );
@@ -76,7 +85,7 @@ export async function listMyPlaylists(ctx: FetchContext): Promise<ListedPlaylist
     if (!id || listed.some((l) => l.id === id)) continue;
     const ownerId = stringOrNull((playlist.owner as Json | null | undefined)?.id);
     if (ownerId === userId || playlist.collaborative === true) {
-      listed.push({ id, snapshotId: stringOrNull(playlist.snapshot_id), name: stringOrNull(playlist.name) });
+      listed.push({ id, snapshotId: stringOrNull(playlist.snapshot_id), name: stringOrNull(playlist.name), ownerId, collaborative: playlist.collaborative === true });
     }
     else skipped += 1;
   }
@@ -128,22 +137,26 @@ export async function fetchPlaylist(
   options: { listed?: ListedPlaylist; state: PlaylistState; mayHaveOwnObject: boolean },
 ): Promise<PlaylistResult> {
   const key = playlistKey(ctx.runId, ctx.extractDate, playlistId);
-  // What version is the playlist at now? The listing says for free; otherwise one small call.
+  // What version is the playlist at now, and whose is it? The listing says for free; otherwise one small call.
   let snapshotBefore = options.listed ? options.listed.snapshotId : null;
+  let whose = { ownerId: options.listed?.ownerId ?? null, collaborative: options.listed?.collaborative ?? false };
   if (!options.listed) {
     const head = (await ctx.client.getJson(
       `/playlists/${encodeURIComponent(playlistId)}`,
-      { fields: 'snapshot_id', market: ctx.spotify.market },
+      { fields: 'snapshot_id,owner(id),collaborative', market: ctx.spotify.market },
       `GET /v1/playlists/${playlistId}`,
     )) as Json;
     snapshotBefore = stringOrNull(head.snapshot_id);
+    whose = ownershipOf(head);
   }
   const previous = options.state.unchangedSince(playlistId, snapshotBefore);
   if (previous && (await reusable(ctx, previous, key, options.mayHaveOwnObject))) {
     const { key: previousKey, bytes, sha256, items, pages, fetched_in_run, snapshot_id } = previous;
     const object: ManifestObject = { key: previousKey, kind: 'playlist', entity_id: playlistId, bytes, sha256, items, pages, fetched_in_run, snapshot_id };
+    // The object says whose token read it (the document was written then): the next run asks that listener first.
+    if (previous.read_by) object.spotify_user_id = previous.read_by;
     ctx.logger.info('playlist unchanged since its last complete fetch; reusing that object', { playlistId, fetchedInRun: fetched_in_run });
-    return { object, name: options.listed?.name ?? null, reused: true };
+    return { object, name: options.listed?.name ?? null, reused: true, ...whose };
   }
 
   const reader = await readBy(ctx);
@@ -177,7 +190,12 @@ export async function fetchPlaylist(
     ...reader,
   };
   ctx.logger.info('playlist extracted', { playlistId, items, pages: version.pages.length, refetched: changedWhilePaging });
-  return { object, name: stringOrNull(version.metadata.name), reused: false };
+  return { object, name: stringOrNull(version.metadata.name), reused: false, ...ownershipOf(version.metadata) };
+}
+
+/** Whose playlist an answer says it is. */
+function ownershipOf(playlist: Json): { ownerId: string | null; collaborative: boolean } {
+  return { ownerId: stringOrNull((playlist.owner as Json | null | undefined)?.id), collaborative: playlist.collaborative === true };
 }
 
 /** Whose top list is read: a listener, with their own client (their own token) and who they are. */

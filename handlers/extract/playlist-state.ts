@@ -21,6 +21,11 @@ export interface PlaylistStateEntry {
   fetched_in_run: string;
   /** The latest run that found the playlist at this snapshot. */
   recorded_by_run: string;
+  /**
+   * The Spotify user whose token read it (absent: recorded before, by the first listener). A later run lets that
+   * listener check it first: another one may not be allowed to read its items (Development Mode).
+   */
+  read_by?: string;
 }
 
 interface StateDocument {
@@ -56,6 +61,11 @@ export class PlaylistState {
     }
   }
 
+  /** The Spotify user whose token last read the playlist, when the state says. */
+  readBy(playlistId: string): string | null {
+    return this.doc.playlists[playlistId]?.read_by ?? null;
+  }
+
   /** The last complete fetch of the playlist if it was at this snapshot id. */
   unchangedSince(playlistId: string, snapshotId: string | null): PlaylistStateEntry | null {
     if (!snapshotId) return null;
@@ -81,6 +91,7 @@ export class PlaylistState {
         pages: object.pages,
         fetched_in_run: object.fetched_in_run,
         recorded_by_run: manifest.run_id,
+        ...(object.spotify_user_id ? { read_by: object.spotify_user_id } : {}),
       };
       changed = true;
     }

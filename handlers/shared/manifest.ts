@@ -69,6 +69,12 @@ export interface ManifestObject {
   spotify_user_id?: string;
   /** Listener documents: that user's immutable account id (`/v1/me` `account_id`), when the server sent one. */
   account_id?: string;
+  /**
+   * Playlists (user mode): the listeners it belongs to in this run, in configuration order: its owner, those who
+   * collaborate on it, or the one who read it for the configuration (`reader`). A playlist two listeners share is
+   * fetched once and belongs to both. Absent in manifests from before: the playlist was the reading listener's.
+   */
+  belongs_to?: PlaylistMember[];
   /** Plays: the cursor the poll started from, and the newest played_at it stored (Unix ms; null: none yet). */
   cursor_before?: number | null;
   cursor_after?: number | null;
@@ -78,6 +84,15 @@ export interface ManifestObject {
   oldest_new_play_at?: number | null;
   /** Saved tracks: the library changed during every read of its pages; a track may be missing or come twice. */
   changed_during_fetch?: boolean;
+}
+
+/** A listener a playlist belongs to, and why (docs/data-contracts.md, playlist_listeners). */
+export interface PlaylistMember {
+  /** The listener's configured name. */
+  listener: string;
+  spotify_user_id: string;
+  /** `owner`: theirs; `collaborator`: they collaborate on it; `reader`: configured for them, neither of the two. */
+  role: 'owner' | 'collaborator' | 'reader';
 }
 
 export interface ManifestError {

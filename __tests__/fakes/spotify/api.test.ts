@@ -1,4 +1,4 @@
-import { loadSampleCatalog, SAMPLE_FRIEND_COLLAB_PLAYLIST_ID, SAMPLE_PLAYLIST_IDS, SAMPLE_USER_ID } from '../../../local/fakes/spotify/catalog';
+import { loadSampleCatalog, SAMPLE_FRIEND_COLLAB_PLAYLIST_ID, SAMPLE_FRIEND_PLAYLIST_ID, SAMPLE_PLAYLIST_IDS, SAMPLE_USER_ID } from '../../../local/fakes/spotify/catalog';
 import { startFakeSpotify, type FakeSpotifyServer } from '../../../local/fakes/spotify/server';
 import { appToken, getJson, userToken, walkPages } from './helpers';
 
@@ -139,7 +139,11 @@ describe('fake Spotify Web API', () => {
     const pages = await walkPages(`${server.apiBaseUrl}/me/playlists?limit=4`, token);
     expect(pages.length).toBe(3);
     const items = pages.flatMap((p) => p.items);
-    expect(items.map((p: any) => p.id)).toEqual(catalog.playlists.filter((p) => p.inMyPlaylists).map((p) => p.id));
+    const me = catalog.userId;
+    const listed = catalog.playlists.filter((p) => p.ownerId === me || p.collaborators.includes(me) || p.followedBy.includes(me));
+    expect(items.map((p: any) => p.id)).toEqual(listed.map((p) => p.id));
+    // Another user's own playlist is not the sample user's to list.
+    expect(items.map((p: any) => p.id)).not.toContain(SAMPLE_FRIEND_PLAYLIST_ID);
     expect(items.map((p: any) => p.id)).not.toContain(SAMPLE_PLAYLIST_IDS.notFound);
     const morning = items.find((p: any) => p.id === MORNING);
     expect(morning.items).toEqual({ href: `${server.apiBaseUrl}/playlists/${MORNING}/items`, total: 150 });

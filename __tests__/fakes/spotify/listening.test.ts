@@ -3,7 +3,7 @@
  * tracks (offset paging), followed artists (cursor `after` = last artist id, wrapped in `artists`), scopes, several
  * users with their own refresh tokens, and revocation. Real HTTP against the fake; no mocks.
  */
-import { SAMPLE_FRIEND_ID, SAMPLE_USER_ID } from '../../../local/fakes/spotify/catalog';
+import { SAMPLE_FRIEND_COLLAB_PLAYLIST_ID, SAMPLE_FRIEND_ID, SAMPLE_FRIEND_PLAYLIST_ID, SAMPLE_USER_ID } from '../../../local/fakes/spotify/catalog';
 import { FULL_LISTENER_SCOPE, RECENTLY_PLAYED_HORIZON } from '../../../local/fakes/spotify/listening';
 import { startFakeSpotify, type FakeSpotifyServer } from '../../../local/fakes/spotify/server';
 import { getJson, postToken, walkPages } from './helpers';
@@ -232,7 +232,7 @@ describe('fake Spotify listeners: other servers\' ways, and a track saved mid-pa
         const page = (await getJson(`${server.apiBaseUrl}${path}`, token)).body;
         expect([path, page.items.length, 'total' in page]).toEqual([path, 5, false]);
       }
-      // Mira owns or collaborates on a single playlist: the cap does not show there, the missing total does.
+      // Mira owns two playlists: the cap does not show there, the missing total does.
       const playlists = (await getJson(`${server.apiBaseUrl}/me/playlists?limit=50`, token)).body;
       expect('total' in playlists).toBe(false);
     }
@@ -270,7 +270,14 @@ describe('fake Spotify listeners: several users, scopes, revocation', () => {
     expect((await getJson(`${server.apiBaseUrl}/me/tracks`, mira)).body.total).toBe(64);
     // Mira's own playlists and top lists, not Sam's.
     const playlists = (await getJson(`${server.apiBaseUrl}/me/playlists`, mira)).body;
-    expect(playlists.items.map((p: any) => p.owner.id)).toEqual([SAMPLE_FRIEND_ID]);
+    // Her own two, the shared one collaborative, each with the owner and collaborative fields Spotify sends.
+    expect(playlists.items.map((p: any) => [p.id, p.owner.id, p.collaborative])).toEqual([
+      [SAMPLE_FRIEND_COLLAB_PLAYLIST_ID, SAMPLE_FRIEND_ID, true],
+      [SAMPLE_FRIEND_PLAYLIST_ID, SAMPLE_FRIEND_ID, false],
+    ]);
+    // Her private playlist's items answer her, and 403 to Sam, who neither owns nor collaborates on it.
+    expect((await getJson(`${server.apiBaseUrl}/playlists/${SAMPLE_FRIEND_PLAYLIST_ID}/items`, mira)).body.total).toBe(30);
+    expect((await getJson(`${server.apiBaseUrl}/playlists/${SAMPLE_FRIEND_PLAYLIST_ID}/items`, sam)).status).toBe(403);
     const top = (await getJson(`${server.apiBaseUrl}/me/top/tracks?time_range=short_term&limit=50`, mira)).body;
     expect(top.total).toBe(25);
   });

@@ -52,6 +52,8 @@ export const SAMPLE_PLAYLIST_IDS: { owned: string[]; notFound: string; forbidden
 export const SAMPLE_FRIEND_COLLAB_PLAYLIST_ID = '1AxRd7mKpV0sYeZq4TgUwN';
 /** Mira, the friend who owns that playlist: the fake's second listener (listening.ts). */
 export const SAMPLE_FRIEND_ID = FRIEND_ID;
+/** Mira's own playlist, private to her (not collaborative): only her token reads its items, and only she lists it. */
+export const SAMPLE_FRIEND_PLAYLIST_ID = '5hN2vQmW8cJt0RkXe3LpYa';
 
 // ---------------------------------------------------------------------------------------------------------
 // Deterministic helpers
@@ -384,6 +386,7 @@ function sampleChurn(): Record<string, PlaylistChurn> {
     [roadTrip]: { adds: [0, 1], stayWeeks: [3, 12], dropChance: 0.25, awayWeeks: [3, 10], moveChance: 0.25, moveWeeks: [1, 2], moveBy: [2, 12], adders: [me, ...COLLABORATOR_IDS] },
     [podcasts]: { adds: [0, 1], stayWeeks: [2, 6], dropChance: 0.3, awayWeeks: [2, 6], moveChance: 0.3, moveWeeks: [1, 2], moveBy: [2, 8], adders: [me] },
     [SAMPLE_FRIEND_COLLAB_PLAYLIST_ID]: { adds: [0, 2], stayWeeks: [2, 8], dropChance: 0.4, awayWeeks: [2, 8], moveChance: 0.4, moveWeeks: [1, 3], moveBy: [2, 10], adders: [FRIEND_ID, me] },
+    [SAMPLE_FRIEND_PLAYLIST_ID]: { adds: [0, 1], stayWeeks: [2, 6], dropChance: 0.3, awayWeeks: [2, 6], moveChance: 0.3, moveWeeks: [1, 2], moveBy: [2, 8], adders: [FRIEND_ID] },
     [SAMPLE_PLAYLIST_IDS.forbidden]: { adds: [2, 3], stayWeeks: [1, 4], dropChance: 1, awayWeeks: [2, 6], moveChance: 0.5, moveWeeks: [1, 2], moveBy: [2, 8], adders: [CURATOR_ID] },
   };
 }
@@ -415,7 +418,7 @@ export function loadSampleCatalog(asOf?: Date): FakeCatalog {
 /** The anchor-week catalog plus what the weekly evolution needs to know about it. */
 function buildSampleCatalog(): { catalog: FakeCatalog; pool: string[]; protectedTrackIds: Set<string> } {
   const ids = SAMPLE_PLAYLIST_IDS;
-  const g = new Gen(SAMPLE_SEED, [...ids.owned, ids.notFound, ids.forbidden, SAMPLE_FRIEND_COLLAB_PLAYLIST_ID]);
+  const g = new Gen(SAMPLE_SEED, [...ids.owned, ids.notFound, ids.forbidden, SAMPLE_FRIEND_COLLAB_PLAYLIST_ID, SAMPLE_FRIEND_PLAYLIST_ID]);
   const catalog = emptyCatalog(SAMPLE_USER_ID, 'Sam Ple');
   catalog.users[FRIEND_ID] = { id: FRIEND_ID, displayName: 'Mira' };
   catalog.users[CURATOR_ID] = { id: CURATOR_ID, displayName: 'Northwind Records' };
@@ -446,7 +449,7 @@ function buildSampleCatalog(): { catalog: FakeCatalog; pool: string[]; protected
     public: true,
     collaborators: [],
     snapshotId: snapshotId(g),
-    inMyPlaylists: true,
+    followedBy: [],
     entries: buildEntries(g, pool, plan),
     ...extra,
   });
@@ -521,7 +524,8 @@ function buildSampleCatalog(): { catalog: FakeCatalog; pool: string[]; protected
       count: 25,
       start: '2026-10-02T00:00:00Z',
       adders: [CURATOR_ID],
-    }, { ownerId: CURATOR_ID }),
+    }, { ownerId: CURATOR_ID, followedBy: [me] }),
+    friendsOwnPlaylist(catalog, pool),
   ];
   catalog.editorialPlaylistIds = [ids.notFound];
 
@@ -532,6 +536,26 @@ function buildSampleCatalog(): { catalog: FakeCatalog; pool: string[]; protected
   });
   // The hand-written cases and the deliberate duplicate stay put every week.
   return { catalog, pool, protectedTrackIds: new Set([...Object.values(awkward), shared]) };
+}
+
+/**
+ * Mira's own playlist, from a generator of its own: adding it left every other part of the sample catalog (drawn
+ * from the main generator) exactly as it was.
+ */
+function friendsOwnPlaylist(catalog: FakeCatalog, pool: string[]): CatalogPlaylist {
+  const g = new Gen(SAMPLE_SEED + 1, [...Object.keys(catalog.tracks), SAMPLE_FRIEND_PLAYLIST_ID]);
+  return {
+    id: SAMPLE_FRIEND_PLAYLIST_ID,
+    name: "Mira's Sunday Slow Jams",
+    description: 'Coffee, rain, no rush.',
+    ownerId: FRIEND_ID,
+    collaborative: false,
+    public: false,
+    collaborators: [],
+    snapshotId: snapshotId(g),
+    followedBy: [],
+    entries: buildEntries(g, pool, { count: 30, start: '2026-03-01T10:00:00Z', adders: [FRIEND_ID] }),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -571,7 +595,7 @@ export function generateCatalog(opts: GenerateCatalogOptions): FakeCatalog {
       public: true,
       collaborators: [],
       snapshotId: snapshotId(g),
-      inMyPlaylists: true,
+      followedBy: [],
       entries: buildEntries(g, pool, { count: itemsPerPlaylist, start: '2024-01-01T00:00:00Z', adders: [SAMPLE_USER_ID] }),
     });
   }

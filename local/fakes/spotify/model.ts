@@ -92,8 +92,11 @@ export interface CatalogPlaylist {
   /** Users (besides the owner) who may edit, and therefore read the items of, a collaborative playlist. */
   collaborators: string[];
   snapshotId: string;
-  /** Whether it shows in the sample user's /v1/me/playlists (owned or followed). */
-  inMyPlaylists: boolean;
+  /**
+   * Users who follow it without owning or collaborating on it: it shows in their /v1/me/playlists (as in the
+   * owner's and each collaborator's), but its items answer them 403 (development mode).
+   */
+  followedBy: string[];
   entries: CatalogEntry[];
 }
 

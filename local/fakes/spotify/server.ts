@@ -803,10 +803,10 @@ class FakeSpotify {
     return playlist.ownerId === me || playlist.collaborators.includes(me);
   }
 
-  /** The catalog's user lists what they own or follow; another listener what they own or collaborate on. */
+  /** What the caller owns, collaborates on or follows, as Spotify lists it (each with its `owner` and `collaborative`). */
   private myPlaylists(userId: string, q: URLSearchParams): Reply {
     const { limit, offset } = paging(q, 20, 100_000, this.maxLimit());
-    const listed = (p: CatalogPlaylist) => (userId === this.catalog.userId ? p.inMyPlaylists : p.ownerId === userId || p.collaborators.includes(userId));
+    const listed = (p: CatalogPlaylist) => p.ownerId === userId || p.collaborators.includes(userId) || p.followedBy.includes(userId);
     const mine = this.catalog.playlists.filter((p) => listed(p) && !this.catalog.editorialPlaylistIds.includes(p.id));
     const items = mine.slice(offset, offset + limit).map((p) => this.renderer.simplifiedPlaylist(p));
     return ok(this.quirky(this.renderer.page('/me/playlists', items, offset, limit, mine.length)));
