@@ -1,0 +1,131 @@
+/**
+ * The one health view (`pipeline status`): per listener and stage the last success, each listener's refresh-token
+ * days left, failing checks, the pipes' state and the alarms in alarm, and from them the problems a user must act
+ * on, each naming what to do. The thresholds are the ones the deployed alarms use (health-thresholds), so what
+ * the view calls a problem is what the account alarms on.
+ */
+import type { PipeStatus } from '../../warehouse/snowflake-warehouse';
+import type { ListenerStages, Stage } from './listener-stages';
+
+/** A data-quality check's outcome, as both warehouses report it. */
+export interface CheckOutcome {
+  table: string;
+  check: string;
+  passed: boolean;
+  detail: string;
+}
+
+export interface TokenHealth {
+  listener: string;
+  /** When the listener authorised the app (the six months count from there); null: not recorded. */
+  authorizedAt: string | null;
+  expiresAt: string | null;
+  daysLeft: number | null;
+}
+
+export interface AlarmInAlarm {
+  name: string;
+  reason: string;
+  since: string | null;
+}
+
+export interface HealthThresholds {
+  /** A weekly extract older than this is missing (the schedule's week plus a day of grace). */
+  weeklyMaxAgeHours: number;
+  /** No plays poll for this long (only when plays are polled). */
+  playsMaxAgeHours: number | null;
+  /** An extract not transformed (or loaded) this long after it finished is stuck. */
+  stageLagHours: number;
+  /** Token expiry warned this many days ahead. */
+  tokenWarningDays: number;
+}
+
+export const DEFAULT_THRESHOLDS: HealthThresholds = { weeklyMaxAgeHours: 8 * 24, playsMaxAgeHours: 24, stageLagHours: 6, tokenWarningDays: 14 };
+
+export interface HealthInput {
+  target: 'local' | 'aws' | 'snowflake';
+  where: string;
+  now: Date;
+  listeners: ListenerStages[];
+  tokens: TokenHealth[] | null;
+  checks: CheckOutcome[] | null;
+  pipes: PipeStatus[] | null;
+  alarms: AlarmInAlarm[] | null;
+  unreadable: Array<{ key: string; error: string }>;
+  /** The command that re-authorises a listener, for the advice (e.g. `npm run pipeline -- authorize --listener NAME`). */
+  authorizeCommand: (listener: string) => string;
+  thresholds: HealthThresholds;
+}
+
+export interface HealthReport extends Omit<HealthInput, 'authorizeCommand' | 'thresholds' | 'now'> {
+  at: string;
+  problems: string[];
+}
+
+const HOUR = 3_600_000;
+
+function hoursSince(now: Date, at: string | null): number | null {
+  return at === null ? null : (now.getTime() - Date.parse(at)) / HOUR;
+}
+
+function stageOf(listener: ListenerStages, name: Stage) {
+  return listener.stages.find((s) => s.stage === name);
+}
+
+function stageProblems(input: HealthInput, listener: ListenerStages): string[] {
+  const { now, thresholds } = input;
+  const problems: string[] = [];
+  const weekly = stageOf(listener, 'weekly extract')!;
+  const weeklyAge = hoursSince(now, weekly.lastSuccess);
+  if (weeklyAge === null || weeklyAge > thresholds.weeklyMaxAgeHours) {
+    problems.push(
+      `${listener.listener}: no weekly extract ${weekly.lastSuccess ? `since ${weekly.lastSuccess}` : 'in the window'} ` +
+        `(expected every week): look at the extract's logs and the failures queue, or run \`pipeline extract\`.`,
+    );
+  }
+  const plays = stageOf(listener, 'plays poll')!;
+  const playsAge = hoursSince(now, plays.lastSuccess);
+  if (thresholds.playsMaxAgeHours !== null && (playsAge === null || playsAge > thresholds.playsMaxAgeHours)) {
+    problems.push(
+      `${listener.listener}: no plays poll ${plays.lastSuccess ? `since ${plays.lastSuccess}` : 'in the window'}: ` +
+        'Spotify keeps only the last 50 plays, so older ones are being lost. Check the listener\'s token and the plays schedule.',
+    );
+  }
+  const newest = [weekly, plays].map((s) => s.lastSuccess).filter((s): s is string => s !== null).sort().pop() ?? null;
+  for (const name of ['transform', 'load'] as const) {
+    const done = stageOf(listener, name);
+    if (!done || newest === null) continue;
+    const lag = hoursSince(now, newest)!;
+    if ((done.lastSuccess === null || done.lastSuccess < newest) && lag > thresholds.stageLagHours) {
+      problems.push(`${listener.listener}: the extract of ${newest} is not ${name === 'transform' ? 'transformed' : 'loaded'} after ${Math.floor(lag)} h: run \`pipeline ${name}\` and see its error.`);
+    }
+  }
+  return problems;
+}
+
+function tokenProblems(input: HealthInput, token: TokenHealth): string[] {
+  const command = input.authorizeCommand(token.listener);
+  if (token.daysLeft === null) {
+    return [`${token.listener}: when the refresh token was authorised is not recorded, so its six-month expiry is unknown: run \`${command}\` to start a known count.`];
+  }
+  if (token.daysLeft <= 0) return [`${token.listener}: the refresh token expired on ${token.expiresAt} (six months after authorising): run \`${command}\`.`];
+  if (token.daysLeft <= input.thresholds.tokenWarningDays) {
+    return [`${token.listener}: the refresh token expires in ${token.daysLeft} day(s), on ${token.expiresAt}: run \`${command}\` before then.`];
+  }
+  return [];
+}
+
+export function healthReport(input: HealthInput): HealthReport {
+  const problems = [
+    ...input.unreadable.map((u) => `unreadable manifest ${u.key}: ${u.error}`),
+    ...input.listeners.flatMap((l) => stageProblems(input, l)),
+    ...(input.tokens ?? []).flatMap((t) => tokenProblems(input, t)),
+    ...(input.checks ?? []).filter((c) => !c.passed).map((c) => `check ${c.check} on ${c.table} failed: ${c.detail}`),
+    ...(input.pipes ?? [])
+      .filter((p) => p.executionState !== 'RUNNING' || p.error)
+      .map((p) => `pipe ${p.pipe} is ${p.executionState}${p.error ? ` (${p.error})` : ''}: see \`pipeline status --target snowflake\` and SYSTEM$PIPE_STATUS.`),
+    ...(input.alarms ?? []).map((a) => `alarm ${a.name} is in ALARM${a.since ? ` since ${a.since}` : ''}: ${a.reason}`),
+  ];
+  const { authorizeCommand: _command, thresholds: _thresholds, now, ...rest } = input;
+  return { ...rest, at: now.toISOString(), problems };
+}
