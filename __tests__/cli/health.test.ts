@@ -107,6 +107,9 @@ describe('the bucket read from a window of days', () => {
   });
 });
 
+/** The problems' messages, in order. */
+const messages = (input: HealthInput) => healthReport(input).problems.map((p) => p.message);
+
 describe('what the user is told', () => {
   const base = (over: Partial<HealthInput>): HealthInput => ({
     target: 'local',
@@ -124,14 +127,14 @@ describe('what the user is told', () => {
   });
 
   test('a listener without plays in the window is told; fresh stages are not', () => {
-    expect(healthReport(base({})).problems).toEqual([
+    expect(messages(base({}))).toEqual([
       "bo: no plays poll in the window: Spotify keeps only the last 50 plays, so older ones are being lost. Check the listener's token and the plays schedule.",
     ]);
   });
 
   test('stale weekly extract and a transform stuck past the lag are problems; fresh ones are not', () => {
     const later = new Date('2026-12-15T12:00:00Z');
-    const { problems } = healthReport(base({ now: later }));
+    const problems = messages(base({ now: later }));
     expect(problems).toContain(`ana: no weekly extract since ${WEEKLY_2.finished_at} (expected every week): look at the extract's logs and the failures queue, or run \`pipeline extract\`.`);
     expect(problems).toContain(`ana: the extract of ${POLL.finished_at} is not transformed after 193 h: run \`pipeline transform\` and see its error.`);
     expect(problems.some((p) => p.startsWith('ana: no plays poll since 2026-12-07T10:00:30.000Z'))).toBe(true);
@@ -150,7 +153,7 @@ describe('what the user is told', () => {
       [null, null],
       ['2027-05-01T00:00:00.000Z', 144],
     ]);
-    const { problems } = healthReport(base({ listeners: [], tokens }));
+    const problems = messages(base({ listeners: [], tokens }));
     expect(problems).toEqual([
       'ana: the refresh token expired on 2026-12-01T00:00:00.000Z (six months after authorising): run `npm run pipeline -- authorize --listener ana`.',
       'bo: the refresh token expires in 10 day(s), on 2026-12-17T12:00:00.000Z: run `npm run pipeline -- authorize --listener bo` before then.',
@@ -173,7 +176,12 @@ describe('what the user is told', () => {
         alarms: [{ name: 'spotify-pipeline-dev-no-weekly-commit', reason: 'Threshold Crossed: no datapoints were received', since: '2026-12-07T07:00:00.000Z' }],
       }),
     );
-    expect(report.problems).toEqual([
+    expect(report.problems.map((p) => [p.kind, p.subject])).toEqual([
+      ['check-failed', 'plays.key_unique'],
+      ['pipe-not-running', 'DB.RAW.PLAYS_PIPE'],
+      ['alarm', 'spotify-pipeline-dev-no-weekly-commit'],
+    ]);
+    expect(report.problems.map((p) => p.message)).toEqual([
       'check key_unique on plays failed: 2 duplicate keys',
       'pipe DB.RAW.PLAYS_PIPE is STOPPED_STAGE_DROPPED: see `pipeline status --target snowflake` and SYSTEM$PIPE_STATUS.',
       'alarm spotify-pipeline-dev-no-weekly-commit is in ALARM since 2026-12-07T07:00:00.000Z: Threshold Crossed: no datapoints were received',
@@ -182,6 +190,20 @@ describe('what the user is told', () => {
     expect(text).toContain('Checks: 1 passed, 1 failing');
     expect(text).toMatch(/spotify-pipeline-dev-no-weekly-commit\s+2026-12-07T07:00:00.000Z\s+Threshold Crossed/);
     expect(text).toContain('Problems (3):');
+  });
+
+  test('a poll that found more than 50 new plays is a gap, named with its bounds and run', () => {
+    const gapped = manifest('20261207T110000Z-p0c0c0', '2026-12-07T11:00:30.000Z', [['plays', 'ana', Date.parse('2026-12-07T10:59:00Z')]], {
+      plays_gaps: [{ listener: 'ana', spotify_user_id: 'id-ana', cursor_before: '2026-12-05T10:00:00.000Z', oldest_new_play: '2026-12-07T02:00:00.000Z', message: '' }],
+    });
+    const listeners = listenerStages(['ana'], [WEEKLY_2, gapped], new Set(), null);
+    expect(healthReport(base({ listeners })).problems).toEqual([
+      {
+        kind: 'plays-gap',
+        subject: 'ana',
+        message: 'ana: plays may be missing between 2026-12-05T10:00:00.000Z and 2026-12-07T02:00:00.000Z (run 20261207T110000Z-p0c0c0): more than 50 were played between two polls that reached Spotify.',
+      },
+    ]);
   });
 
   test('a healthy pipeline says so', () => {

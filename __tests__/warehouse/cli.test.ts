@@ -127,6 +127,7 @@ describe('pipeline query / status', () => {
         { stage: 'load', lastSuccess: '2026-11-23T06:00:00.000Z', runId: null },
       ],
       lastPlayAt: '2026-11-19T09:00:00.000Z',
+      gaps: [],
     });
     // u_teo has plays but no weekly data: their weekly stage is empty, not borrowed from another listener.
     expect(report.health.listeners[2].stages[0]).toEqual({ stage: 'weekly extract', lastSuccess: null, runId: null });

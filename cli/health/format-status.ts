@@ -33,7 +33,7 @@ export function formatHealth(health: HealthReport): string[] {
     out.push(health.alarms.length === 0 ? '  none' : formatTable(['alarm', 'since', 'reason'], health.alarms.map((a) => [a.name, a.since, a.reason]), '  ', 80));
   }
   out.push('', health.problems.length === 0 ? 'No problems.' : `Problems (${health.problems.length}):`);
-  for (const problem of health.problems) out.push(`  - ${problem}`);
+  for (const problem of health.problems) out.push(`  - ${problem.message}`);
   return out;
 }
 

@@ -64,6 +64,7 @@ export async function warehouseStages(query: (sql: string) => Promise<QueryResul
         { stage: 'load' as const, lastSuccess: load, runId: null },
       ],
       lastPlayAt: row ? at(row, 'last_play_at') : null,
+      gaps: [],
     };
   });
 }

@@ -57,9 +57,31 @@ export interface HealthInput {
   thresholds: HealthThresholds;
 }
 
+/** What a problem is about: the same kind and subject on two reports is the same problem still going on. */
+export type ProblemKind =
+  | 'unreadable-manifest'
+  | 'weekly-extract-missing'
+  | 'plays-missing'
+  | 'plays-gap'
+  | 'stage-behind'
+  | 'token-expired'
+  | 'token-expiring'
+  | 'token-unrecorded'
+  | 'check-failed'
+  | 'pipe-not-running'
+  | 'alarm';
+
+export interface Problem {
+  kind: ProblemKind;
+  /** The listener, check, pipe or alarm it concerns. */
+  subject: string;
+  /** What happened and what to do, in one line. */
+  message: string;
+}
+
 export interface HealthReport extends Omit<HealthInput, 'authorizeCommand' | 'thresholds' | 'now'> {
   at: string;
-  problems: string[];
+  problems: Problem[];
 }
 
 const HOUR = 3_600_000;
@@ -72,24 +94,30 @@ function stageOf(listener: ListenerStages, name: Stage) {
   return listener.stages.find((s) => s.stage === name);
 }
 
-function stageProblems(input: HealthInput, listener: ListenerStages): string[] {
+function stageProblems(input: HealthInput, listener: ListenerStages): Problem[] {
   const { now, thresholds } = input;
-  const problems: string[] = [];
+  const problems: Problem[] = [];
+  const add = (kind: ProblemKind, message: string) => problems.push({ kind, subject: listener.listener, message: `${listener.listener}: ${message}` });
   const weekly = stageOf(listener, 'weekly extract')!;
   const weeklyAge = hoursSince(now, weekly.lastSuccess);
   if (weeklyAge === null || weeklyAge > thresholds.weeklyMaxAgeHours) {
-    problems.push(
-      `${listener.listener}: no weekly extract ${weekly.lastSuccess ? `since ${weekly.lastSuccess}` : 'in the window'} ` +
+    add(
+      'weekly-extract-missing',
+      `no weekly extract ${weekly.lastSuccess ? `since ${weekly.lastSuccess}` : 'in the window'} ` +
         `(expected every week): look at the extract's logs and the failures queue, or run \`pipeline extract\`.`,
     );
   }
   const plays = stageOf(listener, 'plays poll')!;
   const playsAge = hoursSince(now, plays.lastSuccess);
   if (thresholds.playsMaxAgeHours !== null && (playsAge === null || playsAge > thresholds.playsMaxAgeHours)) {
-    problems.push(
-      `${listener.listener}: no plays poll ${plays.lastSuccess ? `since ${plays.lastSuccess}` : 'in the window'}: ` +
+    add(
+      'plays-missing',
+      `no plays poll ${plays.lastSuccess ? `since ${plays.lastSuccess}` : 'in the window'}: ` +
         'Spotify keeps only the last 50 plays, so older ones are being lost. Check the listener\'s token and the plays schedule.',
     );
+  }
+  for (const gap of listener.gaps) {
+    add('plays-gap', `plays may be missing between ${gap.cursorBefore} and ${gap.oldestNewPlay ?? 'the poll'} (run ${gap.runId}): more than 50 were played between two polls that reached Spotify.`);
   }
   const newest = [weekly, plays].map((s) => s.lastSuccess).filter((s): s is string => s !== null).sort().pop() ?? null;
   for (const name of ['transform', 'load'] as const) {
@@ -97,34 +125,43 @@ function stageProblems(input: HealthInput, listener: ListenerStages): string[] {
     if (!done || newest === null) continue;
     const lag = hoursSince(now, newest)!;
     if ((done.lastSuccess === null || done.lastSuccess < newest) && lag > thresholds.stageLagHours) {
-      problems.push(`${listener.listener}: the extract of ${newest} is not ${name === 'transform' ? 'transformed' : 'loaded'} after ${Math.floor(lag)} h: run \`pipeline ${name}\` and see its error.`);
+      add('stage-behind', `the extract of ${newest} is not ${name === 'transform' ? 'transformed' : 'loaded'} after ${Math.floor(lag)} h: run \`pipeline ${name}\` and see its error.`);
     }
   }
   return problems;
 }
 
-function tokenProblems(input: HealthInput, token: TokenHealth): string[] {
+function tokenProblems(input: HealthInput, token: TokenHealth): Problem[] {
   const command = input.authorizeCommand(token.listener);
+  const problem = (kind: ProblemKind, message: string): Problem[] => [{ kind, subject: token.listener, message: `${token.listener}: ${message}` }];
   if (token.daysLeft === null) {
-    return [`${token.listener}: when the refresh token was authorised is not recorded, so its six-month expiry is unknown: run \`${command}\` to start a known count.`];
+    return problem('token-unrecorded', `when the refresh token was authorised is not recorded, so its six-month expiry is unknown: run \`${command}\` to start a known count.`);
   }
-  if (token.daysLeft <= 0) return [`${token.listener}: the refresh token expired on ${token.expiresAt} (six months after authorising): run \`${command}\`.`];
+  if (token.expiresAt !== null && Date.parse(token.expiresAt) <= input.now.getTime()) {
+    return problem('token-expired', `the refresh token expired on ${token.expiresAt} (six months after authorising): run \`${command}\`.`);
+  }
   if (token.daysLeft <= input.thresholds.tokenWarningDays) {
-    return [`${token.listener}: the refresh token expires in ${token.daysLeft} day(s), on ${token.expiresAt}: run \`${command}\` before then.`];
+    return problem('token-expiring', `the refresh token expires in ${token.daysLeft} day(s), on ${token.expiresAt}: run \`${command}\` before then.`);
   }
   return [];
 }
 
 export function healthReport(input: HealthInput): HealthReport {
-  const problems = [
-    ...input.unreadable.map((u) => `unreadable manifest ${u.key}: ${u.error}`),
+  const problems: Problem[] = [
+    ...input.unreadable.map((u) => ({ kind: 'unreadable-manifest' as const, subject: u.key, message: `unreadable manifest ${u.key}: ${u.error}` })),
     ...input.listeners.flatMap((l) => stageProblems(input, l)),
     ...(input.tokens ?? []).flatMap((t) => tokenProblems(input, t)),
-    ...(input.checks ?? []).filter((c) => !c.passed).map((c) => `check ${c.check} on ${c.table} failed: ${c.detail}`),
+    ...(input.checks ?? [])
+      .filter((c) => !c.passed)
+      .map((c) => ({ kind: 'check-failed' as const, subject: `${c.table}.${c.check}`, message: `check ${c.check} on ${c.table} failed: ${c.detail}` })),
     ...(input.pipes ?? [])
       .filter((p) => p.executionState !== 'RUNNING' || p.error)
-      .map((p) => `pipe ${p.pipe} is ${p.executionState}${p.error ? ` (${p.error})` : ''}: see \`pipeline status --target snowflake\` and SYSTEM$PIPE_STATUS.`),
-    ...(input.alarms ?? []).map((a) => `alarm ${a.name} is in ALARM${a.since ? ` since ${a.since}` : ''}: ${a.reason}`),
+      .map((p) => ({
+        kind: 'pipe-not-running' as const,
+        subject: p.pipe,
+        message: `pipe ${p.pipe} is ${p.executionState}${p.error ? ` (${p.error})` : ''}: see \`pipeline status --target snowflake\` and SYSTEM$PIPE_STATUS.`,
+      })),
+    ...(input.alarms ?? []).map((a) => ({ kind: 'alarm' as const, subject: a.name, message: `alarm ${a.name} is in ALARM${a.since ? ` since ${a.since}` : ''}: ${a.reason}` })),
   ];
   const { authorizeCommand: _command, thresholds: _thresholds, now, ...rest } = input;
   return { ...rest, at: now.toISOString(), problems };

@@ -21,6 +21,8 @@ export interface ListenerStages {
   stages: StageHealth[];
   /** The newest play stored for the listener (the plays cursor after the poll), ISO 8601 UTC. */
   lastPlayAt: string | null;
+  /** Polls in the window that may have missed plays (more than Spotify's last 50 since the poll before). */
+  gaps: Array<{ runId: string; cursorBefore: string; oldestNewPlay: string | null }>;
 }
 
 /** The listener's objects in a run: their listener documents (entity id = name) and top lists (`name/type_range`). */
@@ -64,6 +66,9 @@ export function listenerStages(
       spotifyUserId,
       stages,
       lastPlayAt: cursors.length > 0 ? new Date(Math.max(...cursors)).toISOString() : null,
+      gaps: manifests.flatMap((m) =>
+        (m.plays_gaps ?? []).filter((g) => g.listener === listener).map((g) => ({ runId: m.run_id, cursorBefore: g.cursor_before, oldestNewPlay: g.oldest_new_play })),
+      ),
     };
   });
 }
