@@ -201,6 +201,7 @@ describe('what the user is told', () => {
       {
         kind: 'plays-gap',
         subject: 'ana',
+        episode: '20261207T110000Z-p0c0c0',
         message: 'ana: plays may be missing between 2026-12-05T10:00:00.000Z and 2026-12-07T02:00:00.000Z (run 20261207T110000Z-p0c0c0): more than 50 were played between two polls that reached Spotify.',
       },
     ]);

@@ -90,8 +90,9 @@ export function expectedAlerts(scenario: Scenario, lostBeyondReach: Record<'sam'
   const alerts: AlertKey[] = [];
   for (const listener of scenario.listeners) {
     for (const at of scenario.authorisations[listener]) {
+      // Warned while the run is judged: the warning window [expiry - 14 d, expiry) overlaps it.
       const warns = expiryOf(at) - WARNING_DAYS * DAY_MS;
-      if (warns >= scenario.start && warns < scenario.end) alerts.push(`token-expiring:${listener}`);
+      if (expiryOf(at) > scenario.start && warns < scenario.end) alerts.push(`token-expiring:${listener}`);
     }
   }
   const [deadFrom, deadTo] = scenario.miraDead;

@@ -77,6 +77,8 @@ export interface Problem {
   subject: string;
   /** What happened and what to do, in one line. */
   message: string;
+  /** Which occurrence, where one subject can have several (a plays gap: the poll's run id). */
+  episode?: string;
 }
 
 export interface HealthReport extends Omit<HealthInput, 'authorizeCommand' | 'thresholds' | 'now'> {
@@ -97,7 +99,8 @@ function stageOf(listener: ListenerStages, name: Stage) {
 function stageProblems(input: HealthInput, listener: ListenerStages): Problem[] {
   const { now, thresholds } = input;
   const problems: Problem[] = [];
-  const add = (kind: ProblemKind, message: string) => problems.push({ kind, subject: listener.listener, message: `${listener.listener}: ${message}` });
+  const add = (kind: ProblemKind, message: string, episode?: string) =>
+    problems.push({ kind, subject: listener.listener, message: `${listener.listener}: ${message}`, ...(episode ? { episode } : {}) });
   const weekly = stageOf(listener, 'weekly extract')!;
   const weeklyAge = hoursSince(now, weekly.lastSuccess);
   if (weeklyAge === null || weeklyAge > thresholds.weeklyMaxAgeHours) {
@@ -117,7 +120,7 @@ function stageProblems(input: HealthInput, listener: ListenerStages): Problem[] 
     );
   }
   for (const gap of listener.gaps) {
-    add('plays-gap', `plays may be missing between ${gap.cursorBefore} and ${gap.oldestNewPlay ?? 'the poll'} (run ${gap.runId}): more than 50 were played between two polls that reached Spotify.`);
+    add('plays-gap', `plays may be missing between ${gap.cursorBefore} and ${gap.oldestNewPlay ?? 'the poll'} (run ${gap.runId}): more than 50 were played between two polls that reached Spotify.`, gap.runId);
   }
   const newest = [weekly, plays].map((s) => s.lastSuccess).filter((s): s is string => s !== null).sort().pop() ?? null;
   for (const name of ['transform', 'load'] as const) {

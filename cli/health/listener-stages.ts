@@ -10,7 +10,10 @@ export type Stage = (typeof STAGES)[number];
 
 export interface StageHealth {
   stage: Stage;
-  /** When the run that succeeded at this stage extracted the listener's data (its manifest's finished_at); null: none in the window. */
+  /**
+   * When the run that succeeded at this stage started extracting the listener's data (its manifest's started_at,
+   * the instant in its run id: a scheduled run's schedule time); null: none in the window.
+   */
   lastSuccess: string | null;
   runId: string | null;
 }
@@ -35,7 +38,7 @@ function failedFor(manifest: RunManifest, listener: string): boolean {
 }
 
 function stage(stageName: Stage, manifest: RunManifest | undefined): StageHealth {
-  return { stage: stageName, lastSuccess: manifest?.finished_at ?? null, runId: manifest?.run_id ?? null };
+  return { stage: stageName, lastSuccess: manifest?.started_at ?? null, runId: manifest?.run_id ?? null };
 }
 
 /**
