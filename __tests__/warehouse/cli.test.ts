@@ -119,6 +119,27 @@ describe('pipeline query / status', () => {
     expect(report.tables.find((t: { table: string }) => t.table === 'playlist_tracks')).toMatchObject({ rows: 13, files: 2 });
     expect(report.pipes.map((p: { table: string }) => p.table).sort()).toEqual([...TABLE_NAMES].sort());
     expect(report.copyErrors).toEqual([]);
+    // The health view from what the warehouse shows: every configured listener, their stages, pipes all running.
+    expect(report.health).toMatchObject({ target: 'snowflake', where: 'MYORG-MYACCOUNT SPOTIFY_DEV.RAW' });
+    // The fixture's listeners as the warehouse names them (the configuration names none, so no implicit "me").
+    expect(report.health.listeners.map((l: { listener: string }) => l.listener)).toEqual(['Mira', 'sam', 'u_teo']);
+    expect(report.health.listeners[0]).toEqual({
+      listener: 'Mira',
+      spotifyUserId: 'u_mira',
+      stages: [
+        { stage: 'weekly extract', lastSuccess: '2026-11-23T06:00:00.000Z', runId: null },
+        { stage: 'plays poll', lastSuccess: '2026-11-23T06:00:00.000Z', runId: null },
+        { stage: 'load', lastSuccess: '2026-11-23T06:00:00.000Z', runId: null },
+      ],
+      lastPlayAt: '2026-11-19T09:00:00.000Z',
+      gaps: [],
+    });
+    // u_teo has plays but no weekly data: their weekly stage is empty, not borrowed from another listener.
+    expect(report.health.listeners[2].stages[0]).toEqual({ stage: 'weekly extract', lastSuccess: null, runId: null });
+    expect(report.health.problems.filter((p: { kind: string }) => p.kind === 'pipe-not-running')).toEqual([]);
+    // The same SQL checks as `pipeline check --target snowflake`, all passing on this data.
+    expect(report.health.checks.length).toBeGreaterThan(20);
+    expect(report.health.checks.filter((c: { passed: boolean }) => !c.passed)).toEqual([]);
     const text = await run(configFile, 'status', '--target', 'snowflake');
     expect(text).toContain('Warehouse (snowflake): MYORG-MYACCOUNT SPOTIFY_DEV.RAW');
     expect(text).toMatch(/SPOTIFY_DEV\.RAW\.PLAYLIST_TRACKS_PIPE\s+RUNNING\s+0/);
@@ -144,6 +165,8 @@ describe('pipeline query / status', () => {
 
   test('status on the local warehouse shows tables and failed files', async () => {
     const text = await run(configFile, 'status');
+    expect(text).toMatch(/^Health \(local\) at \d{4}-\d\d-\d\dT[^:]+:\d\d:\d\d\.\d{3}Z: .*warehouse\.duckdb\n/);
+    expect(text).toMatch(/Checks: \d+ passed, 0 failing/);
     expect(text).toMatch(/playlist_tracks\s+13\s+2\s+\d{4}-\d{2}-\d{2}T/);
     expect(text).toContain('Files that failed to load (not retried until they change)\n  none');
   });
@@ -151,7 +174,8 @@ describe('pipeline query / status', () => {
   test('bad input is refused with the problem named', async () => {
     await expect(run(configFile, 'query', 'nope')).rejects.toThrow(/No analysis "nope"\. Available: /);
     await expect(run(configFile, 'query', 'explicit_share', '--format', 'xml')).rejects.toThrow('--format must be table, csv or json (got "xml")');
-    await expect(run(configFile, 'status', '--target', 'cloud')).rejects.toThrow('--target must be local or snowflake (got "cloud")');
+    await expect(run(configFile, 'status', '--target', 'cloud')).rejects.toThrow('--target must be local, aws or snowflake (got "cloud")');
+    await expect(run(configFile, 'status', '--days', '0')).rejects.toThrow('--days must be a whole number of days from 1 to 366 (got "0")');
     const missing = join(dir, 'missing.json');
     writeFileSync(missing, JSON.stringify({ ...JSON.parse(readFileSync(configFile, 'utf8')), local: { warehouseFile: join(dir, 'none.duckdb') } }));
     await expect(run(missing, 'status')).rejects.toThrow(/No local warehouse at .*none\.duckdb\. Run `pipeline run` first/);
