@@ -25,9 +25,10 @@ import { listenerStages } from '../../cli/health/listener-stages';
 import { DEFAULT_THRESHOLDS, healthReport } from '../../cli/health/health-report';
 import { tokenHealth } from '../../cli/health/token-health';
 import { startFakeSpotify, type FakeSpotifyServer } from '../../local/fakes/spotify/server';
-import { FakeListener, sampleListenerSpecs } from '../../local/fakes/spotify/listening';
+import { FakeListener, FULL_LISTENER_SCOPE, sampleListenerSpecs } from '../../local/fakes/spotify/listening';
 import { loadSampleCatalog } from '../../local/fakes/spotify/catalog';
 import { DAY_MS, HOUR_MS, authorisedAt, buildScenario, expectedAlerts, type Scenario } from './scenario';
+import { warehouseSample, type SampleResult } from './warehouse-sample';
 
 type Name = 'sam' | 'mira';
 const NAMES: Name[] = ['sam', 'mira'];
@@ -48,6 +49,8 @@ export interface SoakResult {
   alertsExpected: string[];
   runs: { finished: number; failed: number };
   bucketDir: string;
+  /** The runs around mira's return through the Glue job and the warehouse (warehouse-sample.ts); null with --no-warehouse. */
+  sample: SampleResult | null;
 }
 
 function soakConfig(): PipelineConfig {
@@ -78,6 +81,9 @@ class Soak {
   private readonly reachable = new Set<string>();
   private readonly active = new Set<string>();
   readonly alerts: string[] = [];
+  /** The runs of the warehouse sample (a few hours from mira's return) and the plays they stored. */
+  readonly sampleRuns: RunManifest[] = [];
+  readonly samplePlays = new Set<string>();
   readonly runs = { finished: 0, failed: 0 };
   private listeners: ExtractListenerInput[] = [];
 
@@ -126,7 +132,14 @@ class Soak {
     }
     this.runs.finished += 1;
     this.manifests.push(manifest);
-    for (const [name, at] of storedPlays(this.bucketDir, manifest)) this.stored.add(`${name}:${at}`);
+    const started = Date.parse(manifest.started_at);
+    const [, back] = this.scenario.miraDead;
+    const inSample = manifest.mode === 'plays' && started >= back - 2 * HOUR_MS && started < back + 8 * HOUR_MS;
+    if (inSample) this.sampleRuns.push(manifest);
+    for (const [name, at] of storedPlays(this.bucketDir, manifest)) {
+      this.stored.add(`${name}:${at}`);
+      if (inSample) this.samplePlays.add(`${name}:${at}`);
+    }
     // What the poll could reach: the newest 50 at the instant Spotify answered it, for each listener it read.
     for (const object of manifest.objects) {
       if (object.kind !== 'plays') continue;
@@ -158,8 +171,16 @@ class Soak {
     for (const key of now) this.active.add(key);
   }
 
-  /** Spotify's state at this instant: down during the outage, mira's token dead between expiry and re-authorisation. */
-  private applyEvents(): void {
+  /**
+   * Spotify's state at this instant: down during the outage (every request 503), 10% faults otherwise. A listener
+   * whose authorisation falls in the last hour authorises again through the fake's own code flow (a new refresh
+   * token, its six months counted from now); mira's first token simply dies of age in the fake.
+   */
+  private async applyEvents(): Promise<void> {
+    for (const name of NAMES) {
+      const due = this.scenario.authorisations[name].find((at, i) => i > 0 && at <= this.sim.now && at > this.sim.now - HOUR_MS);
+      if (due !== undefined) await this.authorise(name);
+    }
     const [outFrom, outTo] = this.scenario.outage;
     const inOutage = this.sim.now >= outFrom && this.sim.now < outTo;
     this.fake.setFaults(
@@ -167,9 +188,34 @@ class Soak {
         ? { rules: [{ name: 'outage', path: '/**', action: { kind: 'serverError', status: 503 } }] }
         : { randomFaults: { fraction: this.scenario.faultFraction, seed: Math.floor(this.sim.now / HOUR_MS), retryAfterSeconds: 0.01 } },
     );
-    const [deadFrom, deadTo] = this.scenario.miraDead;
-    if (this.sim.now >= deadFrom && this.sim.now < deadTo) this.fake.revokeListener(this.userIds.mira);
-    else this.fake.authorizeAs(this.userIds.mira);
+  }
+
+  /** `pipeline authorize --listener NAME` against the fake: its /authorize approves at once, the code is exchanged. */
+  private async authorise(name: Name): Promise<void> {
+    this.fake.authorizeAs(this.userIds[name]);
+    const redirectUri = 'http://127.0.0.1:8888/callback';
+    const url = new URL(`${this.fake.accountsBaseUrl}/authorize`);
+    url.search = new URLSearchParams({ client_id: this.fake.credentials.clientId, response_type: 'code', redirect_uri: redirectUri, scope: FULL_LISTENER_SCOPE }).toString();
+    const approved = await fetch(url, { redirect: 'manual' });
+    const code = new URL(approved.headers.get('location') ?? '').searchParams.get('code');
+    if (!code) throw new Error(`the fake's /authorize gave no code for ${name}: ${approved.status} ${approved.headers.get('location')}`);
+    const answer = await fetch(`${this.fake.accountsBaseUrl}/api/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: redirectUri,
+        client_id: this.fake.credentials.clientId,
+        client_secret: this.fake.credentials.clientSecret,
+      }).toString(),
+    });
+    const token = (await answer.json()) as { refresh_token?: string };
+    if (!token.refresh_token) throw new Error(`the fake's code exchange gave no refresh token for ${name} (HTTP ${answer.status})`);
+    const app = { clientId: this.fake.credentials.clientId, clientSecret: this.fake.credentials.clientSecret };
+    this.listeners = this.listeners.map((l) =>
+      l.name === name ? { name, credentials: new InMemoryCredentialStore({ ...app, refreshToken: token.refresh_token, authorizedAt: new Date(this.sim.now).toISOString() }) } : l,
+    );
   }
 
   async run(): Promise<void> {
@@ -177,7 +223,7 @@ class Soak {
     for (let hour = 0; hour < hours; hour += 1) {
       this.sim.now = this.scenario.start + hour * HOUR_MS + 5 * 60_000;
       this.fake.setClock(new Date(this.sim.now));
-      this.applyEvents();
+      await this.applyEvents();
       const at = new Date(this.sim.now);
       if (at.getUTCDay() === 1 && at.getUTCHours() === 6) this.record(await this.extract('full', `w${hour}`));
       this.record(await this.extract('plays', `p${hour}`));
@@ -211,7 +257,7 @@ class Soak {
     return { total, perListener: per };
   }
 
-  result(): SoakResult {
+  result(sample: SampleResult | null): SoakResult {
     const lost = [...this.reachable].filter((k) => !this.stored.has(k)).length;
     const beyond = this.beyondReach();
     return {
@@ -224,21 +270,31 @@ class Soak {
       alertsExpected: expectedAlerts(this.scenario, beyond.perListener),
       runs: this.runs,
       bucketDir: this.bucketDir,
+      sample,
     };
   }
 }
 
-export async function runSoak(options: { weeks?: number } = {}): Promise<SoakResult> {
+export async function runSoak(options: { weeks?: number; warehouse?: boolean } = {}): Promise<SoakResult> {
   const scenario = buildScenario(options.weeks ?? 52);
   const specs = sampleListenerSpecs('AQDsoak-sam-refresh-token');
   const sim = { now: scenario.start };
-  const fake = await startFakeSpotify({ clock: 'frozen', asOf: new Date(scenario.start), wallClock: () => sim.now, listeners: specs, rotateRefreshToken: true });
+  const fake = await startFakeSpotify({
+    clock: 'frozen',
+    asOf: new Date(scenario.start),
+    wallClock: () => sim.now,
+    // Both listeners' first authorisation (the scenario's), from which the fake counts their tokens' six months.
+    authorizedAt: scenario.authorisations.sam[0],
+    listeners: specs,
+    rotateRefreshToken: true,
+  });
   const catalog = loadSampleCatalog(new Date(scenario.start));
   const oracle = { sam: new FakeListener(specs[0], catalog), mira: new FakeListener(specs[1], catalog) };
   const soak = new Soak(sim, scenario, fake, oracle, { sam: specs[0].userId, mira: specs[1].userId });
   try {
     await soak.run();
-    return soak.result();
+    const sample = options.warehouse === false ? null : await warehouseSample(soak.bucketDir, soak.sampleRuns, soak.samplePlays, { sam: specs[0].userId, mira: specs[1].userId });
+    return soak.result(sample);
   } finally {
     await fake.close();
   }
@@ -254,6 +310,13 @@ export function alertDifferences(r: SoakResult): { missed: string[]; unexpected:
     else left.splice(i, 1);
   }
   return { missed, unexpected: left };
+}
+
+export function sampleLine(s: SampleResult): string {
+  return (
+    `warehouse sample: ${s.runs} plays runs through the Glue job (${s.killedMidWrite ? 'killed mid-write, then re-run' : 'NOT killed'}) and the local warehouse ` +
+    `(${s.skippedOnReload} files offered twice, skipped): ${s.rawPlays} plays in raw, ${s.warehousePlays} in current_plays, ${s.duplicates} twice, ${s.missing} missing`
+  );
 }
 
 export function soakLine(r: SoakResult): string {

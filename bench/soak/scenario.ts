@@ -3,9 +3,10 @@
  * user must get (the expected count E is derived from these events alone, never from what the pipeline reports).
  *
  * - Two listeners, sam and mira, polled hourly and extracted weekly (Mondays 06:00 UTC) from a Monday start.
- * - Tokens live six months from authorising. sam re-authorises promptly after each 14-day warning; mira's first
- *   token expires in the middle of the year and mira re-authorises only `miraLateHours` after the expiry (a dead
- *   token: plays fall off Spotify's 50-play horizon), and promptly after the next warning.
+ * - Tokens live six months from authorising (the fake Spotify expires them by age on its clock). Both listeners
+ *   authorised together, six months before the middle of the run. sam re-authorises promptly after each 14-day
+ *   warning; mira lets her token expire and re-authorises only `miraLateHours` later (a dead token: plays fall off
+ *   Spotify's 50-play horizon), then promptly after the next warning.
  * - Spotify is down for three days (every request 503), over a weekly run.
  * - Throughout, 10% of API requests fault (429, 5xx, resets, malformed JSON).
  */
@@ -27,7 +28,7 @@ export interface Scenario {
   listeners: readonly ['sam', 'mira'];
   /** Authorisations per listener (epoch ms), in order: the first is before the start. */
   authorisations: Record<'sam' | 'mira', number[]>;
-  /** [from, to) while mira's token is dead (expired, not yet re-authorised). */
+  /** [from, to) while mira's token is dead (expired, not yet re-authorised). Both first authorisations are at the same instant. */
   miraDead: [number, number];
   outage: [number, number];
   faultFraction: number;
@@ -58,7 +59,6 @@ export function buildScenario(weeks = 52, miraLateHours = 36): Scenario {
     while (expiryOf(out[out.length - 1]) - WARNING_DAYS * DAY_MS < end) out.push(prompt(out[out.length - 1]));
     return out;
   };
-  const samFirst = start - 40 * DAY_MS;
   const mira = [miraFirst, ...chain(miraSecond)];
   const outageStart = start + Math.round(weeks * 0.7) * WEEK_MS; // Monday 00:00: the 06:00 weekly run falls inside
   return {
@@ -66,7 +66,7 @@ export function buildScenario(weeks = 52, miraLateHours = 36): Scenario {
     end,
     weeks,
     listeners: ['sam', 'mira'],
-    authorisations: { sam: chain(samFirst), mira },
+    authorisations: { sam: chain(miraFirst), mira },
     miraDead: [miraExpiry, miraSecond],
     outage: [outageStart, outageStart + 3 * DAY_MS],
     faultFraction: 0.1,

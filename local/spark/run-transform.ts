@@ -34,6 +34,8 @@ export interface RunTransformOptions {
   python?: string;
   /** Called with each stderr line the job prints (Spark start-up, stages), for progress displays. */
   onLog?: (line: string) => void;
+  /** Aborting kills the job's process at once (SIGKILL), as a crash would: the soak's transform killed mid-write. */
+  signal?: AbortSignal;
 }
 
 export class TransformError extends Error {
@@ -114,7 +116,7 @@ function runJob(options: Omit<RunTransformOptions, 'rawRunPrefix' | 'runId'>, ru
   const env = { ...process.env, PYSPARK_PYTHON: python, ...(javaHome ? { JAVA_HOME: javaHome } : {}) };
 
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(python, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(python, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], signal: options.signal, killSignal: 'SIGKILL' });
     let stdout = '';
     const stderrLines: string[] = [];
     let stderrBuffer = '';
@@ -129,7 +131,10 @@ function runJob(options: Omit<RunTransformOptions, 'rawRunPrefix' | 'runId'>, ru
         if (line.trim()) options.onLog?.(line);
       }
     });
-    child.on('error', (error) => reject(new TransformError(`could not start ${python}: ${error.message}`, '')));
+    child.on('error', (error) => {
+      // Aborted on purpose: 'close' follows and says the process was killed.
+      if (error.name !== 'AbortError') reject(new TransformError(`could not start ${python}: ${error.message}`, ''));
+    });
     child.on('close', (code, signal) => {
       const tail = [...stderrLines, stderrBuffer].filter((l) => l.trim()).slice(-15).join('\n');
       let results: TransformResult[];
