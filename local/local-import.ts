@@ -5,6 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { planImport, writeImport, type ImportPlan } from '../cli/import-run';
 import type { SpotifyExport } from '../cli/spotify-export';
 import { LocalFolderWriter } from '../handlers/shared/raw-writer';
@@ -42,7 +43,9 @@ function committed(bucketDir: string, plan: ImportPlan): boolean {
 
 function readRejects(bucketDir: string, rejectsPath: string | null | undefined): LocalImportResult['rejects'] {
   if (!rejectsPath) return [];
-  const dir = rejectsPath.startsWith('/') ? rejectsPath : join(bucketDir, rejectsPath);
+  // The job names folders as URIs (file:///...); locally they are folders of this machine.
+  const path = rejectsPath.startsWith('file:') ? fileURLToPath(rejectsPath) : rejectsPath;
+  const dir = path.startsWith('/') ? path : join(bucketDir, path);
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
     .filter((name) => name.endsWith('.json'))
