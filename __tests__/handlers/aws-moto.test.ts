@@ -336,6 +336,15 @@ describe('start-transform Lambda', () => {
     expect(await jobRuns()).toHaveLength(1);
   });
 
+  test("an import's manifest (pipeline import) starts the same job for the import's prefix", async () => {
+    await createJob(3);
+    const handler = createStartTransformHandler({ glue, jobName: JOB, logger: quietLogger() });
+    const runId = '20261124T213000Z-0f1e2d';
+    const outcomes = await handler(manifestEvent(`imports/listener%3Dsam/run_id%3D${runId}/_manifest.json`, `imports/listener=sam/run_id=${runId}/streams/x.json`));
+    expect(outcomes.map((o) => [o.outcome, o.runId])).toEqual([['started', runId], ['ignored', undefined]]);
+    expect((await jobRuns()).map((r) => r.Arguments)).toEqual([{ '--RAW_RUN_PREFIX': `s3://${BUCKET}/imports/listener=sam/run_id=${runId}/`, '--RUN_ID': runId }]);
+  });
+
   test('plays runs wait for the daily batch: one job run a day for every plays run not yet transformed', async () => {
     await createJob(3);
     await s3.send(new CreateBucketCommand({ Bucket: BUCKET, CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }));
