@@ -5,11 +5,14 @@
  * (docs/data-contracts.md, "Listening history"). Importing the same files again changes nothing; a newer export that
  * overlaps an older one adds only what is new.
  */
+import { S3Client } from '@aws-sdk/client-s3';
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { loadConfig } from '../../config/pipeline-config';
+import { loadConfig, resourceNames } from '../../config/pipeline-config';
+import { S3ObjectWriter } from '../../handlers/shared/raw-writer';
 import { importLocally, type LocalImportResult } from '../../local/local-import';
 import { formatTable } from '../format';
+import { planImport, writeImport } from '../import-run';
 import { readSpotifyExport } from '../spotify-export';
 
 /** The configured listener of that name (no listeners configured: any name, e.g. a sample listener of the fake). */
@@ -26,10 +29,23 @@ export function register(program: Command): void {
     .argument('<path>', 'the zip Spotify sent (my_spotify_data.zip) or the folder it unpacks to')
     .requiredOption('--listener <name>', 'whose export it is (a configured listener name)')
     .option('--again', 'transform the import again even if it was imported before (a new attempt replaces the old)')
-    .action(async (path: string, options: { listener: string; again?: boolean }) => {
+    .option('--upload', "upload to the deployed pipeline's bucket (AWS credentials from the environment): its start-transform Lambda runs the Glue job")
+    .action(async (path: string, options: { listener: string; again?: boolean; upload?: boolean }) => {
       const config = loadConfig(program.opts().env);
       checkConfiguredListener(config.spotify.listeners.map((l) => l.name), options.listener);
       const exported = await readSpotifyExport(resolve(path));
+      if (options.upload) {
+        const bucket = resourceNames(config).bucket;
+        const plan = planImport(options.listener, exported);
+        const written = await writeImport(new S3ObjectWriter(new S3Client({ region: config.aws.region }), bucket), plan);
+        process.stdout.write(
+          written.alreadyImported
+            ? `s3://${bucket}/${plan.manifestKey} exists: these files were imported before (import ${plan.runId}); nothing was uploaded.\n`
+            : `Uploaded ${written.written} file(s) (${plan.manifest.counts.streams} streams) and the manifest to s3://${bucket}/${plan.prefix}: ` +
+                'the start-transform Lambda starts the Glue job; Snowpipe loads its output. Follow it with `pipeline status`.\n',
+        );
+        return;
+      }
       const result = await importLocally({
         bucketDir: resolve(config.local.bucketDir),
         warehouseFile: resolve(config.local.warehouseFile),
