@@ -68,6 +68,8 @@ EXPECTED = {
     "followed_artists": [],
     "library_snapshots": [],
     "listener_profiles": [],
+    # Nor an imported export (test_glue_streams.py covers it).
+    "streams": [],
 }
 
 RUN_VALUES = {"run_id": RUN_ID, "extract_date": D(2026, 11, 25), "extracted_at": T(2026, 11, 25, 6, 0, 0)}
