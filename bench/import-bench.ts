@@ -61,13 +61,15 @@ async function main(): Promise<void> {
   const result = await importLocally({ bucketDir, warehouseFile: join(workdir, 'warehouse.duckdb'), listener: 'bench', exported, onProgress: (m) => steps.push(`${seconds(started).toFixed(1)} s ${m}`) });
   const endToEnd = seconds(started);
 
-  // 2. The parser on `parserStreams` streams: the export's audio files again and again, each copy a year later.
+  // 2. The parser on `parserStreams` streams: the export's audio files again and again, each copy moved on by whole
+  // leap cycles of years (so 29 February stays a date and every stream stays distinct).
   const audio = exported.files;
   const copies = Math.ceil(parserStreams / summary.streams);
+  const shiftYears = Math.ceil(years / 4) * 4;
   const big = { path: 'bench', ignored: [], files: [] as typeof audio };
   for (let c = 0; c < copies; c++) {
     for (const f of audio) {
-      const body = c === 0 ? Buffer.from(f.bytes) : Buffer.from(Buffer.from(f.bytes).toString('utf8').replace(/"ts":"(\d{4})/g, (_m, y: string) => `"ts":"${Number(y) + years * c}`));
+      const body = c === 0 ? Buffer.from(f.bytes) : Buffer.from(Buffer.from(f.bytes).toString('utf8').replace(/"ts":"(\d{4})/g, (_m, y: string) => `"ts":"${Number(y) + shiftYears * c}`));
       big.files.push({ name: f.name.replace(/\.json$/, `_copy${c}.json`), source: f.source, bytes: body });
     }
   }

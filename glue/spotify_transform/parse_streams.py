@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator, Mapping
 
-from .records import ItemError, Record, RunContext, fact_rank, object_status, reject, whole_item
+from .records import ItemError, Record, RunContext, fact_rank, object_status, reject
 from .values import as_bool, as_int, as_str, timestamp_micros
 
 # Fields that identify the person or their device: kept in raw/ (the user's own bucket), never copied further.
@@ -157,7 +157,15 @@ def parse_streams(ctx: RunContext, path: str, doc: Any) -> Iterator[Record]:
         return
     export_kind = export_kind_of(file_name)
     for seq, stream in enumerate(doc):
-        yield from whole_item(
-            ctx, path, f"[{seq}]", without_private_fields(stream), lambda: [("streams", fact_rank(path, seq), stream_row(stream, listener, file_name, export_kind))]
-        )
+        # A stream is one row or one reject (whole_item's rule, inlined: a million streams is a hot loop), and the
+        # reject's copy leaves the private fields out.
+        try:
+            row = stream_row(stream, listener, file_name, export_kind)
+        except ItemError as error:
+            yield reject(ctx, path, f"[{seq}]", str(error), without_private_fields(stream))
+            continue
+        except Exception as error:  # a shape nobody foresaw rejects its stream, never the import
+            yield reject(ctx, path, f"[{seq}]", f"unexpected {type(error).__name__}: {error}", without_private_fields(stream))
+            continue
+        yield "streams", fact_rank(path, seq), row
     yield object_status(path, "parsed")
