@@ -17,6 +17,7 @@ const commandModules: Array<() => { register(program: Command): void }> = [
   () => require('./commands/run'),
   () => require('./commands/extract'),
   () => require('./commands/authorize'),
+  () => require('./commands/import'),
   () => require('./commands/transform'),
   () => require('./commands/load'),
   () => require('./commands/check'),

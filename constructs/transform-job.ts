@@ -186,10 +186,11 @@ const LOG_STREAMS = ['error', 'output'] as const;
 
 /** What the job may do: read raw/ and its own files, write processed/, rejects/ and glue-temp/, its logs and metrics. */
 function transformStatements(context: PipelineContext, bucket: PipelineBucket, logGroupPrefix: string): PolicyStatement[] {
-  const { raw, processed, rejects, glueTemp, artifacts } = bucket.prefixes;
+  const { raw, processed, rejects, glueTemp, artifacts, imports } = bucket.prefixes;
   const { region, accountId } = context;
   return [
-    { Sid: 'ReadRaw', Action: ['s3:GetObject'], Resource: [objectsArn(bucket.name, `${raw}*`)] },
+    // raw/ (extract runs) and imports/ (exports uploaded by `pipeline import`): the job reads both, writes neither.
+    { Sid: 'ReadRaw', Action: ['s3:GetObject'], Resource: [raw, imports].map((prefix) => objectsArn(bucket.name, `${prefix}*`)) },
     { Sid: 'ReadJobArtifacts', Action: ['s3:GetObject'], Resource: [objectsArn(bucket.name, `${artifacts}glue/*`)] },
     {
       // Each attempt writes its own keys and deletes only its own files after a failure; once committed it
@@ -203,7 +204,7 @@ function transformStatements(context: PipelineContext, bucket: PipelineBucket, l
       Sid: 'ListOwnPrefixes',
       Action: ['s3:ListBucket'],
       Resource: [bucketArn(bucket.name)],
-      Condition: { StringLike: { 's3:prefix': [raw, processed, rejects, glueTemp].map((p) => `${p}*`) } },
+      Condition: { StringLike: { 's3:prefix': [raw, imports, processed, rejects, glueTemp].map((p) => `${p}*`) } },
     },
     {
       Sid: 'WriteJobLogs',

@@ -16,7 +16,9 @@ import { listeningCaveat, newRunId } from '../handlers/extract/extract-run';
 import { parseManifestKey, runIdStartedAt, type RunManifest } from '../handlers/shared/manifest';
 import { runSummary } from '../handlers/shared/run-summary';
 import { extractLocally } from './local-extract';
-import { runTransform, type TransformResult } from './spark/run-transform';
+import type { ImportPlan } from '../cli/import-run';
+import { writeSampleImport } from './sample-import';
+import { runTransformBatch, type TransformResult } from './spark/run-transform';
 import { openSpotifySource, type SpotifySource, type SpotifySourceMode } from './spotify-source';
 import { LocalWarehouse, type CheckResult, type LoadReport } from './warehouse/local-warehouse';
 
@@ -30,6 +32,8 @@ export interface LocalRunOptions {
   /** Rows of each analysis kept for the report. */
   analysisRows?: number;
   now?: () => Date;
+  /** With the fake Spotify, also import the sample listener's synthetic two-year export (`pipeline run` does). */
+  sampleExport?: boolean;
 }
 
 export interface AnalysisPreview {
@@ -50,6 +54,9 @@ export interface LocalRunContext {
   manifestKey?: string;
   rawPrefix?: string;
   transform?: TransformResult;
+  /** The sample export's import (local/sample-import.ts), transformed in the same job run as the extract. */
+  sampleImport?: ImportPlan;
+  sampleImportTransform?: TransformResult;
   load?: LoadReport;
   checks?: CheckResult[];
   analyses?: AnalysisPreview[];
@@ -137,8 +144,13 @@ export const STAGES: Stage[] = [
             'no manifest was written, so nothing downstream will read this incomplete run',
         );
       }
+      if (ctx.options.sampleExport && source.kind === 'fake') {
+        progress('writing the sample listening history export');
+        ctx.sampleImport = (await writeSampleImport(ctx.bucketDir, config, ctx.startedAt)) ?? undefined;
+      }
       const m = ctx.manifest;
-      return runSummary({ counts: m.counts, errors: m.errors.length, status: m.status, mode: m.mode, stoppedEarly: m.stopped_early });
+      const imported = ctx.sampleImport ? `; sample export: ${ctx.sampleImport.manifest.counts.streams} streams of ${ctx.sampleImport.manifest.listener}` : '';
+      return runSummary({ counts: m.counts, errors: m.errors.length, status: m.status, mode: m.mode, stoppedEarly: m.stopped_early }) + imported;
     },
   },
   {
@@ -147,10 +159,11 @@ export const STAGES: Stage[] = [
     async run(ctx, progress) {
       progress('starting Spark');
       try {
-        ctx.transform = await runTransform({
+        const sample = ctx.sampleImport ? [{ runId: ctx.sampleImport.runId, rawRunPrefix: ctx.sampleImport.prefix }] : [];
+        // The sample import, if any, in the same job run (one Spark start-up), as its own attempt.
+        [ctx.transform, ctx.sampleImportTransform] = await runTransformBatch({
           bucketDir: ctx.bucketDir,
-          rawRunPrefix: ctx.rawPrefix!,
-          runId: ctx.runId,
+          runs: [{ runId: ctx.runId, rawRunPrefix: ctx.rawPrefix! }, ...sample],
           sparkMaster: ctx.options.config.glue.localSparkMaster,
           onLog: (line) => {
             // The job's own progress lines: `transform [  11.20s] staged playlist_snapshots`.
@@ -168,7 +181,8 @@ export const STAGES: Stage[] = [
         );
       }
       const rows = Object.values(ctx.transform.tables).reduce((sum, t) => sum + t.rows, 0);
-      return `${Object.keys(ctx.transform.tables).length} tables, ${rows} rows, ${ctx.transform.rejects} rejects`;
+      const sample = ctx.sampleImportTransform ? `; sample export: ${ctx.sampleImportTransform.tables.streams?.rows ?? 0} streams` : '';
+      return `${Object.keys(ctx.transform.tables).length} tables, ${rows} rows, ${ctx.transform.rejects} rejects${sample}`;
     },
   },
   {

@@ -20,6 +20,8 @@ export const BUCKET_PREFIXES = {
   glueTemp: rawDocumentsJson.bucket.prefixes.glue_temp,
   /** Run claims (handlers/shared/run-claim.ts): one small object per scheduled run / transform start. */
   claims: rawDocumentsJson.bucket.prefixes.claims,
+  /** Listeners' Spotify exports uploaded by `pipeline import` (imports.run_prefix), read by the transform like raw/. */
+  imports: rawDocumentsJson.bucket.prefixes.imports,
 } as const;
 
 /** Every kind of raw document the extract writes (the keys of `documents`). */

@@ -97,6 +97,14 @@ function bucketNotification(scope: Construct, storage: StorageStack, startTransf
         // The manifest is written last: its arrival means the run is complete.
         filterSuffix: '_manifest.json',
       },
+      {
+        // `pipeline import` uploads a listener's export the same way: files first, the manifest last.
+        id: 'import-manifest-to-start-transform',
+        lambdaFunctionArn: startTransformArn,
+        events: ['s3:ObjectCreated:*'],
+        filterPrefix: storage.bucket.prefixes.imports,
+        filterSuffix: '_manifest.json',
+      },
     ],
     queue,
   });

@@ -19,6 +19,7 @@ import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startMotoServer, type MotoServer } from '../../local/fakes/moto/server';
 import { S3ObjectWriter } from '../../handlers/shared/raw-writer';
+import { planImport, writeImport } from '../../cli/import-run';
 import { SpotifySecretStore, parseSpotifySecret } from '../../handlers/shared/spotify-secret';
 import { createStartTransformHandler } from '../../handlers/start-transform/index';
 import { JobBusyError } from '../../handlers/start-transform/start-transform';
@@ -347,6 +348,30 @@ describe('start-transform Lambda', () => {
     );
     expect(outcomes.map((o) => o.outcome)).toEqual(['started', 'ignored', 'ignored']);
     expect(await jobRuns()).toHaveLength(1);
+  });
+
+  test("an import's manifest (pipeline import) starts the same job for the import's prefix", async () => {
+    await createJob(3);
+    const handler = createStartTransformHandler({ glue, jobName: JOB, logger: quietLogger() });
+    const runId = '20261124T213000Z-0f1e2d';
+    const outcomes = await handler(manifestEvent(`imports/listener%3Dsam/run_id%3D${runId}/_manifest.json`, `imports/listener=sam/run_id=${runId}/streams/x.json`));
+    expect(outcomes.map((o) => [o.outcome, o.runId])).toEqual([['started', runId], ['ignored', undefined]]);
+    expect((await jobRuns()).map((r) => r.Arguments)).toEqual([{ '--RAW_RUN_PREFIX': `s3://${BUCKET}/imports/listener=sam/run_id=${runId}/`, '--RUN_ID': runId }]);
+  });
+
+  test('pipeline import --upload: the export files, then the manifest whose event starts the job; the same files again upload nothing', async () => {
+    await createJob(3);
+    await s3.send(new CreateBucketCommand({ Bucket: BUCKET, CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }));
+    const body = Buffer.from(JSON.stringify([{ ts: '2024-05-01T10:00:00Z', ms_played: 1000, spotify_track_uri: 'spotify:track:4uLU6hMCjMI75M1A2tKUQC' }]));
+    const plan = planImport('sam', { path: 'x.zip', files: [{ name: 'Streaming_History_Audio_2024_0.json', source: 'x/Streaming_History_Audio_2024_0.json', bytes: body }], ignored: [] });
+    const writer = new S3ObjectWriter(s3, BUCKET);
+    expect(await writeImport(writer, plan)).toEqual({ alreadyImported: false, written: 1 });
+    const keys = ((await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'imports/' }))).Contents ?? []).map((o) => o.Key);
+    expect(keys.sort()).toEqual([plan.manifestKey, `imports/listener=sam/run_id=${plan.runId}/streams/Streaming_History_Audio_2024_0.json`].sort());
+    expect(plan.runId).toMatch(/^20240501T100000Z-[0-9a-f]{6}$/);
+    expect(await writeImport(writer, plan)).toEqual({ alreadyImported: true, written: 0 });
+    const started = await createStartTransformHandler(startDeps())(manifestEvent(plan.manifestKey));
+    expect(started.map((o) => o.outcome)).toEqual(['started']);
   });
 
   test('plays runs wait for the daily batch: one job run a day for every plays run not yet transformed', async () => {

@@ -5,15 +5,22 @@
  * - two listeners extracted side by side with their own tokens, one of them revoked: the other's data is complete
  *   (137 saved tracks, 57 followed artists) and the revoked one is an error in the manifest;
  * - two plays polls with 30 new plays between them, transformed in one job run as the daily batch does: exactly 80
- *   distinct plays in current_plays, none twice, however the polls overlap and even when their files are loaded twice.
+ *   distinct plays in current_plays, none twice, however the polls overlap and even when their files are loaded twice;
+ * - `pipeline import` of Sam's export (a zip, then the same files again as a folder) and of a newer export that
+ *   overlaps it and the polls: listening_history counts each listen once, exactly.
  */
-import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../config/pipeline-config';
 import { extractRun, newRunId, type ExtractListenerInput } from '../../handlers/extract/extract-run';
 import { LocalFolderWriter } from '../../handlers/shared/raw-writer';
-import { SAMPLE_FRIEND_ID, SAMPLE_USER_ID } from '../../local/fakes/spotify/catalog';
+import { loadSampleCatalog, SAMPLE_FRIEND_ID, SAMPLE_USER_ID } from '../../local/fakes/spotify/catalog';
+import { syntheticExport } from '../../local/fakes/spotify/export';
+import type { FakeListenerSpec } from '../../local/fakes/spotify/listening';
+import { readSpotifyExport } from '../../cli/spotify-export';
+import { importLocally } from '../../local/local-import';
 import { startFakeSpotify, type FakeSpotifyServer } from '../../local/fakes/spotify/server';
 import { pendingRuns } from '../../cli/commands/transform';
 import { runTransformBatch } from '../../local/spark/run-transform';
@@ -28,15 +35,17 @@ let server: FakeSpotifyServer;
 let warehouse: LocalWarehouse;
 // The transforms share one Spark session (warm-spark/): the pipeline code is unchanged.
 let spark: WarmSpark;
+// Sam: one play a minute, on the minute, so the counts are exact.
+const SAM: FakeListenerSpec = { userId: SAMPLE_USER_ID, displayName: 'Sam Ple', refreshToken: 'AQDe2e-sam', seed: 21, savedTracks: 137, followedArtists: 57, plays: { perHour: 60, activity: 'always', jitter: false } };
+const AS_OF = Date.parse('2026-11-25T18:30:00Z');
 
 beforeAll(async () => {
   spark = await startWarmSpark();
   server = await startFakeSpotify({
-    asOf: new Date('2026-11-25T18:30:00Z'),
+    asOf: new Date(AS_OF),
     clock: 'frozen',
     listeners: [
-      // Sam: one play a minute, on the minute, so the counts are exact.
-      { userId: SAMPLE_USER_ID, displayName: 'Sam Ple', refreshToken: 'AQDe2e-sam', seed: 21, savedTracks: 137, followedArtists: 57, plays: { perHour: 60, activity: 'always', jitter: false } },
+      SAM,
       { userId: SAMPLE_FRIEND_ID, displayName: 'Mira', refreshToken: 'AQDe2e-mira', seed: 22, savedTracks: 64, followedArtists: 23 },
     ],
   });
@@ -135,4 +144,53 @@ test('two plays polls with 30 new plays between them: exactly 80 distinct plays 
   }
   expect((await warehouse.loadProcessed(bucketDir)).loaded.map((f) => f.table)).toEqual(['plays', 'plays']);
   expect(await counts()).toEqual([80, 80]);
+});
+
+test("importing Sam's export twice and a newer overlapping one: each listen once in listening_history", async () => {
+  // Polls so far (the tests above): Sam's plays of 17:41 to 19:00, one a minute. Export A holds 16:01 to 18:30, the
+  // newer export B 17:31 to 18:55 (windows end between two plays, so which plays they hold is exact).
+  const minute = 60_000;
+  const catalog = loadSampleCatalog(new Date(AS_OF));
+  const window = (fromMin: number, toMin: number) => ({ fromMs: AS_OF + fromMin * minute + 30_000, toMs: AS_OF + toMin * minute + 30_000 });
+  const exportA = syntheticExport(SAM, catalog, window(-150, 0));
+  const exportB = syntheticExport(SAM, catalog, { ...window(-60, 25), withVideo: false });
+  const union = syntheticExport(SAM, catalog, window(-150, 25)).summary;
+  expect([exportA.summary.plays, exportB.summary.plays, union.plays]).toEqual([150, 85, 175]);
+  const folder = (name: string, files: Array<{ name: string; body: string }>) => {
+    const path = join(dir, name);
+    mkdirSync(path, { recursive: true });
+    for (const f of files) writeFileSync(join(path, f.name), f.body);
+    return path;
+  };
+  const folderA = folder('export-a', exportA.files);
+  execFileSync('zip', ['-qr', join(dir, 'my_spotify_data.zip'), '.'], { cwd: folderA });
+
+  await warehouse.close(); // the import opens the warehouse file itself
+  const options = { bucketDir, warehouseFile: join(dir, 'warehouse.duckdb'), listener: 'sam' };
+  const first = await importLocally({ ...options, exported: await readSpotifyExport(join(dir, 'my_spotify_data.zip')) });
+  expect(first.plan.manifest.ignored).toEqual([{ source: expect.stringMatching(/Streaming_History_Video_2026\.json$/), reason: 'video streaming history: not imported' }]);
+  expect(first.transform!.tables.streams.rows).toBe(exportA.summary.streams);
+  expect(first.rejects).toEqual([]);
+  const again = await importLocally({ ...options, exported: await readSpotifyExport(folderA) });
+  expect(again.alreadyImported).toBe(true);
+  expect(again.plan.runId).toBe(first.plan.runId);
+  const newer = await importLocally({ ...options, exported: await readSpotifyExport(folder('export-b', exportB.files)) });
+  warehouse = await LocalWarehouse.open(join(dir, 'warehouse.duckdb'));
+
+  // Music listens of the union of both exports (plays, local files, incognito; not 0 ms, not podcasts), each once,
+  // and the 5 polled plays after the newer export ends (18:56 to 19:00): nothing twice.
+  const expectedExport = union.plays + union.localFiles + union.incognito;
+  expect(newer.history).toEqual({ export: expectedExport, poll: 5 });
+  const history = await warehouse.query(
+    `SELECT source, COUNT(*), COUNT(DISTINCT ended_at) FROM listening_history WHERE spotify_user_id = '${SAMPLE_USER_ID}' GROUP BY 1 ORDER BY 1`,
+  );
+  expect(history.rows).toEqual([
+    ['export', expectedExport, expectedExport],
+    ['poll', 5, 5],
+  ]);
+  // streams keeps every import's rows; ip_addr, in the raw files, never reaches the warehouse.
+  expect(await scalar(`SELECT COUNT(*) FROM committed_streams`)).toBe(exportA.summary.streams + exportB.summary.streams);
+  const columns = (await warehouse.query(`SELECT column_name FROM information_schema.columns WHERE table_name = 'streams'`)).rows.flat();
+  expect(columns).not.toContain('ip_addr');
+  expect(readFileSync(join(bucketDir, first.plan.files[0].key), 'utf8')).toContain('"ip_addr"');
 });

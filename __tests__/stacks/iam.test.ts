@@ -80,6 +80,12 @@ describe('IAM least privilege', () => {
       expect(allows(p, 's3:AbortMultipartUpload', obj(`raw/${RUN}/_manifest.json`))).toBe(false);
       expect(allows(p, 's3:AbortMultipartUpload', obj('artifacts/glue/ABC/transform_job.py'))).toBe(false);
     });
+
+    it('reads imports/ (exports uploaded by pipeline import) and can neither write nor delete them', () => {
+      const key = `imports/listener=sam/run_id=${RUN.split('/').pop()}/streams/Streaming_History_Audio_2024_0.json`;
+      expect(allows(p, 's3:GetObject', obj(key))).toBe(true);
+      for (const action of WRITES) expect(allows(p, action, obj(key))).toBe(false);
+    });
     it('tags the objects of superseded attempts in processed/ (for the lifecycle rule), nothing else', () => {
       expect(allows(p, 's3:PutObjectTagging', obj(`processed/tracks/${RUN}/attempt_id=jr_1/part-0.parquet`))).toBe(true);
       expect(allows(p, 's3:PutObjectTagging', obj(`raw/${RUN}/_manifest.json`))).toBe(false);

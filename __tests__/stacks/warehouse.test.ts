@@ -112,9 +112,10 @@ describe('warehouse stack (dev)', () => {
       notification = findResource(s.warehouse, 'aws_s3_bucket_notification');
     });
 
-    it('sends raw/ manifests to the start-transform Lambda of the compute stack', () => {
+    it('sends raw/ and imports/ manifests to the start-transform Lambda of the compute stack', () => {
       expect(notification.lambda_function).toEqual([
         expect.objectContaining({ events: ['s3:ObjectCreated:*'], filter_prefix: 'raw/', filter_suffix: '_manifest.json' }),
+        expect.objectContaining({ events: ['s3:ObjectCreated:*'], filter_prefix: 'imports/', filter_suffix: '_manifest.json' }),
       ]);
     });
 

@@ -58,6 +58,19 @@ const M4 = play('u_mira', '2026-11-19 09:00:00', 't6', 'show', 'sh1');
 // u_teo
 const T1 = play('u_teo', '2026-11-22 09:00:00', 't3', null);
 
+/** A stream of an imported export (fixture-streams.ts has the imports themselves). */
+const EPISODE_STREAM: Row = {
+  listener_name: 'sam',
+  ended_at: '2026-11-12 07:30:00',
+  ms_played: 1500000,
+  item_type: 'episode',
+  item_key: 'spotify:episode:ep9',
+  episode_name: 'Ep 9',
+  show_name: 'Morning Show',
+  export_kind: 'extended',
+  export_file: 'Streaming_History_Audio_2026_1.json',
+};
+
 export const LISTENING_DATA: Record<'A' | 'B', Record<string, Row[]>> = {
   A: {
     plays: [P0, P1, P2, P3, P4, P5, P6],
@@ -76,6 +89,8 @@ export const LISTENING_DATA: Record<'A' | 'B', Record<string, Row[]>> = {
       { spotify_user_id: 'u_sam', library: 'followed_artists', items: 2, items_total: 2 },
     ],
     listener_profiles: [{ spotify_user_id: 'u_sam', listener_name: 'sam', display_name: 'Sam Ple' }],
+    // An export file of Sam's that rode in the run (as an import's does): a podcast episode, not a listen of music.
+    streams: [EPISODE_STREAM],
   },
   B: {
     // P5 and P6 were still among Sam's 50 most recent plays: polled again.
@@ -105,5 +120,7 @@ export const LISTENING_DATA: Record<'A' | 'B', Record<string, Row[]>> = {
       { spotify_user_id: 'u_sam', listener_name: 'sam', display_name: 'Sam Ple', account_id: 'acct_sam' },
       { spotify_user_id: 'u_mira', listener_name: null, display_name: 'Mira' },
     ],
+    // And a 0 ms stream (started and stopped at once): in streams, not a listen in listening_history.
+    streams: [{ ...EPISODE_STREAM, ended_at: '2026-11-19 07:00:00', ms_played: 0, item_type: 'track', item_key: 'spotify:track:t3', track_id: 't3', track_name: 'Three', episode_name: null, show_name: null }],
   },
 };

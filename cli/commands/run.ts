@@ -51,6 +51,8 @@ export function register(program: Command): void {
         apiBaseUrl: options.spotifyApiBaseUrl,
         accountsBaseUrl: options.spotifyAccountsBaseUrl,
         analysisRows: Number(options.rows),
+        // With the fake: the sample listener's two-year export too, so the warehouse holds a lifetime at once.
+        sampleExport: true,
         now: options.asOf ? (() => { const at = parseAsOf(options.asOf!); return () => at; })() : undefined,
       });
       const summaries: Record<string, string> = {};

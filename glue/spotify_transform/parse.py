@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 from .manifest import relative_path_of_file, sha256_hex
 from .parse_listening import parse_followed_artists, parse_plays, parse_saved_tracks
 from .parse_lists import parse_playlist, parse_top
+from .parse_streams import parse_streams
 from .raw_documents import RawDocuments, RawDocumentsError
 from .records import DIMENSION_KEYS, Record, RunContext, document_reader, object_status, reject, with_reader
 from .values import obj
@@ -30,7 +31,12 @@ PARSERS: dict[str, Parser] = {
     "plays": parse_plays,
     "saved_tracks": parse_saved_tracks,
     "followed_artists": parse_followed_artists,
+    "streams": parse_streams,
 }
+# Kinds whose raw document is a file as its source wrote it (a Spotify export, imports in raw-documents.json): it
+# carries no `kind` of its own, so its manifest entry names it; and its text is never copied into a reject (an
+# export holds the listener's IP addresses).
+FILE_KINDS = frozenset({"streams"})
 
 
 def check_parsers(declaration: RawDocuments) -> None:
@@ -63,13 +69,14 @@ def parse_object(ctx: RunContext, file_path: str, data: bytes) -> Iterator[Recor
         )
         yield object_status(path, "rejected", "checksum mismatch")
         return
+    file_kind = entry.get("kind") if entry.get("kind") in FILE_KINDS else None
     try:
         doc = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as error:
-        yield reject(ctx, path, "$", f"not valid UTF-8 JSON: {error}", data[:4096].decode("utf-8", "replace"))
+        yield reject(ctx, path, "$", f"not valid UTF-8 JSON: {error}", None if file_kind else data[:4096].decode("utf-8", "replace"))
         yield object_status(path, "rejected", "invalid JSON")
         return
-    kind = obj(doc).get("kind")
+    kind = file_kind or obj(doc).get("kind")
     parser = PARSERS.get(kind) if isinstance(kind, str) else None
     if parser is None:
         known = ", ".join(repr(k) for k in PARSERS)

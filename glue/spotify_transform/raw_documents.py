@@ -163,8 +163,23 @@ def parse_raw_documents(document: Any, path: str = "<memory>") -> RawDocuments:
         run_id_example=example,
         manifest=_manifest(document.get("manifest"), f"{path} manifest"),
         run_prefix_template=_run_prefix(bucket.get("run_prefix"), f"{path} bucket.run_prefix"),
-        documents={name: _document(name, spec, counts, f"{path} documents.{name}") for name, spec in documents.items()},
+        documents={
+            **{name: _document(name, spec, counts, f"{path} documents.{name}") for name, spec in documents.items()},
+            **_import_documents(document.get("imports"), documents, counts, f"{path} imports"),
+        },
     )
+
+
+def _import_documents(spec: Any, extracted: Mapping[str, Any], counts: Mapping[str, Any], where: str) -> dict[str, DocumentKind]:
+    """The kinds of file `pipeline import` uploads (the listener's own Spotify exports): parsed like any raw document."""
+    if spec is None:
+        return {}
+    _need(isinstance(spec, Mapping) and isinstance(spec.get("documents"), Mapping), where, "expected an object with 'documents'", spec)
+    kinds = {}
+    for name, kind_spec in spec["documents"].items():
+        _need(name not in extracted, f"{where}.documents.{name}", "expected a kind the extract does not also declare", name)
+        kinds[name] = _document(name, {"listening": True, **kind_spec}, counts, f"{where}.documents.{name}")
+    return kinds
 
 
 def find_raw_documents_file(explicit: str | None = None) -> Path:

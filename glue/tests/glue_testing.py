@@ -194,6 +194,25 @@ def _listening(docs) -> None:
         "fetched_at": "2026-12-02T06:00:01.000Z", "cursor_before": None, "cursor_after": 1764590400000, "possible_gap": False,
         "pages": [{"items": [_play("2026-12-01T12:00:00.000Z", "tr5", tr5), _play("2026-11-29T12:00:00.000Z", "tr5", tr5)], "limit": 50, "next": None}],
     }
+    # Exports Ana imported alongside (the job parses a streams file in any run its manifest lists it in): Extended
+    # Streaming History with her polled play of Monday 07:30 (5 s later) and of Tuesday 08:00 (which the re-run's poll
+    # no longer has), an older listen, a 0 ms skip and an episode; and Account data holding that older listen again
+    # and, by name only, her polled play of Saturday 22:00. listening_history: user1 4 export + 2 poll listens.
+    def stream(ts, ms, uri, name=None):
+        return {"ts": ts, "ms_played": ms, "spotify_track_uri": uri, "master_metadata_track_name": name,
+                "master_metadata_album_artist_name": "Ärtist Üno" if name else None, "ip_addr": "198.51.100.7",
+                "skipped": ms == 0, "spotify_episode_uri": None if uri else "spotify:episode:ep1", "episode_name": None if uri else "Ep"}
+    docs["streams/Streaming_History_Audio_2026_0.json"] = [
+        stream("2026-11-30T07:30:05Z", 215000, "spotify:track:tr1", tr1),
+        stream("2026-12-01T08:00:04Z", 200000, "spotify:track:tr4", tr4),
+        stream("2026-11-20T18:00:00Z", 181234, "spotify:track:tr2", tr2),
+        stream("2026-11-20T18:05:00Z", 0, "spotify:track:tr2", tr2),
+        stream("2026-11-21T07:00:00Z", 600000, None),
+    ]
+    docs["streams/StreamingHistory_music_0.json"] = [
+        {"endTime": "2026-11-20 18:00", "artistName": "Ärtist Üno", "trackName": tr2, "msPlayed": 181234},
+        {"endTime": "2026-11-28 22:00", "artistName": "Ärtist Üno", "trackName": tr2, "msPlayed": 181234},
+    ]
     docs["saved_tracks/user1.json"] = {
         "kind": "saved_tracks", **ana,
         "pages": [{"items": [

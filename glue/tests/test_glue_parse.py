@@ -129,6 +129,10 @@ def test_parser_rows_carry_exactly_the_columns_of_tables_json():
     records = _records(playlist) + _records(top_artists, "top/artists_long_term.json")
     for doc, path in listening:
         records += _records(doc, path)
+    # An imported export file: its manifest entry names its kind and listener.
+    export = json.dumps([{"ts": "2026-01-01T00:00:00Z", "ms_played": 1, "spotify_track_uri": "spotify:track:4uLU6hMCjMI75M1A2tKUQC"}]).encode()
+    entry = {"key": "imports/listener=sam/run_id=20261125T060000Z-a1b2c3/streams/s.json", "sha256": hashlib.sha256(export).hexdigest(), "kind": "streams", "entity_id": "sam"}
+    records += [(tag, row) for tag, _, row in parse_object(RunContext("20261125T060000Z-a1b2c3", "2026-11-25", {"streams/s.json": entry}), "file:/x/streams/s.json", export)]
     for tag, payload in records:
         seen.setdefault(tag, set(payload) - {TRACK_ARTISTS_FIELD})
     for name in schemas.table_names:

@@ -40,8 +40,25 @@ def listening(spark, tmp_path_factory):
     from test_glue_listening import _write_run
 
     bucket = _write_run(tmp_path_factory.mktemp("listening-schema"))
+    _add_export_file(bucket)
     bucket.transform(spark)
     return bucket
+
+
+def _add_export_file(bucket) -> None:
+    """An imported export file in the same run (the job parses a streams file wherever its manifest lists it), so
+    that streams is written too."""
+    import hashlib
+    import json
+
+    data = json.dumps([{"ts": "2026-11-20T08:00:00Z", "ms_played": 1000, "spotify_track_uri": "spotify:track:4uLU6hMCjMI75M1A2tKUQC"}]).encode()
+    (bucket.run_dir / "streams").mkdir(exist_ok=True)
+    (bucket.run_dir / "streams" / "Streaming_History_Audio_2026_0.json").write_bytes(data)
+    manifest_path = bucket.run_dir / "_manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["objects"].append({"key": f"raw/extract_date={bucket.extract_date}/run_id={bucket.run_id}/streams/Streaming_History_Audio_2026_0.json",
+                                "kind": "streams", "entity_id": "sam", "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()})
+    manifest_path.write_text(json.dumps(manifest))
 
 
 def test_written_parquet_schema_equals_tables_json(spark, golden, listening, warehouse_bucket):

@@ -252,3 +252,15 @@ export function parseManifestKey(key: string): { extractDate: string; runId: str
   if (!parts || !RUN_ID_PATTERN.test(parts.run_id)) return null;
   return { extractDate: parts.extract_date, runId: parts.run_id, prefix: runPrefix(parts.run_id, parts.extract_date) };
 }
+
+const IMPORT_MANIFEST_KEY = templatePattern(RAW_DOCUMENTS.imports.run_prefix, { listener: '[a-z][a-z0-9-]{0,29}', run_id: '[^/]+' }, MANIFEST_FILE);
+
+/**
+ * An import's manifest key (`imports/listener=<name>/run_id=<id>/_manifest.json`, `pipeline import`) back into its
+ * parts; null when the key is not one. An import is transformed like a run: its prefix is the job's raw run prefix.
+ */
+export function parseImportManifestKey(key: string): { listener: string; runId: string; prefix: string } | null {
+  const parts = IMPORT_MANIFEST_KEY.exec(key)?.groups;
+  if (!parts || !RUN_ID_PATTERN.test(parts.run_id)) return null;
+  return { listener: parts.listener, runId: parts.run_id, prefix: key.slice(0, key.length - MANIFEST_FILE.length) };
+}

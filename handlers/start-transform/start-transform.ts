@@ -19,7 +19,7 @@ import {
   type GlueClient,
   type JobRun,
 } from '@aws-sdk/client-glue';
-import { isPlaysRunId, parseManifestKey } from '../shared/manifest';
+import { isPlaysRunId, parseImportManifestKey, parseManifestKey } from '../shared/manifest';
 import type { RunClaims } from '../shared/run-claim';
 import type { MinimalLogger } from '../extract/spotify-client';
 
@@ -74,11 +74,12 @@ export async function findJobRunsForRunId(glue: GlueClient, jobName: string, run
 
 export async function startTransformForManifest(deps: StartTransformContext, bucket: string, rawKey: string): Promise<StartTransformOutcome> {
   const key = decodeS3Key(rawKey);
-  const parsed = parseManifestKey(key);
+  // A run's manifest, or an import's (`pipeline import`): both start the same job for their prefix.
+  const parsed = parseManifestKey(key) ?? parseImportManifestKey(key);
   if (!parsed) {
-    // The notification filter should only send raw/**/_manifest.json; anything else is not a run.
+    // The notification filters should only send raw/**/_manifest.json and imports/**/_manifest.json.
     deps.logger.warn('ignored an object that is not a run manifest', { bucket, key });
-    return { outcome: 'ignored', key, reason: 'not a raw/extract_date=*/run_id=*/_manifest.json key' };
+    return { outcome: 'ignored', key, reason: 'not a raw/extract_date=*/run_id=*/_manifest.json or imports/listener=*/run_id=*/_manifest.json key' };
   }
   const { runId, prefix } = parsed;
   if (deps.playsBatched && isPlaysRunId(runId)) {

@@ -23,6 +23,7 @@ export const SNOWFLAKE_FUNCTION_MACROS = [
   // DATEADD(part, n, d) with the part quoted by duckdbSpelling. DuckDB widens a DATE plus days to a TIMESTAMP where
   // Snowflake keeps a DATE: the views CAST to DATE where they want one. Other parts fail, naming themselves.
   `CREATE OR REPLACE MACRO dateadd(part, n, d) AS CASE lower(part)
+     WHEN 'second' THEN d + to_seconds(CAST(n AS INTEGER))
      WHEN 'minute' THEN d + to_minutes(CAST(n AS INTEGER))
      WHEN 'hour' THEN d + to_hours(CAST(n AS INTEGER))
      WHEN 'day' THEN d + to_days(CAST(n AS INTEGER))

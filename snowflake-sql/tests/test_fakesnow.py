@@ -157,6 +157,29 @@ def test_timestamps_arrive_as_the_utc_instants_glue_wrote(snowflake):
     assert added_at == dt.datetime(2026, 1, 2, 3, 4, 5)
 
 
+def test_listening_history_counts_a_listen_an_export_and_a_poll_both_hold_once(snowflake):
+    # Ana's exports in week 2 (glue_testing._listening): Extended Streaming History holding two of her polls (one 5 s
+    # off; the other's poll the re-run no longer has), and Account data holding an Extended stream again and, by name,
+    # a poll. 0 ms and episode streams are no listens of music. The rule: docs/data-contracts.md, "Listening history".
+    cur, _ = snowflake
+    rows = cur.execute(
+        "SELECT SPOTIFY_USER_ID, SOURCE, ENDED_AT, TRACK_ID, TRACK_NAME FROM LISTENING_HISTORY ORDER BY 1, 3, 2, 4"
+    ).fetchall()
+    got = _comparable(["spotify_user_id", "source", "ended_at", "track_id", "track_name"], rows, ordered=True)
+    # The fixture's ids (tr1...) are not 22-character Spotify ids, so the exports' streams have no track_id and are
+    # matched to polls by the track's name, as local files are.
+    assert [(r[0], r[1], r[2], r[3]) for r in got] == [
+        ("user1", "export", "2026-11-20T18:00:00.000Z", None),  # in both exports: once
+        ("user1", "poll", "2026-11-24T09:00:00.000Z", "tr3"),
+        ("user1", "export", "2026-11-28T22:00:00.000Z", None),  # Account data: the poll of 22:00 by name
+        ("user1", "export", "2026-11-30T07:30:05.000Z", None),  # the poll of 07:30:00
+        ("user1", "export", "2026-12-01T08:00:04.000Z", None),
+        ("user1", "poll", "2026-12-01T20:15:00.250Z", "tr1"),
+        ("user2", "poll", "2026-11-29T12:00:00.000Z", "tr5"),
+        ("user2", "poll", "2026-12-01T12:00:00.000Z", "tr5"),
+    ]
+
+
 def test_the_views_read_only_the_latest_committed_attempt_of_each_run(snowflake, warehouse_bucket):
     cur, _ = snowflake
     _, attempts = warehouse_bucket
