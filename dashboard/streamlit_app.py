@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
+import os
 import sys
 from pathlib import Path
 from typing import Any, Sequence
@@ -44,19 +45,53 @@ def show_no_data(state: NoData) -> None:
 
 # ---- data ------------------------------------------------------------------------------------------------------
 @st.cache_data(ttl=300, show_spinner=False)
-def run_query(_warehouse: Warehouse, where: str, sql: str, params: tuple) -> pd.DataFrame:
-    # `where` (the warehouse's description) is part of the cache key; the warehouse object itself is not hashed.
+def run_query(_warehouse: Warehouse, where: str, version: str, sql: str, params: tuple) -> pd.DataFrame:
+    # `where` (the warehouse's description) and `version` (read once per page run) are the cache key's warehouse
+    # part; the warehouse object itself is not hashed. A load changes the version, so one page never mixes answers
+    # from before and after it.
     return _warehouse.query(sql, params)
 
 
+def now() -> dt.datetime:
+    """The page's clock: $DASHBOARD_NOW (an ISO instant, for tests and screenshots) or the real one, in UTC."""
+    fixed = os.environ.get("DASHBOARD_NOW")
+    if fixed:
+        return dt.datetime.fromisoformat(fixed.replace("Z", "+00:00")).astimezone(dt.timezone.utc)
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def current_week() -> dt.date:
+    today = now().date()
+    return today - dt.timedelta(days=today.weekday())
+
+
 def week_label(week: dt.date) -> str:
-    return f"Week of {week.strftime('%a %d %b %Y')}"
+    return f"Week of {week.strftime('%a %d %b %Y')}" + (" (so far)" if week >= current_week() else "")
+
+
+def opening_week(weeks: Sequence[dt.date]) -> dt.date:
+    """The last complete week: the current one is partial (labelled "so far"), opened only when it is all there is."""
+    complete = [w for w in weeks if w < current_week()]
+    return max(complete) if complete else max(weeks)
 
 
 def delta(current: float | None, previous: float | None, unit: str = "") -> str | None:
     if current is None or previous is None:
         return None
-    return f"{current - previous:+,.0f}{unit} vs previous week"
+    change = round(current - previous)
+    return f"{'±0' if change == 0 else f'{change:+,.0f}'}{unit} vs previous week"
+
+
+def delta_color(text: str | None) -> str:
+    # No change is neither good nor bad: grey, no arrow (Streamlit draws "+0" as a green rise otherwise).
+    return "off" if text and text.startswith("±0") else "normal"
+
+
+def metric(column: Any, label: str, value: str, change: str | None) -> None:
+    options: dict[str, Any] = {"delta_color": delta_color(change)}
+    if change and change.startswith("±0") and "delta_arrow" in inspect.signature(st.metric).parameters:
+        options["delta_arrow"] = "off"
+    column.metric(label, value, change, **options)
 
 
 def value_at(frame: pd.DataFrame, week: dt.date, column: str) -> float | None:
@@ -80,12 +115,12 @@ def listening_section(data: DashboardData, listener: str, listener_name: str, we
     this_plays = value_at(minutes, week, "plays")
     this_discovery = value_at(discovery, week, "discovery_pct")
     col1, col2, col3 = st.columns(3)
-    col1.metric("Minutes listened", "–" if this_minutes is None else f"{this_minutes:,.0f}",
-                delta(this_minutes, previous_value(minutes, week, "minutes_played"), " min"))
-    col2.metric("Plays", "–" if this_plays is None else f"{this_plays:,.0f}",
-                delta(this_plays, previous_value(minutes, week, "plays")))
-    col3.metric("Discovery", "–" if this_discovery is None else f"{this_discovery:.0f}%",
-                delta(this_discovery, previous_value(discovery, week, "discovery_pct"), " pts"))
+    metric(col1, "Minutes listened", "–" if this_minutes is None else f"{this_minutes:,.0f}",
+           delta(this_minutes, previous_value(minutes, week, "minutes_played"), " min"))
+    metric(col2, "Plays", "–" if this_plays is None else f"{this_plays:,.0f}",
+           delta(this_plays, previous_value(minutes, week, "plays")))
+    metric(col3, "Discovery", "–" if this_discovery is None else f"{this_discovery:.0f}%",
+           delta(this_discovery, previous_value(discovery, week, "discovery_pct"), " pts"))
 
     left, right = st.columns(2)
     with left:
@@ -102,14 +137,14 @@ def listening_section(data: DashboardData, listener: str, listener_name: str, we
     tracks = data.top_tracks(listener, week)
     with left:
         st.subheader("Top artists this week")
-        st.caption("Plays this week (bar) against last week (tick).")
+        st.caption("Plays this week (bar) against last week (tick). Ties at the cut are all shown; a tie is ordered by name.")
         if artists.empty:
             st.info(f"No plays in the {week_label(week).lower()}.")
         else:
             show_chart(charts.top_items(artists, "artist", "Artist", "top_artists_by_plays_per_week"))
     with right:
         st.subheader("Top tracks this week")
-        st.caption("Plays this week (bar) against last week (tick).")
+        st.caption("Plays this week (bar) against last week (tick). Ties at the cut are all shown; a tie is ordered by name.")
         if tracks.empty:
             st.info(f"No plays in the {week_label(week).lower()}.")
         else:
@@ -117,20 +152,30 @@ def listening_section(data: DashboardData, listener: str, listener_name: str, we
 
     st.subheader("When I listen")
     st.caption("Plays by weekday and hour of the day (UTC) in the selected week; darker is more.")
-    show_chart(charts.hour_weekday_heatmap(data.hour_weekday(listener, week)))
-
-
-def playlists_section(data: DashboardData, week: dt.date | None, chart_weeks: Sequence[dt.date]) -> None:
-    st.header("Playlist movers")
-    if week is None or week not in chart_weeks:
-        shown = "" if week is None else f" in the {week_label(week).lower()}"
-        show_no_data(NoData(f"No playlist changes to show{shown}.", NEXT_WEEK_HINT))
+    grid = data.hour_weekday(listener, week)
+    if grid["plays"].sum() == 0:
+        # An all-zero grid drew one solid colour with a legend of "0.000000".
+        st.info(f"No plays to place on the clock in the {week_label(week).lower()}.")
     else:
+        show_chart(charts.hour_weekday_heatmap(grid))
+
+
+def playlists_section(data: DashboardData, chart_weeks: Sequence[dt.date]) -> None:
+    st.header("Playlist movers")
+    # Its own week picker: playlist runs and plays keep two calendars, and a plays week need not have a run.
+    if not chart_weeks:
+        show_no_data(NoData("No playlist changes to show yet.", NEXT_WEEK_HINT))
+    else:
+        week = st.selectbox("Playlist week", list(chart_weeks), format_func=week_label, key="chart_week")
         movers = data.movers(week)
         left, right = st.columns(2)
         with left:
             st.subheader("What changed on each playlist")
-            st.caption("Tracks that entered, dropped out, or moved up or down against the playlist's previous week.")
+            st.caption(
+                "Tracks that entered, dropped out, or moved up or down against the playlist's previous week. A move "
+                "is counted against the playlist's own reorder: tracks that only shifted because another left or "
+                "came in did not move."
+            )
             show_chart(charts.playlist_changes(movers))
         with right:
             st.subheader("Biggest moves")
@@ -140,16 +185,14 @@ def playlists_section(data: DashboardData, week: dt.date | None, chart_weeks: Se
                 st.info("No track changed rank this week.")
             else:
                 show_chart(moves)
-        left, right = st.columns(2)
         columns = {"playlist": "Playlist", "track": "Track", "artist_names": "Artists"}
-        with left:
-            st.subheader("New entries")
-            entries = movers[movers["movement"] == "entry"]
-            show_table(entries[[*columns, "current_rank"]].rename(columns={**columns, "current_rank": "Rank"}))
-        with right:
-            st.subheader("Drop-outs")
-            drops = movers[movers["movement"] == "drop_out"]
-            show_table(drops[[*columns, "previous_rank"]].rename(columns={**columns, "previous_rank": "Rank last week"}))
+        # Full width, one under the other, every row visible: side by side they were cut off at 1400 px.
+        st.subheader("New entries")
+        entries = movers[movers["movement"] == "entry"]
+        show_table(entries[[*columns, "current_rank"]].rename(columns={**columns, "current_rank": "Rank"}))
+        st.subheader("Drop-outs")
+        drops = movers[movers["movement"] == "drop_out"]
+        show_table(drops[[*columns, "previous_rank"]].rename(columns={**columns, "previous_rank": "Rank last week"}))
 
     st.header("Release years on your playlists")
     st.caption("From which years does the music on the playlists come right now? (tracks on each playlist's latest week)")
@@ -157,13 +200,30 @@ def playlists_section(data: DashboardData, week: dt.date | None, chart_weeks: Se
 
 
 # ---- page ------------------------------------------------------------------------------------------------------
+def pick_listener_week(data: DashboardData, column: Any, weeks: Sequence[dt.date], listener_name: str) -> dt.date:
+    """The week picker of the listening part. A week picked for one listener stays picked for the next; when the
+    next listener has no such week the page says which week it shows instead (it once reset silently)."""
+    wanted = st.session_state.get("picked_week")
+    if wanted is not None and wanted not in weeks:
+        fallback = opening_week(weeks)
+        st.session_state["week"] = fallback
+        st.info(f"{listener_name} has no {week_label(wanted).lower()} in the warehouse: showing the {week_label(fallback).lower()}.")
+    elif "week" not in st.session_state or st.session_state["week"] not in weeks:
+        st.session_state["week"] = opening_week(weeks)
+    week = column.selectbox("Week", list(weeks), format_func=week_label, key="week")
+    if wanted is None or wanted in weeks:
+        st.session_state["picked_week"] = week
+    return week
+
+
 def main() -> None:
     warehouse = open_warehouse()
-    data = DashboardData(warehouse, query=lambda sql, params: run_query(warehouse, warehouse.describe(), sql, tuple(params)))
+    where, version = warehouse.describe(), warehouse.version()
+    data = DashboardData(warehouse, query=lambda sql, params: run_query(warehouse, where, version, sql, tuple(params)))
 
     title, refresh = st.columns([5, 1])
     title.title("Your Spotify, week by week")
-    title.caption(f"Data: {warehouse.describe()}")
+    title.caption(f"Data: {where}")
     if refresh.button("Refresh", help="Read the warehouse again (after a new `make run`)"):
         run_query.clear()
 
@@ -180,28 +240,25 @@ def main() -> None:
         show_no_data(listening)
         return
 
-    chart_weeks = data.chart_weeks() if playlists is None else []
-    listener, listener_name, listening_weeks = None, None, []
-    pick_listener, pick_week = st.columns(2)
     if listening is None:
         listeners = data.listeners()
         names = dict(zip(listeners["spotify_user_id"], listeners["listener_name"]))
         busiest = data.busiest_listener()
         start = list(names).index(busiest) if busiest in names else 0
+        pick_listener, pick_week = st.columns(2)
         listener = pick_listener.selectbox("Listener", list(names), index=start, format_func=lambda uid: names[uid], key="listener")
-        listener_name = names[listener]
-        listening_weeks = list(data.listening_time(listener)["week_start"])
-    weeks = sorted(set(listening_weeks) | set(chart_weeks), reverse=True)
-    week_column = pick_week if listening is None else pick_listener
-    week = week_column.selectbox("Week", weeks, format_func=week_label, key="week") if weeks else None
-
-    if listening is None and week is not None:
-        listening_section(data, listener, listener_name, week)
+        weeks = sorted(data.listening_time(listener)["week_start"], reverse=True)
+        if weeks:
+            week = pick_listener_week(data, pick_week, weeks, names[listener])
+            listening_section(data, listener, names[listener], week)
+        else:
+            st.header("Listening")
+            show_no_data(NoData(f"No listening weeks of {names[listener]} yet.", ""))
     else:
         st.header("Listening")
-        show_no_data(listening or NoData("No listening weeks yet.", ""))
+        show_no_data(listening)
     if playlists is None:
-        playlists_section(data, week, chart_weeks)
+        playlists_section(data, data.chart_weeks())
     else:
         st.header("Playlists")
         show_no_data(playlists)
