@@ -21,6 +21,7 @@ export const SNOWFLAKE_FUNCTION_MACROS = [
   // DATEADD(part, n, d) with the part quoted by duckdbSpelling. DuckDB widens a DATE plus days to a TIMESTAMP where
   // Snowflake keeps a DATE: the views CAST to DATE where they want one. Other parts fail, naming themselves.
   `CREATE OR REPLACE MACRO dateadd(part, n, d) AS CASE lower(part)
+     WHEN 'second' THEN d + to_seconds(CAST(n AS INTEGER))
      WHEN 'day' THEN d + to_days(CAST(n AS INTEGER))
      WHEN 'week' THEN d + to_weeks(CAST(n AS INTEGER))
      WHEN 'month' THEN d + to_months(CAST(n AS INTEGER))
