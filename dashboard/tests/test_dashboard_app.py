@@ -27,8 +27,8 @@ def test_playlist_movers_of_the_latest_week(monkeypatch, playlist_warehouse):
     assert app.selectbox(key="chart_week").value == W23
     changes = chart_data(app, "playlist_changes")
     got = sorted(zip(changes["playlist"], changes["change"], changes["tracks"]))
+    # One (Remastered) on Late Night Drive went from 2 to 3 only because Six came in above it: not a move.
     assert got == [
-        ("Late Night Drive", "Moved down", 1),
         ("Late Night Drive", "New entries", 1),
         ("Morning Mix", "Drop-outs", 1),
         ("Morning Mix", "Moved down", 1),
@@ -37,7 +37,6 @@ def test_playlist_movers_of_the_latest_week(monkeypatch, playlist_warehouse):
     ]
     moves = chart_data(app, "biggest_moves")
     assert list(zip(moves["label"], moves["previous_rank"], moves["current_rank"], moves["rank_change"])) == [
-        ("One (Remastered) · Late Night Drive", 2, 3, -1),
         ("One (Remastered) · Morning Mix", 1, 2, -1),
         ("Two · Morning Mix", 2, 1, 1),
     ]
