@@ -19,7 +19,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # spotify_dashboard/ s
 import pandas as pd  # noqa: E402
 import streamlit as st  # noqa: E402
 
-from spotify_dashboard import charts  # noqa: E402
+import json  # noqa: E402
+
+from spotify_dashboard import charts, history  # noqa: E402
+from spotify_dashboard.card import render_card  # noqa: E402
 from spotify_dashboard.questions import NEXT_WEEK_HINT, DashboardData, NoData  # noqa: E402
 from spotify_dashboard.warehouse import Warehouse, WarehouseUnavailable, open_warehouse  # noqa: E402
 
@@ -199,6 +202,214 @@ def playlists_section(data: DashboardData, chart_weeks: Sequence[dt.date]) -> No
     show_chart(charts.release_years(data.release_years()))
 
 
+# ---- the listening life (listening_history) ------------------------------------------------------------------------
+LIFE_VIEWS = ("Listening life", "Year in review", "Compare listeners", "Track & artist")
+TIME_ZONES_ENV = "DASHBOARD_TIME_ZONES"
+
+
+def time_zones() -> dict[str, str]:
+    """Listener name -> IANA time zone, from the configuration (`listeners[].timeZone`, passed by `pipeline
+    dashboard` as JSON in $DASHBOARD_TIME_ZONES). Storage stays UTC; only the page's clock and days move."""
+    try:
+        zones = json.loads(os.environ.get(TIME_ZONES_ENV) or "{}")
+    except json.JSONDecodeError:
+        st.warning(f"${TIME_ZONES_ENV} is not JSON: times are shown in UTC.")
+        return {}
+    return zones if isinstance(zones, dict) else {}
+
+
+def fmt_minutes(minutes: float) -> str:
+    return f"{minutes:,.0f}"
+
+
+def card_download(label: str, png: bytes, file_name: str) -> None:
+    st.image(png, caption=label, width=360)
+    st.download_button(f"Download the {label.lower()} (PNG)", png, file_name=file_name, mime="image/png", key=f"card-{file_name}")
+
+
+def life_pickers(names: dict[str, str], spans: pd.DataFrame) -> tuple[str, str, dt.date, dt.date]:
+    listeners = [uid for uid in names if uid in set(spans["spotify_user_id"])]
+    listener = st.selectbox("Listener", listeners, format_func=lambda uid: names[uid], key="life_listener")
+    zone = time_zones().get(names[listener], "UTC")
+    mine = spans[spans["spotify_user_id"] == listener]
+    first = history.local_time(mine["first_listen"], zone).min().date()
+    last = history.local_time(mine["last_listen"], zone).max().date()
+    return listener, zone, first, last
+
+
+def period_picker(kind: str, first: dt.date, last: dt.date, key: str) -> history.Period:
+    today = now().date()
+    choices = history.periods(kind, first, last)
+    default = history.opening_period(choices, today)
+    return st.selectbox("Period", choices, index=choices.index(default), format_func=lambda p: p.label(today), key=f"{key}-{kind}")
+
+
+def listening_life(query: Any, names: dict[str, str], spans: pd.DataFrame) -> None:
+    listener, zone, first, last = life_pickers(names, spans)
+    name = names[listener]
+    pick_kind, pick_period = st.columns([1, 2])
+    kind = pick_kind.radio("Period", history.KINDS, horizontal=True, key="life_kind", label_visibility="collapsed")
+    with pick_period:
+        period = period_picker(kind, first, last, "life_period")
+    data = history.History(query, listener, zone)
+    listens = data.listens(period)
+    label = period.label(now().date())
+    st.header(f"{name}: {label}")
+    st.caption(f"Days and hours in {zone} (the listener's configured time zone); stored in UTC.")
+    if listens.empty:
+        st.info(f"No listens of {name} in {label.lower() if kind != 'all time' else 'the warehouse'}.")
+        coverage_section(data)
+        return
+    totals = history.summary(listens)
+    fresh = history.new_vs_repeat(listens, data.first_heard(), period, zone)
+    cols = st.columns(4)
+    cols[0].metric("Minutes", fmt_minutes(totals["minutes"]))
+    cols[1].metric("Plays", f"{totals['plays']:,}")
+    cols[2].metric("Artists", f"{totals['artists']:,}")
+    cols[3].metric("New tracks", f"{fresh['new_tracks']:,}")
+    artists, tracks = history.top(listens, "artist"), history.top(listens, "track")
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Top artists")
+        st.caption("By plays; ties at the cut are all shown, a tie ordered by name.")
+        show_chart(charts.ranked_bars(artists, "artist_name", "Artist", "life_top_artists"))
+    with right:
+        st.subheader("Top tracks")
+        st.caption("By plays; ties at the cut are all shown, a tie ordered by name.")
+        show_chart(charts.ranked_bars(tracks, "label", "Track", "life_top_tracks"))
+    left, right = st.columns(2)
+    with left:
+        st.subheader("New vs repeat")
+        st.caption("Plays of tracks first heard in this period, against tracks heard before it (as far as the history reaches).")
+        st.metric("New", f"{fresh['new']:,} plays", help="tracks first heard in this period")
+        st.metric("Repeat", f"{fresh['repeat']:,} plays", help="tracks heard before this period")
+    with right:
+        st.subheader("Skips")
+        skipped = history.skips(listens)
+        if skipped is None:
+            st.info("No skips to show: only Extended Streaming History exports say whether a listen was skipped (polls do not).")
+        else:
+            st.metric("Skipped", f"{skipped['pct']:.0f}%", help=f"{skipped['skipped']:,} of {skipped['known']:,} listens whose export says")
+    st.subheader("When I listen")
+    st.caption(f"Listens by weekday and hour in {zone}; darker is more.")
+    show_chart(charts.clock_heatmap(history.clock(listens), zone))
+    if kind in ("week", "year"):
+        title = f"{name}'s {label}"
+        png = render_card(
+            title,
+            f"{period.start:%d %b %Y} to {period.end - dt.timedelta(days=1):%d %b %Y} · {zone}",
+            [("minutes", fmt_minutes(totals["minutes"])), ("plays", f"{totals['plays']:,}"), ("artists", f"{totals['artists']:,}"), ("new tracks", f"{fresh['new_tracks']:,}")],
+            [("Top artists", list(artists["artist_name"])), ("Top tracks", list(tracks["label"]))],
+        )
+        card_download(f"{kind.capitalize()} card", png, f"{name}-{period.start.isoformat()}-{kind}.png")
+    coverage_section(data)
+
+
+def coverage_section(data: history.History) -> None:
+    st.subheader("What the history covers")
+    found = history.coverage(data.per_day())
+    lines = []
+    for source, (start, end, count) in sorted(found["ranges"].items()):
+        what = "Imported export" if source == "export" else "Polled plays (the last 50, hourly)"
+        lines.append(f"- **{what}**: {start:%d %b %Y} to {end:%d %b %Y}, {count:,} listens")
+    gaps = found["poll_gaps"]
+    if gaps:
+        shown = ", ".join(f"{a:%d %b %Y}" + ("" if a == b else f" to {b:%d %b %Y}") for a, b in gaps[:8])
+        lines.append(f"- **Gaps in polling** (2+ UTC days without a polled play and no export): {shown}" + (f" and {len(gaps) - 8} more" if len(gaps) > 8 else "") + ". A gap is a quiet stretch or a poller that did not run: plays older than the last 50 are out of reach of the API.")
+    else:
+        lines.append("- **No gaps in polling** of 2 days or more.")
+    st.markdown("\n".join(lines))
+    show_chart(charts.coverage_per_month(data.per_day()))
+
+
+def year_in_review(query: Any, names: dict[str, str], spans: pd.DataFrame) -> None:
+    listener, zone, first, last = life_pickers(names, spans)
+    name = names[listener]
+    period = period_picker("year", first, last, "review_year")
+    data = history.History(query, listener, zone)
+    listens = data.listens(period)
+    label = period.label(now().date())
+    st.header(f"{name}'s year in review: {label}")
+    if listens.empty:
+        st.info(f"No listens of {name} in {label}.")
+        return
+    totals = history.summary(listens)
+    fresh = history.new_vs_repeat(listens, data.first_heard(), period, zone)
+    cols = st.columns(4)
+    cols[0].metric("Minutes", fmt_minutes(totals["minutes"]))
+    cols[1].metric("Plays", f"{totals['plays']:,}")
+    cols[2].metric("Artists", f"{totals['artists']:,}")
+    cols[3].metric("New tracks", f"{fresh['new_tracks']:,}")
+    busiest = listens["local"].dt.date.value_counts().sort_index().idxmax()
+    st.caption(f"Busiest day: {busiest:%A %d %B} ({int((listens['local'].dt.date == busiest).sum())} listens, {zone}).")
+    st.subheader("Minutes per month")
+    show_chart(charts.minutes_per_month(history.per_month(listens), "review_minutes_per_month"))
+    artists, tracks = history.top(listens, "artist", 5), history.top(listens, "track", 5)
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Top 5 artists")
+        show_chart(charts.ranked_bars(artists, "artist_name", "Artist", "review_top_artists"))
+    with right:
+        st.subheader("Top 5 tracks")
+        show_chart(charts.ranked_bars(tracks, "label", "Track", "review_top_tracks"))
+    png = render_card(
+        f"{name}'s {period.start.year}",
+        f"Year in review · {zone}",
+        [("minutes", fmt_minutes(totals["minutes"])), ("plays", f"{totals['plays']:,}"), ("artists", f"{totals['artists']:,}"), ("new tracks", f"{fresh['new_tracks']:,}")],
+        [("Top artists", list(artists["artist_name"])), ("Top tracks", list(tracks["label"]))],
+    )
+    card_download("Year card", png, f"{name}-{period.start.year}.png")
+
+
+def compare_listeners(query: Any, names: dict[str, str], spans: pd.DataFrame) -> None:
+    listeners = [uid for uid in names if uid in set(spans["spotify_user_id"])]
+    if len(listeners) < 2:
+        st.info("Comparing needs two listeners with listening history.")
+        return
+    chosen = st.multiselect("Listeners", listeners, default=listeners[:2], format_func=lambda uid: names[uid], key="compare_listeners")
+    kind = st.radio("Period", history.KINDS, index=3, horizontal=True, key="compare_kind")
+    zones = time_zones()
+    firsts = [history.local_time(spans.loc[spans["spotify_user_id"] == uid, "first_listen"], "UTC").min().date() for uid in chosen]
+    lasts = [history.local_time(spans.loc[spans["spotify_user_id"] == uid, "last_listen"], "UTC").max().date() for uid in chosen]
+    if len(chosen) < 2:
+        st.info("Pick two or more listeners.")
+        return
+    period = period_picker(kind, min(firsts), max(lasts), "compare_period")
+    tops = {names[uid]: history.top(history.History(query, uid, zones.get(names[uid], "UTC")).listens(period), "artist", 20) for uid in chosen}
+    table = history.compare(tops)
+    shared = int((table["in"] == "shared").sum())
+    union = len(table)
+    st.header(f"Top 20 artists of {', '.join(tops)}: {period.label(now().date())}")
+    st.metric("Shared artists", f"{shared} of {union}", help="in every chosen listener's top 20 (ties at the cut included), of all artists in any of them")
+    st.caption("Each listener's period is in their own time zone. Plays per listener; 0 = not in that listener's top 20.")
+    show_table(table.rename(columns={"artist": "Artist", "in": "In"}))
+
+
+def track_and_artist(query: Any, names: dict[str, str], spans: pd.DataFrame) -> None:
+    listener, zone, first, last = life_pickers(names, spans)
+    data = history.History(query, listener, zone)
+    everything = data.listens(history.Period("all time", first, last + dt.timedelta(days=1)))
+    kind = st.radio("Detail of", ("Artist", "Track"), horizontal=True, key="detail_kind")
+    if kind == "Artist":
+        ranked = history.top(everything, "artist", 200)
+        artist = st.selectbox("Artist", list(ranked["artist_name"]), key="detail_artist")
+        listens, title = data.listens_of_artist(artist), artist
+    else:
+        ranked = history.top(everything, "track", 200)
+        labels = dict(zip(ranked["track_key"], ranked["label"]))
+        key = st.selectbox("Track", list(labels), format_func=lambda k: labels[k], key="detail_track")
+        listens, title = data.listens_of_track(key), labels[key]
+    found = history.detail(listens)
+    st.header(title)
+    cols = st.columns(4)
+    cols[0].metric("Plays", f"{found['plays']:,}")
+    cols[1].metric("Minutes", fmt_minutes(found["minutes"]))
+    cols[2].metric("First heard", f"{found['first_heard']:%d %b %Y}", help=f"{found['first_heard']:%H:%M} {zone}")
+    cols[3].metric("Longest streak", f"{found['streak_days']} days", help=f"from {found['streak_start']:%d %b %Y}: days in a row with a listen ({zone})")
+    st.caption(f"Last heard {found['last_heard']:%d %b %Y %H:%M} ({zone}). Top 200 of all time to pick from.")
+    show_chart(charts.minutes_per_month(history.per_month(listens), "detail_minutes_per_month"))
+
+
 # ---- page ------------------------------------------------------------------------------------------------------
 def pick_listener_week(data: DashboardData, column: Any, weeks: Sequence[dt.date], listener_name: str) -> dt.date:
     """The week picker of the listening part. A week picked for one listener stays picked for the next; when the
@@ -227,13 +438,26 @@ def main() -> None:
     if refresh.button("Refresh", help="Read the warehouse again (after a new `make run`)"):
         run_query.clear()
 
+    query = lambda sql, params: run_query(warehouse, where, version, sql, tuple(params))  # noqa: E731
     try:
         playlists = data.playlists_state()
         listening = data.listening_state()
+        # The listening-life views appear once the warehouse has a listening_history with listens.
+        spans = history.span(query) if "listening_history" in data.relations else None
     except WarehouseUnavailable as unavailable:
         st.warning(unavailable.message)
         st.info(unavailable.hint)
         return
+    if spans is not None and not spans.empty:
+        views = ("Week", *LIFE_VIEWS)
+        view = st.radio("View", views, horizontal=True, key="view", label_visibility="collapsed")
+        if view != "Week":
+            known = data.listeners() if "listeners" in data.relations else pd.DataFrame()
+            names = dict(zip(known.get("spotify_user_id", []), known.get("listener_name", [])))
+            names.update({uid: uid for uid in spans["spotify_user_id"] if uid not in names})
+            {"Listening life": listening_life, "Year in review": year_in_review, "Compare listeners": compare_listeners,
+             "Track & artist": track_and_artist}[view](query, names, spans)
+            return
     if playlists is not None and listening is not None:
         st.warning("Nothing to chart yet: the warehouse holds no playlists and no plays.")
         show_no_data(playlists)
