@@ -17,6 +17,16 @@ export const MAX_LISTENERS = 5;
 export const DEFAULT_LISTENER_NAME = 'me';
 const LISTENER_NAME = /^[a-z][a-z0-9-]{0,29}$/;
 
+/** True for a time zone name the runtime's IANA database knows ("Europe/Berlin", "UTC"). */
+export function isIanaTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const ListenerConfigSchema = z.object({
   /** Lower-case letters, digits and dashes; names the listener in reports, the warehouse and its secret. */
   name: z.string().regex(LISTENER_NAME, 'a listener name is 1-30 lower-case letters, digits and dashes, starting with a letter'),
@@ -28,6 +38,16 @@ export const ListenerConfigSchema = z.object({
       env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'env must be an environment variable name (A-Z, 0-9, _)').optional(),
     })
     .prefault({}),
+  /**
+   * The listener's own IANA time zone: the dashboard's clock, days, weeks and years for them (UTC when absent).
+   * Storage stays UTC.
+   */
+  timeZone: z
+    .string()
+    .refine(isIanaTimeZone, {
+      error: (issue) => `timeZone "${String(issue.input)}" is not an IANA time zone name: use one like "Europe/Berlin", "America/New_York" or "UTC"`,
+    })
+    .optional(),
 });
 export type ListenerConfig = z.output<typeof ListenerConfigSchema>;
 
@@ -72,4 +92,9 @@ export function listenerEnvVar(listener: ListenerConfig): string {
 /** The listener's AWS secret: `<project>-<env>/spotify/listeners/<name>` unless configured. */
 export function listenerSecretId(prefix: string, listener: ListenerConfig): string {
   return listener.refreshToken.awsSecretId ?? `${prefix}/spotify/listeners/${listener.name}`;
+}
+
+/** Listener name -> time zone, as the dashboard reads it ($DASHBOARD_TIME_ZONES). */
+export function dashboardTimeZones(listeners: ListenerConfig[]): string {
+  return JSON.stringify(Object.fromEntries(effectiveListeners(listeners).map((l) => [l.name, l.timeZone ?? 'UTC'])));
 }
