@@ -204,6 +204,7 @@ def playlists_section(data: DashboardData, chart_weeks: Sequence[dt.date]) -> No
 
 # ---- the listening life (listening_history) ------------------------------------------------------------------------
 LIFE_VIEWS = ("Listening life", "Year in review", "Compare listeners", "Track & artist")
+WEEK_VIEW = "Week & playlists"  # the weekly plays analyses and the playlist movers
 TIME_ZONES_ENV = "DASHBOARD_TIME_ZONES"
 
 
@@ -449,9 +450,10 @@ def main() -> None:
         st.info(unavailable.hint)
         return
     if spans is not None and not spans.empty:
-        views = ("Week", *LIFE_VIEWS)
-        view = st.radio("View", views, horizontal=True, key="view", label_visibility="collapsed")
-        if view != "Week":
+        # With a listening history the page opens on it (the last complete week); the weekly plays charts and the
+        # playlists are one click away.
+        view = st.radio("View", (*LIFE_VIEWS, WEEK_VIEW), horizontal=True, key="view", label_visibility="collapsed")
+        if view != WEEK_VIEW:
             known = data.listeners() if "listeners" in data.relations else pd.DataFrame()
             names = dict(zip(known.get("spotify_user_id", []), known.get("listener_name", [])))
             names.update({uid: uid for uid in spans["spotify_user_id"] if uid not in names})

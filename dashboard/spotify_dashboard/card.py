@@ -25,7 +25,10 @@ def render_card(title: str, subtitle: str, figures: Sequence[tuple[str, str]], l
     image = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
     draw = ImageDraw.Draw(image)
     draw.rectangle([0, 0, WIDTH, 16], fill=GREEN)
-    draw.text((72, 80), title, fill=WHITE, font=_font(72))
+    size = 72
+    while size > 36 and draw.textlength(title, font=_font(size)) > WIDTH - 144:  # a long title shrinks to fit
+        size -= 4
+    draw.text((72, 80), title, fill=WHITE, font=_font(size))
     draw.text((72, 176), subtitle, fill=GREY, font=_font(34))
     for i, (label, value) in enumerate(figures[:4]):
         x = 72 + (i % 2) * 480

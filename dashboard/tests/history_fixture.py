@@ -46,7 +46,7 @@ ROWS = [
 TIME_ZONES = '{"Mira": "America/New_York"}'
 
 
-def install(warehouse: Path, rows: list[tuple]) -> Path:
+def install(warehouse: Path, rows: list[tuple], listeners: list[tuple[str, str]] = LISTENERS) -> Path:
     connection = duckdb.connect(str(warehouse))
     try:
         definition = ", ".join(f"{c} {t}" for c, t in zip(COLUMNS, TYPES))
@@ -54,7 +54,7 @@ def install(warehouse: Path, rows: list[tuple]) -> Path:
         connection.executemany(f"INSERT INTO contract_listening_history VALUES ({', '.join('?' for _ in COLUMNS)})", rows)
         connection.execute("CREATE OR REPLACE VIEW listening_history AS SELECT * FROM contract_listening_history")
         connection.execute("CREATE OR REPLACE TABLE contract_listeners (spotify_user_id VARCHAR, listener_name VARCHAR, display_name VARCHAR)")
-        connection.executemany("INSERT INTO contract_listeners VALUES (?, ?, NULL)", LISTENERS)
+        connection.executemany("INSERT INTO contract_listeners VALUES (?, ?, NULL)", listeners)
         connection.execute("CREATE OR REPLACE VIEW listeners AS SELECT * FROM contract_listeners")
     finally:
         connection.close()
@@ -85,4 +85,5 @@ def synthetic(end: dt.datetime = dt.datetime(2026, 11, 30), days: int = 730, see
 
 
 if __name__ == "__main__":
-    install(Path(sys.argv[1]), synthetic())
+    # Named as configured listeners are (lower-case), so that the configuration's time zones apply.
+    install(Path(sys.argv[1]), synthetic(), [(MIRA, "mira"), (THEO, "theo")])

@@ -11,7 +11,9 @@ import pytest
 from PIL import Image
 
 import history_fixture as fixture
-from app_testing import chart_data, charts, run_app, texts
+from streamlit.testing.v1 import AppTest
+
+from app_testing import APP, chart_data, run_app, texts
 
 
 @pytest.fixture()
@@ -19,10 +21,17 @@ def life(monkeypatch, warehouse_copy):
     fixture.install(warehouse_copy, fixture.ROWS)
     monkeypatch.setenv("DASHBOARD_NOW", "2026-11-25T10:00:00Z")
     monkeypatch.setenv("DASHBOARD_TIME_ZONES", fixture.TIME_ZONES)
-    app = run_app(monkeypatch, warehouse_copy)
-    app.radio(key="view").set_value("Listening life").run()
-    assert not app.exception, [e.value for e in app.exception]
-    return app
+    return run_app(monkeypatch, warehouse_copy, view="Listening life")
+
+
+def test_with_a_history_the_page_opens_on_it(monkeypatch, warehouse_copy):
+    fixture.install(warehouse_copy, fixture.ROWS)
+    monkeypatch.setenv("DASHBOARD_NOW", "2026-11-25T10:00:00Z")
+    app = AppTest.from_file(str(APP), default_timeout=60)
+    monkeypatch.setenv("PIPELINE_WAREHOUSE_FILE", str(warehouse_copy))
+    app.run()
+    assert app.radio(key="view").value == "Listening life"
+    assert app.radio(key="view").options == ["Listening life", "Year in review", "Compare listeners", "Track & artist", "Week & playlists"]
 
 
 def figures(app) -> dict[str, str]:
@@ -112,5 +121,9 @@ def test_an_artists_detail(life):
 def test_the_card_is_a_png(life):
     from spotify_dashboard.card import HEIGHT, WIDTH, render_card
 
-    png = render_card("Mira's 2026", "Year in review · UTC", [("minutes", "25")], [("Top artists", ["Ada L"])])
-    assert Image.open(io.BytesIO(png)).size == (WIDTH, HEIGHT)
+    png = render_card("Mira's Week of Mon 23 Nov 2026 (so far)", "Year in review · UTC", [("minutes", "25")], [("Top artists", ["Ada L"])])
+    image = Image.open(io.BytesIO(png))
+    assert image.format == "PNG" and image.size == (WIDTH, HEIGHT)
+    # A long title shrinks to fit: nothing drawn in the right margin of the title's line.
+    margin = image.crop((WIDTH - 60, 60, WIDTH, 170)).convert("L")
+    assert margin.getextrema()[1] < 100
