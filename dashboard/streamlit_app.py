@@ -23,6 +23,7 @@ import json  # noqa: E402
 
 from spotify_dashboard import charts, history  # noqa: E402
 from spotify_dashboard.card import render_card  # noqa: E402
+from spotify_dashboard.sql_files import dashboard_sql_available  # noqa: E402
 from spotify_dashboard.questions import NEXT_WEEK_HINT, DashboardData, NoData  # noqa: E402
 from spotify_dashboard.warehouse import Warehouse, WarehouseUnavailable, open_warehouse  # noqa: E402
 
@@ -444,7 +445,7 @@ def main() -> None:
         playlists = data.playlists_state()
         listening = data.listening_state()
         # The listening-life views appear once the warehouse has a listening_history with listens.
-        spans = history.span(query) if "listening_history" in data.relations else None
+        spans = history.span(query) if "listening_history" in data.relations and dashboard_sql_available() else None
     except WarehouseUnavailable as unavailable:
         st.warning(unavailable.message)
         st.info(unavailable.hint)

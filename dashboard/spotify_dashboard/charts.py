@@ -68,7 +68,7 @@ def discovery_rate(frame: pd.DataFrame, selected: dt.date | None) -> alt.Chart:
 def top_items(frame: pd.DataFrame, label: str, title: str, description: str) -> alt.Chart:
     """This week's plays as bars, last week's as a dark tick on the same row: the move reads at a glance."""
     order = list(frame[label])
-    y = alt.Y(f"{label}:N", sort=order, title=None, axis=alt.Axis(labelLimit=260))
+    y = alt.Y(f"{label}:N", sort=order, title=None, axis=alt.Axis(labelLimit=180))
     tooltip = [
         alt.Tooltip(f"{label}:N", title=title),
         alt.Tooltip("rank_this_week:Q", title="Rank this week"),
@@ -113,7 +113,7 @@ def playlist_changes(movers: pd.DataFrame) -> alt.Chart:
         alt.Chart(counts)
         .mark_bar()
         .encode(
-            y=alt.Y("playlist:N", title=None, axis=alt.Axis(labelLimit=220)),
+            y=alt.Y("playlist:N", title=None, axis=alt.Axis(labelLimit=160)),
             x=alt.X("tracks:Q", title="Tracks", stack="zero", axis=alt.Axis(tickMinStep=1)),
             color=alt.Color(
                 "change:N",
@@ -143,7 +143,7 @@ def biggest_moves(movers: pd.DataFrame, limit: int = 12) -> alt.Chart | None:
         alt.Chart(moved)
         .mark_bar()
         .encode(
-            y=alt.Y("label:N", sort=list(moved["label"]), title=None, axis=alt.Axis(labelLimit=300)),
+            y=alt.Y("label:N", sort=list(moved["label"]), title=None, axis=alt.Axis(labelLimit=180)),
             x=alt.X("rank_change:Q", title="Places moved (up is positive)", axis=alt.Axis(tickMinStep=1)),
             color=alt.Color("direction:N", scale=alt.Scale(domain=["up", "down"], range=[UP, DOWN]), legend=None),
             tooltip=[
@@ -178,7 +178,7 @@ def release_years(frame: pd.DataFrame) -> alt.Chart:
 # ---- the listening life (listening_history; times in the listener's zone) ---------------------------------------
 def ranked_bars(frame: pd.DataFrame, label: str, title: str, description: str) -> alt.Chart:
     """Plays per artist or track, most first; every tie shown (history.top)."""
-    y = alt.Y(f"{label}:N", sort=list(frame[label]), title=None, axis=alt.Axis(labelLimit=200))
+    y = alt.Y(f"{label}:N", sort=list(frame[label]), title=None, axis=alt.Axis(labelLimit=160))
     return (
         alt.Chart(frame)
         .mark_bar(color=ACCENT)
