@@ -424,8 +424,7 @@ def pick_listener_week(data: DashboardData, column: Any, weeks: Sequence[dt.date
     elif "week" not in st.session_state or st.session_state["week"] not in weeks:
         st.session_state["week"] = opening_week(weeks)
     week = column.selectbox("Week", list(weeks), format_func=week_label, key="week")
-    if wanted is None or wanted in weeks:
-        st.session_state["picked_week"] = week
+    st.session_state["picked_week"] = week
     return week
 
 

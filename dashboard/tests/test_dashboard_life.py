@@ -52,9 +52,14 @@ def test_opens_on_the_last_complete_week_in_the_listeners_time_zone(life):
     played = clock[clock["plays"] > 0]
     assert sorted(zip(played["weekday"], played["hour_of_day"], played["plays"])) == [("Fri", 7, 1), ("Sat", 7, 1), ("Tue", 9, 2), ("Tue", 20, 1)]
     assert "Days and hours in America/New_York" in texts(life)
+    # The week's card: what the PNG holds is test_the_card_is_a_png's; that it loads in a browser, the browser test's.
+    images = [e for e in life.main if getattr(e, "type", None) == "image"]
+    buttons = [e for e in life.main if getattr(e, "type", None) == "download_button"]
+    assert len(images) == 1 and len(buttons) == 1
+    assert buttons[0].proto.label == "Download the week card (PNG)"
+    assert buttons[0].proto.id.endswith("card-Mira-2026-11-16-week.png")
 
-
-def test_coverage_names_the_export_range_and_the_polling_gap(life):
+    # What the history covers.
     text = texts(life)
     assert "**Imported export**: 10 Mar 2025 to 20 Nov 2026, 5 listens" in text
     assert "**Polled plays (the last 50, hourly)**: 01 Nov 2026 to 23 Nov 2026, 4 listens" in text
@@ -75,15 +80,7 @@ def test_month_year_and_all_time(life):
     assert "No listens of Mira in october 2026." in texts(life)
 
 
-def test_a_week_card_is_a_png_of_the_week(life):
-    images = [e for e in life.main if getattr(e, "type", None) == "image"]
-    buttons = [e for e in life.main if getattr(e, "type", None) == "download_button"]
-    assert len(images) == 1 and len(buttons) == 1  # what the PNG holds: test_the_card_is_a_png; that it loads: the browser test
-    assert buttons[0].proto.label == "Download the week card (PNG)"
-    assert buttons[0].proto.id.endswith("card-Mira-2026-11-16-week.png")
-
-
-def test_the_year_in_review_and_its_card(monkeypatch, life):
+def test_the_year_in_review_and_its_card(life):
     life.radio(key="view").set_value("Year in review").run()
     life.selectbox(key="review_year-year").select_index(0).run()  # 2026, so far
     assert [h.value for h in life.header][0] == "Mira's year in review: 2026 (so far)"
@@ -118,7 +115,7 @@ def test_an_artists_detail(life):
     assert life.selectbox(key="detail_track").options[0] == "Four · Dee"
 
 
-def test_the_card_is_a_png(life):
+def test_the_card_is_a_png():
     from spotify_dashboard.card import HEIGHT, WIDTH, render_card
 
     png = render_card("Mira's Week of Mon 23 Nov 2026 (so far)", "Year in review · UTC", [("minutes", "25")], [("Top artists", ["Ada L"])])
