@@ -132,6 +132,18 @@ export class DashboardSession {
     );
   }
 
+  /** Width and right edge (px) of each table on the page. */
+  async tables(): Promise<Array<{ width: number; right: number }>> {
+    return this.page.evaluate(() =>
+      (Array.from(document.querySelectorAll('[data-testid="stDataFrame"]')) as unknown as Array<{ getBoundingClientRect(): { width: number; right: number } }>).map(
+        (t) => {
+          const box = t.getBoundingClientRect();
+          return { width: Math.round(box.width), right: Math.round(box.right) };
+        },
+      ),
+    );
+  }
+
   /** Text of every axis title and label Vega cut short ("…"), and charts wider than the window. */
   async squeezed(): Promise<{ cut: string[]; overflowing: number }> {
     return this.page.evaluate((viewport) => {

@@ -52,6 +52,7 @@ describe('pipeline dashboard in headless Chromium', () => {
   const views: Record<string, DashboardPage> = {};
   let card: Array<{ width: number; height: number }> = [];
   let phone: { cut: string[]; overflowing: number };
+  let tables: Array<{ width: number; right: number }> = [];
 
   beforeAll(async () => {
     dir = tempDir('dashboard-browser');
@@ -79,6 +80,7 @@ describe('pipeline dashboard in headless Chromium', () => {
       views['Week & playlists'] = await session.view('Week & playlists', 3);
       // Bar 1 of the release-year chart is 2024 (years run oldest to newest: 2019, 2024, unknown).
       views['Week & playlists'].tooltip = await session.hoverBar(1);
+      tables = await session.tables();
       await session.view('Listening life', 4);
       await session.resize(390, 4);
       phone = await session.squeezed();
@@ -124,6 +126,14 @@ describe('pipeline dashboard in headless Chromium', () => {
 
   test('hovering a bar shows its numbers', () => {
     expect(views['Week & playlists'].tooltip?.replace(/\s+/g, ' ')).toBe('Release year 2024 Tracks 3 Share % 60.0');
+  });
+
+  test('the entries and drop-outs tables take the full width at 1400 px (side by side, drop-outs were cut off)', () => {
+    expect(tables).toHaveLength(2);
+    for (const table of tables) {
+      expect(table.width).toBeGreaterThan(1000);
+      expect(table.right).toBeLessThanOrEqual(1400);
+    }
   });
 
   test('at phone width no axis title or label is cut and no chart runs off the screen', () => {
