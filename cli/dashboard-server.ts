@@ -26,6 +26,8 @@ export interface DashboardOptions {
   /** 0 = any free port. */
   port?: number;
   python?: string;
+  /** Listener name -> IANA time zone (config listeners[].timeZone): the page's clock and days per listener. */
+  timeZones?: string;
   /** Extra environment (DASHBOARD_SQL_DIR in tests). */
   env?: NodeJS.ProcessEnv;
   /** Where Streamlit's own output goes; default: kept in memory for error messages. */
@@ -65,7 +67,12 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     ],
     {
       cwd: ROOT,
-      env: { ...process.env, ...options.env, PIPELINE_WAREHOUSE_FILE: resolve(options.warehouseFile) },
+      env: {
+        ...process.env,
+        ...options.env,
+        PIPELINE_WAREHOUSE_FILE: resolve(options.warehouseFile),
+        ...(options.timeZones ? { DASHBOARD_TIME_ZONES: options.timeZones } : {}),
+      },
       stdio: options.stdio === 'inherit' ? ['ignore', 'inherit', 'inherit'] : ['ignore', 'pipe', 'pipe'],
     },
   );

@@ -20,6 +20,16 @@ const LISTENER_NAME = /^[a-z][a-z0-9-]{0,29}$/;
 /** Lower-case letters, digits and dashes; names the listener in reports, the warehouse and its secret. */
 export const ListenerNameSchema = z.string().regex(LISTENER_NAME, 'a listener name is 1-30 lower-case letters, digits and dashes, starting with a letter');
 
+/** True for a time zone name the runtime's IANA database knows ("Europe/Berlin", "UTC"). */
+export function isIanaTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const ListenerConfigSchema = z.object({
   name: ListenerNameSchema,
   refreshToken: z
@@ -30,6 +40,16 @@ export const ListenerConfigSchema = z.object({
       env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'env must be an environment variable name (A-Z, 0-9, _)').optional(),
     })
     .prefault({}),
+  /**
+   * The listener's own IANA time zone: the dashboard's clock, days, weeks and years for them (UTC when absent).
+   * Storage stays UTC.
+   */
+  timeZone: z
+    .string()
+    .refine(isIanaTimeZone, {
+      error: (issue) => `timeZone "${String(issue.input)}" is not an IANA time zone name: use one like "Europe/Berlin", "America/New_York" or "UTC"`,
+    })
+    .optional(),
 });
 export type ListenerConfig = z.output<typeof ListenerConfigSchema>;
 
@@ -71,3 +91,7 @@ export function listenerEnvVar(listener: ListenerConfig): string {
   return listener.refreshToken.env ?? `SPOTIFY_REFRESH_TOKEN_${listener.name.toUpperCase().replace(/-/g, '_')}`;
 }
 
+/** Listener name -> time zone, as the dashboard reads it ($DASHBOARD_TIME_ZONES). */
+export function dashboardTimeZones(listeners: ListenerConfig[]): string {
+  return JSON.stringify(Object.fromEntries(effectiveListeners(listeners).map((l) => [l.name, l.timeZone ?? 'UTC'])));
+}

@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { dashboardTimeZones } from '../../config/listeners';
 import { loadConfig } from '../../config/pipeline-config';
 import { startDashboard } from '../dashboard-server';
 
@@ -16,9 +17,10 @@ export function register(program: Command): void {
     .action(async (options: { port: string }) => {
       const port = Number(options.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0-65535 (got ${options.port})`);
-      const warehouseFile = resolve(loadConfig(program.opts().env).local.warehouseFile);
+      const config = loadConfig(program.opts().env);
+      const warehouseFile = resolve(config.local.warehouseFile);
       process.stdout.write(`Starting the dashboard on ${warehouseFile} ...\n`);
-      const server = await startDashboard({ warehouseFile, port, stdio: 'pipe' });
+      const server = await startDashboard({ warehouseFile, port, stdio: 'pipe', timeZones: dashboardTimeZones(config.spotify.listeners) });
       process.stdout.write(
         [
           `Dashboard: ${server.url}`,

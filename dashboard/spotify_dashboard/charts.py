@@ -68,7 +68,7 @@ def discovery_rate(frame: pd.DataFrame, selected: dt.date | None) -> alt.Chart:
 def top_items(frame: pd.DataFrame, label: str, title: str, description: str) -> alt.Chart:
     """This week's plays as bars, last week's as a dark tick on the same row: the move reads at a glance."""
     order = list(frame[label])
-    y = alt.Y(f"{label}:N", sort=order, title=None, axis=alt.Axis(labelLimit=260))
+    y = alt.Y(f"{label}:N", sort=order, title=None, axis=alt.Axis(labelLimit=180))
     tooltip = [
         alt.Tooltip(f"{label}:N", title=title),
         alt.Tooltip("rank_this_week:Q", title="Rank this week"),
@@ -113,7 +113,7 @@ def playlist_changes(movers: pd.DataFrame) -> alt.Chart:
         alt.Chart(counts)
         .mark_bar()
         .encode(
-            y=alt.Y("playlist:N", title=None, axis=alt.Axis(labelLimit=220)),
+            y=alt.Y("playlist:N", title=None, axis=alt.Axis(labelLimit=160)),
             x=alt.X("tracks:Q", title="Tracks", stack="zero", axis=alt.Axis(tickMinStep=1)),
             color=alt.Color(
                 "change:N",
@@ -143,7 +143,7 @@ def biggest_moves(movers: pd.DataFrame, limit: int = 12) -> alt.Chart | None:
         alt.Chart(moved)
         .mark_bar()
         .encode(
-            y=alt.Y("label:N", sort=list(moved["label"]), title=None, axis=alt.Axis(labelLimit=300)),
+            y=alt.Y("label:N", sort=list(moved["label"]), title=None, axis=alt.Axis(labelLimit=180)),
             x=alt.X("rank_change:Q", title="Places moved (up is positive)", axis=alt.Axis(tickMinStep=1)),
             color=alt.Color("direction:N", scale=alt.Scale(domain=["up", "down"], range=[UP, DOWN]), legend=None),
             tooltip=[
@@ -172,4 +172,79 @@ def release_years(frame: pd.DataFrame) -> alt.Chart:
             ],
         )
         .properties(description="release_year_mix", height=260)
+    )
+
+
+# ---- the listening life (listening_history; times in the listener's zone) ---------------------------------------
+def ranked_bars(frame: pd.DataFrame, label: str, title: str, description: str) -> alt.Chart:
+    """Plays per artist or track, most first; every tie shown (history.top)."""
+    y = alt.Y(f"{label}:N", sort=list(frame[label]), title=None, axis=alt.Axis(labelLimit=160))
+    return (
+        alt.Chart(frame)
+        .mark_bar(color=ACCENT)
+        .encode(
+            x=alt.X("plays:Q", title="Plays", axis=alt.Axis(tickMinStep=1)),
+            y=y,
+            tooltip=[
+                alt.Tooltip(f"{label}:N", title=title),
+                alt.Tooltip("rank:Q", title="Rank"),
+                alt.Tooltip("plays:Q", title="Plays", format=","),
+                alt.Tooltip("minutes:Q", title="Minutes", format=",.0f"),
+            ],
+        )
+        .properties(description=description, height=alt.Step(26))
+    )
+
+
+def clock_heatmap(grid: pd.DataFrame, zone: str) -> alt.Chart:
+    """When the listener listens, in their own time zone. The colour scale starts at 0 and ends at the busiest cell
+    (at least 1), so a quiet week never turns into one solid colour."""
+    top = max(int(grid["plays"].max()), 1)
+    return (
+        alt.Chart(grid)
+        .mark_rect()
+        .encode(
+            x=alt.X("hour_of_day:O", title=f"Hour ({zone})"),
+            y=alt.Y("weekday:O", sort=list(WEEKDAYS), title=None),
+            color=alt.Color("plays:Q", title="Plays", scale=alt.Scale(scheme="greens", domain=[0, top]), legend=alt.Legend(format="d", tickMinStep=1)),
+            tooltip=[
+                alt.Tooltip("weekday:O", title="Day"),
+                alt.Tooltip("hour_of_day:O", title="Hour"),
+                alt.Tooltip("plays:Q", title="Plays", format=","),
+            ],
+        )
+        .properties(description="clock_in_listener_time_zone", height=230)
+    )
+
+
+def minutes_per_month(frame: pd.DataFrame, description: str) -> alt.Chart:
+    return (
+        alt.Chart(frame)
+        .mark_bar(color=ACCENT)
+        .encode(
+            x=alt.X("month:O", title="Month", axis=alt.Axis(labelAngle=-45)),
+            y=alt.Y("minutes:Q", title="Minutes"),
+            tooltip=[
+                alt.Tooltip("month:O", title="Month"),
+                alt.Tooltip("minutes:Q", title="Minutes", format=",.0f"),
+                alt.Tooltip("plays:Q", title="Plays", format=","),
+            ],
+        )
+        .properties(description=description, height=240)
+    )
+
+
+def coverage_per_month(per_day: pd.DataFrame) -> alt.Chart:
+    """Listens per month by source: where the history comes from an export and where from polls."""
+    frame = per_day.assign(month=[d.strftime("%Y-%m") for d in per_day["utc_day"]]).groupby(["month", "source"])["listens"].sum().reset_index()
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X("month:O", title="Month (UTC)", axis=alt.Axis(labelAngle=-45)),
+            y=alt.Y("listens:Q", title="Listens", stack="zero"),
+            color=alt.Color("source:N", title="Source", scale=alt.Scale(domain=["export", "poll"], range=["#7BC8F6", ACCENT])),
+            tooltip=[alt.Tooltip("month:O", title="Month"), alt.Tooltip("source:N", title="Source"), alt.Tooltip("listens:Q", title="Listens", format=",")],
+        )
+        .properties(description="coverage_by_source", height=220)
     )

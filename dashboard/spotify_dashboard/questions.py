@@ -42,6 +42,15 @@ NEXT_WEEK_HINT = (
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
+def top_with_ties(frame: pd.DataFrame, rank: str, name: str, limit: int) -> pd.DataFrame:
+    """The top `limit` by rank (RANK(): ties share a rank), with every tie at the cut: a tenth place shared by three
+    shows all three. Within a rank by name, case-insensitively, then by id: a rule a reader can check, never the
+    opaque id alone."""
+    id_column = next((c for c in ("artist_id", "track_id", "track_key") if c in frame.columns), name)
+    ordered = frame.assign(_name=frame[name].astype(str).str.casefold()).sort_values([rank, "_name", id_column], kind="stable")
+    return ordered[ordered[rank] <= limit].drop(columns="_name").reset_index(drop=True)
+
+
 @dataclass(frozen=True)
 class NoData:
     """Nothing to show yet: what is missing and what to run."""
@@ -151,9 +160,7 @@ class DashboardData:
         frame = self._analysis(name, {"spotify_user_id": listener, "week_start": week})
         frame = _numbers(frame, ["plays", "plays_previous_week", "rank_this_week"])
         frame["plays_previous_week"] = frame["plays_previous_week"].fillna(0)
-        id_column = "artist_id" if "artist_id" in frame.columns else "track_id"
-        frame = frame.sort_values(["rank_this_week", id_column]).head(limit)
-        return frame.reset_index(drop=True)
+        return top_with_ties(frame, "rank_this_week", "artist" if "artist" in frame.columns else "track", limit)
 
     def top_artists(self, listener: str, week: dt.date, limit: int = 10) -> pd.DataFrame:
         return self._top("top_artists_by_plays_per_week", listener, week, limit)

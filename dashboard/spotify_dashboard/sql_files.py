@@ -65,3 +65,17 @@ def filtered_analysis(name: str, where: Mapping[str, Any]) -> tuple[str, list[An
     if conditions:
         sql += "\nWHERE " + "\n    AND ".join(conditions)
     return sql, params
+
+
+def dashboard_sql_available() -> bool:
+    """Whether the dashboard's own SQL files are beside the app (a deployment that lacks them shows no life views)."""
+    return (APP_DIR / "sql" / "listens_between.sql").is_file()
+
+
+def dashboard_sql(name: str) -> str:
+    """dashboard/sql/<name>.sql: the questions the dashboard asks of the `listening_history` view (a listener's
+    listens in a period, their first listens, coverage), with `?` binds; the same file on DuckDB and Snowflake."""
+    path = APP_DIR / "sql" / f"{name}.sql"
+    if not path.is_file():
+        raise FileNotFoundError(f"No dashboard query {name}: expected {path}")
+    return statement_body(path.read_text(encoding="utf-8"))

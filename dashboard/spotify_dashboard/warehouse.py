@@ -33,6 +33,11 @@ class WarehouseUnavailable(Exception):
 class Warehouse(Protocol):
     def describe(self) -> str: ...
 
+    def version(self) -> str:
+        """Changes whenever the data may have changed (a load): part of every cached answer's key, so that one page
+        never mixes answers from before and after a load."""
+        ...
+
     def query(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame: ...
 
     def relations(self) -> set[str]:
@@ -56,7 +61,22 @@ class DuckDBWarehouse:
         self.path = Path(path).resolve()
 
     def describe(self) -> str:
-        return f"local DuckDB warehouse {self.path}"
+        # The page (and the README's screenshot) names the file relative to where the app runs, never a machine's
+        # absolute path: .local/warehouse.duckdb in the repository, the file name elsewhere.
+        relative = os.path.relpath(self.path, Path.cwd())
+        return f"local DuckDB warehouse {self.path.name if relative.startswith('..') else relative}"
+
+    def version(self) -> str:
+        # A load rewrites the file (or its write-ahead log): their sizes and modification times change with it.
+        parts = []
+        for file in (self.path, self.path.with_name(self.path.name + ".wal")):
+            try:
+                stat = file.stat()
+            except FileNotFoundError:
+                parts.append("-")
+                continue
+            parts.append(f"{stat.st_mtime_ns}:{stat.st_size}")
+        return "/".join(parts)
 
     def _connect(self):  # noqa: ANN202 (duckdb is imported lazily: Snowflake has no use for it)
         import duckdb
@@ -101,6 +121,10 @@ class SnowflakeWarehouse:
 
     def describe(self) -> str:
         return "Snowflake (this app's session)"
+
+    def version(self) -> str:
+        # Snowpipe loads at any moment; the five-minute cache and Refresh bound how long an answer may be stale.
+        return ""
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
         frame = self.session.sql(sql, params=list(params) if params else None).to_pandas()

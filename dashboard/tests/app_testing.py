@@ -12,13 +12,19 @@ from streamlit.testing.v1 import AppTest
 APP = Path(__file__).resolve().parents[1] / "streamlit_app.py"
 
 
-def run_app(monkeypatch, warehouse: Path, sql_dir: Path | None = None) -> AppTest:
+WEEK_VIEW = "Week & playlists"
+
+
+def run_app(monkeypatch, warehouse: Path, sql_dir: Path | None = None, view: str = WEEK_VIEW) -> AppTest:
+    """The page on `warehouse`, on `view` where the page offers views (a warehouse with a listening history)."""
     monkeypatch.setenv("PIPELINE_WAREHOUSE_FILE", str(warehouse))
     if sql_dir is not None:
         monkeypatch.setenv("DASHBOARD_SQL_DIR", str(sql_dir))
     else:
         monkeypatch.delenv("DASHBOARD_SQL_DIR", raising=False)
-    app = AppTest.from_file(str(APP), default_timeout=60).run()
+    app = AppTest.from_file(str(APP), default_timeout=60)
+    app.session_state["view"] = view
+    app.run()
     assert not app.exception, [e.value for e in app.exception]
     return app
 

@@ -47,3 +47,13 @@ def test_in_snowflake_the_files_sit_beside_the_app(tmp_path, monkeypatch):
     monkeypatch.setattr(sql_files, "APP_DIR", tmp_path)
     (tmp_path / "snowflake-sql" / "analysis").mkdir(parents=True)
     assert sql_files.sql_dir() == tmp_path / "snowflake-sql"
+
+
+def test_the_dashboards_own_queries_are_beside_the_app(tmp_path, monkeypatch):
+    assert sql_files.dashboard_sql_available()
+    assert "FROM listening_history" in sql_files.dashboard_sql("listens_between")
+    # A deployment without dashboard/sql: the life views are left out rather than failing.
+    monkeypatch.setattr(sql_files, "APP_DIR", tmp_path)
+    assert not sql_files.dashboard_sql_available()
+    with pytest.raises(FileNotFoundError, match="No dashboard query listens_between"):
+        sql_files.dashboard_sql("listens_between")

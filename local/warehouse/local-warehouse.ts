@@ -43,6 +43,19 @@ const PRE_ATTEMPT_FILE = /^extract_date=(\d{4}-\d{2}-\d{2})\/run_id=([^/]+)\/[^/
 /** Settings of every session: UTC, and Snowflake's NULL order (NULLS LAST ascending, NULLS FIRST descending). */
 export const SESSION_SETTINGS = ["SET TimeZone = 'UTC'", "SET default_null_order = 'nulls_last_on_asc_first_on_desc'"];
 
+/** How often, and after what wait, opening a file another process holds is tried again. */
+export interface LockRetry {
+  attempts: number;
+  /** Waits before the next attempt (`attempt` = the one that just failed, from 1). */
+  wait(attempt: number): Promise<void>;
+}
+
+/** About 10 s in all: a dashboard query holds the file for milliseconds, another run or load for much longer. */
+export const DEFAULT_LOCK_RETRY: LockRetry = {
+  attempts: 20,
+  wait: (attempt) => new Promise((r) => setTimeout(r, Math.min(100 * attempt, 1000))),
+};
+
 const quote = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
 
 export class LocalWarehouse {
@@ -52,18 +65,28 @@ export class LocalWarehouse {
     readonly file: string,
   ) {}
 
-  /** Opens (or creates) the warehouse file; creates missing tables, columns and the ledger, and (re)creates the views. */
-  static async open(file: string): Promise<LocalWarehouse> {
+  /**
+   * Opens (or creates) the warehouse file; creates missing tables, columns and the ledger, and (re)creates the views.
+   * A file locked by another process (the dashboard reads it for a few milliseconds per query) is tried again.
+   */
+  static async open(file: string, lockRetry: LockRetry = DEFAULT_LOCK_RETRY): Promise<LocalWarehouse> {
     const path = file === ':memory:' ? file : resolve(file);
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    let instance: DuckDBInstance;
-    try {
-      instance = await DuckDBInstance.create(path);
-    } catch (error) {
-      throw new Error(
-        `Cannot open the local warehouse ${path}: ${(error as Error).message}. ` +
-          'Another process may hold it (DuckDB allows one writer): close it, or point local.warehouseFile elsewhere.',
-      );
+    let instance: DuckDBInstance | undefined;
+    for (let attempt = 1; !instance; attempt++) {
+      try {
+        instance = await DuckDBInstance.create(path);
+      } catch (error) {
+        const locked = /lock/i.test((error as Error).message);
+        if (locked && attempt < lockRetry.attempts) {
+          await lockRetry.wait(attempt);
+          continue;
+        }
+        throw new Error(
+          `Cannot open the local warehouse ${path}${locked ? ` (still locked after ${attempt} attempts)` : ''}: ${(error as Error).message}. ` +
+            'Another process may hold it (DuckDB allows one writer): close it, or point local.warehouseFile elsewhere.',
+        );
+      }
     }
     const connection = await instance.connect();
     for (const setting of SESSION_SETTINGS) await connection.run(setting);
