@@ -1,6 +1,6 @@
 /**
  * The listening dashboard in Streamlit in Snowflake: an internal stage the stack owns, the app's files uploaded to
- * it (dashboard/streamlit_app.py, environment.yml, spotify_dashboard/*.py, and the Snowflake-dialect analysis files
+ * it (dashboard/streamlit_app.py, environment.yml, spotify_dashboard/*.py, sql/*.sql, and the Snowflake-dialect analysis files
  * of snowflake-sql/analysis the app runs), the snowflake_streamlit object over them, and access for the analyst role
  * only: the app runs with its owner's rights, so the analyst role owns it (and may READ its stage), and it queries
  * the views with nothing more than the analyst's SELECT grants. People open it with the analyst role.
@@ -65,6 +65,8 @@ export function dashboardFiles(root: string = ROOT): AppFile[] {
       source: join(app, 'spotify_dashboard', f),
       stagePath: `spotify_dashboard/${f}`,
     })),
+    // The dashboard's own questions of listening_history (spotify_dashboard/sql_files.py dashboard_sql).
+    ...pick(join(app, 'sql'), '.sql').map((f) => ({ source: join(app, 'sql', f), stagePath: `sql/${f}` })),
     ...pick(analysis, '.sql').map((f) => ({ source: join(analysis, f), stagePath: `snowflake-sql/analysis/${f}` })),
   ];
 }

@@ -30,14 +30,16 @@ function synth(props: Partial<StreamlitAppProps> = {}) {
 
 const of = (json: { resource: Record<string, Record<string, any>> }, type: string) => Object.values(json.resource[type] ?? {});
 
-/** What the app needs in Snowflake, listed from the folders: its code, its packages file, the Snowflake analyses. */
+/** What the app needs in Snowflake, listed from the folders: its code, its packages file, its own queries, the Snowflake analyses. */
 function expectedStagePaths(): string[] {
   const py = readdirSync(join(ROOT, 'dashboard', 'spotify_dashboard')).filter((f) => f.endsWith('.py'));
+  const own = readdirSync(join(ROOT, 'dashboard', 'sql')).filter((f) => f.endsWith('.sql'));
   const sql = readdirSync(join(ROOT, 'snowflake-sql', 'analysis')).filter((f) => f.endsWith('.sql'));
   return [
     'streamlit_app.py',
     'environment.yml',
     ...py.map((f) => `spotify_dashboard/${f}`),
+    ...own.map((f) => `sql/${f}`),
     ...sql.map((f) => `snowflake-sql/analysis/${f}`),
   ].sort();
 }
