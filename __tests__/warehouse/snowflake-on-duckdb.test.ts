@@ -55,7 +55,7 @@ describe("the local warehouse's macros give DuckDB Snowflake's functions", () =>
     expect(rows).toEqual([['2025-12-29'], ['2026-11-30'], ['2026-11-30'], ['2026-11-30']]);
   });
 
-  test('DATEADD adds minutes, hours, days, weeks, months (to the month end, as Snowflake) and years; other parts fail naming themselves', async () => {
+  test('DATEADD adds seconds, minutes, hours, days, weeks, months (to the month end, as Snowflake) and years; other parts fail naming themselves', async () => {
     const { rows } = await warehouse.query(
       duckdbSpelling(
         `SELECT CAST(DATEADD(day, -1, DATE '2026-03-01') AS DATE), CAST(DATEADD(week, 2, DATE '2026-12-06') AS DATE),
@@ -67,8 +67,9 @@ describe("the local warehouse's macros give DuckDB Snowflake's functions", () =>
       duckdbSpelling(`SELECT DATEADD(hour, -192, TIMESTAMP '2026-12-07 06:00:00'), DATEADD(minute, 90, TIMESTAMP '2026-12-07 06:00:00')`),
     );
     expect(times).toEqual([['2026-11-29T06:00:00.000Z', '2026-12-07T07:30:00.000Z']]);
-    await expect(warehouse.query(duckdbSpelling(`SELECT DATEADD(second, 1, DATE '2026-12-06')`))).rejects.toThrow(
-      /DATEADD\(second, \.\.\.\) has no DuckDB macro/,
+    expect((await warehouse.query(duckdbSpelling(`SELECT DATEADD(second, 90, DATE '2026-12-06')`))).rows).toEqual([['2026-12-06T00:01:30.000Z']]);
+    await expect(warehouse.query(duckdbSpelling(`SELECT DATEADD(quarter, 1, DATE '2026-12-06')`))).rejects.toThrow(
+      /DATEADD\(quarter, \.\.\.\) has no DuckDB macro/,
     );
   });
 
