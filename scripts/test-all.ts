@@ -2,11 +2,11 @@
  * `make test`: every suite, then one summary line that counts the tests of all suites. Exits non-zero when any
  * suite fails, so CI does not land a red run.
  *
- * The suites run in three lanes at the same time (the suites of a lane one after the other), balanced by wall time on
- * two cores (docs/benchmarks.md): the Spark suites and the servers leave a core idle much of the time.
- *   node:   jest on two workers (everything but the local run), jest's end-to-end local run (Spark)
- *   python: pytest of the Glue job and the Snowflake SQL (Spark), the longest suite
- *   checks: pytest of the dashboard (no Spark), synth, checkov, actionlint, types
+ * The suites run in two lanes at the same time (the suites of a lane one after the other), balanced by wall time on
+ * two cores (docs/benchmarks.md):
+ *   node:   jest on two workers (everything but the local run), jest's end-to-end local run (Spark), synth,
+ *           checkov, actionlint, types
+ *   python: pytest (Spark), the longest suite
  * No test depends on wall-clock timing or machine load (fake clocks and event order: docs/benchmarks.md, "Tests
  * independent of load"), so the Spark-heavy suites run beside the rest instead of in a phase of their own.
  * Each suite's output is printed whole when it ends, so the log reads suite by suite.
@@ -76,22 +76,6 @@ function jestSuite(name: string, lane: string, resultFile: string, args: string[
   };
 }
 
-function pytestSuite(name: string, lane: string, resultFile: string, paths: string[]): Suite {
-  return {
-    name,
-    lane,
-    command: [join(ROOT, '.venv', 'bin', 'pytest'), `--junitxml=${join(RESULTS, resultFile)}`, ...paths],
-    env: { TZ: TEST_TZ },
-    counts: () => {
-      const xml = readFileSync(join(RESULTS, resultFile), 'utf8');
-      const attr = (attribute: string) => [...xml.matchAll(new RegExp(`<testsuite [^>]*\\b${attribute}="(\\d+)"`, 'g'))].reduce((sum, m) => sum + Number(m[1]), 0);
-      const failed = attr('failures') + attr('errors');
-      const skipped = attr('skipped');
-      return { passed: attr('tests') - failed - skipped, failed, skipped };
-    },
-  };
-}
-
 const SUITES: Suite[] = [
   // jest in two runs: the files that wait on servers and child processes rather than the CPU on two workers
   // (jest's default on 2 cores is one worker: 174 s for all files one by one; docs/benchmarks.md), then the
@@ -104,10 +88,19 @@ const SUITES: Suite[] = [
     '--globalTeardown=<rootDir>/__tests__/local-run/warm-spark/global-teardown.ts',
     '__tests__/local-run',
   ]),
-  pytestSuite('pytest (Glue job, Snowflake SQL)', 'python', 'pytest.xml', ['glue/tests', 'local/spark/tests', 'snowflake-sql/tests']),
-  // The dashboard's tests need no Spark (their warehouses are built by the Node loader): a lane of their own uses
-  // the core the Spark suites leave idle while they wait on their JVMs.
-  pytestSuite('pytest (dashboard)', 'checks', 'pytest-dashboard.xml', ['dashboard/tests']),
+  {
+    name: 'pytest (Glue job, Snowflake SQL, dashboard)',
+    lane: 'python',
+    command: [join(ROOT, '.venv', 'bin', 'pytest'), `--junitxml=${join(RESULTS, 'pytest.xml')}`],
+    env: { TZ: TEST_TZ },
+    counts: () => {
+      const xml = readFileSync(join(RESULTS, 'pytest.xml'), 'utf8');
+      const attr = (name: string) => [...xml.matchAll(new RegExp(`<testsuite [^>]*\\b${name}="(\\d+)"`, 'g'))].reduce((s, m) => s + Number(m[1]), 0);
+      const failed = attr('failures') + attr('errors');
+      const skipped = attr('skipped');
+      return { passed: attr('tests') - failed - skipped, failed, skipped };
+    },
+  },
 ];
 
 // Infrastructure checks that need no cloud: synth of every stack, checkov on the result, actionlint on CI.
@@ -117,9 +110,9 @@ for (const [name, script, env] of [
   ['checkov (synthesised Terraform)', 'scripts/checkov.sh', { SKIP_SYNTH: '1' }],
   ['actionlint (GitHub workflows)', 'scripts/actionlint.sh', {}],
 ] as const) {
-  if (existsSync(join(ROOT, script))) SUITES.push({ name, lane: 'checks', command: ['bash', script], env });
+  if (existsSync(join(ROOT, script))) SUITES.push({ name, lane: 'node', command: ['bash', script], env });
 }
-SUITES.push({ name: 'types (tsc --noEmit)', lane: 'checks', command: ['npx', 'tsc', '--noEmit', '-p', 'tsconfig.json'] });
+SUITES.push({ name: 'types (tsc --noEmit)', lane: 'node', command: ['npx', 'tsc', '--noEmit', '-p', 'tsconfig.json'] });
 
 let passed = 0;
 let failed = 0;
