@@ -454,8 +454,8 @@ export function resourceNames(config: NameInputs) {
     githubDeployRole: `${prefix}-github-deploy`,
     /** The alarm 14 days before a listener's refresh token expires (constructs/token-expiry-alarm.ts). */
     tokenExpiryAlarm: `${extractFunction}-token-expiry`,
-    /** A polled listener's alarm when no plays were stored for a day (constructs/freshness-alarms.ts). */
-    playsSilentAlarm: (listener: string) => `${prefix}-plays-silent-${listener}`,
+    /** The alarm when a polled listener has had no plays stored for a day (constructs/freshness-alarms.ts). */
+    playsSilentAlarm: `${prefix}-plays-silent`,
     /** Upper-case prefix of Snowflake account objects (integrations, roles), e.g. SPOTIFY_PIPELINE_DEV. */
     snowflakePrefix,
     /** The Snowflake account objects: the two integrations and the three roles (constructs/warehouse-access.ts). */
@@ -520,7 +520,7 @@ export function derivedNames(config: NameInputs): { what: NameKind; name: string
     { what: 'CloudWatch alarm', name: `${n.extractFunction}-stopped-early` },
     { what: 'CloudWatch alarm', name: n.failuresAlarm },
     { what: 'CloudWatch alarm', name: n.tokenExpiryAlarm },
-    ...(config.spotify?.listeners ?? []).map((l) => ({ what: 'CloudWatch alarm' as const, name: n.playsSilentAlarm(l.name) })),
+    { what: 'CloudWatch alarm', name: n.playsSilentAlarm },
     ...Object.values(n.extractSchedules).map((name) => ({ what: 'EventBridge Scheduler schedule' as const, name })),
     { what: 'EventBridge rule', name: n.glueFailedRule },
     { what: 'SQS queue', name: n.failuresQueue },

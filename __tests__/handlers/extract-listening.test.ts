@@ -422,22 +422,14 @@ test('a plays run where one listener lacks the recently-played scope reports Lis
   expect(metrics).toEqual([['Plays', 50], ['ListenersFailed', 1]]);
 });
 
-test('each poll reports PlaysStored per listener it stored plays for (0 included), so a listener silent for a day is an alarm', async () => {
+test('each poll reports PlaysStored, how many listeners it stored plays for (0 plays included): one metric for every listener, below their number while one is silent', async () => {
   const server = await steadyFake({
     listeners: [
       { userId: SAMPLE_USER_ID, displayName: 'Sam Ple', refreshToken: 'AQDtest-sam', seed: 11, savedTracks: 0, followedArtists: 0 },
       { userId: SAMPLE_FRIEND_ID, displayName: 'Mira', refreshToken: 'AQDtest-mira', seed: 12, savedTracks: 0, followedArtists: 0, scope: 'user-top-read user-library-read' },
     ],
   });
-  const perListener: Array<Record<string, string | number>> = [];
-  const single = () => {
-    const dimensions: Record<string, string> = {};
-    return {
-      addDimension: (name: string, value: string) => (dimensions[name] = value),
-      addMetric: (name: string, _unit: unknown, value: number) => perListener.push({ ...dimensions, [name]: value }),
-      publishStoredMetrics: () => undefined,
-    };
-  };
+  const reported: Array<[string, number]> = [];
   const config = parseConfig({
     environment: 'dev',
     project: 'spotify-pipeline',
@@ -450,14 +442,15 @@ test('each poll reports PlaysStored per listener it stored plays for (0 included
     secrets: new InMemoryCredentialStore({ ...server.credentials }),
     listeners: listenersOf(server),
     logger: { debug() {}, info() {}, warn() {}, error() {}, appendKeys() {}, addContext() {} },
-    metrics: { addDimension: () => undefined, addMetric: () => undefined, publishStoredMetrics: () => undefined, singleMetric: single },
+    metrics: { addDimension: () => undefined, addMetric: (name: string, _unit: unknown, value: number) => reported.push([name, value]), publishStoredMetrics: () => undefined },
   });
   await handler({ id: 'plays-2026-11-25T18:30:00Z', scheduledTime: '2026-11-25T18:30:00Z', mode: 'plays' });
   await handler({ id: 'plays-2026-11-25T19:30:00Z', scheduledTime: '2026-11-25T19:30:00Z', mode: 'plays' });
-  // Mira's token lacks the recently-played scope: nothing stored for her, no datapoint (missing data breaches).
-  expect(perListener).toEqual([
-    { environment: 'dev', listener: 'sam', PlaysStored: 50 },
-    { environment: 'dev', listener: 'sam', PlaysStored: 0 },
+  // Mira's token lacks the recently-played scope: only Sam's plays are stored (50, then 0 new): 1 of the 2 listeners,
+  // below the alarm's threshold of 2 every hour.
+  expect(reported.filter(([name]) => name === 'PlaysStored')).toEqual([
+    ['PlaysStored', 1],
+    ['PlaysStored', 1],
   ]);
 });
 

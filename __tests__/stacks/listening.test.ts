@@ -61,6 +61,14 @@ describe('compute stack with two listeners, plays polled hourly', () => {
     expect(allows(policy, 's3:GetObject', `arn:aws:s3:::${names.bucket}/raw/extract_date=2026-11-25/run_id=x/_manifest.json`)).toBe(false);
   });
 
+  it('has one plays alarm for both listeners: it fires while fewer than 2 had plays stored every hour for a day', () => {
+    const alarms = resources(s.compute, 'aws_cloudwatch_metric_alarm').filter((a) => a.metric_name === 'PlaysStored');
+    expect(alarms.map((a) => [a.alarm_name, a.statistic, a.threshold, a.comparison_operator, a.evaluation_periods])).toEqual([
+      ['spotify-pipeline-dev-plays-silent', 'Maximum', 2, 'LessThanThreshold', 24],
+    ]);
+    expect(alarms[0].alarm_description).toContain('(of sam, mira)');
+  });
+
   it('crawls weekly instead of after every transform', () => {
     const trigger = findResource(s.compute, 'aws_glue_trigger');
     expect(trigger).toMatchObject({ type: 'SCHEDULED', schedule: 'cron(0 7 ? * MON *)' });

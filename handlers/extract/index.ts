@@ -33,7 +33,6 @@ import {
   EXTRACT_ENV,
   EXTRACT_REQUIRED_ENV,
   EXTRACT_SERVICE,
-  LISTENER_DIMENSION,
   METRICS_NAMESPACE,
   OUTCOME_METRICS,
   REFRESH_TOKEN_DAYS_LEFT_METRIC,
@@ -101,8 +100,6 @@ export interface ExtractMetrics {
   addDimension(name: string, value: string): unknown;
   addMetric(name: string, unit: (typeof MetricUnit)[keyof typeof MetricUnit], value: number): unknown;
   publishStoredMetrics(): unknown;
-  /** A metric with dimensions of its own, published at once (Powertools' singleMetric); without it, none is sent. */
-  singleMetric?(): ExtractMetrics;
 }
 
 export interface ExtractHandlerDeps {
@@ -285,12 +282,10 @@ export function createExtractHandler(deps: ExtractHandlerDeps | (() => ExtractHa
         }
         if (mode === 'full') metrics.addMetric('EntityErrors', MetricUnit.Count, manifest.errors.length);
         for (const [name, value] of failureCounts) if (mode === 'full' || value > 0) metrics.addMetric(name, MetricUnit.Count, value);
-        // Per listener whose plays were stored (0 included): a listener without this for a day is an alarm.
-        for (const stored of manifest.objects.filter((o) => o.kind === 'plays' && o.fetched_in_run === runId)) {
-          const single = metrics.singleMetric?.();
-          single?.addDimension('environment', config.environment);
-          single?.addDimension(LISTENER_DIMENSION, stored.entity_id);
-          single?.addMetric(OUTCOME_METRICS.playsStored, MetricUnit.Count, stored.items);
+        // The listeners whose plays were stored (a poll with none counts): below the polled listeners for a day is an alarm.
+        if (mode === 'plays' || manifest.objects.some((o) => o.kind === 'plays')) {
+          const stored = new Set(manifest.objects.filter((o) => o.kind === 'plays' && o.fetched_in_run === runId).map((o) => o.entity_id));
+          metrics.addMetric(OUTCOME_METRICS.playsStored, MetricUnit.Count, stored.size);
         }
       }
       if (mode === 'full') metrics.addMetric('ExtractFailed', MetricUnit.Count, 0);

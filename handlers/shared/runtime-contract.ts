@@ -23,15 +23,14 @@ export const OUTCOME_METRICS = {
   /** How many listeners had an error of their own in the run. */
   listenersFailed: 'ListenersFailed',
   /**
-   * Per listener (dimension LISTENER_DIMENSION, besides service and environment): the plays a run stored for them,
-   * 0 included; reported by every run that polled their plays, absent when the poll failed. Its absence for
-   * freshness.playsSilentHours is an alarm (constructs/freshness-alarms.ts).
+   * How many listeners a run stored plays for (a poll that found none counts: it worked), reported by every run
+   * that polled plays. One metric for all listeners ($0.30 a month, not $0.30 each): its hourly maximum stays
+   * below the number of polled listeners while any of them is silent, and that (or no datapoint at all) for
+   * freshness.playsSilentHours is an alarm (constructs/freshness-alarms.ts); `pipeline status` names who.
    */
   playsStored: 'PlaysStored',
 } as const;
 
-/** The dimension naming the listener (their configured name) of a per-listener metric. */
-export const LISTENER_DIMENSION = 'listener';
 /**
  * The fewest days any listener's refresh token has left (six months from their authorisation,
  * handlers/shared/token-lifetime.ts), reported by every full run and by the plays poll of the 00 UTC hour; the
