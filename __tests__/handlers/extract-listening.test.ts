@@ -382,8 +382,9 @@ test('the Lambda handler polls plays for `mode: "plays"` within the plays budget
   });
   const result = await handler({ id: 'plays-2026-11-25T18:30:00Z', scheduledTime: '2026-11-25T18:30:00Z', mode: 'plays' });
   expect(result).toMatchObject({ status: 'complete', counts: { plays: 50, listeners: 1, playlists: 0 }, playsGaps: [] });
-  // Plays alone: the failure metrics only when not zero (each metric reported hourly costs $0.30 a month).
-  expect(names).toEqual(['Plays']);
+  // The listeners whose plays were stored (what the freshness alarm reads) alone: the failure metrics only when not
+  // zero, no hourly counts (each metric reported hourly costs $0.30 a month; no alarm reads them).
+  expect(names).toEqual(['PlaysStored']);
   expect(readJson(dir, result.manifestKey)).toMatchObject({ mode: 'plays' });
 
   // The next hour the only listener's token is revoked: nothing can be polled, and that failure is reported.
@@ -419,7 +420,7 @@ test('a plays run where one listener lacks the recently-played scope reports Lis
   });
   const result = await handler({ id: 'plays-2026-11-25T18:30:00Z', scheduledTime: '2026-11-25T18:30:00Z', mode: 'plays' });
   expect(result).toMatchObject({ status: 'partial', counts: { plays: 50, listeners: 1 } });
-  expect(metrics).toEqual([['Plays', 50], ['ListenersFailed', 1]]);
+  expect(metrics).toEqual([['ListenersFailed', 1], ['PlaysStored', 1]]);
 });
 
 test('each poll reports PlaysStored, how many listeners it stored plays for (0 plays included): one metric for every listener, below their number while one is silent', async () => {

@@ -276,9 +276,11 @@ export function createExtractHandler(deps: ExtractHandlerDeps | (() => ExtractHa
         ['PlaysGaps', manifest.plays_gaps?.length ?? 0],
       ];
       if (!result.alreadyComplete) {
-        // Every count schemas/raw-documents.json gives a metric; a plays run only those it marks plays_runs.
+        // Every count schemas/raw-documents.json gives a metric, from the weekly run. A plays run reports none of
+        // them: no alarm reads its hourly counts (PlaysStored below is the one its alarm reads), and a metric
+        // reported every hour costs $0.30 a month; its counts are in its log line and manifest.
         for (const count of COUNTS) {
-          if (count.metric && (mode === 'full' || count.playsRuns)) metrics.addMetric(count.metric, MetricUnit.Count, c[count.name] ?? 0);
+          if (count.metric && mode === 'full') metrics.addMetric(count.metric, MetricUnit.Count, c[count.name] ?? 0);
         }
         if (mode === 'full') metrics.addMetric('EntityErrors', MetricUnit.Count, manifest.errors.length);
         for (const [name, value] of failureCounts) if (mode === 'full' || value > 0) metrics.addMetric(name, MetricUnit.Count, value);
