@@ -21,13 +21,14 @@ async function main(): Promise<void> {
     `runs: ${result.runs.finished} finished, ${result.runs.failed} failed after Lambda's retries; bucket ${result.bucketDir}\n` +
       `alerts raised: ${result.alertsRaised.join(', ') || 'none'}\n` +
       (missed.length > 0 ? `alerts MISSED: ${missed.join(', ')}\n` : '') +
+      (result.unexplainedBeyondReach > 0 ? `beyond reach OUTSIDE the outage and the dead token: ${result.unexplainedBeyondReach}\n` : '') +
       (unexpected.length > 0 ? `alerts not expected: ${unexpected.join(', ')}\n` : '') +
       (result.sample ? `${sampleLine(result.sample)}\n` : '') +
       `${Math.round((Date.now() - started) / 1000)} s\n` +
       `${soakLine(result)}\n`,
   );
   const sampleBad = result.sample !== null && (result.sample.duplicates > 0 || result.sample.missing > 0 || !result.sample.killedMidWrite);
-  if (result.lost > 0 || missed.length > 0 || unexpected.length > 0 || sampleBad) process.exitCode = 1;
+  if (result.lost > 0 || result.unexplainedBeyondReach > 0 || missed.length > 0 || unexpected.length > 0 || sampleBad) process.exitCode = 1;
 }
 
 main().catch((error) => {
