@@ -66,7 +66,7 @@ export interface CountDeclaration {
   description: string;
   /** The CloudWatch metric the extract Lambda reports it as; null: not reported. */
   metric: string | null;
-  /** Reported by plays runs too (the hourly poll), not only by the weekly run. */
+  /** Counted by plays runs too (the hourly poll reads the documents it counts), not only by the weekly run; a plays run reports no count as a metric (handlers/extract/index.ts). */
   playsRuns: boolean;
   /** How the run summary names it; none: not in the summary (a listener document's items take its noun). */
   noun: Noun | null;
