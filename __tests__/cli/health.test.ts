@@ -16,6 +16,7 @@ import { DEFAULT_THRESHOLDS, healthReport, type HealthInput } from '../../cli/he
 import { formatHealth } from '../../cli/health/format-status';
 import { tokenHealth } from '../../cli/health/token-health';
 import { awsHealth } from '../../cli/health/aws-health';
+import { bucketStages } from '../../cli/health/gather';
 import { PipelineConfigSchema } from '../../config/pipeline-config';
 import { startMotoServer, type MotoServer } from '../../local/fakes/moto/server';
 import { tempDir } from '../warehouse/fixture-data';
@@ -100,10 +101,19 @@ describe('the bucket read from a window of days', () => {
     mkdirSync(join(root, 'raw/extract_date=2026-12-07/run_id=20261207T110000Z-p0ffff'), { recursive: true });
     writeFileSync(join(root, 'raw/extract_date=2026-12-07/run_id=20261207T110000Z-p0ffff/_manifest.json'), '{ not json');
 
-    const runs = await readRecentRuns(new LocalBucketListing(root), '2026-11-23');
+    const bucket = new LocalBucketListing(root);
+    const runs = await readRecentRuns(bucket, '2026-11-23');
     expect(runs.manifests.map((m) => m.run_id)).toEqual([WEEKLY_1.run_id, WEEKLY_2.run_id, POLL.run_id]);
     expect([...runs.committedRuns]).toEqual([[WEEKLY_1.run_id, 'local-1']]);
     expect(runs.unreadable).toEqual([{ key: 'raw/extract_date=2026-12-07/run_id=20261207T110000Z-p0ffff/_manifest.json', error: expect.stringContaining('JSON') }]);
+
+    // No listener configured (the local run's fake has its sample listeners): the listeners the runs name, not `me`.
+    const seen = await bucketStages(bucket, null, NOW, 14, null);
+    expect(seen.listeners.map((l) => [l.listener, l.stages[0].runId])).toEqual([
+      ['ana', WEEKLY_2.run_id],
+      ['bo', WEEKLY_1.run_id],
+    ]);
+    expect((await bucketStages(new LocalBucketListing(tempDir('health-empty')), null, NOW, 14, null)).listeners.map((l) => l.listener)).toEqual(['me']);
   });
 });
 

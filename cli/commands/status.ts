@@ -8,7 +8,6 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { loadConfig, pollsPlays, type PipelineConfig } from '../../config/pipeline-config';
-import { effectiveListeners } from '../../config/listeners';
 import { openWarehouse } from '../warehouse-target';
 import { pipeErrorRouting } from '../snowflake-pipe-errors';
 import { formatStatus } from '../health/format-status';
@@ -67,7 +66,8 @@ export function register(program: Command): void {
       const { target, sinceHours, days } = parseOptions(options);
       const config = loadConfig(program.opts().env);
       const now = new Date();
-      const listeners = effectiveListeners(config.spotify.listeners).map((l) => l.name);
+      // Configured listeners; none configured: those the runs name (the fake's sample listeners, or `me`).
+      const listeners = config.spotify.listeners.length > 0 ? config.spotify.listeners.map((l) => l.name) : null;
       const base = { now, authorizeCommand: reauthorizeCommand, thresholds: thresholdsFor(config), checks: null, pipes: null, alarms: null, tokens: null, unreadable: [] };
       let report: Record<string, unknown> & { health: HealthReport; target: StatusTarget; where: string };
       if (target === 'aws') {

@@ -47,7 +47,7 @@ async function awsTokens(config: PipelineConfig, secretsManager: SecretsManagerC
   );
 }
 
-export async function awsHealth(config: PipelineConfig, listeners: readonly string[], now: Date, days: number, clients = defaultClients(config)) {
+export async function awsHealth(config: PipelineConfig, listeners: readonly string[] | null, now: Date, days: number, clients = defaultClients(config)) {
   const names = resourceNames(config);
   const bucket = new S3BucketListing(clients.s3, names.bucket);
   const [stages, tokens, alarms] = await Promise.all([

@@ -10,22 +10,33 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { QueryResult } from '../../warehouse/results';
 import type { ListenerStages } from './listener-stages';
-import { listenerStages } from './listener-stages';
+import { listenersSeen, listenerStages } from './listener-stages';
+import { DEFAULT_LISTENER_NAME } from '../../config/listeners';
+import type { RunManifest } from '../../handlers/shared/manifest';
+
+function seenOr(manifests: readonly RunManifest[]): string[] {
+  const seen = listenersSeen(manifests);
+  return seen.length > 0 ? seen : [DEFAULT_LISTENER_NAME];
+}
 import { readRecentRuns, windowStart, type BucketListing } from './bucket-listing';
 
 const LISTENER_FRESHNESS_SQL = join(__dirname, '..', '..', 'snowflake-sql', 'health', 'listener_freshness.sql');
 
-/** Per listener and stage from the bucket; `loadedRuns` from a warehouse when the target has one. */
+/**
+ * Per listener and stage from the bucket; `loadedRuns` from a warehouse when the target has one. `listeners`: the
+ * configured ones, or null when none are configured: then those the runs name (the embedded fake's sample
+ * listeners locally, or the implicit `me`).
+ */
 export async function bucketStages(
   bucket: BucketListing,
-  listeners: readonly string[],
+  listeners: readonly string[] | null,
   now: Date,
   days: number,
   loadedRuns: ReadonlySet<string> | null,
 ) {
   const runs = await readRecentRuns(bucket, windowStart(now, days));
   return {
-    listeners: listenerStages(listeners, runs.manifests, new Set(runs.committedRuns.keys()), loadedRuns),
+    listeners: listenerStages(listeners ?? seenOr(runs.manifests), runs.manifests, new Set(runs.committedRuns.keys()), loadedRuns),
     unreadable: runs.unreadable,
   };
 }

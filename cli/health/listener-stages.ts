@@ -33,6 +33,14 @@ function objectsOf(manifest: RunManifest, listener: string): ManifestObject[] {
   return manifest.objects.filter((o) => (o.kind === 'top' ? o.entity_id.startsWith(`${listener}/`) : o.kind !== 'playlist' && o.entity_id === listener));
 }
 
+/** The listeners the runs name (their listener documents and top lists), in order of first appearance. */
+export function listenersSeen(manifests: readonly RunManifest[]): string[] {
+  const names = manifests.flatMap((m) =>
+    m.objects.filter((o) => o.kind !== 'playlist').map((o) => (o.kind === 'top' ? o.entity_id.split('/')[0] : o.entity_id)),
+  );
+  return [...new Set(names)];
+}
+
 function failedFor(manifest: RunManifest, listener: string): boolean {
   return manifest.errors.some((e) => e.kind === 'listener' && e.entity_id === listener);
 }
