@@ -232,7 +232,10 @@ def card_download(label: str, png: bytes, file_name: str) -> None:
 
 def life_pickers(names: dict[str, str], spans: pd.DataFrame) -> tuple[str, str, dt.date, dt.date]:
     listeners = [uid for uid in names if uid in set(spans["spotify_user_id"])]
-    listener = st.selectbox("Listener", listeners, format_func=lambda uid: names[uid], key="life_listener")
+    # Opens on the listener with the most listens: the longest history (an imported export) is the page's point.
+    listens = spans.groupby("spotify_user_id")["listens"].sum()
+    start = max(range(len(listeners)), key=lambda i: (int(listens.get(listeners[i], 0)), -i))
+    listener = st.selectbox("Listener", listeners, index=start, format_func=lambda uid: names[uid], key="life_listener")
     zone = time_zones().get(names[listener], "UTC")
     mine = spans[spans["spotify_user_id"] == listener]
     first = history.local_time(mine["first_listen"], zone).min().date()

@@ -34,6 +34,19 @@ def test_with_a_history_the_page_opens_on_it(monkeypatch, warehouse_copy):
     assert app.radio(key="view").options == ["Listening life", "Year in review", "Compare listeners", "Track & artist", "Week & playlists"]
 
 
+def test_opens_on_the_listener_with_the_most_listens(monkeypatch, warehouse_copy):
+    # Theo's history only: Mira, first in the picker, has 9 listens; Theo, second, gets 12 more (an imported export).
+    import datetime as dt
+
+    more = [(fixture.THEO, "t4", dt.datetime(2026, 10, day, 10), 150000, "export", "Four", "Dee", "Third", False) for day in range(1, 13)]
+    fixture.install(warehouse_copy, fixture.ROWS + more)
+    monkeypatch.setenv("DASHBOARD_NOW", "2026-11-25T10:00:00Z")
+    app = run_app(monkeypatch, warehouse_copy, view="Listening life")
+    picker = app.selectbox(key="life_listener")
+    assert picker.options == ["Mira", "Theo"]
+    assert picker.value == fixture.THEO
+
+
 def figures(app) -> dict[str, str]:
     return {m.label: m.value for m in app.metric}
 
