@@ -250,6 +250,18 @@ def period_picker(kind: str, first: dt.date, last: dt.date, key: str) -> history
     return st.selectbox("Period", choices, index=choices.index(default), format_func=lambda p: p.label(today), key=f"{key}-{kind}")
 
 
+def period_figures(data: Any, listens: pd.DataFrame, period: history.Period, zone: str) -> tuple[dict, dict]:
+    """A period's four figures (minutes, plays, artists, new tracks) in a row; returns them (totals, new vs repeat)."""
+    totals = history.summary(listens)
+    fresh = history.new_vs_repeat(listens, data.first_heard(), period, zone)
+    cols = st.columns(4)
+    cols[0].metric("Minutes", fmt_minutes(totals["minutes"]))
+    cols[1].metric("Plays", f"{totals['plays']:,}")
+    cols[2].metric("Artists", f"{totals['artists']:,}")
+    cols[3].metric("New tracks", f"{fresh['new_tracks']:,}")
+    return totals, fresh
+
+
 def listening_life(query: Any, names: dict[str, str], spans: pd.DataFrame) -> None:
     listener, zone, first, last = life_pickers(names, spans)
     name = names[listener]
@@ -266,13 +278,7 @@ def listening_life(query: Any, names: dict[str, str], spans: pd.DataFrame) -> No
         st.info(f"No listens of {name} in {label.lower() if kind != 'all time' else 'the warehouse'}.")
         coverage_section(data)
         return
-    totals = history.summary(listens)
-    fresh = history.new_vs_repeat(listens, data.first_heard(), period, zone)
-    cols = st.columns(4)
-    cols[0].metric("Minutes", fmt_minutes(totals["minutes"]))
-    cols[1].metric("Plays", f"{totals['plays']:,}")
-    cols[2].metric("Artists", f"{totals['artists']:,}")
-    cols[3].metric("New tracks", f"{fresh['new_tracks']:,}")
+    totals, fresh = period_figures(data, listens, period, zone)
     artists, tracks = history.top(listens, "artist"), history.top(listens, "track")
     left, right = st.columns(2)
     with left:
@@ -339,13 +345,7 @@ def year_in_review(query: Any, names: dict[str, str], spans: pd.DataFrame) -> No
     if listens.empty:
         st.info(f"No listens of {name} in {label}.")
         return
-    totals = history.summary(listens)
-    fresh = history.new_vs_repeat(listens, data.first_heard(), period, zone)
-    cols = st.columns(4)
-    cols[0].metric("Minutes", fmt_minutes(totals["minutes"]))
-    cols[1].metric("Plays", f"{totals['plays']:,}")
-    cols[2].metric("Artists", f"{totals['artists']:,}")
-    cols[3].metric("New tracks", f"{fresh['new_tracks']:,}")
+    totals, fresh = period_figures(data, listens, period, zone)
     busiest = listens["local"].dt.date.value_counts().sort_index().idxmax()
     st.caption(f"Busiest day: {busiest:%A %d %B} ({int((listens['local'].dt.date == busiest).sum())} listens, {zone}).")
     st.subheader("Minutes per month")
